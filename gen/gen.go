@@ -1,0 +1,133 @@
+// Package gen draws concurrent programs over class/net: a few namespaces
+// with a mount each, a setup that creates some devices, and 2-4 threads of a
+// few operations each, over a small pool of names so that operations
+// collide.
+//
+// The same drawing code serves two sources of choices: a seeded generator
+// for campaigns (Rand) and rapid for property tests (Rapid), so that rapid
+// can shrink a failing program by shrinking its choices.
+package gen
+
+import (
+	"math/rand/v2"
+
+	"pgregory.net/rapid"
+
+	"github.com/sysfsim/sysfsim/history"
+	"github.com/sysfsim/sysfsim/model"
+)
+
+// Chooser makes the choices a program is drawn from.
+type Chooser interface {
+	// IntN returns a number in [0, n); label names the choice.
+	IntN(n int, label string) int
+}
+
+// Rand is a Chooser from a seeded PCG generator.
+type Rand struct{ r *rand.Rand }
+
+// NewRand returns the chooser for seed.
+func NewRand(seed uint64) Rand { return Rand{rand.New(rand.NewPCG(seed, 0x9e3779b97f4a7c15))} }
+
+// IntN implements Chooser.
+func (r Rand) IntN(n int, _ string) int { return r.r.IntN(n) }
+
+// Rapid is a Chooser that draws from a rapid test, so that rapid shrinks
+// programs toward fewer threads, fewer operations and earlier names.
+type Rapid struct{ T *rapid.T }
+
+// IntN implements Chooser.
+func (r Rapid) IntN(n int, label string) int { return rapid.IntRange(0, n-1).Draw(r.T, label) }
+
+// Names is the pool device names are drawn from: few, so operations meet.
+var Names = []string{"eth0", "eth1", "veth0"}
+
+// Options bound the shape of a program.
+type Options struct {
+	MinThreads, MaxThreads int // default 2..4
+	MaxOps                 int // per thread, default 4
+	MaxNamespaces          int // default 3
+}
+
+func (o Options) withDefaults() Options {
+	if o.MinThreads == 0 {
+		o.MinThreads = 2
+	}
+	if o.MaxThreads == 0 {
+		o.MaxThreads = 4
+	}
+	if o.MaxOps == 0 {
+		o.MaxOps = 4
+	}
+	if o.MaxNamespaces == 0 {
+		o.MaxNamespaces = 3
+	}
+	return o
+}
+
+// weights of each kind of operation in a thread.
+var weights = []struct {
+	kind model.Kind
+	w    int
+}{
+	{model.Create, 4}, {model.Remove, 2}, {model.Rename, 2}, {model.Move, 2},
+	{model.Lookup, 4}, {model.Readdir, 3}, {model.Exit, 1},
+}
+
+// Program draws one program.
+func Program(c Chooser, o Options) history.Program {
+	o = o.withDefaults()
+	nns := 2 + c.IntN(o.MaxNamespaces-1, "namespaces")
+	p := history.Program{Config: model.Config{Namespaces: nns}}
+	for ns := 1; ns <= nns; ns++ {
+		p.Config.Mounts = append(p.Config.Mounts, ns)
+	}
+	for range c.IntN(4, "setup ops") {
+		p.Setup = append(p.Setup, model.Op{Kind: model.Create, NS: 1 + c.IntN(nns, "ns"), Name: name(c)})
+	}
+	threads := o.MinThreads + c.IntN(o.MaxThreads-o.MinThreads+1, "threads")
+	for range threads {
+		ops := make([]model.Op, 1+c.IntN(o.MaxOps, "ops"))
+		for i := range ops {
+			ops[i] = Op(c, p.Config)
+		}
+		p.Threads = append(p.Threads, ops)
+	}
+	return p
+}
+
+// Op draws one operation for a program of configuration cfg.
+func Op(c Chooser, cfg model.Config) model.Op {
+	total := 0
+	for _, w := range weights {
+		total += w.w
+	}
+	pick := c.IntN(total, "kind")
+	kind := weights[0].kind
+	for _, w := range weights {
+		if pick < w.w {
+			kind = w.kind
+			break
+		}
+		pick -= w.w
+	}
+	nsOf := func() int { return 1 + c.IntN(cfg.Namespaces, "ns") }
+	op := model.Op{Kind: kind}
+	switch kind {
+	case model.Create, model.Remove:
+		op.NS, op.Name = nsOf(), name(c)
+	case model.Rename:
+		op.NS, op.Name, op.NewName = nsOf(), name(c), name(c)
+	case model.Move:
+		op.NS, op.Name, op.To = nsOf(), name(c), nsOf()
+	case model.Lookup:
+		op.Mount, op.Name = 1+c.IntN(len(cfg.Mounts), "mount"), name(c)
+	case model.Readdir:
+		op.Mount = 1 + c.IntN(len(cfg.Mounts), "mount")
+	case model.Exit:
+		op.NS = nsOf()
+	}
+	return op
+}
+
+func name(c Chooser) string { return Names[c.IntN(len(Names), "name")] }

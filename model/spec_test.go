@@ -1,0 +1,187 @@
+package model
+
+import (
+	"testing"
+
+	"github.com/anishathalye/porcupine"
+)
+
+var cfg = Config{Namespaces: 3, Mounts: []int{1, 2, 3}}
+
+func TestApply(t *testing.T) {
+	type step struct {
+		op   Op
+		want string // Result.String()
+	}
+	create := func(ns int, name string) Op { return Op{Kind: Create, NS: ns, Name: name} }
+	tests := []struct {
+		name  string
+		steps []step
+	}{
+		{"eth0 in two namespaces, each sees its own", []step{
+			{create(1, "eth0"), "ok"},
+			{create(2, "eth0"), "ok"},
+			{create(1, "eth0"), "EEXIST"},
+			{Op{Kind: Lookup, Mount: 1, Name: "eth0"}, "ns1"},
+			{Op{Kind: Lookup, Mount: 2, Name: "eth0"}, "ns2"},
+			{Op{Kind: Lookup, Mount: 3, Name: "eth0"}, "ENOENT"},
+			{Op{Kind: Readdir, Mount: 2}, "[eth0@ns2]"},
+		}},
+		{"a tagged directory requires a tag", []step{
+			{create(0, "eth0"), "EINVAL"},
+			{create(9, "eth0"), "EINVAL"},
+		}},
+		{"names as dev_valid_name checks them", []step{
+			{create(1, ""), "ERANGE"},
+			{create(1, "abcdefghijklmnop"), "ERANGE"},
+			{create(1, "abcdefghijklmno"), "ok"},
+			{create(1, "a/b"), "EINVAL"},
+			{create(1, "a:b"), "EINVAL"},
+			{create(1, "a b"), "EINVAL"},
+			{create(1, ".."), "EINVAL"},
+		}},
+		{"rename a VLAN device to a fixed name", []step{
+			{create(1, "eth0.100"), "ok"},
+			{create(2, "vlan100"), "ok"},
+			{Op{Kind: Rename, NS: 1, Name: "eth0.100", NewName: "vlan100"}, "ok"},
+			{Op{Kind: Rename, NS: 1, Name: "vlan100", NewName: "vlan100"}, "ok"},
+			{Op{Kind: Rename, NS: 1, Name: "gone", NewName: "x"}, "ENOENT"},
+			{Op{Kind: Readdir, Mount: 1}, "[vlan100@ns1]"},
+			{create(1, "eth1"), "ok"},
+			{Op{Kind: Rename, NS: 1, Name: "eth1", NewName: "vlan100"}, "EEXIST"},
+		}},
+		{"move onto a taken name fails, elsewhere succeeds", []step{
+			{create(1, "eth0"), "ok"},
+			{create(2, "eth0"), "ok"},
+			{Op{Kind: Move, NS: 1, Name: "eth0", To: 2}, "EEXIST"},
+			{Op{Kind: Move, NS: 1, Name: "eth0", To: 3}, "ok"},
+			{Op{Kind: Lookup, Mount: 1, Name: "eth0"}, "ENOENT"},
+			{Op{Kind: Lookup, Mount: 3, Name: "eth0"}, "ns3"},
+			{Op{Kind: Move, NS: 3, Name: "eth0", To: 3}, "ok"},
+		}},
+		{"exit hides every entry of the tag for good", []step{
+			{create(1, "eth0"), "ok"},
+			{create(1, "eth1"), "ok"},
+			{create(2, "eth0"), "ok"},
+			{Op{Kind: Exit, NS: 1}, "ok"},
+			{Op{Kind: Readdir, Mount: 1}, "[]"},
+			{Op{Kind: Lookup, Mount: 1, Name: "eth0"}, "ENOENT"},
+			{Op{Kind: Lookup, Mount: 2, Name: "eth0"}, "ns2"},
+			{create(1, "eth2"), "ENOENT"},
+			{Op{Kind: Move, NS: 2, Name: "eth0", To: 1}, "ENOENT"},
+			{Op{Kind: Exit, NS: 1}, "ENOENT"},
+		}},
+		{"remove", []step{
+			{create(1, "eth0"), "ok"},
+			{Op{Kind: Remove, NS: 2, Name: "eth0"}, "ENOENT"},
+			{Op{Kind: Remove, NS: 1, Name: "eth0"}, "ok"},
+			{Op{Kind: Remove, NS: 1, Name: "eth0"}, "ENOENT"},
+			{create(1, "eth0"), "ok"},
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := Init()
+			for i, st := range tt.steps {
+				before := s.String()
+				var r Result
+				r, s = Apply(cfg, s, st.op)
+				if got := r.String(); got != st.want {
+					t.Fatalf("step %d %v in %s: got %s, want %s", i, st.op, before, got, st.want)
+				}
+			}
+		})
+	}
+}
+
+func TestApplyDoesNotMutate(t *testing.T) {
+	_, s := Apply(cfg, Init(), Op{Kind: Create, NS: 1, Name: "a"})
+	_, s = Apply(cfg, s, Op{Kind: Create, NS: 1, Name: "c"})
+	before := s.String()
+	Apply(cfg, s, Op{Kind: Create, NS: 1, Name: "b"})
+	Apply(cfg, s, Op{Kind: Exit, NS: 1})
+	Apply(cfg, s, Op{Kind: Rename, NS: 1, Name: "a", NewName: "z"})
+	if s.String() != before {
+		t.Fatalf("state changed from %s to %s", before, s)
+	}
+}
+
+func TestDyingEntryMayStillCollide(t *testing.T) {
+	_, s := Apply(cfg, Init(), Op{Kind: Create, NS: 1, Name: "eth0"})
+	s = Step(cfg, s, Op{Kind: Remove, NS: 1, Name: "eth0"})[0].State
+	outs := Step(cfg, s, Op{Kind: Create, NS: 1, Name: "eth0"})
+	if len(outs) != 2 || outs[0].Result.Err != OK || outs[1].Result.Err != EEXIST {
+		t.Fatalf("create onto a dying entry: %v", outs)
+	}
+	if r, _ := Apply(cfg, s, Op{Kind: Lookup, Mount: 1, Name: "eth0"}); r.Err != ENOENT {
+		t.Fatalf("lookup of a dying entry: %v", r)
+	}
+}
+
+func op(client int, call, ret int64, in Op, out Result) porcupine.Operation {
+	return porcupine.Operation{ClientId: client, Input: in, Output: out, Call: call, Return: ret}
+}
+
+func TestPorcupineAcceptsAndRejects(t *testing.T) {
+	m := Porcupine(cfg)
+	create := Op{Kind: Create, NS: 1, Name: "eth0"}
+	look := Op{Kind: Lookup, Mount: 1, Name: "eth0"}
+	ok := []porcupine.Operation{
+		op(0, 1, 4, create, Result{}),
+		op(1, 2, 3, look, Result{Err: ENOENT}), // concurrent: may precede
+	}
+	if !porcupine.CheckOperations(m, ok) {
+		t.Fatal("linearizable history rejected")
+	}
+	bad := []porcupine.Operation{
+		op(0, 1, 2, create, Result{}),
+		op(1, 3, 4, look, Result{Err: ENOENT}), // strictly after: must see it
+	}
+	if porcupine.CheckOperations(m, bad) {
+		t.Fatal("stale lookup accepted")
+	}
+	leak := []porcupine.Operation{
+		op(0, 1, 2, create, Result{}),
+		op(1, 3, 4, Op{Kind: Lookup, Mount: 2, Name: "eth0"}, Result{Tag: 1}),
+	}
+	if porcupine.CheckOperations(m, leak) {
+		t.Fatal("lookup through ns2's mount finding ns1's entry accepted")
+	}
+	// The kernel's dying-entry window: a lookup misses eth0, then a create
+	// collides with it, both during the removal.
+	window := []porcupine.Operation{
+		op(0, 1, 2, create, Result{}),
+		op(0, 3, 10, Op{Kind: Remove, NS: 1, Name: "eth0"}, Result{}),
+		op(1, 4, 5, look, Result{Err: ENOENT}),
+		op(1, 6, 7, create, Result{Err: EEXIST}),
+	}
+	if !porcupine.CheckOperations(m, window) {
+		t.Fatal("EEXIST against a dying entry rejected")
+	}
+}
+
+func TestPartitionOnlyWithoutMoves(t *testing.T) {
+	h := []porcupine.Operation{
+		op(0, 1, 2, Op{Kind: Create, NS: 1, Name: "a"}, Result{}),
+		op(1, 1, 2, Op{Kind: Create, NS: 2, Name: "a"}, Result{}),
+		op(1, 3, 4, Op{Kind: Readdir, Mount: 2}, Result{Entries: []Entry{{"a", 2}}}),
+	}
+	if n := len(partition(cfg, h)); n != 2 {
+		t.Fatalf("%d partitions, want 2", n)
+	}
+	h = append(h, op(0, 5, 6, Op{Kind: Move, NS: 1, Name: "a", To: 3}, Result{}))
+	if n := len(partition(cfg, h)); n != 1 {
+		t.Fatalf("with a move: %d partitions, want 1", n)
+	}
+}
+
+// A failed operation does not make a dying entry disappear: found by a
+// campaign, where a move that failed early "cleared" it.
+func TestFailureKeepsDyingEntry(t *testing.T) {
+	_, s := Apply(cfg, Init(), Op{Kind: Create, NS: 2, Name: "eth0"})
+	s = Step(cfg, s, Op{Kind: Remove, NS: 2, Name: "eth0"})[0].State
+	outs := Step(cfg, s, Op{Kind: Move, NS: 2, Name: "eth0", To: 2})
+	if len(outs) != 1 || outs[0].Result.Err != ENOENT || !outs[0].State.Equal(s) {
+		t.Fatalf("failed move onto a dying entry: %+v", outs)
+	}
+}

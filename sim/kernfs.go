@@ -1,0 +1,163 @@
+// Package sim is a concurrent kernfs-like implementation of a tagged sysfs
+// directory, run under the deterministic scheduler of package sched.
+//
+// It follows fs/kernfs/dir.c in the points that matter for namespace tags: a
+// tree lock (kernfs_rwsem) serializes changes to the tree; siblings are kept
+// in (hash(name, tag), tag, name) order and are unique per (name, tag); every
+// node has a plain reference count (memory) and an active count (operations
+// in flight); removal deactivates first, drains active users with the lock
+// released, unlinks once, and frees when the last reference drops. Threads
+// yield to the scheduler at every lock operation and every access to shared
+// state, so the scheduler sees every interleaving that matters.
+//
+// Seeded bugs (Bugs) change this code the way historical kernel bugs did.
+package sim
+
+import (
+	"fmt"
+	"hash/fnv"
+	"slices"
+
+	"github.com/sysfsim/sysfsim/sim/sched"
+)
+
+// deactivated is added to a node's active count when it is deactivated, as
+// KN_DEACTIVATED_BIAS: the count stays negative, so no new active
+// reference can be taken, and it tells how many users are still in flight.
+const deactivated = -1 << 30
+
+type node struct {
+	id       int // allocation number, for messages
+	name     string
+	tag      int // namespace of the entry; 0 in an untagged directory
+	hash     uint32
+	parent   *node
+	children []*node // sorted by (hash, tag, name)
+	active   int
+	refs     int
+	linked   bool
+	freed    bool
+}
+
+func (n *node) String() string { return fmt.Sprintf("%s@ns%d#%d", n.name, n.tag, n.id) }
+
+// isActive is kernfs_active.
+func (n *node) isActive() bool { return n.active >= 0 }
+
+// nameHash follows kernfs_name_hash: the tag seeds the hash, so entries of
+// one name under different tags land in different places.
+func nameHash(name string, tag int) uint32 {
+	h := fnv.New32a()
+	h.Write([]byte{byte(tag), byte(tag >> 8), byte(tag >> 16), byte(tag >> 24)})
+	h.Write([]byte(name))
+	v := h.Sum32() & 0x7fffffff
+	if v < 2 {
+		v += 2
+	}
+	return v
+}
+
+// compare is kernfs_name_compare: hash, then tag, then name.
+func compare(hash uint32, tag int, name string, n *node) int {
+	switch {
+	case hash != n.hash:
+		if hash < n.hash {
+			return -1
+		}
+		return 1
+	case tag != n.tag:
+		if tag < n.tag {
+			return -1
+		}
+		return 1
+	case name < n.name:
+		return -1
+	case name > n.name:
+		return 1
+	}
+	return 0
+}
+
+// tree is the shared state: nodes, the tree lock and the memory they live in.
+type tree struct {
+	lock  sched.Mutex
+	root  *node
+	nodes []*node // every node ever allocated, freed ones included
+	k     *Kernel
+}
+
+func (tr *tree) alloc(name string, tag int) *node {
+	n := &node{id: len(tr.nodes), name: name, tag: tag, hash: nameHash(name, tag), refs: 1}
+	tr.nodes = append(tr.nodes, n)
+	return n
+}
+
+// touch is every access to a node's memory: it is where a use after free
+// shows.
+func (tr *tree) touch(t *sched.Thread, n *node, what string) {
+	t.Yield()
+	if n.freed {
+		tr.k.fault(t, "use-after-free", fmt.Sprintf("%s touched freed node %v", what, n))
+	}
+}
+
+// get and put are kernfs_get and kernfs_put.
+func (tr *tree) get(n *node) { n.refs++ }
+
+func (tr *tree) put(t *sched.Thread, n *node) {
+	tr.touch(t, n, "kernfs_put")
+	n.refs--
+	if n.refs == 0 {
+		n.freed = true
+	} else if n.refs < 0 {
+		tr.k.fault(t, "use-after-free", fmt.Sprintf("reference count of %v dropped below zero", n))
+	}
+}
+
+// link is kernfs_link_sibling: it inserts n in order; the caller has
+// checked uniqueness.
+func (tr *tree) link(parent, n *node) {
+	i, _ := slices.BinarySearchFunc(parent.children, n, func(c, n *node) int {
+		return -compare(n.hash, n.tag, n.name, c)
+	})
+	parent.children = slices.Insert(parent.children, i, n)
+	n.parent, n.linked = parent, true
+}
+
+// unlink is kernfs_unlink_sibling; it reports whether n was linked.
+func (tr *tree) unlink(n *node) bool {
+	if !n.linked {
+		return false
+	}
+	p := n.parent
+	i := slices.Index(p.children, n)
+	p.children = slices.Delete(p.children, i, i+1)
+	n.linked = false
+	return true
+}
+
+// find is kernfs_find_ns: it ignores whether the node is active, as the
+// kernel does, so a deactivated node still collides with a new one.
+func (tr *tree) find(t *sched.Thread, parent *node, name string, tag int) *node {
+	tr.touch(t, parent, "kernfs_find_ns")
+	hash := nameHash(name, tag)
+	i, ok := slices.BinarySearchFunc(parent.children, hash, func(c *node, h uint32) int {
+		return -compare(h, tag, name, c)
+	})
+	if !ok {
+		return nil
+	}
+	return parent.children[i]
+}
+
+// findAnyTag is the early kernfs_find_ns that compared names but not tags
+// (the tag-blind lookup bug): it returns the first sibling with the name.
+func (tr *tree) findAnyTag(t *sched.Thread, parent *node, name string) *node {
+	tr.touch(t, parent, "kernfs_find_ns")
+	for _, c := range parent.children {
+		if c.name == name {
+			return c
+		}
+	}
+	return nil
+}

@@ -1,0 +1,203 @@
+package sched
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"testing"
+)
+
+func TestExploreFindsLostUpdateAndLockPreventsIt(t *testing.T) {
+	for _, locked := range []bool{false, true} {
+		var x int
+		lost := 0
+		st := Explore(func(s *Scheduler) {
+			x = 0
+			lostUpdate(s, &x, locked, &Mutex{Name: "mu"})
+		}, ExploreOptions{}, func(r Result) bool {
+			if r.Outcome != Finished {
+				t.Fatalf("outcome %v", r.Outcome)
+			}
+			if x != 2 {
+				lost++
+			}
+			return true
+		})
+		if st.Err != nil || !st.Exhausted {
+			t.Fatalf("locked=%v: %v, err %v", locked, st, st.Err)
+		}
+		if locked != (lost == 0) {
+			t.Errorf("locked=%v: %d lost updates in %v", locked, lost, st)
+		}
+	}
+}
+
+func TestExploreFindsABBADeadlockWithOnePreemption(t *testing.T) {
+	deadlocks := 0
+	st := Explore(func(s *Scheduler) {
+		// Each execution needs its own state, mutexes included.
+		a, b := &Mutex{Name: "a"}, &Mutex{Name: "b"}
+		s.Go("ab", func(t *Thread) { t.Lock(a); t.Lock(b); t.Unlock(b); t.Unlock(a) })
+		s.Go("ba", func(t *Thread) { t.Lock(b); t.Lock(a); t.Unlock(a); t.Unlock(b) })
+	}, ExploreOptions{PreemptionBound: 1}, func(r Result) bool {
+		if r.Outcome == Deadlocked {
+			deadlocks++
+		}
+		return true
+	})
+	if deadlocks == 0 || !st.Exhausted {
+		t.Fatalf("%d deadlocks, %v", deadlocks, st)
+	}
+}
+
+func TestExploreVisitStopsSearch(t *testing.T) {
+	var x int
+	st := Explore(func(s *Scheduler) { x = 0; lostUpdate(s, &x, false, nil) },
+		ExploreOptions{}, func(Result) bool { return x == 2 })
+	if st.Exhausted || st.Executions == 0 {
+		t.Fatalf("search not stopped at first lost update: %v", st)
+	}
+	st = Explore(func(s *Scheduler) { x = 0; lostUpdate(s, &x, false, nil) },
+		ExploreOptions{MaxExecutions: 2}, func(Result) bool { return true })
+	if st.Exhausted || st.Executions != 2 {
+		t.Fatalf("MaxExecutions 2: %v", st)
+	}
+}
+
+// TestExploreCountsInterleavings checks the search against a closed form:
+// two threads of m steps that all conflict have C(2m, m) schedules, and
+// with a preemption bound of 0 only the two serial ones remain.
+func TestExploreCountsInterleavings(t *testing.T) {
+	prog := func(m int) func(*Scheduler) {
+		return func(s *Scheduler) {
+			for range 2 {
+				s.Go("w", func(t *Thread) {
+					for range m - 1 {
+						t.Yield()
+					}
+				})
+			}
+		}
+	}
+	all := func(Result) bool { return true }
+	// m-1 Yields give m steps: the first runs up to the first Yield.
+	for m, want := range map[int]int{1: 2, 2: 6, 3: 20, 4: 70} {
+		st := Explore(prog(m), ExploreOptions{PreemptionBound: Unbounded}, all)
+		if st.Executions != want || !st.Exhausted || st.BoundHit {
+			t.Errorf("m=%d: %v, want %d executions", m, st, want)
+		}
+	}
+	// With a bound: a schedule of j blocks (maximal runs of one thread)
+	// has j-2 preemptions, the last switch being free. Two blocks: 2
+	// schedules; three: 2(m-1); four: 2(m-1)^2.
+	for m := 2; m <= 5; m++ {
+		for b, want := range map[int]int{1: 2 + 2*(m-1), 2: 2 + 2*(m-1) + 2*(m-1)*(m-1)} {
+			st := Explore(prog(m), ExploreOptions{PreemptionBound: b}, all)
+			if st.Executions != want || !st.Exhausted || !st.BoundHit != (m == 2 && b == 2) {
+				t.Errorf("m=%d bound %d: %v, want %d executions", m, b, st, want)
+			}
+		}
+	}
+}
+
+// program is a random straight-line program over a few shared variables,
+// for checking that the reduction keeps every reachable final state.
+type program [][]op
+
+type op struct {
+	v     int // variable index
+	write bool
+	val   int
+	lock  bool // hold mutex v around the access
+}
+
+func randomProgram(rng *rand.Rand, threads, steps, vars int) program {
+	p := make(program, threads)
+	for i := range p {
+		for range steps {
+			p[i] = append(p[i], op{v: rng.IntN(vars), write: rng.IntN(2) == 0, val: rng.IntN(3), lock: rng.IntN(3) == 0})
+		}
+	}
+	return p
+}
+
+// setup returns a setup function for p; after each execution, *out holds
+// the final state: the variables and every value each thread read.
+func (p program) setup(out *func() string, declare bool) func(*Scheduler) {
+	return func(s *Scheduler) {
+		vars := make([]int, 4)
+		mus := make([]Mutex, 4)
+		reads := make([][]int, len(p))
+		*out = func() string { return fmt.Sprint(vars, reads) }
+		for i, ops := range p {
+			s.Go(fmt.Sprint("t", i), func(t *Thread) {
+				for _, o := range ops {
+					if o.lock {
+						t.Lock(&mus[o.v])
+					}
+					if declare {
+						t.Access(&vars[o.v], o.write)
+					} else {
+						t.Yield()
+					}
+					if o.write {
+						vars[o.v] = o.val
+					} else {
+						reads[i] = append(reads[i], vars[o.v])
+					}
+					if o.lock {
+						t.Unlock(&mus[o.v])
+					}
+				}
+			})
+		}
+	}
+}
+
+// TestReductionKeepsFinalStates compares, on random programs, the final
+// states reached with sleep sets against those reached by every schedule.
+func TestReductionKeepsFinalStates(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	for i := range 25 {
+		p := randomProgram(rng, 3, 2, 2)
+		states := func(opts ExploreOptions) ([]string, ExploreStats) {
+			var out func() string
+			seen := map[string]bool{}
+			st := Explore(p.setup(&out, !opts.NoReduction), opts, func(Result) bool {
+				seen[out()] = true
+				return true
+			})
+			keys := make([]string, 0, len(seen))
+			for k := range seen {
+				keys = append(keys, k)
+			}
+			slices.Sort(keys)
+			return keys, st
+		}
+		full, fst := states(ExploreOptions{PreemptionBound: Unbounded, NoReduction: true})
+		red, rst := states(ExploreOptions{PreemptionBound: Unbounded})
+		if !slices.Equal(full, red) {
+			t.Fatalf("program %d %v: reduction lost states\nfull %v\nreduced %v", i, p, full, red)
+		}
+		if rst.Executions > fst.Executions || !rst.Exhausted {
+			t.Fatalf("program %d: reduced %v, full %v", i, rst, fst)
+		}
+		if i == 0 {
+			t.Logf("program 0: %d final states; full search %v; reduced %v", len(full), fst, rst)
+		}
+	}
+}
+
+func TestExploreReportsNondeterminism(t *testing.T) {
+	calls := 0
+	st := Explore(func(s *Scheduler) {
+		calls++
+		n := 1 + calls%2 // a different number of threads each time
+		for range n {
+			s.Go("w", func(t *Thread) { t.Yield() })
+		}
+	}, ExploreOptions{}, func(Result) bool { return true })
+	if st.Err == nil {
+		t.Fatalf("no error: %v", st)
+	}
+}

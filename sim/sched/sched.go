@@ -1,0 +1,373 @@
+// Package sched runs simulated threads one step at a time under a
+// deterministic scheduler.
+//
+// A simulated thread is ordinary Go code running as a coroutine (iter.Pull):
+// it gives control back to the scheduler at every point where another thread
+// could observe or change shared state (Yield, Lock, Wait). At each such point
+// a Strategy picks which enabled thread runs next, and the sequence of picks is
+// the schedule: feeding the same picks back (Replay) reproduces the execution
+// exactly. Nothing here depends on wall time, goroutine scheduling or
+// GOMAXPROCS, so one seed names one execution.
+//
+// Coroutines were chosen over goroutines handing a baton through channels
+// because a switch costs a fraction of the channel round trip; see
+// BenchmarkScheduler in package sim.
+package sched
+
+import (
+	"errors"
+	"fmt"
+	"iter"
+	"slices"
+	"strings"
+)
+
+// Mutex is a lock between simulated threads. Its zero value is unlocked; the
+// name appears in wait-for graphs.
+type Mutex struct {
+	Name   string
+	holder *Thread
+}
+
+// Holder returns the id of the thread holding m, or -1.
+func (m *Mutex) Holder() int {
+	if m.holder == nil {
+		return -1
+	}
+	return m.holder.id
+}
+
+// Strategy chooses the thread that runs the next step.
+type Strategy interface {
+	// Pick returns one of enabled (thread ids, ascending, never empty).
+	// step counts the steps taken so far in this execution.
+	Pick(step int, enabled []int) int
+}
+
+type waitKind uint8
+
+const (
+	runnable waitKind = iota
+	onMutex
+	onCond
+)
+
+// Thread is a simulated thread. Its methods may only be called from the
+// thread's own function.
+type Thread struct {
+	id    int
+	name  string
+	s     *Scheduler
+	yield func(struct{}) bool
+	next  func() (struct{}, bool)
+	stop  func()
+	done  bool
+
+	wait   waitKind
+	mutex  *Mutex
+	cond   func() bool
+	reason string
+	held   []*Mutex
+
+	// pending describes the step the thread runs when next picked, as
+	// declared at its current preemption point; see Access.
+	pending access
+}
+
+// ID returns the thread's index, in order of Go calls from 0.
+func (t *Thread) ID() int { return t.id }
+
+// Name returns the name given to Go.
+func (t *Thread) Name() string { return t.name }
+
+// errAbort unwinds a thread the scheduler has given up on.
+var errAbort = errors.New("sched: thread aborted")
+
+func (t *Thread) park() {
+	if !t.yield(struct{}{}) {
+		panic(errAbort)
+	}
+}
+
+// Yield is a preemption point: call it before every access to shared state.
+// The step that follows is taken to conflict with every other step; use
+// Access instead where the accessed object is known, so that exhaustive
+// search can skip interleavings that differ only in the order of
+// independent steps.
+func (t *Thread) Yield() {
+	t.pending = access{all: true}
+	t.park()
+}
+
+// Access is a preemption point like Yield that also declares what the step
+// that follows touches: shared state reachable only through obj (compared
+// with ==, so a pointer is the natural key), and only for reading unless
+// write is set. Two steps conflict when they touch the same obj and one of
+// them writes. The declaration is a promise: if the code between this call
+// and the next preemption point touches anything else that other threads
+// share, the search may miss interleavings.
+func (t *Thread) Access(obj any, write bool) {
+	t.pending = access{obj: obj, write: write}
+	t.park()
+}
+
+// Lock acquires m, blocking the thread while another holds it. It is a
+// preemption point; the step that follows is taken to touch only m and the
+// data m protects, so code after Lock that reads or writes other shared
+// state must Yield (or Access) first.
+func (t *Thread) Lock(m *Mutex) {
+	if m.holder == t {
+		panic(fmt.Sprintf("sched: thread %s locks %s twice", t.name, m.Name))
+	}
+	t.wait, t.mutex = onMutex, m
+	t.pending = access{obj: m, write: true}
+	t.park()
+	t.wait, t.mutex = runnable, nil
+	m.holder = t
+	t.held = append(t.held, m)
+}
+
+// Unlock releases m. It is not a preemption point by itself: the next
+// shared access or lock is.
+func (t *Thread) Unlock(m *Mutex) {
+	if m.holder != t {
+		panic(fmt.Sprintf("sched: thread %s unlocks %s, held by %v", t.name, m.Name, m.Holder()))
+	}
+	m.holder = nil
+	t.s.touch(m)
+	if i := slices.Index(t.held, m); i >= 0 {
+		t.held = slices.Delete(t.held, i, i+1)
+	}
+}
+
+// Wait blocks until cond holds; reason names what is awaited in a wait-for
+// graph ("active refs of eth0 drain", say). cond must only read state.
+//
+// Both the condition and the step that follows are taken to conflict with
+// every other step.
+func (t *Thread) Wait(reason string, cond func() bool) {
+	t.pending = access{all: true}
+	if cond() {
+		t.park()
+		return
+	}
+	t.wait, t.cond, t.reason = onCond, cond, reason
+	t.park()
+	t.wait, t.cond, t.reason = runnable, nil, ""
+}
+
+func (t *Thread) enabled() bool {
+	switch t.wait {
+	case onMutex:
+		return t.mutex.holder == nil
+	case onCond:
+		return t.cond()
+	}
+	return true
+}
+
+// Scheduler owns the threads of one execution.
+type Scheduler struct {
+	threads  []*Thread
+	strategy Strategy
+	maxSteps int
+	steps    int
+	clock    int64
+	picks    []int
+	enabled  []int
+
+	// stepAcc lists what the running (or last) step touched: the
+	// declaration it started with plus the mutexes it released and the
+	// clock ticks it took. Exhaustive search reads it after each step.
+	stepAcc []access
+}
+
+// New returns a scheduler that asks strategy for every step and gives up
+// after maxSteps steps (0 means no bound).
+func New(strategy Strategy, maxSteps int) *Scheduler {
+	return &Scheduler{strategy: strategy, maxSteps: maxSteps}
+}
+
+// Go adds a thread running fn. Threads start when Run is called.
+func (s *Scheduler) Go(name string, fn func(t *Thread)) *Thread {
+	// Nothing is known about the thread's first step.
+	t := &Thread{id: len(s.threads), name: name, s: s, pending: access{all: true}}
+	seq := func(yield func(struct{}) bool) {
+		t.yield = yield
+		defer func() {
+			if r := recover(); r != nil && r != errAbort {
+				panic(r)
+			}
+		}()
+		// The first resume only starts the coroutine; the thread's first
+		// action happens at its first scheduled step.
+		if !yield(struct{}{}) {
+			return
+		}
+		fn(t)
+	}
+	t.next, t.stop = iter.Pull(seq)
+	t.next()
+	s.threads = append(s.threads, t)
+	return t
+}
+
+// Now returns the next tick of the logical clock. Every call returns a
+// larger value, so events recorded with it are totally ordered.
+//
+// The clock is shared state: two steps that both call Now conflict, since
+// swapping them swaps their timestamps.
+func (s *Scheduler) Now() int64 {
+	s.touch(clockKey{})
+	s.clock++
+	return s.clock
+}
+
+// Steps returns how many steps have run.
+func (s *Scheduler) Steps() int { return s.steps }
+
+// Outcome says how an execution ended.
+type Outcome uint8
+
+const (
+	// Finished: every thread returned.
+	Finished Outcome = iota
+	// Deadlocked: no thread could run, and some had not returned.
+	Deadlocked
+	// StepBound: the step bound was reached first.
+	StepBound
+	// abandoned: the strategy gave up on the execution (Pick returned a
+	// negative id) because it is equivalent to one already covered. Only
+	// the explorer does that, and it does not report such executions.
+	abandoned
+)
+
+func (o Outcome) String() string {
+	return [...]string{"finished", "deadlock", "step-bound", "abandoned"}[o]
+}
+
+// Result describes a finished execution.
+type Result struct {
+	Outcome Outcome
+	Steps   int
+	// Schedule holds the thread picked at each step.
+	Schedule []int
+	// WaitFor describes, when the execution did not finish, what each
+	// unfinished thread waits for and who holds it.
+	WaitFor []Wait
+}
+
+// Wait is one edge of a wait-for graph.
+type Wait struct {
+	Thread int      `json:"thread"`
+	On     string   `json:"on"`     // mutex name or condition
+	Holder int      `json:"holder"` // thread holding the mutex, or -1
+	Holds  []string `json:"holds,omitempty"`
+}
+
+// String renders the graph one edge per line.
+func WaitForString(ws []Wait) string {
+	var b strings.Builder
+	for _, w := range ws {
+		fmt.Fprintf(&b, "T%d waits for %s", w.Thread, w.On)
+		if w.Holder >= 0 {
+			fmt.Fprintf(&b, " held by T%d", w.Holder)
+		}
+		if len(w.Holds) > 0 {
+			fmt.Fprintf(&b, " (holds %s)", strings.Join(w.Holds, ", "))
+		}
+		b.WriteByte('\n')
+	}
+	return b.String()
+}
+
+// Run executes the threads to the end, a deadlock, or the step bound.
+func (s *Scheduler) Run() Result {
+	defer s.stopAll()
+	for {
+		s.enabled = s.enabled[:0]
+		live := 0
+		for _, t := range s.threads {
+			if t.done {
+				continue
+			}
+			live++
+			if t.enabled() {
+				s.enabled = append(s.enabled, t.id)
+			}
+		}
+		if live == 0 {
+			return s.result(Finished)
+		}
+		if len(s.enabled) == 0 {
+			return s.result(Deadlocked)
+		}
+		if s.maxSteps > 0 && s.steps >= s.maxSteps {
+			return s.result(StepBound)
+		}
+		id := s.strategy.Pick(s.steps, s.enabled)
+		if id < 0 {
+			return Result{Outcome: abandoned, Steps: s.steps, Schedule: s.picks}
+		}
+		s.picks = append(s.picks, id)
+		s.steps++
+		t := s.threads[id]
+		s.stepAcc = append(s.stepAcc[:0], t.pending)
+		if _, ok := t.next(); !ok {
+			t.done = true
+		}
+	}
+}
+
+func (s *Scheduler) result(o Outcome) Result {
+	r := Result{Outcome: o, Steps: s.steps, Schedule: s.picks}
+	if o != Finished {
+		r.WaitFor = s.waitFor()
+	}
+	return r
+}
+
+func (s *Scheduler) waitFor() []Wait {
+	var ws []Wait
+	for _, t := range s.threads {
+		if t.done {
+			continue
+		}
+		w := Wait{Thread: t.id, Holder: -1}
+		switch t.wait {
+		case onMutex:
+			w.On = t.mutex.Name
+			w.Holder = t.mutex.Holder()
+		case onCond:
+			w.On = t.reason
+		default:
+			w.On = "nothing (runnable)"
+		}
+		for _, m := range t.held {
+			w.Holds = append(w.Holds, m.Name)
+		}
+		ws = append(ws, w)
+	}
+	return ws
+}
+
+func (s *Scheduler) stopAll() {
+	for _, t := range s.threads {
+		t.stop()
+	}
+}
+
+// access is one thing a step touches; all means it may touch anything.
+type access struct {
+	obj   any
+	write bool
+	all   bool
+}
+
+// clockKey is the object Now touches.
+type clockKey struct{}
+
+// touch records that the running step writes obj.
+func (s *Scheduler) touch(obj any) {
+	s.stepAcc = append(s.stepAcc, access{obj: obj, write: true})
+}

@@ -1,0 +1,138 @@
+package traces
+
+import (
+	"bufio"
+	"cmp"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+
+	"github.com/sysfsim/sysfsim/history"
+	"github.com/sysfsim/sysfsim/model"
+	"github.com/sysfsim/sysfsim/properties"
+)
+
+// The lines of a trace. Field order is fixed by these declarations, so
+// traces diff cleanly.
+type (
+	headerLine struct {
+		Kind string `json:"kind"`
+		Header
+	}
+	programLine struct {
+		Kind string `json:"kind"`
+		history.Program
+	}
+	callLine struct {
+		Kind   string   `json:"kind"`
+		Time   int64    `json:"time"`
+		Thread int      `json:"thread"`
+		Op     model.Op `json:"op"`
+	}
+	returnLine struct {
+		Kind   string       `json:"kind"`
+		Time   int64        `json:"time"`
+		Thread int          `json:"thread"`
+		Result model.Result `json:"result"`
+	}
+	faultLine struct {
+		Kind string `json:"kind"`
+		history.Fault
+	}
+	scheduleLine struct {
+		Kind  string `json:"kind"`
+		Picks []int  `json:"picks"`
+	}
+	violationLine struct {
+		Kind string `json:"kind"`
+		properties.Violation
+	}
+	endLine struct {
+		Kind       string `json:"kind"`
+		Operations int    `json:"operations"`
+	}
+)
+
+// event is a call, return or fault, placed on the time line.
+type event struct {
+	time int64
+	seq  int // tie-break: file order
+	line any
+}
+
+// Write writes t as JSON Lines.
+func Write(w io.Writer, t *Trace) error {
+	bw := bufio.NewWriter(w)
+	enc := json.NewEncoder(bw)
+	put := func(v any) error { return enc.Encode(v) }
+
+	if err := put(headerLine{"header", t.Header}); err != nil {
+		return err
+	}
+	if err := put(programLine{"program", t.Program}); err != nil {
+		return err
+	}
+	var evs []event
+	for _, r := range t.History.Records {
+		evs = append(evs, event{r.Call, len(evs), callLine{"call", r.Call, r.Thread, r.Op}})
+		if !r.Pending {
+			evs = append(evs, event{r.Return, len(evs), returnLine{"return", r.Return, r.Thread, r.Result}})
+		}
+	}
+	for _, f := range t.History.Faults {
+		evs = append(evs, event{f.Time, len(evs), faultLine{"fault", f}})
+	}
+	slices.SortStableFunc(evs, func(a, b event) int {
+		if c := cmp.Compare(a.time, b.time); c != 0 {
+			return c
+		}
+		return a.seq - b.seq
+	})
+	for _, e := range evs {
+		if err := put(e.line); err != nil {
+			return err
+		}
+	}
+	if t.Schedule != nil {
+		if err := put(scheduleLine{"schedule", t.Schedule}); err != nil {
+			return err
+		}
+	}
+	for _, v := range t.Violations {
+		if err := put(violationLine{"violation", v}); err != nil {
+			return err
+		}
+	}
+	if err := put(endLine{"end", len(t.History.Records)}); err != nil {
+		return err
+	}
+	return bw.Flush()
+}
+
+// WriteFile writes t to path atomically: a temporary file in the same
+// directory, synced, then renamed, so a found counterexample is never left
+// half-written.
+func WriteFile(path string, t *Trace) error {
+	dir := filepath.Dir(path)
+	f, err := os.CreateTemp(dir, ".trace-*.tmp")
+	if err != nil {
+		return err
+	}
+	tmp := f.Name()
+	defer os.Remove(tmp) // after a successful rename this fails harmlessly
+	if err := Write(f, t); err != nil {
+		f.Close()
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
+}
