@@ -1,0 +1,78 @@
+package properties_test
+
+import (
+	"flag"
+	"fmt"
+	"strings"
+	"testing"
+
+	"pgregory.net/rapid"
+
+	"github.com/sysfsim/sysfsim/properties"
+	"github.com/sysfsim/sysfsim/sim"
+)
+
+// catchTB stands in for *testing.T under rapid.Check, so that a test can
+// require a property test to fail.
+type catchTB struct {
+	name   string
+	failed bool
+	out    strings.Builder
+}
+
+func (c *catchTB) Helper()                           {}
+func (c *catchTB) Name() string                      { return c.name }
+func (c *catchTB) Logf(format string, args ...any)   { fmt.Fprintf(&c.out, format+"\n", args...) }
+func (c *catchTB) Log(args ...any)                   { fmt.Fprintln(&c.out, args...) }
+func (c *catchTB) Skipf(format string, args ...any)  {}
+func (c *catchTB) Skip(args ...any)                  {}
+func (c *catchTB) SkipNow()                          {}
+func (c *catchTB) Errorf(format string, args ...any) { c.failed = true; c.Logf(format, args...) }
+func (c *catchTB) Error(args ...any)                 { c.failed = true; c.Log(args...) }
+func (c *catchTB) Fatalf(format string, args ...any) { c.Errorf(format, args...) }
+func (c *catchTB) Fatal(args ...any)                 { c.Error(args...) }
+func (c *catchTB) FailNow()                          { c.failed = true }
+func (c *catchTB) Fail()                             { c.failed = true }
+func (c *catchTB) Failed() bool                      { return c.failed }
+
+// setFlags sets rapid's flags for the duration of a test.
+func setFlags(t *testing.T, kv map[string]string) {
+	for k, v := range kv {
+		old := flag.Lookup(k).Value.String()
+		if err := flag.Set(k, v); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { flag.Set(k, old) })
+	}
+}
+
+// propViolates fails only when the bug's own property is violated, so the
+// shrunk counterexample is one of that property.
+func propViolates(bugs sim.BugSet, property string) func(*rapid.T) {
+	return func(t *rapid.T) {
+		_, x := execute(t, bugs)
+		for _, v := range properties.Check(x.History, checkOpts).Violations {
+			if v.Property == property {
+				t.Fatalf("%v", v)
+			}
+		}
+	}
+}
+
+// The property tests catch every seeded bug within a fixed budget of rapid
+// checks, with a fixed seed so that the budget is a fact, not a hope.
+func TestPropEveryBugCaught(t *testing.T) {
+	setFlags(t, map[string]string{"rapid.checks": "3000", "rapid.seed": "1", "rapid.nofailfile": "true"})
+	for _, b := range sim.Bugs {
+		t.Run(b.Name, func(t *testing.T) {
+			c := &catchTB{name: t.Name()}
+			rapid.Check(c, propViolates(sim.BugSet{b.Name}, b.Property))
+			if !c.failed {
+				t.Fatalf("rapid found no %s violation with bug %s", b.Property, b.Name)
+			}
+			if !strings.Contains(c.out.String(), b.Property) {
+				t.Fatalf("the failure does not name %s:\n%s", b.Property, c.out.String())
+			}
+		})
+	}
+}
