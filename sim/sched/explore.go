@@ -13,21 +13,47 @@ import (
 // exponentially without one.
 const DefaultPreemptionBound = 2
 
-// Unbounded, as ExploreOptions.PreemptionBound, lifts the preemption bound.
+// Unbounded, as ExploreOptions.Bound, lifts the bound.
 const Unbounded = -1
+
+// Bounding says what ExploreOptions.Bound counts.
+type Bounding uint8
+
+const (
+	// Preemptions counts switches away from a thread that could have gone
+	// on; switching away from a thread that blocked or returned is free.
+	// Every order in which threads may start after others finish is
+	// still explored, so the schedule count grows with the factorial of
+	// the thread count.
+	Preemptions Bounding = iota
+	// Delays counts deviations from a round-robin scheduler that runs a
+	// thread until it blocks or returns and then moves to the next thread
+	// by id: picking the j-th enabled thread after the round-robin choice
+	// costs j (Emmi, Qadeer and Rakamaric, POPL 2011). Bound 0 is a single
+	// schedule, and the count grows with the steps, not the threads, so
+	// it copes with many similar threads where Preemptions does not.
+	Delays
+)
 
 // ExploreOptions configures Explore.
 type ExploreOptions struct {
-	// PreemptionBound caps the preemptions in one schedule: switches away
-	// from a thread that could have gone on. Switching away from a thread
-	// that blocked or returned is free. Zero means DefaultPreemptionBound;
-	// Unbounded (or any negative value) means no bound.
-	PreemptionBound int
+	// Bound caps the preemptions (or delays, see Bounding) in one
+	// schedule. Zero means DefaultPreemptionBound; Unbounded (or any
+	// negative value) means no bound.
+	Bound int
+	// Bounding selects what Bound counts; the default is Preemptions.
+	Bounding Bounding
 	// MaxExecutions stops the search after this many executions have been
 	// reported to visit; zero means no limit.
 	MaxExecutions int
 	// MaxSteps bounds each execution as in New; zero means no bound.
 	MaxSteps int
+	// Iterative searches with bound 0, then 1, and so on up to Bound
+	// (Unbounded: until a bound is not hit), so that bugs needing few
+	// preemptions or delays are found first (iterative context bounding,
+	// Musuvathi and Qadeer, PLDI 2007). Each level reruns the schedules of
+	// the levels below but reports only its own to visit.
+	Iterative bool
 	// NoReduction turns sleep sets off, so that every schedule within the
 	// bound runs, equivalent or not. It is there to measure the reduction.
 	NoReduction bool
@@ -42,11 +68,14 @@ type ExploreStats struct {
 	// that could run next would only lead to schedules already covered (a
 	// sleep-set block) or past the preemption bound.
 	Pruned int
+	// Repeats counts the executions an iterative search ran again at a
+	// level because a lower level had already visited their schedule.
+	Repeats int
 	// Exhausted is set when the search ran out of schedules rather than
 	// being stopped by visit or MaxExecutions.
 	Exhausted bool
 	// BoundHit is set when some schedule was skipped for needing more
-	// preemptions than the bound allows. Exhausted && !BoundHit means every
+	// preemptions (or delays) than the bound allows. Exhausted && !BoundHit means every
 	// schedule of the program was covered, up to equivalence.
 	BoundHit bool
 	// Err reports a program that is not deterministic under its schedule:
@@ -61,7 +90,7 @@ func (st ExploreStats) String() string {
 
 // Explore runs the program that setup creates (setup calls Go on the
 // scheduler it is given, once per execution, on fresh state) under every
-// schedule with at most the preemption bound of preemptions, depth first,
+// schedule within the bound (see ExploreOptions), depth first,
 // and calls visit with each execution's result; visit returns false to stop
 // the search. It is a stateless model checker in the manner of CHESS
 // (Musuvathi et al., OSDI 2008): each execution replays a prefix of the
@@ -72,16 +101,43 @@ func (st ExploreStats) String() string {
 // such class, using sleep sets (Godefroid, 1996). Schedules that would only
 // reach classes already covered are abandoned and counted in Pruned.
 //
-// With a preemption bound, the reduction may skip a schedule within the
-// bound whose only equivalent covered schedules need more preemptions
+// With a bound, the reduction may skip a schedule within the bound whose
+// only equivalent covered schedules need more preemptions or delays
 // (Coons, Musuvathi and McKinley, OOPSLA 2013), so a bug the bound admits
 // can in rare cases be missed; Unbounded with sleep sets is complete.
 func Explore(setup func(*Scheduler), opts ExploreOptions, visit func(Result) bool) ExploreStats {
-	e := &explorer{bound: opts.PreemptionBound, reduce: !opts.NoReduction}
-	if e.bound == 0 {
-		e.bound = DefaultPreemptionBound
+	bound := opts.Bound
+	if bound == 0 {
+		bound = DefaultPreemptionBound
 	}
 	var st ExploreStats
+	if !opts.Iterative {
+		e := newExplorer(opts, bound)
+		st.Exhausted = e.search(setup, opts, visit, &st, 0)
+		st.BoundHit = e.boundHit
+		return st
+	}
+	for level := 0; bound < 0 || level <= bound; level++ {
+		e := newExplorer(opts, level)
+		if !e.search(setup, opts, visit, &st, level) {
+			return st
+		}
+		st.Exhausted, st.BoundHit = true, e.boundHit
+		if !e.boundHit {
+			break
+		}
+	}
+	return st
+}
+
+func newExplorer(opts ExploreOptions, bound int) *explorer {
+	return &explorer{bound: bound, delays: opts.Bounding == Delays, reduce: !opts.NoReduction}
+}
+
+// search runs executions until the space within e.bound is exhausted,
+// which it reports, or visit or the limit stops it. Executions that cost
+// less than min are run but not visited.
+func (e *explorer) search(setup func(*Scheduler), opts ExploreOptions, visit func(Result) bool, st *ExploreStats, min int) bool {
 	for opts.MaxExecutions <= 0 || st.Executions < opts.MaxExecutions {
 		e.s = New(e, opts.MaxSteps)
 		setup(e.s)
@@ -92,25 +148,34 @@ func Explore(setup func(*Scheduler), opts ExploreOptions, visit func(Result) boo
 		if e.err == nil && r.Outcome != abandoned && r.Steps < len(e.stack) {
 			e.err = fmt.Errorf("sched: explore: execution ended after %d steps, replaying a prefix of %d", r.Steps, len(e.stack))
 		}
-		if e.err != nil {
+		switch {
+		case e.err != nil:
 			st.Err = e.err
-			break
-		}
-		if r.Outcome == abandoned {
+			return false
+		case r.Outcome == abandoned:
 			st.Pruned++
-		} else {
+		case e.cost() < min:
+			st.Repeats++
+		default:
 			st.Executions++
 			if !visit(r) {
-				break
+				return false
 			}
 		}
 		if !e.backtrack() {
-			st.Exhausted = true
-			break
+			return true
 		}
 	}
-	st.BoundHit = e.boundHit
-	return st
+	return false
+}
+
+// cost returns the preemptions or delays the current schedule spent.
+func (e *explorer) cost() int {
+	if len(e.stack) == 0 {
+		return 0
+	}
+	n := e.stack[len(e.stack)-1]
+	return n.cost(slices.Index(n.enabled, n.chosen), e.delays)
 }
 
 // step is a step a thread took, or will take, from some state. What it
@@ -169,7 +234,7 @@ func (e *explorer) independent(st step, ran []access) bool {
 type node struct {
 	enabled []int
 	last    int // thread that took the previous step, or -1
-	pre     int // preemptions before this state
+	spent   int // preemptions or delays before this state
 	chosen  int // thread that takes the step from here
 	// done lists the steps already taken from here, in order, including
 	// the current one once it has run.
@@ -179,11 +244,29 @@ type node struct {
 	sleep []step
 }
 
-func (n *node) preemptions(tid int) int {
-	if n.last >= 0 && tid != n.last && slices.Contains(n.enabled, n.last) {
-		return n.pre + 1
+// rr returns the index in n.enabled of the thread a round-robin scheduler
+// runs next: the last one if it can go on, else the next by id, cyclically.
+func (n *node) rr() int {
+	for i, id := range n.enabled {
+		if id >= n.last {
+			// Either the last thread itself, or the first after it.
+			return i
+		}
 	}
-	return n.pre
+	return 0
+}
+
+// cost returns the preemptions or delays spent up to and including picking
+// n.enabled[i].
+func (n *node) cost(i int, delays bool) int {
+	r := n.rr()
+	if delays {
+		return n.spent + (i-r+len(n.enabled))%len(n.enabled)
+	}
+	if n.last >= 0 && n.enabled[r] == n.last && i != r {
+		return n.spent + 1
+	}
+	return n.spent
 }
 
 func (n *node) tried(tid int) bool {
@@ -194,6 +277,7 @@ func (n *node) tried(tid int) bool {
 // explorer is the Strategy Explore runs each execution with.
 type explorer struct {
 	bound    int
+	delays   bool
 	reduce   bool
 	s        *Scheduler
 	stack    []*node
@@ -203,9 +287,9 @@ type explorer struct {
 }
 
 // Pick implements Strategy: it replays the current prefix, then extends it
-// with the first thread that neither sleeps nor breaks the bound,
-// preferring the thread that ran last so that preemptions come late in the
-// order of search.
+// with the first thread in round-robin order that neither sleeps nor
+// breaks the bound, so that the first schedule has no preemption and
+// deviations come late in the order of search.
 func (e *explorer) Pick(i int, enabled []int) int {
 	if i > 0 {
 		e.record(i - 1)
@@ -221,7 +305,7 @@ func (e *explorer) Pick(i int, enabled []int) int {
 	n := &node{enabled: slices.Clone(enabled), last: -1}
 	if i > 0 {
 		p := e.stack[i-1]
-		n.last, n.pre = p.chosen, p.preemptions(p.chosen)
+		n.last, n.spent = p.chosen, p.cost(slices.Index(p.enabled, p.chosen), e.delays)
 		if e.reduce {
 			ran := e.s.stepAcc
 			for _, s := range p.sleep {
@@ -245,25 +329,21 @@ func (e *explorer) Pick(i int, enabled []int) int {
 	return c
 }
 
-// choose returns the next thread to try from n, or -1.
+// choose returns the next thread to try from n, or -1: the first in
+// round-robin order that has not been tried and keeps within the bound.
 func (e *explorer) choose(n *node) int {
-	try := func(tid int) bool {
+	r := n.rr()
+	for j := range n.enabled {
+		i := (r + j) % len(n.enabled)
+		tid := n.enabled[i]
 		if n.tried(tid) {
-			return false
+			continue
 		}
-		if e.bound >= 0 && n.preemptions(tid) > e.bound {
+		if e.bound >= 0 && n.cost(i, e.delays) > e.bound {
 			e.boundHit = true
-			return false
+			continue
 		}
-		return true
-	}
-	if n.last >= 0 && slices.Contains(n.enabled, n.last) && try(n.last) {
-		return n.last
-	}
-	for _, tid := range n.enabled {
-		if tid != n.last && try(tid) {
-			return tid
-		}
+		return tid
 	}
 	return -1
 }

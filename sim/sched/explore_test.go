@@ -39,7 +39,7 @@ func TestExploreFindsABBADeadlockWithOnePreemption(t *testing.T) {
 		a, b := &Mutex{Name: "a"}, &Mutex{Name: "b"}
 		s.Go("ab", func(t *Thread) { t.Lock(a); t.Lock(b); t.Unlock(b); t.Unlock(a) })
 		s.Go("ba", func(t *Thread) { t.Lock(b); t.Lock(a); t.Unlock(a); t.Unlock(b) })
-	}, ExploreOptions{PreemptionBound: 1}, func(r Result) bool {
+	}, ExploreOptions{Bound: 1}, func(r Result) bool {
 		if r.Outcome == Deadlocked {
 			deadlocks++
 		}
@@ -82,7 +82,7 @@ func TestExploreCountsInterleavings(t *testing.T) {
 	all := func(Result) bool { return true }
 	// m-1 Yields give m steps: the first runs up to the first Yield.
 	for m, want := range map[int]int{1: 2, 2: 6, 3: 20, 4: 70} {
-		st := Explore(prog(m), ExploreOptions{PreemptionBound: Unbounded}, all)
+		st := Explore(prog(m), ExploreOptions{Bound: Unbounded}, all)
 		if st.Executions != want || !st.Exhausted || st.BoundHit {
 			t.Errorf("m=%d: %v, want %d executions", m, st, want)
 		}
@@ -92,7 +92,7 @@ func TestExploreCountsInterleavings(t *testing.T) {
 	// schedules; three: 2(m-1); four: 2(m-1)^2.
 	for m := 2; m <= 5; m++ {
 		for b, want := range map[int]int{1: 2 + 2*(m-1), 2: 2 + 2*(m-1) + 2*(m-1)*(m-1)} {
-			st := Explore(prog(m), ExploreOptions{PreemptionBound: b}, all)
+			st := Explore(prog(m), ExploreOptions{Bound: b}, all)
 			if st.Executions != want || !st.Exhausted || !st.BoundHit != (m == 2 && b == 2) {
 				t.Errorf("m=%d bound %d: %v, want %d executions", m, b, st, want)
 			}
@@ -174,8 +174,8 @@ func TestReductionKeepsFinalStates(t *testing.T) {
 			slices.Sort(keys)
 			return keys, st
 		}
-		full, fst := states(ExploreOptions{PreemptionBound: Unbounded, NoReduction: true})
-		red, rst := states(ExploreOptions{PreemptionBound: Unbounded})
+		full, fst := states(ExploreOptions{Bound: Unbounded, NoReduction: true})
+		red, rst := states(ExploreOptions{Bound: Unbounded})
 		if !slices.Equal(full, red) {
 			t.Fatalf("program %d %v: reduction lost states\nfull %v\nreduced %v", i, p, full, red)
 		}

@@ -1,0 +1,110 @@
+package sctbench
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/sysfsim/sysfsim/sim/sched"
+)
+
+const limit = 10000
+
+// idb is the systematic search the tests rely on: iterative delay
+// bounding. Preemption bounding (the Explore default) is in the table
+// too, but it explores every order in which wronglock_bad's seven
+// identical threads can start one after another and does not reach the
+// bug within the limit.
+var idb = sched.ExploreOptions{Bounding: sched.Delays, Bound: sched.Unbounded, Iterative: true, MaxExecutions: limit}
+
+// strategies are the per-execution strategy families compared here; k is
+// the step estimate PCT needs and seed tells runs apart.
+var strategies = []struct {
+	name string
+	make func(p Program, seed uint64, k int) func(e int) sched.Strategy
+}{
+	{"random", func(p Program, seed uint64, k int) func(int) sched.Strategy {
+		return func(e int) sched.Strategy { return sched.NewRandom(seed<<32 | uint64(e)) }
+	}},
+	{"pct:2", func(p Program, seed uint64, k int) func(int) sched.Strategy {
+		return func(e int) sched.Strategy { return sched.NewPCT(seed<<32|uint64(e), 2, p.Threads, k) }
+	}},
+	{"pct:3", func(p Program, seed uint64, k int) func(int) sched.Strategy {
+		return func(e int) sched.Strategy { return sched.NewPCT(seed<<32|uint64(e), 3, p.Threads, k) }
+	}},
+	{"portfolio", func(p Program, seed uint64, k int) func(int) sched.Strategy {
+		return func(e int) sched.Strategy { return sched.NewPortfolio(seed<<32|uint64(e), p.Threads, k) }
+	}},
+}
+
+func TestEveryStrategyFindsEveryBug(t *testing.T) {
+	for _, p := range All {
+		k := Steps(p, 0)
+		for _, st := range strategies {
+			if n := ExecutionsToBug(p, limit, st.make(p, 1, k)); n == 0 {
+				t.Errorf("%s: %s missed the bug in %d executions", p.Name, st.name, limit)
+			}
+		}
+		n, stats := ExploreToBug(p, idb)
+		if n == 0 {
+			t.Errorf("%s: exhaustive search missed the bug: %v", p.Name, stats)
+		}
+	}
+}
+
+// TestSerialRunsPass checks the ports are not buggy by accident: running
+// the threads one after another in creation order shows no bug.
+func TestSerialRunsPass(t *testing.T) {
+	for _, p := range All {
+		if p.Name == "account_bad" {
+			continue // its assertion fails whenever check_result runs last
+		}
+		s := sched.New(lowest{}, 0)
+		if p.Setup(s)(s.Run()) {
+			t.Errorf("%s: bug in the serial schedule", p.Name)
+		}
+	}
+}
+
+type lowest struct{}
+
+func (lowest) Pick(_ int, enabled []int) int { return enabled[0] }
+
+// TestExecutionsToFirstBug prints, with -v, the median number of
+// executions each strategy needs to show each bug, over independent seeds;
+// systematic search is deterministic and needs one run. A 0 from search,
+// or limit+1 from a strategy, means not found within limit executions.
+func TestExecutionsToFirstBug(t *testing.T) {
+	seeds := 21
+	if testing.Short() {
+		seeds = 5
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "\n%-16s %6s", "program", "k")
+	for _, st := range strategies {
+		fmt.Fprintf(&b, " %10s", st.name)
+	}
+	fmt.Fprintf(&b, " %10s %10s %10s\n", "pb2", "pb2-noPOR", "idb")
+	for _, p := range All {
+		k := Steps(p, 0)
+		fmt.Fprintf(&b, "%-16s %6d", p.Name, k)
+		for _, st := range strategies {
+			var ns []int
+			for seed := range uint64(seeds) {
+				n := ExecutionsToBug(p, limit, st.make(p, seed+1, k))
+				if n == 0 {
+					n = limit + 1 // counts as "more than the limit"
+				}
+				ns = append(ns, n)
+			}
+			slices.Sort(ns)
+			fmt.Fprintf(&b, " %10d", ns[len(ns)/2])
+		}
+		n, _ := ExploreToBug(p, sched.ExploreOptions{MaxExecutions: limit})
+		nr, _ := ExploreToBug(p, sched.ExploreOptions{MaxExecutions: limit, NoReduction: true})
+		db, _ := ExploreToBug(p, idb)
+		fmt.Fprintf(&b, " %10d %10d %10d\n", n, nr, db)
+	}
+	t.Log(b.String())
+}
