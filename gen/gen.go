@@ -72,6 +72,7 @@ var weights = []struct {
 }{
 	{model.Create, 4}, {model.Remove, 2}, {model.Rename, 2}, {model.Move, 2},
 	{model.Lookup, 4}, {model.Readdir, 3}, {model.Exit, 1},
+	{model.Readlink, 1}, {model.Open, 2}, {model.Read, 2}, {model.Close, 1},
 }
 
 // Program draws one program.
@@ -82,21 +83,40 @@ func Program(c Chooser, o Options) history.Program {
 	for ns := 1; ns <= nns; ns++ {
 		p.Config.Mounts = append(p.Config.Mounts, ns)
 	}
-	for range c.IntN(4, "setup ops") {
+	for range c.IntN(6, "setup ops") {
 		p.Setup = append(p.Setup, model.Op{Kind: model.Create, NS: 1 + c.IntN(nns, "ns"), Name: name(c)})
 	}
 	threads := o.MinThreads + c.IntN(o.MaxThreads-o.MinThreads+1, "threads")
+	fds := 0
 	for range threads {
 		ops := make([]model.Op, 1+c.IntN(o.MaxOps, "ops"))
+		var open []int // descriptors this thread opened
 		for i := range ops {
 			ops[i] = Op(c, p.Config)
+			switch ops[i].Kind {
+			case model.Read, model.Close:
+				if len(open) == 0 {
+					ops[i].Kind = model.Open
+					ops[i].Mount = 1 + c.IntN(len(p.Config.Mounts), "mount")
+					ops[i].Name = name(c)
+					break
+				}
+				ops[i].FD = open[c.IntN(len(open), "fd")]
+				continue
+			default:
+				continue
+			}
+			fds++
+			ops[i].FD = fds
+			open = append(open, fds)
 		}
 		p.Threads = append(p.Threads, ops)
 	}
 	return p
 }
 
-// Op draws one operation for a program of configuration cfg.
+// Op draws one operation for a program of configuration cfg. Descriptors
+// are the caller's business: Op leaves FD zero.
 func Op(c Chooser, cfg model.Config) model.Op {
 	total := 0
 	for _, w := range weights {
@@ -121,9 +141,11 @@ func Op(c Chooser, cfg model.Config) model.Op {
 	case model.Move:
 		op.NS, op.Name, op.To = nsOf(), name(c), nsOf()
 	case model.Lookup:
-		op.Mount, op.Name = 1+c.IntN(len(cfg.Mounts), "mount"), name(c)
+		op.Mount, op.Dir, op.Name = 1+c.IntN(len(cfg.Mounts), "mount"), dir(c), name(c)
 	case model.Readdir:
-		op.Mount = 1 + c.IntN(len(cfg.Mounts), "mount")
+		op.Mount, op.Dir = 1+c.IntN(len(cfg.Mounts), "mount"), dir(c)
+	case model.Readlink, model.Open:
+		op.Mount, op.Name = 1+c.IntN(len(cfg.Mounts), "mount"), name(c)
 	case model.Exit:
 		op.NS = nsOf()
 	}
@@ -131,3 +153,10 @@ func Op(c Chooser, cfg model.Config) model.Op {
 }
 
 func name(c Chooser) string { return Names[c.IntN(len(Names), "name")] }
+
+func dir(c Chooser) model.Dir {
+	if c.IntN(2, "dir") == 1 {
+		return model.Devices
+	}
+	return model.ClassNet
+}

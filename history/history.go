@@ -71,27 +71,52 @@ type History struct {
 	Faults  []Fault      `json:"faults,omitempty"`
 }
 
-// Operations converts the records into porcupine operations. A pending
-// operation gets a nil output (any result) and a return after everything
-// else, since it may or may not have taken effect.
-func (h History) Operations() []porcupine.Operation {
+// Operations converts the records into porcupine operations, with the
+// index of the record each came from.
+//
+// A device flow recorded whole (a real kernel, where only the flow is seen)
+// becomes its kernfs steps (model.Steps), each spanning the whole flow: the
+// order between them is not enforced, which is weaker than the kernel but
+// never wrong. Readdir listings are left out: a listing is not atomic, so
+// CheckReaddir judges them instead. A pending operation gets a nil output
+// (any result) and a return after everything else, since it may or may not
+// have taken effect.
+func (h History) Operations() ([]porcupine.Operation, []int) {
 	var last int64
 	for _, r := range h.Records {
 		last = max(last, r.Return, r.Call)
 	}
-	ops := make([]porcupine.Operation, len(h.Records))
+	clients := h.clients()
+	var ops []porcupine.Operation
+	var from []int
 	for i, r := range h.Records {
+		if r.Op.Kind == model.Readdir {
+			continue
+		}
 		client := r.Thread
 		if client == SetupThread {
-			client = h.clients()
+			client = clients
 		}
-		ops[i] = porcupine.Operation{ClientId: client, Input: r.Op, Output: r.Result, Call: r.Call, Return: r.Return}
-		if r.Pending {
-			ops[i].Output = nil
-			ops[i].Return = last + 1
+		steps := model.Steps(r.Op, r.Result)
+		for k, st := range steps {
+			o := porcupine.Operation{ClientId: client, Input: st, Output: r.Result, Call: r.Call, Return: r.Return}
+			if len(steps) > 1 || st.Kind != r.Op.Kind {
+				// A step of a flow: its own result is success, but for the
+				// one that failed (always the last expanded).
+				o.Output = model.Result{}
+				if k == len(steps)-1 {
+					o.Output = model.Result{Err: r.Result.Err}
+				}
+			}
+			if r.Pending {
+				o.Output = nil
+				o.Return = last + 1
+			}
+			ops = append(ops, o)
+			from = append(from, i)
 		}
 	}
-	return ops
+	return ops, from
 }
 
 // clients returns the number of concurrent threads in the history.

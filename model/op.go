@@ -28,14 +28,27 @@ const (
 	EINVAL Errno = "EINVAL" // a tag where none is allowed, or a bad name
 	ERANGE Errno = "ERANGE" // a name that is empty or too long
 	ENODEV Errno = "ENODEV" // a read on a node removed while open
+	EBADF  Errno = "EBADF"  // a read or close of a descriptor not open
 )
 
 // Kind names an operation.
 type Kind uint8
 
-// The operations on class/net. Create, Remove, Rename and Move are what the
-// net core does to a device; Lookup and Readdir are what an observer does
-// through a mount; Exit is the namespace going away (sysfs_exit_tag).
+// The operations. They come in three groups.
+//
+// Device flows, as the net core runs them under rtnl: Create registers a
+// device, Remove unregisters it, Rename renames it, Move moves it to another
+// namespace. The kernel does each as several kernfs steps, and an observer
+// can see the states in between. Programs are written with them; a history
+// may record them whole (a real kernel, where only the flow is seen) or as
+// their steps (the simulator). Steps expands a flow into its steps.
+//
+// Kernfs steps, each atomic under the tree lock: AddDev adds
+// devices/virtual/net/<name> with its attribute files, AddLink adds the
+// symlink class/net/<name>, and so on (see the constants).
+//
+// Observers, through a mount: Lookup, Readdir, Readlink, Open, Read, Close.
+// Exit is the namespace going away (sysfs_exit_tag), one step.
 const (
 	Create Kind = iota + 1
 	Remove
@@ -44,12 +57,43 @@ const (
 	Lookup
 	Readdir
 	Exit
+	Readlink
+	Open
+	Read
+	Close
+	AddDev
+	AddLink
+	DelLink
+	DelDev
+	RenameLink
+	RenameDev
+	MoveLink
+	MoveDev
+	kindEnd
 )
 
-var kindNames = [...]string{Create: "create", Remove: "remove", Rename: "rename", Move: "move", Lookup: "lookup", Readdir: "readdir", Exit: "exit"}
+var kindNames = [...]string{
+	Create: "create", Remove: "remove", Rename: "rename", Move: "move",
+	Lookup: "lookup", Readdir: "readdir", Exit: "exit",
+	Readlink: "readlink", Open: "open", Read: "read", Close: "close",
+	AddDev: "add-dev", AddLink: "add-link", DelLink: "del-link", DelDev: "del-dev",
+	RenameLink: "rename-link", RenameDev: "rename-dev", MoveLink: "move-link", MoveDev: "move-dev",
+}
+
+// IsFlow reports whether k is a device flow made of several steps.
+func (k Kind) IsFlow() bool { return k >= Create && k <= Move }
+
+// IsObserver reports whether k only looks.
+func (k Kind) IsObserver() bool {
+	switch k {
+	case Lookup, Readdir, Readlink, Open, Read, Close:
+		return true
+	}
+	return false
+}
 
 func (k Kind) String() string {
-	if int(k) < len(kindNames) && kindNames[k] != "" {
+	if k < kindEnd && kindNames[k] != "" {
 		return kindNames[k]
 	}
 	return fmt.Sprintf("kind(%d)", uint8(k))
@@ -75,16 +119,41 @@ func (k *Kind) UnmarshalText(b []byte) error {
 }
 
 // Op is one operation with its arguments. Which fields matter depends on
-// Kind: NS for create, remove, rename, move and exit; Name for all but
-// readdir and exit; NewName for rename; To for move; Mount for lookup and
-// readdir.
+// Kind: NS (the device's namespace) for flows, steps and exit; Name for
+// flows, steps, lookup, readlink and open; NewName for renames; To for
+// moves; Mount for observers; Dir for lookup and readdir; FD for open, read
+// and close; Index for AddDev (the ifindex the kernel gave the device, 0 when
+// not known).
 type Op struct {
 	Kind    Kind   `json:"op"`
 	NS      int    `json:"ns,omitempty"`
 	Mount   int    `json:"mount,omitempty"`
+	Dir     Dir    `json:"dir,omitempty"`
 	Name    string `json:"name,omitempty"`
 	NewName string `json:"new_name,omitempty"`
 	To      int    `json:"to,omitempty"`
+	FD      int    `json:"fd,omitempty"`
+	Index   int    `json:"index,omitempty"`
+}
+
+// Dir names one of the two tagged directories of the net class.
+type Dir string
+
+const (
+	// ClassNet is /sys/class/net, which holds a symlink per device. It is
+	// the default: the empty Dir.
+	ClassNet Dir = ""
+	// Devices is /sys/devices/virtual/net, the class's glue directory,
+	// which holds a directory per device with its attribute files.
+	Devices Dir = "devices"
+)
+
+// Path returns the directory's path under /sys.
+func (d Dir) Path() string {
+	if d == Devices {
+		return "devices/virtual/net"
+	}
+	return "class/net"
 }
 
 func (o Op) String() string {
@@ -96,11 +165,25 @@ func (o Op) String() string {
 	case Move:
 		return fmt.Sprintf("move(%q, ns%d -> ns%d)", o.Name, o.NS, o.To)
 	case Lookup:
-		return fmt.Sprintf("lookup(m%d, %q)", o.Mount, o.Name)
+		return fmt.Sprintf("lookup(m%d, %s/%s)", o.Mount, o.Dir.Path(), o.Name)
 	case Readdir:
-		return fmt.Sprintf("readdir(m%d)", o.Mount)
+		return fmt.Sprintf("readdir(m%d, %s)", o.Mount, o.Dir.Path())
 	case Exit:
 		return fmt.Sprintf("exit(ns%d)", o.NS)
+	case Readlink:
+		return fmt.Sprintf("readlink(m%d, class/net/%s)", o.Mount, o.Name)
+	case Open:
+		return fmt.Sprintf("open(m%d, devices/virtual/net/%s/ifindex) = fd%d", o.Mount, o.Name, o.FD)
+	case Read, Close:
+		return fmt.Sprintf("%v(fd%d)", o.Kind, o.FD)
+	case AddDev:
+		return fmt.Sprintf("add-dev(ns%d, %q, ifindex %d)", o.NS, o.Name, o.Index)
+	case AddLink, DelLink, DelDev:
+		return fmt.Sprintf("%v(ns%d, %q)", o.Kind, o.NS, o.Name)
+	case RenameLink, RenameDev:
+		return fmt.Sprintf("%v(ns%d, %q -> %q)", o.Kind, o.NS, o.Name, o.NewName)
+	case MoveLink, MoveDev:
+		return fmt.Sprintf("%v(%q, ns%d -> ns%d)", o.Kind, o.Name, o.NS, o.To)
 	}
 	return o.Kind.String()
 }
@@ -123,12 +206,15 @@ func (e Entry) Compare(f Entry) int {
 }
 
 // Result is what an operation returned. Tag is the namespace of the entry a
-// successful lookup found; Entries is a readdir listing in the order the
-// implementation produced it.
+// successful lookup or open found; Entries is a readdir listing in the order
+// the implementation produced it; Target is what readlink returned; Index
+// is the ifindex a read returned.
 type Result struct {
 	Err     Errno   `json:"err,omitempty"`
 	Tag     int     `json:"tag,omitempty"`
 	Entries []Entry `json:"entries,omitempty"`
+	Target  string  `json:"target,omitempty"`
+	Index   int     `json:"index,omitempty"`
 }
 
 func (r Result) String() string {
@@ -141,6 +227,10 @@ func (r Result) String() string {
 			s[i] = e.String()
 		}
 		return "[" + strings.Join(s, " ") + "]"
+	case r.Target != "":
+		return r.Target
+	case r.Index != 0:
+		return fmt.Sprintf("ifindex %d", r.Index)
 	case r.Tag != 0:
 		return fmt.Sprintf("ns%d", r.Tag)
 	}

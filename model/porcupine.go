@@ -7,7 +7,8 @@ import (
 )
 
 // Porcupine returns the specification as a porcupine model for the
-// configuration c. Inputs are Op and outputs Result.
+// configuration c. Inputs are Op (steps, observers and exits: expand device
+// flows with Steps first) and outputs Result.
 // It is nondeterministic where Step is (dying entries). An output of nil
 // stands for an operation that never returned: any outcome fits it.
 //
@@ -47,23 +48,32 @@ func Porcupine(c Config) porcupine.Model {
 	return m.ToModel()
 }
 
-// Key returns the namespace an operation touches, or 0 for a move, which
-// touches two.
-func (c Config) Key(op Op) int {
-	switch op.Kind {
-	case Move:
-		return 0
-	case Lookup, Readdir:
-		return c.MountTag(op.Mount)
-	}
-	return op.NS
-}
-
+// partition splits a history by namespace. Every operation but a move
+// reads or writes the entries of one tag only: flows, steps and exits their
+// NS, observers the tag their mount captured, and reads and closes that of
+// the open that made their descriptor.
 func partition(c Config, h []porcupine.Operation) [][]porcupine.Operation {
+	fdTag := map[int]int{}
+	for _, o := range h {
+		if op := o.Input.(Op); op.Kind == Open {
+			fdTag[op.FD] = c.MountTag(op.Mount)
+		}
+	}
 	byNS := map[int][]porcupine.Operation{}
 	var order []int
 	for _, o := range h {
-		k := c.Key(o.Input.(Op))
+		op := o.Input.(Op)
+		var k int
+		switch op.Kind {
+		case Move, MoveLink, MoveDev:
+			return [][]porcupine.Operation{h}
+		case Lookup, Readdir, Readlink, Open:
+			k = c.MountTag(op.Mount)
+		case Read, Close:
+			k = fdTag[op.FD]
+		default:
+			k = op.NS
+		}
 		if k == 0 {
 			return [][]porcupine.Operation{h}
 		}

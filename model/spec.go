@@ -6,40 +6,77 @@ import (
 	"strings"
 )
 
-// State is the content of class/net between two operations. It is a value:
-// operations return a new State and never change the one they are given.
-type State struct {
-	live  []Entry // visible entries, sorted by Entry.Compare
-	dying []Entry // removed but maybe not yet unlinked, sorted
-	exits uint64  // bit n set: namespace n has exited
+// device is a directory devices/virtual/net/<name> with its attribute
+// files. id is its identity across renames and moves.
+type device struct {
+	id    int
+	name  string
+	tag   int
+	index int  // ifindex, 0 when not known
+	dying bool // removed, not yet unlinked: invisible but still colliding
 }
 
-// Init returns the empty directory with every namespace alive.
-func Init() State { return State{} }
+// link is a symlink class/net/<name> to device dev.
+type link struct {
+	name string
+	tag  int
+	dev  int
+}
 
-// Live returns the visible entries, sorted by name then tag.
-func (s State) Live() []Entry { return slices.Clone(s.live) }
+// file is an open descriptor on a device's ifindex attribute.
+type file struct {
+	fd  int
+	dev int
+}
+
+// State is the content of the net class's two tagged directories, the open
+// files and the exited namespaces, between two operations. It is a value:
+// Step never changes the State it is given.
+type State struct {
+	devs  []device // by id
+	links []link   // by (name, tag)
+	files []file   // by fd
+	exits uint64   // bit n set: namespace n has exited
+	next  int      // the next device id
+}
+
+// Init returns the empty directories with every namespace alive.
+func Init() State { return State{next: 1} }
 
 // Exited reports whether namespace ns has exited.
 func (s State) Exited(ns int) bool { return ns > 0 && ns < 64 && s.exits&(1<<ns) != 0 }
 
 // Equal compares states.
 func (s State) Equal(t State) bool {
-	return s.exits == t.exits && slices.Equal(s.live, t.live) && slices.Equal(s.dying, t.dying)
+	return s.exits == t.exits && s.next == t.next && slices.Equal(s.devs, t.devs) &&
+		slices.Equal(s.links, t.links) && slices.Equal(s.files, t.files)
 }
 
 func (s State) String() string {
 	var b strings.Builder
-	b.WriteString("{")
-	for i, e := range s.live {
+	b.WriteString("class/net {")
+	for i, l := range s.links {
 		if i > 0 {
 			b.WriteString(" ")
 		}
-		b.WriteString(e.String())
+		fmt.Fprintf(&b, "%s@ns%d", l.name, l.tag)
+		if d, ok := s.dev(l.dev); !ok || d.name != l.name || d.tag != l.tag {
+			fmt.Fprintf(&b, "->#%d", l.dev)
+		}
+	}
+	b.WriteString("} devices/virtual/net {")
+	for i, d := range s.devs {
+		if i > 0 {
+			b.WriteString(" ")
+		}
+		fmt.Fprintf(&b, "%s@ns%d#%d", d.name, d.tag, d.id)
+		if d.dying {
+			b.WriteString("(dying)")
+		}
 	}
 	b.WriteString("}")
-	if len(s.dying) > 0 {
-		fmt.Fprintf(&b, " dying %v", s.dying)
+	for _, f := range s.files {
+		fmt.Fprintf(&b, " fd%d->#%d", f.fd, f.dev)
 	}
 	for ns := 1; ns < 64; ns++ {
 		if s.Exited(ns) {
@@ -49,22 +86,43 @@ func (s State) String() string {
 	return b.String()
 }
 
-func has(set []Entry, e Entry) bool {
-	_, ok := slices.BinarySearchFunc(set, e, Entry.Compare)
-	return ok
-}
-
-func with(set []Entry, e Entry) []Entry {
-	i, _ := slices.BinarySearchFunc(set, e, Entry.Compare)
-	return slices.Insert(slices.Clip(set), i, e)
-}
-
-func without(set []Entry, e Entry) []Entry {
-	i, ok := slices.BinarySearchFunc(set, e, Entry.Compare)
+func (s State) dev(id int) (device, bool) {
+	i, ok := slices.BinarySearchFunc(s.devs, id, func(d device, id int) int { return d.id - id })
 	if !ok {
-		return set
+		return device{}, false
 	}
-	return slices.Delete(slices.Clone(set), i, i+1)
+	return s.devs[i], true
+}
+
+// findDev returns the index of the device (name, tag), live or dying.
+func (s State) findDev(name string, tag int) int {
+	return slices.IndexFunc(s.devs, func(d device) bool { return d.name == name && d.tag == tag })
+}
+
+// liveDev returns the index of the visible device (name, tag), or -1.
+func (s State) liveDev(name string, tag int) int {
+	i := s.findDev(name, tag)
+	if i >= 0 && s.devs[i].dying {
+		return -1
+	}
+	return i
+}
+
+func (s State) findLink(name string, tag int) int {
+	return slices.IndexFunc(s.links, func(l link) bool { return l.name == name && l.tag == tag })
+}
+
+func (s State) findFile(fd int) int {
+	return slices.IndexFunc(s.files, func(f file) bool { return f.fd == fd })
+}
+
+func sortLinks(ls []link) {
+	slices.SortFunc(ls, func(a, b link) int {
+		if c := strings.Compare(a.name, b.name); c != 0 {
+			return c
+		}
+		return a.tag - b.tag
+	})
 }
 
 // Outcome is one result the specification allows, with the state after it.
@@ -74,106 +132,184 @@ type Outcome struct {
 }
 
 // Step returns every outcome the specification allows for op in state s,
-// the most deterministic one first.
+// the most deterministic one first. op must be a step, an observer or Exit;
+// Steps expands a device flow.
 //
-// Almost every operation has exactly one outcome. The exception is a name
-// that a concurrent removal has made invisible but not yet unlinked: kernfs
-// deactivates a node at once but unlinks it only after draining its active
-// users (__kernfs_remove, kernfs_drain), and kernfs_find_ns, which add and
-// rename use to detect a collision, does not skip inactive nodes. So while
-// the removal is under way, a create, rename or move onto that (name, tag)
-// may still fail with EEXIST, though lookups no longer find it.
+// Almost every operation has exactly one outcome. The exception is a
+// device directory that a concurrent removal has made invisible but not yet
+// unlinked: kernfs deactivates a node at once but unlinks it only after
+// draining its active users (__kernfs_remove, kernfs_drain), and
+// kernfs_find_ns, which kernfs_add_one and kernfs_rename_ns use to detect a
+// collision, does not skip inactive nodes. So while the removal is under
+// way, an add, rename or move onto that (name, tag) may still fail with
+// EEXIST, though lookups no longer find it.
 func Step(c Config, s State, op Op) []Outcome {
-	if op.Kind == Create || op.Kind == Rename || op.Kind == Move {
-		target := Entry{op.Name, op.NS}
-		switch op.Kind {
-		case Rename:
-			target.Name = op.NewName
-		case Move:
-			target.Tag = op.To
-		}
-		if has(s.dying, target) {
-			cleared := s
-			cleared.dying = without(s.dying, target)
-			r, next := apply(c, cleared, op)
-			if r.Err != OK {
-				// It failed on a check that comes before the collision,
-				// and the dying entry is still there.
-				return []Outcome{{r, s}}
-			}
-			return []Outcome{{r, next}, {Result{Err: EEXIST}, s}}
-		}
+	var target Entry
+	switch op.Kind {
+	case AddDev:
+		target = Entry{op.Name, op.NS}
+	case RenameDev:
+		target = Entry{op.NewName, op.NS}
+	case MoveDev:
+		target = Entry{op.Name, op.To}
+	default:
+		r, next := apply(c, s, op)
+		return []Outcome{{r, next}}
 	}
-	r, next := apply(c, s, op)
-	return []Outcome{{r, next}}
+	i := s.findDev(target.Name, target.Tag)
+	if i < 0 || !s.devs[i].dying {
+		r, next := apply(c, s, op)
+		return []Outcome{{r, next}}
+	}
+	cleared := s
+	cleared.devs = slices.Delete(slices.Clone(s.devs), i, i+1)
+	r, next := apply(c, cleared, op)
+	if r.Err != OK {
+		// It failed on a check that comes before the collision, and the
+		// dying directory is still there.
+		return []Outcome{{r, s}}
+	}
+	return []Outcome{{r, next}, {Result{Err: EEXIST}, s}}
 }
 
-// Apply returns the outcome of op when nothing else runs: every removal has
-// completed, so the first outcome of Step.
+// Apply returns the outcome of op when nothing else runs, so that every
+// removal has completed: the first outcome of Step. A device flow is
+// applied step by step and returns the error of the step that failed.
 func Apply(c Config, s State, op Op) (Result, State) {
+	if op.Kind.IsFlow() {
+		for _, st := range Steps(op, Result{}) {
+			var r Result
+			if r, s = Apply(c, s, st); r.Err != OK {
+				return r, s
+			}
+		}
+		return Result{}, s
+	}
 	o := Step(c, s, op)[0]
 	return o.Result, o.State
 }
 
 func (c Config) validNS(ns int) bool { return ns >= 1 && ns <= c.Namespaces && ns < 64 }
 
-// apply treats dying entries as absent except where they collide, which Step
-// has already dealt with.
+// apply treats dying devices as present only where they collide, which
+// Step has already dealt with.
 func apply(c Config, s State, op Op) (Result, State) {
 	fail := func(e Errno) (Result, State) { return Result{Err: e}, s }
 	switch op.Kind {
-	case Create:
-		// kernfs_add_one: a tagged parent requires a tag.
+	case AddDev:
+		// device_add -> kobject_add -> kernfs_create_dir_ns: a tagged parent
+		// requires a tag (kernfs_add_one), names as dev_valid_name, and a
+		// dead namespace takes no new entries.
 		if !c.validNS(op.NS) {
 			return fail(EINVAL)
 		}
 		if e := ValidName(op.Name); e != OK {
 			return fail(e)
 		}
-		// A dying namespace takes no new devices: its tag is dead.
 		if s.Exited(op.NS) {
 			return fail(ENOENT)
 		}
-		e := Entry{op.Name, op.NS}
-		if has(s.live, e) || has(s.dying, e) {
+		if s.findDev(op.Name, op.NS) >= 0 {
 			return fail(EEXIST)
 		}
-		s.live = with(s.live, e)
+		s.devs = append(slices.Clip(s.devs), device{id: s.next, name: op.Name, tag: op.NS, index: op.Index})
+		s.next++
 		return Result{}, s
 
-	case Remove:
-		e := Entry{op.Name, op.NS}
-		if !has(s.live, e) {
+	case AddLink:
+		// device_add_class_symlinks -> sysfs_create_link: the link takes its
+		// target's tag; the target must exist (sysfs_do_create_link_sd).
+		if !c.validNS(op.NS) {
+			return fail(EINVAL)
+		}
+		if e := ValidName(op.Name); e != OK {
+			return fail(e)
+		}
+		if s.Exited(op.NS) {
 			return fail(ENOENT)
 		}
-		s.live = without(s.live, e)
-		s.dying = with(s.dying, e)
+		d := s.liveDev(op.Name, op.NS)
+		if d < 0 {
+			return fail(ENOENT)
+		}
+		if s.findLink(op.Name, op.NS) >= 0 {
+			return fail(EEXIST)
+		}
+		s.links = append(slices.Clone(s.links), link{op.Name, op.NS, s.devs[d].id})
+		sortLinks(s.links)
 		return Result{}, s
 
-	case Rename:
-		// kernfs_rename_ns: ENOENT for an inactive node, a no-op for the
-		// same name, EEXIST when (new name, tag) exists.
-		e := Entry{op.Name, op.NS}
-		if !has(s.live, e) {
+	case DelLink:
+		// sysfs_delete_link: by (name, target's tag). A symlink has no
+		// active users, so its removal is immediate.
+		i := s.findLink(op.Name, op.NS)
+		if i < 0 {
+			return fail(ENOENT)
+		}
+		s.links = slices.Delete(slices.Clone(s.links), i, i+1)
+		return Result{}, s
+
+	case DelDev:
+		// kobject_del -> kernfs_remove: the whole subtree is deactivated at
+		// once; the directory is unlinked after the drain.
+		i := s.liveDev(op.Name, op.NS)
+		if i < 0 {
+			return fail(ENOENT)
+		}
+		s.devs = slices.Clone(s.devs)
+		s.devs[i].dying = true
+		return Result{}, s
+
+	case RenameLink:
+		// sysfs_rename_link_ns -> kernfs_rename_ns on the link.
+		i := s.findLink(op.Name, op.NS)
+		if i < 0 {
 			return fail(ENOENT)
 		}
 		if op.NewName == op.Name {
 			return Result{}, s
 		}
-		if err := ValidName(op.NewName); err != OK {
-			return fail(err)
+		if e := ValidName(op.NewName); e != OK {
+			return fail(e)
 		}
-		n := Entry{op.NewName, op.NS}
-		if has(s.live, n) || has(s.dying, n) {
+		if s.findLink(op.NewName, op.NS) >= 0 {
 			return fail(EEXIST)
 		}
-		s.live = with(without(s.live, e), n)
+		s.links = slices.Clone(s.links)
+		s.links[i].name = op.NewName
+		sortLinks(s.links)
 		return Result{}, s
 
-	case Move:
-		// __dev_change_net_namespace then kernfs_rename_ns with the new tag.
-		e := Entry{op.Name, op.NS}
-		if !has(s.live, e) {
+	case RenameDev:
+		// kobject_rename -> kernfs_rename_ns on the directory.
+		i := s.liveDev(op.Name, op.NS)
+		if i < 0 {
+			return fail(ENOENT)
+		}
+		if op.NewName == op.Name {
+			return Result{}, s
+		}
+		if e := ValidName(op.NewName); e != OK {
+			return fail(e)
+		}
+		if s.findDev(op.NewName, op.NS) >= 0 {
+			return fail(EEXIST)
+		}
+		s.devs = slices.Clone(s.devs)
+		s.devs[i].name = op.NewName
+		return Result{}, s
+
+	case MoveLink, MoveDev:
+		// __dev_change_net_namespace -> device_rename with the new
+		// namespace: kernfs_rename_ns re-tags link, then directory.
+		isLink := op.Kind == MoveLink
+		var i int
+		if isLink {
+			i = s.findLink(op.Name, op.NS)
+		} else {
+			i = s.liveDev(op.Name, op.NS)
+		}
+		if i < 0 {
 			return fail(ENOENT)
 		}
 		if !c.validNS(op.To) {
@@ -185,40 +321,25 @@ func apply(c Config, s State, op Op) (Result, State) {
 		if op.To == op.NS {
 			return Result{}, s
 		}
-		n := Entry{op.Name, op.To}
-		if has(s.live, n) || has(s.dying, n) {
-			return fail(EEXIST)
+		if isLink {
+			if s.findLink(op.Name, op.To) >= 0 {
+				return fail(EEXIST)
+			}
+			s.links = slices.Clone(s.links)
+			s.links[i].tag = op.To
+			sortLinks(s.links)
+		} else {
+			if s.findDev(op.Name, op.To) >= 0 {
+				return fail(EEXIST)
+			}
+			s.devs = slices.Clone(s.devs)
+			s.devs[i].tag = op.To
 		}
-		s.live = with(without(s.live, e), n)
 		return Result{}, s
 
-	case Lookup:
-		// kernfs_iop_lookup: the mount's tag, never the caller's; inactive
-		// nodes are absent.
-		tag := c.MountTag(op.Mount)
-		if tag == 0 {
-			return fail(EINVAL)
-		}
-		if has(s.live, Entry{op.Name, tag}) {
-			return Result{Tag: tag}, s
-		}
-		return fail(ENOENT)
-
-	case Readdir:
-		tag := c.MountTag(op.Mount)
-		if tag == 0 {
-			return fail(EINVAL)
-		}
-		entries := []Entry{}
-		for _, e := range s.live {
-			if e.Tag == tag {
-				entries = append(entries, e)
-			}
-		}
-		return Result{Entries: entries}, s
-
 	case Exit:
-		// sysfs_exit_tag: every entry of the tag invisible at once.
+		// sysfs_exit_tag: every entry of the tag invisible at once; none is
+		// visible or added again.
 		if !c.validNS(op.NS) {
 			return fail(EINVAL)
 		}
@@ -226,20 +347,136 @@ func apply(c Config, s State, op Op) (Result, State) {
 			return fail(ENOENT)
 		}
 		s.exits |= 1 << op.NS
-		keep := func(set []Entry) []Entry {
-			return slices.DeleteFunc(slices.Clone(set), func(e Entry) bool { return e.Tag == op.NS })
-		}
-		s.live, s.dying = keep(s.live), keep(s.dying)
+		s.links = slices.DeleteFunc(slices.Clone(s.links), func(l link) bool { return l.tag == op.NS })
+		s.devs = slices.DeleteFunc(slices.Clone(s.devs), func(d device) bool { return d.tag == op.NS })
 		return Result{}, s
+	}
+	return observe(c, s, op)
+}
+
+const devicesPath = "../../devices/virtual/net/"
+
+// observe applies an observer. Lookups use the tag the mount captured,
+// never the caller's (kernfs_iop_lookup); inactive nodes are absent.
+func observe(c Config, s State, op Op) (Result, State) {
+	fail := func(e Errno) (Result, State) { return Result{Err: e}, s }
+	tag := c.MountTag(op.Mount)
+	switch op.Kind {
+	case Read:
+		// kernfs_fop_read_iter: an active reference for the read, which
+		// fails once the node is deactivated.
+		i := s.findFile(op.FD)
+		if i < 0 {
+			return fail(EBADF)
+		}
+		d, ok := s.dev(s.files[i].dev)
+		if !ok || d.dying {
+			return fail(ENODEV)
+		}
+		return Result{Index: d.index}, s
+	case Close:
+		i := s.findFile(op.FD)
+		if i < 0 {
+			return fail(EBADF)
+		}
+		s.files = slices.Delete(slices.Clone(s.files), i, i+1)
+		return Result{}, s
+	}
+	if tag == 0 {
+		return fail(EINVAL)
+	}
+	switch op.Kind {
+	case Lookup:
+		if op.Dir == Devices {
+			if s.liveDev(op.Name, tag) >= 0 {
+				return Result{Tag: tag}, s
+			}
+		} else if s.findLink(op.Name, tag) >= 0 {
+			return Result{Tag: tag}, s
+		}
+		return fail(ENOENT)
+
+	case Readlink:
+		// kernfs_get_target_path: computed from the current tree.
+		i := s.findLink(op.Name, tag)
+		if i < 0 {
+			return fail(ENOENT)
+		}
+		d, ok := s.dev(s.links[i].dev)
+		if !ok {
+			return fail(ENOENT)
+		}
+		return Result{Target: devicesPath + d.name}, s
+
+	case Open:
+		// kernfs_fop_open: a plain reference on the attribute; the file
+		// then follows its device, not the namespace.
+		if op.FD <= 0 || s.findFile(op.FD) >= 0 {
+			return fail(EINVAL)
+		}
+		i := s.liveDev(op.Name, tag)
+		if i < 0 {
+			return fail(ENOENT)
+		}
+		s.files = append(slices.Clone(s.files), file{op.FD, s.devs[i].id})
+		slices.SortFunc(s.files, func(a, b file) int { return a.fd - b.fd })
+		return Result{Tag: tag}, s
+
+	case Readdir:
+		entries := []Entry{}
+		if op.Dir == Devices {
+			for _, d := range s.devs {
+				if d.tag == tag && !d.dying {
+					entries = append(entries, Entry{d.name, d.tag})
+				}
+			}
+			slices.SortFunc(entries, Entry.Compare)
+		} else {
+			for _, l := range s.links {
+				if l.tag == tag {
+					entries = append(entries, Entry{l.name, l.tag})
+				}
+			}
+		}
+		return Result{Entries: entries}, s
 	}
 	return fail(EINVAL)
 }
 
+// Steps expands a device flow into the kernfs steps the kernel takes, in
+// order, as device_add, device_del and device_rename do them: all of them
+// when the flow succeeded (r.Err is OK), only the first, failing with r's
+// error, when it failed. Any other operation is its own single step.
+func Steps(op Op, r Result) []Op {
+	var steps []Op
+	switch op.Kind {
+	case Create:
+		steps = []Op{{Kind: AddDev, NS: op.NS, Name: op.Name, Index: op.Index}, {Kind: AddLink, NS: op.NS, Name: op.Name}}
+	case Remove:
+		// device_del removes the class symlinks before the directory.
+		steps = []Op{{Kind: DelLink, NS: op.NS, Name: op.Name}, {Kind: DelDev, NS: op.NS, Name: op.Name}}
+	case Rename:
+		// device_rename renames the class link, then the directory.
+		steps = []Op{{Kind: RenameLink, NS: op.NS, Name: op.Name, NewName: op.NewName}, {Kind: RenameDev, NS: op.NS, Name: op.Name, NewName: op.NewName}}
+	case Move:
+		steps = []Op{{Kind: MoveLink, NS: op.NS, Name: op.Name, To: op.To}, {Kind: MoveDev, NS: op.NS, Name: op.Name, To: op.To}}
+	default:
+		return []Op{op}
+	}
+	if r.Err != OK {
+		return steps[:1]
+	}
+	return steps
+}
+
 // SameResult reports whether two results are equal, comparing readdir
-// listings as sets: the order of a listing is the implementation's hash
-// order, which the specification leaves open.
+// listings as sets (their order is the implementation's hash order) and
+// ifindex only where both sides know it.
 func SameResult(a, b Result) bool {
-	if a.Err != b.Err || a.Tag != b.Tag || len(a.Entries) != len(b.Entries) {
+	if a.Err != b.Err || a.Tag != b.Tag || a.Target != b.Target || len(a.Entries) != len(b.Entries) {
+		return false
+	}
+	if a.Index != b.Index && a.Index != 0 && b.Index != 0 {
 		return false
 	}
 	if len(a.Entries) == 0 {

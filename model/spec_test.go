@@ -1,6 +1,7 @@
 package model
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/anishathalye/porcupine"
@@ -71,6 +72,55 @@ func TestApply(t *testing.T) {
 			{Op{Kind: Move, NS: 2, Name: "eth0", To: 1}, "ENOENT"},
 			{Op{Kind: Exit, NS: 1}, "ENOENT"},
 		}},
+		{"a move re-tags link then directory; an open file follows its device", []step{
+			{Op{Kind: AddDev, NS: 1, Name: "eth0", Index: 7}, "ok"},
+			{Op{Kind: AddLink, NS: 1, Name: "eth0"}, "ok"},
+			{Op{Kind: Open, Mount: 1, Name: "eth0", FD: 3}, "ns1"},
+			{Op{Kind: MoveLink, NS: 1, Name: "eth0", To: 2}, "ok"},
+			// Between the steps: class/net/eth0 is in ns2, its directory is not.
+			{Op{Kind: Lookup, Mount: 2, Name: "eth0"}, "ns2"},
+			{Op{Kind: Lookup, Mount: 2, Dir: Devices, Name: "eth0"}, "ENOENT"},
+			{Op{Kind: Open, Mount: 2, Name: "eth0", FD: 4}, "ENOENT"},
+			{Op{Kind: MoveDev, NS: 1, Name: "eth0", To: 2}, "ok"},
+			{Op{Kind: Lookup, Mount: 2, Dir: Devices, Name: "eth0"}, "ns2"},
+			{Op{Kind: Read, FD: 3}, "ifindex 7"},
+			{Op{Kind: Readlink, Mount: 2, Name: "eth0"}, "../../devices/virtual/net/eth0"},
+		}},
+		{"readlink is computed from the current tree", []step{
+			{create(1, "eth0"), "ok"},
+			{Op{Kind: RenameDev, NS: 1, Name: "eth0", NewName: "lan0"}, "ok"},
+			{Op{Kind: Readlink, Mount: 1, Name: "eth0"}, "../../devices/virtual/net/lan0"},
+			{Op{Kind: Readlink, Mount: 2, Name: "eth0"}, "ENOENT"},
+		}},
+		{"a removed device's open file reads ENODEV", []step{
+			{Op{Kind: Create, NS: 1, Name: "eth0"}, "ok"},
+			{Op{Kind: Open, Mount: 1, Name: "eth0", FD: 1}, "ns1"},
+			{Op{Kind: Open, Mount: 1, Name: "eth0", FD: 1}, "EINVAL"},
+			{Op{Kind: Read, FD: 1}, "ok"},
+			{Op{Kind: Remove, NS: 1, Name: "eth0"}, "ok"},
+			{Op{Kind: Read, FD: 1}, "ENODEV"},
+			{Op{Kind: Close, FD: 1}, "ok"},
+			{Op{Kind: Read, FD: 1}, "EBADF"},
+			{Op{Kind: Close, FD: 1}, "EBADF"},
+		}},
+		{"an exit hides both directories and fails open files", []step{
+			{Op{Kind: Create, NS: 1, Name: "eth0"}, "ok"},
+			{Op{Kind: Open, Mount: 1, Name: "eth0", FD: 1}, "ns1"},
+			{Op{Kind: Exit, NS: 1}, "ok"},
+			{Op{Kind: Readdir, Mount: 1, Dir: Devices}, "[]"},
+			{Op{Kind: Read, FD: 1}, "ENODEV"},
+			{Op{Kind: AddLink, NS: 1, Name: "eth0"}, "ENOENT"},
+		}},
+		{"a link needs its target", []step{
+			{Op{Kind: AddLink, NS: 1, Name: "eth0"}, "ENOENT"},
+			{Op{Kind: AddDev, NS: 1, Name: "eth0"}, "ok"},
+			{Op{Kind: Readdir, Mount: 1, Dir: Devices}, "[eth0@ns1]"},
+			{Op{Kind: Readdir, Mount: 1}, "[]"},
+			{Op{Kind: AddLink, NS: 1, Name: "eth0"}, "ok"},
+			{Op{Kind: AddLink, NS: 1, Name: "eth0"}, "EEXIST"},
+			{Op{Kind: DelLink, NS: 1, Name: "eth0"}, "ok"},
+			{Op{Kind: DelLink, NS: 1, Name: "eth0"}, "ENOENT"},
+		}},
 		{"remove", []step{
 			{create(1, "eth0"), "ok"},
 			{Op{Kind: Remove, NS: 2, Name: "eth0"}, "ENOENT"},
@@ -106,15 +156,18 @@ func TestApplyDoesNotMutate(t *testing.T) {
 	}
 }
 
-func TestDyingEntryMayStillCollide(t *testing.T) {
+func TestDyingDirectoryMayStillCollide(t *testing.T) {
 	_, s := Apply(cfg, Init(), Op{Kind: Create, NS: 1, Name: "eth0"})
-	s = Step(cfg, s, Op{Kind: Remove, NS: 1, Name: "eth0"})[0].State
-	outs := Step(cfg, s, Op{Kind: Create, NS: 1, Name: "eth0"})
+	s = Step(cfg, s, Op{Kind: DelLink, NS: 1, Name: "eth0"})[0].State
+	s = Step(cfg, s, Op{Kind: DelDev, NS: 1, Name: "eth0"})[0].State
+	outs := Step(cfg, s, Op{Kind: AddDev, NS: 1, Name: "eth0"})
 	if len(outs) != 2 || outs[0].Result.Err != OK || outs[1].Result.Err != EEXIST {
-		t.Fatalf("create onto a dying entry: %v", outs)
+		t.Fatalf("add onto a dying directory: %v", outs)
 	}
-	if r, _ := Apply(cfg, s, Op{Kind: Lookup, Mount: 1, Name: "eth0"}); r.Err != ENOENT {
-		t.Fatalf("lookup of a dying entry: %v", r)
+	for _, op := range []Op{{Kind: Lookup, Mount: 1, Dir: Devices, Name: "eth0"}, {Kind: Lookup, Mount: 1, Name: "eth0"}} {
+		if r, _ := Apply(cfg, s, op); r.Err != ENOENT {
+			t.Fatalf("%v of a dying directory: %v", op, r)
+		}
 	}
 }
 
@@ -124,64 +177,93 @@ func op(client int, call, ret int64, in Op, out Result) porcupine.Operation {
 
 func TestPorcupineAcceptsAndRejects(t *testing.T) {
 	m := Porcupine(cfg)
-	create := Op{Kind: Create, NS: 1, Name: "eth0"}
+	addDev := Op{Kind: AddDev, NS: 1, Name: "eth0"}
+	addLink := Op{Kind: AddLink, NS: 1, Name: "eth0"}
 	look := Op{Kind: Lookup, Mount: 1, Name: "eth0"}
 	ok := []porcupine.Operation{
-		op(0, 1, 4, create, Result{}),
-		op(1, 2, 3, look, Result{Err: ENOENT}), // concurrent: may precede
+		op(0, 1, 2, addDev, Result{}),
+		op(0, 3, 6, addLink, Result{}),
+		op(1, 4, 5, look, Result{Err: ENOENT}), // concurrent: may precede
 	}
 	if !porcupine.CheckOperations(m, ok) {
 		t.Fatal("linearizable history rejected")
 	}
 	bad := []porcupine.Operation{
-		op(0, 1, 2, create, Result{}),
-		op(1, 3, 4, look, Result{Err: ENOENT}), // strictly after: must see it
+		op(0, 1, 2, addDev, Result{}),
+		op(0, 3, 4, addLink, Result{}),
+		op(1, 5, 6, look, Result{Err: ENOENT}), // strictly after: must see it
 	}
 	if porcupine.CheckOperations(m, bad) {
 		t.Fatal("stale lookup accepted")
 	}
 	leak := []porcupine.Operation{
-		op(0, 1, 2, create, Result{}),
-		op(1, 3, 4, Op{Kind: Lookup, Mount: 2, Name: "eth0"}, Result{Tag: 1}),
+		op(0, 1, 2, addDev, Result{}),
+		op(0, 3, 4, addLink, Result{}),
+		op(1, 5, 6, Op{Kind: Lookup, Mount: 2, Name: "eth0"}, Result{Tag: 1}),
 	}
 	if porcupine.CheckOperations(m, leak) {
 		t.Fatal("lookup through ns2's mount finding ns1's entry accepted")
 	}
-	// The kernel's dying-entry window: a lookup misses eth0, then a create
-	// collides with it, both during the removal.
+	// The kernel's dying-directory window: during the removal, a lookup
+	// misses eth0, then an add collides with it.
 	window := []porcupine.Operation{
-		op(0, 1, 2, create, Result{}),
-		op(0, 3, 10, Op{Kind: Remove, NS: 1, Name: "eth0"}, Result{}),
-		op(1, 4, 5, look, Result{Err: ENOENT}),
-		op(1, 6, 7, create, Result{Err: EEXIST}),
+		op(0, 1, 2, addDev, Result{}),
+		op(0, 3, 10, Op{Kind: DelDev, NS: 1, Name: "eth0"}, Result{}),
+		op(1, 4, 5, Op{Kind: Lookup, Mount: 1, Dir: Devices, Name: "eth0"}, Result{Err: ENOENT}),
+		op(1, 6, 7, addDev, Result{Err: EEXIST}),
 	}
 	if !porcupine.CheckOperations(m, window) {
-		t.Fatal("EEXIST against a dying entry rejected")
+		t.Fatal("EEXIST against a dying directory rejected")
 	}
 }
 
 func TestPartitionOnlyWithoutMoves(t *testing.T) {
 	h := []porcupine.Operation{
-		op(0, 1, 2, Op{Kind: Create, NS: 1, Name: "a"}, Result{}),
-		op(1, 1, 2, Op{Kind: Create, NS: 2, Name: "a"}, Result{}),
-		op(1, 3, 4, Op{Kind: Readdir, Mount: 2}, Result{Entries: []Entry{{"a", 2}}}),
+		op(0, 1, 2, Op{Kind: AddDev, NS: 1, Name: "a"}, Result{}),
+		op(1, 1, 2, Op{Kind: AddDev, NS: 2, Name: "a"}, Result{}),
+		op(1, 3, 4, Op{Kind: Open, Mount: 2, Name: "a", FD: 1}, Result{Tag: 2}),
+		op(1, 5, 6, Op{Kind: Read, FD: 1}, Result{}),
 	}
-	if n := len(partition(cfg, h)); n != 2 {
-		t.Fatalf("%d partitions, want 2", n)
+	parts := partition(cfg, h)
+	if len(parts) != 2 || len(parts[1]) != 3 {
+		t.Fatalf("%d partitions (%v), want ns1 and ns2 with the read", len(parts), parts)
 	}
-	h = append(h, op(0, 5, 6, Op{Kind: Move, NS: 1, Name: "a", To: 3}, Result{}))
+	h = append(h, op(0, 5, 6, Op{Kind: MoveDev, NS: 1, Name: "a", To: 3}, Result{}))
 	if n := len(partition(cfg, h)); n != 1 {
 		t.Fatalf("with a move: %d partitions, want 1", n)
 	}
 }
 
-// A failed operation does not make a dying entry disappear: found by a
+// A failed operation does not make a dying directory disappear: found by a
 // campaign, where a move that failed early "cleared" it.
-func TestFailureKeepsDyingEntry(t *testing.T) {
-	_, s := Apply(cfg, Init(), Op{Kind: Create, NS: 2, Name: "eth0"})
-	s = Step(cfg, s, Op{Kind: Remove, NS: 2, Name: "eth0"})[0].State
-	outs := Step(cfg, s, Op{Kind: Move, NS: 2, Name: "eth0", To: 2})
+func TestFailureKeepsDyingDirectory(t *testing.T) {
+	_, s := Apply(cfg, Init(), Op{Kind: AddDev, NS: 2, Name: "eth0"})
+	s = Step(cfg, s, Op{Kind: DelDev, NS: 2, Name: "eth0"})[0].State
+	outs := Step(cfg, s, Op{Kind: MoveDev, NS: 2, Name: "eth0", To: 2})
 	if len(outs) != 1 || outs[0].Result.Err != ENOENT || !outs[0].State.Equal(s) {
-		t.Fatalf("failed move onto a dying entry: %+v", outs)
+		t.Fatalf("failed move onto a dying directory: %+v", outs)
+	}
+}
+
+func TestSteps(t *testing.T) {
+	for _, tt := range []struct {
+		op   Op
+		err  Errno
+		want string
+	}{
+		{Op{Kind: Create, NS: 1, Name: "a"}, OK, "[add-dev add-link]"},
+		{Op{Kind: Create, NS: 1, Name: "a"}, EEXIST, "[add-dev]"},
+		{Op{Kind: Remove, NS: 1, Name: "a"}, OK, "[del-link del-dev]"},
+		{Op{Kind: Rename, NS: 1, Name: "a", NewName: "b"}, OK, "[rename-link rename-dev]"},
+		{Op{Kind: Move, NS: 1, Name: "a", To: 2}, OK, "[move-link move-dev]"},
+		{Op{Kind: Lookup, Mount: 1, Name: "a"}, OK, "[lookup]"},
+	} {
+		var kinds []string
+		for _, st := range Steps(tt.op, Result{Err: tt.err}) {
+			kinds = append(kinds, st.Kind.String())
+		}
+		if got := "[" + strings.Join(kinds, " ") + "]"; got != tt.want {
+			t.Errorf("Steps(%v, %v) = %s, want %s", tt.op, tt.err, got, tt.want)
+		}
 	}
 }

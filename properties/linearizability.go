@@ -29,5 +29,6 @@ func CheckLinearizable(h history.History, timeout time.Duration) (vs []Violation
 // Linearize runs porcupine on h and returns its verdict with the
 // information its visualization needs.
 func Linearize(h history.History, timeout time.Duration) (porcupine.CheckResult, porcupine.LinearizationInfo) {
-	return porcupine.CheckOperationsVerbose(model.Porcupine(h.Config), h.Operations(), timeout)
+	ops, _ := h.Operations()
+	return porcupine.CheckOperationsVerbose(model.Porcupine(h.Config), ops, timeout)
 }

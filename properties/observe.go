@@ -12,12 +12,12 @@ import (
 func CheckTagIsolation(h history.History) []Violation {
 	var vs []Violation
 	for i, r := range h.Records {
-		if r.Pending || r.Result.Err != model.OK {
+		if !succeeded(r) {
 			continue
 		}
 		want := h.Config.MountTag(r.Op.Mount)
 		switch r.Op.Kind {
-		case model.Lookup:
+		case model.Lookup, model.Open:
 			if r.Result.Tag != want {
 				vs = append(vs, Violation{TagIsolation, fmt.Sprintf("%v through a mount of ns%d found an entry of ns%d", r.Op, want, r.Result.Tag), []int{i}})
 			}
@@ -32,75 +32,48 @@ func CheckTagIsolation(h history.History) []Violation {
 	return vs
 }
 
-// CheckUniqueness: a directory never holds one (name, tag) twice, so no
-// listing shows it twice.
+// CheckUniqueness: a directory never holds one (name, tag) twice. Two
+// operations that each succeeded in producing the same entry, with nothing
+// that could have removed it overlapping them, made a duplicate.
 func CheckUniqueness(h history.History) []Violation {
 	var vs []Violation
-	for i, r := range h.Records {
-		if r.Pending || r.Op.Kind != model.Readdir {
+	for i, p := range h.Records {
+		if !succeeded(p) {
 			continue
 		}
-		seen := map[model.Entry]bool{}
-		for _, e := range r.Result.Entries {
-			if seen[e] {
-				vs = append(vs, Violation{Uniqueness, fmt.Sprintf("%v listed %v twice", r.Op, e), []int{i}})
+		for _, k := range produced(p) {
+			for j := i + 1; j < len(h.Records); j++ {
+				q := h.Records[j]
+				if !succeeded(q) || !contains(produced(q), k) || removedBetween(h, k, p, q) {
+					continue
+				}
+				vs = append(vs, Violation{Uniqueness, fmt.Sprintf("%v and %v both produced %v, and nothing removed it in between", p.Op, q.Op, k), []int{i, j}})
 			}
-			seen[e] = true
 		}
 	}
 	return vs
 }
 
-// observed returns the entries a successful operation shows to exist at
-// some point during it: what a lookup or readdir saw, and the entry a
-// remove, rename or move acted on.
-func observed(c model.Config, r history.Record) []model.Entry {
-	if r.Pending || r.Result.Err != model.OK {
-		return nil
+// removedBetween reports whether some operation may have removed k after
+// p began and before q ended.
+func removedBetween(h history.History, k key, p, q history.Record) bool {
+	from, to := min(p.Call, q.Call), max(p.Return, q.Return)
+	for _, d := range h.Records {
+		if d.Call < to && ret(d) > from && destroys(d, k) {
+			return true
+		}
 	}
-	switch r.Op.Kind {
-	case model.Lookup:
-		return []model.Entry{{Name: r.Op.Name, Tag: r.Result.Tag}}
-	case model.Readdir:
-		return r.Result.Entries
-	case model.Remove, model.Rename, model.Move:
-		return []model.Entry{{Name: r.Op.Name, Tag: r.Op.NS}}
-	}
-	return nil
-}
-
-// produced returns the entry an operation may have brought into existence.
-// A pending operation may have taken effect, so it counts.
-func produced(r history.Record) (model.Entry, bool) {
-	if !r.Pending && r.Result.Err != model.OK {
-		return model.Entry{}, false
-	}
-	switch r.Op.Kind {
-	case model.Create:
-		return model.Entry{Name: r.Op.Name, Tag: r.Op.NS}, true
-	case model.Rename:
-		return model.Entry{Name: r.Op.NewName, Tag: r.Op.NS}, true
-	case model.Move:
-		return model.Entry{Name: r.Op.Name, Tag: r.Op.To}, true
-	}
-	return model.Entry{}, false
-}
-
-func ret(r history.Record) int64 {
-	if r.Pending {
-		return 1<<63 - 1
-	}
-	return r.Return
+	return false
 }
 
 // CheckNoResurrection: once an exit of namespace T has returned, no later
 // operation observes an entry of T and none creates one; once the removal
-// of (name, T) has returned, no later operation observes it unless some
+// of an entry has returned, no later operation observes it unless some
 // operation that could have re-created it overlaps the gap.
 func CheckNoResurrection(h history.History) []Violation {
 	var vs []Violation
 	for i, x := range h.Records {
-		if x.Pending || x.Result.Err != model.OK {
+		if !succeeded(x) {
 			continue
 		}
 		switch x.Op.Kind {
@@ -110,24 +83,28 @@ func CheckNoResurrection(h history.History) []Violation {
 				if o.Call < x.Return {
 					continue
 				}
-				for _, e := range observed(h.Config, o) {
-					if e.Tag == ns {
-						vs = append(vs, Violation{NoResurrection, fmt.Sprintf("%v observed %v after %v returned", o.Op, e, x.Op), []int{i, j}})
+				for _, k := range observed(h.Config, o) {
+					if k.tag == ns {
+						vs = append(vs, Violation{NoResurrection, fmt.Sprintf("%v observed %v after %v returned", o.Op, k, x.Op), []int{i, j}})
 						break
 					}
 				}
-				if e, ok := produced(o); ok && !o.Pending && e.Tag == ns {
-					vs = append(vs, Violation{NoResurrection, fmt.Sprintf("%v succeeded after %v returned", o.Op, x.Op), []int{i, j}})
+				for _, k := range produced(o) {
+					if !o.Pending && k.tag == ns {
+						vs = append(vs, Violation{NoResurrection, fmt.Sprintf("%v succeeded after %v returned", o.Op, x.Op), []int{i, j}})
+						break
+					}
 				}
 			}
-		case model.Remove:
-			gone := model.Entry{Name: x.Op.Name, Tag: x.Op.NS}
-			for j, o := range h.Records {
-				if o.Call < x.Return || !contains(observed(h.Config, o), gone) {
-					continue
-				}
-				if !recreated(h, gone, x, o) {
-					vs = append(vs, Violation{NoResurrection, fmt.Sprintf("%v observed %v after %v returned, and nothing re-created it", o.Op, gone, x.Op), []int{i, j}})
+		case model.DelLink, model.DelDev, model.Remove:
+			for _, gone := range observed(h.Config, x) {
+				for j, o := range h.Records {
+					if o.Call < x.Return || !contains(observed(h.Config, o), gone) {
+						continue
+					}
+					if !recreated(h, gone, x.Call, ret(o)) {
+						vs = append(vs, Violation{NoResurrection, fmt.Sprintf("%v observed %v after %v returned, and nothing re-created it", o.Op, gone, x.Op), []int{i, j}})
+					}
 				}
 			}
 		}
@@ -135,20 +112,11 @@ func CheckNoResurrection(h history.History) []Violation {
 	return vs
 }
 
-// recreated reports whether some operation may have produced e after the
-// removal x began and before the observation o ended.
-func recreated(h history.History, e model.Entry, x, o history.Record) bool {
+// recreated reports whether some operation may have produced k after from
+// and before to.
+func recreated(h history.History, k key, from, to int64) bool {
 	for _, p := range h.Records {
-		if pe, ok := produced(p); ok && pe == e && ret(p) > x.Call && p.Call < ret(o) {
-			return true
-		}
-	}
-	return false
-}
-
-func contains(es []model.Entry, e model.Entry) bool {
-	for _, f := range es {
-		if f == e {
+		if ret(p) > from && p.Call < to && contains(produced(p), k) {
 			return true
 		}
 	}

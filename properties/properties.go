@@ -2,8 +2,8 @@
 // history, wherever it came from (the simulator, a real kernel, a file
 // written by hand), and returns the violations it finds: linearizability
 // against the model (with porcupine), tag isolation, no resurrection after
-// an exit or a removal, uniqueness per (name, tag), safe deferred free and
-// liveness.
+// an exit or a removal, uniqueness per (name, tag), regularity of readdir
+// listings (which are not atomic), safe deferred free and liveness.
 package properties
 
 import (
@@ -19,12 +19,13 @@ const (
 	TagIsolation    = "tag-isolation"
 	NoResurrection  = "no-resurrection"
 	Uniqueness      = "uniqueness"
+	Regularity      = "readdir-regularity"
 	SafeFree        = "safe-free"
 	Liveness        = "liveness"
 )
 
 // Names lists every property in a stable order.
-var Names = []string{Linearizability, TagIsolation, NoResurrection, Uniqueness, SafeFree, Liveness}
+var Names = []string{Linearizability, TagIsolation, NoResurrection, Uniqueness, Regularity, SafeFree, Liveness}
 
 // Violation is one broken property.
 type Violation struct {
@@ -57,7 +58,7 @@ func (r Report) OK() bool { return len(r.Violations) == 0 && len(r.Unknown) == 0
 // Check runs every checker on h.
 func Check(h history.History, o Options) Report {
 	var r Report
-	for _, c := range []func(history.History) []Violation{CheckTagIsolation, CheckNoResurrection, CheckUniqueness, CheckFaults} {
+	for _, c := range []func(history.History) []Violation{CheckTagIsolation, CheckNoResurrection, CheckUniqueness, CheckFaults, CheckReaddir} {
 		r.Violations = append(r.Violations, c(h)...)
 	}
 	v, decided := CheckLinearizable(h, o.LinearizabilityTimeout)

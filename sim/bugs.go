@@ -22,6 +22,8 @@ const (
 	BugTagBlindLookup         = "tag-blind-lookup"
 	BugExitUnlockedDeactivate = "exit-unlocked-deactivate"
 	BugUnlockedAdd            = "unlocked-add"
+	BugReaddirDropLock        = "readdir-drop-lock"
+	BugReaddirCursorDescent   = "readdir-cursor-descent"
 )
 
 // Bugs is the catalogue, in a stable order.
@@ -40,9 +42,21 @@ var Bugs = []Bug{
 	},
 	{
 		Name:      BugUnlockedAdd,
-		Reference: "\"sysfs: cannot create duplicate filename\" races: the uniqueness check and kernfs_link_sibling in two critical sections",
+		Reference: "\"sysfs: cannot create duplicate filename\" races: a device registered without rtnl (register_netdevice called unlocked), with the uniqueness check and kernfs_link_sibling in two critical sections",
 		Property:  "uniqueness",
 		Scenario:  "create(ns1, eth0) || create(ns1, eth0): both pass the check, both link",
+	},
+	{
+		Name:      BugReaddirDropLock,
+		Reference: "9aab10a0249e (2025) \"kernfs: Don't re-lock kernfs_root::kernfs_rwsem in kernfs_fop_readdir()\": the name pointer kept across the dropped lock, freed by a concurrent rename",
+		Property:  "safe-free",
+		Scenario:  "readdir(m1) || rename(ns1, eth0 -> eth1): the rename frees the name readdir is copying out",
+	},
+	{
+		Name:      BugReaddirCursorDescent,
+		Reference: "fs/kernfs/dir.c kernfs_dir_pos (sysfs_dir_pos since 2.6.35): when the saved cursor node is gone, the rbtree search for its hash stops at the last node visited, which may have a smaller hash, so an entry already listed is listed again (found by sysfsim)",
+		Property:  "readdir-regularity",
+		Scenario:  "readdir(m2) over two getdents calls || move(eth1, ns2 -> ns1) of the saved cursor entry: an unchanged entry comes out twice",
 	},
 }
 

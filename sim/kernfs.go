@@ -18,6 +18,7 @@ import (
 	"hash/fnv"
 	"slices"
 
+	"github.com/sysfsim/sysfsim/history"
 	"github.com/sysfsim/sysfsim/sim/sched"
 )
 
@@ -26,17 +27,42 @@ import (
 // reference can be taken, and it tells how many users are still in flight.
 const deactivated = -1 << 30
 
+type nodeKind uint8
+
+const (
+	dirNode nodeKind = iota
+	fileNode
+	linkNode
+)
+
 type node struct {
 	id       int // allocation number, for messages
+	kind     nodeKind
 	name     string
 	tag      int // namespace of the entry; 0 in an untagged directory
 	hash     uint32
 	parent   *node
 	children []*node // sorted by (hash, tag, name)
+	nameBuf  *nameBuf // the memory name lives in: freed by a rename
+	target   *node    // a symlink's target
+	value    int     // an attribute's content: the ifindex
 	active   int
 	refs     int
 	linked   bool
 	freed    bool
+}
+
+// nameBuf is a node's name as memory: kernfs_rename_ns frees the old one,
+// so a reader that kept a pointer across a dropped lock reads freed memory.
+type nameBuf struct {
+	s     string
+	freed bool
+}
+
+func (b *nameBuf) use(k *Kernel, t *sched.Thread, what string) {
+	if b.freed {
+		k.fault(t, history.UseAfterFree, fmt.Sprintf("%s read the freed name %q", what, b.s))
+	}
 }
 
 func (n *node) String() string { return fmt.Sprintf("%s@ns%d#%d", n.name, n.tag, n.id) }
@@ -86,8 +112,8 @@ type tree struct {
 	k     *Kernel
 }
 
-func (tr *tree) alloc(name string, tag int) *node {
-	n := &node{id: len(tr.nodes), name: name, tag: tag, hash: nameHash(name, tag), refs: 1}
+func (tr *tree) alloc(kind nodeKind, name string, tag int) *node {
+	n := &node{id: len(tr.nodes), kind: kind, name: name, nameBuf: &nameBuf{s: name}, tag: tag, hash: nameHash(name, tag), refs: 1}
 	tr.nodes = append(tr.nodes, n)
 	return n
 }
@@ -109,6 +135,10 @@ func (tr *tree) put(t *sched.Thread, n *node) {
 	n.refs--
 	if n.refs == 0 {
 		n.freed = true
+		if n.target != nil {
+			// A symlink holds a reference on its target (kernfs_create_link).
+			tr.put(t, n.target)
+		}
 	} else if n.refs < 0 {
 		tr.k.fault(t, "use-after-free", fmt.Sprintf("reference count of %v dropped below zero", n))
 	}

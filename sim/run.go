@@ -61,7 +61,7 @@ func Run(p history.Program, strategy sched.Strategy, opt Options) Execution {
 	case sched.StepBound:
 		k.fault(nil, history.StepBound, fmt.Sprintf("still running after %d steps:\n%s", r.Steps, sched.WaitForString(r.WaitFor)))
 	case sched.Finished:
-		k.checkLeaks()
+		k.closeAll()
 	}
 	h := k.hist
 	h.Faults = k.faults

@@ -1,0 +1,152 @@
+package properties
+
+import (
+	"fmt"
+
+	"github.com/sysfsim/sysfsim/history"
+	"github.com/sysfsim/sysfsim/model"
+)
+
+// key names an entry: a name with a tag, in one of the two directories.
+type key struct {
+	dir  model.Dir
+	name string
+	tag  int
+}
+
+func (k key) String() string { return fmt.Sprintf("%s/%s@ns%d", k.dir.Path(), k.name, k.tag) }
+
+// succeeded reports whether r returned without error.
+func succeeded(r history.Record) bool { return !r.Pending && r.Result.Err == model.OK }
+
+// observed returns the entries a successful operation shows to exist at
+// some point during it: what a lookup, readdir, readlink or open saw, and
+// the entries a step acted on.
+func observed(c model.Config, r history.Record) []key {
+	if !succeeded(r) {
+		return nil
+	}
+	op := r.Op
+	switch op.Kind {
+	case model.Lookup:
+		return []key{{op.Dir, op.Name, r.Result.Tag}}
+	case model.Readdir:
+		ks := make([]key, len(r.Result.Entries))
+		for i, e := range r.Result.Entries {
+			ks[i] = key{op.Dir, e.Name, e.Tag}
+		}
+		return ks
+	case model.Readlink:
+		return []key{{model.ClassNet, op.Name, c.MountTag(op.Mount)}}
+	case model.Open:
+		return []key{{model.Devices, op.Name, r.Result.Tag}}
+	case model.AddLink:
+		return []key{{model.Devices, op.Name, op.NS}} // its target
+	case model.DelLink, model.MoveLink:
+		return []key{{model.ClassNet, op.Name, op.NS}}
+	case model.RenameLink:
+		if op.NewName != op.Name {
+			return []key{{model.ClassNet, op.Name, op.NS}}
+		}
+	case model.DelDev, model.MoveDev:
+		return []key{{model.Devices, op.Name, op.NS}}
+	case model.RenameDev:
+		if op.NewName != op.Name {
+			return []key{{model.Devices, op.Name, op.NS}}
+		}
+	case model.Remove, model.Rename, model.Move:
+		return []key{{model.ClassNet, op.Name, op.NS}, {model.Devices, op.Name, op.NS}}
+	}
+	return nil
+}
+
+// produced returns the entries an operation may have brought into
+// existence. A pending operation may have taken effect, so it counts.
+func produced(r history.Record) []key {
+	if !r.Pending && r.Result.Err != model.OK {
+		return nil
+	}
+	op := r.Op
+	if (op.Kind == model.Rename || op.Kind == model.RenameLink || op.Kind == model.RenameDev) && op.NewName == op.Name ||
+		(op.Kind == model.Move || op.Kind == model.MoveLink || op.Kind == model.MoveDev) && op.To == op.NS {
+		return nil // a rename or move onto itself changes nothing
+	}
+	both := func(name string, tag int) []key {
+		return []key{{model.ClassNet, name, tag}, {model.Devices, name, tag}}
+	}
+	switch op.Kind {
+	case model.AddDev:
+		return []key{{model.Devices, op.Name, op.NS}}
+	case model.AddLink:
+		return []key{{model.ClassNet, op.Name, op.NS}}
+	case model.Create:
+		return both(op.Name, op.NS)
+	case model.RenameLink:
+		return []key{{model.ClassNet, op.NewName, op.NS}}
+	case model.RenameDev:
+		return []key{{model.Devices, op.NewName, op.NS}}
+	case model.Rename:
+		return both(op.NewName, op.NS)
+	case model.MoveLink:
+		return []key{{model.ClassNet, op.Name, op.To}}
+	case model.MoveDev:
+		return []key{{model.Devices, op.Name, op.To}}
+	case model.Move:
+		return both(op.Name, op.To)
+	}
+	return nil
+}
+
+// destroys reports whether r, if it took effect, may have made k
+// disappear: a removal, a rename or move away, or the exit of k's
+// namespace.
+func destroys(r history.Record, k key) bool {
+	if !r.Pending && r.Result.Err != model.OK {
+		return false
+	}
+	op := r.Op
+	if op.Kind == model.Exit {
+		return op.NS == k.tag
+	}
+	if op.NS != k.tag || op.Name != k.name {
+		return false
+	}
+	link, dev := k.dir == model.ClassNet, k.dir == model.Devices
+	switch op.Kind {
+	case model.DelLink:
+		return link
+	case model.DelDev:
+		return dev
+	case model.RenameLink:
+		return link && op.NewName != op.Name
+	case model.RenameDev:
+		return dev && op.NewName != op.Name
+	case model.MoveLink:
+		return link && op.To != op.NS
+	case model.MoveDev:
+		return dev && op.To != op.NS
+	case model.Remove:
+		return true
+	case model.Rename:
+		return op.NewName != op.Name
+	case model.Move:
+		return op.To != op.NS
+	}
+	return false
+}
+
+func ret(r history.Record) int64 {
+	if r.Pending {
+		return 1<<63 - 1
+	}
+	return r.Return
+}
+
+func contains(ks []key, k key) bool {
+	for _, x := range ks {
+		if x == k {
+			return true
+		}
+	}
+	return false
+}

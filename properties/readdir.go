@@ -1,0 +1,88 @@
+package properties
+
+import (
+	"fmt"
+
+	"github.com/sysfsim/sysfsim/history"
+	"github.com/sysfsim/sysfsim/model"
+)
+
+// CheckReaddir judges listings, which porcupine does not: a listing is
+// made by several getdents calls, each its own critical section, so it is
+// a union of snapshots, not one. It is regular when
+//   - every listed entry may have been visible at some point during the
+//     call: something produced it before the call ended, and nothing
+//     certainly removed it between that and the call's start;
+//   - every entry certainly visible and unchanged for the whole call is
+//     listed: produced before the call began, and nothing that could
+//     remove it overlaps the interval from its producer to the end of the
+//     call.
+//
+//   - no entry is listed twice.
+func CheckReaddir(h history.History) []Violation {
+	var vs []Violation
+	for i, r := range h.Records {
+		if r.Op.Kind != model.Readdir || !succeeded(r) {
+			continue
+		}
+		tag := h.Config.MountTag(r.Op.Mount)
+		listed := map[key]bool{}
+		for _, e := range r.Result.Entries {
+			k := key{r.Op.Dir, e.Name, e.Tag}
+			if listed[k] {
+				vs = append(vs, Violation{Regularity, fmt.Sprintf("%v listed %v twice", r.Op, k), []int{i}})
+			}
+			listed[k] = true
+			if e.Tag == tag && !mayBeVisible(h, k, r) {
+				vs = append(vs, Violation{Regularity, fmt.Sprintf("%v listed %v, which was not there at any time during the call", r.Op, k), []int{i}})
+			}
+		}
+		for _, k := range certainlyVisible(h, r.Op.Dir, tag, r) {
+			if !listed[k] {
+				vs = append(vs, Violation{Regularity, fmt.Sprintf("%v missed %v, which was there and unchanged for the whole call", r.Op, k), []int{i}})
+			}
+		}
+	}
+	return vs
+}
+
+func mayBeVisible(h history.History, k key, l history.Record) bool {
+	for _, p := range h.Records {
+		if p.Call >= l.Return || !contains(produced(p), k) {
+			continue
+		}
+		removed := false
+		for _, d := range h.Records {
+			if !d.Pending && d.Call > ret(p) && d.Return < l.Call && destroys(d, k) {
+				removed = true
+				break
+			}
+		}
+		if !removed {
+			return true
+		}
+	}
+	return false
+}
+
+func certainlyVisible(h history.History, dir model.Dir, tag int, l history.Record) []key {
+	var ks []key
+	for _, p := range h.Records {
+		if !succeeded(p) || p.Return >= l.Call {
+			continue
+		}
+	next:
+		for _, k := range produced(p) {
+			if k.dir != dir || k.tag != tag || contains(ks, k) {
+				continue
+			}
+			for _, d := range h.Records {
+				if d.Call < l.Return && ret(d) > p.Call && destroys(d, k) {
+					continue next
+				}
+			}
+			ks = append(ks, k)
+		}
+	}
+	return ks
+}

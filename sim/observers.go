@@ -1,0 +1,110 @@
+package sim
+
+import (
+	"github.com/sysfsim/sysfsim/model"
+	"github.com/sysfsim/sysfsim/sim/sched"
+)
+
+// mountTag returns the tag a mount captured when it was made; lookups use
+// it, never the caller's current namespace (kernfs_iop_lookup).
+func (k *Kernel) mountTag(m int) int { return k.cfg.MountTag(m) }
+
+// lookup is one path component looked up through a mount.
+func (k *Kernel) lookup(t *sched.Thread, op model.Op) model.Result {
+	tag := k.mountTag(op.Mount)
+	if tag == 0 {
+		return errno(model.EINVAL)
+	}
+	tr := &k.tree
+	t.Lock(&tr.lock)
+	defer t.Unlock(&tr.lock)
+	n := k.findActive(t, k.dir(op.Dir), op.Name, tag)
+	if n == nil {
+		return errno(model.ENOENT)
+	}
+	return model.Result{Tag: n.tag}
+}
+
+// readlink is kernfs_iop_get_link: the target path is computed from the
+// current tree (kernfs_get_target_path).
+func (k *Kernel) readlink(t *sched.Thread, op model.Op) model.Result {
+	tag := k.mountTag(op.Mount)
+	if tag == 0 {
+		return errno(model.EINVAL)
+	}
+	tr := &k.tree
+	t.Lock(&tr.lock)
+	defer t.Unlock(&tr.lock)
+	l := k.findActive(t, k.class, op.Name, tag)
+	if l == nil {
+		return errno(model.ENOENT)
+	}
+	target := l.target
+	tr.touch(t, target, "kernfs_get_target_path")
+	if !target.linked {
+		return errno(model.ENOENT)
+	}
+	path := ""
+	for n := target; n != tr.root; n = n.parent {
+		path = "/" + n.name + path
+	}
+	// class/net is two levels below the root.
+	return model.Result{Target: "../.." + path}
+}
+
+// open is kernfs_fop_open of devices/virtual/net/<name>/ifindex: it takes
+// a plain reference on the attribute, so the file follows its device.
+func (k *Kernel) open(t *sched.Thread, op model.Op) model.Result {
+	tag := k.mountTag(op.Mount)
+	if tag == 0 {
+		return errno(model.EINVAL)
+	}
+	if _, busy := k.files[op.FD]; busy || op.FD <= 0 {
+		return errno(model.EINVAL)
+	}
+	tr := &k.tree
+	t.Lock(&tr.lock)
+	defer t.Unlock(&tr.lock)
+	dir := k.findActive(t, k.devices, op.Name, tag)
+	if dir == nil {
+		return errno(model.ENOENT)
+	}
+	attr := k.findActive(t, dir, "ifindex", 0)
+	if attr == nil {
+		return errno(model.ENOENT)
+	}
+	tr.get(attr)
+	k.files[op.FD] = attr
+	return model.Result{Tag: dir.tag}
+}
+
+// read is kernfs_fop_read_iter: an active reference for the length of
+// the show, which fails once the attribute is deactivated.
+func (k *Kernel) read(t *sched.Thread, op model.Op) model.Result {
+	n, ok := k.files[op.FD]
+	if !ok {
+		return errno(model.EBADF)
+	}
+	tr := &k.tree
+	tr.touch(t, n, "kernfs_get_active")
+	if !n.isActive() {
+		return errno(model.ENODEV)
+	}
+	n.active++
+	tr.touch(t, n, "show")
+	v := n.value
+	tr.touch(t, n, "kernfs_put_active")
+	n.active--
+	return model.Result{Index: v}
+}
+
+// close is kernfs_fop_release: the plain reference goes.
+func (k *Kernel) close(t *sched.Thread, op model.Op) model.Result {
+	n, ok := k.files[op.FD]
+	if !ok {
+		return errno(model.EBADF)
+	}
+	delete(k.files, op.FD)
+	k.tree.put(t, n)
+	return model.Result{}
+}

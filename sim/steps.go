@@ -1,0 +1,255 @@
+package sim
+
+import (
+	"fmt"
+
+	"github.com/sysfsim/sysfsim/model"
+	"github.com/sysfsim/sysfsim/sim/sched"
+)
+
+// findActive is a lookup that skips inactive nodes, as kernfs_iop_lookup.
+func (k *Kernel) findActive(t *sched.Thread, parent *node, name string, tag int) *node {
+	var n *node
+	if k.bugs.Has(BugTagBlindLookup) {
+		n = k.tree.findAnyTag(t, parent, name)
+	} else {
+		n = k.tree.find(t, parent, name, tag)
+	}
+	if n == nil || !n.isActive() {
+		return nil
+	}
+	return n
+}
+
+// addDev is kobject_add of the device under devices/virtual/net followed
+// by its attribute files, in one critical section.
+func (k *Kernel) addDev(t *sched.Thread, op model.Op) model.Result {
+	if !k.validNS(op.NS) {
+		return errno(model.EINVAL) // kernfs_add_one: a tagged parent requires a tag
+	}
+	if e := model.ValidName(op.Name); e != model.OK {
+		return errno(e)
+	}
+	tr := &k.tree
+	t.Lock(&tr.lock)
+	defer t.Unlock(&tr.lock)
+	t.Yield()
+	if k.ns[op.NS].dead {
+		return errno(model.ENOENT)
+	}
+	if tr.find(t, k.devices, op.Name, op.NS) != nil {
+		return errno(model.EEXIST)
+	}
+	if k.bugs.Has(BugUnlockedAdd) {
+		// The uniqueness check and the link are two critical sections.
+		t.Unlock(&tr.lock)
+		t.Lock(&tr.lock)
+		t.Yield()
+	}
+	dir := tr.alloc(dirNode, op.Name, op.NS)
+	attr := tr.alloc(fileNode, "ifindex", 0)
+	attr.value = op.Index
+	tr.link(dir, attr)
+	tr.touch(t, k.devices, "kernfs_link_sibling")
+	tr.link(k.devices, dir)
+	return model.Result{}
+}
+
+// addLink is sysfs_create_link into class/net: the link takes its target's
+// tag and holds a reference on it.
+func (k *Kernel) addLink(t *sched.Thread, op model.Op) model.Result {
+	if !k.validNS(op.NS) {
+		return errno(model.EINVAL)
+	}
+	if e := model.ValidName(op.Name); e != model.OK {
+		return errno(e)
+	}
+	tr := &k.tree
+	t.Lock(&tr.lock)
+	defer t.Unlock(&tr.lock)
+	t.Yield()
+	if k.ns[op.NS].dead {
+		return errno(model.ENOENT)
+	}
+	target := tr.find(t, k.devices, op.Name, op.NS)
+	if target == nil || !target.isActive() {
+		return errno(model.ENOENT)
+	}
+	if tr.find(t, k.class, op.Name, target.tag) != nil {
+		return errno(model.EEXIST)
+	}
+	l := tr.alloc(linkNode, op.Name, target.tag)
+	l.target = target
+	tr.get(target)
+	tr.link(k.class, l)
+	return model.Result{}
+}
+
+// delLink is sysfs_delete_link: by (name, target's tag). A link has no
+// active users, so the drain does not wait.
+func (k *Kernel) delLink(t *sched.Thread, op model.Op) model.Result {
+	tr := &k.tree
+	t.Lock(&tr.lock)
+	l := k.findActive(t, k.class, op.Name, op.NS)
+	if l == nil {
+		t.Unlock(&tr.lock)
+		return errno(model.ENOENT)
+	}
+	nodes := k.deactivate(t, l)
+	t.Unlock(&tr.lock)
+	k.drainAndUnlink(t, nodes)
+	return model.Result{}
+}
+
+// delDev is kobject_del -> kernfs_remove of a device's directory.
+func (k *Kernel) delDev(t *sched.Thread, op model.Op) model.Result {
+	tr := &k.tree
+	t.Lock(&tr.lock)
+	d := k.findActive(t, k.devices, op.Name, op.NS)
+	if d == nil {
+		t.Unlock(&tr.lock)
+		return errno(model.ENOENT)
+	}
+	nodes := k.deactivate(t, d)
+	t.Unlock(&tr.lock)
+	k.drainAndUnlink(t, nodes)
+	return model.Result{}
+}
+
+// deactivate is the first half of __kernfs_remove: the whole subtree of n
+// becomes invisible at once and takes no new active references. The
+// remover holds a reference on each node until it is done. The caller
+// holds the tree lock; the nodes come children first.
+func (k *Kernel) deactivate(t *sched.Thread, n *node) []*node {
+	var nodes []*node
+	var walk func(n *node)
+	walk = func(n *node) {
+		for _, c := range n.children {
+			walk(c)
+		}
+		k.tree.touch(t, n, "kernfs_deactivate")
+		n.active += deactivated
+		k.tree.get(n)
+		nodes = append(nodes, n)
+	}
+	walk(n)
+	return nodes
+}
+
+// drainAndUnlink is the rest of __kernfs_remove: wait with the lock
+// released for the active users of each node (kernfs_drain), then unlink
+// each once and drop the tree's and the remover's references.
+func (k *Kernel) drainAndUnlink(t *sched.Thread, nodes []*node) {
+	tr := &k.tree
+	for _, n := range nodes {
+		t.Wait(fmt.Sprintf("kernfs_drain(%v)", n), func() bool { return n.active == deactivated })
+	}
+	t.Lock(&tr.lock)
+	for _, n := range nodes {
+		tr.touch(t, n, "kernfs_unlink_sibling")
+		if tr.unlink(n) {
+			tr.put(t, n) // the parent's reference
+		}
+	}
+	t.Unlock(&tr.lock)
+	for _, n := range nodes {
+		tr.put(t, n) // the remover's reference
+	}
+}
+
+// renameNode is kernfs_rename_ns for the rename and move steps: name and
+// tag change in one step under the tree lock.
+func (k *Kernel) renameNode(t *sched.Thread, parent *node, op model.Op) model.Result {
+	tr := &k.tree
+	t.Lock(&tr.lock)
+	defer t.Unlock(&tr.lock)
+	n := k.findActive(t, parent, op.Name, op.NS)
+	if n == nil {
+		return errno(model.ENOENT)
+	}
+	name, tag := op.Name, op.NS
+	switch op.Kind {
+	case model.RenameLink, model.RenameDev:
+		if op.NewName == op.Name {
+			return model.Result{}
+		}
+		if e := model.ValidName(op.NewName); e != model.OK {
+			return errno(e)
+		}
+		name = op.NewName
+	default:
+		if !k.validNS(op.To) {
+			return errno(model.EINVAL)
+		}
+		t.Yield()
+		if k.ns[op.To].dead {
+			return errno(model.ENOENT)
+		}
+		if op.To == op.NS {
+			return model.Result{}
+		}
+		tag = op.To
+	}
+	if tr.find(t, parent, name, tag) != nil {
+		return errno(model.EEXIST)
+	}
+	tr.touch(t, n, "kernfs_rename_ns")
+	tr.unlink(n)
+	old := n.nameBuf
+	n.name, n.tag, n.hash = name, tag, nameHash(name, tag)
+	if name != old.s {
+		n.nameBuf = &nameBuf{s: name}
+		old.freed = true // kfree_const(old_name)
+	}
+	tr.link(parent, n)
+	return model.Result{}
+}
+
+// exit is sysfs_exit_tag: every entry of the namespace, in both
+// directories, becomes invisible at once; each is deleted when no one uses
+// it. It takes no rtnl: it is sysfs's own.
+func (k *Kernel) exit(t *sched.Thread, ns int) model.Result {
+	if !k.validNS(ns) {
+		return errno(model.EINVAL)
+	}
+	tr := &k.tree
+	t.Lock(&tr.lock)
+	t.Yield()
+	if k.ns[ns].dead {
+		t.Unlock(&tr.lock)
+		return errno(model.ENOENT)
+	}
+	collect := func() []*node {
+		var doomed []*node
+		for _, dir := range []*node{k.class, k.devices} {
+			for _, c := range dir.children {
+				if c.tag == ns && c.isActive() {
+					doomed = append(doomed, c)
+				}
+			}
+		}
+		return doomed
+	}
+	doomed := collect()
+	if k.bugs.Has(BugExitUnlockedDeactivate) {
+		// The victims are collected under the lock, but deactivated in a
+		// second critical section: what is created in between survives.
+		t.Unlock(&tr.lock)
+		t.Lock(&tr.lock)
+		live := doomed[:0]
+		for _, n := range doomed {
+			if n.isActive() {
+				live = append(live, n)
+			}
+		}
+		doomed = live
+	}
+	k.ns[ns].dead = true
+	var nodes []*node
+	for _, n := range doomed {
+		nodes = append(nodes, k.deactivate(t, n)...)
+	}
+	t.Unlock(&tr.lock)
+	k.drainAndUnlink(t, nodes)
+	return model.Result{}
+}
