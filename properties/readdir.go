@@ -10,9 +10,11 @@ import (
 // CheckReaddir judges listings, which porcupine does not: a listing is
 // made by several getdents calls, each its own critical section, so it is
 // a union of snapshots, not one. It is regular when
+//
 //   - every listed entry may have been visible at some point during the
 //     call: something produced it before the call ended, and nothing
 //     certainly removed it between that and the call's start;
+//
 //   - every entry certainly visible and unchanged for the whole call is
 //     listed: produced before the call began, and nothing that could
 //     remove it overlaps the interval from its producer to the end of the

@@ -42,10 +42,10 @@ type node struct {
 	tag      int // namespace of the entry; 0 in an untagged directory
 	hash     uint32
 	parent   *node
-	children []*node // sorted by (hash, tag, name)
+	children []*node  // sorted by (hash, tag, name)
 	nameBuf  *nameBuf // the memory name lives in: freed by a rename
 	target   *node    // a symlink's target
-	value    int     // an attribute's content: the ifindex
+	value    int      // an attribute's content: the ifindex
 	active   int
 	refs     int
 	linked   bool
