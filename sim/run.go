@@ -24,6 +24,7 @@ type Execution struct {
 	Schedule []int
 	Steps    int
 	Outcome  sched.Outcome
+	kernel   *Kernel
 }
 
 // Run executes p: setup alone, then its threads under strategy. The same
@@ -65,7 +66,7 @@ func Run(p history.Program, strategy sched.Strategy, opt Options) Execution {
 	}
 	h := k.hist
 	h.Faults = k.faults
-	return Execution{History: h, Schedule: r.Schedule, Steps: r.Steps, Outcome: r.Outcome}
+	return Execution{History: h, Schedule: r.Schedule, Steps: r.Steps, Outcome: r.Outcome, kernel: k}
 }
 
 type firstEnabled struct{}

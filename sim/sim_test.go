@@ -2,6 +2,9 @@ package sim_test
 
 import (
 	"bytes"
+	"io/fs"
+	"maps"
+	"testing/fstest"
 	"runtime"
 	"testing"
 
@@ -37,16 +40,24 @@ func TestDeterministicWhateverGOMAXPROCS(t *testing.T) {
 	}
 }
 
-// Sequential programs on the simulator give exactly the model's results.
+// sequential draws a sequential program: the ops of a generated program's
+// threads, one after the other, as setup.
+func sequential(seed uint64) history.Program {
+	p := gen.Program(gen.NewRand(seed), gen.Options{MinThreads: 3, MaxThreads: 4, MaxOps: 6})
+	for _, th := range p.Threads {
+		p.Setup = append(p.Setup, th...)
+	}
+	p.Threads = nil
+	return p
+}
+
+// Metamorphic: sequential programs on the simulator give exactly the
+// model's results, step by step, and end in the same view through every
+// mount.
 func TestSequentialAgreesWithModel(t *testing.T) {
+	kinds := map[model.Kind]bool{}
 	for seed := range uint64(500) {
-		c := gen.NewRand(seed)
-		p := gen.Program(c, gen.Options{})
-		var ops []model.Op
-		for range 12 {
-			ops = append(ops, gen.Op(c, p.Config))
-		}
-		p.Setup, p.Threads = ops, nil
+		p := sequential(seed)
 		x := sim.Run(p, sched.NewRandom(seed), sim.Options{})
 		s := model.Init()
 		for i, r := range x.History.Records {
@@ -55,10 +66,64 @@ func TestSequentialAgreesWithModel(t *testing.T) {
 				t.Fatalf("seed %d op %d %v in %v: simulator %v, model %v", seed, i, r.Op, s, r.Result, want)
 			}
 			s = next
+			kinds[r.Op.Kind] = true
 		}
 		if len(x.History.Faults) > 0 {
 			t.Fatalf("seed %d: faults %v", seed, x.History.Faults)
 		}
+		for m := 1; m <= len(p.Config.Mounts); m++ {
+			if got, want := files(t, x.View(m)), files(t, model.View(p.Config, s, m)); !maps.Equal(got, want) {
+				t.Fatalf("seed %d mount %d: simulator shows %v, model %v", seed, m, got, want)
+			}
+		}
+	}
+	for k := model.Create; k <= model.MoveDev; k++ {
+		if !k.IsFlow() && !kinds[k] {
+			t.Errorf("no sequential program recorded a %v", k)
+		}
+	}
+}
+
+// files reads a view into path -> content (a link's target for a link).
+func files(t *testing.T, v fs.FS) map[string]string {
+	m := map[string]string{}
+	err := fs.WalkDir(v, ".", func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		switch {
+		case d.Type()&fs.ModeSymlink != 0:
+			target, err := fs.ReadLink(v, path)
+			m[path] = "-> " + target
+			return err
+		case !d.IsDir():
+			b, err := fs.ReadFile(v, path)
+			m[path] = string(b)
+			return err
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+// The simulator's view of a mount passes fstest.TestFS.
+func TestViewPassesFSTest(t *testing.T) {
+	p := history.Program{
+		Config: model.Config{Namespaces: 2, Mounts: []int{1, 2}},
+		Setup: []model.Op{
+			{Kind: model.Create, NS: 1, Name: "eth0"}, {Kind: model.Create, NS: 2, Name: "eth0"},
+			{Kind: model.Create, NS: 1, Name: "veth0"}, {Kind: model.Rename, NS: 1, Name: "veth0", NewName: "lan0"},
+		},
+	}
+	x := sim.Run(p, sched.NewRandom(1), sim.Options{})
+	if err := fstest.TestFS(x.View(1), "class/net/eth0", "class/net/lan0", "devices/virtual/net/lan0/ifindex"); err != nil {
+		t.Fatal(err)
+	}
+	if target, err := fs.ReadLink(x.View(1), "class/net/lan0"); err != nil || target != "../../devices/virtual/net/lan0" {
+		t.Fatalf("readlink: %q %v", target, err)
 	}
 }
 

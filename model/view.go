@@ -1,0 +1,36 @@
+package model
+
+import (
+	"fmt"
+	"io/fs"
+	"testing/fstest"
+)
+
+// View returns what mount m shows of state s, as a file system rooted at
+// /sys: class/net/<name> symlinks into devices/virtual/net, and each
+// device's directory with its ifindex attribute. It implements
+// fs.ReadLinkFS, so a link reads as the path kernfs_get_target_path
+// computes.
+func View(c Config, s State, m int) fs.FS {
+	tag := c.MountTag(m)
+	v := fstest.MapFS{
+		"class/net":           {Mode: fs.ModeDir | 0o755},
+		"devices/virtual/net": {Mode: fs.ModeDir | 0o755},
+	}
+	for _, d := range s.devs {
+		if d.tag != tag || d.dying {
+			continue
+		}
+		v["devices/virtual/net/"+d.name] = &fstest.MapFile{Mode: fs.ModeDir | 0o755}
+		v["devices/virtual/net/"+d.name+"/ifindex"] = &fstest.MapFile{Data: fmt.Appendf(nil, "%d\n", d.index), Mode: 0o444}
+	}
+	for _, l := range s.links {
+		if l.tag != tag {
+			continue
+		}
+		if d, ok := s.dev(l.dev); ok {
+			v["class/net/"+l.name] = &fstest.MapFile{Data: []byte(devicesPath + d.name), Mode: fs.ModeSymlink | 0o777}
+		}
+	}
+	return v
+}
