@@ -4,9 +4,9 @@ import (
 	"bytes"
 	"io/fs"
 	"maps"
-	"testing/fstest"
 	"runtime"
 	"testing"
+	"testing/fstest"
 
 	"github.com/sysfsim/sysfsim/gen"
 	"github.com/sysfsim/sysfsim/history"
