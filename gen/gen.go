@@ -71,8 +71,9 @@ var weights = []struct {
 	w    int
 }{
 	{model.Create, 4}, {model.Remove, 2}, {model.Rename, 2}, {model.Move, 2},
-	{model.Lookup, 4}, {model.Readdir, 3}, {model.Exit, 1},
+	{model.Lookup, 4}, {model.Readdir, 3}, {model.Exit, 2},
 	{model.Readlink, 1}, {model.Open, 2}, {model.Read, 2}, {model.Close, 1},
+	{model.Clone, 2}, {model.Setns, 1}, {model.Mount, 1}, {model.Umount, 1},
 }
 
 // Program draws one program.
@@ -80,11 +81,30 @@ func Program(c Chooser, o Options) history.Program {
 	o = o.withDefaults()
 	nns := 2 + c.IntN(o.MaxNamespaces-1, "namespaces")
 	p := history.Program{Config: model.Config{Namespaces: nns}}
-	for ns := 1; ns <= nns; ns++ {
-		p.Config.Mounts = append(p.Config.Mounts, ns)
+	if nns > 2 && c.IntN(3, "later") == 0 {
+		// The last namespace is born during the run: the tag-recycling cases.
+		p.Config.Later = []int{nns}
 	}
+	for ns := 1; ns <= nns; ns++ {
+		if len(p.Config.Later) == 0 || ns != nns {
+			p.Config.Mounts = append(p.Config.Mounts, ns)
+		}
+	}
+	for range 1 + c.IntN(2, "procs") {
+		p.Config.Procs = append(p.Config.Procs, 1+c.IntN(2, "proc ns"))
+	}
+	d := &drawer{c: c, cfg: p.Config, mounts: len(p.Config.Mounts)}
 	for range c.IntN(6, "setup ops") {
-		p.Setup = append(p.Setup, model.Op{Kind: model.Create, NS: 1 + c.IntN(nns, "ns"), Name: name(c)})
+		op := model.Op{Kind: model.Create, NS: 1 + c.IntN(nns, "ns"), Name: name(c)}
+		if c.IntN(2, "setup kind") == 0 {
+			op = d.op()
+		}
+		p.Setup = append(p.Setup, op)
+	}
+	if len(p.Config.Later) > 0 && c.IntN(2, "lifecycle") == 0 {
+		// A namespace dies while its mount lives on, and a new one is
+		// born: where tags get recycled.
+		p.Setup = append(p.Setup, model.Op{Kind: model.Exit, NS: 1 + c.IntN(2, "ns")}, model.Op{Kind: model.Clone, NS: p.Config.Later[0]})
 	}
 	threads := o.MinThreads + c.IntN(o.MaxThreads-o.MinThreads+1, "threads")
 	fds := 0
@@ -92,7 +112,7 @@ func Program(c Chooser, o Options) history.Program {
 		ops := make([]model.Op, 1+c.IntN(o.MaxOps, "ops"))
 		var open []int // descriptors this thread opened
 		for i := range ops {
-			ops[i] = Op(c, p.Config)
+			ops[i] = d.op()
 			switch ops[i].Kind {
 			case model.Read, model.Close:
 				if len(open) == 0 {
@@ -115,8 +135,28 @@ func Program(c Chooser, o Options) history.Program {
 	return p
 }
 
-// Op draws one operation for a program of configuration cfg. Descriptors
-// are the caller's business: Op leaves FD zero.
+// drawer draws operations and numbers the mounts they make.
+type drawer struct {
+	c      Chooser
+	cfg    model.Config
+	mounts int // mounts so far, made before the start or by Mount
+}
+
+func (d *drawer) op() model.Op {
+	op := Op(d.c, d.cfg)
+	switch op.Kind {
+	case model.Mount:
+		d.mounts++
+		op.Mount = d.mounts
+	case model.Lookup, model.Readdir, model.Readlink, model.Open, model.Umount:
+		op.Mount = 1 + d.c.IntN(d.mounts, "mount")
+	}
+	return op
+}
+
+// Op draws one operation for a program of configuration cfg, with a mount
+// made before the start. Descriptors and new mounts are the caller's
+// business: Op leaves FD zero and Mount as drawn.
 func Op(c Chooser, cfg model.Config) model.Op {
 	total := 0
 	for _, w := range weights {
@@ -148,6 +188,17 @@ func Op(c Chooser, cfg model.Config) model.Op {
 		op.Mount, op.Name = 1+c.IntN(len(cfg.Mounts), "mount"), name(c)
 	case model.Exit:
 		op.NS = nsOf()
+	case model.Clone:
+		op.NS = nsOf()
+		if len(cfg.Later) > 0 && c.IntN(4, "clone later") > 0 {
+			op.NS = cfg.Later[0]
+		}
+	case model.Setns:
+		op.Proc, op.NS = 1+c.IntN(max(len(cfg.Procs), 1), "proc"), nsOf()
+	case model.Mount:
+		op.Proc = 1 + c.IntN(max(len(cfg.Procs), 1), "proc")
+	case model.Umount:
+		op.Mount = 1 + c.IntN(len(cfg.Mounts), "mount")
 	}
 	return op
 }

@@ -29,6 +29,7 @@ const (
 	ERANGE Errno = "ERANGE" // a name that is empty or too long
 	ENODEV Errno = "ENODEV" // a read on a node removed while open
 	EBADF  Errno = "EBADF"  // a read or close of a descriptor not open
+	EBUSY  Errno = "EBUSY"  // a mount number already used
 )
 
 // Kind names an operation.
@@ -49,6 +50,11 @@ type Kind uint8
 //
 // Observers, through a mount: Lookup, Readdir, Readlink, Open, Read, Close.
 // Exit is the namespace going away (sysfs_exit_tag), one step.
+//
+// Processes and mounts: Clone brings to life a namespace the program
+// declared for later (Config.Later); Setns moves a process to another
+// namespace; Mount makes a new sysfs mount that captures the process's
+// current namespace, as mount_tag() does; Umount drops a mount.
 const (
 	Create Kind = iota + 1
 	Remove
@@ -69,6 +75,10 @@ const (
 	RenameDev
 	MoveLink
 	MoveDev
+	Clone
+	Setns
+	Mount
+	Umount
 	kindEnd
 )
 
@@ -78,6 +88,7 @@ var kindNames = [...]string{
 	Readlink: "readlink", Open: "open", Read: "read", Close: "close",
 	AddDev: "add-dev", AddLink: "add-link", DelLink: "del-link", DelDev: "del-dev",
 	RenameLink: "rename-link", RenameDev: "rename-dev", MoveLink: "move-link", MoveDev: "move-dev",
+	Clone: "clone", Setns: "setns", Mount: "mount", Umount: "umount",
 }
 
 // IsFlow reports whether k is a device flow made of several steps.
@@ -121,9 +132,10 @@ func (k *Kind) UnmarshalText(b []byte) error {
 // Op is one operation with its arguments. Which fields matter depends on
 // Kind: NS (the device's namespace) for flows, steps and exit; Name for
 // flows, steps, lookup, readlink and open; NewName for renames; To for
-// moves; Mount for observers; Dir for lookup and readdir; FD for open, read
-// and close; Index for AddDev (the ifindex the kernel gave the device, 0 when
-// not known).
+// moves; Mount for observers, mount and umount; Dir for lookup and readdir;
+// FD for open, read and close; Index for AddDev (the ifindex the kernel gave
+// the device, 0 when not known); Proc for setns and mount (NS is where
+// setns goes); NS for clone.
 type Op struct {
 	Kind    Kind   `json:"op"`
 	NS      int    `json:"ns,omitempty"`
@@ -134,6 +146,7 @@ type Op struct {
 	To      int    `json:"to,omitempty"`
 	FD      int    `json:"fd,omitempty"`
 	Index   int    `json:"index,omitempty"`
+	Proc    int    `json:"proc,omitempty"`
 }
 
 // Dir names one of the two tagged directories of the net class.
@@ -184,6 +197,14 @@ func (o Op) String() string {
 		return fmt.Sprintf("%v(ns%d, %q -> %q)", o.Kind, o.NS, o.Name, o.NewName)
 	case MoveLink, MoveDev:
 		return fmt.Sprintf("%v(%q, ns%d -> ns%d)", o.Kind, o.Name, o.NS, o.To)
+	case Clone:
+		return fmt.Sprintf("clone(ns%d)", o.NS)
+	case Setns:
+		return fmt.Sprintf("setns(p%d, ns%d)", o.Proc, o.NS)
+	case Mount:
+		return fmt.Sprintf("mount(p%d) = m%d", o.Proc, o.Mount)
+	case Umount:
+		return fmt.Sprintf("umount(m%d)", o.Mount)
 	}
 	return o.Kind.String()
 }
@@ -237,14 +258,20 @@ func (r Result) String() string {
 	return "ok"
 }
 
-// Config is what a program fixes before it runs: how many namespaces exist
-// and which namespace each mount captured (Mounts[i] for mount i+1).
+// Config is what a program fixes before it runs: how many namespaces there
+// are, which of them come to life only later (by Clone), which namespace
+// each mount made before the start captured (Mounts[i] for mount i+1; the
+// program's Mount operations make mounts numbered after these), and in which
+// namespace each process starts (Procs[i] for process i+1).
 type Config struct {
 	Namespaces int   `json:"namespaces"`
 	Mounts     []int `json:"mounts"`
+	Later      []int `json:"later,omitempty"`
+	Procs      []int `json:"procs,omitempty"`
 }
 
-// MountTag returns the namespace mount m (1-based) captured, or 0.
+// MountTag returns the namespace mount m (1-based) captured before the
+// start, or 0. A mount made by the program has its tag in the state.
 func (c Config) MountTag(m int) int {
 	if m < 1 || m > len(c.Mounts) {
 		return 0

@@ -65,7 +65,9 @@ func partition(c Config, h []porcupine.Operation) [][]porcupine.Operation {
 		op := o.Input.(Op)
 		var k int
 		switch op.Kind {
-		case Move, MoveLink, MoveDev:
+		case Move, MoveLink, MoveDev, Setns, Mount, Umount:
+			// A move touches two tags; a process's namespace and the
+			// mounts it makes tie partitions together.
 			return [][]porcupine.Operation{h}
 		case Lookup, Readdir, Readlink, Open:
 			k = c.MountTag(op.Mount)

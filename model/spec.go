@@ -23,10 +23,12 @@ type link struct {
 	dev  int
 }
 
-// file is an open descriptor on a device's ifindex attribute.
+// file is an open descriptor on a device's ifindex attribute, opened
+// through a mount, which it keeps busy.
 type file struct {
-	fd  int
-	dev int
+	fd    int
+	dev   int
+	mount int
 }
 
 // State is the content of the net class's two tagged directories, the open
@@ -38,6 +40,47 @@ type State struct {
 	files []file   // by fd
 	exits uint64   // bit n set: namespace n has exited
 	next  int      // the next device id
+
+	borns  uint64  // bit n set: namespace n, declared for later, was cloned
+	procs  []int   // each process's namespace; nil until a setns
+	mounts []mount // mounts made by the program
+	gone   uint64  // bit m set: mount m was unmounted
+}
+
+// mount is a sysfs mount made by the program: the tag it captured.
+type mount struct{ id, tag int }
+
+// alive reports whether namespace ns exists now: valid, born, not exited.
+func (s State) alive(c Config, ns int) bool {
+	return c.validNS(ns) && !s.Exited(ns) && (!slices.Contains(c.Later, ns) || s.borns&(1<<ns) != 0)
+}
+
+// mountTag returns the namespace mount m captured, or 0 when there is no
+// such mount (never made, or unmounted).
+func (s State) mountTag(c Config, m int) int {
+	if m <= 0 || m < 64 && s.gone&(1<<m) != 0 {
+		return 0
+	}
+	if m <= len(c.Mounts) {
+		return c.Mounts[m-1]
+	}
+	for _, x := range s.mounts {
+		if x.id == m {
+			return x.tag
+		}
+	}
+	return 0
+}
+
+// proc returns process p's current namespace, or 0 for no such process.
+func (s State) proc(c Config, p int) int {
+	if p < 1 || p > len(c.Procs) {
+		return 0
+	}
+	if s.procs != nil {
+		return s.procs[p-1]
+	}
+	return c.Procs[p-1]
 }
 
 // Init returns the empty directories with every namespace alive.
@@ -49,7 +92,8 @@ func (s State) Exited(ns int) bool { return ns > 0 && ns < 64 && s.exits&(1<<ns)
 // Equal compares states.
 func (s State) Equal(t State) bool {
 	return s.exits == t.exits && s.next == t.next && slices.Equal(s.devs, t.devs) &&
-		slices.Equal(s.links, t.links) && slices.Equal(s.files, t.files)
+		slices.Equal(s.links, t.links) && slices.Equal(s.files, t.files) &&
+		s.borns == t.borns && slices.Equal(s.procs, t.procs) && slices.Equal(s.mounts, t.mounts) && s.gone == t.gone
 }
 
 func (s State) String() string {
@@ -81,6 +125,19 @@ func (s State) String() string {
 	for ns := 1; ns < 64; ns++ {
 		if s.Exited(ns) {
 			fmt.Fprintf(&b, " ns%d exited", ns)
+		} else if s.borns&(1<<ns) != 0 {
+			fmt.Fprintf(&b, " ns%d cloned", ns)
+		}
+	}
+	for i, ns := range s.procs {
+		fmt.Fprintf(&b, " p%d@ns%d", i+1, ns)
+	}
+	for _, m := range s.mounts {
+		fmt.Fprintf(&b, " m%d=ns%d", m.id, m.tag)
+	}
+	for m := 1; m < 64; m++ {
+		if s.gone&(1<<m) != 0 {
+			fmt.Fprintf(&b, " m%d unmounted", m)
 		}
 	}
 	return b.String()
@@ -144,6 +201,9 @@ type Outcome struct {
 // way, an add, rename or move onto that (name, tag) may still fail with
 // EEXIST, though lookups no longer find it.
 func Step(c Config, s State, op Op) []Outcome {
+	if op.Kind == Umount {
+		return umount(c, s, op)
+	}
 	var target Entry
 	switch op.Kind {
 	case AddDev:
@@ -206,7 +266,7 @@ func apply(c Config, s State, op Op) (Result, State) {
 		if e := ValidName(op.Name); e != OK {
 			return fail(e)
 		}
-		if s.Exited(op.NS) {
+		if !s.alive(c, op.NS) {
 			return fail(ENOENT)
 		}
 		if s.findDev(op.Name, op.NS) >= 0 {
@@ -225,7 +285,7 @@ func apply(c Config, s State, op Op) (Result, State) {
 		if e := ValidName(op.Name); e != OK {
 			return fail(e)
 		}
-		if s.Exited(op.NS) {
+		if !s.alive(c, op.NS) {
 			return fail(ENOENT)
 		}
 		d := s.liveDev(op.Name, op.NS)
@@ -315,7 +375,7 @@ func apply(c Config, s State, op Op) (Result, State) {
 		if !c.validNS(op.To) {
 			return fail(EINVAL)
 		}
-		if s.Exited(op.To) {
+		if !s.alive(c, op.To) {
 			return fail(ENOENT)
 		}
 		if op.To == op.NS {
@@ -343,15 +403,73 @@ func apply(c Config, s State, op Op) (Result, State) {
 		if !c.validNS(op.NS) {
 			return fail(EINVAL)
 		}
-		if s.Exited(op.NS) {
+		if !s.alive(c, op.NS) {
 			return fail(ENOENT)
 		}
 		s.exits |= 1 << op.NS
 		s.links = slices.DeleteFunc(slices.Clone(s.links), func(l link) bool { return l.tag == op.NS })
 		s.devs = slices.DeleteFunc(slices.Clone(s.devs), func(d device) bool { return d.tag == op.NS })
 		return Result{}, s
+
+	case Clone:
+		// A namespace declared for later comes to life once.
+		if !c.validNS(op.NS) {
+			return fail(EINVAL)
+		}
+		if !slices.Contains(c.Later, op.NS) || s.borns&(1<<op.NS) != 0 {
+			return fail(EEXIST)
+		}
+		s.borns |= 1 << op.NS
+		return Result{}, s
+
+	case Setns:
+		if s.proc(c, op.Proc) == 0 || !c.validNS(op.NS) {
+			return fail(EINVAL)
+		}
+		if !s.alive(c, op.NS) {
+			return fail(ENOENT)
+		}
+		s.procs = slices.Clone(s.procs)
+		if s.procs == nil {
+			s.procs = slices.Clone(c.Procs)
+		}
+		s.procs[op.Proc-1] = op.NS
+		return Result{}, s
+
+	case Mount:
+		// sysfs_init_fs_context: the mount captures the mounting process's
+		// namespace (mount_tag) and holds it for its whole life.
+		ns := s.proc(c, op.Proc)
+		if ns == 0 || op.Mount <= 0 || op.Mount >= 64 {
+			return fail(EINVAL)
+		}
+		if op.Mount <= len(c.Mounts) || s.gone&(1<<op.Mount) != 0 || s.mountTag(c, op.Mount) != 0 {
+			return fail(EBUSY)
+		}
+		if !s.alive(c, ns) {
+			return fail(ENOENT)
+		}
+		s.mounts = append(slices.Clone(s.mounts), mount{op.Mount, ns})
+		return Result{Tag: ns}, s
+
 	}
 	return observe(c, s, op)
+}
+
+// umount is umount(2) without MNT_DETACH: EBUSY while the mount is in
+// use. An open file keeps it busy for sure; an operation in flight through
+// it may too, which the specification cannot see, so EBUSY is always
+// allowed.
+func umount(c Config, s State, op Op) []Outcome {
+	busy := Outcome{Result{Err: EBUSY}, s}
+	if s.mountTag(c, op.Mount) == 0 {
+		return []Outcome{{Result{Err: EINVAL}, s}}
+	}
+	if slices.ContainsFunc(s.files, func(f file) bool { return f.mount == op.Mount }) {
+		return []Outcome{busy}
+	}
+	s.gone |= 1 << op.Mount
+	return []Outcome{{Result{}, s}, busy}
 }
 
 const devicesPath = "../../devices/virtual/net/"
@@ -360,7 +478,7 @@ const devicesPath = "../../devices/virtual/net/"
 // never the caller's (kernfs_iop_lookup); inactive nodes are absent.
 func observe(c Config, s State, op Op) (Result, State) {
 	fail := func(e Errno) (Result, State) { return Result{Err: e}, s }
-	tag := c.MountTag(op.Mount)
+	tag := s.mountTag(c, op.Mount)
 	switch op.Kind {
 	case Read:
 		// kernfs_fop_read_iter: an active reference for the read, which
@@ -418,7 +536,7 @@ func observe(c Config, s State, op Op) (Result, State) {
 		if i < 0 {
 			return fail(ENOENT)
 		}
-		s.files = append(slices.Clone(s.files), file{op.FD, s.devs[i].id})
+		s.files = append(slices.Clone(s.files), file{op.FD, s.devs[i].id, op.Mount})
 		slices.SortFunc(s.files, func(a, b file) int { return a.fd - b.fd })
 		return Result{Tag: tag}, s
 

@@ -144,6 +144,48 @@ func TestApply(t *testing.T) {
 	}
 }
 
+// Mounts capture the mounting process's namespace and never follow it.
+func TestProcessesAndMounts(t *testing.T) {
+	c := Config{Namespaces: 3, Mounts: []int{1}, Later: []int{3}, Procs: []int{1, 2}}
+	s := Init()
+	steps := []struct {
+		op   Op
+		want string
+	}{
+		{Op{Kind: Mount, Proc: 2, Mount: 2}, "ns2"},
+		{Op{Kind: Mount, Proc: 1, Mount: 2}, "EBUSY"},
+		{Op{Kind: Mount, Proc: 1, Mount: 1}, "EBUSY"},
+		{Op{Kind: Mount, Proc: 9, Mount: 5}, "EINVAL"},
+		{Op{Kind: Setns, Proc: 2, NS: 3}, "ENOENT"}, // not born yet
+		{Op{Kind: AddDev, NS: 3, Name: "eth0"}, "ENOENT"},
+		{Op{Kind: Clone, NS: 3}, "ok"},
+		{Op{Kind: Clone, NS: 3}, "EEXIST"},
+		{Op{Kind: Clone, NS: 1}, "EEXIST"},
+		{Op{Kind: Setns, Proc: 2, NS: 3}, "ok"},
+		{Op{Kind: Create, NS: 2, Name: "eth0"}, "ok"},
+		{Op{Kind: Create, NS: 3, Name: "eth0"}, "ok"},
+		// m2 was made in ns2 and stays there though p2 moved to ns3.
+		{Op{Kind: Lookup, Mount: 2, Name: "eth0"}, "ns2"},
+		{Op{Kind: Mount, Proc: 2, Mount: 3}, "ns3"},
+		{Op{Kind: Lookup, Mount: 3, Name: "eth0"}, "ns3"},
+		{Op{Kind: Exit, NS: 2}, "ok"},
+		{Op{Kind: Readdir, Mount: 2}, "[]"},
+		{Op{Kind: Setns, Proc: 1, NS: 2}, "ENOENT"},
+		{Op{Kind: Umount, Mount: 2}, "ok"},
+		{Op{Kind: Readdir, Mount: 2}, "EINVAL"},
+		{Op{Kind: Umount, Mount: 2}, "EINVAL"},
+		{Op{Kind: Mount, Proc: 1, Mount: 2}, "EBUSY"}, // numbers are not reused
+	}
+	for i, st := range steps {
+		before := s.String()
+		var r Result
+		r, s = Apply(c, s, st.op)
+		if got := r.String(); got != st.want {
+			t.Fatalf("step %d %v in %s: got %s, want %s", i, st.op, before, got, st.want)
+		}
+	}
+}
+
 func TestApplyDoesNotMutate(t *testing.T) {
 	_, s := Apply(cfg, Init(), Op{Kind: Create, NS: 1, Name: "a"})
 	_, s = Apply(cfg, s, Op{Kind: Create, NS: 1, Name: "c"})

@@ -12,7 +12,7 @@ import (
 // fs.ReadLinkFS, so a link reads as the path kernfs_get_target_path
 // computes.
 func View(c Config, s State, m int) fs.FS {
-	tag := c.MountTag(m)
+	tag := s.mountTag(c, m)
 	v := fstest.MapFS{
 		"class/net":           {Mode: fs.ModeDir | 0o755},
 		"devices/virtual/net": {Mode: fs.ModeDir | 0o755},

@@ -51,10 +51,12 @@ func setFlags(t *testing.T, kv map[string]string) {
 func propViolates(bugs sim.BugSet, property string) func(*rapid.T) {
 	return func(t *rapid.T) {
 		_, x := execute(t, bugs)
-		for _, v := range properties.Check(x.History, checkOpts).Violations {
-			if v.Property == property {
-				t.Fatalf("%v", v)
-			}
+		vs, err := properties.CheckProperty(x.History, property, checkOpts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(vs) > 0 {
+			t.Fatalf("%v", vs[0])
 		}
 	}
 }
@@ -62,7 +64,7 @@ func propViolates(bugs sim.BugSet, property string) func(*rapid.T) {
 // The property tests catch every seeded bug within a fixed budget of rapid
 // checks, with a fixed seed so that the budget is a fact, not a hope.
 func TestPropEveryBugCaught(t *testing.T) {
-	setFlags(t, map[string]string{"rapid.checks": "3000", "rapid.seed": "1", "rapid.nofailfile": "true"})
+	setFlags(t, map[string]string{"rapid.checks": "20000", "rapid.seed": "1", "rapid.nofailfile": "true", "rapid.shrinktime": "300ms"})
 	for _, b := range sim.Bugs {
 		t.Run(b.Name, func(t *testing.T) {
 			c := &catchTB{name: t.Name()}

@@ -16,13 +16,29 @@ type key struct {
 
 func (k key) String() string { return fmt.Sprintf("%s/%s@ns%d", k.dir.Path(), k.name, k.tag) }
 
+// mountTags returns the namespace each mount captured: those made before
+// the start, from the configuration, and those the program made, from
+// what their Mount operations returned.
+func mountTags(h history.History) map[int]int {
+	tags := map[int]int{}
+	for i, ns := range h.Config.Mounts {
+		tags[i+1] = ns
+	}
+	for _, r := range h.Records {
+		if r.Op.Kind == model.Mount && succeeded(r) {
+			tags[r.Op.Mount] = r.Result.Tag
+		}
+	}
+	return tags
+}
+
 // succeeded reports whether r returned without error.
 func succeeded(r history.Record) bool { return !r.Pending && r.Result.Err == model.OK }
 
 // observed returns the entries a successful operation shows to exist at
 // some point during it: what a lookup, readdir, readlink or open saw, and
 // the entries a step acted on.
-func observed(c model.Config, r history.Record) []key {
+func observed(mounts map[int]int, r history.Record) []key {
 	if !succeeded(r) {
 		return nil
 	}
@@ -37,7 +53,7 @@ func observed(c model.Config, r history.Record) []key {
 		}
 		return ks
 	case model.Readlink:
-		return []key{{model.ClassNet, op.Name, c.MountTag(op.Mount)}}
+		return []key{{model.ClassNet, op.Name, mounts[op.Mount]}}
 	case model.Open:
 		return []key{{model.Devices, op.Name, r.Result.Tag}}
 	case model.AddLink:

@@ -11,11 +11,12 @@ import (
 // the one the mount captured.
 func CheckTagIsolation(h history.History) []Violation {
 	var vs []Violation
+	mounts := mountTags(h)
 	for i, r := range h.Records {
 		if !succeeded(r) {
 			continue
 		}
-		want := h.Config.MountTag(r.Op.Mount)
+		want := mounts[r.Op.Mount]
 		switch r.Op.Kind {
 		case model.Lookup, model.Open:
 			if r.Result.Tag != want {
@@ -72,6 +73,7 @@ func removedBetween(h history.History, k key, p, q history.Record) bool {
 // operation that could have re-created it overlaps the gap.
 func CheckNoResurrection(h history.History) []Violation {
 	var vs []Violation
+	mounts := mountTags(h)
 	for i, x := range h.Records {
 		if !succeeded(x) {
 			continue
@@ -83,7 +85,7 @@ func CheckNoResurrection(h history.History) []Violation {
 				if o.Call < x.Return {
 					continue
 				}
-				for _, k := range observed(h.Config, o) {
+				for _, k := range observed(mounts, o) {
 					if k.tag == ns {
 						vs = append(vs, Violation{NoResurrection, fmt.Sprintf("%v observed %v after %v returned", o.Op, k, x.Op), []int{i, j}})
 						break
@@ -97,9 +99,9 @@ func CheckNoResurrection(h history.History) []Violation {
 				}
 			}
 		case model.DelLink, model.DelDev, model.Remove:
-			for _, gone := range observed(h.Config, x) {
+			for _, gone := range observed(mounts, x) {
 				for j, o := range h.Records {
-					if o.Call < x.Return || !contains(observed(h.Config, o), gone) {
+					if o.Call < x.Return || !contains(observed(mounts, o), gone) {
 						continue
 					}
 					if !recreated(h, gone, x.Call, ret(o)) {

@@ -69,6 +69,36 @@ func Check(h history.History, o Options) Report {
 	return r
 }
 
+// CheckProperty runs the checker of one property only: cheaper than Check
+// when only one matters, as when hunting a seeded bug.
+func CheckProperty(h history.History, property string, o Options) ([]Violation, error) {
+	var vs []Violation
+	switch property {
+	case Linearizability:
+		var decided bool
+		if vs, decided = CheckLinearizable(h, o.LinearizabilityTimeout); !decided {
+			return nil, fmt.Errorf("linearizability undecided after %v", o.LinearizabilityTimeout)
+		}
+		return vs, nil
+	case TagIsolation:
+		return CheckTagIsolation(h), nil
+	case NoResurrection:
+		return CheckNoResurrection(h), nil
+	case Uniqueness:
+		return CheckUniqueness(h), nil
+	case Regularity:
+		return CheckReaddir(h), nil
+	case SafeFree, Liveness:
+		for _, v := range CheckFaults(h) {
+			if v.Property == property {
+				vs = append(vs, v)
+			}
+		}
+		return vs, nil
+	}
+	return nil, fmt.Errorf("unknown property %q (known: %v)", property, Names)
+}
+
 // CheckFaults turns what the implementation noticed about itself into
 // violations: touching freed memory or leaking it breaks safe deferred free;
 // a deadlock, a crash or an execution that never ends breaks liveness.

@@ -24,6 +24,7 @@ const (
 	BugUnlockedAdd            = "unlocked-add"
 	BugReaddirDropLock        = "readdir-drop-lock"
 	BugReaddirCursorDescent   = "readdir-cursor-descent"
+	BugTagReuse               = "tag-reuse"
 )
 
 // Bugs is the catalogue, in a stable order.
@@ -57,6 +58,12 @@ var Bugs = []Bug{
 		Reference: "fs/kernfs/dir.c kernfs_dir_pos (sysfs_dir_pos since 2.6.35): when the saved cursor node is gone, the rbtree search for its hash stops at the last node visited, which may have a smaller hash, so an entry already listed is listed again (found by sysfsim)",
 		Property:  "readdir-regularity",
 		Scenario:  "readdir(m2) over two getdents calls || move(eth1, ns2 -> ns1) of the saved cursor entry: an unchanged entry comes out twice",
+	},
+	{
+		Name:      BugTagReuse,
+		Reference: "a685e08987d1 (2011) \"sysfs: Remove support for tagged directories with untagged members\"... and the tag-lifetime fix: a mount did not keep its namespace alive, so the freed struct net's address was handed to a new namespace, whose entries an old mount then showed",
+		Property:  "tag-isolation",
+		Scenario:  "m1 captures ns1; exit(ns1); clone(ns3) gets ns1's address; create(ns3, eth0); lookup(m1, eth0) finds ns3's eth0",
 	},
 }
 

@@ -8,33 +8,31 @@ import (
 	"github.com/sysfsim/sysfsim/sim/sched"
 )
 
-// netns is a network namespace as the simulator keeps it.
-type netns struct {
-	id   int
-	dead bool
-}
-
 // Kernel is one simulated sysfs: the net class's two tagged directories
 // (class/net with a symlink per device, devices/virtual/net with a
 // directory per device), the namespaces, the mounts and open files of one
 // program, and rtnl, the lock the net core holds across a device flow.
 type Kernel struct {
-	cfg     model.Config
-	bugs    BugSet
-	tree    tree
-	rtnl    sched.Mutex
-	class   *node // /sys/class/net
-	devices *node // /sys/devices/virtual/net
-	ns      []*netns
-	ifindex int
-	files   map[int]*node // open descriptors: the attribute each holds
-	clock   int64
-	hist    history.History
-	faults  []history.Fault
+	cfg       model.Config
+	bugs      BugSet
+	tree      tree
+	rtnl      sched.Mutex
+	class     *node    // /sys/class/net
+	devices   *node    // /sys/devices/virtual/net
+	ns        []*netns // by id; nil until born
+	nextAddr  int
+	freeAddrs []int
+	procs     []*netns // each process's namespace
+	mounts    map[int]*sysfsMount
+	ifindex   int
+	files     map[int]openFile // open descriptors
+	clock     int64
+	hist      history.History
+	faults    []history.Fault
 }
 
 func newKernel(cfg model.Config, bugs BugSet) *Kernel {
-	k := &Kernel{cfg: cfg, bugs: bugs, files: map[int]*node{}}
+	k := &Kernel{cfg: cfg, bugs: bugs, files: map[int]openFile{}}
 	k.tree.k = k
 	k.tree.lock.Name = "kernfs_rwsem"
 	k.rtnl.Name = "rtnl"
@@ -47,11 +45,7 @@ func newKernel(cfg model.Config, bugs BugSet) *Kernel {
 	}
 	k.class = mkdir(mkdir(tr.root, "class"), "net")
 	k.devices = mkdir(mkdir(mkdir(tr.root, "devices"), "virtual"), "net")
-	k.ns = make([]*netns, cfg.Namespaces+1)
-	for i := 1; i <= cfg.Namespaces; i++ {
-		k.ns[i] = &netns{id: i}
-	}
-	k.hist.Config = cfg
+	k.initNamespaces()
 	return k
 }
 
@@ -125,6 +119,14 @@ func (k *Kernel) atomic(t *sched.Thread, op model.Op) model.Result {
 		return k.close(t, op)
 	case model.Exit:
 		return k.exit(t, op.NS)
+	case model.Clone:
+		return k.clone(t, op)
+	case model.Setns:
+		return k.setns(t, op)
+	case model.Mount:
+		return k.mount(t, op)
+	case model.Umount:
+		return k.umount(t, op)
 	case model.AddDev:
 		return k.addDev(t, op)
 	case model.AddLink:
@@ -148,11 +150,12 @@ func (k *Kernel) validNS(ns int) bool { return ns >= 1 && ns <= k.cfg.Namespaces
 // closeAll closes what the program left open, then checks that every node
 // no longer in the tree has been freed.
 func (k *Kernel) closeAll() {
-	for fd, n := range k.files {
-		n.refs--
-		if n.refs == 0 {
-			n.freed = true
+	for fd, f := range k.files {
+		f.attr.refs--
+		if f.attr.refs == 0 {
+			f.attr.freed = true
 		}
+		f.done()
 		delete(k.files, fd)
 	}
 	// A symlink still in the tree legitimately holds its target, even a

@@ -39,7 +39,8 @@ type node struct {
 	id       int // allocation number, for messages
 	kind     nodeKind
 	name     string
-	tag      int // namespace of the entry; 0 in an untagged directory
+	tag      int // the entry's tag: its namespace's address; 0 if untagged
+	owner    int // the id of that namespace, which an observer reports
 	hash     uint32
 	parent   *node
 	children []*node  // sorted by (hash, tag, name)

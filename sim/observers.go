@@ -5,13 +5,10 @@ import (
 	"github.com/sysfsim/sysfsim/sim/sched"
 )
 
-// mountTag returns the tag a mount captured when it was made; lookups use
-// it, never the caller's current namespace (kernfs_iop_lookup).
-func (k *Kernel) mountTag(m int) int { return k.cfg.MountTag(m) }
-
 // lookup is one path component looked up through a mount.
 func (k *Kernel) lookup(t *sched.Thread, op model.Op) model.Result {
-	tag := k.mountTag(op.Mount)
+	tag, done := k.useMount(op.Mount) // never the caller's namespace (kernfs_iop_lookup)
+	defer done()
 	if tag == 0 {
 		return errno(model.EINVAL)
 	}
@@ -22,13 +19,14 @@ func (k *Kernel) lookup(t *sched.Thread, op model.Op) model.Result {
 	if n == nil {
 		return errno(model.ENOENT)
 	}
-	return model.Result{Tag: n.tag}
+	return model.Result{Tag: n.owner}
 }
 
 // readlink is kernfs_iop_get_link: the target path is computed from the
 // current tree (kernfs_get_target_path).
 func (k *Kernel) readlink(t *sched.Thread, op model.Op) model.Result {
-	tag := k.mountTag(op.Mount)
+	tag, done := k.useMount(op.Mount) // never the caller's namespace (kernfs_iop_lookup)
+	defer done()
 	if tag == 0 {
 		return errno(model.EINVAL)
 	}
@@ -55,11 +53,12 @@ func (k *Kernel) readlink(t *sched.Thread, op model.Op) model.Result {
 // open is kernfs_fop_open of devices/virtual/net/<name>/ifindex: it takes
 // a plain reference on the attribute, so the file follows its device.
 func (k *Kernel) open(t *sched.Thread, op model.Op) model.Result {
-	tag := k.mountTag(op.Mount)
+	tag, done := k.useMount(op.Mount)
 	if tag == 0 {
 		return errno(model.EINVAL)
 	}
 	if _, busy := k.files[op.FD]; busy || op.FD <= 0 {
+		done()
 		return errno(model.EINVAL)
 	}
 	tr := &k.tree
@@ -67,24 +66,27 @@ func (k *Kernel) open(t *sched.Thread, op model.Op) model.Result {
 	defer t.Unlock(&tr.lock)
 	dir := k.findActive(t, k.devices, op.Name, tag)
 	if dir == nil {
+		done()
 		return errno(model.ENOENT)
 	}
 	attr := k.findActive(t, dir, "ifindex", 0)
 	if attr == nil {
+		done()
 		return errno(model.ENOENT)
 	}
 	tr.get(attr)
-	k.files[op.FD] = attr
-	return model.Result{Tag: dir.tag}
+	k.files[op.FD] = openFile{attr, done} // the file keeps the mount busy
+	return model.Result{Tag: dir.owner}
 }
 
 // read is kernfs_fop_read_iter: an active reference for the length of
 // the show, which fails once the attribute is deactivated.
 func (k *Kernel) read(t *sched.Thread, op model.Op) model.Result {
-	n, ok := k.files[op.FD]
+	f, ok := k.files[op.FD]
 	if !ok {
 		return errno(model.EBADF)
 	}
+	n := f.attr
 	tr := &k.tree
 	tr.touch(t, n, "kernfs_get_active")
 	if !n.isActive() {
@@ -98,13 +100,21 @@ func (k *Kernel) read(t *sched.Thread, op model.Op) model.Result {
 	return model.Result{Index: v}
 }
 
+// openFile is an open descriptor: the attribute it holds and the end of
+// its use of the mount.
+type openFile struct {
+	attr *node
+	done func()
+}
+
 // close is kernfs_fop_release: the plain reference goes.
 func (k *Kernel) close(t *sched.Thread, op model.Op) model.Result {
-	n, ok := k.files[op.FD]
+	f, ok := k.files[op.FD]
 	if !ok {
 		return errno(model.EBADF)
 	}
 	delete(k.files, op.FD)
-	k.tree.put(t, n)
+	k.tree.put(t, f.attr)
+	f.done()
 	return model.Result{}
 }

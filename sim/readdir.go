@@ -20,7 +20,8 @@ const emitSteps = 4
 // over as many getdents calls as it takes. The cursor is the hash of the
 // next entry (ctx->pos) and a reference on it (file->private_data).
 func (k *Kernel) readdir(t *sched.Thread, op model.Op) model.Result {
-	tag := k.mountTag(op.Mount)
+	tag, done := k.useMount(op.Mount)
+	defer done()
 	if tag == 0 {
 		return errno(model.EINVAL)
 	}
@@ -48,11 +49,11 @@ func (k *Kernel) readdir(t *sched.Thread, op model.Op) model.Result {
 					t.Yield() // copy_to_user may fault and sleep
 				}
 				name.use(k, t, "dir_emit")
-				entries = append(entries, model.Entry{Name: name.s, Tag: pos.tag})
+				entries = append(entries, model.Entry{Name: name.s, Tag: pos.owner})
 				t.Lock(&tr.lock)
 			} else {
 				tr.touch(t, pos, "dir_emit")
-				entries = append(entries, model.Entry{Name: pos.name, Tag: pos.tag})
+				entries = append(entries, model.Entry{Name: pos.name, Tag: pos.owner})
 			}
 			emitted++
 		}

@@ -155,3 +155,25 @@ func TestRemovalWaitsForActiveReaders(t *testing.T) {
 		t.Fatalf("the remover should wait on the drain:\n%s", d)
 	}
 }
+
+// A mount keeps its namespace's tag from being recycled; with the 2011 bug
+// it does not, and an old mount shows a new namespace's device.
+func TestTagReuse(t *testing.T) {
+	p := history.Program{
+		Config: model.Config{Namespaces: 3, Mounts: []int{1, 2}, Later: []int{3}, Procs: []int{1}},
+		Setup: []model.Op{
+			{Kind: model.Exit, NS: 1}, {Kind: model.Clone, NS: 3}, {Kind: model.Create, NS: 3, Name: "eth0"},
+			{Kind: model.Lookup, Mount: 1, Name: "eth0"},
+		},
+	}
+	for _, tt := range []struct {
+		bugs sim.BugSet
+		want string
+	}{{nil, "ENOENT"}, {sim.BugSet{sim.BugTagReuse}, "ns3"}} {
+		x := sim.Run(p, sched.NewRandom(1), sim.Options{Bugs: tt.bugs})
+		recs := x.History.Records
+		if got := recs[len(recs)-1].Result.String(); got != tt.want {
+			t.Errorf("bugs %v: lookup through ns1's old mount: %s, want %s", tt.bugs, got, tt.want)
+		}
+	}
+}

@@ -21,6 +21,16 @@ func (k *Kernel) findActive(t *sched.Thread, parent *node, name string, tag int)
 	return n
 }
 
+// findIn finds the active entry (name) of namespace id in dir, as the net
+// core does with a device it holds: nil if the namespace is gone.
+func (k *Kernel) findIn(t *sched.Thread, dir *node, id int, name string) *node {
+	ns := k.alive(id)
+	if ns == nil {
+		return nil
+	}
+	return k.findActive(t, dir, name, ns.addr)
+}
+
 // addDev is kobject_add of the device under devices/virtual/net followed
 // by its attribute files, in one critical section.
 func (k *Kernel) addDev(t *sched.Thread, op model.Op) model.Result {
@@ -34,10 +44,11 @@ func (k *Kernel) addDev(t *sched.Thread, op model.Op) model.Result {
 	t.Lock(&tr.lock)
 	defer t.Unlock(&tr.lock)
 	t.Yield()
-	if k.ns[op.NS].dead {
+	ns := k.alive(op.NS)
+	if ns == nil {
 		return errno(model.ENOENT)
 	}
-	if tr.find(t, k.devices, op.Name, op.NS) != nil {
+	if tr.find(t, k.devices, op.Name, ns.addr) != nil {
 		return errno(model.EEXIST)
 	}
 	if k.bugs.Has(BugUnlockedAdd) {
@@ -46,7 +57,8 @@ func (k *Kernel) addDev(t *sched.Thread, op model.Op) model.Result {
 		t.Lock(&tr.lock)
 		t.Yield()
 	}
-	dir := tr.alloc(dirNode, op.Name, op.NS)
+	dir := tr.alloc(dirNode, op.Name, ns.addr)
+	dir.owner = ns.id
 	attr := tr.alloc(fileNode, "ifindex", 0)
 	attr.value = op.Index
 	tr.link(dir, attr)
@@ -68,10 +80,11 @@ func (k *Kernel) addLink(t *sched.Thread, op model.Op) model.Result {
 	t.Lock(&tr.lock)
 	defer t.Unlock(&tr.lock)
 	t.Yield()
-	if k.ns[op.NS].dead {
+	ns := k.alive(op.NS)
+	if ns == nil {
 		return errno(model.ENOENT)
 	}
-	target := tr.find(t, k.devices, op.Name, op.NS)
+	target := tr.find(t, k.devices, op.Name, ns.addr)
 	if target == nil || !target.isActive() {
 		return errno(model.ENOENT)
 	}
@@ -79,6 +92,7 @@ func (k *Kernel) addLink(t *sched.Thread, op model.Op) model.Result {
 		return errno(model.EEXIST)
 	}
 	l := tr.alloc(linkNode, op.Name, target.tag)
+	l.owner = target.owner
 	l.target = target
 	tr.get(target)
 	tr.link(k.class, l)
@@ -90,7 +104,7 @@ func (k *Kernel) addLink(t *sched.Thread, op model.Op) model.Result {
 func (k *Kernel) delLink(t *sched.Thread, op model.Op) model.Result {
 	tr := &k.tree
 	t.Lock(&tr.lock)
-	l := k.findActive(t, k.class, op.Name, op.NS)
+	l := k.findIn(t, k.class, op.NS, op.Name)
 	if l == nil {
 		t.Unlock(&tr.lock)
 		return errno(model.ENOENT)
@@ -105,7 +119,7 @@ func (k *Kernel) delLink(t *sched.Thread, op model.Op) model.Result {
 func (k *Kernel) delDev(t *sched.Thread, op model.Op) model.Result {
 	tr := &k.tree
 	t.Lock(&tr.lock)
-	d := k.findActive(t, k.devices, op.Name, op.NS)
+	d := k.findIn(t, k.devices, op.NS, op.Name)
 	if d == nil {
 		t.Unlock(&tr.lock)
 		return errno(model.ENOENT)
@@ -163,11 +177,11 @@ func (k *Kernel) renameNode(t *sched.Thread, parent *node, op model.Op) model.Re
 	tr := &k.tree
 	t.Lock(&tr.lock)
 	defer t.Unlock(&tr.lock)
-	n := k.findActive(t, parent, op.Name, op.NS)
+	n := k.findIn(t, parent, op.NS, op.Name)
 	if n == nil {
 		return errno(model.ENOENT)
 	}
-	name, tag := op.Name, op.NS
+	name, tag, owner := op.Name, n.tag, n.owner
 	switch op.Kind {
 	case model.RenameLink, model.RenameDev:
 		if op.NewName == op.Name {
@@ -182,13 +196,14 @@ func (k *Kernel) renameNode(t *sched.Thread, parent *node, op model.Op) model.Re
 			return errno(model.EINVAL)
 		}
 		t.Yield()
-		if k.ns[op.To].dead {
+		to := k.alive(op.To)
+		if to == nil {
 			return errno(model.ENOENT)
 		}
 		if op.To == op.NS {
 			return model.Result{}
 		}
-		tag = op.To
+		tag, owner = to.addr, to.id
 	}
 	if tr.find(t, parent, name, tag) != nil {
 		return errno(model.EEXIST)
@@ -196,7 +211,7 @@ func (k *Kernel) renameNode(t *sched.Thread, parent *node, op model.Op) model.Re
 	tr.touch(t, n, "kernfs_rename_ns")
 	tr.unlink(n)
 	old := n.nameBuf
-	n.name, n.tag, n.hash = name, tag, nameHash(name, tag)
+	n.name, n.tag, n.owner, n.hash = name, tag, owner, nameHash(name, tag)
 	if name != old.s {
 		n.nameBuf = &nameBuf{s: name}
 		old.freed = true // kfree_const(old_name)
@@ -215,7 +230,8 @@ func (k *Kernel) exit(t *sched.Thread, ns int) model.Result {
 	tr := &k.tree
 	t.Lock(&tr.lock)
 	t.Yield()
-	if k.ns[ns].dead {
+	nsp := k.alive(ns)
+	if nsp == nil {
 		t.Unlock(&tr.lock)
 		return errno(model.ENOENT)
 	}
@@ -223,7 +239,7 @@ func (k *Kernel) exit(t *sched.Thread, ns int) model.Result {
 		var doomed []*node
 		for _, dir := range []*node{k.class, k.devices} {
 			for _, c := range dir.children {
-				if c.tag == ns && c.isActive() {
+				if c.tag == nsp.addr && c.isActive() {
 					doomed = append(doomed, c)
 				}
 			}
@@ -244,12 +260,13 @@ func (k *Kernel) exit(t *sched.Thread, ns int) model.Result {
 		}
 		doomed = live
 	}
-	k.ns[ns].dead = true
+	nsp.dead = true
 	var nodes []*node
 	for _, n := range doomed {
 		nodes = append(nodes, k.deactivate(t, n)...)
 	}
 	t.Unlock(&tr.lock)
 	k.drainAndUnlink(t, nodes)
+	k.freeNS(nsp)
 	return model.Result{}
 }

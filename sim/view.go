@@ -12,7 +12,8 @@ import (
 // Only active nodes of the mount's tag are visible.
 func (x Execution) View(m int) fs.FS {
 	k := x.kernel
-	tag := k.cfg.MountTag(m)
+	tag, done := k.useMount(m)
+	done()
 	v := fstest.MapFS{
 		"class/net":           {Mode: fs.ModeDir | 0o755},
 		"devices/virtual/net": {Mode: fs.ModeDir | 0o755},

@@ -1,0 +1,178 @@
+package sim
+
+import (
+	"slices"
+
+	"github.com/sysfsim/sysfsim/model"
+	"github.com/sysfsim/sysfsim/sim/sched"
+)
+
+// netns is a network namespace as the simulator keeps it. Its tag in the
+// tree is addr, the address of its struct net: when the struct is freed,
+// the address goes back to the allocator and the next namespace created
+// may get it, as kmalloc may hand out the same memory again. A mount holds
+// a passive reference (passive), which keeps the struct, and so the tag,
+// from being reused while the mount lives (a685e08987d1).
+type netns struct {
+	id      int
+	addr    int
+	dead    bool
+	passive int
+	freed   bool
+}
+
+// sysfsMount is a mount: the tag mount_tag() gave it, and the namespace it
+// holds a passive reference on.
+type sysfsMount struct {
+	addr  int
+	ns    *netns
+	gone  bool
+	users int // operations in flight and open files through it
+}
+
+// newNS allocates a namespace, reusing the most recently freed address.
+func (k *Kernel) newNS(id int) *netns {
+	addr := 0
+	if n := len(k.freeAddrs); n > 0 {
+		addr, k.freeAddrs = k.freeAddrs[n-1], k.freeAddrs[:n-1]
+	} else {
+		k.nextAddr++
+		addr = k.nextAddr
+	}
+	ns := &netns{id: id, addr: addr}
+	k.ns[id] = ns
+	return ns
+}
+
+// freeNS frees a dead namespace's struct when nothing refers to it.
+func (k *Kernel) freeNS(ns *netns) {
+	if ns.freed || !ns.dead || ns.passive > 0 && !k.bugs.Has(BugTagReuse) {
+		return
+	}
+	ns.freed = true
+	k.freeAddrs = append(k.freeAddrs, ns.addr)
+}
+
+// alive returns namespace id if it exists now: valid, born, not exited.
+func (k *Kernel) alive(id int) *netns {
+	if id < 1 || id >= len(k.ns) {
+		return nil
+	}
+	if ns := k.ns[id]; ns != nil && !ns.dead {
+		return ns
+	}
+	return nil
+}
+
+// owner returns the id of the namespace that holds tag addr now, for what
+// an observer reports; 0 if none.
+func (k *Kernel) owner(addr int) int {
+	for _, ns := range k.ns {
+		if ns != nil && !ns.freed && ns.addr == addr {
+			return ns.id
+		}
+	}
+	return 0
+}
+
+// useMount starts an operation through mount m, as a path walk takes a
+// reference on the mount: it returns the tag the mount captured (0 for no
+// such mount) and the function that ends the use.
+func (k *Kernel) useMount(m int) (int, func()) {
+	x, ok := k.mounts[m]
+	if !ok || x.gone {
+		return 0, func() {}
+	}
+	x.users++
+	return x.addr, func() { x.users-- }
+}
+
+// mount is sysfs_init_fs_context: the mount captures the mounting
+// process's namespace (mount_tag) and takes a passive reference on it.
+func (k *Kernel) mount(t *sched.Thread, op model.Op) model.Result {
+	if op.Proc < 1 || op.Proc > len(k.procs) || op.Mount <= 0 || op.Mount >= 64 {
+		return errno(model.EINVAL)
+	}
+	t.Yield()
+	if _, used := k.mounts[op.Mount]; used || op.Mount <= len(k.cfg.Mounts) {
+		return errno(model.EBUSY)
+	}
+	ns := k.procs[op.Proc-1]
+	if ns.dead {
+		return errno(model.ENOENT)
+	}
+	ns.passive++
+	k.mounts[op.Mount] = &sysfsMount{addr: ns.addr, ns: ns}
+	return model.Result{Tag: ns.id}
+}
+
+// umount is kill_sysfs_super: the passive reference goes, and with it,
+// if the namespace is dead, its struct.
+func (k *Kernel) umount(t *sched.Thread, op model.Op) model.Result {
+	t.Yield()
+	x, ok := k.mounts[op.Mount]
+	if !ok || x.gone {
+		return errno(model.EINVAL)
+	}
+	if x.users > 0 {
+		return errno(model.EBUSY)
+	}
+	x.gone = true
+	x.ns.passive--
+	k.freeNS(x.ns)
+	return model.Result{}
+}
+
+// clone brings a namespace declared for later to life.
+func (k *Kernel) clone(t *sched.Thread, op model.Op) model.Result {
+	if !k.validNS(op.NS) {
+		return errno(model.EINVAL)
+	}
+	t.Yield()
+	if !slices.Contains(k.cfg.Later, op.NS) || k.ns[op.NS] != nil {
+		return errno(model.EEXIST)
+	}
+	k.newNS(op.NS)
+	return model.Result{}
+}
+
+// setns moves a process to another namespace.
+func (k *Kernel) setns(t *sched.Thread, op model.Op) model.Result {
+	if op.Proc < 1 || op.Proc > len(k.procs) || !k.validNS(op.NS) {
+		return errno(model.EINVAL)
+	}
+	t.Yield()
+	ns := k.alive(op.NS)
+	if ns == nil {
+		return errno(model.ENOENT)
+	}
+	k.procs[op.Proc-1] = ns
+	return model.Result{}
+}
+
+// initNamespaces creates the namespaces, processes and mounts a program
+// starts with.
+func (k *Kernel) initNamespaces() {
+	c := k.cfg
+	k.ns = make([]*netns, c.Namespaces+1)
+	for i := 1; i <= c.Namespaces; i++ {
+		if !slices.Contains(c.Later, i) {
+			k.newNS(i)
+		}
+	}
+	k.mounts = map[int]*sysfsMount{}
+	for i, id := range c.Mounts {
+		if ns := k.alive(id); ns != nil {
+			ns.passive++
+			k.mounts[i+1] = &sysfsMount{addr: ns.addr, ns: ns}
+		}
+	}
+	for _, id := range c.Procs {
+		ns := k.alive(id)
+		if ns == nil {
+			ns = &netns{id: id, dead: true} // a process in no namespace
+		}
+		k.procs = append(k.procs, ns)
+	}
+	k.hist.Config = c
+}
