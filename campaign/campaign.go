@@ -1,17 +1,26 @@
 // Package campaign runs many executions of generated programs on the
-// simulator, checks each with every property, and saves the trace of the
-// first violation found.
+// simulator, checks each with every property, and saves the traces of the
+// violations found.
 //
-// Execution i of a campaign with seed S uses its own seed, derived from S
-// and i, for both its program and its schedule: a violation is reproducible
-// from that seed alone, and the campaign is the same whatever the machine.
+// Execution i of a campaign with seed S uses its own seed, ExecSeed(S, i),
+// for both its program and its schedule: a violation is reproducible from
+// that seed alone, and the campaign is the same whatever the machine.
+//
+// Workers take execution indices from a shared counter, and results are
+// committed in index order, so that a campaign stopped by its first
+// violation reports the violation of smallest index, and the same counts,
+// whatever the number of workers and GOMAXPROCS. A campaign directory
+// (Config.OutDir) holds summary.json, the traces and their visualizations;
+// a later run with the same directory resumes after the last committed
+// index. Shards (Config.Shard) split the index space between machines;
+// Merge folds their summaries into one.
 package campaign
 
 import (
 	"context"
+	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
+	"runtime"
 	"time"
 
 	"github.com/sysfsim/sysfsim/gen"
@@ -24,58 +33,91 @@ import (
 // Config says what to run.
 type Config struct {
 	Seed uint64
-	// Executions bounds the campaign; so does Duration. With neither, it
-	// runs DefaultExecutions.
+	// Executions bounds this run; so does Duration. With neither, it runs
+	// DefaultExecutions. A resumed campaign runs that many more.
 	Executions int
 	Duration   time.Duration
 	Bugs       sim.BugSet
-	// OutDir receives the traces of violations; it is created if needed.
+	// OutDir is the campaign directory: summary.json, the traces of the
+	// violations and their HTML visualizations. It is created if needed;
+	// if it holds a summary.json already, the campaign resumes it (the
+	// identity -- seed, bugs, strategy, generator, shard -- must match).
+	// Empty means no summary, and traces in a new temporary directory
+	// created at the first violation.
 	OutDir string
 	Gen    gen.Options
 	Check  properties.Options
+
+	// Strategy is "random", "pct" (depth sched.DefaultPCTDepth), "pct:D",
+	// "portfolio" or "exhaustive"; empty means DefaultStrategy.
+	Strategy string
+	// Preemptions is the preemption bound of "exhaustive": 0 allows only
+	// schedules without preemption, a negative value lifts the bound. The
+	// command line defaults it to sched.DefaultPreemptionBound.
+	Preemptions int
+	// Schedules is the budget of checked schedules per program of
+	// "exhaustive"; 0 means DefaultSchedules.
+	Schedules int
+
+	// Workers run executions in parallel; 0 means GOMAXPROCS.
+	Workers int
+	// Shard restricts the campaign to its part of the index space.
+	Shard Shard
+	// KeepGoing continues after violations, saving the traces of up to
+	// MaxViolations of them (0: DefaultMaxViolations) and counting the
+	// rest. Without it the campaign stops at its first violation.
+	KeepGoing     bool
+	MaxViolations int
+	// NoShrink saves violations as found; by default each is shrunk too
+	// (traces.Shrink) and the shrunk trace is the one reported.
+	NoShrink bool
+	// NoViz skips the HTML visualization of each violation.
+	NoViz bool
+
 	// Progress, if set, is called about every ProgressEvery with the
-	// figures so far.
+	// figures so far, and once at the end.
 	Progress      func(Stats)
 	ProgressEvery time.Duration
+	// SaveEvery is how often summary.json is rewritten during a run, so
+	// that a killed run loses little; 0 means 10s.
+	SaveEvery time.Duration
 }
 
 // DefaultExecutions is a campaign of a few seconds on one core.
 const DefaultExecutions = 20000
 
-// Stats are a campaign's running figures.
+// DefaultStrategy is the strategy of a campaign that names none.
+const DefaultStrategy = "portfolio"
+
+// Exhaustive names the bounded systematic search strategy.
+const Exhaustive = "exhaustive"
+
+// DefaultSchedules is the budget of checked schedules per program of an
+// exhaustive campaign.
+const DefaultSchedules = 1000
+
+// DefaultMaxViolations bounds the traces a --keep-going campaign saves.
+const DefaultMaxViolations = 100
+
+// Stats are a campaign's running figures (this run and earlier ones).
 type Stats struct {
 	Executions int64
 	Steps      int64
 	Elapsed    time.Duration
 	Violations int
 	Unknown    int
+	// Distinct estimates the distinct schedules run so far.
+	Distinct int64
+	// Left estimates the time left, or is negative when unknown.
+	Left time.Duration
+	// RunElapsed and RunSteps are this run's alone, for rates.
+	RunElapsed time.Duration
+	RunSteps   int64
 }
 
-// Found is a violation found by a campaign.
-type Found struct {
-	Property string `json:"property"`
-	Detail   string `json:"detail"`
-	Seed     uint64 `json:"seed"`
-	Trace    string `json:"trace"`
-	Replay   string `json:"replay"`
-}
-
-// Summary is a campaign's result.
-type Summary struct {
-	Seed        uint64   `json:"seed"`
-	Bugs        []string `json:"bugs"`
-	Executions  int64    `json:"executions"`
-	Steps       int64    `json:"steps"`
-	ElapsedS    float64  `json:"elapsed_s"`
-	StepsPerSec float64  `json:"steps_per_s"`
-	ExecsPerSec float64  `json:"executions_per_s"`
-	// Unknown counts executions some property of which could not be
-	// decided in time; they are not counted as passing.
-	Unknown    int     `json:"unknown"`
-	Violations []Found `json:"violations"`
-	// Interrupted is set when the context ended the campaign early.
-	Interrupted bool `json:"interrupted"`
-}
+// ErrMismatch is wrapped by the error of a campaign whose directory holds
+// a campaign of another identity.
+var ErrMismatch = errors.New("the directory holds another campaign")
 
 // ExecSeed derives the seed of execution i (splitmix64).
 func ExecSeed(seed uint64, i int64) uint64 {
@@ -85,7 +127,7 @@ func ExecSeed(seed uint64, i int64) uint64 {
 	return z ^ z>>31
 }
 
-// One runs the execution of seed s and checks it.
+// One runs the execution of seed s under a random walk and checks it.
 func One(s uint64, bugs sim.BugSet, g gen.Options, co properties.Options) (*traces.Trace, properties.Report, sim.Execution) {
 	p := gen.Program(gen.NewRand(s), g)
 	opt := sim.Options{Bugs: bugs}
@@ -94,88 +136,48 @@ func One(s uint64, bugs sim.BugSet, g gen.Options, co properties.Options) (*trac
 	return traces.FromExecution(p, s, "random", opt, x, r.Violations), r, x
 }
 
-// Run runs the campaign until its bound, its first violation, or the end
-// of ctx.
+// Run runs the campaign until its bound, its first violation (unless
+// KeepGoing), or the end of ctx. The summary covers the whole campaign
+// directory, earlier runs included. An error is returned for a bad
+// configuration, a directory of another campaign (ErrMismatch) or a
+// failure to write; the summary then holds what was done.
 func Run(ctx context.Context, c Config) (Summary, error) {
+	if c.Executions < 0 || c.Duration < 0 {
+		return Summary{}, fmt.Errorf("campaign: negative bound")
+	}
 	if c.Executions == 0 && c.Duration == 0 {
 		c.Executions = DefaultExecutions
 	}
-	if c.ProgressEvery == 0 {
+	if c.Strategy == "" {
+		c.Strategy = DefaultStrategy
+	}
+	if c.Workers <= 0 {
+		c.Workers = runtime.GOMAXPROCS(0)
+	}
+	if c.Schedules <= 0 {
+		c.Schedules = DefaultSchedules
+	}
+	if c.MaxViolations <= 0 {
+		c.MaxViolations = DefaultMaxViolations
+	}
+	if c.ProgressEvery <= 0 {
 		c.ProgressEvery = 200 * time.Millisecond
 	}
-	sum := Summary{Seed: c.Seed, Bugs: c.Bugs, Violations: []Found{}}
-	if sum.Bugs == nil {
-		sum.Bugs = []string{}
+	if c.SaveEvery <= 0 {
+		c.SaveEvery = 10 * time.Second
 	}
-	start := time.Now()
-	nextProgress := start.Add(c.ProgressEvery)
-	var st Stats
-	for i := int64(0); c.Executions == 0 || i < int64(c.Executions); i++ {
-		now := time.Now()
-		if c.Duration > 0 && now.Sub(start) >= c.Duration {
-			break
-		}
-		if ctx.Err() != nil {
-			sum.Interrupted = true
-			break
-		}
-		if c.Progress != nil && now.After(nextProgress) {
-			st.Elapsed = now.Sub(start)
-			c.Progress(st)
-			nextProgress = now.Add(c.ProgressEvery)
-		}
-		s := ExecSeed(c.Seed, i)
-		tr, rep, x := One(s, c.Bugs, c.Gen, c.Check)
-		st.Executions++
-		st.Steps += int64(x.Steps)
-		if len(rep.Unknown) > 0 {
-			st.Unknown++
-		}
-		if len(rep.Violations) > 0 {
-			path, err := save(c.OutDir, tr)
-			if err != nil {
-				return sum, err
-			}
-			v := rep.Violations[0]
-			sum.Violations = append(sum.Violations, Found{
-				Property: v.Property, Detail: v.Detail, Seed: s, Trace: path,
-				Replay: "sysfsim replay " + path,
-			})
-			st.Violations++
-			break
+	if err := c.Shard.Valid(); err != nil {
+		return Summary{}, err
+	}
+	if c.Strategy != Exhaustive {
+		if _, err := sched.ByName(c.Strategy, 0, 1, 1); err != nil {
+			return Summary{}, fmt.Errorf("campaign: %w", err)
 		}
 	}
-	st.Elapsed = time.Since(start)
-	if c.Progress != nil {
-		c.Progress(st)
+	r := newRunner(c)
+	sum, err := r.start()
+	if err != nil {
+		return sum, err
 	}
-	sum.Executions, sum.Steps, sum.Unknown = st.Executions, st.Steps, st.Unknown
-	sum.ElapsedS = st.Elapsed.Seconds()
-	if sum.ElapsedS > 0 {
-		sum.StepsPerSec = float64(st.Steps) / sum.ElapsedS
-		sum.ExecsPerSec = float64(st.Executions) / sum.ElapsedS
-	}
-	return sum, nil
-}
-
-func save(dir string, t *traces.Trace) (string, error) {
-	if dir == "" {
-		d, err := os.MkdirTemp("", "sysfsim-")
-		if err != nil {
-			return "", err
-		}
-		dir = d
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return "", err
-	}
-	prop := "violation"
-	if len(t.Violations) > 0 {
-		prop = t.Violations[0].Property
-	}
-	path := filepath.Join(dir, fmt.Sprintf("%s-%016x.jsonl", prop, t.Header.Seed))
-	if abs, err := filepath.Abs(path); err == nil {
-		path = abs
-	}
-	return path, traces.WriteFile(path, t)
+	return r.run(ctx)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"github.com/sysfsim/sysfsim/gen"
@@ -13,7 +14,7 @@ import (
 )
 
 // budget is how many executions a campaign may take to find a seeded bug.
-const budget = 3000
+const budget = 10000
 
 // Every seeded bug is caught by its own property within the budget, and
 // the correct simulator passes the very same executions.
@@ -72,9 +73,29 @@ func TestRunStopsAtFirstViolationAndSavesReplayableTrace(t *testing.T) {
 	if tr.Header.Seed != v.Seed {
 		t.Fatalf("trace seed %d, summary seed %d", tr.Header.Seed, v.Seed)
 	}
+	if v.Original == "" || v.HTML == "" || filepath.Dir(v.Original) != dir || filepath.Dir(v.HTML) != dir {
+		t.Fatalf("shrunk trace without the original or the visualization: %+v", v)
+	}
+	orig, err := traces.ReadFile(v.Original)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if orig.Program.Ops() < tr.Program.Ops() {
+		t.Fatalf("the shrunk trace has more operations (%d) than the original (%d)", tr.Program.Ops(), orig.Program.Ops())
+	}
 	entries, _ := os.ReadDir(dir)
-	if len(entries) != 1 {
-		t.Fatalf("%d files in the output directory, want the one trace", len(entries))
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	want := []string{filepath.Base(v.HTML), filepath.Base(v.Original), filepath.Base(v.Trace), SummaryFile}
+	slices.Sort(want)
+	if !slices.Equal(names, want) {
+		t.Fatalf("output directory holds %v, want %v", names, want)
+	}
+	saved, err := LoadSummary(dir)
+	if err != nil || len(saved.Violations) != 1 || saved.Violations[0] != v || saved.Executions != sum.Executions {
+		t.Fatalf("summary.json %+v, %v; want %+v", saved, err, sum)
 	}
 }
 

@@ -90,12 +90,15 @@ func Program(c Chooser, o Options) history.Program {
 			p.Config.Mounts = append(p.Config.Mounts, ns)
 		}
 	}
+	if c.IntN(2, "exit scheme") == 0 {
+		p.Config.Exit = model.ExitKernel
+	}
 	for range 1 + c.IntN(2, "procs") {
 		p.Config.Procs = append(p.Config.Procs, 1+c.IntN(2, "proc ns"))
 	}
 	d := &drawer{c: c, cfg: p.Config, mounts: len(p.Config.Mounts)}
 	for range c.IntN(6, "setup ops") {
-		op := model.Op{Kind: model.Create, NS: 1 + c.IntN(nns, "ns"), Name: name(c)}
+		op := model.Op{Kind: model.Create, NS: 1 + c.IntN(nns, "ns"), Name: name(c), Phys: c.IntN(3, "phys") == 0}
 		if c.IntN(2, "setup kind") == 0 {
 			op = d.op()
 		}
@@ -174,7 +177,9 @@ func Op(c Chooser, cfg model.Config) model.Op {
 	nsOf := func() int { return 1 + c.IntN(cfg.Namespaces, "ns") }
 	op := model.Op{Kind: kind}
 	switch kind {
-	case model.Create, model.Remove:
+	case model.Create:
+		op.NS, op.Name, op.Phys = nsOf(), name(c), c.IntN(3, "phys") == 0
+	case model.Remove:
 		op.NS, op.Name = nsOf(), name(c)
 	case model.Rename:
 		op.NS, op.Name, op.NewName = nsOf(), name(c), name(c)

@@ -79,6 +79,7 @@ const (
 	Setns
 	Mount
 	Umount
+	Gone
 	kindEnd
 )
 
@@ -89,6 +90,7 @@ var kindNames = [...]string{
 	AddDev: "add-dev", AddLink: "add-link", DelLink: "del-link", DelDev: "del-dev",
 	RenameLink: "rename-link", RenameDev: "rename-dev", MoveLink: "move-link", MoveDev: "move-dev",
 	Clone: "clone", Setns: "setns", Mount: "mount", Umount: "umount",
+	Gone: "gone",
 }
 
 // IsFlow reports whether k is a device flow made of several steps.
@@ -135,7 +137,10 @@ func (k *Kind) UnmarshalText(b []byte) error {
 // moves; Mount for observers, mount and umount; Dir for lookup and readdir;
 // FD for open, read and close; Index for AddDev (the ifindex the kernel gave
 // the device, 0 when not known); Proc for setns and mount (NS is where
-// setns goes); NS for clone.
+// setns goes); NS for clone and gone; Phys for create and add-dev (a
+// physical device, handed back to the initial namespace when its own exits
+// under the kernel's scheme). NewName, on a move step, is the name the
+// device takes in its new namespace when its own is taken there.
 type Op struct {
 	Kind    Kind   `json:"op"`
 	NS      int    `json:"ns,omitempty"`
@@ -147,6 +152,7 @@ type Op struct {
 	FD      int    `json:"fd,omitempty"`
 	Index   int    `json:"index,omitempty"`
 	Proc    int    `json:"proc,omitempty"`
+	Phys    bool   `json:"phys,omitempty"`
 }
 
 // Dir names one of the two tagged directories of the net class.
@@ -196,6 +202,9 @@ func (o Op) String() string {
 	case RenameLink, RenameDev:
 		return fmt.Sprintf("%v(ns%d, %q -> %q)", o.Kind, o.NS, o.Name, o.NewName)
 	case MoveLink, MoveDev:
+		if o.NewName != "" {
+			return fmt.Sprintf("%v(%q, ns%d -> %q, ns%d)", o.Kind, o.Name, o.NS, o.NewName, o.To)
+		}
 		return fmt.Sprintf("%v(%q, ns%d -> ns%d)", o.Kind, o.Name, o.NS, o.To)
 	case Clone:
 		return fmt.Sprintf("clone(ns%d)", o.NS)
@@ -205,6 +214,8 @@ func (o Op) String() string {
 		return fmt.Sprintf("mount(p%d) = m%d", o.Proc, o.Mount)
 	case Umount:
 		return fmt.Sprintf("umount(m%d)", o.Mount)
+	case Gone:
+		return fmt.Sprintf("gone(ns%d)", o.NS)
 	}
 	return o.Kind.String()
 }
@@ -268,7 +279,21 @@ type Config struct {
 	Mounts     []int `json:"mounts"`
 	Later      []int `json:"later,omitempty"`
 	Procs      []int `json:"procs,omitempty"`
+	// Exit says how a namespace goes away: ExitTag or ExitKernel.
+	Exit string `json:"exit,omitempty"`
 }
+
+// The two ways a namespace exits.
+const (
+	// ExitTag is the seed design's sysfs_exit_tag (2.6.35-2.6.39): every
+	// entry of the tag becomes invisible at once, in one step.
+	ExitTag = ""
+	// ExitKernel is today's cleanup_net: under rtnl, virtual devices are
+	// unregistered and physical ones moved back to the initial namespace
+	// (namespace 1, which never exits), renamed dev<ifindex> when their
+	// name is taken there, each flow step by step; Gone marks the end.
+	ExitKernel = "kernel"
+)
 
 // MountTag returns the namespace mount m (1-based) captured before the
 // start, or 0. A mount made by the program has its tag in the state.

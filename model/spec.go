@@ -14,6 +14,7 @@ type device struct {
 	tag   int
 	index int  // ifindex, 0 when not known
 	dying bool // removed, not yet unlinked: invisible but still colliding
+	phys  bool // handed back at exit under the kernel's scheme
 }
 
 // link is a symlink class/net/<name> to device dev.
@@ -212,6 +213,9 @@ func Step(c Config, s State, op Op) []Outcome {
 		target = Entry{op.NewName, op.NS}
 	case MoveDev:
 		target = Entry{op.Name, op.To}
+		if op.NewName != "" {
+			target.Name = op.NewName
+		}
 	default:
 		r, next := apply(c, s, op)
 		return []Outcome{{r, next}}
@@ -272,7 +276,7 @@ func apply(c Config, s State, op Op) (Result, State) {
 		if s.findDev(op.Name, op.NS) >= 0 {
 			return fail(EEXIST)
 		}
-		s.devs = append(slices.Clip(s.devs), device{id: s.next, name: op.Name, tag: op.NS, index: op.Index})
+		s.devs = append(slices.Clip(s.devs), device{id: s.next, name: op.Name, tag: op.NS, index: op.Index, phys: op.Phys})
 		s.next++
 		return Result{}, s
 
@@ -381,34 +385,59 @@ func apply(c Config, s State, op Op) (Result, State) {
 		if op.To == op.NS {
 			return Result{}, s
 		}
+		name := op.Name
+		if op.NewName != "" {
+			// dev_change_net_namespace with a pattern: the name changes in
+			// the same kernfs_rename_ns as the tag.
+			if e := ValidName(op.NewName); e != OK {
+				return fail(e)
+			}
+			name = op.NewName
+		}
 		if isLink {
-			if s.findLink(op.Name, op.To) >= 0 {
+			if s.findLink(name, op.To) >= 0 {
 				return fail(EEXIST)
 			}
 			s.links = slices.Clone(s.links)
-			s.links[i].tag = op.To
+			s.links[i].name, s.links[i].tag = name, op.To
 			sortLinks(s.links)
 		} else {
-			if s.findDev(op.Name, op.To) >= 0 {
+			if s.findDev(name, op.To) >= 0 {
 				return fail(EEXIST)
 			}
 			s.devs = slices.Clone(s.devs)
-			s.devs[i].tag = op.To
+			s.devs[i].name, s.devs[i].tag = name, op.To
 		}
 		return Result{}, s
 
 	case Exit:
 		// sysfs_exit_tag: every entry of the tag invisible at once; none is
 		// visible or added again.
-		if !c.validNS(op.NS) {
-			return fail(EINVAL)
+		if !c.validNS(op.NS) || c.Exit == ExitKernel && op.NS == 1 {
+			return fail(EINVAL) // the initial namespace never exits
 		}
 		if !s.alive(c, op.NS) {
 			return fail(ENOENT)
 		}
 		s.exits |= 1 << op.NS
+		if c.Exit == ExitKernel {
+			// cleanup_net: the devices go one flow at a time, recorded as
+			// their own steps, and Gone marks the end.
+			return Result{}, s
+		}
 		s.links = slices.DeleteFunc(slices.Clone(s.links), func(l link) bool { return l.tag == op.NS })
 		s.devs = slices.DeleteFunc(slices.Clone(s.devs), func(d device) bool { return d.tag == op.NS })
+		return Result{}, s
+
+	case Gone:
+		// The end of cleanup_net: nothing of the namespace is left.
+		if c.Exit != ExitKernel || !c.validNS(op.NS) || !s.Exited(op.NS) {
+			return fail(EINVAL)
+		}
+		if slices.ContainsFunc(s.links, func(l link) bool { return l.tag == op.NS }) ||
+			slices.ContainsFunc(s.devs, func(d device) bool { return d.tag == op.NS && !d.dying }) {
+			return fail(EBUSY)
+		}
 		return Result{}, s
 
 	case Clone:
@@ -569,7 +598,7 @@ func Steps(op Op, r Result) []Op {
 	var steps []Op
 	switch op.Kind {
 	case Create:
-		steps = []Op{{Kind: AddDev, NS: op.NS, Name: op.Name, Index: op.Index}, {Kind: AddLink, NS: op.NS, Name: op.Name}}
+		steps = []Op{{Kind: AddDev, NS: op.NS, Name: op.Name, Index: op.Index, Phys: op.Phys}, {Kind: AddLink, NS: op.NS, Name: op.Name}}
 	case Remove:
 		// device_del removes the class symlinks before the directory.
 		steps = []Op{{Kind: DelLink, NS: op.NS, Name: op.Name}, {Kind: DelDev, NS: op.NS, Name: op.Name}}

@@ -103,10 +103,15 @@ func produced(r history.Record) []key {
 		return []key{{model.Devices, op.NewName, op.NS}}
 	case model.Rename:
 		return both(op.NewName, op.NS)
-	case model.MoveLink:
-		return []key{{model.ClassNet, op.Name, op.To}}
-	case model.MoveDev:
-		return []key{{model.Devices, op.Name, op.To}}
+	case model.MoveLink, model.MoveDev:
+		name := op.Name
+		if op.NewName != "" {
+			name = op.NewName
+		}
+		if op.Kind == model.MoveLink {
+			return []key{{model.ClassNet, name, op.To}}
+		}
+		return []key{{model.Devices, name, op.To}}
 	case model.Move:
 		return both(op.Name, op.To)
 	}
@@ -115,14 +120,15 @@ func produced(r history.Record) []key {
 
 // destroys reports whether r, if it took effect, may have made k
 // disappear: a removal, a rename or move away, or the exit of k's
-// namespace.
-func destroys(r history.Record, k key) bool {
+// namespace under the seed's scheme (under the kernel's, cleanup_net
+// removes entries by steps of their own).
+func destroys(c model.Config, r history.Record, k key) bool {
 	if !r.Pending && r.Result.Err != model.OK {
 		return false
 	}
 	op := r.Op
 	if op.Kind == model.Exit {
-		return op.NS == k.tag
+		return op.NS == k.tag && c.Exit != model.ExitKernel
 	}
 	if op.NS != k.tag || op.Name != k.name {
 		return false

@@ -60,7 +60,7 @@ func CheckUniqueness(h history.History) []Violation {
 func removedBetween(h history.History, k key, p, q history.Record) bool {
 	from, to := min(p.Call, q.Call), max(p.Return, q.Return)
 	for _, d := range h.Records {
-		if d.Call < to && ret(d) > from && destroys(d, k) {
+		if d.Call < to && ret(d) > from && destroys(h.Config, d, k) {
 			return true
 		}
 	}
@@ -79,14 +79,17 @@ func CheckNoResurrection(h history.History) []Violation {
 			continue
 		}
 		switch x.Op.Kind {
-		case model.Exit:
+		case model.Exit, model.Gone:
+			// Under the seed's scheme nothing of the namespace is seen
+			// after its exit; under the kernel's, after its cleanup is done.
 			ns := x.Op.NS
+			gone := x.Op.Kind == model.Gone || h.Config.Exit != model.ExitKernel
 			for j, o := range h.Records {
 				if o.Call < x.Return {
 					continue
 				}
 				for _, k := range observed(mounts, o) {
-					if k.tag == ns {
+					if gone && k.tag == ns {
 						vs = append(vs, Violation{NoResurrection, fmt.Sprintf("%v observed %v after %v returned", o.Op, k, x.Op), []int{i, j}})
 						break
 					}

@@ -56,7 +56,7 @@ func mayBeVisible(h history.History, k key, l history.Record) bool {
 		}
 		removed := false
 		for _, d := range h.Records {
-			if !d.Pending && d.Call > ret(p) && d.Return < l.Call && destroys(d, k) {
+			if !d.Pending && d.Call > ret(p) && d.Return < l.Call && destroys(h.Config, d, k) {
 				removed = true
 				break
 			}
@@ -80,7 +80,7 @@ func certainlyVisible(h history.History, dir model.Dir, tag int, l history.Recor
 				continue
 			}
 			for _, d := range h.Records {
-				if d.Call < l.Return && ret(d) > p.Call && destroys(d, k) {
+				if d.Call < l.Return && ret(d) > p.Call && destroys(h.Config, d, k) {
 					continue next
 				}
 			}

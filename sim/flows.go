@@ -1,6 +1,8 @@
 package sim
 
 import (
+	"fmt"
+
 	"github.com/sysfsim/sysfsim/model"
 	"github.com/sysfsim/sysfsim/sim/sched"
 )
@@ -30,7 +32,7 @@ func (c caller) create(op model.Op) {
 	}
 	c.t.Yield()
 	c.k.ifindex++
-	r := c.step(model.Op{Kind: model.AddDev, NS: op.NS, Name: op.Name, Index: c.k.ifindex})
+	r := c.step(model.Op{Kind: model.AddDev, NS: op.NS, Name: op.Name, Index: c.k.ifindex, Phys: op.Phys})
 	if r.Err != model.OK {
 		return
 	}
@@ -73,4 +75,66 @@ func (c caller) move(op model.Op) {
 	if c.step(model.Op{Kind: model.MoveDev, NS: op.NS, Name: op.Name, To: op.To}).Err != model.OK {
 		c.step(model.Op{Kind: model.MoveLink, NS: op.To, Name: op.Name, To: op.NS})
 	}
+}
+
+// exitKernel is cleanup_net -> default_device_exit_batch, under rtnl: the
+// namespace first takes no new devices; then each virtual device is
+// unregistered and each physical one moved back to the initial namespace,
+// as "dev<ifindex>" when its name is taken there
+// (default_device_exit_net); Gone marks the end.
+func (c caller) exitKernel(op model.Op) {
+	c.lockRTNL()
+	defer c.unlockRTNL()
+	if c.step(op).Err != model.OK {
+		return
+	}
+	k, tr := c.k, &c.k.tree
+	ns := k.ns[op.NS]
+	ns.cleaning = true
+	type dev struct {
+		name    string
+		phys    bool
+		ifindex int
+	}
+	var devs []dev
+	c.t.Lock(&tr.lock)
+	for _, d := range k.devices.children {
+		if d.tag == ns.addr && d.isActive() {
+			x := dev{name: d.name, phys: d.phys}
+			for _, a := range d.children {
+				x.ifindex = a.value
+			}
+			devs = append(devs, x)
+		}
+	}
+	c.t.Unlock(&tr.lock)
+	for _, d := range devs {
+		if !d.phys {
+			c.step(model.Op{Kind: model.DelLink, NS: op.NS, Name: d.name})
+			c.step(model.Op{Kind: model.DelDev, NS: op.NS, Name: d.name})
+			continue
+		}
+		newName := ""
+		if c.nameInUse(1, d.name) {
+			newName = fmt.Sprintf("dev%d", d.ifindex)
+			for i := 0; c.nameInUse(1, newName); i++ {
+				newName = fmt.Sprintf("dev%d", i) // the "dev%d" pattern
+			}
+		}
+		c.step(model.Op{Kind: model.MoveLink, NS: op.NS, Name: d.name, To: 1, NewName: newName})
+		c.step(model.Op{Kind: model.MoveDev, NS: op.NS, Name: d.name, To: 1, NewName: newName})
+	}
+	c.step(model.Op{Kind: model.Gone, NS: op.NS})
+	ns.cleaning = false
+	k.freeNS(ns)
+}
+
+// nameInUse is netdev_name_in_use: under rtnl the devices directory of
+// the namespace is the name table.
+func (c caller) nameInUse(id int, name string) bool {
+	tr := &c.k.tree
+	c.t.Lock(&tr.lock)
+	defer c.t.Unlock(&tr.lock)
+	ns := c.k.alive(id)
+	return ns != nil && tr.find(c.t, c.k.devices, name, ns.addr) != nil
 }

@@ -97,6 +97,12 @@ func (k *Kernel) do(t *sched.Thread, thread int, op model.Op) {
 		c.rename(op)
 	case model.Move:
 		c.move(op)
+	case model.Exit:
+		if k.cfg.Exit == model.ExitKernel {
+			c.exitKernel(op)
+			return
+		}
+		k.record(t, thread, op, func() model.Result { return k.atomic(t, op) })
 	default:
 		k.record(t, thread, op, func() model.Result { return k.atomic(t, op) })
 	}
@@ -127,6 +133,8 @@ func (k *Kernel) atomic(t *sched.Thread, op model.Op) model.Result {
 		return k.mount(t, op)
 	case model.Umount:
 		return k.umount(t, op)
+	case model.Gone:
+		return k.gone(t, op)
 	case model.AddDev:
 		return k.addDev(t, op)
 	case model.AddLink:

@@ -47,6 +47,7 @@ type node struct {
 	nameBuf  *nameBuf // the memory name lives in: freed by a rename
 	target   *node    // a symlink's target
 	value    int      // an attribute's content: the ifindex
+	phys     bool     // a physical device's directory
 	active   int
 	refs     int
 	linked   bool

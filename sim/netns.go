@@ -19,6 +19,8 @@ type netns struct {
 	dead    bool
 	passive int
 	freed   bool
+	// cleaning: cleanup_net holds the namespace until it is done.
+	cleaning bool
 }
 
 // sysfsMount is a mount: the tag mount_tag() gave it, and the namespace it
@@ -46,7 +48,7 @@ func (k *Kernel) newNS(id int) *netns {
 
 // freeNS frees a dead namespace's struct when nothing refers to it.
 func (k *Kernel) freeNS(ns *netns) {
-	if ns.freed || !ns.dead || ns.passive > 0 && !k.bugs.Has(BugTagReuse) {
+	if ns.freed || !ns.dead || ns.cleaning || ns.passive > 0 && !k.bugs.Has(BugTagReuse) {
 		return
 	}
 	ns.freed = true

@@ -22,13 +22,13 @@ func (k *Kernel) findActive(t *sched.Thread, parent *node, name string, tag int)
 }
 
 // findIn finds the active entry (name) of namespace id in dir, as the net
-// core does with a device it holds: nil if the namespace is gone.
+// core does with a device it holds: nil if the namespace's struct is gone.
+// A dead namespace's entries are still found: cleanup_net works on them.
 func (k *Kernel) findIn(t *sched.Thread, dir *node, id int, name string) *node {
-	ns := k.alive(id)
-	if ns == nil {
+	if id < 1 || id >= len(k.ns) || k.ns[id] == nil || k.ns[id].freed {
 		return nil
 	}
-	return k.findActive(t, dir, name, ns.addr)
+	return k.findActive(t, dir, name, k.ns[id].addr)
 }
 
 // addDev is kobject_add of the device under devices/virtual/net followed
@@ -58,7 +58,7 @@ func (k *Kernel) addDev(t *sched.Thread, op model.Op) model.Result {
 		t.Yield()
 	}
 	dir := tr.alloc(dirNode, op.Name, ns.addr)
-	dir.owner = ns.id
+	dir.owner, dir.phys = ns.id, op.Phys
 	attr := tr.alloc(fileNode, "ifindex", 0)
 	attr.value = op.Index
 	tr.link(dir, attr)
@@ -182,6 +182,11 @@ func (k *Kernel) renameNode(t *sched.Thread, parent *node, op model.Op) model.Re
 		return errno(model.ENOENT)
 	}
 	name, tag, owner := op.Name, n.tag, n.owner
+	if op.NewName != "" && (op.Kind == model.MoveLink || op.Kind == model.MoveDev) {
+		if e := model.ValidName(op.NewName); e != model.OK {
+			return errno(e)
+		}
+	}
 	switch op.Kind {
 	case model.RenameLink, model.RenameDev:
 		if op.NewName == op.Name {
@@ -204,6 +209,9 @@ func (k *Kernel) renameNode(t *sched.Thread, parent *node, op model.Op) model.Re
 			return model.Result{}
 		}
 		tag, owner = to.addr, to.id
+		if op.NewName != "" {
+			name = op.NewName
+		}
 	}
 	if tr.find(t, parent, name, tag) != nil {
 		return errno(model.EEXIST)
@@ -224,7 +232,7 @@ func (k *Kernel) renameNode(t *sched.Thread, parent *node, op model.Op) model.Re
 // directories, becomes invisible at once; each is deleted when no one uses
 // it. It takes no rtnl: it is sysfs's own.
 func (k *Kernel) exit(t *sched.Thread, ns int) model.Result {
-	if !k.validNS(ns) {
+	if !k.validNS(ns) || k.cfg.Exit == model.ExitKernel && ns == 1 {
 		return errno(model.EINVAL)
 	}
 	tr := &k.tree
@@ -245,6 +253,13 @@ func (k *Kernel) exit(t *sched.Thread, ns int) model.Result {
 			}
 		}
 		return doomed
+	}
+	if k.cfg.Exit == model.ExitKernel {
+		// cleanup_net: the namespace takes no new devices; its own are
+		// dealt with flow by flow (caller.exitKernel).
+		nsp.dead = true
+		t.Unlock(&tr.lock)
+		return model.Result{}
 	}
 	doomed := collect()
 	if k.bugs.Has(BugExitUnlockedDeactivate) {
@@ -268,5 +283,24 @@ func (k *Kernel) exit(t *sched.Thread, ns int) model.Result {
 	t.Unlock(&tr.lock)
 	k.drainAndUnlink(t, nodes)
 	k.freeNS(nsp)
+	return model.Result{}
+}
+
+// gone checks the end of cleanup_net: nothing of the namespace is left.
+func (k *Kernel) gone(t *sched.Thread, op model.Op) model.Result {
+	if k.cfg.Exit != model.ExitKernel || !k.validNS(op.NS) || k.ns[op.NS] == nil || !k.ns[op.NS].dead {
+		return errno(model.EINVAL)
+	}
+	tr := &k.tree
+	t.Lock(&tr.lock)
+	defer t.Unlock(&tr.lock)
+	addr := k.ns[op.NS].addr
+	for _, dir := range []*node{k.class, k.devices} {
+		for _, c := range dir.children {
+			if c.tag == addr && c.isActive() {
+				return errno(model.EBUSY)
+			}
+		}
+	}
 	return model.Result{}
 }

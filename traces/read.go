@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"github.com/sysfsim/sysfsim/history"
 )
@@ -68,6 +69,7 @@ func Read(r io.Reader, name string) (*Trace, error) {
 	for _, i := range p.open {
 		p.t.History.Records[i].Pending = true
 	}
+	p.t.file = name
 	return p.t, nil
 }
 
@@ -106,13 +108,13 @@ func (p *parser) parse(b []byte) error {
 	}
 	p.seen++
 	switch {
-	case p.seen == 1 && k.Kind != "header":
+	case p.seen == 1 && k.Kind != KindHeader:
 		return fmt.Errorf("the first line must be the header, not %q", k.Kind)
-	case p.seen == 2 && k.Kind != "program":
+	case p.seen == 2 && k.Kind != KindProgram:
 		return fmt.Errorf("the second line must be the program, not %q", k.Kind)
 	}
 	switch k.Kind {
-	case "header":
+	case KindHeader:
 		if p.header {
 			return errors.New("a second header")
 		}
@@ -124,8 +126,11 @@ func (p *parser) parse(b []byte) error {
 		if h.Format != FormatVersion {
 			return fmt.Errorf("format version %d; this sysfsim (%s) reads version %d", h.Format, Version, FormatVersion)
 		}
+		if err := validOptions(h.Options); err != nil {
+			return err
+		}
 		p.t.Header = h.Header
-	case "program":
+	case KindProgram:
 		if p.seen != 2 {
 			return errors.New("a second program")
 		}
@@ -138,7 +143,13 @@ func (p *parser) parse(b []byte) error {
 		}
 		p.t.Program = pl.Program
 		p.t.History.Config = pl.Program.Config
-	case "call":
+	case KindNote:
+		var n noteLine
+		if err := strict(b, &n); err != nil {
+			return err
+		}
+		p.t.Notes = append(p.t.Notes, n.Text)
+	case KindCall:
 		var c callLine
 		if err := strict(b, &c); err != nil {
 			return err
@@ -149,12 +160,15 @@ func (p *parser) parse(b []byte) error {
 		if c.Thread < history.SetupThread || c.Thread >= len(p.t.Program.Threads) {
 			return fmt.Errorf("call on thread %d; the program has threads 0..%d (and -1 for setup)", c.Thread, len(p.t.Program.Threads)-1)
 		}
+		if err := validOp(c.Op); err != nil {
+			return err
+		}
 		if _, busy := p.open[c.Thread]; busy {
 			return fmt.Errorf("call on thread %d, whose previous call has not returned", c.Thread)
 		}
 		p.open[c.Thread] = len(p.t.History.Records)
 		p.t.History.Records = append(p.t.History.Records, history.Record{Thread: c.Thread, Op: c.Op, Call: c.Time})
-	case "return":
+	case KindReturn:
 		var r returnLine
 		if err := strict(b, &r); err != nil {
 			return err
@@ -169,7 +183,7 @@ func (p *parser) parse(b []byte) error {
 		delete(p.open, r.Thread)
 		rec := &p.t.History.Records[i]
 		rec.Result, rec.Return = r.Result, r.Time
-	case "fault":
+	case KindFault:
 		var f faultLine
 		if err := strict(b, &f); err != nil {
 			return err
@@ -177,8 +191,11 @@ func (p *parser) parse(b []byte) error {
 		if err := p.tick(f.Time); err != nil {
 			return err
 		}
+		if f.Fault.Kind == "" {
+			return errors.New("a fault without a kind")
+		}
 		p.t.History.Faults = append(p.t.History.Faults, f.Fault)
-	case "schedule":
+	case KindSchedule:
 		if p.t.Schedule != nil {
 			return errors.New("a second schedule")
 		}
@@ -195,13 +212,19 @@ func (p *parser) parse(b []byte) error {
 		if p.t.Schedule == nil {
 			p.t.Schedule = []int{}
 		}
-	case "violation":
+		p.t.scheduleLine = p.line
+	case KindViolation:
 		var v violationLine
 		if err := strict(b, &v); err != nil {
 			return err
 		}
+		for _, i := range v.Records {
+			if i < 0 || i >= len(p.t.History.Records) {
+				return fmt.Errorf("the violation names operation %d; the trace has %d so far", i, len(p.t.History.Records))
+			}
+		}
 		p.t.Violations = append(p.t.Violations, v.Violation)
-	case "end":
+	case KindEnd:
 		var e endLine
 		if err := strict(b, &e); err != nil {
 			return err
@@ -211,7 +234,7 @@ func (p *parser) parse(b []byte) error {
 		}
 		p.ended = true
 	default:
-		return fmt.Errorf("unknown event kind %q", k.Kind)
+		return fmt.Errorf("unknown event kind %q (known: %s)", k.Kind, strings.Join(Kinds, ", "))
 	}
 	return nil
 }
@@ -222,18 +245,5 @@ func (p *parser) tick(t int64) error {
 		return fmt.Errorf("time %d is before the previous event's %d", t, p.last)
 	}
 	p.last = t
-	return nil
-}
-
-func validProgram(p history.Program) error {
-	c := p.Config
-	if c.Namespaces < 1 || c.Namespaces > 63 {
-		return fmt.Errorf("%d namespaces; a program has 1 to 63", c.Namespaces)
-	}
-	for i, ns := range c.Mounts {
-		if ns < 1 || ns > c.Namespaces {
-			return fmt.Errorf("mount %d captures namespace %d, which the program does not have", i+1, ns)
-		}
-	}
 	return nil
 }

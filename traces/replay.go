@@ -17,7 +17,10 @@ var ErrNoSchedule = errors.New("the trace has no schedule (it was not recorded b
 
 // Replay re-executes the trace's program under its recorded schedule and
 // compares the new history with the recorded one. It returns the new
-// execution and, if they differ, an error naming the first difference.
+// execution and, if they differ, an error naming the first difference: the
+// first step where the schedule does not fit the program, or else the first
+// operation or fault that differs. For a trace read from a file, a schedule
+// that does not fit is an *Error naming the file and the schedule's line.
 func Replay(t *Trace) (sim.Execution, error) {
 	if t.Schedule == nil {
 		return sim.Execution{}, ErrNoSchedule
@@ -25,7 +28,11 @@ func Replay(t *Trace) (sim.Execution, error) {
 	rp := sched.NewReplay(t.Schedule)
 	x := sim.Run(t.Program, rp, t.Header.Options)
 	if err := rp.Check(sched.Result{Steps: x.Steps}); err != nil {
-		return x, fmt.Errorf("the schedule does not fit the program: %w", err)
+		err = fmt.Errorf("the schedule does not fit the program: %w", err)
+		if t.file != "" {
+			err = &Error{t.file, t.scheduleLine, err}
+		}
+		return x, err
 	}
 	return x, Diff(t.History, x.History)
 }

@@ -43,10 +43,41 @@ type Trace struct {
 	Schedule []int
 	// Violations are the checkers' findings when the trace was written.
 	Violations []properties.Violation
+	// Notes are free text for people: where the trace came from, what
+	// shrinking did to it. Tools ignore them.
+	Notes []string
+
+	// file and scheduleLine locate the trace and its schedule line when it
+	// was read from a file, so that a schedule that does not fit the
+	// program is reported where it stands.
+	file         string
+	scheduleLine int
 }
 
-// FromExecution builds the trace of a simulator execution.
+// Event kinds, the "kind" of each line, in the order FORMAT.md documents
+// them.
+const (
+	KindHeader    = "header"
+	KindProgram   = "program"
+	KindNote      = "note"
+	KindCall      = "call"
+	KindReturn    = "return"
+	KindFault     = "fault"
+	KindSchedule  = "schedule"
+	KindViolation = "violation"
+	KindEnd       = "end"
+)
+
+// Kinds lists every event kind a trace may hold.
+var Kinds = []string{KindHeader, KindProgram, KindNote, KindCall, KindReturn, KindFault, KindSchedule, KindViolation, KindEnd}
+
+// FromExecution builds the trace of a simulator execution. Its schedule is
+// never nil, even when no step ran (a program that is all setup), so that it
+// can be replayed.
 func FromExecution(p history.Program, seed uint64, strategy string, opt sim.Options, x sim.Execution, vs []properties.Violation) *Trace {
+	if x.Schedule == nil {
+		x.Schedule = []int{}
+	}
 	return &Trace{
 		Header:     Header{Format: FormatVersion, Sysfsim: Version, Source: "sim", Seed: seed, Strategy: strategy, Options: opt},
 		Program:    p,

@@ -26,6 +26,10 @@ type (
 		Kind string `json:"kind"`
 		history.Program
 	}
+	noteLine struct {
+		Kind string `json:"kind"`
+		Text string `json:"text"`
+	}
 	callLine struct {
 		Kind   string   `json:"kind"`
 		Time   int64    `json:"time"`
@@ -67,23 +71,30 @@ type event struct {
 func Write(w io.Writer, t *Trace) error {
 	bw := bufio.NewWriter(w)
 	enc := json.NewEncoder(bw)
+	// Traces are read by people too: "->" stays "->", not "-\u003e".
+	enc.SetEscapeHTML(false)
 	put := func(v any) error { return enc.Encode(v) }
 
-	if err := put(headerLine{"header", t.Header}); err != nil {
+	if err := put(headerLine{KindHeader, t.Header}); err != nil {
 		return err
 	}
-	if err := put(programLine{"program", t.Program}); err != nil {
+	if err := put(programLine{KindProgram, t.Program}); err != nil {
 		return err
+	}
+	for _, n := range t.Notes {
+		if err := put(noteLine{KindNote, n}); err != nil {
+			return err
+		}
 	}
 	var evs []event
 	for _, r := range t.History.Records {
-		evs = append(evs, event{r.Call, len(evs), callLine{"call", r.Call, r.Thread, r.Op}})
+		evs = append(evs, event{r.Call, len(evs), callLine{KindCall, r.Call, r.Thread, r.Op}})
 		if !r.Pending {
-			evs = append(evs, event{r.Return, len(evs), returnLine{"return", r.Return, r.Thread, r.Result}})
+			evs = append(evs, event{r.Return, len(evs), returnLine{KindReturn, r.Return, r.Thread, r.Result}})
 		}
 	}
 	for _, f := range t.History.Faults {
-		evs = append(evs, event{f.Time, len(evs), faultLine{"fault", f}})
+		evs = append(evs, event{f.Time, len(evs), faultLine{KindFault, f}})
 	}
 	slices.SortStableFunc(evs, func(a, b event) int {
 		if c := cmp.Compare(a.time, b.time); c != 0 {
@@ -97,16 +108,16 @@ func Write(w io.Writer, t *Trace) error {
 		}
 	}
 	if t.Schedule != nil {
-		if err := put(scheduleLine{"schedule", t.Schedule}); err != nil {
+		if err := put(scheduleLine{KindSchedule, t.Schedule}); err != nil {
 			return err
 		}
 	}
 	for _, v := range t.Violations {
-		if err := put(violationLine{"violation", v}); err != nil {
+		if err := put(violationLine{KindViolation, v}); err != nil {
 			return err
 		}
 	}
-	if err := put(endLine{"end", len(t.History.Records)}); err != nil {
+	if err := put(endLine{KindEnd, len(t.History.Records)}); err != nil {
 		return err
 	}
 	return bw.Flush()

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -67,6 +68,8 @@ func cmdReplay(args []string, stdout, stderr io.Writer) int {
 		for _, vi := range v.Violations {
 			fmt.Fprintf(stdout, "VIOLATION %s\n", vi)
 		}
+	} else if te := (*traces.Error)(nil); errors.As(err, &te) {
+		fmt.Fprintf(stdout, "the replay diverges: %s\n", v.Divergence) // the error names the file
 	} else {
 		fmt.Fprintf(stdout, "%s: the replay diverges: %s\n", file, v.Divergence)
 	}

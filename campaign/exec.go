@@ -1,0 +1,340 @@
+package campaign
+
+import (
+	"fmt"
+	"reflect"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/sysfsim/sysfsim/gen"
+	"github.com/sysfsim/sysfsim/properties"
+	"github.com/sysfsim/sysfsim/sim"
+	"github.com/sysfsim/sysfsim/sim/sched"
+	"github.com/sysfsim/sysfsim/traces"
+)
+
+// propertyOrder is the order properties appear in tables.
+var propertyOrder = properties.Names
+
+// CalibrationRuns is how many probe executions (random walks of the
+// campaign's first programs, unchecked) estimate k, the steps of one
+// execution, for PCT. They depend only on the campaign's seed, bugs and
+// generator options, so every worker, shard and resumed run agrees on k.
+const CalibrationRuns = 32
+
+// usesPCT reports whether strategy draws PCT executions.
+func usesPCT(strategy string) bool {
+	return strategy == "portfolio" || strategy == "pct" || strings.HasPrefix(strategy, "pct:")
+}
+
+// calibrate returns the most steps of CalibrationRuns probe executions.
+func calibrate(c Config) int {
+	k := 1
+	for i := range int64(CalibrationRuns) {
+		s := ExecSeed(c.Seed, i)
+		p := gen.Program(gen.NewRand(s), c.Gen)
+		x := sim.Run(p, sched.NewRandom(s), sim.Options{Bugs: c.Bugs})
+		k = max(k, x.Steps)
+	}
+	return k
+}
+
+// strategyFor returns the strategy of the execution of seed s, for a
+// program of n threads, and the name it is reported under: a portfolio
+// reports its member ("random", "pct:2", ...), "pct" its depth.
+func strategyFor(name string, s uint64, n, k int) (sched.Strategy, string) {
+	switch {
+	case name == "random":
+		return sched.NewRandom(s), name
+	case name == "pct":
+		return sched.NewPCT(s, sched.DefaultPCTDepth, n, k), "pct:" + strconv.Itoa(sched.DefaultPCTDepth)
+	case strings.HasPrefix(name, "pct:"):
+		st, _ := sched.ByName(name, s, n, k)
+		return st, name
+	}
+	st, err := sched.ByName(name, s, n, k)
+	if err != nil {
+		panic(err) // Run validated the name
+	}
+	switch st.(type) {
+	case *sched.Random:
+		return st, "random"
+	case *sched.PCT:
+		// The portfolio does not say which depth it drew; a PCT of the
+		// same seed, n and k with the right depth is the same value.
+		for d := 1; d <= 16; d++ {
+			if reflect.DeepEqual(st, sched.NewPCT(s, d, n, k)) {
+				return st, "pct:" + strconv.Itoa(d)
+			}
+		}
+		return st, "pct"
+	}
+	return st, name
+}
+
+// pctDepth returns the depth of a reported PCT name, or 0.
+func pctDepth(name string) int {
+	d, err := strconv.Atoi(strings.TrimPrefix(name, "pct:"))
+	if !strings.HasPrefix(name, "pct:") || err != nil {
+		return 0
+	}
+	return d
+}
+
+// pctDepths returns the PCT depths s ran, ascending.
+func pctDepths(s *Summary) []int {
+	var ds []int
+	for _, r := range s.ByStrategy {
+		if d := pctDepth(r.Strategy); d > 0 && !slices.Contains(ds, d) {
+			ds = append(ds, d)
+		}
+	}
+	slices.Sort(ds)
+	return ds
+}
+
+func pctBound(n, k, d int) float64 { return sched.PCTBound(max(n, 1), max(k, 1), d) }
+
+// unit is the result of one execution index: one execution, or for
+// "exhaustive" the bounded search of one program.
+type unit struct {
+	j        int64 // local index in the shard
+	execs    int64
+	steps    int64
+	unknown  int64
+	hash     uint64   // the schedule's, for one execution
+	hashes   []uint64 // the schedules', for a search
+	member   string
+	props    []string // properties violated by the violating execution
+	maxSteps int
+	threads  int
+	found    *finding
+	// exhaustive
+	exhausted, boundHit bool
+	reruns              int64
+	err                 error
+}
+
+// finding is a violation before it is saved.
+type finding struct {
+	trace    *traces.Trace
+	v        properties.Violation
+	seed     uint64
+	strategy string
+	schedule int64
+}
+
+func distinctProps(vs []properties.Violation) []string {
+	var ps []string
+	for _, v := range vs {
+		if !slices.Contains(ps, v.Property) {
+			ps = append(ps, v.Property)
+		}
+	}
+	return ps
+}
+
+// runOne runs and checks execution i (global index) of the campaign.
+func runOne(c *Config, i int64, k int) unit {
+	s := ExecSeed(c.Seed, i)
+	p := gen.Program(gen.NewRand(s), c.Gen)
+	n := len(p.Threads)
+	st, name := strategyFor(c.Strategy, s, n, k)
+	opt := sim.Options{Bugs: c.Bugs}
+	x := sim.Run(p, st, opt)
+	r := properties.Check(x.History, c.Check)
+	u := unit{execs: 1, steps: int64(x.Steps), hash: scheduleHash(x.Schedule), member: name, maxSteps: x.Steps, threads: n}
+	if len(r.Unknown) > 0 {
+		u.unknown = 1
+	}
+	if len(r.Violations) > 0 {
+		u.props = distinctProps(r.Violations)
+		t := traces.FromExecution(p, s, name, opt, x, r.Violations)
+		note := fmt.Sprintf("campaign seed %d, execution %d, strategy %s", c.Seed, i, c.Strategy)
+		if c.Strategy != name {
+			note += " (" + name + ")"
+		}
+		if pctDepth(name) > 0 {
+			note += fmt.Sprintf(", PCT n=%d k=%d", n, k)
+		}
+		t.Notes = append(t.Notes, note)
+		u.found = &finding{trace: t, v: r.Violations[0], seed: s, strategy: name}
+	}
+	return u
+}
+
+// explore checks the schedules of program i within the preemption bound,
+// up to c.Schedules of them, stopping at the first violating one. The
+// search deepens the bound: first every schedule without preemption, then
+// those with one, and so on, so that a budget too small for the space
+// still covers the cheap schedules first (iterative context bounding,
+// Musuvathi and Qadeer, PLDI 2007). A level reruns the schedules of the
+// levels below without checking them again (unit.reruns).
+//
+// sched.Explore cannot drive sim.Run (it owns the scheduler and sim.Run
+// makes its own), so this is a stateless depth-first search through the
+// Strategy interface, without sleep-set reduction: equivalent schedules
+// are checked separately and count against the budget.
+func explore(c *Config, i int64) unit {
+	s := ExecSeed(c.Seed, i)
+	p := gen.Program(gen.NewRand(s), c.Gen)
+	opt := sim.Options{Bugs: c.Bugs}
+	name := fmt.Sprintf("%s:%d", Exhaustive, c.Preemptions)
+	if c.Preemptions < 0 {
+		name = Exhaustive + ":unbounded"
+	}
+	u := unit{member: Exhaustive, threads: len(p.Threads)}
+	for level := 0; c.Preemptions < 0 || level <= c.Preemptions; level++ {
+		e := &dfs{bound: level}
+		for {
+			x := sim.Run(p, e, opt)
+			if e.err == nil && x.Steps < len(e.stack) {
+				e.err = fmt.Errorf("execution ended after %d steps, replaying a prefix of %d", x.Steps, len(e.stack))
+			}
+			if e.err != nil {
+				u.err = fmt.Errorf("campaign: exhaustive search of execution %d (seed %d): %v", i, s, e.err)
+				return u
+			}
+			if e.cost() < level {
+				u.reruns++
+			} else {
+				u.execs++
+				u.steps += int64(x.Steps)
+				u.maxSteps = max(u.maxSteps, x.Steps)
+				u.hashes = append(u.hashes, scheduleHash(x.Schedule))
+				r := properties.Check(x.History, c.Check)
+				if len(r.Unknown) > 0 {
+					u.unknown++
+				}
+				if len(r.Violations) > 0 {
+					u.props = distinctProps(r.Violations)
+					t := traces.FromExecution(p, s, name, opt, x, r.Violations)
+					t.Notes = append(t.Notes, fmt.Sprintf("campaign seed %d, program %d, schedule %d of the search with preemption bound %d",
+						c.Seed, i, u.execs, c.Preemptions))
+					u.found = &finding{trace: t, v: r.Violations[0], seed: s, strategy: name, schedule: u.execs}
+					return u
+				}
+			}
+			if !e.backtrack() {
+				break
+			}
+			if u.execs >= int64(c.Schedules) {
+				u.boundHit = e.boundHit
+				return u
+			}
+		}
+		u.boundHit = e.boundHit
+		if !e.boundHit {
+			break
+		}
+	}
+	u.exhausted = true
+	return u
+}
+
+// dfs is a sched.Strategy that enumerates the schedules of a program
+// within a preemption bound, one execution per schedule: each execution
+// replays the prefix of the previous one and then branches, as in
+// sched.Explore (which it mirrors, minus the sleep sets).
+type dfs struct {
+	bound    int
+	stack    []*dnode
+	boundHit bool
+	err      error
+}
+
+type dnode struct {
+	enabled []int
+	last    int // thread that took the previous step, or -1
+	spent   int // preemptions before this state
+	chosen  int
+	tried   []int
+}
+
+// rr returns the index in n.enabled of the thread that runs without
+// preemption: the last one if it can go on, else the next by id.
+func (n *dnode) rr() int {
+	for i, id := range n.enabled {
+		if id >= n.last {
+			return i
+		}
+	}
+	return 0
+}
+
+// cost returns the preemptions spent up to and including picking
+// n.enabled[i].
+func (n *dnode) cost(i int) int {
+	r := n.rr()
+	if n.last >= 0 && n.enabled[r] == n.last && i != r {
+		return n.spent + 1
+	}
+	return n.spent
+}
+
+// Pick implements sched.Strategy.
+func (e *dfs) Pick(step int, enabled []int) int {
+	if step < len(e.stack) {
+		n := e.stack[step]
+		if !slices.Equal(n.enabled, enabled) {
+			if e.err == nil {
+				e.err = fmt.Errorf("nondeterministic program: at step %d threads %v can run, earlier %v", step, enabled, n.enabled)
+			}
+			return enabled[0]
+		}
+		return n.chosen
+	}
+	n := &dnode{enabled: slices.Clone(enabled), last: -1}
+	if step > 0 {
+		p := e.stack[step-1]
+		n.last, n.spent = p.chosen, p.cost(slices.Index(p.enabled, p.chosen))
+	}
+	c := e.choose(n) // the preemption-free choice is always within the bound
+	n.chosen = c
+	n.tried = append(n.tried, c)
+	e.stack = append(e.stack, n)
+	return c
+}
+
+func (e *dfs) choose(n *dnode) int {
+	r := n.rr()
+	for j := range n.enabled {
+		i := (r + j) % len(n.enabled)
+		tid := n.enabled[i]
+		if slices.Contains(n.tried, tid) {
+			continue
+		}
+		if e.bound >= 0 && n.cost(i) > e.bound {
+			e.boundHit = true
+			continue
+		}
+		return tid
+	}
+	return -1
+}
+
+// cost returns the preemptions of the current schedule.
+func (e *dfs) cost() int {
+	if len(e.stack) == 0 {
+		return 0
+	}
+	n := e.stack[len(e.stack)-1]
+	return n.cost(slices.Index(n.enabled, n.chosen))
+}
+
+// backtrack makes the deepest state with an untried choice branch there
+// next time; it reports false when the space is exhausted.
+func (e *dfs) backtrack() bool {
+	for i := len(e.stack) - 1; i >= 0; i-- {
+		n := e.stack[i]
+		if c := e.choose(n); c >= 0 {
+			n.chosen = c
+			n.tried = append(n.tried, c)
+			clear(e.stack[i+1:])
+			e.stack = e.stack[:i+1]
+			return true
+		}
+	}
+	return false
+}

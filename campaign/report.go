@@ -1,0 +1,194 @@
+package campaign
+
+import (
+	"fmt"
+	"html/template"
+	"io"
+	"path/filepath"
+	"strings"
+)
+
+// WriteReport writes a self-contained HTML page about the campaign s: the
+// table of executions and violations per strategy and property, a plot of
+// executions and violations over time (inline SVG), and each saved
+// violation with links to its traces and visualization. Links are made
+// relative to dir, the directory the page is written to, when they can be.
+// Every string is escaped by html/template.
+func WriteReport(w io.Writer, s Summary, dir string) error {
+	s.normalize()
+	props := s.Properties()
+	type cell struct{ N int64 }
+	type row struct {
+		Strategy   string
+		Executions int64
+		Steps      int64
+		Cells      []cell
+		Total      int64
+	}
+	var rows []row
+	total := row{Strategy: "all", Cells: make([]cell, len(props))}
+	for _, r := range s.ByStrategy {
+		x := row{Strategy: r.Strategy, Executions: r.Executions, Steps: r.Steps}
+		for i, p := range props {
+			x.Cells = append(x.Cells, cell{r.Violations[p]})
+			x.Total += r.Violations[p]
+			total.Cells[i].N += r.Violations[p]
+		}
+		total.Executions += r.Executions
+		total.Steps += r.Steps
+		total.Total += x.Total
+		rows = append(rows, x)
+	}
+	type link struct{ Text, Href string }
+	type viol struct {
+		Found
+		Links []link
+	}
+	var vs []viol
+	rel := func(p string) string {
+		if p == "" {
+			return ""
+		}
+		if r, err := filepath.Rel(dir, p); err == nil && dir != "" && !strings.HasPrefix(r, "..") {
+			return filepath.ToSlash(r)
+		}
+		return "file://" + filepath.ToSlash(p)
+	}
+	for _, f := range s.Violations {
+		v := viol{Found: f}
+		if f.HTML != "" {
+			v.Links = append(v.Links, link{"visualization", rel(f.HTML)})
+		}
+		v.Links = append(v.Links, link{"trace", rel(f.Trace)})
+		if f.Original != "" {
+			v.Links = append(v.Links, link{"trace as found", rel(f.Original)})
+		}
+		vs = append(vs, v)
+	}
+	data := struct {
+		S          Summary
+		Props      []string
+		Rows       []row
+		Total      row
+		Violations []viol
+		Plot       plot
+		Facts      [][2]string
+	}{S: s, Props: props, Rows: rows, Total: total, Violations: vs, Plot: makePlot(s.Timeline)}
+	fact := func(k, v string) { data.Facts = append(data.Facts, [2]string{k, v}) }
+	fact("seed", fmt.Sprint(s.Seed))
+	fact("strategy", s.Strategy)
+	if len(s.Bugs) > 0 {
+		fact("seeded bugs", strings.Join(s.Bugs, ", "))
+	}
+	if len(s.Shards) > 0 {
+		fact("shards", fmt.Sprintf("%v of %d", s.Shards, s.Shard.Count))
+	} else if s.Shard.Count > 1 {
+		fact("shard", s.Shard.String())
+	}
+	fact("executions", fmt.Sprint(s.Executions))
+	fact("steps", fmt.Sprint(s.Steps))
+	fact("elapsed", fmt.Sprintf("%.1fs", s.ElapsedS))
+	fact("rate", fmt.Sprintf("%.0f executions/s, %.0f steps/s", s.ExecsPerSec, s.StepsPerSec))
+	fact("distinct schedules (estimate)", fmt.Sprint(s.DistinctSchedules))
+	fact("violating executions", fmt.Sprintf("%d (%d traces saved)", s.ViolationCount, len(s.Violations)))
+	if s.Unknown > 0 {
+		fact("undecided executions", fmt.Sprint(s.Unknown))
+	}
+	if p := s.PCT; p != nil {
+		for _, g := range p.Guarantees {
+			fact(fmt.Sprintf("PCT depth %d guarantee", g.Depth), fmt.Sprintf("%.3g per execution (n=%d threads, k=%d steps)", g.Bound, p.MaxThreads, p.MaxSteps))
+		}
+	}
+	if x := s.Exhaustive; x != nil {
+		fact("exhaustive search", fmt.Sprintf("preemption bound %d, %d programs, %d schedules, %d programs exhausted, space exhausted: %v",
+			x.Preemptions, x.Programs, x.Schedules, x.ProgramsExhausted, x.Exhausted))
+	}
+	fact("next index", fmt.Sprint(s.NextIndex))
+	return reportTemplate.Execute(w, data)
+}
+
+// plot is the timeline drawn as two polylines in a 600x240 box.
+type plot struct {
+	Execs, Viols       string
+	MaxT               string
+	MaxExecs, MaxViols int64
+	Empty              bool
+}
+
+const plotW, plotH = 600.0, 240.0
+
+func makePlot(ts []Sample) plot {
+	var p plot
+	if len(ts) < 2 {
+		p.Empty = true
+		return p
+	}
+	t0, t1 := ts[0].T, ts[len(ts)-1].T
+	for _, s := range ts {
+		p.MaxExecs = max(p.MaxExecs, s.Executions)
+		p.MaxViols = max(p.MaxViols, s.Violations)
+	}
+	span := max(t1-t0, 1e-9)
+	var e, v strings.Builder
+	for _, s := range ts {
+		x := (s.T - t0) / span * plotW
+		fmt.Fprintf(&e, "%.1f,%.1f ", x, plotH-float64(s.Executions)/float64(max(p.MaxExecs, 1))*plotH)
+		fmt.Fprintf(&v, "%.1f,%.1f ", x, plotH-float64(s.Violations)/float64(max(p.MaxViols, 1))*plotH)
+	}
+	p.Execs, p.Viols = strings.TrimSpace(e.String()), strings.TrimSpace(v.String())
+	p.MaxT = fmt.Sprintf("%.1fs", t1)
+	return p
+}
+
+var reportTemplate = template.Must(template.New("report").Parse(`<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8">
+<title>sysfsim campaign, seed {{.S.Seed}}</title>
+<style>
+body{font-family:system-ui,sans-serif;margin:2em;max-width:70em;color:#222}
+table{border-collapse:collapse;margin:1em 0}
+th,td{border:1px solid #ccc;padding:.3em .6em;text-align:right}
+th:first-child,td:first-child{text-align:left}
+td.bad{background:#fdd;font-weight:bold}
+tr.total td{font-weight:bold;border-top:2px solid #888}
+dl{display:grid;grid-template-columns:max-content auto;gap:.2em 1em}
+dt{font-weight:bold}
+code{background:#f4f4f4;padding:0 .2em}
+.viol{border-left:4px solid #c33;padding:.2em 1em;margin:1em 0}
+svg text{font-size:11px}
+</style></head><body>
+<h1>sysfsim campaign</h1>
+<dl>{{range .Facts}}<dt>{{index . 0}}</dt><dd>{{index . 1}}</dd>{{end}}</dl>
+
+<h2>Executions and violations per strategy and property</h2>
+<table>
+<tr><th>strategy</th><th>executions</th><th>steps</th>{{range .Props}}<th>{{.}}</th>{{end}}<th>violations</th></tr>
+{{range .Rows}}<tr><td>{{.Strategy}}</td><td>{{.Executions}}</td><td>{{.Steps}}</td>{{range .Cells}}<td{{if .N}} class="bad"{{end}}>{{.N}}</td>{{end}}<td{{if .Total}} class="bad"{{end}}>{{.Total}}</td></tr>
+{{end}}<tr class="total"><td>{{.Total.Strategy}}</td><td>{{.Total.Executions}}</td><td>{{.Total.Steps}}</td>{{range .Total.Cells}}<td>{{.N}}</td>{{end}}<td>{{.Total.Total}}</td></tr>
+</table>
+<p>An execution that violates several properties counts under each.</p>
+
+<h2>Over time</h2>
+{{if .Plot.Empty}}<p>Too short a campaign for a plot.</p>{{else}}
+<svg xmlns="http://www.w3.org/2000/svg" width="700" height="290" viewBox="-60 -20 700 290" role="img" aria-label="executions and violations over time">
+<rect x="0" y="0" width="600" height="240" fill="#fafafa" stroke="#999"/>
+<polyline points="{{.Plot.Execs}}" fill="none" stroke="#2a6fdb" stroke-width="2"/>
+<polyline points="{{.Plot.Viols}}" fill="none" stroke="#c33" stroke-width="2" stroke-dasharray="5,3"/>
+<text x="-5" y="10" text-anchor="end" fill="#2a6fdb">{{.Plot.MaxExecs}}</text>
+<text x="605" y="10" fill="#c33">{{.Plot.MaxViols}}</text>
+<text x="-5" y="240" text-anchor="end">0</text>
+<text x="600" y="255" text-anchor="end">{{.Plot.MaxT}}</text>
+<text x="0" y="255">campaign time</text>
+<text x="300" y="-6" text-anchor="middle"><tspan fill="#2a6fdb">executions (left)</tspan>, <tspan fill="#c33">violating executions (right)</tspan></text>
+</svg>{{end}}
+
+<h2>Violations</h2>
+{{if not .Violations}}<p>None saved.</p>{{end}}
+{{range .Violations}}<div class="viol">
+<p><b>{{.Property}}</b> at execution {{.Index}} (seed {{.Seed}}, {{.Strategy}}{{if .Schedule}}, schedule {{.Schedule}}{{end}})</p>
+<p>{{.Detail}}</p>
+{{if .Shrink}}<p>{{.Shrink}}</p>{{end}}
+<p>{{range $i, $l := .Links}}{{if $i}} · {{end}}<a href="{{$l.Href}}">{{$l.Text}}</a>{{end}}</p>
+<p><code>{{.Replay}}</code></p>
+</div>{{end}}
+</body></html>
+`))

@@ -1,0 +1,297 @@
+package campaign
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+
+	"github.com/sysfsim/sysfsim/gen"
+)
+
+// SummaryFile is the name of a campaign directory's summary.
+const SummaryFile = "summary.json"
+
+// Found is a violation found by a campaign.
+type Found struct {
+	Property string `json:"property"`
+	Detail   string `json:"detail"`
+	// Seed is the execution's seed (ExecSeed of the campaign seed and
+	// Index): with the strategy it names the program and the schedule.
+	Seed uint64 `json:"seed"`
+	// Trace is the trace reported: shrunk unless shrinking was off or
+	// failed. Replay is the command that re-executes it.
+	Trace  string `json:"trace"`
+	Replay string `json:"replay"`
+	// Index is the execution index in the campaign (for "exhaustive", the
+	// program index); Strategy the strategy that ran it ("pct:3", ...).
+	Index    int64  `json:"index"`
+	Strategy string `json:"strategy"`
+	// Original is the trace as found, when Trace is its shrunk version;
+	// Shrink says what shrinking did.
+	Original string `json:"original,omitempty"`
+	Shrink   string `json:"shrink,omitempty"`
+	// HTML is the visualization of Trace (sysfsim viz), if written.
+	HTML string `json:"html,omitempty"`
+	// Schedule is, for "exhaustive", the number of the schedule of the
+	// program that violated the property.
+	Schedule int64 `json:"schedule,omitempty"`
+}
+
+// StrategyRow counts the executions one strategy ran (a portfolio counts
+// per member) and the violations they found, per property. An execution
+// violating two properties counts once under each.
+type StrategyRow struct {
+	Strategy   string           `json:"strategy"`
+	Executions int64            `json:"executions"`
+	Steps      int64            `json:"steps"`
+	Violations map[string]int64 `json:"violations"`
+}
+
+// Sample is a point of the campaign's timeline: cumulated figures at T
+// seconds of campaign time (the runs of a directory follow each other).
+type Sample struct {
+	T          float64 `json:"t_s"`
+	Executions int64   `json:"executions"`
+	Violations int64   `json:"violations"`
+}
+
+// PCTSummary gives the guarantee of PCT executions: each one hits a given
+// bug of depth d with probability at least 1/(n*k^(d-1)), for n the
+// threads and k the steps of the longest execution seen.
+type PCTSummary struct {
+	// K is the step estimate the strategy drew change points from: the
+	// most steps of probe executions (random walks of the first
+	// CalibrationRuns programs of the campaign).
+	K          int            `json:"k"`
+	MaxThreads int            `json:"max_threads"`
+	MaxSteps   int            `json:"max_steps"`
+	Guarantees []PCTGuarantee `json:"guarantees"`
+}
+
+// PCTGuarantee is the per-execution probability bound for one depth.
+type PCTGuarantee struct {
+	Depth int     `json:"depth"`
+	Bound float64 `json:"bound"`
+}
+
+// ExhaustiveSummary says what the bounded search covered.
+type ExhaustiveSummary struct {
+	Preemptions int `json:"preemptions"`
+	// SchedulesPerProgram is the budget of checked schedules per program.
+	SchedulesPerProgram int   `json:"schedules_per_program"`
+	Programs            int64 `json:"programs"`
+	// ProgramsExhausted counts programs whose every schedule within the
+	// bound was covered; Exhausted is set when all were.
+	ProgramsExhausted int64 `json:"programs_exhausted"`
+	// ProgramsBoundHit counts programs with schedules beyond the bound.
+	ProgramsBoundHit int64 `json:"programs_bound_hit"`
+	Schedules        int64 `json:"schedules"`
+	// Reruns counts executions run again (unchecked) by the iterative
+	// deepening of the bound.
+	Reruns    int64 `json:"reruns"`
+	Exhausted bool  `json:"exhausted"`
+}
+
+// Summary is a campaign's result, and the content of summary.json.
+type Summary struct {
+	Seed        uint64   `json:"seed"`
+	Bugs        []string `json:"bugs"`
+	Executions  int64    `json:"executions"`
+	Steps       int64    `json:"steps"`
+	ElapsedS    float64  `json:"elapsed_s"`
+	StepsPerSec float64  `json:"steps_per_s"`
+	ExecsPerSec float64  `json:"executions_per_s"`
+	// Unknown counts executions some property of which could not be
+	// decided in time; they are not counted as passing.
+	Unknown int `json:"unknown"`
+	// Violations are the violations saved, in index order.
+	Violations []Found `json:"violations"`
+	// Interrupted is set when the context ended the campaign early.
+	Interrupted bool `json:"interrupted"`
+
+	// Identity: what a resumed run must agree with.
+	Strategy string      `json:"strategy"`
+	Gen      gen.Options `json:"gen"`
+	Shard    Shard       `json:"shard"`
+	// Shards lists the shard indices a merged summary covers; a merged
+	// summary cannot be resumed.
+	Shards     []int    `json:"shards,omitempty"`
+	MergedFrom []string `json:"merged_from,omitempty"`
+
+	// NextIndex is the execution index (program index for "exhaustive")
+	// the campaign resumes at: every index of the shard below it ran.
+	NextIndex int64 `json:"next_index"`
+	// Runs counts the runs of the campaign directory; RunExecutions are
+	// this run's, Workers its workers.
+	Runs          int   `json:"runs"`
+	RunExecutions int64 `json:"run_executions"`
+	Workers       int   `json:"workers"`
+	// Stopped says why the last run ended: "executions", "time",
+	// "violation", "interrupted" or "error".
+	Stopped string `json:"stopped"`
+	// ViolationCount counts violating executions, saved or not.
+	ViolationCount int64 `json:"violation_count"`
+	// DistinctSchedules estimates (HyperLogLog, about 1.6% error) how many
+	// distinct schedules ran; DistinctSketch is the estimator's state.
+	DistinctSchedules int64  `json:"distinct_schedules"`
+	DistinctSketch    []byte `json:"distinct_sketch,omitempty"`
+
+	ByStrategy []StrategyRow      `json:"by_strategy"`
+	PCT        *PCTSummary        `json:"pct,omitempty"`
+	Exhaustive *ExhaustiveSummary `json:"exhaustive,omitempty"`
+	Timeline   []Sample           `json:"timeline"`
+}
+
+// LoadSummary reads DIR/summary.json. An absent file is reported with an
+// error satisfying errors.Is(err, fs.ErrNotExist).
+func LoadSummary(dir string) (Summary, error) {
+	var s Summary
+	b, err := os.ReadFile(filepath.Join(dir, SummaryFile))
+	if err != nil {
+		return s, err
+	}
+	if err := json.Unmarshal(b, &s); err != nil {
+		return s, fmt.Errorf("%s: %v", filepath.Join(dir, SummaryFile), err)
+	}
+	s.normalize()
+	return s, nil
+}
+
+// HasSummary reports whether dir holds a campaign summary.
+func HasSummary(dir string) bool {
+	_, err := os.Stat(filepath.Join(dir, SummaryFile))
+	return !errors.Is(err, fs.ErrNotExist)
+}
+
+// SaveSummary writes DIR/summary.json atomically.
+func SaveSummary(dir string, s Summary) error {
+	b, err := json.MarshalIndent(s, "", "  ")
+	if err != nil {
+		return err
+	}
+	return writeAtomic(filepath.Join(dir, SummaryFile), append(b, '\n'))
+}
+
+func (s *Summary) normalize() {
+	if s.Bugs == nil {
+		s.Bugs = []string{}
+	}
+	if s.Violations == nil {
+		s.Violations = []Found{}
+	}
+	if s.ByStrategy == nil {
+		s.ByStrategy = []StrategyRow{}
+	}
+	if s.Timeline == nil {
+		s.Timeline = []Sample{}
+	}
+	if s.Shard.Count == 0 {
+		s.Shard.Count = 1
+	}
+}
+
+// sameCampaign reports why a and b are not runs (or shards, if
+// ignoreShard) of one campaign.
+func sameCampaign(a, b Summary, ignoreShard bool) error {
+	diff := func(what string, x, y any) error {
+		return fmt.Errorf("%w: %s %v, not %v", ErrMismatch, what, x, y)
+	}
+	switch {
+	case a.Seed != b.Seed:
+		return diff("seed", a.Seed, b.Seed)
+	case !slices.Equal(a.Bugs, b.Bugs):
+		return diff("bugs", a.Bugs, b.Bugs)
+	case a.Strategy != b.Strategy:
+		return diff("strategy", a.Strategy, b.Strategy)
+	case a.Gen != b.Gen:
+		return diff("generator options", a.Gen, b.Gen)
+	case !ignoreShard && a.Shard != b.Shard:
+		return diff("shard", a.Shard, b.Shard)
+	case ignoreShard && a.Shard.Count != b.Shard.Count:
+		return diff("shard count", a.Shard.Count, b.Shard.Count)
+	}
+	if a.Exhaustive != nil && b.Exhaustive != nil {
+		x, y := a.Exhaustive, b.Exhaustive
+		if x.Preemptions != y.Preemptions {
+			return diff("preemption bound", x.Preemptions, y.Preemptions)
+		}
+		if x.SchedulesPerProgram != y.SchedulesPerProgram {
+			return diff("schedules per program", x.SchedulesPerProgram, y.SchedulesPerProgram)
+		}
+	}
+	return nil
+}
+
+// row returns the row of strategy name, adding it in order if needed.
+func (s *Summary) row(name string) *StrategyRow {
+	for i := range s.ByStrategy {
+		if s.ByStrategy[i].Strategy == name {
+			return &s.ByStrategy[i]
+		}
+	}
+	s.ByStrategy = append(s.ByStrategy, StrategyRow{Strategy: name, Violations: map[string]int64{}})
+	slices.SortFunc(s.ByStrategy, func(a, b StrategyRow) int { return cmpStrategy(a.Strategy, b.Strategy) })
+	for i := range s.ByStrategy {
+		if s.ByStrategy[i].Strategy == name {
+			return &s.ByStrategy[i]
+		}
+	}
+	panic("unreachable")
+}
+
+func cmpStrategy(a, b string) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// finish computes the derived figures.
+func (s *Summary) finish() {
+	if s.ElapsedS > 0 {
+		s.StepsPerSec = float64(s.Steps) / s.ElapsedS
+		s.ExecsPerSec = float64(s.Executions) / s.ElapsedS
+	}
+	if len(s.DistinctSketch) == sketchSize {
+		var h sketch
+		copy(h[:], s.DistinctSketch)
+		s.DistinctSchedules = h.estimate()
+	}
+	if s.PCT != nil {
+		s.PCT.Guarantees = s.PCT.Guarantees[:0]
+		for _, d := range pctDepths(s) {
+			s.PCT.Guarantees = append(s.PCT.Guarantees, PCTGuarantee{Depth: d, Bound: pctBound(s.PCT.MaxThreads, s.PCT.MaxSteps, d)})
+		}
+	}
+}
+
+// Properties returns the properties violated anywhere in s, in the order
+// of properties.Names first, then any other.
+func (s Summary) Properties() []string {
+	seen := map[string]bool{}
+	for _, r := range s.ByStrategy {
+		for p := range r.Violations {
+			seen[p] = true
+		}
+	}
+	var out []string
+	for _, p := range propertyOrder {
+		if seen[p] {
+			out = append(out, p)
+			delete(seen, p)
+		}
+	}
+	var rest []string
+	for p := range seen {
+		rest = append(rest, p)
+	}
+	slices.Sort(rest)
+	return append(out, rest...)
+}

@@ -1,0 +1,104 @@
+package main
+
+import (
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/sysfsim/sysfsim/campaign"
+)
+
+func init() {
+	register("merge", "fold the campaign directories of shards into one summary (-o DIR to write it)", cmdMerge)
+}
+
+// cmdMerge exits 0 when the merged campaign holds no violation, 1 when it
+// does, 2 on bad input (a directory without summary, shards of different
+// campaigns, a shard twice).
+func cmdMerge(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("merge", flag.ContinueOnError)
+	out := fs.String("o", "", "write the merged campaign directory here: summary.json and a copy of every violation's files")
+	asJSON := fs.Bool("json", false, "print the merged summary as one JSON object on stdout")
+	fs.Usage = func() { fmt.Fprintln(stderr, "usage: sysfsim merge DIR... [-o DIR] [--json]"); fs.PrintDefaults() }
+	dirs, ok := parse(fs, args, stderr)
+	if !ok {
+		return exitUsage
+	}
+	if len(dirs) == 0 {
+		fs.Usage()
+		return exitUsage
+	}
+	var sums []campaign.Summary
+	for _, d := range dirs {
+		s, err := campaign.LoadSummary(d)
+		if err != nil {
+			return failUsage(stderr, "%v", err)
+		}
+		abs, err := filepath.Abs(d)
+		if err != nil {
+			abs = d
+		}
+		if len(s.MergedFrom) == 0 {
+			s.MergedFrom = []string{abs}
+		}
+		sums = append(sums, s)
+	}
+	m, err := campaign.Merge(sums...)
+	if err != nil {
+		return failUsage(stderr, "%v", err)
+	}
+	if *out != "" {
+		if err := os.MkdirAll(*out, 0o755); err != nil {
+			return failUsage(stderr, "%v", err)
+		}
+		dir, err := filepath.Abs(*out)
+		if err != nil {
+			return failUsage(stderr, "%v", err)
+		}
+		for i := range m.Violations {
+			v := &m.Violations[i]
+			for _, p := range []*string{&v.Trace, &v.Original, &v.HTML} {
+				if *p == "" {
+					continue
+				}
+				dst := filepath.Join(dir, filepath.Base(*p))
+				if dst != *p {
+					if err := copyFile(*p, dst); err != nil {
+						return failUsage(stderr, "%v", err)
+					}
+				}
+				*p = dst
+			}
+			v.Replay = "sysfsim replay " + v.Trace
+		}
+		if err := campaign.SaveSummary(dir, m); err != nil {
+			return failUsage(stderr, "%v", err)
+		}
+	}
+	if *asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		enc.Encode(m)
+	} else {
+		printSummary(stdout, m)
+		fmt.Fprintf(stdout, "merged shards %v of %d from %d directories\n", m.Shards, m.Shard.Count, len(dirs))
+		if *out != "" {
+			fmt.Fprintf(stdout, "merged campaign written to %s\n", *out)
+		}
+	}
+	if m.ViolationCount > 0 {
+		return exitViolation
+	}
+	return exitOK
+}
+
+func copyFile(src, dst string) error {
+	b, err := os.ReadFile(src)
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(dst, b, 0o644)
+}

@@ -1,0 +1,51 @@
+package main
+
+import (
+	"bytes"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/sysfsim/sysfsim/campaign"
+)
+
+func init() {
+	register("report", "write a campaign directory's HTML report (-o report.html)", cmdReport)
+}
+
+func cmdReport(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("report", flag.ContinueOnError)
+	out := fs.String("o", "", "the HTML file to write (default DIR/report.html)")
+	fs.Usage = func() { fmt.Fprintln(stderr, "usage: sysfsim report DIR [-o report.html]"); fs.PrintDefaults() }
+	pos, ok := parse(fs, args, stderr)
+	if !ok {
+		return exitUsage
+	}
+	if len(pos) != 1 {
+		fs.Usage()
+		return exitUsage
+	}
+	s, err := campaign.LoadSummary(pos[0])
+	if err != nil {
+		return failUsage(stderr, "%v", err)
+	}
+	path := *out
+	if path == "" {
+		path = filepath.Join(pos[0], "report.html")
+	}
+	dir, err := filepath.Abs(filepath.Dir(path))
+	if err != nil {
+		return failUsage(stderr, "%v", err)
+	}
+	var b bytes.Buffer
+	if err := campaign.WriteReport(&b, s, dir); err != nil {
+		return failUsage(stderr, "%v", err)
+	}
+	if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
+		return failUsage(stderr, "%v", err)
+	}
+	fmt.Fprintf(stdout, "%s: %d executions, %d violations saved, report in %s\n", pos[0], s.Executions, len(s.Violations), path)
+	return exitOK
+}

@@ -1,0 +1,40 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+
+	"github.com/sysfsim/sysfsim/properties"
+	"github.com/sysfsim/sysfsim/traces"
+)
+
+func init() {
+	register("show", "print a trace as a timeline, one column per thread", cmdShow)
+}
+
+func cmdShow(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("show", flag.ContinueOnError)
+	width := fs.Int("width", 80, "width of the timeline in columns")
+	recheck := fs.Bool("check", false, "run the checkers and mark what they find, instead of the violations recorded in the trace")
+	fs.Usage = func() { fmt.Fprintln(stderr, "usage: sysfsim show FILE [--width N] [--check]"); fs.PrintDefaults() }
+	pos, ok := parse(fs, args, stderr)
+	if !ok {
+		return exitUsage
+	}
+	if len(pos) != 1 {
+		fs.Usage()
+		return exitUsage
+	}
+	t, err := traces.ReadFile(pos[0])
+	if err != nil {
+		return failUsage(stderr, "%v", err)
+	}
+	if *recheck {
+		t.Violations = properties.Check(t.History, properties.Options{}).Violations
+	}
+	if err := traces.Show(stdout, t, *width); err != nil {
+		return failUsage(stderr, "%v", err)
+	}
+	return exitOK
+}

@@ -1,0 +1,66 @@
+package main
+
+import (
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"path/filepath"
+
+	"github.com/sysfsim/sysfsim/traces"
+)
+
+func init() {
+	register("shrink", "shrink a failing trace to a smaller one failing the same way (-o OUT)", cmdShrink)
+}
+
+type shrinkVerdict struct {
+	File   string `json:"file"`
+	Out    string `json:"out"`
+	Replay string `json:"replay"`
+	traces.ShrinkStats
+}
+
+// cmdShrink exits 0 when it wrote the shrunk trace, 2 when the input is
+// bad or violates nothing.
+func cmdShrink(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("shrink", flag.ContinueOnError)
+	out := fs.String("o", "", "write the shrunk trace to this file (required)")
+	prop := fs.String("property", "", "the property to keep violated (default: the trace's first violation)")
+	runs := fs.Int("max-runs", 0, fmt.Sprintf("bound on candidate executions (default %d)", traces.DefaultShrinkRuns))
+	asJSON := fs.Bool("json", false, "print the figures as one JSON object on stdout")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: sysfsim shrink FILE -o OUT [--property P] [--json]")
+		fs.PrintDefaults()
+	}
+	pos, ok := parse(fs, args, stderr)
+	if !ok {
+		return exitUsage
+	}
+	if len(pos) != 1 || *out == "" {
+		fs.Usage()
+		return exitUsage
+	}
+	t, err := traces.ReadFile(pos[0])
+	if err != nil {
+		return failUsage(stderr, "%v", err)
+	}
+	small, st, err := traces.Shrink(t, traces.ShrinkOptions{Property: *prop, MaxRuns: *runs})
+	if err != nil {
+		return failUsage(stderr, "%s: %v", pos[0], err)
+	}
+	if err := traces.WriteFile(*out, small); err != nil {
+		return failUsage(stderr, "%v", err)
+	}
+	path := *out
+	if abs, err := filepath.Abs(path); err == nil {
+		path = abs
+	}
+	v := shrinkVerdict{File: pos[0], Out: path, Replay: "sysfsim replay " + path, ShrinkStats: st}
+	if *asJSON {
+		json.NewEncoder(stdout).Encode(v)
+		return exitOK
+	}
+	fmt.Fprintf(stdout, "%s: shrunk, keeping %s\n  trace:  %s\n  replay: %s\n", v.File, st, v.Out, v.Replay)
+	return exitOK
+}

@@ -1,0 +1,100 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/sysfsim/sysfsim/traces"
+)
+
+const (
+	bugTrace  = "../../traces/testdata/bugs/unlocked-add.jsonl"
+	passTrace = "../../traces/testdata/pass/dying-entry-failed-move.jsonl"
+)
+
+// withSchedule writes a copy of a trace with another schedule line, or
+// none if picks is empty.
+func withSchedule(t *testing.T, src, picks string) string {
+	t.Helper()
+	b, err := os.ReadFile(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+		if strings.HasPrefix(line, `{"kind":"schedule"`) {
+			if picks == "" {
+				continue
+			}
+			line = `{"kind":"schedule","picks":` + picks + `}`
+		}
+		out = append(out, line)
+	}
+	path := filepath.Join(t.TempDir(), "edited.jsonl")
+	if err := os.WriteFile(path, []byte(strings.Join(out, "\n")+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func TestTraceCommands(t *testing.T) {
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "bad.jsonl")
+	os.WriteFile(bad, []byte(`{"kind":"header","format":9}`+"\n"), 0o644)
+	small := filepath.Join(dir, "small.jsonl")
+	html := filepath.Join(dir, "out.html")
+	cases := []struct {
+		name string
+		args []string
+		code int
+		out  string // in stdout
+		err  string // in stderr
+	}{
+		{"check a bug", []string{"check", bugTrace}, exitViolation, "VIOLATION uniqueness", ""},
+		{"check names the operations", []string{"check", bugTrace}, exitViolation, "\n  T1 [", ""},
+		{"check a pass", []string{"check", passTrace}, exitOK, "every property holds", ""},
+		{"check json", []string{"check", "--json", passTrace}, exitOK, `"violations":[]`, ""},
+		{"check a bad file", []string{"check", bad}, exitUsage, "", "bad.jsonl:1: format version 9"},
+		{"check a missing file", []string{"check", filepath.Join(dir, "none.jsonl")}, exitUsage, "", "no such file"},
+		{"check without a file", []string{"check"}, exitUsage, "", "usage"},
+		{"replay", []string{"replay", bugTrace}, exitOK, "reproduces the trace", ""},
+		{"replay a schedule that does not fit", []string{"replay", withSchedule(t, bugTrace, "[0]")}, exitViolation, "the schedule does not fit the program: step 1: the schedule has only 1 picks", ""},
+		{"replay names the schedule's line", []string{"replay", withSchedule(t, bugTrace, "[0]")}, exitViolation, "edited.jsonl:", ""},
+		{"replay a schedule picking a missing thread", []string{"replay", withSchedule(t, bugTrace, "[7]")}, exitUsage, "", "picks thread 7"},
+		{"replay without a schedule", []string{"replay", withSchedule(t, bugTrace, "")}, exitUsage, "", "no schedule"},
+		{"shrink", []string{"shrink", bugTrace, "-o", small}, exitOK, "replay: sysfsim replay ", ""},
+		{"replay the shrunk trace", []string{"replay", small}, exitOK, "reproduces the trace", ""},
+		{"shrink json", []string{"shrink", "--json", bugTrace, "-o", small}, exitOK, `"property":"uniqueness"`, ""},
+		{"shrink for a property", []string{"shrink", "--property", "linearizability", bugTrace, "-o", small}, exitOK, "keeping linearizability", ""},
+		{"shrink a pass", []string{"shrink", passTrace, "-o", small}, exitUsage, "", "violates no property"},
+		{"shrink without -o", []string{"shrink", bugTrace}, exitUsage, "", "usage"},
+		{"show", []string{"show", bugTrace}, exitOK, "!1 uniqueness", ""},
+		{"show narrow", []string{"show", "--width", "40", passTrace}, exitOK, "T3", ""},
+		{"show a bad file", []string{"show", bad}, exitUsage, "", "format version 9"},
+		{"viz", []string{"viz", bugTrace, "-o", html}, exitOK, "out.html", ""},
+		{"viz without -o", []string{"viz", bugTrace}, exitUsage, "", "usage"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			var out, errb bytes.Buffer
+			code := Main(c.args, &out, &errb)
+			if code != c.code || !strings.Contains(out.String(), c.out) || !strings.Contains(errb.String(), c.err) {
+				t.Errorf("sysfsim %s: exit %d, want %d\nstdout: %s\nstderr: %s\nwant %q in stdout, %q in stderr",
+					strings.Join(c.args, " "), code, c.code, out.String(), errb.String(), c.out, c.err)
+			}
+		})
+	}
+	if b, err := os.ReadFile(html); err != nil || !bytes.Contains(b, []byte("<html")) {
+		t.Errorf("viz wrote no page: %v", err)
+	}
+	tr, err := traces.ReadFile(small)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := traces.Replay(tr); err != nil {
+		t.Errorf("the shrunk trace: %v", err)
+	}
+}

@@ -1,0 +1,65 @@
+package main
+
+import (
+	"bytes"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/sysfsim/sysfsim/properties"
+	"github.com/sysfsim/sysfsim/traces"
+)
+
+func init() {
+	register("viz", "draw a trace's history as an HTML page (porcupine's visualization, -o OUT.html)", cmdViz)
+}
+
+func cmdViz(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("viz", flag.ContinueOnError)
+	out := fs.String("o", "", "write the HTML page to this file (required)")
+	timeout := fs.Duration("timeout", time.Minute, "bound on the linearizability search (0: none)")
+	fs.Usage = func() { fmt.Fprintln(stderr, "usage: sysfsim viz FILE -o OUT.html [--timeout D]"); fs.PrintDefaults() }
+	pos, ok := parse(fs, args, stderr)
+	if !ok {
+		return exitUsage
+	}
+	if len(pos) != 1 || *out == "" {
+		fs.Usage()
+		return exitUsage
+	}
+	t, err := traces.ReadFile(pos[0])
+	if err != nil {
+		return failUsage(stderr, "%v", err)
+	}
+	// The page shows what the checkers find now, not what was recorded.
+	t.Violations = properties.Check(t.History, properties.Options{LinearizabilityTimeout: *timeout}).Violations
+	var b bytes.Buffer
+	if err := traces.Visualize(&b, t, *timeout); err != nil {
+		return failUsage(stderr, "%v", err)
+	}
+	if err := writeAtomic(*out, b.Bytes()); err != nil {
+		return failUsage(stderr, "%v", err)
+	}
+	fmt.Fprintf(stdout, "%s: %d operations, %d violations drawn in %s\n", pos[0], len(t.History.Records), len(t.Violations), *out)
+	return exitOK
+}
+
+// writeAtomic writes data to path through a temporary file and a rename.
+func writeAtomic(path string, data []byte) error {
+	f, err := os.CreateTemp(filepath.Dir(path), ".viz-*.tmp")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(f.Name())
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	return os.Rename(f.Name(), path)
+}

@@ -1,0 +1,171 @@
+package traces
+
+import (
+	"os"
+	"reflect"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/sysfsim/sysfsim/history"
+	"github.com/sysfsim/sysfsim/model"
+	"github.com/sysfsim/sysfsim/properties"
+)
+
+// lineTypes maps each event kind to the type of its line.
+var lineTypes = map[string]any{
+	KindHeader: headerLine{}, KindProgram: programLine{}, KindNote: noteLine{},
+	KindCall: callLine{}, KindReturn: returnLine{}, KindFault: faultLine{},
+	KindSchedule: scheduleLine{}, KindViolation: violationLine{}, KindEnd: endLine{},
+}
+
+// jsonFields lists the JSON field names of a line type in the order they
+// are written, flattening embedded structs as encoding/json does.
+func jsonFields(t reflect.Type) []string {
+	var names []string
+	for f := range t.Fields() {
+		tag, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if f.Anonymous && tag == "" && f.Type.Kind() == reflect.Struct {
+			names = append(names, jsonFields(f.Type)...)
+			continue
+		}
+		if tag == "" {
+			tag = f.Name
+		}
+		names = append(names, tag)
+	}
+	return names
+}
+
+// formatDoc splits FORMAT.md into what the test compares: for each event
+// section its field table, one-line examples, and the whole traces.
+type formatDoc struct {
+	fields   map[string][]string // kind -> documented fields, in order
+	order    []string            // kinds in the order of their sections
+	examples []string            // ```json blocks
+	traces   []string            // ```jsonl blocks
+	opTables [][]string          // the field tables of "Operations and results"
+	text     string
+}
+
+func readFormat(t *testing.T) formatDoc {
+	b, err := os.ReadFile("FORMAT.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := formatDoc{fields: map[string][]string{}, text: string(b)}
+	section := regexp.MustCompile("^### `([a-z]+)`$")
+	row := regexp.MustCompile("^\\| `([a-z_]+)` \\|")
+	kind, fence, block, ops := "", "", "", false
+	for _, line := range strings.Split(string(b), "\n") {
+		switch {
+		case fence != "" && line == "```":
+			if fence == "json" {
+				d.examples = append(d.examples, block)
+			} else {
+				d.traces = append(d.traces, block)
+			}
+			fence, block = "", ""
+		case fence != "":
+			block += line + "\n"
+		case strings.HasPrefix(line, "```"):
+			fence = strings.TrimPrefix(line, "```")
+		case section.MatchString(line):
+			kind = section.FindStringSubmatch(line)[1]
+			d.order = append(d.order, kind)
+		case strings.HasPrefix(line, "## "):
+			kind, ops = "", line == "## Operations and results"
+		case ops && strings.HasPrefix(line, "| field |"):
+			d.opTables = append(d.opTables, nil)
+		case ops && row.MatchString(line):
+			n := len(d.opTables) - 1
+			d.opTables[n] = append(d.opTables[n], row.FindStringSubmatch(line)[1])
+		case kind != "" && row.MatchString(line):
+			d.fields[kind] = append(d.fields[kind], row.FindStringSubmatch(line)[1])
+		}
+	}
+	return d
+}
+
+func TestFormatDocumentsEveryKindAndField(t *testing.T) {
+	d := readFormat(t)
+	if !slices.Equal(d.order, Kinds) {
+		t.Errorf("FORMAT.md documents kinds %v, the code has %v", d.order, Kinds)
+	}
+	for _, k := range Kinds {
+		lt, ok := lineTypes[k]
+		if !ok {
+			t.Errorf("kind %q has no line type in this test", k)
+			continue
+		}
+		if got, want := d.fields[k], jsonFields(reflect.TypeOf(lt)); !slices.Equal(got, want) {
+			t.Errorf("FORMAT.md documents %s fields %v, the code writes %v", k, got, want)
+		}
+	}
+}
+
+// TestFormatDocumentsOperations keeps the document in step with the
+// model, whose operations grow: every kind, every argument and result
+// field, every config field, every property name.
+func TestFormatDocumentsOperations(t *testing.T) {
+	d := readFormat(t)
+	if len(d.opTables) != 2 {
+		t.Fatalf("FORMAT.md has %d tables under Operations and results, want 2 (operation, result)", len(d.opTables))
+	}
+	if want := jsonFields(reflect.TypeOf(model.Op{})); !slices.Equal(d.opTables[0], want) {
+		t.Errorf("FORMAT.md documents operation fields %v, model.Op has %v", d.opTables[0], want)
+	}
+	if want := jsonFields(reflect.TypeOf(model.Result{})); !slices.Equal(d.opTables[1], want) {
+		t.Errorf("FORMAT.md documents result fields %v, model.Result has %v", d.opTables[1], want)
+	}
+	for k := model.Kind(1); k < 255; k++ {
+		name, err := k.MarshalText()
+		if err != nil {
+			continue
+		}
+		if !strings.Contains(d.text, "`"+string(name)+"`") {
+			t.Errorf("FORMAT.md does not name the operation %s", name)
+		}
+	}
+	for _, f := range jsonFields(reflect.TypeOf(model.Config{})) {
+		if !strings.Contains(d.text, "`"+f+"`") {
+			t.Errorf("FORMAT.md does not document the config field %s", f)
+		}
+	}
+	for _, p := range properties.Names {
+		if !strings.Contains(d.text, "`"+p+"`") {
+			t.Errorf("FORMAT.md does not name the property %s", p)
+		}
+	}
+}
+
+func TestFormatExamplesParse(t *testing.T) {
+	d := readFormat(t)
+	if len(d.examples) < len(Kinds) || len(d.traces) == 0 {
+		t.Fatalf("FORMAT.md has %d one-line examples and %d traces", len(d.examples), len(d.traces))
+	}
+	for _, ex := range d.examples {
+		// Give the line the context it is valid in: what comes before it
+		// in the whole trace of FORMAT.md.
+		p := parser{t: &Trace{}, open: map[int]int{}, seen: 2, header: true}
+		p.t.Program.Threads = make([][]model.Op, 2)
+		p.t.History.Records = make([]history.Record, 4)
+		switch {
+		case strings.Contains(ex, `"kind":"header"`):
+			p.seen, p.header = 0, false
+		case strings.Contains(ex, `"kind":"program"`):
+			p.seen = 1
+		case strings.Contains(ex, `"kind":"return"`):
+			p.open[1] = 0
+		}
+		if err := p.parse([]byte(strings.TrimSpace(ex))); err != nil {
+			t.Errorf("example %s does not parse: %v", ex, err)
+		}
+	}
+	for i, tr := range d.traces {
+		if _, err := Read(strings.NewReader(tr), "FORMAT.md"); err != nil {
+			t.Errorf("trace example %d: %v", i+1, err)
+		}
+	}
+}

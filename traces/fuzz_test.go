@@ -1,0 +1,72 @@
+package traces
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/sysfsim/sysfsim/properties"
+)
+
+// FuzzReadTrace feeds arbitrary bytes to Read: it must never panic, every
+// failure must be an *Error naming the file, and whatever it accepts must
+// survive a write and a second read unchanged (the format round-trips).
+// What the tools then do with a small accepted trace (check, show, viz,
+// replay) must not panic either.
+func FuzzReadTrace(f *testing.F) {
+	files, _ := filepath.Glob(filepath.Join("testdata", "*", "*.jsonl"))
+	for _, file := range files {
+		b, err := os.ReadFile(file)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
+	}
+	for _, c := range badInputs {
+		f.Add([]byte(c.text))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		tr, err := Read(bytes.NewReader(b), "fuzz.jsonl")
+		if err != nil {
+			var te *Error
+			if !errors.As(err, &te) || te.File != "fuzz.jsonl" {
+				t.Fatalf("error %v is not a *traces.Error naming the file", err)
+			}
+			return
+		}
+		var out bytes.Buffer
+		if err := Write(&out, tr); err != nil {
+			t.Fatalf("an accepted trace does not write back: %v", err)
+		}
+		tr2, err := Read(bytes.NewReader(out.Bytes()), "again.jsonl")
+		if err != nil {
+			t.Fatalf("an accepted trace, written back, does not read: %v\n%s", err, out.Bytes())
+		}
+		var out2 bytes.Buffer
+		if err := Write(&out2, tr2); err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(out.Bytes(), out2.Bytes()) {
+			t.Fatalf("writing is not stable:\n%s\n---\n%s", out.Bytes(), out2.Bytes())
+		}
+		// What the tools do with an accepted trace must not panic either;
+		// only small ones, to keep each input fast.
+		if tr.Program.Ops() <= 12 && len(tr.History.Records) <= 12 && len(tr.Program.Threads) <= 4 {
+			properties.Check(tr.History, properties.Options{LinearizabilityTimeout: time.Second})
+			if err := Show(io.Discard, tr, 80); err != nil {
+				t.Fatal(err)
+			}
+			if err := Visualize(io.Discard, tr, time.Second); err != nil {
+				t.Fatal(err)
+			}
+			if tr.Header.Options.MaxSteps == 0 || tr.Header.Options.MaxSteps > 2000 {
+				tr.Header.Options.MaxSteps = 2000
+			}
+			Replay(tr)
+		}
+	})
+}

@@ -1,0 +1,203 @@
+package traces
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/sysfsim/sysfsim/sim"
+	"github.com/sysfsim/sysfsim/sim/sched"
+)
+
+// baseTrace is a small valid trace recorded by the simulator: setup
+// creates eth1, then create(ns1, "eth0") || lookup(m1, "eth0").
+var baseTrace = []string{
+	`{"kind":"header","format":1,"sysfsim":"0.1.0","source":"sim","seed":3,"strategy":"random","options":{}}`,
+	`{"kind":"program","config":{"namespaces":1,"mounts":[1]},"setup":[{"op":"create","ns":1,"name":"eth1"}],"threads":[[{"op":"create","ns":1,"name":"eth0"}],[{"op":"lookup","mount":1,"name":"eth0"}]]}`,
+	`{"kind":"call","time":1,"thread":-1,"op":{"op":"create","ns":1,"name":"eth1"}}`,
+	`{"kind":"return","time":2,"thread":-1,"result":{}}`,
+	`{"kind":"call","time":3,"thread":1,"op":{"op":"lookup","mount":1,"name":"eth0"}}`,
+	`{"kind":"call","time":4,"thread":0,"op":{"op":"create","ns":1,"name":"eth0"}}`,
+	`{"kind":"return","time":5,"thread":0,"result":{}}`,
+	`{"kind":"return","time":6,"thread":1,"result":{"tag":1}}`,
+	`{"kind":"schedule","picks":[1,1,0,0,0,0,0,0,1,1,1,1]}`,
+	`{"kind":"end","operations":3}`,
+}
+
+// edit returns baseTrace with line n (1-based) replaced by repl, which may
+// hold several lines or none.
+func edit(n int, repl ...string) string {
+	lines := append(append(append([]string{}, baseTrace[:n-1]...), repl...), baseTrace[n:]...)
+	return strings.Join(lines, "\n") + "\n"
+}
+
+// insert returns baseTrace with extra lines before line n.
+func insert(n int, extra ...string) string {
+	return edit(n, append(extra, baseTrace[n-1])...)
+}
+
+// badInputs are malformed traces, each with the line its error must name
+// and a fragment of the message. They also seed FuzzReadTrace.
+var badInputs = []struct {
+	name string
+	text string
+	line int
+	want string
+}{
+	{"empty file", "", 0, "empty file"},
+	{"blank lines only", "\n \n", 2, "truncated"},
+	{"truncated: no end line", edit(10), 9, "truncated"},
+	{"truncated in the middle of a line", strings.Join(baseTrace[:7], "\n") + "\n" + baseTrace[7][:20], 8, "not a JSON object"},
+	{"not JSON", edit(3, "hello"), 3, "not a JSON object"},
+	{"two values on a line", edit(10, baseTrace[9]+baseTrace[9]), 10, "after top-level value"},
+	{"wrong version", edit(1, strings.Replace(baseTrace[0], `"format":1`, `"format":2`, 1)), 1, "format version 2"},
+	{"header not first", edit(1, baseTrace[1], baseTrace[0]), 1, "first line must be the header"},
+	{"program not second", edit(2, baseTrace[2]), 2, "second line must be the program"},
+	{"second header", insert(3, baseTrace[0]), 3, "second header"},
+	{"second program", insert(3, baseTrace[1]), 3, "second program"},
+	{"unknown event", insert(3, `{"kind":"checkpoint","time":1}`), 3, `unknown event kind "checkpoint"`},
+	{"unknown field", edit(3, `{"kind":"call","time":1,"thread":-1,"op":{"op":"create","ns":1,"name":"eth1"},"cpu":3}`), 3, `unknown field "cpu"`},
+	{"unknown operation", edit(3, `{"kind":"call","time":1,"thread":-1,"op":{"op":"mkdir","ns":1,"name":"eth1"}}`), 3, `unknown operation "mkdir"`},
+	{"operation without a kind", edit(3, `{"kind":"call","time":1,"thread":-1,"op":{"ns":1,"name":"eth1"}}`), 3, "without a known kind"},
+	{"program operation without a kind", edit(2, strings.Replace(baseTrace[1], `"op":"lookup",`, "", 1)), 2, "thread 1: an operation without a known kind"},
+	{"unknown bug", edit(1, strings.Replace(baseTrace[0], `"options":{}`, `"options":{"bugs":["no-such-bug"]}`, 1)), 1, `unknown bug "no-such-bug"`},
+	{"negative step bound", edit(1, strings.Replace(baseTrace[0], `"options":{}`, `"options":{"max_steps":-1}`, 1)), 1, "max_steps -1"},
+	{"no namespaces", edit(2, strings.Replace(baseTrace[1], `"namespaces":1`, `"namespaces":0`, 1)), 2, "0 namespaces"},
+	{"mount of a missing namespace", edit(2, strings.Replace(baseTrace[1], `"mounts":[1]`, `"mounts":[3]`, 1)), 2, "captures namespace 3"},
+	{"later namespace missing", edit(2, strings.Replace(baseTrace[1], `"mounts":[1]`, `"mounts":[1],"later":[2]`, 1)), 2, "namespace 2 comes to life later"},
+	{"process in a missing namespace", edit(2, strings.Replace(baseTrace[1], `"mounts":[1]`, `"mounts":[1],"procs":[1,4]`, 1)), 2, "process 2 starts in namespace 4"},
+	{"return without a call", edit(5), 7, "return on thread 1 without a call"},
+	{"call on a busy thread", insert(7, `{"kind":"call","time":4,"thread":0,"op":{"op":"create","ns":1,"name":"eth0"}}`), 7, "has not returned"},
+	{"call on a missing thread", edit(5, strings.Replace(baseTrace[4], `"thread":1`, `"thread":2`, 1)), 5, "call on thread 2"},
+	{"times out of order", edit(7, strings.Replace(baseTrace[6], `"time":5`, `"time":2`, 1)), 7, "time 2 is before the previous event's 4"},
+	{"fault without a kind", insert(9, `{"kind":"fault","thread":0,"time":7,"detail":"?"}`), 9, "fault without a kind"},
+	{"schedule picks a missing thread", edit(9, `{"kind":"schedule","picks":[1,5]}`), 9, "picks thread 5"},
+	{"second schedule", insert(10, baseTrace[8]), 10, "second schedule"},
+	{"violation of a missing operation", insert(10, `{"kind":"violation","property":"uniqueness","detail":"x","records":[3]}`), 10, "names operation 3"},
+	{"end miscounts", edit(10, `{"kind":"end","operations":4}`), 10, "counts 4 operations"},
+	{"line after the end", edit(10, baseTrace[9], baseTrace[2]), 11, "after the end line"},
+}
+
+func TestReadRejectsBadInput(t *testing.T) {
+	for _, c := range badInputs {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := Read(strings.NewReader(c.text), "bad.jsonl")
+			if err == nil {
+				t.Fatalf("accepted:\n%s", c.text)
+			}
+			var te *Error
+			if !errors.As(err, &te) {
+				t.Fatalf("error %v is a %T, not a *traces.Error", err, err)
+			}
+			if te.File != "bad.jsonl" || te.Line != c.line {
+				t.Errorf("error names %s:%d, want bad.jsonl:%d (%v)", te.File, te.Line, c.line, err)
+			}
+			if !strings.Contains(err.Error(), c.want) {
+				t.Errorf("error %q does not say %q", err, c.want)
+			}
+		})
+	}
+}
+
+func TestReadWriteRoundTrip(t *testing.T) {
+	text := strings.Join(baseTrace, "\n") + "\n"
+	tr, err := Read(strings.NewReader(text), "base.jsonl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b bytes.Buffer
+	if err := Write(&b, tr); err != nil {
+		t.Fatal(err)
+	}
+	if b.String() != text {
+		t.Errorf("written back differently:\n%s\nwant\n%s", b.String(), text)
+	}
+}
+
+// recorded runs the program of baseTrace on the simulator, lets edit
+// change the trace, and returns it as text with the line number of its
+// schedule and what edit returned.
+func recorded(t *testing.T, edit func(*Trace) string) (text string, line int, want string) {
+	t.Helper()
+	base, err := Read(strings.NewReader(strings.Join(baseTrace, "\n")+"\n"), "base.jsonl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := sim.Run(base.Program, sched.NewRandom(3), sim.Options{})
+	tr := FromExecution(base.Program, 3, "random", sim.Options{}, x, nil)
+	want = edit(tr)
+	var b bytes.Buffer
+	if err := Write(&b, tr); err != nil {
+		t.Fatal(err)
+	}
+	for i, l := range strings.Split(b.String(), "\n") {
+		if strings.HasPrefix(l, `{"kind":"schedule"`) {
+			line = i + 1
+		}
+	}
+	return b.String(), line, want
+}
+
+// TestReplay re-executes a recorded trace as it is and with each kind of
+// damage; the wanted messages may hold %[1]d, the schedule's line.
+func TestReplay(t *testing.T) {
+	cases := []struct {
+		name string
+		edit func(*Trace) string // returns what the error must say, "" for none
+	}{
+		{"faithful", func(*Trace) string { return "" }},
+		{"schedule too short", func(t *Trace) string {
+			t.Schedule = t.Schedule[:3]
+			return "bad.jsonl:%[1]d: the schedule does not fit the program: step 3: the schedule has only 3 picks"
+		}},
+		{"schedule too long", func(t *Trace) string {
+			t.Schedule = append(t.Schedule, 0)
+			return "bad.jsonl:%[1]d: the schedule does not fit the program: step "
+		}},
+		{"schedule picks a finished thread", func(t *Trace) string {
+			// Pick again, right after its last step, the thread that
+			// finishes first.
+			last := map[int]int{}
+			for i, th := range t.Schedule {
+				last[th] = i
+			}
+			first := len(t.Schedule)
+			for _, i := range last {
+				first = min(first, i)
+			}
+			th := t.Schedule[first]
+			t.Schedule = slices.Insert(t.Schedule, first+1, th)
+			return fmt.Sprintf("bad.jsonl:%%[1]d: the schedule does not fit the program: step %d: the schedule picks thread %d, which cannot run", first+1, th)
+		}},
+		{"another result", func(t *Trace) string {
+			t.History.Records[1].Result.Err = "EIO"
+			return "operation 2: the trace has T"
+		}},
+		{"no schedule", func(t *Trace) string {
+			t.Schedule = nil
+			return ErrNoSchedule.Error()
+		}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			text, line, want := recorded(t, c.edit)
+			if strings.Contains(want, "%[1]d") {
+				want = fmt.Sprintf(want, line)
+			}
+			tr, err := Read(strings.NewReader(text), "bad.jsonl")
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = Replay(tr)
+			switch {
+			case want == "" && err != nil:
+				t.Fatalf("replay: %v", err)
+			case want != "" && (err == nil || !strings.Contains(err.Error(), want)):
+				t.Fatalf("replay error %v, want one saying %q", err, want)
+			}
+		})
+	}
+}

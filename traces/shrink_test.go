@@ -1,0 +1,119 @@
+package traces
+
+import (
+	"bytes"
+	"errors"
+	"slices"
+	"testing"
+
+	"github.com/sysfsim/sysfsim/gen"
+	"github.com/sysfsim/sysfsim/properties"
+	"github.com/sysfsim/sysfsim/sim"
+	"github.com/sysfsim/sysfsim/sim/sched"
+)
+
+func TestPreemptions(t *testing.T) {
+	cases := []struct {
+		schedule []int
+		want     int
+	}{
+		{nil, 0},
+		{[]int{0, 0, 1, 1}, 0},       // T0 finishes, then T1
+		{[]int{0, 1, 0}, 1},          // T0 preempted once
+		{[]int{0, 1, 0, 1}, 2},       // the last switch leaves a finished T0
+		{[]int{0, 1, 1, 2, 0, 2}, 2}, // 0->1, 1->2 (T1 done: no), 2->0, 0->2 (T0 done: no)
+	}
+	for _, c := range cases {
+		if got := Preemptions(c.schedule); got != c.want {
+			t.Errorf("Preemptions(%v) = %d, want %d", c.schedule, got, c.want)
+		}
+	}
+}
+
+func TestContinueAt(t *testing.T) {
+	cases := []struct {
+		s    []int
+		at   int
+		want []int
+	}{
+		{[]int{0, 1, 1, 0, 0, 1}, 1, []int{0, 0, 0, 1, 1, 1}},
+		{[]int{0, 1, 2, 1, 0, 2}, 2, []int{0, 1, 1, 2, 0, 2}},
+		{[]int{0, 0, 1}, 2, nil}, // T0 never runs again
+	}
+	for _, c := range cases {
+		if got := continueAt(c.s, c.at); !slices.Equal(got, c.want) {
+			t.Errorf("continueAt(%v, %d) = %v, want %v", c.s, c.at, got, c.want)
+		}
+	}
+}
+
+// failing finds an execution of a generated program with the bug that
+// violates some property; a bug too rare to show in a few hundred
+// executions is skipped (TestBugCorpus covers every bug).
+func failing(t *testing.T, bug string) *Trace {
+	t.Helper()
+	for s := uint64(1); s < 500; s++ {
+		p := gen.Program(gen.NewRand(s), gen.Options{})
+		opt := sim.Options{Bugs: sim.BugSet{bug}}
+		x := sim.Run(p, sched.NewRandom(s), opt)
+		if r := properties.Check(x.History, properties.Options{}); len(r.Violations) > 0 {
+			return FromExecution(p, s, "random", opt, x, r.Violations)
+		}
+	}
+	t.Skipf("no failing execution with %s in 500 tries", bug)
+	return nil
+}
+
+func TestShrinkKeepsThePropertyAndReplays(t *testing.T) {
+	for _, b := range sim.Bugs {
+		t.Run(b.Name, func(t *testing.T) {
+			tr := failing(t, b.Name)
+			small, st, err := Shrink(tr, ShrinkOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Log(st)
+			if st.Property != tr.Violations[0].Property {
+				t.Errorf("kept %s, want the first violation's %s", st.Property, tr.Violations[0].Property)
+			}
+			if !slices.ContainsFunc(small.Violations, func(v properties.Violation) bool { return v.Property == st.Property }) {
+				t.Errorf("the shrunk trace violates %v, not %s", small.Violations, st.Property)
+			}
+			if st.OpsAfter > st.OpsBefore || st.OpsAfter != small.Program.Ops() || st.PreemptionsAfter > st.PreemptionsBefore && st.OpsAfter == st.OpsBefore {
+				t.Errorf("not smaller: %v", st)
+			}
+			if _, err := Replay(small); err != nil {
+				t.Errorf("the shrunk trace does not replay: %v", err)
+			}
+			again, _, err := Shrink(tr, ShrinkOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var a, b bytes.Buffer
+			Write(&a, small)
+			Write(&b, again)
+			if !bytes.Equal(a.Bytes(), b.Bytes()) {
+				t.Errorf("two shrinks differ:\n%s\n%s", a.Bytes(), b.Bytes())
+			}
+		})
+	}
+}
+
+func TestShrinkRefuses(t *testing.T) {
+	tr := failing(t, sim.BugUnlockedAdd)
+	noSched := *tr
+	noSched.Schedule = nil
+	if _, _, err := Shrink(&noSched, ShrinkOptions{}); !errors.Is(err, ErrNoSchedule) {
+		t.Errorf("without a schedule: %v, want ErrNoSchedule", err)
+	}
+	p := gen.Program(gen.NewRand(1), gen.Options{})
+	x := sim.Run(p, sched.NewRandom(1), sim.Options{})
+	if r := properties.Check(x.History, properties.Options{}); r.OK() {
+		if _, _, err := Shrink(FromExecution(p, 1, "random", sim.Options{}, x, nil), ShrinkOptions{}); !errors.Is(err, ErrNoViolation) {
+			t.Errorf("a passing trace: %v, want ErrNoViolation", err)
+		}
+	}
+	if _, _, err := Shrink(tr, ShrinkOptions{Property: "no-such-property"}); err == nil {
+		t.Error("shrinking for a property the trace does not violate succeeded")
+	}
+}
