@@ -66,17 +66,6 @@ func (k *Kernel) alive(id int) *netns {
 	return nil
 }
 
-// owner returns the id of the namespace that holds tag addr now, for what
-// an observer reports; 0 if none.
-func (k *Kernel) owner(addr int) int {
-	for _, ns := range k.ns {
-		if ns != nil && !ns.freed && ns.addr == addr {
-			return ns.id
-		}
-	}
-	return 0
-}
-
 // useMount starts an operation through mount m, as a path walk takes a
 // reference on the mount: it returns the tag the mount captured (0 for no
 // such mount) and the function that ends the use.
