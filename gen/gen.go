@@ -74,7 +74,11 @@ var weights = []struct {
 	{model.Lookup, 4}, {model.Readdir, 3}, {model.Exit, 2},
 	{model.Readlink, 1}, {model.Open, 2}, {model.Read, 2}, {model.Close, 1},
 	{model.Clone, 2}, {model.Setns, 1}, {model.Mount, 1}, {model.Umount, 1},
+	{model.AddUID, 2}, {model.DelUID, 1}, {model.ExitUser, 1},
 }
+
+// UIDs is the pool of kernel/uids entry names.
+var UIDs = []string{"0", "1000"}
 
 // Program draws one program.
 func Program(c Chooser, o Options) history.Program {
@@ -93,8 +97,18 @@ func Program(c Chooser, o Options) history.Program {
 	if c.IntN(2, "exit scheme") == 0 {
 		p.Config.Exit = model.ExitKernel
 	}
+	// User namespaces: each network namespace has an owner, each mount and
+	// process a user namespace of its own.
+	p.Config.Users = 1 + c.IntN(2, "users")
+	for range nns {
+		p.Config.Owners = append(p.Config.Owners, 1+c.IntN(p.Config.Users, "owner"))
+	}
+	for range p.Config.Mounts {
+		p.Config.MountUsers = append(p.Config.MountUsers, 1+c.IntN(p.Config.Users, "mount user"))
+	}
 	for range 1 + c.IntN(2, "procs") {
 		p.Config.Procs = append(p.Config.Procs, 1+c.IntN(2, "proc ns"))
+		p.Config.ProcUsers = append(p.Config.ProcUsers, 1+c.IntN(p.Config.Users, "proc user"))
 	}
 	d := &drawer{c: c, cfg: p.Config, mounts: len(p.Config.Mounts)}
 	for range c.IntN(6, "setup ops") {
@@ -204,6 +218,16 @@ func Op(c Chooser, cfg model.Config) model.Op {
 		op.Proc = 1 + c.IntN(max(len(cfg.Procs), 1), "proc")
 	case model.Umount:
 		op.Mount = 1 + c.IntN(len(cfg.Mounts), "mount")
+	case model.AddUID, model.DelUID:
+		op.User, op.Name = 1+c.IntN(max(cfg.Users, 1), "user"), UIDs[c.IntN(len(UIDs), "uid")]
+	case model.ExitUser:
+		op.User = 1 + c.IntN(max(cfg.Users, 1), "user")
+	}
+	if op.Kind == model.Lookup && op.Dir == model.ClassNet && c.IntN(4, "uids") == 0 {
+		op.Dir, op.Name = model.UIDs, UIDs[c.IntN(len(UIDs), "uid")]
+	}
+	if op.Kind == model.Readdir && op.Dir == model.ClassNet && c.IntN(4, "uids") == 0 {
+		op.Dir = model.UIDs
 	}
 	return op
 }

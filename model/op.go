@@ -80,6 +80,9 @@ const (
 	Mount
 	Umount
 	Gone
+	AddUID
+	DelUID
+	ExitUser
 	kindEnd
 )
 
@@ -90,7 +93,16 @@ var kindNames = [...]string{
 	AddDev: "add-dev", AddLink: "add-link", DelLink: "del-link", DelDev: "del-dev",
 	RenameLink: "rename-link", RenameDev: "rename-dev", MoveLink: "move-link", MoveDev: "move-dev",
 	Clone: "clone", Setns: "setns", Mount: "mount", Umount: "umount",
-	Gone: "gone",
+	Gone: "gone", AddUID: "add-uid", DelUID: "del-uid", ExitUser: "exit-user",
+}
+
+// Kinds returns every operation kind, in order.
+func Kinds() []Kind {
+	ks := make([]Kind, 0, kindEnd-1)
+	for k := Create; k < kindEnd; k++ {
+		ks = append(ks, k)
+	}
+	return ks
 }
 
 // IsFlow reports whether k is a device flow made of several steps.
@@ -140,7 +152,8 @@ func (k *Kind) UnmarshalText(b []byte) error {
 // setns goes); NS for clone and gone; Phys for create and add-dev (a
 // physical device, handed back to the initial namespace when its own exits
 // under the kernel's scheme). NewName, on a move step, is the name the
-// device takes in its new namespace when its own is taken there.
+// device takes in its new namespace when its own is taken there. User names
+// the user namespace of add-uid, del-uid and exit-user.
 type Op struct {
 	Kind    Kind   `json:"op"`
 	NS      int    `json:"ns,omitempty"`
@@ -153,6 +166,7 @@ type Op struct {
 	Index   int    `json:"index,omitempty"`
 	Proc    int    `json:"proc,omitempty"`
 	Phys    bool   `json:"phys,omitempty"`
+	User    int    `json:"user,omitempty"`
 }
 
 // Dir names one of the two tagged directories of the net class.
@@ -165,14 +179,29 @@ const (
 	// Devices is /sys/devices/virtual/net, the class's glue directory,
 	// which holds a directory per device with its attribute files.
 	Devices Dir = "devices"
+	// UIDs is /sys/kernel/uids, the seed article's example of a directory
+	// tagged by the user namespace, made tagged by its kobject
+	// (sysfs_make_tagged_dir, today child_ns_type) rather than by a class.
+	UIDs Dir = "uids"
 )
 
 // Path returns the directory's path under /sys.
 func (d Dir) Path() string {
-	if d == Devices {
+	switch d {
+	case Devices:
 		return "devices/virtual/net"
+	case UIDs:
+		return "kernel/uids"
 	}
 	return "class/net"
+}
+
+// TagType returns the type of tag the directory's entries carry.
+func (d Dir) TagType() TagType {
+	if d == UIDs {
+		return UserTag
+	}
+	return NetTag
 }
 
 func (o Op) String() string {
@@ -216,6 +245,10 @@ func (o Op) String() string {
 		return fmt.Sprintf("umount(m%d)", o.Mount)
 	case Gone:
 		return fmt.Sprintf("gone(ns%d)", o.NS)
+	case AddUID, DelUID:
+		return fmt.Sprintf("%v(user%d, %q)", o.Kind, o.User, o.Name)
+	case ExitUser:
+		return fmt.Sprintf("exit-user(user%d)", o.User)
 	}
 	return o.Kind.String()
 }
@@ -238,15 +271,17 @@ func (e Entry) Compare(f Entry) int {
 }
 
 // Result is what an operation returned. Tag is the namespace of the entry a
-// successful lookup or open found; Entries is a readdir listing in the order
-// the implementation produced it; Target is what readlink returned; Index
-// is the ifindex a read returned.
+// successful lookup or open found (for kernel/uids, the user namespace);
+// Entries is a readdir listing in the order the implementation produced it;
+// Target is what readlink returned; Index is the ifindex a read returned;
+// Tag and User are what a mount captured.
 type Result struct {
 	Err     Errno   `json:"err,omitempty"`
 	Tag     int     `json:"tag,omitempty"`
 	Entries []Entry `json:"entries,omitempty"`
 	Target  string  `json:"target,omitempty"`
 	Index   int     `json:"index,omitempty"`
+	User    int     `json:"user,omitempty"`
 }
 
 func (r Result) String() string {
@@ -281,6 +316,25 @@ type Config struct {
 	Procs      []int `json:"procs,omitempty"`
 	// Exit says how a namespace goes away: ExitTag or ExitKernel.
 	Exit string `json:"exit,omitempty"`
+	// Users counts the user namespaces, numbered 1..Users (at least one,
+	// the initial). Owners[i] owns network namespace i+1; each namespace
+	// still exits on its own. MountUsers and ProcUsers give the user
+	// namespace of each mount made before the start and of each process
+	// (1 when absent): a mount captures a tag of every type.
+	Users      int   `json:"users,omitempty"`
+	Owners     []int `json:"owners,omitempty"`
+	MountUsers []int `json:"mount_users,omitempty"`
+	ProcUsers  []int `json:"proc_users,omitempty"`
+}
+
+// users returns the number of user namespaces: at least the initial one.
+func (c Config) users() int { return max(c.Users, 1) }
+
+func at(xs []int, i int) int {
+	if i >= 0 && i < len(xs) && xs[i] > 0 {
+		return xs[i]
+	}
+	return 1
 }
 
 // The two ways a namespace exits.

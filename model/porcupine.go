@@ -73,8 +73,18 @@ func partition(c Config, h []porcupine.Operation) [][]porcupine.Operation {
 			k = c.MountTag(op.Mount)
 		case Read, Close:
 			k = fdTag[op.FD]
+		case AddUID, DelUID, ExitUser:
+			k = -op.User // user tags: a key space of their own
 		default:
 			k = op.NS
+		}
+		if op.Dir == UIDs && (op.Kind == Lookup || op.Kind == Readdir) {
+			// The user tag the mount captured is static for mounts made
+			// before the start; a mount made later ties it all together.
+			if op.Mount > len(c.Mounts) {
+				return [][]porcupine.Operation{h}
+			}
+			k = -at(c.MountUsers, op.Mount-1)
 		}
 		if k == 0 {
 			return [][]porcupine.Operation{h}

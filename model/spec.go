@@ -46,10 +46,34 @@ type State struct {
 	procs  []int   // each process's namespace; nil until a setns
 	mounts []mount // mounts made by the program
 	gone   uint64  // bit m set: mount m was unmounted
+
+	uids      []Entry // kernel/uids: name and user namespace, sorted
+	userExits uint64  // bit u set: user namespace u has exited
 }
 
-// mount is a sysfs mount made by the program: the tag it captured.
-type mount struct{ id, tag int }
+// mount is a sysfs mount made by the program: the tags it captured.
+type mount struct{ id, tag, user int }
+
+// mountUser returns the user namespace mount m captured, or 0.
+func (s State) mountUser(c Config, m int) int {
+	if s.mountTag(c, m) == 0 {
+		return 0
+	}
+	if m <= len(c.Mounts) {
+		return at(c.MountUsers, m-1)
+	}
+	for _, x := range s.mounts {
+		if x.id == m {
+			return x.user
+		}
+	}
+	return 0
+}
+
+// userAlive reports whether user namespace u exists and has not exited.
+func (s State) userAlive(c Config, u int) bool {
+	return u >= 1 && u <= c.users() && u < 64 && s.userExits&(1<<u) == 0
+}
 
 // alive reports whether namespace ns exists now: valid, born, not exited.
 func (s State) alive(c Config, ns int) bool {
@@ -94,7 +118,8 @@ func (s State) Exited(ns int) bool { return ns > 0 && ns < 64 && s.exits&(1<<ns)
 func (s State) Equal(t State) bool {
 	return s.exits == t.exits && s.next == t.next && slices.Equal(s.devs, t.devs) &&
 		slices.Equal(s.links, t.links) && slices.Equal(s.files, t.files) &&
-		s.borns == t.borns && slices.Equal(s.procs, t.procs) && slices.Equal(s.mounts, t.mounts) && s.gone == t.gone
+		s.borns == t.borns && slices.Equal(s.procs, t.procs) && slices.Equal(s.mounts, t.mounts) && s.gone == t.gone &&
+		s.userExits == t.userExits && slices.Equal(s.uids, t.uids)
 }
 
 func (s State) String() string {
@@ -139,6 +164,14 @@ func (s State) String() string {
 	for m := 1; m < 64; m++ {
 		if s.gone&(1<<m) != 0 {
 			fmt.Fprintf(&b, " m%d unmounted", m)
+		}
+	}
+	if len(s.uids) > 0 {
+		fmt.Fprintf(&b, " kernel/uids %v", s.uids)
+	}
+	for u := 1; u < 64; u++ {
+		if s.userExits&(1<<u) != 0 {
+			fmt.Fprintf(&b, " user%d exited", u)
 		}
 	}
 	return b.String()
@@ -440,6 +473,46 @@ func apply(c Config, s State, op Op) (Result, State) {
 		}
 		return Result{}, s
 
+	case AddUID:
+		// A user's kobject under kernel/uids, tagged with its user
+		// namespace (the kobject-made tagged directory).
+		if op.User < 1 || op.User > c.users() {
+			return fail(EINVAL)
+		}
+		if e := ValidName(op.Name); e != OK {
+			return fail(e)
+		}
+		if !s.userAlive(c, op.User) {
+			return fail(ENOENT)
+		}
+		e := Entry{op.Name, op.User}
+		if has(s.uids, e) {
+			return fail(EEXIST)
+		}
+		s.uids = with(s.uids, e)
+		return Result{}, s
+
+	case DelUID:
+		e := Entry{op.Name, op.User}
+		if !has(s.uids, e) {
+			return fail(ENOENT)
+		}
+		s.uids = without(s.uids, e)
+		return Result{}, s
+
+	case ExitUser:
+		// The user namespace's own exit: its tag's entries go at once; the
+		// network namespaces it owns are untouched.
+		if op.User < 1 || op.User > c.users() {
+			return fail(EINVAL)
+		}
+		if !s.userAlive(c, op.User) {
+			return fail(ENOENT)
+		}
+		s.userExits |= 1 << op.User
+		s.uids = slices.DeleteFunc(slices.Clone(s.uids), func(e Entry) bool { return e.Tag == op.User })
+		return Result{}, s
+
 	case Clone:
 		// A namespace declared for later comes to life once.
 		if !c.validNS(op.NS) {
@@ -478,8 +551,9 @@ func apply(c Config, s State, op Op) (Result, State) {
 		if !s.alive(c, ns) {
 			return fail(ENOENT)
 		}
-		s.mounts = append(slices.Clone(s.mounts), mount{op.Mount, ns})
-		return Result{Tag: ns}, s
+		user := c.CurrentTag(UserTag, op.Proc, s)
+		s.mounts = append(slices.Clone(s.mounts), mount{op.Mount, ns, user})
+		return Result{Tag: ns, User: user}, s
 
 	}
 	return observe(c, s, op)
@@ -534,6 +608,12 @@ func observe(c Config, s State, op Op) (Result, State) {
 	}
 	switch op.Kind {
 	case Lookup:
+		if op.Dir == UIDs {
+			if u := s.mountUser(c, op.Mount); has(s.uids, Entry{op.Name, u}) {
+				return Result{Tag: u}, s
+			}
+			return fail(ENOENT)
+		}
 		if op.Dir == Devices {
 			if s.liveDev(op.Name, tag) >= 0 {
 				return Result{Tag: tag}, s
@@ -571,7 +651,14 @@ func observe(c Config, s State, op Op) (Result, State) {
 
 	case Readdir:
 		entries := []Entry{}
-		if op.Dir == Devices {
+		if op.Dir == UIDs {
+			u := s.mountUser(c, op.Mount)
+			for _, e := range s.uids {
+				if e.Tag == u {
+					entries = append(entries, e)
+				}
+			}
+		} else if op.Dir == Devices {
 			for _, d := range s.devs {
 				if d.tag == tag && !d.dying {
 					entries = append(entries, Entry{d.name, d.tag})
@@ -632,4 +719,22 @@ func SameResult(a, b Result) bool {
 	x := slices.SortedFunc(slices.Values(a.Entries), Entry.Compare)
 	y := slices.SortedFunc(slices.Values(b.Entries), Entry.Compare)
 	return slices.Equal(x, y)
+}
+
+func has(set []Entry, e Entry) bool {
+	_, ok := slices.BinarySearchFunc(set, e, Entry.Compare)
+	return ok
+}
+
+func with(set []Entry, e Entry) []Entry {
+	i, _ := slices.BinarySearchFunc(set, e, Entry.Compare)
+	return slices.Insert(slices.Clone(set), i, e)
+}
+
+func without(set []Entry, e Entry) []Entry {
+	i, ok := slices.BinarySearchFunc(set, e, Entry.Compare)
+	if !ok {
+		return set
+	}
+	return slices.Delete(slices.Clone(set), i, i+1)
 }

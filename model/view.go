@@ -7,8 +7,9 @@ import (
 )
 
 // View returns what mount m shows of state s, as a file system rooted at
-// /sys: class/net/<name> symlinks into devices/virtual/net, and each
-// device's directory with its ifindex attribute. It implements
+// /sys: class/net/<name> symlinks into devices/virtual/net, each device's
+// directory with its ifindex attribute, and kernel/uids as the mount's user
+// tag shows it. It implements
 // fs.ReadLinkFS, so a link reads as the path kernfs_get_target_path
 // computes.
 func View(c Config, s State, m int) fs.FS {
@@ -16,6 +17,13 @@ func View(c Config, s State, m int) fs.FS {
 	v := fstest.MapFS{
 		"class/net":           {Mode: fs.ModeDir | 0o755},
 		"devices/virtual/net": {Mode: fs.ModeDir | 0o755},
+		"kernel/uids":         {Mode: fs.ModeDir | 0o755},
+	}
+	user := s.mountUser(c, m)
+	for _, e := range s.uids {
+		if e.Tag == user {
+			v["kernel/uids/"+e.Name] = &fstest.MapFile{Mode: fs.ModeDir | 0o755}
+		}
 	}
 	for _, d := range s.devs {
 		if d.tag != tag || d.dying {

@@ -16,20 +16,34 @@ type key struct {
 
 func (k key) String() string { return fmt.Sprintf("%s/%s@ns%d", k.dir.Path(), k.name, k.tag) }
 
-// mountTags returns the namespace each mount captured: those made before
-// the start, from the configuration, and those the program made, from
-// what their Mount operations returned.
-func mountTags(h history.History) map[int]int {
-	tags := map[int]int{}
+// mountTags holds the tags each mount captured, one per tag type: those
+// made before the start, from the configuration, and those the program
+// made, from what their Mount operations returned.
+type mountTags struct{ net, user map[int]int }
+
+func mountTagsOf(h history.History) mountTags {
+	m := mountTags{map[int]int{}, map[int]int{}}
 	for i, ns := range h.Config.Mounts {
-		tags[i+1] = ns
+		m.net[i+1] = ns
+		m.user[i+1] = 1
+		if i < len(h.Config.MountUsers) && h.Config.MountUsers[i] > 0 {
+			m.user[i+1] = h.Config.MountUsers[i]
+		}
 	}
 	for _, r := range h.Records {
 		if r.Op.Kind == model.Mount && succeeded(r) {
-			tags[r.Op.Mount] = r.Result.Tag
+			m.net[r.Op.Mount], m.user[r.Op.Mount] = r.Result.Tag, r.Result.User
 		}
 	}
-	return tags
+	return m
+}
+
+// tag returns the tag mount m captured for directory d.
+func (m mountTags) tag(mount int, d model.Dir) int {
+	if d.TagType() == model.UserTag {
+		return m.user[mount]
+	}
+	return m.net[mount]
 }
 
 // succeeded reports whether r returned without error.
@@ -38,7 +52,7 @@ func succeeded(r history.Record) bool { return !r.Pending && r.Result.Err == mod
 // observed returns the entries a successful operation shows to exist at
 // some point during it: what a lookup, readdir, readlink or open saw, and
 // the entries a step acted on.
-func observed(mounts map[int]int, r history.Record) []key {
+func observed(mounts mountTags, r history.Record) []key {
 	if !succeeded(r) {
 		return nil
 	}
@@ -53,7 +67,7 @@ func observed(mounts map[int]int, r history.Record) []key {
 		}
 		return ks
 	case model.Readlink:
-		return []key{{model.ClassNet, op.Name, mounts[op.Mount]}}
+		return []key{{model.ClassNet, op.Name, mounts.tag(op.Mount, model.ClassNet)}}
 	case model.Open:
 		return []key{{model.Devices, op.Name, r.Result.Tag}}
 	case model.AddLink:
@@ -72,6 +86,8 @@ func observed(mounts map[int]int, r history.Record) []key {
 		}
 	case model.Remove, model.Rename, model.Move:
 		return []key{{model.ClassNet, op.Name, op.NS}, {model.Devices, op.Name, op.NS}}
+	case model.DelUID:
+		return []key{{model.UIDs, op.Name, op.User}}
 	}
 	return nil
 }
@@ -91,6 +107,8 @@ func produced(r history.Record) []key {
 		return []key{{model.ClassNet, name, tag}, {model.Devices, name, tag}}
 	}
 	switch op.Kind {
+	case model.AddUID:
+		return []key{{model.UIDs, op.Name, op.User}}
 	case model.AddDev:
 		return []key{{model.Devices, op.Name, op.NS}}
 	case model.AddLink:
@@ -127,6 +145,15 @@ func destroys(c model.Config, r history.Record, k key) bool {
 		return false
 	}
 	op := r.Op
+	if k.dir == model.UIDs {
+		switch op.Kind {
+		case model.ExitUser:
+			return op.User == k.tag
+		case model.DelUID:
+			return op.User == k.tag && op.Name == k.name
+		}
+		return false
+	}
 	if op.Kind == model.Exit {
 		return op.NS == k.tag && c.Exit != model.ExitKernel
 	}

@@ -11,12 +11,12 @@ import (
 // the one the mount captured.
 func CheckTagIsolation(h history.History) []Violation {
 	var vs []Violation
-	mounts := mountTags(h)
+	mounts := mountTagsOf(h)
 	for i, r := range h.Records {
 		if !succeeded(r) {
 			continue
 		}
-		want := mounts[r.Op.Mount]
+		want := mounts.tag(r.Op.Mount, r.Op.Dir)
 		switch r.Op.Kind {
 		case model.Lookup, model.Open:
 			if r.Result.Tag != want {
@@ -73,35 +73,40 @@ func removedBetween(h history.History, k key, p, q history.Record) bool {
 // operation that could have re-created it overlaps the gap.
 func CheckNoResurrection(h history.History) []Violation {
 	var vs []Violation
-	mounts := mountTags(h)
+	mounts := mountTagsOf(h)
 	for i, x := range h.Records {
 		if !succeeded(x) {
 			continue
 		}
 		switch x.Op.Kind {
-		case model.Exit, model.Gone:
+		case model.Exit, model.Gone, model.ExitUser:
 			// Under the seed's scheme nothing of the namespace is seen
 			// after its exit; under the kernel's, after its cleanup is done.
 			ns := x.Op.NS
 			gone := x.Op.Kind == model.Gone || h.Config.Exit != model.ExitKernel
+			user := x.Op.Kind == model.ExitUser
+			if user {
+				ns, gone = x.Op.User, true
+			}
+			of := func(k key) bool { return k.tag == ns && (k.dir == model.UIDs) == user }
 			for j, o := range h.Records {
 				if o.Call < x.Return {
 					continue
 				}
 				for _, k := range observed(mounts, o) {
-					if gone && k.tag == ns {
+					if gone && of(k) {
 						vs = append(vs, Violation{NoResurrection, fmt.Sprintf("%v observed %v after %v returned", o.Op, k, x.Op), []int{i, j}})
 						break
 					}
 				}
 				for _, k := range produced(o) {
-					if !o.Pending && k.tag == ns {
+					if !o.Pending && of(k) {
 						vs = append(vs, Violation{NoResurrection, fmt.Sprintf("%v succeeded after %v returned", o.Op, x.Op), []int{i, j}})
 						break
 					}
 				}
 			}
-		case model.DelLink, model.DelDev, model.Remove:
+		case model.DelLink, model.DelDev, model.Remove, model.DelUID:
 			for _, gone := range observed(mounts, x) {
 				for j, o := range h.Records {
 					if o.Call < x.Return || !contains(observed(mounts, o), gone) {

@@ -23,12 +23,12 @@ import (
 //   - no entry is listed twice.
 func CheckReaddir(h history.History) []Violation {
 	var vs []Violation
-	mounts := mountTags(h)
+	mounts := mountTagsOf(h)
 	for i, r := range h.Records {
 		if r.Op.Kind != model.Readdir || !succeeded(r) {
 			continue
 		}
-		tag := mounts[r.Op.Mount]
+		tag := mounts.tag(r.Op.Mount, r.Op.Dir)
 		listed := map[key]bool{}
 		for _, e := range r.Result.Entries {
 			k := key{r.Op.Dir, e.Name, e.Tag}

@@ -17,12 +17,16 @@ type Kernel struct {
 	bugs      BugSet
 	tree      tree
 	rtnl      sched.Mutex
-	class     *node    // /sys/class/net
-	devices   *node    // /sys/devices/virtual/net
+	class     *node // /sys/class/net
+	devices   *node // /sys/devices/virtual/net
+	uids      *node // /sys/kernel/uids, tagged by user namespace
+	users     []*userns
+	types     tagTypes
 	ns        []*netns // by id; nil until born
 	nextAddr  int
 	freeAddrs []int
 	procs     []*netns // each process's namespace
+	procUsers []*userns
 	mounts    map[int]*sysfsMount
 	ifindex   int
 	files     map[int]openFile // open descriptors
@@ -45,13 +49,20 @@ func newKernel(cfg model.Config, bugs BugSet) *Kernel {
 	}
 	k.class = mkdir(mkdir(tr.root, "class"), "net")
 	k.devices = mkdir(mkdir(mkdir(tr.root, "devices"), "virtual"), "net")
+	k.uids = mkdir(mkdir(tr.root, "kernel"), "uids")
+	k.types = tagTypes{}
+	k.types.register(model.NetTag)  // net_ns_init
+	k.types.register(model.UserTag) // the seed's kernel/uids example
 	k.initNamespaces()
 	return k
 }
 
 func (k *Kernel) dir(d model.Dir) *node {
-	if d == model.Devices {
+	switch d {
+	case model.Devices:
 		return k.devices
+	case model.UIDs:
+		return k.uids
 	}
 	return k.class
 }
@@ -135,6 +146,12 @@ func (k *Kernel) atomic(t *sched.Thread, op model.Op) model.Result {
 		return k.umount(t, op)
 	case model.Gone:
 		return k.gone(t, op)
+	case model.AddUID:
+		return k.addUID(t, op)
+	case model.DelUID:
+		return k.delUID(t, op)
+	case model.ExitUser:
+		return k.exitUser(t, op)
 	case model.AddDev:
 		return k.addDev(t, op)
 	case model.AddLink:

@@ -27,6 +27,7 @@ type netns struct {
 // holds a passive reference on.
 type sysfsMount struct {
 	addr  int
+	user  *userns // the user tag it captured
 	ns    *netns
 	gone  bool
 	users int // operations in flight and open files through it
@@ -67,14 +68,17 @@ func (k *Kernel) alive(id int) *netns {
 }
 
 // useMount starts an operation through mount m, as a path walk takes a
-// reference on the mount: it returns the tag the mount captured (0 for no
-// such mount) and the function that ends the use.
-func (k *Kernel) useMount(m int) (int, func()) {
+// reference on the mount: it returns the tag the mount captured for dir's
+// tag type (0 for no such mount) and the function that ends the use.
+func (k *Kernel) useMount(m int, dir model.Dir) (int, func()) {
 	x, ok := k.mounts[m]
 	if !ok || x.gone {
 		return 0, func() {}
 	}
 	x.users++
+	if dir.TagType() == model.UserTag {
+		return x.user.addr, func() { x.users-- }
+	}
 	return x.addr, func() { x.users-- }
 }
 
@@ -93,8 +97,9 @@ func (k *Kernel) mount(t *sched.Thread, op model.Op) model.Result {
 		return errno(model.ENOENT)
 	}
 	ns.passive++
-	k.mounts[op.Mount] = &sysfsMount{addr: ns.addr, ns: ns}
-	return model.Result{Tag: ns.id}
+	user := k.procUsers[op.Proc-1]
+	k.mounts[op.Mount] = &sysfsMount{addr: ns.addr, ns: ns, user: user}
+	return model.Result{Tag: ns.id, User: user.id}
 }
 
 // umount is kill_sysfs_super: the passive reference goes, and with it,
@@ -151,11 +156,20 @@ func (k *Kernel) initNamespaces() {
 			k.newNS(i)
 		}
 	}
+	for u := range max(c.Users, 1) {
+		k.users = append(k.users, &userns{id: u + 1, addr: userAddrBase + u + 1})
+	}
+	user := func(xs []int, i int) *userns {
+		if i < len(xs) && xs[i] >= 1 && xs[i] <= len(k.users) {
+			return k.users[xs[i]-1]
+		}
+		return k.users[0]
+	}
 	k.mounts = map[int]*sysfsMount{}
 	for i, id := range c.Mounts {
 		if ns := k.alive(id); ns != nil {
 			ns.passive++
-			k.mounts[i+1] = &sysfsMount{addr: ns.addr, ns: ns}
+			k.mounts[i+1] = &sysfsMount{addr: ns.addr, ns: ns, user: user(c.MountUsers, i)}
 		}
 	}
 	for _, id := range c.Procs {
@@ -164,6 +178,109 @@ func (k *Kernel) initNamespaces() {
 			ns = &netns{id: id, dead: true} // a process in no namespace
 		}
 		k.procs = append(k.procs, ns)
+		k.procUsers = append(k.procUsers, user(c.ProcUsers, len(k.procUsers)))
 	}
 	k.hist.Config = c
+}
+
+// userns is a user namespace: it tags kernel/uids. User namespaces are not
+// recycled here; their addresses lie apart from the network namespaces'.
+type userns struct {
+	id, addr int
+	dead     bool
+}
+
+const userAddrBase = 1 << 20
+
+func (k *Kernel) user(id int) *userns {
+	if id < 1 || id > len(k.users) {
+		return nil
+	}
+	return k.users[id-1]
+}
+
+// addUID adds kernel/uids/<name> tagged with its user namespace: the
+// directory was made tagged by its kobject (sysfs_make_tagged_dir).
+func (k *Kernel) addUID(t *sched.Thread, op model.Op) model.Result {
+	u := k.user(op.User)
+	if u == nil {
+		return errno(model.EINVAL)
+	}
+	if e := model.ValidName(op.Name); e != model.OK {
+		return errno(e)
+	}
+	tr := &k.tree
+	t.Lock(&tr.lock)
+	defer t.Unlock(&tr.lock)
+	t.Yield()
+	if u.dead {
+		return errno(model.ENOENT)
+	}
+	if tr.find(t, k.uids, op.Name, u.addr) != nil {
+		return errno(model.EEXIST)
+	}
+	n := tr.alloc(dirNode, op.Name, u.addr)
+	n.owner = u.id
+	tr.link(k.uids, n)
+	return model.Result{}
+}
+
+// delUID removes a user's entry.
+func (k *Kernel) delUID(t *sched.Thread, op model.Op) model.Result {
+	u := k.user(op.User)
+	tr := &k.tree
+	t.Lock(&tr.lock)
+	var n *node
+	if u != nil {
+		n = k.findActive(t, k.uids, op.Name, u.addr)
+	}
+	if n == nil {
+		t.Unlock(&tr.lock)
+		return errno(model.ENOENT)
+	}
+	nodes := k.deactivate(t, n)
+	t.Unlock(&tr.lock)
+	k.drainAndUnlink(t, nodes)
+	return model.Result{}
+}
+
+// exitUser is sysfs_exit_tag for the user tag type: the namespace's
+// entries go at once; the network namespaces it owns do not exit with it.
+func (k *Kernel) exitUser(t *sched.Thread, op model.Op) model.Result {
+	u := k.user(op.User)
+	if u == nil {
+		return errno(model.EINVAL)
+	}
+	tr := &k.tree
+	t.Lock(&tr.lock)
+	t.Yield()
+	if u.dead {
+		t.Unlock(&tr.lock)
+		return errno(model.ENOENT)
+	}
+	u.dead = true
+	var nodes []*node
+	for _, c := range slices.Clone(k.uids.children) {
+		if c.tag == u.addr && c.isActive() {
+			nodes = append(nodes, k.deactivate(t, c)...)
+		}
+	}
+	t.Unlock(&tr.lock)
+	k.drainAndUnlink(t, nodes)
+	return model.Result{}
+}
+
+// tagTypes is the simulator's registry of tag types
+// (kobj_ns_type_register): the kernel registers each once at boot.
+type tagTypes map[model.TagType]bool
+
+func (r tagTypes) register(t model.TagType) model.Errno {
+	switch {
+	case t != model.NetTag && t != model.UserTag:
+		return model.EINVAL
+	case r[t]:
+		return model.EBUSY
+	}
+	r[t] = true
+	return model.OK
 }

@@ -7,7 +7,7 @@ import (
 
 // lookup is one path component looked up through a mount.
 func (k *Kernel) lookup(t *sched.Thread, op model.Op) model.Result {
-	tag, done := k.useMount(op.Mount) // never the caller's namespace (kernfs_iop_lookup)
+	tag, done := k.useMount(op.Mount, op.Dir) // never the caller's namespace (kernfs_iop_lookup)
 	defer done()
 	if tag == 0 {
 		return errno(model.EINVAL)
@@ -25,7 +25,7 @@ func (k *Kernel) lookup(t *sched.Thread, op model.Op) model.Result {
 // readlink is kernfs_iop_get_link: the target path is computed from the
 // current tree (kernfs_get_target_path).
 func (k *Kernel) readlink(t *sched.Thread, op model.Op) model.Result {
-	tag, done := k.useMount(op.Mount) // never the caller's namespace (kernfs_iop_lookup)
+	tag, done := k.useMount(op.Mount, op.Dir) // never the caller's namespace (kernfs_iop_lookup)
 	defer done()
 	if tag == 0 {
 		return errno(model.EINVAL)
@@ -53,7 +53,7 @@ func (k *Kernel) readlink(t *sched.Thread, op model.Op) model.Result {
 // open is kernfs_fop_open of devices/virtual/net/<name>/ifindex: it takes
 // a plain reference on the attribute, so the file follows its device.
 func (k *Kernel) open(t *sched.Thread, op model.Op) model.Result {
-	tag, done := k.useMount(op.Mount)
+	tag, done := k.useMount(op.Mount, op.Dir)
 	if tag == 0 {
 		return errno(model.EINVAL)
 	}

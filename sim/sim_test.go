@@ -77,8 +77,8 @@ func TestSequentialAgreesWithModel(t *testing.T) {
 			}
 		}
 	}
-	for k := model.Create; k <= model.MoveDev; k++ {
-		if !k.IsFlow() && !kinds[k] {
+	for _, k := range model.Kinds() {
+		if !k.IsFlow() && k != model.Gone && !kinds[k] {
 			t.Errorf("no sequential program recorded a %v", k)
 		}
 	}
@@ -107,6 +107,13 @@ func files(t *testing.T, v fs.FS) map[string]string {
 		t.Fatal(err)
 	}
 	return m
+}
+
+// Tag types register once each, as kobj_ns_type_register.
+func TestTagTypesRegisterOnce(t *testing.T) {
+	if e := sim.RegisterTagTypeTwice(); e != model.EBUSY {
+		t.Fatalf("registering net again: %v, want EBUSY", e)
+	}
 }
 
 // The simulator's view of a mount passes fstest.TestFS.

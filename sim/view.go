@@ -2,6 +2,7 @@ package sim
 
 import (
 	"fmt"
+	"github.com/sysfsim/sysfsim/model"
 	"io/fs"
 	"strings"
 	"testing/fstest"
@@ -12,11 +13,19 @@ import (
 // Only active nodes of the mount's tag are visible.
 func (x Execution) View(m int) fs.FS {
 	k := x.kernel
-	tag, done := k.useMount(m)
+	tag, done := k.useMount(m, model.ClassNet)
 	done()
 	v := fstest.MapFS{
 		"class/net":           {Mode: fs.ModeDir | 0o755},
 		"devices/virtual/net": {Mode: fs.ModeDir | 0o755},
+		"kernel/uids":         {Mode: fs.ModeDir | 0o755},
+	}
+	user, done := k.useMount(m, model.UIDs)
+	done()
+	for _, u := range k.uids.children {
+		if u.tag == user && u.isActive() {
+			v["kernel/uids/"+u.name] = &fstest.MapFile{Mode: fs.ModeDir | 0o755}
+		}
 	}
 	for _, d := range k.devices.children {
 		if d.tag != tag || !d.isActive() {
