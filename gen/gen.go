@@ -110,7 +110,7 @@ func Program(c Chooser, o Options) history.Program {
 		p.Config.Procs = append(p.Config.Procs, 1+c.IntN(2, "proc ns"))
 		p.Config.ProcUsers = append(p.Config.ProcUsers, 1+c.IntN(p.Config.Users, "proc user"))
 	}
-	d := &drawer{c: c, cfg: p.Config, mounts: len(p.Config.Mounts)}
+	d := &drawer{c: c, cfg: p.Config, mounts: len(p.Config.Mounts), swarm: newSwarm(c)}
 	for range c.IntN(6, "setup ops") {
 		op := model.Op{Kind: model.Create, NS: 1 + c.IntN(nns, "ns"), Name: name(c), Phys: c.IntN(3, "phys") == 0}
 		if c.IntN(2, "setup kind") == 0 {
@@ -156,11 +156,27 @@ func Program(c Chooser, o Options) history.Program {
 type drawer struct {
 	c      Chooser
 	cfg    model.Config
-	mounts int // mounts so far, made before the start or by Mount
+	mounts int    // mounts so far, made before the start or by Mount
+	swarm  []bool // the kinds of operation this program may use
+}
+
+// newSwarm picks the kinds of operation one program uses: each kind with
+// even odds, creates and readdirs always (swarm testing, Groce et al.
+// 2012: a program that leaves most kinds out goes deeper into the rest,
+// and the campaign as a whole still draws every combination).
+func newSwarm(c Chooser) []bool {
+	if c.IntN(4, "swarm") == 0 {
+		return nil // a quarter of the programs use every kind
+	}
+	swarm := make([]bool, len(weights))
+	for i, w := range weights {
+		swarm[i] = w.kind == model.Create || w.kind == model.Readdir || c.IntN(2, "swarm kind") == 0
+	}
+	return swarm
 }
 
 func (d *drawer) op() model.Op {
-	op := Op(d.c, d.cfg)
+	op := opOf(d.c, d.cfg, d.swarm)
 	switch op.Kind {
 	case model.Mount:
 		d.mounts++
@@ -174,14 +190,22 @@ func (d *drawer) op() model.Op {
 // Op draws one operation for a program of configuration cfg, with a mount
 // made before the start. Descriptors and new mounts are the caller's
 // business: Op leaves FD zero and Mount as drawn.
-func Op(c Chooser, cfg model.Config) model.Op {
+func Op(c Chooser, cfg model.Config) model.Op { return opOf(c, cfg, nil) }
+
+// opOf draws an operation among the kinds swarm allows (all when nil).
+func opOf(c Chooser, cfg model.Config, swarm []bool) model.Op {
 	total := 0
-	for _, w := range weights {
-		total += w.w
+	for i, w := range weights {
+		if swarm == nil || swarm[i] {
+			total += w.w
+		}
 	}
 	pick := c.IntN(total, "kind")
 	kind := weights[0].kind
-	for _, w := range weights {
+	for i, w := range weights {
+		if swarm != nil && !swarm[i] {
+			continue
+		}
 		if pick < w.w {
 			kind = w.kind
 			break

@@ -12,6 +12,10 @@ import (
 // its own critical section, so a listing is a union of snapshots.
 const getdentsBatch = 1
 
+// userSteps is how long user space works between two getdents calls, in
+// preemption points: time for other threads to change the directory.
+const userSteps = 3
+
 // emitSteps is how long dir_emit takes, in preemption points, when it runs
 // without the lock.
 const emitSteps = 4
@@ -60,6 +64,9 @@ func (k *Kernel) readdir(t *sched.Thread, op model.Op) model.Result {
 		t.Unlock(&tr.lock)
 		if !full {
 			break
+		}
+		for range userSteps {
+			t.Yield() // back in user space between two getdents calls
 		}
 	}
 	return model.Result{Entries: entries}
