@@ -102,6 +102,10 @@ func (r *runner) run(ctx context.Context) (Summary, error) {
 	done := make(chan struct{})
 	var next atomic.Int64
 	next.Store(r.startJ)
+	if ctx.Err() != nil {
+		// Interrupted before it began: no worker takes an index.
+		limitJ = r.startJ
+	}
 	var wg sync.WaitGroup
 	for range c.Workers {
 		wg.Add(1)

@@ -33,7 +33,7 @@ func TestApply(t *testing.T) {
 			{create(9, "eth0"), "EINVAL"},
 		}},
 		{"names as dev_valid_name checks them", []step{
-			{create(1, ""), "ERANGE"},
+			{create(1, ""), "EINVAL"},
 			{create(1, "abcdefghijklmnop"), "ERANGE"},
 			{create(1, "abcdefghijklmno"), "ok"},
 			{create(1, "a/b"), "EINVAL"},

@@ -9,39 +9,25 @@ package sched
 // goBaton is Scheduler.Go with the thread on a goroutine.
 func goBaton(s *Scheduler, name string, fn func(t *Thread)) *Thread {
 	t := &Thread{id: len(s.threads), name: name, s: s, pending: access{all: true}}
-	resume := make(chan bool) // scheduler to thread: run a step (true) or abort
-	parked := make(chan bool) // thread to scheduler: parked (true) or returned
-	t.yield = func(struct{}) bool {
-		parked <- true
-		return <-resume
+	resume := make(chan struct{}) // scheduler to thread: run a step
+	parked := make(chan struct{}) // thread to scheduler: parked or returned
+	c := &coroutine{t: t, fn: fn, unpooled: true}
+	c.yield = func(struct{}) bool {
+		parked <- struct{}{}
+		<-resume
+		return true
+	}
+	c.next = func() (struct{}, bool) {
+		resume <- struct{}{}
+		<-parked
+		return struct{}{}, true
 	}
 	go func() {
-		defer func() {
-			if r := recover(); r != nil && r != errAbort {
-				panic(r)
-			}
-			parked <- false
-		}()
-		if <-resume {
-			fn(t)
-		}
+		<-resume
+		c.run()
+		parked <- struct{}{}
 	}()
-	returned := false
-	t.next = func() (struct{}, bool) {
-		if returned {
-			return struct{}{}, false
-		}
-		resume <- true
-		returned = !<-parked
-		return struct{}{}, !returned
-	}
-	t.stop = func() {
-		if !returned {
-			resume <- false
-			<-parked
-			returned = true
-		}
-	}
+	t.co = c
 	s.threads = append(s.threads, t)
 	return t
 }

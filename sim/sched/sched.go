@@ -24,6 +24,7 @@ import (
 	"iter"
 	"slices"
 	"strings"
+	"sync"
 )
 
 // Mutex is a lock between simulated threads. Its zero value is unlocked; the
@@ -59,13 +60,14 @@ const (
 // Thread is a simulated thread. Its methods may only be called from the
 // thread's own function.
 type Thread struct {
-	id    int
-	name  string
-	s     *Scheduler
-	yield func(struct{}) bool
-	next  func() (struct{}, bool)
-	stop  func()
-	done  bool
+	id   int
+	name string
+	s    *Scheduler
+	co   *coroutine
+	done bool
+	// aborting: the scheduler gave up on the thread, whose next park
+	// unwinds it.
+	aborting bool
 
 	wait   waitKind
 	mutex  *Mutex
@@ -88,7 +90,7 @@ func (t *Thread) Name() string { return t.name }
 var errAbort = errors.New("sched: thread aborted")
 
 func (t *Thread) park() {
-	if !t.yield(struct{}{}) {
+	if !t.co.yield(struct{}{}) || t.aborting {
 		panic(errAbort)
 	}
 }
@@ -194,24 +196,72 @@ func New(strategy Strategy, maxSteps int) *Scheduler {
 func (s *Scheduler) Go(name string, fn func(t *Thread)) *Thread {
 	// Nothing is known about the thread's first step.
 	t := &Thread{id: len(s.threads), name: name, s: s, pending: access{all: true}}
-	seq := func(yield func(struct{}) bool) {
-		t.yield = yield
-		defer func() {
-			if r := recover(); r != nil && r != errAbort {
-				panic(r)
-			}
-		}()
-		// The first resume only starts the coroutine; the thread's first
-		// action happens at its first scheduled step.
-		if !yield(struct{}{}) {
-			return
-		}
-		fn(t)
-	}
-	t.next, t.stop = iter.Pull(seq)
-	t.next()
+	// The coroutine waits idle; the thread's first action happens at its
+	// first scheduled step.
+	t.co = getCoroutine()
+	t.co.t, t.co.fn = t, fn
 	s.threads = append(s.threads, t)
 	return t
+}
+
+// coroutine runs thread functions one after another. Coroutines are
+// pooled across executions: a new one starts with a small stack that
+// grows, by copying, as the thread runs, and that cost would otherwise be
+// paid again by every thread of every execution.
+type coroutine struct {
+	next  func() (struct{}, bool)
+	stop  func()
+	yield func(struct{}) bool
+	t     *Thread
+	fn    func(*Thread)
+	// unpooled: a stand-in kept out of the pool (the goroutine baseline).
+	unpooled bool
+	// dead: the thread panicked through the coroutine, which is finished.
+	dead bool
+}
+
+var coroutines = sync.Pool{New: func() any { return newCoroutine() }}
+
+func getCoroutine() *coroutine { return coroutines.Get().(*coroutine) }
+
+func newCoroutine() *coroutine {
+	c := &coroutine{}
+	c.next, c.stop = iter.Pull(func(yield func(struct{}) bool) {
+		c.yield = yield
+		for yield(struct{}{}) { // idle until given a thread and resumed
+			c.run()
+		}
+	})
+	c.next() // to the first idle yield
+	return c
+}
+
+// run runs the thread given to the coroutine to its end or its abort.
+func (c *coroutine) run() {
+	t := c.t
+	defer func() {
+		t.done = true
+		if r := recover(); r != nil && r != errAbort {
+			c.dead = true
+			panic(r)
+		}
+	}()
+	if !t.aborting {
+		c.fn(t)
+	}
+}
+
+// release unwinds the thread if it has not finished and returns the
+// coroutine to the pool.
+func (c *coroutine) release() {
+	if t := c.t; !t.done {
+		t.aborting = true
+		c.next() // its park panics errAbort, which run recovers
+	}
+	c.t, c.fn = nil, nil
+	if !c.unpooled && !c.dead {
+		coroutines.Put(c)
+	}
 }
 
 // Now returns the next tick of the logical clock. Every call returns a
@@ -315,9 +365,7 @@ func (s *Scheduler) Run() Result {
 		s.steps++
 		t := s.threads[id]
 		s.stepAcc = append(s.stepAcc[:0], t.pending)
-		if _, ok := t.next(); !ok {
-			t.done = true
-		}
+		t.co.next() // runs until the thread parks again or ends (t.done)
 	}
 }
 
@@ -355,7 +403,10 @@ func (s *Scheduler) waitFor() []Wait {
 
 func (s *Scheduler) stopAll() {
 	for _, t := range s.threads {
-		t.stop()
+		if t.co != nil {
+			t.co.release()
+			t.co = nil
+		}
 	}
 }
 

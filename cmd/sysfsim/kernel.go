@@ -1,0 +1,160 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"sort"
+	"syscall"
+	"time"
+
+	"github.com/sysfsim/sysfsim/campaign"
+	"github.com/sysfsim/sysfsim/history"
+	"github.com/sysfsim/sysfsim/kernel"
+	"github.com/sysfsim/sysfsim/properties"
+	"github.com/sysfsim/sysfsim/traces"
+)
+
+func init() {
+	register("kernel", "run concurrent programs on the real Linux kernel, isolated, and check them", cmdKernel)
+}
+
+// cmdKernel parses its flags, then runs the campaign in a copy of this
+// program started in fresh user (unless root), mount and network
+// namespaces: nothing it does reaches the host, and nothing survives it.
+func cmdKernel(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("kernel", flag.ContinueOnError)
+	seed := fs.Uint64("seed", 1, "campaign seed: the same seed runs the same programs")
+	dur := fs.Duration("time", 0, "run for this long (default: "+fmt.Sprint(kernel.DefaultExecutions)+" programs)")
+	execs := fs.Int("executions", 0, "number of programs (0: as many as --time allows)")
+	out := fs.String("out", "", "directory for violation traces (default: a new temporary directory)")
+	asJSON := fs.Bool("json", false, "print the summary as one JSON object on stdout")
+	scheme := fs.String("exit-scheme", "kernel", "the model's account of a namespace exit to judge by: kernel (today's cleanup_net), tag (the seed design's one-step exit), drawn (as generated)")
+	noWait := fs.Bool("exit-nowait", false, "with --exit-scheme tag: let exit return as soon as the namespace's last reference is dropped")
+	pos, ok := parse(fs, args, stderr)
+	if !ok {
+		return exitUsage
+	}
+	if len(pos) > 0 {
+		return failUsage(stderr, "kernel takes no arguments, got %q", pos)
+	}
+	if *dur < 0 || *execs < 0 {
+		return failUsage(stderr, "--time and --executions must not be negative")
+	}
+	if *scheme != "kernel" && *scheme != "tag" && *scheme != "drawn" {
+		return failUsage(stderr, "--exit-scheme must be kernel, tag or drawn, got %q", *scheme)
+	}
+	if !kernel.Isolated() {
+		code, err := kernel.Reexec(append([]string{"kernel"}, args...))
+		if err != nil {
+			return failUsage(stderr, "%v", err)
+		}
+		return code
+	}
+	if err := kernel.Probe(); err != nil {
+		return failUsage(stderr, "kernel backend unavailable: %v", err)
+	}
+
+	dir := *out
+	save := func(s uint64, p history.Program, h history.History, vs []properties.Violation) (string, error) {
+		if dir == "" {
+			d, err := os.MkdirTemp("", "sysfsim-kernel-")
+			if err != nil {
+				return "", err
+			}
+			dir = d
+		} else if err := os.MkdirAll(dir, 0o755); err != nil {
+			return "", err
+		}
+		path := filepath.Join(dir, fmt.Sprintf("kernel-%d.jsonl", s))
+		t := &traces.Trace{
+			Header:     traces.Header{Format: traces.FormatVersion, Sysfsim: traces.Version, Source: "kernel", Seed: s},
+			Program:    p,
+			History:    h,
+			Violations: vs,
+		}
+		return path, traces.WriteFile(path, t)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	sum, err := kernel.Campaign(ctx, kernel.CampaignConfig{
+		Seed: *seed, Duration: *dur, Executions: *execs,
+		ExecSeed: campaign.ExecSeed, Save: save,
+		Backend:    kernel.Options{ExitNoWait: *noWait},
+		ExitScheme: *scheme,
+	})
+	if err != nil {
+		fmt.Fprintf(stderr, "sysfsim kernel: %v\n", err)
+		return exitUsage
+	}
+	if *asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		enc.Encode(sum)
+	} else {
+		printKernelSummary(stdout, sum)
+	}
+	if sum.Violating > 0 {
+		return exitViolation
+	}
+	return exitOK
+}
+
+func printKernelSummary(w io.Writer, s kernel.Summary) {
+	fmt.Fprintf(w, "sysfsim kernel: %d concurrent histories, %d operations in %.2fs (%s kernel operations/s), seed %d, exit scheme %s\n",
+		s.Histories, s.Operations, s.ElapsedS, si(s.OpsPerSec), s.Seed, s.ExitScheme)
+	if s.Interrupted {
+		fmt.Fprintln(w, "interrupted")
+	}
+	kinds := make([]string, 0, len(s.MedianMicros))
+	for k := range s.MedianMicros {
+		kinds = append(kinds, k)
+	}
+	sort.Strings(kinds)
+	fmt.Fprint(w, "median:")
+	for _, k := range kinds {
+		fmt.Fprintf(w, " %s %v", k, time.Duration(s.MedianMicros[k]*1e3).Round(time.Microsecond))
+	}
+	fmt.Fprintln(w)
+	if len(s.Skipped) > 0 {
+		fmt.Fprintf(w, "programs skipped, holding an operation the backend does not drive: %v\n", s.Skipped)
+	}
+	if s.Unknown > 0 {
+		fmt.Fprintf(w, "%d histories could not be fully decided (linearizability check timed out)\n", s.Unknown)
+	}
+	if s.Faults > 0 {
+		fmt.Fprintf(w, "%d faults (a namespace not torn down in time)\n", s.Faults)
+	}
+	if s.Violating == 0 {
+		fmt.Fprintln(w, "no violation")
+		return
+	}
+	fmt.Fprintf(w, "%d histories with violations:", s.Violating)
+	props := make([]string, 0, len(s.ByProperty))
+	for p := range s.ByProperty {
+		props = append(props, p)
+	}
+	sort.Strings(props)
+	for _, p := range props {
+		fmt.Fprintf(w, " %s %d", p, s.ByProperty[p])
+	}
+	fmt.Fprintln(w)
+	for g, n := range s.KnownGaps {
+		fmt.Fprintf(w, "%d of them show the pattern of the known model gap %q (kernel/DIFFERENCES.md)\n", n, g)
+	}
+	if s.Unexplained > 0 {
+		fmt.Fprintf(w, "%d of them match no known difference\n", s.Unexplained)
+	}
+	for i, t := range s.Traces {
+		if i == 10 {
+			fmt.Fprintf(w, "  ... and %d more\n", len(s.Traces)-10)
+			break
+		}
+		fmt.Fprintf(w, "  trace: %s   (sysfsim check %s)\n", t, t)
+	}
+}

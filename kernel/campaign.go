@@ -1,0 +1,166 @@
+package kernel
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/sysfsim/sysfsim/gen"
+	"github.com/sysfsim/sysfsim/history"
+	"github.com/sysfsim/sysfsim/model"
+	"github.com/sysfsim/sysfsim/properties"
+)
+
+// CampaignConfig says what a kernel campaign runs.
+type CampaignConfig struct {
+	Seed uint64
+	// Duration bounds the campaign; so does Executions (0: no bound). With
+	// neither, it runs DefaultExecutions.
+	Duration   time.Duration
+	Executions int
+	// ExecSeed gives the seed of program i (campaign.ExecSeed, so that
+	// kernel and simulator campaigns draw the same programs).
+	ExecSeed func(seed uint64, i int64) uint64
+	// Save stores a history that broke a property and returns where. The
+	// package leaves it to the caller, to depend on no trace writer.
+	Save    func(seed uint64, p history.Program, h history.History, vs []properties.Violation) (string, error)
+	Backend Options
+	Gen     gen.Options
+	// ExitScheme is the model's account of an exit the programs are judged
+	// by: "kernel" (model.ExitKernel, today's cleanup_net; the default),
+	// "tag" (model.ExitTag, the seed design's one-step exit, which today's
+	// kernel does not implement), or "drawn" (as gen draws it).
+	ExitScheme string
+	Check      properties.Options
+}
+
+// DefaultExecutions is a campaign of a few seconds.
+const DefaultExecutions = 200
+
+// Summary is what a kernel campaign found.
+type Summary struct {
+	Seed       uint64  `json:"seed"`
+	Histories  int     `json:"histories"`
+	Operations int     `json:"operations"`
+	ElapsedS   float64 `json:"elapsed_s"`
+	OpsPerSec  float64 `json:"operations_per_s"`
+	// Violating counts histories with at least one violation; ByProperty
+	// counts violations by property.
+	Violating  int            `json:"violating_histories"`
+	ByProperty map[string]int `json:"violations_by_property"`
+	// KnownGaps counts the violating histories by the known model gap
+	// whose pattern they show (KnownGap): consistent with it, but counted
+	// and saved like any other. Unexplained counts the rest.
+	KnownGaps   map[string]int `json:"violating_by_known_gap"`
+	Unexplained int            `json:"violating_unexplained"`
+	// Skipped counts the programs not run because they hold an operation
+	// the backend does not drive, by that operation's kind.
+	Skipped map[string]int `json:"skipped_by_operation"`
+	// Unknown counts histories some property of which could not be decided.
+	Unknown int `json:"unknown"`
+	// Faults counts what the backend noticed itself (a namespace that did
+	// not finish its teardown in time).
+	Faults int      `json:"faults"`
+	Traces []string `json:"traces"`
+	// MedianMicros is the median duration of each kind of operation.
+	MedianMicros map[string]float64 `json:"median_us"`
+	ExitScheme   string             `json:"exit_scheme"`
+	Interrupted  bool               `json:"interrupted"`
+}
+
+// Campaign runs generated concurrent programs on the kernel, one after
+// another, checks each history with every property and saves each one that
+// breaks a property. Program i is gen.Program of ExecSeed(Seed, i). A
+// history cut short by ctx is dropped, not checked.
+func Campaign(ctx context.Context, c CampaignConfig) (s Summary, err error) {
+	if c.ExecSeed == nil || c.Save == nil {
+		return Summary{}, errors.New("kernel campaign: ExecSeed and Save are required")
+	}
+	switch c.ExitScheme {
+	case "", "kernel", "tag", "drawn":
+	default:
+		return Summary{}, fmt.Errorf("kernel campaign: exit scheme %q (kernel, tag or drawn)", c.ExitScheme)
+	}
+	if c.Duration == 0 && c.Executions == 0 {
+		c.Executions = DefaultExecutions
+	}
+	if c.Check.LinearizabilityTimeout == 0 {
+		c.Check.LinearizabilityTimeout = 10 * time.Second
+	}
+	s = Summary{Seed: c.Seed, ByProperty: map[string]int{}, KnownGaps: map[string]int{}, Skipped: map[string]int{}, Traces: []string{}, ExitScheme: c.ExitScheme}
+	if s.ExitScheme == "" {
+		s.ExitScheme = "kernel"
+	}
+	durs := map[string][]int64{}
+	begin := time.Now()
+	defer func() {
+		el := time.Since(begin)
+		s.ElapsedS = el.Seconds()
+		if el > 0 {
+			s.OpsPerSec = float64(s.Operations) / el.Seconds()
+		}
+		s.MedianMicros = map[string]float64{}
+		for k, d := range durs {
+			slices.Sort(d)
+			s.MedianMicros[k] = float64(d[len(d)/2]) / 1e3
+		}
+	}()
+	for i := int64(0); ; i++ {
+		if c.Executions > 0 && i >= int64(c.Executions) || c.Duration > 0 && time.Since(begin) >= c.Duration {
+			return s, nil
+		}
+		if ctx.Err() != nil {
+			s.Interrupted = true
+			return s, nil
+		}
+		seed := c.ExecSeed(c.Seed, i)
+		p := gen.Program(gen.NewRand(seed), c.Gen)
+		switch c.ExitScheme {
+		case "", "kernel":
+			p.Config.Exit = model.ExitKernel
+		case "tag":
+			p.Config.Exit = model.ExitTag
+		}
+		if k, ok := Unsupported(p); ok {
+			s.Skipped[k]++
+			continue
+		}
+		h, err := Run(ctx, p, c.Backend)
+		if err != nil {
+			if ctx.Err() != nil && errors.Is(err, ctx.Err()) {
+				s.Interrupted = true
+				return s, nil
+			}
+			return s, fmt.Errorf("execution %d (seed %d): %w", i, seed, err)
+		}
+		s.Histories++
+		s.Operations += len(h.Records)
+		s.Faults += len(h.Faults)
+		for _, r := range h.Records {
+			durs[r.Op.Kind.String()] = append(durs[r.Op.Kind.String()], r.Return-r.Call)
+		}
+		rep := properties.Check(h, c.Check)
+		if len(rep.Unknown) > 0 {
+			s.Unknown++
+		}
+		if len(rep.Violations) == 0 {
+			continue
+		}
+		s.Violating++
+		if g := KnownGap(h); g != "" {
+			s.KnownGaps[g]++
+		} else {
+			s.Unexplained++
+		}
+		for _, v := range rep.Violations {
+			s.ByProperty[v.Property]++
+		}
+		path, err := c.Save(seed, p, h, rep.Violations)
+		if err != nil {
+			return s, err
+		}
+		s.Traces = append(s.Traces, path)
+	}
+}

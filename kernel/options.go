@@ -1,0 +1,29 @@
+package kernel
+
+import "time"
+
+// Options tune the backend.
+type Options struct {
+	// ExitNoWait, under model.ExitTag only, makes exit return as soon as
+	// the backend has dropped its references to the namespace, before the
+	// kernel has deleted anything; by default such an exit returns once the
+	// namespace's sysfs instance is empty. Under model.ExitKernel exit
+	// always returns at once and its teardown is recorded apart.
+	ExitNoWait bool
+	// ExitTimeout bounds the wait for a namespace's teardown; past it, exit
+	// returns and the history gets a fault. Default 10s.
+	ExitTimeout time.Duration
+	// ExitPoll is the pause between two looks at a dying namespace's sysfs
+	// instance. Default 100µs.
+	ExitPoll time.Duration
+}
+
+func (o Options) withDefaults() Options {
+	if o.ExitTimeout == 0 {
+		o.ExitTimeout = 10 * time.Second
+	}
+	if o.ExitPoll == 0 {
+		o.ExitPoll = 100 * time.Microsecond
+	}
+	return o
+}
