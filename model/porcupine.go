@@ -18,34 +18,97 @@ import (
 // so the partitions are truly independent. With a move, they are not, and the
 // history is checked whole.
 func Porcupine(c Config) porcupine.Model {
-	m := porcupine.NondeterministicModel{
+	return porcupine.Model{
 		Partition: func(h []porcupine.Operation) [][]porcupine.Operation {
 			return partition(c, h)
 		},
-		Init: func() []any { return []any{Init()} },
-		Step: func(state, input, output any) []any {
-			s, op := state.(State), input.(Op)
+		Init: func() any { return Init() },
+		Step: func(state, input, output any) (bool, any) {
+			op := input.(Op)
 			out, known := output.(Result) // nil: it never returned
-			var next []any
-			for _, o := range Step(c, s, op) {
-				if !known || SameResult(o.Result, out) {
-					next = append(next, o.State)
+			if s, ok := state.(State); ok && deterministic(op.Kind) {
+				// The common case, without allocating: one state, one way.
+				r, next := apply(c, s, op)
+				return !known || SameResult(r, out), next
+			}
+			// The state is one State, or a Set of them after a step that
+			// could go more than one way: the power-set construction,
+			// paid for only where the specification is nondeterministic.
+			var next Set
+			add := func(s State) {
+				for _, t := range next {
+					if t.Equal(s) {
+						return
+					}
+				}
+				next = append(next, s)
+			}
+			for _, s := range states(state) {
+				for _, o := range Step(c, s, op) {
+					if !known || SameResult(o.Result, out) {
+						add(o.State)
+					}
 				}
 			}
-			return next
+			switch len(next) {
+			case 0:
+				return false, state
+			case 1:
+				return true, next[0]
+			}
+			return true, next
 		},
-		Equal: func(a, b any) bool { return a.(State).Equal(b.(State)) },
+		Equal: func(a, b any) bool {
+			x, y := states(a), states(b)
+			if len(x) != len(y) {
+				return false
+			}
+		outer:
+			for _, s := range x {
+				for _, t := range y {
+					if s.Equal(t) {
+						continue outer
+					}
+				}
+				return false
+			}
+			return true
+		},
 		DescribeOperation: func(input, output any) string {
 			if out, ok := output.(Result); ok {
 				return fmt.Sprintf("%v -> %v", input.(Op), out)
 			}
 			return fmt.Sprintf("%v -> (never returned)", input.(Op))
 		},
-		DescribeState: func(state any) string { return state.(State).String() },
+		DescribeState: func(state any) string {
+			if s, ok := state.(State); ok {
+				return s.String()
+			}
+			return fmt.Sprint(state.(Set))
+		},
 	}
-	// The power-set construction costs little: only a dying entry, rare and
-	// short-lived, ever makes a step nondeterministic.
-	return m.ToModel()
+}
+
+// deterministic reports whether Step has a single outcome for every
+// operation of kind k: all but the adds, renames and moves of device
+// directories (which may meet a dying one) and umount.
+func deterministic(k Kind) bool {
+	switch k {
+	case AddDev, RenameDev, MoveDev, Umount:
+		return false
+	}
+	return true
+}
+
+// Set is the states the specification may be in after a nondeterministic
+// step.
+type Set []State
+
+func states(state any) []State {
+	if s, ok := state.(State); ok {
+		return []State{s}
+	}
+	return state.(Set)
 }
 
 // partition splits a history by namespace. Every operation but a move
