@@ -10,6 +10,7 @@ package gen
 
 import (
 	"math/rand/v2"
+	"slices"
 
 	"pgregory.net/rapid"
 
@@ -47,6 +48,9 @@ type Options struct {
 	MinThreads, MaxThreads int // default 2..4
 	MaxOps                 int // per thread, default 4
 	MaxNamespaces          int // default 3
+	// NoUsers leaves out user namespaces' operations and kernel/uids,
+	// for a backend that does not drive them.
+	NoUsers bool
 }
 
 func (o Options) withDefaults() Options {
@@ -110,7 +114,7 @@ func Program(c Chooser, o Options) history.Program {
 		p.Config.Procs = append(p.Config.Procs, 1+c.IntN(2, "proc ns"))
 		p.Config.ProcUsers = append(p.Config.ProcUsers, 1+c.IntN(p.Config.Users, "proc user"))
 	}
-	d := &drawer{c: c, cfg: p.Config, mounts: len(p.Config.Mounts), swarm: newSwarm(c)}
+	d := &drawer{c: c, cfg: p.Config, mounts: len(p.Config.Mounts), swarm: newSwarm(c), noUsers: o.NoUsers}
 	for range c.IntN(6, "setup ops") {
 		op := model.Op{Kind: model.Create, NS: 1 + c.IntN(nns, "ns"), Name: name(c), Phys: c.IntN(3, "phys") == 0}
 		if c.IntN(2, "setup kind") == 0 {
@@ -158,6 +162,8 @@ type drawer struct {
 	cfg    model.Config
 	mounts int    // mounts so far, made before the start or by Mount
 	swarm  []bool // the kinds of operation this program may use
+	// noUsers: Options.NoUsers.
+	noUsers bool
 }
 
 // newSwarm picks the kinds of operation one program uses: each kind with
@@ -176,7 +182,7 @@ func newSwarm(c Chooser) []bool {
 }
 
 func (d *drawer) op() model.Op {
-	op := opOf(d.c, d.cfg, d.swarm)
+	op := opOf(d.c, d.cfg, d.swarm, !d.noUsers)
 	switch op.Kind {
 	case model.Mount:
 		d.mounts++
@@ -190,10 +196,29 @@ func (d *drawer) op() model.Op {
 // Op draws one operation for a program of configuration cfg, with a mount
 // made before the start. Descriptors and new mounts are the caller's
 // business: Op leaves FD zero and Mount as drawn.
-func Op(c Chooser, cfg model.Config) model.Op { return opOf(c, cfg, nil) }
+func Op(c Chooser, cfg model.Config) model.Op { return opOf(c, cfg, nil, true) }
 
-// opOf draws an operation among the kinds swarm allows (all when nil).
-func opOf(c Chooser, cfg model.Config, swarm []bool) model.Op {
+// userKind reports whether k belongs to user namespaces.
+func userKind(k model.Kind) bool {
+	return k == model.AddUID || k == model.DelUID || k == model.ExitUser
+}
+
+// opOf draws an operation among the kinds swarm allows (all when nil),
+// user namespaces' only if users.
+func opOf(c Chooser, cfg model.Config, swarm []bool, users bool) model.Op {
+	if !users {
+		if swarm == nil {
+			swarm = make([]bool, len(weights))
+			for i := range swarm {
+				swarm[i] = true
+			}
+		} else {
+			swarm = slices.Clone(swarm)
+		}
+		for i, w := range weights {
+			swarm[i] = swarm[i] && !userKind(w.kind)
+		}
+	}
 	total := 0
 	for i, w := range weights {
 		if swarm == nil || swarm[i] {
@@ -247,10 +272,10 @@ func opOf(c Chooser, cfg model.Config, swarm []bool) model.Op {
 	case model.ExitUser:
 		op.User = 1 + c.IntN(max(cfg.Users, 1), "user")
 	}
-	if op.Kind == model.Lookup && op.Dir == model.ClassNet && c.IntN(4, "uids") == 0 {
+	if users && op.Kind == model.Lookup && op.Dir == model.ClassNet && c.IntN(4, "uids") == 0 {
 		op.Dir, op.Name = model.UIDs, UIDs[c.IntN(len(UIDs), "uid")]
 	}
-	if op.Kind == model.Readdir && op.Dir == model.ClassNet && c.IntN(4, "uids") == 0 {
+	if users && op.Kind == model.Readdir && op.Dir == model.ClassNet && c.IntN(4, "uids") == 0 {
 		op.Dir = model.UIDs
 	}
 	return op

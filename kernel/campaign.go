@@ -116,7 +116,9 @@ func Campaign(ctx context.Context, c CampaignConfig) (s Summary, err error) {
 			return s, nil
 		}
 		seed := c.ExecSeed(c.Seed, i)
-		p := gen.Program(gen.NewRand(seed), c.Gen)
+		g := c.Gen
+		g.NoUsers = true // the backend drives no user namespaces
+		p := gen.Program(gen.NewRand(seed), g)
 		switch c.ExitScheme {
 		case "", "kernel":
 			p.Config.Exit = model.ExitKernel
