@@ -2,10 +2,15 @@ package campaign
 
 import (
 	"context"
+	"flag"
+	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/sysfsim/sysfsim/gen"
 	"github.com/sysfsim/sysfsim/properties"
@@ -120,4 +125,106 @@ func TestCancelledCampaignSaysSo(t *testing.T) {
 	if err != nil || !s.Interrupted || s.Executions != 0 {
 		t.Fatalf("%+v %v", s, err)
 	}
+}
+
+var (
+	bugFigures      = flag.Bool("bugfigures", false, "print the table of seeded-bug detection figures (BENCHMARKS.md, \"Seeded bugs\")")
+	bugFiguresSeeds = flag.Int("bugfigures.seeds", 10, "campaign seeds per bug and strategy")
+	bugFiguresMax   = flag.Int("bugfigures.max", 20000, "executions (programs, for exhaustive) a campaign may take")
+	bugFiguresOnly  = flag.String("bugfigures.bugs", "", "comma-separated bugs to measure (default: all)")
+	bugFiguresExh   = flag.Bool("bugfigures.exhaustive", false, "measure the exhaustive strategy too (slow: up to 1000 schedules per program)")
+)
+
+// TestBugFigures measures, for every seeded bug and strategy, what a
+// single-worker campaign (`sysfsim run --bug NAME --strategy S --workers 1
+// --seed N`) takes to find a violation of the bug's property: executions
+// and seconds (PCT's calibration included), medians over the seeds (a
+// seed that finds nothing within -bugfigures.max counts as never), and
+// the size of the trace traces.Shrink makes of it (operations,
+// preemptions; medians over the seeds that found it). Run with:
+//
+//	go test ./campaign -run TestBugFigures -bugfigures -timeout 1h
+//
+// -bugfigures.exhaustive adds the exhaustive strategy (preemption bound
+// 2, 1000 schedules per program), which is not cheap.
+func TestBugFigures(t *testing.T) {
+	if !*bugFigures {
+		t.Skip("run with -bugfigures")
+	}
+	strategies := []string{"random", "pct:2", "pct:3", "portfolio"}
+	if *bugFiguresExh {
+		strategies = append(strategies, Exhaustive)
+	}
+	fmt.Printf("| bug | property | strategy | found | median executions | median seconds | shrunk ops | shrunk preemptions |\n")
+	fmt.Printf("|---|---|---|---|---|---|---|---|\n")
+	for _, b := range sim.Bugs {
+		if *bugFiguresOnly != "" && !slices.Contains(strings.Split(*bugFiguresOnly, ","), b.Name) {
+			continue
+		}
+		for _, st := range strategies {
+			var execs, secs, ops, pre []float64
+			found := 0
+			for seed := 1; seed <= *bugFiguresSeeds; seed++ {
+				n, d, tr, ok := detect(b, st, uint64(seed), *bugFiguresMax)
+				if !ok {
+					// A miss counts as never: the median is over every seed.
+					execs, secs = append(execs, math.Inf(1)), append(secs, math.Inf(1))
+					continue
+				}
+				found++
+				execs, secs = append(execs, float64(n)), append(secs, d.Seconds())
+				_, stats, err := traces.Shrink(tr, traces.ShrinkOptions{Property: b.Property})
+				if err != nil {
+					t.Fatalf("%s %s seed %d: shrink: %v", b.Name, st, seed, err)
+				}
+				ops, pre = append(ops, float64(stats.OpsAfter)), append(pre, float64(stats.PreemptionsAfter))
+			}
+			if found == 0 {
+				fmt.Printf("| `%s` | %s | %s | 0/%d | >%d | | | |\n", b.Name, b.Property, st, *bugFiguresSeeds, *bugFiguresMax)
+				continue
+			}
+			me, ms := fmt.Sprintf("%.0f", median(execs)), fmt.Sprintf("%.3f", median(secs))
+			if math.IsInf(median(execs), 1) {
+				me, ms = fmt.Sprintf(">%d", *bugFiguresMax), "-"
+			}
+			fmt.Printf("| `%s` | %s | %s | %d/%d | %s | %s | %.0f | %.0f |\n", b.Name, b.Property, st, found, *bugFiguresSeeds,
+				me, ms, median(ops), median(pre))
+		}
+	}
+}
+
+// detect runs the campaign of seed and strategy st with bug b on one
+// worker until an execution violates b's property: it returns the
+// executions it took (schedules, for exhaustive), the time, and the trace.
+func detect(b sim.Bug, st string, seed uint64, maxExecs int) (int64, time.Duration, *traces.Trace, bool) {
+	c := Config{Seed: seed, Bugs: sim.BugSet{b.Name}, Strategy: st, Preemptions: 2, Schedules: DefaultSchedules}
+	start := time.Now()
+	k := 0
+	if usesPCT(st) {
+		k = calibrate(c)
+	}
+	var execs int64
+	for i := int64(0); i < int64(maxExecs); i++ {
+		var u unit
+		if st == Exhaustive {
+			u = explore(&c, i)
+		} else {
+			u = runOne(&c, i, k)
+		}
+		execs += u.execs
+		if u.found != nil && slices.Contains(u.props, b.Property) {
+			return execs, time.Since(start), u.found.trace, true
+		}
+	}
+	return execs, time.Since(start), nil, false
+}
+
+func median(xs []float64) float64 {
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	n := len(s)
+	if n%2 == 1 {
+		return s[n/2]
+	}
+	return (s[n/2-1] + s[n/2]) / 2
 }

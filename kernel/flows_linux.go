@@ -174,7 +174,7 @@ func (b *Backend) exit(op model.Op) (r model.Result, extra []history.Record, ret
 	}
 	for _, name := range held {
 		if !ns.base[name] {
-			extra = append(extra, history.Record{Op: model.Op{Kind: model.Remove, NS: op.NS, Name: name}, Call: dropped, Return: emptyAt})
+			extra = append(extra, history.Record{Op: model.Op{Kind: model.Remove, NS: op.NS, Name: name, Cleanup: true}, Call: dropped, Return: emptyAt})
 		}
 	}
 	extra = append(extra, history.Record{Op: model.Op{Kind: model.Gone, NS: op.NS}, Call: max(lastSeen, dropped), Return: emptyAt})

@@ -46,7 +46,10 @@ type Kind uint8
 //
 // Kernfs steps, each atomic under the tree lock: AddDev adds
 // devices/virtual/net/<name> with its attribute files, AddLink adds the
-// symlink class/net/<name>, and so on (see the constants).
+// symlink class/net/<name>, and so on (see the constants). Unregister is
+// the net core's step before them in a removal: the device is no longer
+// registered, so its attributes read EINVAL (netdev_show), though its
+// entries are still there.
 //
 // Observers, through a mount: Lookup, Readdir, Readlink, Open, Read, Close.
 // Exit is the namespace going away (sysfs_exit_tag), one step.
@@ -83,6 +86,7 @@ const (
 	AddUID
 	DelUID
 	ExitUser
+	Unregister
 	kindEnd
 )
 
@@ -94,6 +98,7 @@ var kindNames = [...]string{
 	RenameLink: "rename-link", RenameDev: "rename-dev", MoveLink: "move-link", MoveDev: "move-dev",
 	Clone: "clone", Setns: "setns", Mount: "mount", Umount: "umount",
 	Gone: "gone", AddUID: "add-uid", DelUID: "del-uid", ExitUser: "exit-user",
+	Unregister: "unregister",
 }
 
 // Kinds returns every operation kind, in order.
@@ -153,7 +158,11 @@ func (k *Kind) UnmarshalText(b []byte) error {
 // physical device, handed back to the initial namespace when its own exits
 // under the kernel's scheme). NewName, on a move step, is the name the
 // device takes in its new namespace when its own is taken there. User names
-// the user namespace of add-uid, del-uid and exit-user.
+// the user namespace of add-uid, del-uid and exit-user. Cleanup marks a
+// step (or a removal recorded whole) taken by cleanup_net on an exited
+// namespace's device: under the kernel's exit scheme nothing else can
+// reach such a device, since the namespace has no reference left to find
+// it by (maybe_get_net fails), though its entries are still there.
 type Op struct {
 	Kind    Kind   `json:"op"`
 	NS      int    `json:"ns,omitempty"`
@@ -167,6 +176,7 @@ type Op struct {
 	Proc    int    `json:"proc,omitempty"`
 	Phys    bool   `json:"phys,omitempty"`
 	User    int    `json:"user,omitempty"`
+	Cleanup bool   `json:"cleanup,omitempty"`
 }
 
 // Dir names one of the two tagged directories of the net class.
@@ -226,7 +236,7 @@ func (o Op) String() string {
 		return fmt.Sprintf("%v(fd%d)", o.Kind, o.FD)
 	case AddDev:
 		return fmt.Sprintf("add-dev(ns%d, %q, ifindex %d)", o.NS, o.Name, o.Index)
-	case AddLink, DelLink, DelDev:
+	case AddLink, DelLink, DelDev, Unregister:
 		return fmt.Sprintf("%v(ns%d, %q)", o.Kind, o.NS, o.Name)
 	case RenameLink, RenameDev:
 		return fmt.Sprintf("%v(ns%d, %q -> %q)", o.Kind, o.NS, o.Name, o.NewName)

@@ -15,6 +15,7 @@ type device struct {
 	index int  // ifindex, 0 when not known
 	dying bool // removed, not yet unlinked: invisible but still colliding
 	phys  bool // handed back at exit under the kernel's scheme
+	unreg bool // unregistered: its attributes read EINVAL
 }
 
 // link is a symlink class/net/<name> to device dev.
@@ -288,10 +289,26 @@ func Apply(c Config, s State, op Op) (Result, State) {
 
 func (c Config) validNS(ns int) bool { return ns >= 1 && ns <= c.Namespaces && ns < 64 }
 
+// unreachable reports whether op acts on a device of a namespace that has
+// exited under the kernel's scheme, from anywhere but cleanup_net.
+func (c Config) unreachable(s State, op Op) bool {
+	if c.Exit != ExitKernel || op.Cleanup || !s.Exited(op.NS) {
+		return false
+	}
+	switch op.Kind {
+	case DelLink, DelDev, Unregister, RenameLink, RenameDev, MoveLink, MoveDev:
+		return true
+	}
+	return false
+}
+
 // apply treats dying devices as present only where they collide, which
 // Step has already dealt with.
 func apply(c Config, s State, op Op) (Result, State) {
 	fail := func(e Errno) (Result, State) { return Result{Err: e}, s }
+	if c.unreachable(s, op) {
+		return fail(ENOENT)
+	}
 	switch op.Kind {
 	case AddDev:
 		// device_add -> kobject_add -> kernfs_create_dir_ns: a tagged parent
@@ -344,6 +361,17 @@ func apply(c Config, s State, op Op) (Result, State) {
 			return fail(ENOENT)
 		}
 		s.links = slices.Delete(slices.Clone(s.links), i, i+1)
+		return Result{}, s
+
+	case Unregister:
+		// unregister_netdevice_many: reg_state leaves NETREG_REGISTERED
+		// before the sysfs entries go.
+		i := s.liveDev(op.Name, op.NS)
+		if i < 0 || s.devs[i].unreg {
+			return fail(ENOENT)
+		}
+		s.devs = slices.Clone(s.devs)
+		s.devs[i].unreg = true
 		return Result{}, s
 
 	case DelDev:
@@ -594,6 +622,10 @@ func observe(c Config, s State, op Op) (Result, State) {
 		if !ok || d.dying {
 			return fail(ENODEV)
 		}
+		if d.unreg {
+			// netdev_show: -EINVAL once !dev_isalive(dev).
+			return fail(EINVAL)
+		}
 		return Result{Index: d.index}, s
 	case Close:
 		i := s.findFile(op.FD)
@@ -687,8 +719,9 @@ func Steps(op Op, r Result) []Op {
 	case Create:
 		steps = []Op{{Kind: AddDev, NS: op.NS, Name: op.Name, Index: op.Index, Phys: op.Phys}, {Kind: AddLink, NS: op.NS, Name: op.Name}}
 	case Remove:
-		// device_del removes the class symlinks before the directory.
-		steps = []Op{{Kind: DelLink, NS: op.NS, Name: op.Name}, {Kind: DelDev, NS: op.NS, Name: op.Name}}
+		// unregister_netdevice_many marks the device gone, then device_del
+		// removes the class symlinks before the directory.
+		steps = []Op{{Kind: Unregister, NS: op.NS, Name: op.Name}, {Kind: DelLink, NS: op.NS, Name: op.Name}, {Kind: DelDev, NS: op.NS, Name: op.Name}}
 	case Rename:
 		// device_rename renames the class link, then the directory.
 		steps = []Op{{Kind: RenameLink, NS: op.NS, Name: op.Name, NewName: op.NewName}, {Kind: RenameDev, NS: op.NS, Name: op.Name, NewName: op.NewName}}
@@ -696,6 +729,9 @@ func Steps(op Op, r Result) []Op {
 		steps = []Op{{Kind: MoveLink, NS: op.NS, Name: op.Name, To: op.To}, {Kind: MoveDev, NS: op.NS, Name: op.Name, To: op.To}}
 	default:
 		return []Op{op}
+	}
+	for i := range steps {
+		steps[i].Cleanup = op.Cleanup
 	}
 	if r.Err != OK {
 		return steps[:1]

@@ -92,6 +92,17 @@ func TestApply(t *testing.T) {
 			{Op{Kind: Readlink, Mount: 1, Name: "eth0"}, "../../devices/virtual/net/lan0"},
 			{Op{Kind: Readlink, Mount: 2, Name: "eth0"}, "ENOENT"},
 		}},
+		{"an unregistered device's attribute reads EINVAL until its directory goes", []step{
+			{Op{Kind: Create, NS: 1, Name: "eth0"}, "ok"},
+			{Op{Kind: Open, Mount: 1, Name: "eth0", FD: 1}, "ns1"},
+			{Op{Kind: Unregister, NS: 1, Name: "eth0"}, "ok"},
+			{Op{Kind: Read, FD: 1}, "EINVAL"},
+			{Op{Kind: Lookup, Mount: 1, Name: "eth0"}, "ns1"},
+			{Op{Kind: Unregister, NS: 1, Name: "eth0"}, "ENOENT"},
+			{Op{Kind: DelLink, NS: 1, Name: "eth0"}, "ok"},
+			{Op{Kind: DelDev, NS: 1, Name: "eth0"}, "ok"},
+			{Op{Kind: Read, FD: 1}, "ENODEV"},
+		}},
 		{"a removed device's open file reads ENODEV", []step{
 			{Op{Kind: Create, NS: 1, Name: "eth0"}, "ok"},
 			{Op{Kind: Open, Mount: 1, Name: "eth0", FD: 1}, "ns1"},
@@ -141,6 +152,38 @@ func TestApply(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// Under the kernel's exit scheme, an exited namespace's devices stay
+// visible until cleanup_net deals with them, and only it can.
+func TestKernelExitScheme(t *testing.T) {
+	c := Config{Namespaces: 2, Mounts: []int{1, 2}, Exit: ExitKernel}
+	s := Init()
+	for i, st := range []struct {
+		op   Op
+		want string
+	}{
+		{Op{Kind: Create, NS: 2, Name: "eth0"}, "ok"},
+		{Op{Kind: Create, NS: 2, Name: "eth1", Phys: true}, "ok"},
+		{Op{Kind: Create, NS: 1, Name: "eth1"}, "ok"},
+		{Op{Kind: Exit, NS: 1}, "EINVAL"}, // init_net never exits
+		{Op{Kind: Exit, NS: 2}, "ok"},
+		{Op{Kind: Lookup, Mount: 2, Name: "eth0"}, "ns2"},
+		{Op{Kind: Create, NS: 2, Name: "eth2"}, "ENOENT"},
+		{Op{Kind: Remove, NS: 2, Name: "eth0"}, "ENOENT"}, // unreachable
+		{Op{Kind: Gone, NS: 2}, "EBUSY"},
+		{Op{Kind: Remove, NS: 2, Name: "eth0", Cleanup: true}, "ok"},
+		{Op{Kind: MoveLink, NS: 2, Name: "eth1", To: 1, NewName: "dev2", Cleanup: true}, "ok"},
+		{Op{Kind: MoveDev, NS: 2, Name: "eth1", To: 1, NewName: "dev2", Cleanup: true}, "ok"},
+		{Op{Kind: Gone, NS: 2}, "ok"},
+		{Op{Kind: Readlink, Mount: 1, Name: "dev2"}, "../../devices/virtual/net/dev2"},
+	} {
+		var r Result
+		r, s = Apply(c, s, st.op)
+		if got := r.String(); got != st.want {
+			t.Fatalf("step %d %v: got %s, want %s (state %v)", i, st.op, got, st.want, s)
+		}
 	}
 }
 
@@ -295,7 +338,7 @@ func TestSteps(t *testing.T) {
 	}{
 		{Op{Kind: Create, NS: 1, Name: "a"}, OK, "[add-dev add-link]"},
 		{Op{Kind: Create, NS: 1, Name: "a"}, EEXIST, "[add-dev]"},
-		{Op{Kind: Remove, NS: 1, Name: "a"}, OK, "[del-link del-dev]"},
+		{Op{Kind: Remove, NS: 1, Name: "a"}, OK, "[unregister del-link del-dev]"},
 		{Op{Kind: Rename, NS: 1, Name: "a", NewName: "b"}, OK, "[rename-link rename-dev]"},
 		{Op{Kind: Move, NS: 1, Name: "a", To: 2}, OK, "[move-link move-dev]"},
 		{Op{Kind: Lookup, Mount: 1, Name: "a"}, OK, "[lookup]"},

@@ -8,8 +8,11 @@ import (
 
 	"pgregory.net/rapid"
 
+	"github.com/sysfsim/sysfsim/gen"
+	"github.com/sysfsim/sysfsim/history"
 	"github.com/sysfsim/sysfsim/properties"
 	"github.com/sysfsim/sysfsim/sim"
+	"github.com/sysfsim/sysfsim/sim/sched"
 )
 
 // catchTB stands in for *testing.T under rapid.Check, so that a test can
@@ -48,9 +51,17 @@ func setFlags(t *testing.T, kv map[string]string) {
 
 // propViolates fails only when the bug's own property is violated, so the
 // shrunk counterexample is one of that property.
-func propViolates(bugs sim.BugSet, property string) func(*rapid.T) {
+func propViolates(b sim.Bug) func(*rapid.T) {
+	bugs, property := sim.BugSet{b.Name}, b.Property
 	return func(t *rapid.T) {
-		_, x := execute(t, bugs)
+		var p history.Program
+		if b.RapidSeeded {
+			p = gen.Program(gen.NewRand(rapid.Uint64().Draw(t, "program seed")), b.RapidGen)
+		} else {
+			p = gen.Program(gen.Rapid{T: t}, b.RapidGen)
+		}
+		seed := rapid.Uint64().Draw(t, "schedule seed")
+		x := sim.Run(p, sched.NewRandom(seed), sim.Options{Bugs: bugs})
 		vs, err := properties.CheckProperty(x.History, property, checkOpts)
 		if err != nil {
 			t.Fatal(err)
@@ -62,13 +73,15 @@ func propViolates(bugs sim.BugSet, property string) func(*rapid.T) {
 }
 
 // The property tests catch every seeded bug within a fixed budget of rapid
-// checks, with a fixed seed so that the budget is a fact, not a hope.
+// checks, with a fixed seed so that the budget is a fact, not a hope. A
+// bug may ask for its own program shape (Bug.RapidGen) or for programs
+// drawn from seeds (Bug.RapidSeeded); the catalogue says which.
 func TestPropEveryBugCaught(t *testing.T) {
 	setFlags(t, map[string]string{"rapid.checks": "20000", "rapid.seed": "1", "rapid.nofailfile": "true", "rapid.shrinktime": "300ms"})
 	for _, b := range sim.Bugs {
 		t.Run(b.Name, func(t *testing.T) {
 			c := &catchTB{name: t.Name()}
-			rapid.Check(c, propViolates(sim.BugSet{b.Name}, b.Property))
+			rapid.Check(c, propViolates(b))
 			if !c.failed {
 				t.Fatalf("rapid found no %s violation with bug %s", b.Property, b.Name)
 			}

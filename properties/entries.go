@@ -78,7 +78,7 @@ func observed(mounts mountTags, r history.Record) []key {
 		if op.NewName != op.Name {
 			return []key{{model.ClassNet, op.Name, op.NS}}
 		}
-	case model.DelDev, model.MoveDev:
+	case model.DelDev, model.MoveDev, model.Unregister:
 		return []key{{model.Devices, op.Name, op.NS}}
 	case model.RenameDev:
 		if op.NewName != op.Name {

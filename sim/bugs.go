@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/sysfsim/sysfsim/gen"
 )
 
 // Bug is a seeded bug: a switch that changes the simulator the way a
@@ -15,6 +17,16 @@ type Bug struct {
 	Property string `json:"property"`
 	// Scenario is the smallest program that shows it.
 	Scenario string `json:"scenario"`
+	// RapidGen is the program shape the property test
+	// (properties.TestPropEveryBugCaught) draws for this bug, when the
+	// default one makes the scenario too rare under rapid's choices.
+	RapidGen gen.Options `json:"-"`
+	// RapidSeeded makes that test draw each program from a seed, as a
+	// campaign does, instead of letting rapid make every choice: rapid
+	// favors the first of each set of choices, and the scenario needs
+	// operations it then almost never draws. rapid shrinks the seeds
+	// only; traces.Shrink shrinks the program of a saved trace.
+	RapidSeeded bool `json:"-"`
 }
 
 // The seeded bugs.
@@ -25,6 +37,12 @@ const (
 	BugReaddirDropLock        = "readdir-drop-lock"
 	BugReaddirCursorDescent   = "readdir-cursor-descent"
 	BugTagReuse               = "tag-reuse"
+	BugMountDoubleDrop        = "mount-double-drop"
+	BugRemoveByNameNoRef      = "remove-by-name-no-ref"
+	BugAddUnderRemoved        = "add-under-removed"
+	BugShowTakesRTNL          = "show-takes-rtnl"
+	BugExitHandbackClash      = "exit-handback-clash"
+	BugReaddirCursorNoRef     = "readdir-cursor-no-ref"
 )
 
 // Bugs is the catalogue, in a stable order.
@@ -64,6 +82,44 @@ var Bugs = []Bug{
 		Reference: "a685e08987d1 (2011) \"sysfs: Remove support for tagged directories with untagged members\"... and the tag-lifetime fix: a mount did not keep its namespace alive, so the freed struct net's address was handed to a new namespace, whose entries an old mount then showed",
 		Property:  "tag-isolation",
 		Scenario:  "m1 captures ns1; exit(ns1); clone(ns3) gets ns1's address; create(ns3, eth0); lookup(m1, eth0) finds ns3's eth0",
+	},
+	{
+		Name:      BugMountDoubleDrop,
+		Reference: "7b745a4e4051 (2018) \"unfuck sysfs_mount()\", with 82382acec0c9 \"kernfs: deal with kernfs_fill_super() failures\": when kernfs_mount_ns failed after making the superblock, sysfs_kill_sb dropped the namespace reference and sysfs_mount dropped it again (fs/sysfs/mount.c)",
+		Property:  "safe-free",
+		Scenario:  "exit(ns1); mount(p1 in ns1) fails with ENOENT and drops ns1's passive reference twice: refcount underflow, or ns1's struct freed under m1, which touches it at umount",
+	},
+	{
+		Name:      BugRemoveByNameNoRef,
+		Reference: "4abc99652812 (2022) \"kernfs: fix use-after-free in __kernfs_remove\": kernfs_remove_by_name_ns took no reference on the node it found, so a second remover freed it while the first one drained its children (fs/kernfs/dir.c)",
+		Property:  "safe-free",
+		Scenario:  "add_uid(u1, 0); exit_user(u1) || del_uid(u1, 0): del_uid finds 0 being removed, drains its child without holding 0, and touches 0 after exit_user freed it",
+	},
+	{
+		Name:      BugAddUnderRemoved,
+		Reference: "kernfs_add_one's parent check (KERNFS_ACTIVATED, KERNFS_REMOVING since c25491747b21, 2022): without it a child is added under a directory being removed, and outlives it; the simulator's uids entry adds its attribute in a second kernfs_add_one, as uids_user_create did",
+		Property:  "safe-free",
+		Scenario:  "add_uid(u1, 0) || del_uid(u1, 0): the removal takes 0 alone, cpu_share is linked under it after, and is left in the tree when 0 is gone (a leak)",
+	},
+	{
+		Name:        BugShowTakesRTNL,
+		Reference:   "net-sysfs attributes taking rtnl in show/store with the active reference held: the ABBA deadlock with unregister_netdevice that the 2009 rtnl_trylock/restart_syscall fix avoided and 79c61899b5ee (2025) \"net-sysfs: remove rtnl_trylock from device attributes\" avoids with sysfs_break_active_protection (net/core/net-sysfs.c)",
+		Property:    "liveness",
+		Scenario:    "open(m1, eth0); read(fd) || remove(ns1, eth0): the read holds the active reference and waits for rtnl, the remove holds rtnl and drains the active reference: deadlock",
+		RapidSeeded: true,
+	},
+	{
+		Name:      BugExitHandbackClash,
+		Reference: "d09486a04f5d (2024, CVE-2024-26634) \"net: fix removing a namespace with conflicting altnames\": default_device_exit_net moved a physical device back to init_net without checking one of its names against init_net, dev_change_net_namespace failed with EEXIST, and the kernel hit BUG() (net/core/dev.c)",
+		Property:  "liveness",
+		Scenario:  "create(ns1, eth0); create(ns2, eth0, phys); exit(ns2): cleanup_net hands eth0 back to ns1 under its own name, the move fails with EEXIST: BUG()",
+	},
+	{
+		Name:      BugReaddirCursorNoRef,
+		Reference: "\"sysfs: fix race between readdir and lseek\" (2013): a listing's cursor (filp->private_data) kept a sysfs_dirent without its reference, so a removal between two getdents calls freed it and the next call used it (fs/sysfs/dir.c, now kernfs_fop_readdir)",
+		Property:  "safe-free",
+		Scenario:  "create(ns1, eth0); create(ns1, eth1); readdir(m1) || remove(ns1, eth1): the removal frees the entry the listing resumes from",
+		RapidGen:  gen.Options{MinThreads: 3, MaxThreads: 3, MaxOps: 3},
 	},
 }
 

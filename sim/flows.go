@@ -1,7 +1,10 @@
 package sim
 
 import (
+	"cmp"
 	"fmt"
+
+	"github.com/sysfsim/sysfsim/history"
 
 	"github.com/sysfsim/sysfsim/model"
 	"github.com/sysfsim/sysfsim/sim/sched"
@@ -44,10 +47,17 @@ func (c caller) create(op model.Op) {
 func (c caller) remove(op model.Op) {
 	c.lockRTNL()
 	defer c.unlockRTNL()
-	if c.step(model.Op{Kind: model.DelLink, NS: op.NS, Name: op.Name}).Err != model.OK {
-		return
+	c.unregister(op.NS, op.Name, false)
+}
+
+// unregister is the removal proper: the device is unregistered, then
+// device_del takes its class symlink and its directory.
+func (c caller) unregister(ns int, name string, cleanup bool) {
+	for _, kind := range []model.Kind{model.Unregister, model.DelLink, model.DelDev} {
+		if c.step(model.Op{Kind: kind, NS: ns, Name: name, Cleanup: cleanup}).Err != model.OK {
+			return
+		}
 	}
-	c.step(model.Op{Kind: model.DelDev, NS: op.NS, Name: op.Name})
 }
 
 // rename is dev_change_name -> device_rename: the class link, then the
@@ -110,19 +120,28 @@ func (c caller) exitKernel(op model.Op) {
 	c.t.Unlock(&tr.lock)
 	for _, d := range devs {
 		if !d.phys {
-			c.step(model.Op{Kind: model.DelLink, NS: op.NS, Name: d.name})
-			c.step(model.Op{Kind: model.DelDev, NS: op.NS, Name: d.name})
+			c.unregister(op.NS, d.name, true)
 			continue
 		}
 		newName := ""
-		if c.nameInUse(1, d.name) {
+		// BugExitHandbackClash: the name is not checked against init_net,
+		// as before d09486a04f5d the device's altnames were not.
+		if !k.bugs.Has(BugExitHandbackClash) && c.nameInUse(1, d.name) {
 			newName = fmt.Sprintf("dev%d", d.ifindex)
 			for i := 0; c.nameInUse(1, newName); i++ {
 				newName = fmt.Sprintf("dev%d", i) // the "dev%d" pattern
 			}
 		}
-		c.step(model.Op{Kind: model.MoveLink, NS: op.NS, Name: d.name, To: 1, NewName: newName})
-		c.step(model.Op{Kind: model.MoveDev, NS: op.NS, Name: d.name, To: 1, NewName: newName})
+		r := c.step(model.Op{Kind: model.MoveLink, NS: op.NS, Name: d.name, To: 1, NewName: newName, Cleanup: true})
+		if r.Err == model.OK {
+			r = c.step(model.Op{Kind: model.MoveDev, NS: op.NS, Name: d.name, To: 1, NewName: newName, Cleanup: true})
+		}
+		if r.Err != model.OK {
+			// default_device_exit_net: "device_rename: unable to move
+			// %s to init_net (%d)" and BUG(); cleanup_net never ends.
+			k.fault(c.t, history.Crash, fmt.Sprintf("default_device_exit_net: cannot move %s of ns%d back to init_net as %q: %v; BUG()", d.name, op.NS, cmp.Or(newName, d.name), r.Err))
+			return
+		}
 	}
 	c.step(model.Op{Kind: model.Gone, NS: op.NS})
 	ns.cleaning = false

@@ -2,6 +2,7 @@ package sim
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/sysfsim/sysfsim/history"
 	"github.com/sysfsim/sysfsim/model"
@@ -160,6 +161,8 @@ func (k *Kernel) atomic(t *sched.Thread, op model.Op) model.Result {
 		return k.delLink(t, op)
 	case model.DelDev:
 		return k.delDev(t, op)
+	case model.Unregister:
+		return k.unregister(t, op)
 	case model.RenameLink, model.MoveLink:
 		return k.renameNode(t, k.class, op)
 	case model.RenameDev, model.MoveDev:
@@ -183,6 +186,19 @@ func (k *Kernel) closeAll() {
 		f.done()
 		delete(k.files, fd)
 	}
+	// Then the mounts left: kill_sysfs_super drops each one's reference
+	// (they stay readable for View, which shows the final state).
+	ids := make([]int, 0, len(k.mounts))
+	for id := range k.mounts {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	for _, id := range ids {
+		if x := k.mounts[id]; !x.gone && !x.killed {
+			x.killed = true
+			k.dropNS(nil, x.ns)
+		}
+	}
 	// A symlink still in the tree legitimately holds its target, even a
 	// removed one (a dangling link).
 	held := map[*node]int{}
@@ -192,6 +208,10 @@ func (k *Kernel) closeAll() {
 		}
 	}
 	for _, n := range k.tree.nodes {
+		if n.linked && n.parent != k.tree.root && !n.parent.linked {
+			k.faults = append(k.faults, history.Fault{Kind: history.Leak, Thread: -1, Time: k.now(),
+				Detail: fmt.Sprintf("node %v still linked under the removed %v: never unlinked, never freed", n, n.parent)})
+		}
 		if !n.linked && !n.freed && n != k.tree.root && n.refs > held[n] {
 			k.faults = append(k.faults, history.Fault{Kind: history.Leak, Thread: -1, Time: k.now(),
 				Detail: fmt.Sprintf("node %v unlinked but still holds %d references", n, n.refs)})

@@ -48,6 +48,7 @@ type node struct {
 	target   *node    // a symlink's target
 	value    int      // an attribute's content: the ifindex
 	phys     bool     // a physical device's directory
+	unreg    bool     // a device's directory, unregistered
 	active   int
 	refs     int
 	linked   bool

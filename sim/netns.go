@@ -1,7 +1,10 @@
 package sim
 
 import (
+	"fmt"
 	"slices"
+
+	"github.com/sysfsim/sysfsim/history"
 
 	"github.com/sysfsim/sysfsim/model"
 	"github.com/sysfsim/sysfsim/sim/sched"
@@ -31,6 +34,8 @@ type sysfsMount struct {
 	ns    *netns
 	gone  bool
 	users int // operations in flight and open files through it
+	// killed: its superblock is gone at the end of the execution.
+	killed bool
 }
 
 // newNS allocates a namespace, reusing the most recently freed address.
@@ -49,7 +54,7 @@ func (k *Kernel) newNS(id int) *netns {
 
 // freeNS frees a dead namespace's struct when nothing refers to it.
 func (k *Kernel) freeNS(ns *netns) {
-	if ns.freed || !ns.dead || ns.cleaning || ns.passive > 0 && !k.bugs.Has(BugTagReuse) {
+	if ns.addr == 0 || ns.freed || !ns.dead || ns.cleaning || ns.passive > 0 && !k.bugs.Has(BugTagReuse) {
 		return
 	}
 	ns.freed = true
@@ -93,6 +98,19 @@ func (k *Kernel) mount(t *sched.Thread, op model.Op) model.Result {
 		return errno(model.EBUSY)
 	}
 	ns := k.procs[op.Proc-1]
+	if k.bugs.Has(BugMountDoubleDrop) {
+		// Before 7b745a4e4051 sysfs_mount grabbed the namespace first
+		// (kobj_ns_grab_current) and, when kernfs_mount_ns failed after
+		// making the superblock, dropped it twice: once in sysfs_kill_sb,
+		// called by deactivate_locked_super, and once more itself.
+		ns.passive++
+		if ns.dead {
+			k.dropNS(t, ns) // sysfs_kill_sb
+			k.dropNS(t, ns) // sysfs_mount: if (IS_ERR(root) || !new_sb)
+			return errno(model.ENOENT)
+		}
+		ns.passive--
+	}
 	if ns.dead {
 		return errno(model.ENOENT)
 	}
@@ -114,9 +132,30 @@ func (k *Kernel) umount(t *sched.Thread, op model.Op) model.Result {
 		return errno(model.EBUSY)
 	}
 	x.gone = true
-	x.ns.passive--
-	k.freeNS(x.ns)
+	k.dropNS(t, x.ns)
 	return model.Result{}
+}
+
+// dropNS is kobj_ns_drop -> net_drop_ns: the mount's passive reference
+// goes, and with the last one the struct, if the namespace is dead. It
+// touches the struct, and refcount_t reports an underflow as the kernel's
+// does ("refcount_t: underflow; use-after-free"). t is nil at teardown.
+func (k *Kernel) dropNS(t *sched.Thread, ns *netns) {
+	if k.bugs.Has(BugTagReuse) {
+		// The mount held no reference in that bug: nothing to check.
+		ns.passive--
+		k.freeNS(ns)
+		return
+	}
+	if ns.freed {
+		k.fault(t, history.UseAfterFree, fmt.Sprintf("kobj_ns_drop on the freed struct net of ns%d", ns.id))
+		return
+	}
+	ns.passive--
+	if ns.passive < 0 {
+		k.fault(t, history.UseAfterFree, fmt.Sprintf("refcount_t: underflow; use-after-free: passive count of ns%d below zero", ns.id))
+	}
+	k.freeNS(ns)
 }
 
 // clone brings a namespace declared for later to life.
@@ -200,7 +239,12 @@ func (k *Kernel) user(id int) *userns {
 }
 
 // addUID adds kernel/uids/<name> tagged with its user namespace: the
-// directory was made tagged by its kobject (sysfs_make_tagged_dir).
+// directory was made tagged by its kobject (sysfs_make_tagged_dir). As
+// uids_user_create did (2.6.25-2.6.34), the directory comes first
+// (kobject_add) and its attribute cpu_share after it, by a second
+// kernfs_add_one: another critical section, with the kobject's reference
+// on the directory held in between. No observer reads cpu_share; it is
+// there because a directory with a child is what removal drains.
 func (k *Kernel) addUID(t *sched.Thread, op model.Op) model.Result {
 	u := k.user(op.User)
 	if u == nil {
@@ -211,36 +255,65 @@ func (k *Kernel) addUID(t *sched.Thread, op model.Op) model.Result {
 	}
 	tr := &k.tree
 	t.Lock(&tr.lock)
-	defer t.Unlock(&tr.lock)
 	t.Yield()
 	if u.dead {
+		t.Unlock(&tr.lock)
 		return errno(model.ENOENT)
 	}
 	if tr.find(t, k.uids, op.Name, u.addr) != nil {
+		t.Unlock(&tr.lock)
 		return errno(model.EEXIST)
 	}
 	n := tr.alloc(dirNode, op.Name, u.addr)
 	n.owner = u.id
 	tr.link(k.uids, n)
+	tr.get(n) // the kobject's reference (kobj->sd)
+	t.Unlock(&tr.lock)
+
+	t.Lock(&tr.lock)
+	tr.touch(t, n, "kernfs_add_one")
+	// kernfs_add_one: -ENOENT when the parent is being removed
+	// (KERNFS_REMOVING since c25491747b21, KERNFS_ACTIVATED before).
+	if n.isActive() || k.bugs.Has(BugAddUnderRemoved) {
+		a := tr.alloc(fileNode, "cpu_share", 0)
+		a.owner = u.id
+		tr.link(n, a)
+	}
+	t.Unlock(&tr.lock)
+	tr.put(t, n)
 	return model.Result{}
 }
 
-// delUID removes a user's entry.
+// delUID removes a user's entry by name, as kernfs_remove_by_name_ns
+// does: kernfs_find_ns finds a node another remover has deactivated but
+// not yet unlinked, and the second remover then takes part in its
+// removal (kernfs_remove_by_name_ns returns 0 there; the simulator reports
+// ENOENT, what the caller could tell: the entry was already gone). Since
+// 4abc99652812 the remover pins the node first; before, a second remover
+// could free it while the first drained its children.
 func (k *Kernel) delUID(t *sched.Thread, op model.Op) model.Result {
 	u := k.user(op.User)
 	tr := &k.tree
 	t.Lock(&tr.lock)
 	var n *node
 	if u != nil {
-		n = k.findActive(t, k.uids, op.Name, u.addr)
+		n = tr.find(t, k.uids, op.Name, u.addr)
 	}
 	if n == nil {
 		t.Unlock(&tr.lock)
 		return errno(model.ENOENT)
 	}
-	nodes := k.deactivate(t, n)
+	joined := !n.isActive()
+	var unpinned *node
+	if k.bugs.Has(BugRemoveByNameNoRef) && len(n.children) > 0 {
+		unpinned = n // no kernfs_get(kn) before __kernfs_remove
+	}
+	nodes := k.deactivateFrom(t, n, unpinned)
 	t.Unlock(&tr.lock)
-	k.drainAndUnlink(t, nodes)
+	k.drainAndUnlinkFrom(t, nodes, unpinned)
+	if joined {
+		return errno(model.ENOENT)
+	}
 	return model.Result{}
 }
 

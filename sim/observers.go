@@ -93,10 +93,25 @@ func (k *Kernel) read(t *sched.Thread, op model.Op) model.Result {
 		return errno(model.ENODEV)
 	}
 	n.active++
-	tr.touch(t, n, "show")
+	if k.bugs.Has(BugShowTakesRTNL) {
+		// The show method takes rtnl with the active reference held, as
+		// net-sysfs attributes did before the 2009 rtnl_trylock fix and
+		// as 79c61899b5ee avoids by breaking the active protection
+		// first: an unregistration holding rtnl drains this reference.
+		t.Lock(&k.rtnl)
+		tr.touch(t, n, "show")
+		t.Unlock(&k.rtnl)
+	} else {
+		tr.touch(t, n, "show")
+	}
 	v := n.value
+	// netdev_show: -EINVAL once the device is unregistered (dev_isalive).
+	alive := n.parent == nil || !n.parent.unreg
 	tr.touch(t, n, "kernfs_put_active")
 	n.active--
+	if !alive {
+		return errno(model.EINVAL)
+	}
 	return model.Result{Index: v}
 }
 

@@ -39,7 +39,9 @@ func (k *Kernel) readdir(t *sched.Thread, op model.Op) model.Result {
 		emitted, full := 0, false
 		for pos := k.dirPos(t, parent, hash, saved, tag); pos != nil; pos = k.dirNextPos(t, parent, hash, pos, tag) {
 			hash, saved = pos.hash, pos
-			tr.get(pos)
+			if !k.bugs.Has(BugReaddirCursorNoRef) {
+				tr.get(pos) // file->private_data holds the cursor
+			}
 			if emitted == getdentsBatch {
 				full = true // dir_emit: the user's buffer is full
 				break
@@ -80,7 +82,9 @@ func (k *Kernel) dirPos(t *sched.Thread, parent *node, hash uint32, pos *node, t
 	if pos != nil {
 		tr.touch(t, pos, "kernfs_dir_pos")
 		valid := pos.isActive() && pos.parent == parent && pos.linked && hash == pos.hash
-		tr.put(t, pos)
+		if !k.bugs.Has(BugReaddirCursorNoRef) {
+			tr.put(t, pos)
+		}
 		if !valid {
 			pos = nil
 		}

@@ -24,11 +24,34 @@ func (k *Kernel) findActive(t *sched.Thread, parent *node, name string, tag int)
 // findIn finds the active entry (name) of namespace id in dir, as the net
 // core does with a device it holds: nil if the namespace's struct is gone.
 // A dead namespace's entries are still found: cleanup_net works on them.
-func (k *Kernel) findIn(t *sched.Thread, dir *node, id int, name string) *node {
+//
+// Under the kernel's exit scheme only cleanup_net's own steps (op.Cleanup)
+// reach an exited namespace's devices: nothing else can find the namespace
+// once its last reference is gone (maybe_get_net fails).
+func (k *Kernel) findIn(t *sched.Thread, dir *node, op model.Op) *node {
+	id := op.NS
 	if id < 1 || id >= len(k.ns) || k.ns[id] == nil || k.ns[id].freed {
 		return nil
 	}
-	return k.findActive(t, dir, name, k.ns[id].addr)
+	if k.cfg.Exit == model.ExitKernel && k.ns[id].dead && !op.Cleanup {
+		return nil
+	}
+	return k.findActive(t, dir, op.Name, k.ns[id].addr)
+}
+
+// unregister is unregister_netdevice_many's first act: the device leaves
+// NETREG_REGISTERED, so its attributes' show methods answer EINVAL
+// (netdev_show, dev_isalive), while its entries stay until device_del.
+func (k *Kernel) unregister(t *sched.Thread, op model.Op) model.Result {
+	tr := &k.tree
+	t.Lock(&tr.lock)
+	defer t.Unlock(&tr.lock)
+	d := k.findIn(t, k.devices, op)
+	if d == nil || d.unreg {
+		return errno(model.ENOENT)
+	}
+	d.unreg = true
+	return model.Result{}
 }
 
 // addDev is kobject_add of the device under devices/virtual/net followed
@@ -104,7 +127,7 @@ func (k *Kernel) addLink(t *sched.Thread, op model.Op) model.Result {
 func (k *Kernel) delLink(t *sched.Thread, op model.Op) model.Result {
 	tr := &k.tree
 	t.Lock(&tr.lock)
-	l := k.findIn(t, k.class, op.NS, op.Name)
+	l := k.findIn(t, k.class, op)
 	if l == nil {
 		t.Unlock(&tr.lock)
 		return errno(model.ENOENT)
@@ -119,7 +142,7 @@ func (k *Kernel) delLink(t *sched.Thread, op model.Op) model.Result {
 func (k *Kernel) delDev(t *sched.Thread, op model.Op) model.Result {
 	tr := &k.tree
 	t.Lock(&tr.lock)
-	d := k.findIn(t, k.devices, op.NS, op.Name)
+	d := k.findIn(t, k.devices, op)
 	if d == nil {
 		t.Unlock(&tr.lock)
 		return errno(model.ENOENT)
@@ -131,10 +154,16 @@ func (k *Kernel) delDev(t *sched.Thread, op model.Op) model.Result {
 }
 
 // deactivate is the first half of __kernfs_remove: the whole subtree of n
-// becomes invisible at once and takes no new active references. The
-// remover holds a reference on each node until it is done. The caller
-// holds the tree lock; the nodes come children first.
+// becomes invisible at once and takes no new active references (a node
+// already deactivated by another remover keeps its count). The remover
+// holds a reference on each node until it is done. The caller holds the
+// tree lock; the nodes come children first.
 func (k *Kernel) deactivate(t *sched.Thread, n *node) []*node {
+	return k.deactivateFrom(t, n, nil)
+}
+
+// deactivateFrom is deactivate taking no reference on unpinned.
+func (k *Kernel) deactivateFrom(t *sched.Thread, n *node, unpinned *node) []*node {
 	var nodes []*node
 	var walk func(n *node)
 	walk = func(n *node) {
@@ -142,8 +171,12 @@ func (k *Kernel) deactivate(t *sched.Thread, n *node) []*node {
 			walk(c)
 		}
 		k.tree.touch(t, n, "kernfs_deactivate")
-		n.active += deactivated
-		k.tree.get(n)
+		if n.isActive() {
+			n.active += deactivated
+		}
+		if n != unpinned {
+			k.tree.get(n)
+		}
 		nodes = append(nodes, n)
 	}
 	walk(n)
@@ -154,11 +187,31 @@ func (k *Kernel) deactivate(t *sched.Thread, n *node) []*node {
 // released for the active users of each node (kernfs_drain), then unlink
 // each once and drop the tree's and the remover's references.
 func (k *Kernel) drainAndUnlink(t *sched.Thread, nodes []*node) {
+	k.drainAndUnlinkFrom(t, nodes, nil)
+}
+
+// drainAndUnlinkFrom is drainAndUnlink for a removal whose root the
+// remover did not pin beforehand (unpinned, the last of nodes): it is
+// touched again, and only then pinned, once its descendants are drained,
+// as __kernfs_remove does when its loop reaches pos == kn.
+func (k *Kernel) drainAndUnlinkFrom(t *sched.Thread, nodes []*node, unpinned *node) {
 	tr := &k.tree
 	for _, n := range nodes {
+		if n == unpinned {
+			continue
+		}
 		t.Wait(fmt.Sprintf("kernfs_drain(%v)", n), func() bool { return n.active == deactivated })
 	}
 	t.Lock(&tr.lock)
+	if unpinned != nil {
+		tr.touch(t, unpinned, "kernfs_leftmost_descendant")
+		tr.get(unpinned) // kernfs_get(pos), pos == kn at last
+		if unpinned.active != deactivated {
+			t.Unlock(&tr.lock)
+			t.Wait(fmt.Sprintf("kernfs_drain(%v)", unpinned), func() bool { return unpinned.active == deactivated })
+			t.Lock(&tr.lock)
+		}
+	}
 	for _, n := range nodes {
 		tr.touch(t, n, "kernfs_unlink_sibling")
 		if tr.unlink(n) {
@@ -177,7 +230,7 @@ func (k *Kernel) renameNode(t *sched.Thread, parent *node, op model.Op) model.Re
 	tr := &k.tree
 	t.Lock(&tr.lock)
 	defer t.Unlock(&tr.lock)
-	n := k.findIn(t, parent, op.NS, op.Name)
+	n := k.findIn(t, parent, op)
 	if n == nil {
 		return errno(model.ENOENT)
 	}
