@@ -185,156 +185,33 @@ func explore(c *Config, i int64) unit {
 		name = Exhaustive + ":unbounded"
 	}
 	u := unit{member: Exhaustive, threads: len(p.Threads)}
-	for level := 0; c.Preemptions < 0 || level <= c.Preemptions; level++ {
-		e := &dfs{bound: level}
-		for {
-			x := sim.Run(p, e, opt)
-			if e.err == nil && x.Steps < len(e.stack) {
-				e.err = fmt.Errorf("execution ended after %d steps, replaying a prefix of %d", x.Steps, len(e.stack))
-			}
-			if e.err != nil {
-				u.err = fmt.Errorf("campaign: exhaustive search of execution %d (seed %d): %v", i, s, e.err)
-				return u
-			}
-			if e.cost() < level {
-				u.reruns++
-			} else {
-				u.execs++
-				u.steps += int64(x.Steps)
-				u.maxSteps = max(u.maxSteps, x.Steps)
-				u.hashes = append(u.hashes, scheduleHash(x.Schedule))
-				r := properties.Check(x.History, c.Check)
-				if len(r.Unknown) > 0 {
-					u.unknown++
-				}
-				if len(r.Violations) > 0 {
-					u.props = distinctProps(r.Violations)
-					t := traces.FromExecution(p, s, name, opt, x, r.Violations)
-					t.Notes = append(t.Notes, fmt.Sprintf("campaign seed %d, program %d, schedule %d of the search with preemption bound %d",
-						c.Seed, i, u.execs, c.Preemptions))
-					u.found = &finding{trace: t, v: r.Violations[0], seed: s, strategy: name, schedule: u.execs}
-					return u
-				}
-			}
-			if !e.backtrack() {
-				break
-			}
-			if u.execs >= int64(c.Schedules) {
-				u.boundHit = e.boundHit
-				return u
-			}
+	// Iterative context bounding: schedules with no preemption first, then
+	// one, then two, so that a small budget covers the cheap ones.
+	eo := sched.ExploreOptions{Bound: c.Preemptions, Iterative: true, MaxExecutions: c.Schedules}
+	st := sim.Explore(p, opt, eo, func(x sim.Execution) bool {
+		u.execs++
+		u.steps += int64(x.Steps)
+		u.maxSteps = max(u.maxSteps, x.Steps)
+		u.hashes = append(u.hashes, scheduleHash(x.Schedule))
+		r := properties.Check(x.History, c.Check)
+		if len(r.Unknown) > 0 {
+			u.unknown++
 		}
-		u.boundHit = e.boundHit
-		if !e.boundHit {
-			break
+		if len(r.Violations) > 0 {
+			u.props = distinctProps(r.Violations)
+			t := traces.FromExecution(p, s, name, opt, x, r.Violations)
+			t.Notes = append(t.Notes, fmt.Sprintf("campaign seed %d, program %d, schedule %d of the search with preemption bound %d",
+				c.Seed, i, u.execs, c.Preemptions))
+			u.found = &finding{trace: t, v: r.Violations[0], seed: s, strategy: name, schedule: u.execs}
+			return false
 		}
+		return true
+	})
+	if st.Err != nil {
+		u.err = fmt.Errorf("campaign: exhaustive search of execution %d (seed %d): %v", i, s, st.Err)
 	}
-	u.exhausted = true
+	u.reruns = int64(st.Repeats + st.Pruned)
+	u.boundHit = st.BoundHit
+	u.exhausted = st.Exhausted && u.found == nil
 	return u
-}
-
-// dfs is a sched.Strategy that enumerates the schedules of a program
-// within a preemption bound, one execution per schedule: each execution
-// replays the prefix of the previous one and then branches, as in
-// sched.Explore (which it mirrors, minus the sleep sets).
-type dfs struct {
-	bound    int
-	stack    []*dnode
-	boundHit bool
-	err      error
-}
-
-type dnode struct {
-	enabled []int
-	last    int // thread that took the previous step, or -1
-	spent   int // preemptions before this state
-	chosen  int
-	tried   []int
-}
-
-// rr returns the index in n.enabled of the thread that runs without
-// preemption: the last one if it can go on, else the next by id.
-func (n *dnode) rr() int {
-	for i, id := range n.enabled {
-		if id >= n.last {
-			return i
-		}
-	}
-	return 0
-}
-
-// cost returns the preemptions spent up to and including picking
-// n.enabled[i].
-func (n *dnode) cost(i int) int {
-	r := n.rr()
-	if n.last >= 0 && n.enabled[r] == n.last && i != r {
-		return n.spent + 1
-	}
-	return n.spent
-}
-
-// Pick implements sched.Strategy.
-func (e *dfs) Pick(step int, enabled []int) int {
-	if step < len(e.stack) {
-		n := e.stack[step]
-		if !slices.Equal(n.enabled, enabled) {
-			if e.err == nil {
-				e.err = fmt.Errorf("nondeterministic program: at step %d threads %v can run, earlier %v", step, enabled, n.enabled)
-			}
-			return enabled[0]
-		}
-		return n.chosen
-	}
-	n := &dnode{enabled: slices.Clone(enabled), last: -1}
-	if step > 0 {
-		p := e.stack[step-1]
-		n.last, n.spent = p.chosen, p.cost(slices.Index(p.enabled, p.chosen))
-	}
-	c := e.choose(n) // the preemption-free choice is always within the bound
-	n.chosen = c
-	n.tried = append(n.tried, c)
-	e.stack = append(e.stack, n)
-	return c
-}
-
-func (e *dfs) choose(n *dnode) int {
-	r := n.rr()
-	for j := range n.enabled {
-		i := (r + j) % len(n.enabled)
-		tid := n.enabled[i]
-		if slices.Contains(n.tried, tid) {
-			continue
-		}
-		if e.bound >= 0 && n.cost(i) > e.bound {
-			e.boundHit = true
-			continue
-		}
-		return tid
-	}
-	return -1
-}
-
-// cost returns the preemptions of the current schedule.
-func (e *dfs) cost() int {
-	if len(e.stack) == 0 {
-		return 0
-	}
-	n := e.stack[len(e.stack)-1]
-	return n.cost(slices.Index(n.enabled, n.chosen))
-}
-
-// backtrack makes the deepest state with an untried choice branch there
-// next time; it reports false when the space is exhausted.
-func (e *dfs) backtrack() bool {
-	for i := len(e.stack) - 1; i >= 0; i-- {
-		n := e.stack[i]
-		if c := e.choose(n); c >= 0 {
-			n.chosen = c
-			n.tried = append(n.tried, c)
-			clear(e.stack[i+1:])
-			e.stack = e.stack[:i+1]
-			return true
-		}
-	}
-	return false
 }

@@ -30,9 +30,43 @@ type Execution struct {
 // Run executes p: setup alone, then its threads under strategy. The same
 // program, options and strategy decisions always give the same execution.
 func Run(p history.Program, strategy sched.Strategy, opt Options) Execution {
+	k := prepare(p, opt)
+	s := sched.New(strategy, maxSteps(opt))
+	spawn(s, k, p)
+	return finish(k, s.Run())
+}
+
+// Explore runs p under every schedule of its concurrent part that
+// sched.Explore enumerates within opts (a preemption bound, sleep sets),
+// calling visit with each execution until visit returns false.
+//
+// The simulator's preemption points are plain Yields, which sched takes to
+// conflict with everything, so the sleep sets prune little here; the bound
+// is what keeps the search finite.
+func Explore(p history.Program, opt Options, eo sched.ExploreOptions, visit func(Execution) bool) sched.ExploreStats {
+	if eo.MaxSteps == 0 {
+		eo.MaxSteps = maxSteps(opt)
+	}
+	var k *Kernel
+	setup := func(s *sched.Scheduler) {
+		k = prepare(p, opt)
+		spawn(s, k, p)
+	}
+	return sched.Explore(setup, eo, func(r sched.Result) bool { return visit(finish(k, r)) })
+}
+
+func maxSteps(opt Options) int {
+	if opt.MaxSteps == 0 {
+		return DefaultMaxSteps
+	}
+	return opt.MaxSteps
+}
+
+// prepare makes the kernel of p and runs its setup, alone: one thread, no
+// choice, nothing to record in the schedule.
+func prepare(p history.Program, opt Options) *Kernel {
 	k := newKernel(p.Config, opt.Bugs)
 	if len(p.Setup) > 0 {
-		// Setup has one thread and so no choice: nothing to record.
 		s := sched.New(firstEnabled{}, 0)
 		s.Go("setup", func(t *sched.Thread) {
 			for _, op := range p.Setup {
@@ -43,11 +77,11 @@ func Run(p history.Program, strategy sched.Strategy, opt Options) Execution {
 			k.fault(nil, history.Deadlock, "setup did not finish:\n"+sched.WaitForString(r.WaitFor))
 		}
 	}
-	maxSteps := opt.MaxSteps
-	if maxSteps == 0 {
-		maxSteps = DefaultMaxSteps
-	}
-	s := sched.New(strategy, maxSteps)
+	return k
+}
+
+// spawn adds p's threads to s.
+func spawn(s *sched.Scheduler, k *Kernel, p history.Program) {
 	for i, ops := range p.Threads {
 		s.Go(fmt.Sprintf("T%d", i), func(t *sched.Thread) {
 			for _, op := range ops {
@@ -55,7 +89,10 @@ func Run(p history.Program, strategy sched.Strategy, opt Options) Execution {
 			}
 		})
 	}
-	r := s.Run()
+}
+
+// finish turns the end of the concurrent part into an execution.
+func finish(k *Kernel, r sched.Result) Execution {
 	switch r.Outcome {
 	case sched.Deadlocked:
 		k.fault(nil, history.Deadlock, sched.WaitForString(r.WaitFor))

@@ -211,3 +211,43 @@ func TestTagReuse(t *testing.T) {
 		}
 	}
 }
+
+// Explore enumerates the schedules of a program within a preemption bound:
+// it exhausts a small one on the correct simulator and finds the seeded
+// bug in the same program.
+func TestExplore(t *testing.T) {
+	p := history.Program{
+		Config: model.Config{Namespaces: 1, Mounts: []int{1}},
+		Threads: [][]model.Op{
+			{{Kind: model.Create, NS: 1, Name: "eth0"}},
+			{{Kind: model.Create, NS: 1, Name: "eth0"}},
+		},
+	}
+	dup := func(x sim.Execution) bool {
+		ok := 0
+		for _, r := range x.History.Records {
+			if r.Op.Kind == model.AddDev && r.Result.Err == model.OK {
+				ok++
+			}
+		}
+		return ok > 1
+	}
+	eo := sched.ExploreOptions{Bound: sched.DefaultPreemptionBound}
+	st := sim.Explore(p, sim.Options{}, eo, func(x sim.Execution) bool {
+		if dup(x) {
+			t.Fatalf("correct simulator: two adds of eth0 succeeded")
+		}
+		return true
+	})
+	if !st.Exhausted || st.Executions < 2 {
+		t.Fatalf("not exhausted: %v", st)
+	}
+	found := false
+	sim.Explore(p, sim.Options{Bugs: sim.BugSet{sim.BugUnlockedAdd}}, eo, func(x sim.Execution) bool {
+		found = dup(x)
+		return !found
+	})
+	if !found {
+		t.Fatal("the search missed the unlocked-add duplicate")
+	}
+}

@@ -109,7 +109,7 @@ func BenchmarkExplore(b *testing.B) {
 					x = v + 1
 				})
 			}
-		}, ExploreOptions{}, func(Result) bool { return true })
+		}, ExploreOptions{Bound: DefaultPreemptionBound}, func(Result) bool { return true })
 		execs += st.Executions + st.Pruned
 	}
 	b.ReportMetric(float64(execs)/b.Elapsed().Seconds(), "execs/s")

@@ -38,8 +38,8 @@ const (
 // ExploreOptions configures Explore.
 type ExploreOptions struct {
 	// Bound caps the preemptions (or delays, see Bounding) in one
-	// schedule. Zero means DefaultPreemptionBound; Unbounded (or any
-	// negative value) means no bound.
+	// schedule: zero means none at all; Unbounded (or any negative value)
+	// means no bound. DefaultPreemptionBound is the usual choice.
 	Bound int
 	// Bounding selects what Bound counts; the default is Preemptions.
 	Bounding Bounding
@@ -107,9 +107,6 @@ func (st ExploreStats) String() string {
 // can in rare cases be missed; Unbounded with sleep sets is complete.
 func Explore(setup func(*Scheduler), opts ExploreOptions, visit func(Result) bool) ExploreStats {
 	bound := opts.Bound
-	if bound == 0 {
-		bound = DefaultPreemptionBound
-	}
 	var st ExploreStats
 	if !opts.Iterative {
 		e := newExplorer(opts, bound)

@@ -14,7 +14,7 @@ func TestExploreFindsLostUpdateAndLockPreventsIt(t *testing.T) {
 		st := Explore(func(s *Scheduler) {
 			x = 0
 			lostUpdate(s, &x, locked, &Mutex{Name: "mu"})
-		}, ExploreOptions{}, func(r Result) bool {
+		}, ExploreOptions{Bound: DefaultPreemptionBound}, func(r Result) bool {
 			if r.Outcome != Finished {
 				t.Fatalf("outcome %v", r.Outcome)
 			}
@@ -53,12 +53,12 @@ func TestExploreFindsABBADeadlockWithOnePreemption(t *testing.T) {
 func TestExploreVisitStopsSearch(t *testing.T) {
 	var x int
 	st := Explore(func(s *Scheduler) { x = 0; lostUpdate(s, &x, false, nil) },
-		ExploreOptions{}, func(Result) bool { return x == 2 })
+		ExploreOptions{Bound: DefaultPreemptionBound}, func(Result) bool { return x == 2 })
 	if st.Exhausted || st.Executions == 0 {
 		t.Fatalf("search not stopped at first lost update: %v", st)
 	}
 	st = Explore(func(s *Scheduler) { x = 0; lostUpdate(s, &x, false, nil) },
-		ExploreOptions{MaxExecutions: 2}, func(Result) bool { return true })
+		ExploreOptions{Bound: DefaultPreemptionBound, MaxExecutions: 2}, func(Result) bool { return true })
 	if st.Exhausted || st.Executions != 2 {
 		t.Fatalf("MaxExecutions 2: %v", st)
 	}
@@ -196,7 +196,7 @@ func TestExploreReportsNondeterminism(t *testing.T) {
 		for range n {
 			s.Go("w", func(t *Thread) { t.Yield() })
 		}
-	}, ExploreOptions{}, func(Result) bool { return true })
+	}, ExploreOptions{Bound: DefaultPreemptionBound}, func(Result) bool { return true })
 	if st.Err == nil {
 		t.Fatalf("no error: %v", st)
 	}

@@ -101,8 +101,8 @@ func TestExecutionsToFirstBug(t *testing.T) {
 			slices.Sort(ns)
 			fmt.Fprintf(&b, " %10d", ns[len(ns)/2])
 		}
-		n, _ := ExploreToBug(p, sched.ExploreOptions{MaxExecutions: limit})
-		nr, _ := ExploreToBug(p, sched.ExploreOptions{MaxExecutions: limit, NoReduction: true})
+		n, _ := ExploreToBug(p, sched.ExploreOptions{Bound: sched.DefaultPreemptionBound, MaxExecutions: limit})
+		nr, _ := ExploreToBug(p, sched.ExploreOptions{Bound: sched.DefaultPreemptionBound, MaxExecutions: limit, NoReduction: true})
 		db, _ := ExploreToBug(p, idb)
 		fmt.Fprintf(&b, " %10d %10d %10d\n", n, nr, db)
 	}
