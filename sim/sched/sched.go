@@ -220,9 +220,40 @@ type coroutine struct {
 	dead bool
 }
 
-var coroutines = sync.Pool{New: func() any { return newCoroutine() }}
+// idle holds coroutines between executions. A sync.Pool would not do: it
+// drops what it holds at each garbage collection without stopping it, and
+// a dropped coroutine's goroutine and stack live on, parked forever.
+var idle struct {
+	sync.Mutex
+	list []*coroutine
+}
 
-func getCoroutine() *coroutine { return coroutines.Get().(*coroutine) }
+// maxIdle bounds the idle coroutines: enough for every thread of a few
+// executions on every worker.
+const maxIdle = 256
+
+func getCoroutine() *coroutine {
+	idle.Lock()
+	defer idle.Unlock()
+	if n := len(idle.list); n > 0 {
+		c := idle.list[n-1]
+		idle.list = idle.list[:n-1]
+		return c
+	}
+	return newCoroutine()
+}
+
+func putCoroutine(c *coroutine) {
+	idle.Lock()
+	if len(idle.list) < maxIdle {
+		idle.list = append(idle.list, c)
+		c = nil
+	}
+	idle.Unlock()
+	if c != nil {
+		c.stop() // its idle yield returns false and the goroutine ends
+	}
+}
 
 func newCoroutine() *coroutine {
 	c := &coroutine{}
@@ -260,7 +291,7 @@ func (c *coroutine) release() {
 	}
 	c.t, c.fn = nil, nil
 	if !c.unpooled && !c.dead {
-		coroutines.Put(c)
+		putCoroutine(c)
 	}
 }
 

@@ -1,0 +1,29 @@
+package sched
+
+import (
+	"runtime"
+	"testing"
+)
+
+// Coroutines kept between executions are bounded and never dropped while
+// alive: executions of many threads, with garbage collections between
+// them, leave no more goroutines behind than one of them uses.
+func TestCoroutinesDoNotLeak(t *testing.T) {
+	wide := func() {
+		s := New(NewRandom(1), 0)
+		for range 50 {
+			s.Go("t", func(t *Thread) { t.Yield() })
+		}
+		s.Run()
+		runtime.GC()
+		runtime.GC()
+	}
+	wide()
+	before := runtime.NumGoroutine()
+	for range 10 {
+		wide()
+	}
+	if after := runtime.NumGoroutine(); after > before+5 {
+		t.Fatalf("goroutines: %d after one execution of 50 threads, %d after ten more", before, after)
+	}
+}
