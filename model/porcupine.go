@@ -91,10 +91,11 @@ func Porcupine(c Config) porcupine.Model {
 
 // deterministic reports whether Step has a single outcome for every
 // operation of kind k: all but the adds, renames and moves of device
-// directories (which may meet a dying one) and umount.
+// directories and the adds of kernel/uids entries (which may meet a dying
+// one) and umount.
 func deterministic(k Kind) bool {
 	switch k {
-	case AddDev, RenameDev, MoveDev, Umount:
+	case AddDev, RenameDev, MoveDev, Umount, AddUID:
 		return false
 	}
 	return true

@@ -49,6 +49,7 @@ type State struct {
 	gone   uint64  // bit m set: mount m was unmounted
 
 	uids      []Entry // kernel/uids: name and user namespace, sorted
+	uidsDying []Entry // removed, not yet unlinked: still colliding
 	userExits uint64  // bit u set: user namespace u has exited
 }
 
@@ -120,7 +121,7 @@ func (s State) Equal(t State) bool {
 	return s.exits == t.exits && s.next == t.next && slices.Equal(s.devs, t.devs) &&
 		slices.Equal(s.links, t.links) && slices.Equal(s.files, t.files) &&
 		s.borns == t.borns && slices.Equal(s.procs, t.procs) && slices.Equal(s.mounts, t.mounts) && s.gone == t.gone &&
-		s.userExits == t.userExits && slices.Equal(s.uids, t.uids)
+		s.userExits == t.userExits && slices.Equal(s.uids, t.uids) && slices.Equal(s.uidsDying, t.uidsDying)
 }
 
 func (s State) String() string {
@@ -238,6 +239,22 @@ type Outcome struct {
 func Step(c Config, s State, op Op) []Outcome {
 	if op.Kind == Umount {
 		return umount(c, s, op)
+	}
+	if op.Kind == AddUID {
+		// The same window as for devices: kernel/uids entries are removed
+		// by kernfs_remove too.
+		e := Entry{op.Name, op.User}
+		if !has(s.uidsDying, e) {
+			r, next := apply(c, s, op)
+			return []Outcome{{r, next}}
+		}
+		cleared := s
+		cleared.uidsDying = without(s.uidsDying, e)
+		r, next := apply(c, cleared, op)
+		if r.Err != OK {
+			return []Outcome{{r, s}}
+		}
+		return []Outcome{{r, next}, {Result{Err: EEXIST}, s}}
 	}
 	var target Entry
 	switch op.Kind {
@@ -514,18 +531,20 @@ func apply(c Config, s State, op Op) (Result, State) {
 			return fail(ENOENT)
 		}
 		e := Entry{op.Name, op.User}
-		if has(s.uids, e) {
+		if has(s.uids, e) || has(s.uidsDying, e) {
 			return fail(EEXIST)
 		}
 		s.uids = with(s.uids, e)
 		return Result{}, s
 
 	case DelUID:
+		// kernfs_remove: invisible at once, unlinked after the drain.
 		e := Entry{op.Name, op.User}
 		if !has(s.uids, e) {
 			return fail(ENOENT)
 		}
 		s.uids = without(s.uids, e)
+		s.uidsDying = with(s.uidsDying, e)
 		return Result{}, s
 
 	case ExitUser:
@@ -538,7 +557,9 @@ func apply(c Config, s State, op Op) (Result, State) {
 			return fail(ENOENT)
 		}
 		s.userExits |= 1 << op.User
-		s.uids = slices.DeleteFunc(slices.Clone(s.uids), func(e Entry) bool { return e.Tag == op.User })
+		gone := func(e Entry) bool { return e.Tag == op.User }
+		s.uids = slices.DeleteFunc(slices.Clone(s.uids), gone)
+		s.uidsDying = slices.DeleteFunc(slices.Clone(s.uidsDying), gone)
 		return Result{}, s
 
 	case Clone:

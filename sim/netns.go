@@ -93,6 +93,11 @@ func (k *Kernel) mount(t *sched.Thread, op model.Op) model.Result {
 	if op.Proc < 1 || op.Proc > len(k.procs) || op.Mount <= 0 || op.Mount >= 64 {
 		return errno(model.EINVAL)
 	}
+	// Under the tree lock, so that an exit's critical section, which
+	// marks the namespace dead and deactivates its entries, is atomic
+	// for these too.
+	t.Lock(&k.tree.lock)
+	defer t.Unlock(&k.tree.lock)
 	t.Yield()
 	if _, used := k.mounts[op.Mount]; used || op.Mount <= len(k.cfg.Mounts) {
 		return errno(model.EBUSY)
@@ -123,6 +128,11 @@ func (k *Kernel) mount(t *sched.Thread, op model.Op) model.Result {
 // umount is kill_sysfs_super: the passive reference goes, and with it,
 // if the namespace is dead, its struct.
 func (k *Kernel) umount(t *sched.Thread, op model.Op) model.Result {
+	// Under the tree lock, so that an exit's critical section, which
+	// marks the namespace dead and deactivates its entries, is atomic
+	// for these too.
+	t.Lock(&k.tree.lock)
+	defer t.Unlock(&k.tree.lock)
 	t.Yield()
 	x, ok := k.mounts[op.Mount]
 	if !ok || x.gone {
@@ -163,6 +173,11 @@ func (k *Kernel) clone(t *sched.Thread, op model.Op) model.Result {
 	if !k.validNS(op.NS) {
 		return errno(model.EINVAL)
 	}
+	// Under the tree lock, so that an exit's critical section, which
+	// marks the namespace dead and deactivates its entries, is atomic
+	// for these too.
+	t.Lock(&k.tree.lock)
+	defer t.Unlock(&k.tree.lock)
 	t.Yield()
 	if !slices.Contains(k.cfg.Later, op.NS) || k.ns[op.NS] != nil {
 		return errno(model.EEXIST)
@@ -176,6 +191,11 @@ func (k *Kernel) setns(t *sched.Thread, op model.Op) model.Result {
 	if op.Proc < 1 || op.Proc > len(k.procs) || !k.validNS(op.NS) {
 		return errno(model.EINVAL)
 	}
+	// Under the tree lock, so that an exit's critical section, which
+	// marks the namespace dead and deactivates its entries, is atomic
+	// for these too.
+	t.Lock(&k.tree.lock)
+	defer t.Unlock(&k.tree.lock)
 	t.Yield()
 	ns := k.alive(op.NS)
 	if ns == nil {
