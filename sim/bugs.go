@@ -43,6 +43,7 @@ const (
 	BugShowTakesRTNL          = "show-takes-rtnl"
 	BugExitHandbackClash      = "exit-handback-clash"
 	BugReaddirCursorNoRef     = "readdir-cursor-no-ref"
+	BugRenameLinkRecreate     = "rename-link-recreate"
 )
 
 // Bugs is the catalogue, in a stable order.
@@ -120,6 +121,15 @@ var Bugs = []Bug{
 		Property:  "safe-free",
 		Scenario:  "create(ns1, eth0); create(ns1, eth1); readdir(m1) || remove(ns1, eth1): the removal frees the entry the listing resumes from",
 		RapidGen:  gen.Options{MinThreads: 3, MaxThreads: 3, MaxOps: 3},
+	},
+	{
+		Name:      BugRenameLinkRecreate,
+		Reference: "\"fix class symlinks in sysfs\" (2005, Bill Nottingham, drivers/base/class.c): a device rename renamed its class symlink by removing the old link and creating the new one, \"it should be using sysfs_rename_link. Unfortunately, sysfs_rename_link doesn't exist\" until the tagged-sysfs series added it (2.6.35): between the two, the device has no link at all",
+		Property:  "linearizability",
+		Scenario:  "rename(ns1, eth0 -> eth1) || lookup(m1, class/net/eth1); lookup(m1, class/net/eth0): both miss, inside one rename",
+		// rapid's draws rarely put two lookups of the two names beside a
+		// rename; seeded programs do.
+		RapidSeeded: true,
 	},
 }
 

@@ -271,6 +271,13 @@ func (k *Kernel) renameNode(t *sched.Thread, parent *node, op model.Op) model.Re
 	}
 	tr.touch(t, n, "kernfs_rename_ns")
 	tr.unlink(n)
+	if k.bugs.Has(BugRenameLinkRecreate) && op.Kind == model.RenameLink {
+		// The old link goes in one critical section and the new one
+		// comes in another, as sysfs_remove_link then sysfs_create_link.
+		t.Unlock(&tr.lock)
+		t.Lock(&tr.lock)
+		t.Yield()
+	}
 	old := n.nameBuf
 	n.name, n.tag, n.owner, n.hash = name, tag, owner, nameHash(name, tag)
 	if name != old.s {
