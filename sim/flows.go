@@ -66,11 +66,20 @@ func (c caller) unregister(ns int, name string, cleanup bool) {
 func (c caller) rename(op model.Op) {
 	c.lockRTNL()
 	defer c.unlockRTNL()
-	if c.step(model.Op{Kind: model.RenameLink, NS: op.NS, Name: op.Name, NewName: op.NewName}).Err != model.OK {
+	c.linkThenDir(
+		model.Op{Kind: model.RenameLink, NS: op.NS, Name: op.Name, NewName: op.NewName},
+		model.Op{Kind: model.RenameDev, NS: op.NS, Name: op.Name, NewName: op.NewName},
+		model.Op{Kind: model.RenameLink, NS: op.NS, Name: op.NewName, NewName: op.Name})
+}
+
+// linkThenDir is device_rename: the class link's step, then the
+// directory's; if the directory cannot follow, undo puts the link back.
+func (c caller) linkThenDir(link, dir, undo model.Op) {
+	if c.step(link).Err != model.OK {
 		return
 	}
-	if c.step(model.Op{Kind: model.RenameDev, NS: op.NS, Name: op.Name, NewName: op.NewName}).Err != model.OK {
-		c.step(model.Op{Kind: model.RenameLink, NS: op.NS, Name: op.NewName, NewName: op.Name})
+	if c.step(dir).Err != model.OK {
+		c.step(undo)
 	}
 }
 
@@ -79,12 +88,10 @@ func (c caller) rename(op model.Op) {
 func (c caller) move(op model.Op) {
 	c.lockRTNL()
 	defer c.unlockRTNL()
-	if c.step(model.Op{Kind: model.MoveLink, NS: op.NS, Name: op.Name, To: op.To}).Err != model.OK {
-		return
-	}
-	if c.step(model.Op{Kind: model.MoveDev, NS: op.NS, Name: op.Name, To: op.To}).Err != model.OK {
-		c.step(model.Op{Kind: model.MoveLink, NS: op.To, Name: op.Name, To: op.NS})
-	}
+	c.linkThenDir(
+		model.Op{Kind: model.MoveLink, NS: op.NS, Name: op.Name, To: op.To},
+		model.Op{Kind: model.MoveDev, NS: op.NS, Name: op.Name, To: op.To},
+		model.Op{Kind: model.MoveLink, NS: op.To, Name: op.Name, To: op.NS})
 }
 
 // exitKernel is cleanup_net -> default_device_exit_batch, under rtnl: the

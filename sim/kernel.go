@@ -158,9 +158,9 @@ func (k *Kernel) atomic(t *sched.Thread, op model.Op) model.Result {
 	case model.AddLink:
 		return k.addLink(t, op)
 	case model.DelLink:
-		return k.delLink(t, op)
+		return k.remove(t, k.class, op)
 	case model.DelDev:
-		return k.delDev(t, op)
+		return k.remove(t, k.devices, op)
 	case model.Unregister:
 		return k.unregister(t, op)
 	case model.RenameLink, model.MoveLink:

@@ -122,32 +122,19 @@ func (k *Kernel) addLink(t *sched.Thread, op model.Op) model.Result {
 	return model.Result{}
 }
 
-// delLink is sysfs_delete_link: by (name, target's tag). A link has no
-// active users, so the drain does not wait.
-func (k *Kernel) delLink(t *sched.Thread, op model.Op) model.Result {
+// remove removes a device's entry from dir: its class symlink
+// (sysfs_delete_link, by name and target's tag: a link has no active
+// users, so the drain does not wait) or its directory (kobject_del ->
+// kernfs_remove).
+func (k *Kernel) remove(t *sched.Thread, dir *node, op model.Op) model.Result {
 	tr := &k.tree
 	t.Lock(&tr.lock)
-	l := k.findIn(t, k.class, op)
-	if l == nil {
+	n := k.findIn(t, dir, op)
+	if n == nil {
 		t.Unlock(&tr.lock)
 		return errno(model.ENOENT)
 	}
-	nodes := k.deactivate(t, l)
-	t.Unlock(&tr.lock)
-	k.drainAndUnlink(t, nodes)
-	return model.Result{}
-}
-
-// delDev is kobject_del -> kernfs_remove of a device's directory.
-func (k *Kernel) delDev(t *sched.Thread, op model.Op) model.Result {
-	tr := &k.tree
-	t.Lock(&tr.lock)
-	d := k.findIn(t, k.devices, op)
-	if d == nil {
-		t.Unlock(&tr.lock)
-		return errno(model.ENOENT)
-	}
-	nodes := k.deactivate(t, d)
+	nodes := k.deactivate(t, n)
 	t.Unlock(&tr.lock)
 	k.drainAndUnlink(t, nodes)
 	return model.Result{}
