@@ -31,32 +31,7 @@ func Porcupine(c Config) porcupine.Model {
 				r, next := apply(c, s, op)
 				return !known || SameResult(r, out), next
 			}
-			// The state is one State, or a Set of them after a step that
-			// could go more than one way: the power-set construction,
-			// paid for only where the specification is nondeterministic.
-			var next Set
-			add := func(s State) {
-				for _, t := range next {
-					if t.Equal(s) {
-						return
-					}
-				}
-				next = append(next, s)
-			}
-			for _, s := range states(state) {
-				for _, o := range Step(c, s, op) {
-					if !known || SameResult(o.Result, out) {
-						add(o.State)
-					}
-				}
-			}
-			switch len(next) {
-			case 0:
-				return false, state
-			case 1:
-				return true, next[0]
-			}
-			return true, next
+			return stepSet(c, state, op, out, known)
 		},
 		Equal: func(a, b any) bool {
 			x, y := states(a), states(b)
@@ -99,6 +74,39 @@ func deterministic(k Kind) bool {
 		return false
 	}
 	return true
+}
+
+// stepSet steps a state that is one State, or a Set of them after a step
+// that could go more than one way: the power-set construction, paid for
+// only where the specification is nondeterministic. It is a function of
+// its own so that the common path's stack frame stays small: porcupine
+// runs each check on a new goroutine, whose stack grows by copying.
+//
+//go:noinline
+func stepSet(c Config, state any, op Op, out Result, known bool) (bool, any) {
+	var next Set
+	add := func(s State) {
+		for _, t := range next {
+			if t.Equal(s) {
+				return
+			}
+		}
+		next = append(next, s)
+	}
+	for _, s := range states(state) {
+		for _, o := range Step(c, s, op) {
+			if !known || SameResult(o.Result, out) {
+				add(o.State)
+			}
+		}
+	}
+	switch len(next) {
+	case 0:
+		return false, state
+	case 1:
+		return true, next[0]
+	}
+	return true, next
 }
 
 // Set is the states the specification may be in after a nondeterministic
