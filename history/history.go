@@ -87,8 +87,8 @@ func (h History) Operations() ([]porcupine.Operation, []int) {
 		last = max(last, r.Return, r.Call)
 	}
 	clients := h.clients()
-	var ops []porcupine.Operation
-	var from []int
+	ops := make([]porcupine.Operation, 0, len(h.Records))
+	from := make([]int, 0, len(h.Records))
 	for i, r := range h.Records {
 		if r.Op.Kind == model.Readdir {
 			continue
@@ -96,6 +96,16 @@ func (h History) Operations() ([]porcupine.Operation, []int) {
 		client := r.Thread
 		if client == SetupThread {
 			client = clients
+		}
+		if !r.Op.Kind.IsFlow() {
+			// A single step: no expansion to allocate.
+			o := porcupine.Operation{ClientId: client, Input: r.Op, Output: r.Result, Call: r.Call, Return: r.Return}
+			if r.Pending {
+				o.Output, o.Return = nil, last+1
+			}
+			ops = append(ops, o)
+			from = append(from, i)
+			continue
 		}
 		steps := model.Steps(r.Op, r.Result)
 		for k, st := range steps {
