@@ -66,6 +66,8 @@ func maxSteps(opt Options) int {
 // choice, nothing to record in the schedule.
 func prepare(p history.Program, opt Options) *Kernel {
 	k := newKernel(p.Config, opt.Bugs)
+	// A flow records up to three steps: room for them all at once.
+	k.hist.Records = make([]history.Record, 0, 3*p.Ops())
 	if len(p.Setup) > 0 {
 		s := sched.New(firstEnabled{}, 0)
 		s.Go("setup", func(t *sched.Thread) {
