@@ -17,6 +17,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/debug"
 	"sort"
 	"strings"
 )
@@ -40,6 +41,12 @@ func register(name, summary string, run func(args []string, stdout, stderr io.Wr
 }
 
 func main() {
+	if os.Getenv("GOGC") == "" {
+		// Campaigns make short-lived garbage at a steady rate from a small
+		// live heap: collecting four times less often is about 10% more
+		// executions per second for a few more megabytes.
+		debug.SetGCPercent(400)
+	}
 	os.Exit(Main(os.Args[1:], os.Stdout, os.Stderr))
 }
 
