@@ -39,7 +39,7 @@ func (k *Kernel) readlink(t *sched.Thread, op model.Op) model.Result {
 	}
 	target := l.target
 	tr.touch(t, target, "kernfs_get_target_path")
-	if !target.linked {
+	if !target.linked || !target.isActive() { // removed: no longer in the tree
 		return errno(model.ENOENT)
 	}
 	path := ""

@@ -323,12 +323,17 @@ func (k *Kernel) exit(t *sched.Thread, ns int) model.Result {
 		doomed = live
 	}
 	nsp.dead = true
+	// The exit holds the namespace until its entries are unlinked: freed
+	// earlier (its last mount gone meanwhile), the struct's address could
+	// tag a new namespace's entry that then collides with a dying one.
+	nsp.cleaning = true
 	var nodes []*node
 	for _, n := range doomed {
 		nodes = append(nodes, k.deactivate(t, n)...)
 	}
 	t.Unlock(&tr.lock)
 	k.drainAndUnlink(t, nodes)
+	nsp.cleaning = false
 	k.freeNS(nsp)
 	return model.Result{}
 }
