@@ -20,6 +20,8 @@ import (
 	"runtime/debug"
 	"sort"
 	"strings"
+
+	"github.com/sysfsim/sysfsim/traces"
 )
 
 // Exit codes are part of the command-line contract.
@@ -101,6 +103,26 @@ func parse(fs *flag.FlagSet, args []string, stderr io.Writer) ([]string, bool) {
 		pos = append(pos, args[0])
 		args = args[1:]
 	}
+}
+
+// traceArg parses fs over args and reads the one trace FILE they must
+// name; required, called once the flags are parsed, reports whether the
+// other required flags were given.
+// code is the exit code to return with at once, or -1.
+func traceArg(fs *flag.FlagSet, args []string, stderr io.Writer, required func() bool) (t *traces.Trace, file string, code int) {
+	pos, ok := parse(fs, args, stderr)
+	if !ok {
+		return nil, "", exitUsage
+	}
+	if len(pos) != 1 || !required() {
+		fs.Usage()
+		return nil, "", exitUsage
+	}
+	t, err := traces.ReadFile(pos[0])
+	if err != nil {
+		return nil, "", failUsage(stderr, "%v", err)
+	}
+	return t, pos[0], -1
 }
 
 func failUsage(stderr io.Writer, format string, a ...any) int {

@@ -18,17 +18,9 @@ func cmdShow(args []string, stdout, stderr io.Writer) int {
 	width := fs.Int("width", 80, "width of the timeline in columns")
 	recheck := fs.Bool("check", false, "run the checkers and mark what they find, instead of the violations recorded in the trace")
 	fs.Usage = func() { fmt.Fprintln(stderr, "usage: sysfsim show FILE [--width N] [--check]"); fs.PrintDefaults() }
-	pos, ok := parse(fs, args, stderr)
-	if !ok {
-		return exitUsage
-	}
-	if len(pos) != 1 {
-		fs.Usage()
-		return exitUsage
-	}
-	t, err := traces.ReadFile(pos[0])
-	if err != nil {
-		return failUsage(stderr, "%v", err)
+	t, _, code := traceArg(fs, args, stderr, func() bool { return true })
+	if code >= 0 {
+		return code
 	}
 	if *recheck {
 		t.Violations = properties.Check(t.History, properties.Options{}).Violations

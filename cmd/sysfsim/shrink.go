@@ -33,21 +33,13 @@ func cmdShrink(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "usage: sysfsim shrink FILE -o OUT [--property P] [--json]")
 		fs.PrintDefaults()
 	}
-	pos, ok := parse(fs, args, stderr)
-	if !ok {
-		return exitUsage
-	}
-	if len(pos) != 1 || *out == "" {
-		fs.Usage()
-		return exitUsage
-	}
-	t, err := traces.ReadFile(pos[0])
-	if err != nil {
-		return failUsage(stderr, "%v", err)
+	t, file, code := traceArg(fs, args, stderr, func() bool { return *out != "" })
+	if code >= 0 {
+		return code
 	}
 	small, st, err := traces.Shrink(t, traces.ShrinkOptions{Property: *prop, MaxRuns: *runs})
 	if err != nil {
-		return failUsage(stderr, "%s: %v", pos[0], err)
+		return failUsage(stderr, "%s: %v", file, err)
 	}
 	if err := traces.WriteFile(*out, small); err != nil {
 		return failUsage(stderr, "%v", err)
@@ -56,7 +48,7 @@ func cmdShrink(args []string, stdout, stderr io.Writer) int {
 	if abs, err := filepath.Abs(path); err == nil {
 		path = abs
 	}
-	v := shrinkVerdict{File: pos[0], Out: path, Replay: "sysfsim replay " + path, ShrinkStats: st}
+	v := shrinkVerdict{File: file, Out: path, Replay: "sysfsim replay " + path, ShrinkStats: st}
 	if *asJSON {
 		json.NewEncoder(stdout).Encode(v)
 		return exitOK

@@ -22,17 +22,9 @@ func cmdViz(args []string, stdout, stderr io.Writer) int {
 	out := fs.String("o", "", "write the HTML page to this file (required)")
 	timeout := fs.Duration("timeout", time.Minute, "bound on the linearizability search (0: none)")
 	fs.Usage = func() { fmt.Fprintln(stderr, "usage: sysfsim viz FILE -o OUT.html [--timeout D]"); fs.PrintDefaults() }
-	pos, ok := parse(fs, args, stderr)
-	if !ok {
-		return exitUsage
-	}
-	if len(pos) != 1 || *out == "" {
-		fs.Usage()
-		return exitUsage
-	}
-	t, err := traces.ReadFile(pos[0])
-	if err != nil {
-		return failUsage(stderr, "%v", err)
+	t, file, code := traceArg(fs, args, stderr, func() bool { return *out != "" })
+	if code >= 0 {
+		return code
 	}
 	// The page shows what the checkers find now, not what was recorded.
 	t.Violations = properties.Check(t.History, properties.Options{LinearizabilityTimeout: *timeout}).Violations
@@ -43,7 +35,7 @@ func cmdViz(args []string, stdout, stderr io.Writer) int {
 	if err := writeAtomic(*out, b.Bytes()); err != nil {
 		return failUsage(stderr, "%v", err)
 	}
-	fmt.Fprintf(stdout, "%s: %d operations, %d violations drawn in %s\n", pos[0], len(t.History.Records), len(t.Violations), *out)
+	fmt.Fprintf(stdout, "%s: %d operations, %d violations drawn in %s\n", file, len(t.History.Records), len(t.Violations), *out)
 	return exitOK
 }
 
