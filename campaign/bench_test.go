@@ -7,7 +7,10 @@ import (
 	"time"
 
 	"github.com/sysfsim/sysfsim/gen"
+	"github.com/sysfsim/sysfsim/history"
 	"github.com/sysfsim/sysfsim/properties"
+	"github.com/sysfsim/sysfsim/sim"
+	"github.com/sysfsim/sysfsim/sim/sched"
 )
 
 // bench3x4 are the programs of the throughput target: 3 threads of 4
@@ -33,18 +36,42 @@ func BenchmarkCampaign(b *testing.B) {
 }
 
 // BenchmarkExecution splits one checked execution into its parts, to show
-// where the time of BenchmarkCampaign goes.
+// where the time of BenchmarkCampaign goes: generating the program,
+// running it, checking its history. Each part runs over the same 256
+// programs and executions.
 func BenchmarkExecution(b *testing.B) {
+	const n = 256
+	progs := make([]history.Program, n)
+	xs := make([]sim.Execution, n)
+	for i := range n {
+		s := ExecSeed(1, int64(i))
+		progs[i] = gen.Program(gen.NewRand(s), bench3x4)
+		xs[i] = sim.Run(progs[i], sched.NewRandom(s), sim.Options{})
+	}
 	c := Config{Seed: 1, Gen: bench3x4, Strategy: "random"}
-	b.Run("run+check", func(b *testing.B) {
+	b.Run("all", func(b *testing.B) {
+		b.ReportAllocs()
 		for i := 0; b.Loop(); i++ {
-			runOne(&c, int64(i), 0)
+			runOne(&c, int64(i%n), 0)
 		}
 	})
-	b.Run("check-only", func(b *testing.B) {
-		_, _, x := One(ExecSeed(1, 0), nil, bench3x4, properties.Options{})
-		for b.Loop() {
-			properties.Check(x.History, properties.Options{})
+	b.Run("gen", func(b *testing.B) {
+		b.ReportAllocs()
+		for i := 0; b.Loop(); i++ {
+			gen.Program(gen.NewRand(ExecSeed(1, int64(i%n))), bench3x4)
+		}
+	})
+	b.Run("run", func(b *testing.B) {
+		b.ReportAllocs()
+		for i := 0; b.Loop(); i++ {
+			x := sim.Run(progs[i%n], sched.NewRandom(ExecSeed(1, int64(i%n))), sim.Options{})
+			x.Release()
+		}
+	})
+	b.Run("check", func(b *testing.B) {
+		b.ReportAllocs()
+		for i := 0; b.Loop(); i++ {
+			properties.Check(xs[i%n].History, properties.Options{})
 		}
 	})
 }

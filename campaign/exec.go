@@ -36,6 +36,7 @@ func calibrate(c Config) int {
 		p := gen.Program(gen.NewRand(s), c.Gen)
 		x := sim.Run(p, sched.NewRandom(s), sim.Options{Bugs: c.Bugs})
 		k = max(k, x.Steps)
+		x.Release()
 	}
 	return k
 }
@@ -143,6 +144,7 @@ func runOne(c *Config, i int64, k int) unit {
 	st, name := strategyFor(c.Strategy, s, n, k)
 	opt := sim.Options{Bugs: c.Bugs}
 	x := sim.Run(p, st, opt)
+	defer x.Release() // after the trace, if any, has copied what it needs
 	r := properties.Check(x.History, c.Check)
 	u := unit{execs: 1, steps: int64(x.Steps), hash: scheduleHash(x.Schedule), member: name, maxSteps: x.Steps, threads: n}
 	if len(r.Unknown) > 0 {

@@ -5,6 +5,8 @@
 package history
 
 import (
+	"slices"
+
 	"github.com/anishathalye/porcupine"
 
 	"github.com/sysfsim/sysfsim/model"
@@ -69,6 +71,14 @@ type History struct {
 	Config  model.Config `json:"config"`
 	Records []Record     `json:"records"`
 	Faults  []Fault      `json:"faults,omitempty"`
+}
+
+// Clone returns a copy of h that shares no memory with it, but for the
+// strings and result entries, which nothing modifies.
+func (h History) Clone() History {
+	h.Records = slices.Clone(h.Records)
+	h.Faults = slices.Clone(h.Faults)
+	return h
 }
 
 // Operations converts the records into porcupine operations, with the

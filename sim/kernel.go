@@ -36,8 +36,18 @@ type Kernel struct {
 	faults    []history.Fault
 }
 
-func newKernel(cfg model.Config, bugs BugSet) *Kernel {
-	k := &Kernel{cfg: cfg, bugs: bugs, files: map[int]openFile{}}
+// newKernel makes the kernel of a program, on a's memory if a is not nil.
+func newKernel(cfg model.Config, bugs BugSet, a *arena) *Kernel {
+	var k *Kernel
+	if a != nil {
+		k = a.resetKernel()
+	} else {
+		k = new(Kernel)
+	}
+	k.cfg, k.bugs = cfg, bugs
+	if k.files == nil {
+		k.files = map[int]openFile{}
+	}
 	k.tree.k = k
 	k.tree.lock.Name = "kernfs_rwsem"
 	k.rtnl.Name = "rtnl"
@@ -51,7 +61,6 @@ func newKernel(cfg model.Config, bugs BugSet) *Kernel {
 	k.class = mkdir(mkdir(tr.root, "class"), "net")
 	k.devices = mkdir(mkdir(mkdir(tr.root, "devices"), "virtual"), "net")
 	k.uids = mkdir(mkdir(tr.root, "kernel"), "uids")
-	k.types = tagTypes{}
 	k.types.register(model.NetTag)  // net_ns_init
 	k.types.register(model.UserTag) // the seed's kernel/uids example
 	k.initNamespaces()

@@ -15,7 +15,6 @@ package sim
 
 import (
 	"fmt"
-	"hash/fnv"
 	"slices"
 
 	"github.com/sysfsim/sysfsim/history"
@@ -45,6 +44,7 @@ type node struct {
 	parent   *node
 	children []*node  // sorted by (hash, tag, name)
 	nameBuf  *nameBuf // the memory name lives in: freed by a rename
+	name0    nameBuf  // the first nameBuf, allocated with the node
 	target   *node    // a symlink's target
 	value    int      // an attribute's content: the ifindex
 	phys     bool     // a physical device's directory
@@ -76,10 +76,16 @@ func (n *node) isActive() bool { return n.active >= 0 }
 // nameHash follows kernfs_name_hash: the tag seeds the hash, so entries of
 // one name under different tags land in different places.
 func nameHash(name string, tag int) uint32 {
-	h := fnv.New32a()
-	h.Write([]byte{byte(tag), byte(tag >> 8), byte(tag >> 16), byte(tag >> 24)})
-	h.Write([]byte(name))
-	v := h.Sum32() & 0x7fffffff
+	// FNV-1a over the tag's four low bytes, then the name.
+	const offset, prime = 2166136261, 16777619
+	h := uint32(offset)
+	for i := range 4 {
+		h = (h ^ uint32(byte(tag>>(8*i)))) * prime
+	}
+	for i := range len(name) {
+		h = (h ^ uint32(name[i])) * prime
+	}
+	v := h & 0x7fffffff
 	if v < 2 {
 		v += 2
 	}
@@ -112,11 +118,21 @@ type tree struct {
 	lock  sched.Mutex
 	root  *node
 	nodes []*node // every node ever allocated, freed ones included
+	slab  []node  // memory for the next nodes
 	k     *Kernel
 }
 
 func (tr *tree) alloc(kind nodeKind, name string, tag int) *node {
-	n := &node{id: len(tr.nodes), kind: kind, name: name, nameBuf: &nameBuf{s: name}, tag: tag, hash: nameHash(name, tag), refs: 1}
+	if len(tr.slab) == 0 {
+		tr.slab = make([]node, 16)
+	}
+	n := &tr.slab[0]
+	tr.slab = tr.slab[1:]
+	// A node of the slab may be one of an earlier execution's: all of it
+	// is overwritten, and only its children's array is kept, emptied.
+	*n = node{id: len(tr.nodes), kind: kind, name: name, tag: tag, hash: nameHash(name, tag), refs: 1, children: n.children[:0]}
+	n.name0 = nameBuf{s: name}
+	n.nameBuf = &n.name0
 	tr.nodes = append(tr.nodes, n)
 	return n
 }

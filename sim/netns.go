@@ -224,7 +224,9 @@ func (k *Kernel) initNamespaces() {
 		}
 		return k.users[0]
 	}
-	k.mounts = map[int]*sysfsMount{}
+	if k.mounts == nil {
+		k.mounts = map[int]*sysfsMount{}
+	}
 	for i, id := range c.Mounts {
 		if ns := k.alive(id); ns != nil {
 			ns.passive++
@@ -364,16 +366,23 @@ func (k *Kernel) exitUser(t *sched.Thread, op model.Op) model.Result {
 }
 
 // tagTypes is the simulator's registry of tag types
-// (kobj_ns_type_register): the kernel registers each once at boot.
-type tagTypes map[model.TagType]bool
+// (kobj_ns_type_register): the kernel registers each once at boot. The
+// simulator knows two types, so two flags are the whole registry.
+type tagTypes struct{ net, user bool }
 
-func (r tagTypes) register(t model.TagType) model.Errno {
-	switch {
-	case t != model.NetTag && t != model.UserTag:
+func (r *tagTypes) register(t model.TagType) model.Errno {
+	var done *bool
+	switch t {
+	case model.NetTag:
+		done = &r.net
+	case model.UserTag:
+		done = &r.user
+	default:
 		return model.EINVAL
-	case r[t]:
+	}
+	if *done {
 		return model.EBUSY
 	}
-	r[t] = true
+	*done = true
 	return model.OK
 }

@@ -25,15 +25,24 @@ type Execution struct {
 	Steps    int
 	Outcome  sched.Outcome
 	kernel   *Kernel
+	arena    *arena // the memory Release gives back; nil if not from one
 }
 
 // Run executes p: setup alone, then its threads under strategy. The same
 // program, options and strategy decisions always give the same execution.
+//
+// The execution's memory is reused by a later Run once x.Release is
+// called; a caller that runs executions back to back should release each
+// when done with it.
 func Run(p history.Program, strategy sched.Strategy, opt Options) Execution {
-	k := prepare(p, opt)
-	s := sched.New(strategy, maxSteps(opt))
+	a := arenas.Get().(*arena)
+	k := prepare(p, opt, a)
+	s := &a.sched
+	s.Reset(strategy, maxSteps(opt))
 	spawn(s, k, p)
-	return finish(k, s.Run())
+	x := finish(k, s.Run())
+	x.arena = a
+	return x
 }
 
 // Explore runs p under every schedule of its concurrent part that
@@ -49,7 +58,7 @@ func Explore(p history.Program, opt Options, eo sched.ExploreOptions, visit func
 	}
 	var k *Kernel
 	setup := func(s *sched.Scheduler) {
-		k = prepare(p, opt)
+		k = prepare(p, opt, nil)
 		spawn(s, k, p)
 	}
 	return sched.Explore(setup, eo, func(r sched.Result) bool { return visit(finish(k, r)) })
@@ -64,12 +73,18 @@ func maxSteps(opt Options) int {
 
 // prepare makes the kernel of p and runs its setup, alone: one thread, no
 // choice, nothing to record in the schedule.
-func prepare(p history.Program, opt Options) *Kernel {
-	k := newKernel(p.Config, opt.Bugs)
+func prepare(p history.Program, opt Options, a *arena) *Kernel {
+	k := newKernel(p.Config, opt.Bugs, a)
 	// A flow records up to three steps: room for them all at once.
-	k.hist.Records = make([]history.Record, 0, 3*p.Ops())
+	k.hist.Records = growRecords(k.hist.Records, 3*p.Ops())
 	if len(p.Setup) > 0 {
-		s := sched.New(firstEnabled{}, 0)
+		var s *sched.Scheduler
+		if a != nil {
+			s = &a.sched
+			s.Reset(firstEnabled{}, 0)
+		} else {
+			s = sched.New(firstEnabled{}, 0)
+		}
 		s.Go("setup", func(t *sched.Thread) {
 			for _, op := range p.Setup {
 				k.do(t, history.SetupThread, op)
@@ -85,7 +100,7 @@ func prepare(p history.Program, opt Options) *Kernel {
 // spawn adds p's threads to s.
 func spawn(s *sched.Scheduler, k *Kernel, p history.Program) {
 	for i, ops := range p.Threads {
-		s.Go(fmt.Sprintf("T%d", i), func(t *sched.Thread) {
+		s.Go(threadName(i), func(t *sched.Thread) {
 			for _, op := range ops {
 				k.do(t, i, op)
 			}
@@ -111,3 +126,13 @@ func finish(k *Kernel, r sched.Result) Execution {
 type firstEnabled struct{}
 
 func (firstEnabled) Pick(_ int, enabled []int) int { return enabled[0] }
+
+// threadNames are the names of the first threads, made once.
+var threadNames = [...]string{"T0", "T1", "T2", "T3", "T4", "T5", "T6", "T7"}
+
+func threadName(i int) string {
+	if i < len(threadNames) {
+		return threadNames[i]
+	}
+	return fmt.Sprintf("T%d", i)
+}

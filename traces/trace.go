@@ -75,14 +75,12 @@ var Kinds = []string{KindHeader, KindProgram, KindNote, KindCall, KindReturn, Ki
 // never nil, even when no step ran (a program that is all setup), so that it
 // can be replayed.
 func FromExecution(p history.Program, seed uint64, strategy string, opt sim.Options, x sim.Execution, vs []properties.Violation) *Trace {
-	if x.Schedule == nil {
-		x.Schedule = []int{}
-	}
 	return &Trace{
-		Header:     Header{Format: FormatVersion, Sysfsim: Version, Source: "sim", Seed: seed, Strategy: strategy, Options: opt},
-		Program:    p,
-		History:    x.History,
-		Schedule:   x.Schedule,
+		Header:  Header{Format: FormatVersion, Sysfsim: Version, Source: "sim", Seed: seed, Strategy: strategy, Options: opt},
+		Program: p,
+		// Copies: x's memory may go to a later execution (Release).
+		History:    x.History.Clone(),
+		Schedule:   append([]int{}, x.Schedule...),
 		Violations: vs,
 	}
 }

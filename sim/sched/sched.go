@@ -179,6 +179,8 @@ type Scheduler struct {
 	clock    int64
 	picks    []int
 	enabled  []int
+	// spare: threads of an earlier execution, for Go to reuse (Reset).
+	spare []*Thread
 
 	// stepAcc lists what the running (or last) step touched: the
 	// declaration it started with plus the mutexes it released and the
@@ -192,10 +194,38 @@ func New(strategy Strategy, maxSteps int) *Scheduler {
 	return &Scheduler{strategy: strategy, maxSteps: maxSteps}
 }
 
+// Reset makes s a new scheduler, as New(strategy, maxSteps) would, that
+// keeps the memory of the last execution's threads and schedule for the
+// next: a caller running executions back to back allocates nothing here.
+// The Result of the last Run, its Schedule included, must no longer be in
+// use.
+func (s *Scheduler) Reset(strategy Strategy, maxSteps int) {
+	threads, spare := s.threads, s.spare
+	for _, t := range threads {
+		spare = append(spare, t)
+	}
+	*s = Scheduler{
+		strategy: strategy,
+		maxSteps: maxSteps,
+		threads:  threads[:0],
+		spare:    spare,
+		picks:    s.picks[:0],
+		enabled:  s.enabled[:0],
+		stepAcc:  s.stepAcc[:0],
+	}
+}
+
 // Go adds a thread running fn. Threads start when Run is called.
 func (s *Scheduler) Go(name string, fn func(t *Thread)) *Thread {
+	var t *Thread
+	if n := len(s.spare); n > 0 {
+		t, s.spare = s.spare[n-1], s.spare[:n-1]
+		*t = Thread{held: t.held[:0]}
+	} else {
+		t = new(Thread)
+	}
 	// Nothing is known about the thread's first step.
-	t := &Thread{id: len(s.threads), name: name, s: s, pending: access{all: true}}
+	t.id, t.name, t.s, t.pending = len(s.threads), name, s, access{all: true}
 	// The coroutine waits idle; the thread's first action happens at its
 	// first scheduled step.
 	t.co = getCoroutine()

@@ -1,0 +1,68 @@
+package sim
+
+import (
+	"sync"
+
+	"github.com/sysfsim/sysfsim/history"
+	"github.com/sysfsim/sysfsim/sim/sched"
+)
+
+// arena is the memory of one execution that a later one can reuse once
+// the caller is done with it (Execution.Release): the kernel and its tree
+// nodes, the records and the scheduler. A campaign runs millions of small
+// executions and checks each at once; allocating these anew for every one
+// was half of the bytes it allocated, and the garbage collector's work
+// came with them.
+type arena struct {
+	kernel Kernel
+	slab   []node // tree.alloc hands these out in order
+	sched  sched.Scheduler
+}
+
+// arenas holds released arenas. A sync.Pool suits plain memory: what it
+// drops at a collection is simply collected.
+var arenas = sync.Pool{New: func() any { return new(arena) }}
+
+// Release gives the memory of x to a later Run. Neither x nor anything
+// taken from it (its History and Schedule, a View) may be used afterwards:
+// clone what must outlive it first. Releasing is optional; an execution
+// never released is collected as usual.
+func (x *Execution) Release() {
+	a := x.arena
+	if a == nil {
+		return
+	}
+	*x = Execution{}
+	k := &a.kernel
+	// Size the slab for the largest execution seen, so that the next one
+	// allocates no node.
+	if n := len(k.tree.nodes); n > len(a.slab) {
+		a.slab = make([]node, n+n/2)
+	}
+	arenas.Put(a)
+}
+
+// resetKernel makes a.kernel a new kernel, as newKernel would, on the
+// arena's memory. Every field is zeroed first, so that nothing of the last
+// execution leaks into this one; only emptied buffers are kept.
+func (a *arena) resetKernel() *Kernel {
+	k := &a.kernel
+	records, faults := k.hist.Records[:0], k.faults[:0]
+	nodes, files, mounts := k.tree.nodes[:0], k.files, k.mounts
+	clear(files)
+	clear(mounts)
+	clear(records[:cap(records)]) // let go of the last execution's strings and entries
+	*k = Kernel{files: files, mounts: mounts, faults: faults}
+	k.hist.Records = records
+	k.tree.nodes = nodes
+	k.tree.slab = a.slab
+	return k
+}
+
+// records returns the records slice with room for n.
+func growRecords(rs []history.Record, n int) []history.Record {
+	if cap(rs) < n {
+		return make([]history.Record, 0, n)
+	}
+	return rs
+}

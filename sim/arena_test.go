@@ -1,0 +1,48 @@
+package sim_test
+
+import (
+	"bytes"
+	"testing"
+
+	"github.com/sysfsim/sysfsim/gen"
+	"github.com/sysfsim/sysfsim/sim"
+	"github.com/sysfsim/sysfsim/sim/sched"
+	"github.com/sysfsim/sysfsim/traces"
+)
+
+// An execution run on released memory is the execution run on fresh
+// memory, byte for byte: nothing of the last one (its nodes, records,
+// mounts, threads, a seeded bug's damage) shows through. The traces made
+// before releasing must not change either: they copy what they keep.
+func TestReleaseLeavesNoTrace(t *testing.T) {
+	const n = 120
+	trace := func(seed uint64, opt sim.Options, release bool) []byte {
+		p := gen.Program(gen.NewRand(seed), gen.Options{})
+		x := sim.Run(p, sched.NewRandom(seed), opt)
+		tr := traces.FromExecution(p, seed, "random", opt, x, nil)
+		if release {
+			x.Release()
+			if x.History.Records != nil || x.Schedule != nil {
+				t.Fatalf("seed %d: the execution still shows its memory after Release", seed)
+			}
+		}
+		var b bytes.Buffer
+		if err := traces.Write(&b, tr); err != nil {
+			t.Fatal(err)
+		}
+		return b.Bytes()
+	}
+	fresh := make([][]byte, n)
+	for i := range n {
+		fresh[i] = trace(uint64(i), sim.Options{}, false)
+	}
+	bugs := sim.Options{Bugs: sim.BugSet{sim.BugUnlockedAdd, sim.BugAddUnderRemoved, sim.BugMountDoubleDrop}}
+	for i := range n {
+		// A larger, buggier execution first, released, then the one to
+		// compare, on the memory it left.
+		trace(uint64(1000+i), bugs, true)
+		if got := trace(uint64(i), sim.Options{}, true); !bytes.Equal(got, fresh[i]) {
+			t.Fatalf("seed %d: the trace on reused memory differs:\n%s\nfresh:\n%s", i, got, fresh[i])
+		}
+	}
+}
