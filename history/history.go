@@ -81,60 +81,75 @@ func (h History) Clone() History {
 	return h
 }
 
-// Operations converts the records into porcupine operations, with the
-// index of the record each came from.
+// Step is one operation as the linearizability checkers see it: a single
+// kernfs step, observer or exit, with the client (thread) that ran it and
+// the index of the record it came from.
+type Step struct {
+	model.Event
+	Client       int
+	Call, Return int64
+	Record       int
+}
+
+// Steps appends the history's operations to dst, as the checkers see them.
 //
 // A device flow recorded whole (a real kernel, where only the flow is seen)
 // becomes its kernfs steps (model.Steps), each spanning the whole flow: the
 // order between them is not enforced, which is weaker than the kernel but
 // never wrong. Readdir listings are left out: a listing is not atomic, so
-// CheckReaddir judges them instead. A pending operation gets a nil output
-// (any result) and a return after everything else, since it may or may not
-// have taken effect.
-func (h History) Operations() ([]porcupine.Operation, []int) {
+// CheckReaddir judges them instead. A pending operation returns after
+// everything else, since it may or may not have taken effect.
+func (h History) Steps(dst []Step) []Step {
 	var last int64
 	for _, r := range h.Records {
 		last = max(last, r.Return, r.Call)
 	}
 	clients := h.clients()
-	ops := make([]porcupine.Operation, 0, len(h.Records))
-	from := make([]int, 0, len(h.Records))
 	for i, r := range h.Records {
 		if r.Op.Kind == model.Readdir {
 			continue
 		}
-		client := r.Thread
-		if client == SetupThread {
-			client = clients
+		st := Step{Event: model.Event{Op: r.Op, Result: r.Result, Pending: r.Pending}, Client: r.Thread, Call: r.Call, Return: r.Return, Record: i}
+		if r.Thread == SetupThread {
+			st.Client = clients
+		}
+		if r.Pending {
+			st.Result, st.Return = model.Result{}, last+1
 		}
 		if !r.Op.Kind.IsFlow() {
-			// A single step: no expansion to allocate.
-			o := porcupine.Operation{ClientId: client, Input: r.Op, Output: r.Result, Call: r.Call, Return: r.Return}
-			if r.Pending {
-				o.Output, o.Return = nil, last+1
-			}
-			ops = append(ops, o)
-			from = append(from, i)
+			dst = append(dst, st)
 			continue
 		}
 		steps := model.Steps(r.Op, r.Result)
-		for k, st := range steps {
-			o := porcupine.Operation{ClientId: client, Input: st, Output: r.Result, Call: r.Call, Return: r.Return}
-			if len(steps) > 1 || st.Kind != r.Op.Kind {
-				// A step of a flow: its own result is success, but for the
-				// one that failed (always the last expanded).
-				o.Output = model.Result{}
+		for k, op := range steps {
+			st.Op = op
+			if !r.Pending && (len(steps) > 1 || op.Kind != r.Op.Kind) {
+				// A step of a flow: its own result is success, but for
+				// the one that failed (always the last expanded).
+				st.Result = model.Result{}
 				if k == len(steps)-1 {
-					o.Output = model.Result{Err: r.Result.Err}
+					st.Result = model.Result{Err: r.Result.Err}
 				}
 			}
-			if r.Pending {
-				o.Output = nil
-				o.Return = last + 1
-			}
-			ops = append(ops, o)
-			from = append(from, i)
+			dst = append(dst, st)
 		}
+	}
+	return dst
+}
+
+// Operations converts the history's steps (see Steps) into porcupine
+// operations, with the index of the record each came from. A pending
+// operation gets a nil output: any result.
+func (h History) Operations() ([]porcupine.Operation, []int) {
+	steps := h.Steps(nil)
+	ops := make([]porcupine.Operation, len(steps))
+	from := make([]int, len(steps))
+	for i, st := range steps {
+		ops[i] = porcupine.Operation{ClientId: st.Client, Input: st.Op, Output: st.Result, Call: st.Call, Return: st.Return}
+		if st.Pending {
+			ops[i].Output = nil
+		}
+		from[i] = st.Record
 	}
 	return ops, from
 }

@@ -49,76 +49,75 @@ func (m mountTags) tag(mount int, d model.Dir) int {
 // succeeded reports whether r returned without error.
 func succeeded(r history.Record) bool { return !r.Pending && r.Result.Err == model.OK }
 
-// observed returns the entries a successful operation shows to exist at
-// some point during it: what a lookup, readdir, readlink or open saw, and
-// the entries a step acted on.
-func observed(mounts mountTags, r history.Record) []key {
+// appendObserved appends the entries a successful operation shows to
+// exist at some point during it: what a lookup, readdir, readlink or open
+// saw, and the entries a step acted on.
+func appendObserved(dst []key, mounts mountTags, r history.Record) []key {
 	if !succeeded(r) {
-		return nil
+		return dst
 	}
 	op := r.Op
 	switch op.Kind {
 	case model.Lookup:
-		return []key{{op.Dir, op.Name, r.Result.Tag}}
+		return append(dst, key{op.Dir, op.Name, r.Result.Tag})
 	case model.Readdir:
-		ks := make([]key, len(r.Result.Entries))
-		for i, e := range r.Result.Entries {
-			ks[i] = key{op.Dir, e.Name, e.Tag}
+		for _, e := range r.Result.Entries {
+			dst = append(dst, key{op.Dir, e.Name, e.Tag})
 		}
-		return ks
+		return dst
 	case model.Readlink:
-		return []key{{model.ClassNet, op.Name, mounts.tag(op.Mount, model.ClassNet)}}
+		return append(dst, key{model.ClassNet, op.Name, mounts.tag(op.Mount, model.ClassNet)})
 	case model.Open:
-		return []key{{model.Devices, op.Name, r.Result.Tag}}
+		return append(dst, key{model.Devices, op.Name, r.Result.Tag})
 	case model.AddLink:
-		return []key{{model.Devices, op.Name, op.NS}} // its target
+		return append(dst, key{model.Devices, op.Name, op.NS}) // its target
 	case model.DelLink, model.MoveLink:
-		return []key{{model.ClassNet, op.Name, op.NS}}
+		return append(dst, key{model.ClassNet, op.Name, op.NS})
 	case model.RenameLink:
 		if op.NewName != op.Name {
-			return []key{{model.ClassNet, op.Name, op.NS}}
+			return append(dst, key{model.ClassNet, op.Name, op.NS})
 		}
 	case model.DelDev, model.MoveDev, model.Unregister:
-		return []key{{model.Devices, op.Name, op.NS}}
+		return append(dst, key{model.Devices, op.Name, op.NS})
 	case model.RenameDev:
 		if op.NewName != op.Name {
-			return []key{{model.Devices, op.Name, op.NS}}
+			return append(dst, key{model.Devices, op.Name, op.NS})
 		}
 	case model.Remove, model.Rename, model.Move:
-		return []key{{model.ClassNet, op.Name, op.NS}, {model.Devices, op.Name, op.NS}}
+		return append(dst, key{model.ClassNet, op.Name, op.NS}, key{model.Devices, op.Name, op.NS})
 	case model.DelUID:
-		return []key{{model.UIDs, op.Name, op.User}}
+		return append(dst, key{model.UIDs, op.Name, op.User})
 	}
-	return nil
+	return dst
 }
 
-// produced returns the entries an operation may have brought into
+// appendProduced appends the entries an operation may have brought into
 // existence. A pending operation may have taken effect, so it counts.
-func produced(r history.Record) []key {
+func appendProduced(dst []key, r history.Record) []key {
 	if !r.Pending && r.Result.Err != model.OK {
-		return nil
+		return dst
 	}
 	op := r.Op
 	if (op.Kind == model.Rename || op.Kind == model.RenameLink || op.Kind == model.RenameDev) && op.NewName == op.Name ||
 		(op.Kind == model.Move || op.Kind == model.MoveLink || op.Kind == model.MoveDev) && op.To == op.NS {
-		return nil // a rename or move onto itself changes nothing
+		return dst // a rename or move onto itself changes nothing
 	}
 	both := func(name string, tag int) []key {
-		return []key{{model.ClassNet, name, tag}, {model.Devices, name, tag}}
+		return append(dst, key{model.ClassNet, name, tag}, key{model.Devices, name, tag})
 	}
 	switch op.Kind {
 	case model.AddUID:
-		return []key{{model.UIDs, op.Name, op.User}}
+		return append(dst, key{model.UIDs, op.Name, op.User})
 	case model.AddDev:
-		return []key{{model.Devices, op.Name, op.NS}}
+		return append(dst, key{model.Devices, op.Name, op.NS})
 	case model.AddLink:
-		return []key{{model.ClassNet, op.Name, op.NS}}
+		return append(dst, key{model.ClassNet, op.Name, op.NS})
 	case model.Create:
 		return both(op.Name, op.NS)
 	case model.RenameLink:
-		return []key{{model.ClassNet, op.NewName, op.NS}}
+		return append(dst, key{model.ClassNet, op.NewName, op.NS})
 	case model.RenameDev:
-		return []key{{model.Devices, op.NewName, op.NS}}
+		return append(dst, key{model.Devices, op.NewName, op.NS})
 	case model.Rename:
 		return both(op.NewName, op.NS)
 	case model.MoveLink, model.MoveDev:
@@ -127,13 +126,13 @@ func produced(r history.Record) []key {
 			name = op.NewName
 		}
 		if op.Kind == model.MoveLink {
-			return []key{{model.ClassNet, name, op.To}}
+			return append(dst, key{model.ClassNet, name, op.To})
 		}
-		return []key{{model.Devices, name, op.To}}
+		return append(dst, key{model.Devices, name, op.To})
 	case model.Move:
 		return both(op.Name, op.To)
 	}
-	return nil
+	return dst
 }
 
 // destroys reports whether r, if it took effect, may have made k

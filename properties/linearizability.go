@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/anishathalye/porcupine"
@@ -21,8 +22,7 @@ import (
 // explains every result, that order is a linearization and porcupine's
 // search is not needed. Only the others go to porcupine.
 func CheckLinearizable(h history.History, timeout time.Duration) (vs []Violation, decided bool) {
-	ops, _ := h.Operations()
-	if inReturnOrder(model.Porcupine(h.Config), ops) {
+	if explainedInReturnOrder(h) {
 		return nil, true
 	}
 	res, _ := Linearize(h, timeout)
@@ -45,18 +45,26 @@ func Linearize(h history.History, timeout time.Duration) (porcupine.CheckResult,
 	return porcupine.CheckOperationsVerbose(model.Porcupine(h.Config), ops, timeout)
 }
 
-// inReturnOrder reports whether replaying ops on m in the order they
-// returned (operations that never returned last) explains every output.
-func inReturnOrder(m porcupine.Model, ops []porcupine.Operation) bool {
-	order := slices.Clone(ops)
-	slices.SortStableFunc(order, func(a, b porcupine.Operation) int { return cmp.Compare(a.Return, b.Return) })
-	state := m.Init()
-	for _, o := range order {
-		ok, next := m.Step(state, o.Input, o.Output)
-		if !ok {
-			return false
+// explainedInReturnOrder reports whether replaying h's steps on the model
+// in the order they returned (those that never returned last) explains
+// every result.
+func explainedInReturnOrder(h history.History) bool {
+	buf := stepBufs.Get().(*[]history.Step)
+	steps := h.Steps((*buf)[:0])
+	slices.SortStableFunc(steps, func(a, b history.Step) int { return cmp.Compare(a.Return, b.Return) })
+	ok := model.Explains(h.Config, func(yield func(model.Event) bool) {
+		for i := range steps {
+			if !yield(steps[i].Event) {
+				return
+			}
 		}
-		state = next
-	}
-	return true
+	})
+	clear(steps) // let go of the history's strings
+	*buf = steps[:0]
+	stepBufs.Put(buf)
+	return ok
 }
+
+// stepBufs holds the step slices of explainedInReturnOrder, which runs on
+// every history of a campaign.
+var stepBufs = sync.Pool{New: func() any { return new([]history.Step) }}

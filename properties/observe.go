@@ -10,8 +10,11 @@ import (
 // CheckTagIsolation: nothing observed through a mount has a tag other than
 // the one the mount captured.
 func CheckTagIsolation(h history.History) []Violation {
+	return checkTagIsolation(h, mountTagsOf(h))
+}
+
+func checkTagIsolation(h history.History, mounts mountTags) []Violation {
 	var vs []Violation
-	mounts := mountTagsOf(h)
 	for i, r := range h.Records {
 		if !succeeded(r) {
 			continue
@@ -36,16 +39,19 @@ func CheckTagIsolation(h history.History) []Violation {
 // CheckUniqueness: a directory never holds one (name, tag) twice. Two
 // operations that each succeeded in producing the same entry, with nothing
 // that could have removed it overlapping them, made a duplicate.
-func CheckUniqueness(h history.History) []Violation {
+func CheckUniqueness(h history.History) []Violation { return checkUniqueness(factsOf(h)) }
+
+func checkUniqueness(f *facts) []Violation {
 	var vs []Violation
+	h := f.h
 	for i, p := range h.Records {
 		if !succeeded(p) {
 			continue
 		}
-		for _, k := range produced(p) {
+		for _, k := range f.produced[i] {
 			for j := i + 1; j < len(h.Records); j++ {
 				q := h.Records[j]
-				if !succeeded(q) || !contains(produced(q), k) || removedBetween(h, k, p, q) {
+				if !succeeded(q) || !contains(f.produced[j], k) || removedBetween(h, k, p, q) {
 					continue
 				}
 				vs = append(vs, Violation{Uniqueness, fmt.Sprintf("%v and %v both produced %v, and nothing removed it in between", p.Op, q.Op, k), []int{i, j}})
@@ -72,8 +78,12 @@ func removedBetween(h history.History, k key, p, q history.Record) bool {
 // of an entry has returned, no later operation observes it unless some
 // operation that could have re-created it overlaps the gap.
 func CheckNoResurrection(h history.History) []Violation {
+	return checkNoResurrection(factsOf(h))
+}
+
+func checkNoResurrection(f *facts) []Violation {
 	var vs []Violation
-	mounts := mountTagsOf(h)
+	h := f.h
 	for i, x := range h.Records {
 		if !succeeded(x) {
 			continue
@@ -93,13 +103,13 @@ func CheckNoResurrection(h history.History) []Violation {
 				if o.Call < x.Return {
 					continue
 				}
-				for _, k := range observed(mounts, o) {
+				for _, k := range f.observed[j] {
 					if gone && of(k) {
 						vs = append(vs, Violation{NoResurrection, fmt.Sprintf("%v observed %v after %v returned", o.Op, k, x.Op), []int{i, j}})
 						break
 					}
 				}
-				for _, k := range produced(o) {
+				for _, k := range f.produced[j] {
 					if !o.Pending && of(k) {
 						vs = append(vs, Violation{NoResurrection, fmt.Sprintf("%v succeeded after %v returned", o.Op, x.Op), []int{i, j}})
 						break
@@ -107,12 +117,12 @@ func CheckNoResurrection(h history.History) []Violation {
 				}
 			}
 		case model.DelLink, model.DelDev, model.Remove, model.DelUID:
-			for _, gone := range observed(mounts, x) {
+			for _, gone := range f.observed[i] {
 				for j, o := range h.Records {
-					if o.Call < x.Return || !contains(observed(mounts, o), gone) {
+					if o.Call < x.Return || !contains(f.observed[j], gone) {
 						continue
 					}
-					if !recreated(h, gone, x.Call, ret(o)) {
+					if !f.recreated(gone, x.Call, ret(o)) {
 						vs = append(vs, Violation{NoResurrection, fmt.Sprintf("%v observed %v after %v returned, and nothing re-created it", o.Op, gone, x.Op), []int{i, j}})
 					}
 				}
@@ -124,9 +134,9 @@ func CheckNoResurrection(h history.History) []Violation {
 
 // recreated reports whether some operation may have produced k after from
 // and before to.
-func recreated(h history.History, k key, from, to int64) bool {
-	for _, p := range h.Records {
-		if ret(p) > from && p.Call < to && contains(produced(p), k) {
+func (f *facts) recreated(k key, from, to int64) bool {
+	for i, p := range f.h.Records {
+		if ret(p) > from && p.Call < to && contains(f.produced[i], k) {
 			return true
 		}
 	}

@@ -58,9 +58,12 @@ func (r Report) OK() bool { return len(r.Violations) == 0 && len(r.Unknown) == 0
 // Check runs every checker on h.
 func Check(h history.History, o Options) Report {
 	var r Report
-	for _, c := range []func(history.History) []Violation{CheckTagIsolation, CheckNoResurrection, CheckUniqueness, CheckFaults, CheckReaddir} {
-		r.Violations = append(r.Violations, c(h)...)
-	}
+	f := factsOf(h)
+	r.Violations = append(r.Violations, checkTagIsolation(h, f.mounts)...)
+	r.Violations = append(r.Violations, checkNoResurrection(f)...)
+	r.Violations = append(r.Violations, checkUniqueness(f)...)
+	r.Violations = append(r.Violations, CheckFaults(h)...)
+	r.Violations = append(r.Violations, checkReaddir(f)...)
 	v, decided := CheckLinearizable(h, o.LinearizabilityTimeout)
 	if !decided {
 		r.Unknown = append(r.Unknown, Linearizability)

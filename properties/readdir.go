@@ -21,9 +21,11 @@ import (
 //     call.
 //
 //   - no entry is listed twice.
-func CheckReaddir(h history.History) []Violation {
+func CheckReaddir(h history.History) []Violation { return checkReaddir(factsOf(h)) }
+
+func checkReaddir(f *facts) []Violation {
 	var vs []Violation
-	mounts := mountTagsOf(h)
+	h, mounts := f.h, f.mounts
 	for i, r := range h.Records {
 		if r.Op.Kind != model.Readdir || !succeeded(r) {
 			continue
@@ -36,11 +38,11 @@ func CheckReaddir(h history.History) []Violation {
 				vs = append(vs, Violation{Regularity, fmt.Sprintf("%v listed %v twice", r.Op, k), []int{i}})
 			}
 			listed[k] = true
-			if e.Tag == tag && !mayBeVisible(h, k, r) {
+			if e.Tag == tag && !f.mayBeVisible(k, r) {
 				vs = append(vs, Violation{Regularity, fmt.Sprintf("%v listed %v, which was not there at any time during the call", r.Op, k), []int{i}})
 			}
 		}
-		for _, k := range certainlyVisible(h, r.Op.Dir, tag, r) {
+		for _, k := range f.certainlyVisible(r.Op.Dir, tag, r) {
 			if !listed[k] {
 				vs = append(vs, Violation{Regularity, fmt.Sprintf("%v missed %v, which was there and unchanged for the whole call", r.Op, k), []int{i}})
 			}
@@ -49,9 +51,10 @@ func CheckReaddir(h history.History) []Violation {
 	return vs
 }
 
-func mayBeVisible(h history.History, k key, l history.Record) bool {
-	for _, p := range h.Records {
-		if p.Call >= l.Return || !contains(produced(p), k) {
+func (f *facts) mayBeVisible(k key, l history.Record) bool {
+	h := f.h
+	for i, p := range h.Records {
+		if p.Call >= l.Return || !contains(f.produced[i], k) {
 			continue
 		}
 		removed := false
@@ -68,14 +71,15 @@ func mayBeVisible(h history.History, k key, l history.Record) bool {
 	return false
 }
 
-func certainlyVisible(h history.History, dir model.Dir, tag int, l history.Record) []key {
+func (f *facts) certainlyVisible(dir model.Dir, tag int, l history.Record) []key {
 	var ks []key
-	for _, p := range h.Records {
+	h := f.h
+	for i, p := range h.Records {
 		if !succeeded(p) || p.Return >= l.Call {
 			continue
 		}
 	next:
-		for _, k := range produced(p) {
+		for _, k := range f.produced[i] {
 			if k.dir != dir || k.tag != tag || contains(ks, k) {
 				continue
 			}

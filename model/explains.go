@@ -1,0 +1,59 @@
+package model
+
+import "iter"
+
+// Event is an operation with what it returned. Pending marks one that
+// never returned: any outcome fits it, and it may or may not have taken
+// effect.
+type Event struct {
+	Op      Op
+	Result  Result
+	Pending bool
+}
+
+// Explains reports whether the specification, running events one after
+// the other from its initial state, can give each its result: whether
+// that order is a linearization of them.
+//
+// It is the check a linearizability checker tries first with the order in
+// which operations returned, which respects real time: most histories are
+// explained by it, and then no search is needed. It runs on typed states,
+// without the boxing into interfaces that the porcupine model pays for.
+func Explains(c Config, events iter.Seq[Event]) bool {
+	cur := []State{Init()}
+	var next []State
+	for e := range events {
+		if len(cur) == 1 && deterministic(e.Op.Kind) {
+			r, s := apply(c, cur[0], e.Op)
+			if !e.Pending && !SameResult(r, e.Result) {
+				return false
+			}
+			cur[0] = s
+			continue
+		}
+		// A step that may go more than one way (a dying entry in the
+		// way), or a state that already did: follow every way that fits.
+		next = next[:0]
+		for _, s := range cur {
+			for _, o := range Step(c, s, e.Op) {
+				if (e.Pending || SameResult(o.Result, e.Result)) && !hasState(next, o.State) {
+					next = append(next, o.State)
+				}
+			}
+		}
+		if len(next) == 0 {
+			return false
+		}
+		cur, next = next, cur
+	}
+	return true
+}
+
+func hasState(ss []State, s State) bool {
+	for _, t := range ss {
+		if t.Equal(s) {
+			return true
+		}
+	}
+	return false
+}
