@@ -2,7 +2,6 @@ package campaign
 
 import (
 	"fmt"
-	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -49,7 +48,7 @@ func strategyFor(name string, s uint64, n, k int) (sched.Strategy, string) {
 	case name == "random":
 		return sched.NewRandom(s), name
 	case name == "pct":
-		return sched.NewPCT(s, sched.DefaultPCTDepth, n, k), "pct:" + strconv.Itoa(sched.DefaultPCTDepth)
+		return sched.NewPCT(s, sched.DefaultPCTDepth, n, k), pctName(sched.DefaultPCTDepth)
 	case strings.HasPrefix(name, "pct:"):
 		st, _ := sched.ByName(name, s, n, k)
 		return st, name
@@ -58,20 +57,23 @@ func strategyFor(name string, s uint64, n, k int) (sched.Strategy, string) {
 	if err != nil {
 		panic(err) // Run validated the name
 	}
-	switch st.(type) {
+	switch x := st.(type) {
 	case *sched.Random:
 		return st, "random"
 	case *sched.PCT:
-		// The portfolio does not say which depth it drew; a PCT of the
-		// same seed, n and k with the right depth is the same value.
-		for d := 1; d <= 16; d++ {
-			if reflect.DeepEqual(st, sched.NewPCT(s, d, n, k)) {
-				return st, "pct:" + strconv.Itoa(d)
-			}
-		}
-		return st, "pct"
+		return st, pctName(x.Depth())
 	}
 	return st, name
+}
+
+// pctNames are the names of the usual depths, made once.
+var pctNames = [...]string{"pct", "pct:1", "pct:2", "pct:3", "pct:4", "pct:5"}
+
+func pctName(d int) string {
+	if d < len(pctNames) {
+		return pctNames[d]
+	}
+	return "pct:" + strconv.Itoa(d)
 }
 
 // pctDepth returns the depth of a reported PCT name, or 0.

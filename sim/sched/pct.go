@@ -45,6 +45,9 @@ func NewPCT(seed uint64, depth, n, k int) *PCT {
 	return p
 }
 
+// Depth returns the bug depth p was made for.
+func (p *PCT) Depth() int { return len(p.change) + 1 }
+
 // Pick implements Strategy.
 func (p *PCT) Pick(step int, enabled []int) int {
 	best := p.highest(enabled)

@@ -115,3 +115,12 @@ func TestPCTSameSeedSameSchedule(t *testing.T) {
 		t.Fatalf("seed 5 gave %v then %v", a, b)
 	}
 }
+
+// A campaign reports a portfolio's PCT executions by their depth.
+func TestPCTDepth(t *testing.T) {
+	for d := 1; d <= 5; d++ {
+		if got := NewPCT(uint64(d), d, 3, 40).Depth(); got != d {
+			t.Errorf("NewPCT(depth %d).Depth() = %d", d, got)
+		}
+	}
+}
