@@ -82,9 +82,13 @@ func (r *runner) start() (Summary, error) {
 	return r.sum, nil
 }
 
-// window bounds how far workers may run ahead of the oldest execution not
-// yet committed, which bounds the results held in memory.
-const windowPerWorker = 64
+// windowPerWorker bounds how many batches workers may run ahead of the
+// oldest one not yet committed, which bounds the results held in memory.
+const windowPerWorker = 8
+
+// executionBatch is how many consecutive indices a worker runs before
+// handing their results over.
+const executionBatch = 16
 
 func (r *runner) run(ctx context.Context) (Summary, error) {
 	c := &r.c
@@ -97,7 +101,13 @@ func (r *runner) run(ctx context.Context) (Summary, error) {
 	r.sampleEvery, r.nextSample = time.Second, time.Second
 	r.sample(0)
 
-	results := make(chan unit, c.Workers*windowPerWorker)
+	// Workers take indices in batches: a channel send and a wakeup of
+	// this goroutine per execution cost more than a small execution.
+	batch := int64(executionBatch)
+	if exhaustive {
+		batch = 1 // a unit is a whole search
+	}
+	results := make(chan []unit, c.Workers*windowPerWorker)
 	tokens := make(chan struct{}, c.Workers*windowPerWorker)
 	done := make(chan struct{})
 	var next atomic.Int64
@@ -123,20 +133,24 @@ func (r *runner) run(ctx context.Context) (Summary, error) {
 					return
 				default:
 				}
-				j := next.Add(1) - 1
-				if j >= limitJ {
+				j0 := next.Add(batch) - batch
+				if j0 >= limitJ {
 					<-tokens
 					return
 				}
-				i := r.sum.Shard.Global(j)
-				var u unit
-				if exhaustive {
-					u = explore(c, i)
-				} else {
-					u = runOne(c, i, r.k)
+				us := make([]unit, 0, min(batch, limitJ-j0))
+				for j := j0; j < j0+int64(cap(us)); j++ {
+					i := r.sum.Shard.Global(j)
+					var u unit
+					if exhaustive {
+						u = explore(c, i)
+					} else {
+						u = runOne(c, i, r.k)
+					}
+					u.j = j
+					us = append(us, u)
 				}
-				u.j = j
-				results <- u
+				results <- us
 			}
 		}()
 	}
@@ -152,7 +166,7 @@ func (r *runner) run(ctx context.Context) (Summary, error) {
 			close(done)
 		}
 	}
-	pending := map[int64]unit{}
+	pending := map[int64][]unit{} // batches by their first index
 	frontier := r.startJ
 	tick := time.NewTicker(c.ProgressEvery)
 	defer tick.Stop()
@@ -171,32 +185,34 @@ func (r *runner) run(ctx context.Context) (Summary, error) {
 loop:
 	for {
 		select {
-		case u, ok := <-results:
+		case us, ok := <-results:
 			if !ok {
 				break loop
 			}
-			pending[u.j] = u
+			pending[us[0].j] = us
 			for {
-				u, ok := pending[frontier]
+				us, ok := pending[frontier]
 				if !ok {
 					break
 				}
 				delete(pending, frontier)
 				<-tokens
-				if frontier < stopAt {
-					if e := r.commit(u); e != nil {
-						err = e
-						stopAt = u.j
-						stop("error")
-					} else if u.found != nil && !c.KeepGoing {
-						stopAt = u.j + 1
-						stop("violation")
-					} else if exhaustive && c.Executions > 0 && r.runExec >= int64(c.Executions) {
-						stopAt = u.j + 1
-						stop("executions")
+				for _, u := range us {
+					if frontier < stopAt {
+						if e := r.commit(u); e != nil {
+							err = e
+							stopAt = u.j
+							stop("error")
+						} else if u.found != nil && !c.KeepGoing {
+							stopAt = u.j + 1
+							stop("violation")
+						} else if exhaustive && c.Executions > 0 && r.runExec >= int64(c.Executions) {
+							stopAt = u.j + 1
+							stop("executions")
+						}
 					}
+					frontier++
 				}
-				frontier++
 			}
 		case <-tick.C:
 			r.progress(true)
