@@ -89,7 +89,17 @@ func (t *Thread) Name() string { return t.name }
 // errAbort unwinds a thread the scheduler has given up on.
 var errAbort = errors.New("sched: thread aborted")
 
+// park ends the thread's step. The thread decides the next step itself
+// (see Scheduler.decide): when that is its own, it goes on without a
+// switch, which a strategy that lets a thread run on (PCT, mostly) makes
+// the common case; otherwise it hands the decision to Run and suspends.
 func (t *Thread) park() {
+	s := t.s
+	next := s.decide()
+	if next == t {
+		return
+	}
+	s.handoff = next
 	if !t.co.yield(struct{}{}) || t.aborting {
 		panic(errAbort)
 	}
@@ -181,6 +191,11 @@ type Scheduler struct {
 	enabled  []int
 	// spare: threads of an earlier execution, for Go to reuse (Reset).
 	spare []*Thread
+	// handoff is the thread a parking thread decided runs next; ended
+	// and end say that a decision ended the execution instead.
+	handoff *Thread
+	ended   bool
+	end     Result
 
 	// stepAcc lists what the running (or last) step touched: the
 	// declaration it started with plus the mutexes it released and the
@@ -398,36 +413,56 @@ func WaitForString(ws []Wait) string {
 func (s *Scheduler) Run() Result {
 	defer s.stopAll()
 	for {
-		s.enabled = s.enabled[:0]
-		live := 0
-		for _, t := range s.threads {
-			if t.done {
-				continue
-			}
-			live++
-			if t.enabled() {
-				s.enabled = append(s.enabled, t.id)
-			}
+		t := s.handoff
+		s.handoff = nil
+		if t == nil && !s.ended {
+			t = s.decide()
 		}
-		if live == 0 {
-			return s.result(Finished)
+		if s.ended {
+			return s.end
 		}
-		if len(s.enabled) == 0 {
-			return s.result(Deadlocked)
-		}
-		if s.maxSteps > 0 && s.steps >= s.maxSteps {
-			return s.result(StepBound)
-		}
-		id := s.strategy.Pick(s.steps, s.enabled)
-		if id < 0 {
-			return Result{Outcome: abandoned, Steps: s.steps, Schedule: s.picks}
-		}
-		s.picks = append(s.picks, id)
-		s.steps++
-		t := s.threads[id]
-		s.stepAcc = append(s.stepAcc[:0], t.pending)
-		t.co.next() // runs until the thread parks again or ends (t.done)
+		t.co.next() // runs until the thread parks for another's step or ends (t.done)
 	}
+}
+
+// decide picks the thread that runs the next step and starts the step's
+// bookkeeping, or ends the execution (s.ended, s.end) and returns nil. It
+// runs on the scheduler's goroutine or, from park, on the thread's that
+// just finished a step: the state it reads is the same either way.
+func (s *Scheduler) decide() *Thread {
+	s.enabled = s.enabled[:0]
+	live := 0
+	for _, t := range s.threads {
+		if t.done {
+			continue
+		}
+		live++
+		if t.enabled() {
+			s.enabled = append(s.enabled, t.id)
+		}
+	}
+	switch {
+	case live == 0:
+		return s.stop(s.result(Finished))
+	case len(s.enabled) == 0:
+		return s.stop(s.result(Deadlocked))
+	case s.maxSteps > 0 && s.steps >= s.maxSteps:
+		return s.stop(s.result(StepBound))
+	}
+	id := s.strategy.Pick(s.steps, s.enabled)
+	if id < 0 {
+		return s.stop(Result{Outcome: abandoned, Steps: s.steps, Schedule: s.picks})
+	}
+	s.picks = append(s.picks, id)
+	s.steps++
+	t := s.threads[id]
+	s.stepAcc = append(s.stepAcc[:0], t.pending)
+	return t
+}
+
+func (s *Scheduler) stop(r Result) *Thread {
+	s.ended, s.end = true, r
+	return nil
 }
 
 func (s *Scheduler) result(o Outcome) Result {
