@@ -20,18 +20,24 @@ var bench3x4 = gen.Options{MinThreads: 3, MaxThreads: 3, MaxOps: 4}
 // BenchmarkCampaign measures checked executions per second (generate, run,
 // check every property, porcupine included) of a default-strategy
 // campaign on 3x4 programs, with 1 and 2 workers; compare the two for the
-// scaling ratio.
+// scaling ratio. threads=goroutine runs the same campaign, execution for
+// execution, with the simulated threads as goroutines handing a baton over
+// channels: the baseline the coroutine scheduler is measured against.
 func BenchmarkCampaign(b *testing.B) {
 	for _, w := range []int{1, 2} {
-		b.Run(fmt.Sprintf("workers=%d", w), func(b *testing.B) {
-			start := time.Now()
-			s, err := Run(context.Background(), Config{Seed: 1, Executions: b.N, Workers: w, Gen: bench3x4})
-			if err != nil || s.Executions != int64(b.N) {
-				b.Fatalf("%d of %d executions: %v", s.Executions, b.N, err)
-			}
-			b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "execs/s")
-			b.ReportMetric(float64(s.Steps)/time.Since(start).Seconds(), "steps/s")
-		})
+		for _, threads := range []string{"coroutine", "goroutine"} {
+			b.Run(fmt.Sprintf("workers=%d/threads=%s", w, threads), func(b *testing.B) {
+				b.ReportAllocs()
+				c := Config{Seed: 1, Executions: b.N, Workers: w, Gen: bench3x4, goroutineBaseline: threads == "goroutine"}
+				start := time.Now()
+				s, err := Run(context.Background(), c)
+				if err != nil || s.Executions != int64(b.N) {
+					b.Fatalf("%d of %d executions: %v", s.Executions, b.N, err)
+				}
+				b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "execs/s")
+				b.ReportMetric(float64(s.Steps)/time.Since(start).Seconds(), "steps/s")
+			})
+		}
 	}
 }
 

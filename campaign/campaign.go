@@ -81,6 +81,10 @@ type Config struct {
 	// SaveEvery is how often summary.json is rewritten during a run, so
 	// that a killed run loses little; 0 means 10s.
 	SaveEvery time.Duration
+
+	// goroutineBaseline runs the simulated threads as goroutines
+	// (sim.Options.GoroutineBaseline), for BenchmarkCampaign to compare.
+	goroutineBaseline bool
 }
 
 // DefaultExecutions is a campaign of a few seconds on one core.

@@ -144,7 +144,7 @@ func runOne(c *Config, i int64, k int) unit {
 	p := gen.Program(gen.NewRand(s), c.Gen)
 	n := len(p.Threads)
 	st, name := strategyFor(c.Strategy, s, n, k)
-	opt := sim.Options{Bugs: c.Bugs}
+	opt := sim.Options{Bugs: c.Bugs, GoroutineBaseline: c.goroutineBaseline}
 	x := sim.Run(p, st, opt)
 	defer x.Release() // after the trace, if any, has copied what it needs
 	r := properties.Check(x.History, c.Check)

@@ -12,6 +12,11 @@ type Options struct {
 	Bugs BugSet `json:"bugs,omitempty"`
 	// MaxSteps bounds the concurrent part; 0 means DefaultMaxSteps.
 	MaxSteps int `json:"max_steps,omitempty"`
+	// GoroutineBaseline runs the threads as goroutines handing a baton
+	// over channels (sched.Scheduler.UseGoroutines), the design the
+	// coroutines replaced: the same execution, only slower. It is there
+	// for benchmarks to compare against, and is not part of a trace.
+	GoroutineBaseline bool `json:"-"`
 }
 
 // DefaultMaxSteps is far above what a terminating program of a few dozen
@@ -39,6 +44,9 @@ func Run(p history.Program, strategy sched.Strategy, opt Options) Execution {
 	k := prepare(p, opt, a)
 	s := &a.sched
 	s.Reset(strategy, maxSteps(opt))
+	if opt.GoroutineBaseline {
+		s.UseGoroutines()
+	}
 	spawn(s, k, p)
 	x := finish(k, s.Run())
 	x.arena = a
@@ -84,6 +92,9 @@ func prepare(p history.Program, opt Options, a *arena) *Kernel {
 			s.Reset(firstEnabled{}, 0)
 		} else {
 			s = sched.New(firstEnabled{}, 0)
+		}
+		if opt.GoroutineBaseline {
+			s.UseGoroutines()
 		}
 		s.Go("setup", func(t *sched.Thread) {
 			for _, op := range p.Setup {

@@ -13,7 +13,10 @@ var spawners = []struct {
 	spawn spawner
 }{
 	{"coroutine", (*Scheduler).Go},
-	{"baton", goBaton},
+	{"baton", func(s *Scheduler, name string, fn func(*Thread)) *Thread {
+		s.UseGoroutines()
+		return s.Go(name, fn)
+	}},
 }
 
 // yielders is the smallest program: threads that only take steps.

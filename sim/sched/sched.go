@@ -11,7 +11,7 @@
 //
 // Coroutines were chosen over goroutines handing a baton through channels
 // because a switch costs a fraction of the channel round trip; see
-// BenchmarkSteps, which runs the same programs on both (baseline_test.go).
+// BenchmarkSteps, which runs the same programs on both (baseline.go).
 //
 // Strategies: Random (a random walk), PCT (probabilistic guarantees per
 // execution), NewPortfolio and ByName (what a campaign selects by name),
@@ -196,6 +196,8 @@ type Scheduler struct {
 	handoff *Thread
 	ended   bool
 	end     Result
+	// goroutines: Go makes goroutine threads (UseGoroutines).
+	goroutines bool
 
 	// stepAcc lists what the running (or last) step touched: the
 	// declaration it started with plus the mutexes it released and the
@@ -232,6 +234,9 @@ func (s *Scheduler) Reset(strategy Strategy, maxSteps int) {
 
 // Go adds a thread running fn. Threads start when Run is called.
 func (s *Scheduler) Go(name string, fn func(t *Thread)) *Thread {
+	if s.goroutines {
+		return goBaton(s, name, fn)
+	}
 	var t *Thread
 	if n := len(s.spare); n > 0 {
 		t, s.spare = s.spare[n-1], s.spare[:n-1]
