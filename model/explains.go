@@ -23,13 +23,14 @@ func Explains(c Config, events iter.Seq[Event]) bool {
 	cur := []State{Init()}
 	var next []State
 	for e := range events {
-		if len(cur) == 1 && deterministic(e.Op.Kind) {
-			r, s := apply(c, cur[0], e.Op)
-			if !e.Pending && !SameResult(r, e.Result) {
-				return false
+		if len(cur) == 1 {
+			if r, s, ok := single(c, cur[0], e.Op); ok {
+				if !e.Pending && !SameResult(r, e.Result) {
+					return false
+				}
+				cur[0] = s
+				continue
 			}
-			cur[0] = s
-			continue
 		}
 		// A step that may go more than one way (a dying entry in the
 		// way), or a state that already did: follow every way that fits.

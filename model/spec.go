@@ -237,54 +237,63 @@ type Outcome struct {
 // way, an add, rename or move onto that (name, tag) may still fail with
 // EEXIST, though lookups no longer find it.
 func Step(c Config, s State, op Op) []Outcome {
+	if r, next, ok := single(c, s, op); ok {
+		return []Outcome{{r, next}}
+	}
 	if op.Kind == Umount {
 		return umount(c, s, op)
 	}
+	cleared := s
 	if op.Kind == AddUID {
 		// The same window as for devices: kernel/uids entries are removed
 		// by kernfs_remove too.
-		e := Entry{op.Name, op.User}
-		if !has(s.uidsDying, e) {
-			r, next := apply(c, s, op)
-			return []Outcome{{r, next}}
-		}
-		cleared := s
-		cleared.uidsDying = without(s.uidsDying, e)
-		r, next := apply(c, cleared, op)
-		if r.Err != OK {
-			return []Outcome{{r, s}}
-		}
-		return []Outcome{{r, next}, {Result{Err: EEXIST}, s}}
+		cleared.uidsDying = without(s.uidsDying, Entry{op.Name, op.User})
+	} else {
+		i := s.findDev(devTarget(op))
+		cleared.devs = slices.Delete(slices.Clone(s.devs), i, i+1)
 	}
-	var target Entry
-	switch op.Kind {
-	case AddDev:
-		target = Entry{op.Name, op.NS}
-	case RenameDev:
-		target = Entry{op.NewName, op.NS}
-	case MoveDev:
-		target = Entry{op.Name, op.To}
-		if op.NewName != "" {
-			target.Name = op.NewName
-		}
-	default:
-		r, next := apply(c, s, op)
-		return []Outcome{{r, next}}
-	}
-	i := s.findDev(target.Name, target.Tag)
-	if i < 0 || !s.devs[i].dying {
-		r, next := apply(c, s, op)
-		return []Outcome{{r, next}}
-	}
-	cleared := s
-	cleared.devs = slices.Delete(slices.Clone(s.devs), i, i+1)
 	r, next := apply(c, cleared, op)
 	if r.Err != OK {
 		// It failed on a check that comes before the collision, and the
-		// dying directory is still there.
+		// dying entry is still there.
 		return []Outcome{{r, s}}
 	}
 	return []Outcome{{r, next}, {Result{Err: EEXIST}, s}}
+}
+
+// single returns the outcome of op in s when Step allows only one, as it
+// does unless a dying entry is in the way or op is an umount. It does not
+// allocate a slice of outcomes: the common case of a sequential check.
+func single(c Config, s State, op Op) (Result, State, bool) {
+	switch op.Kind {
+	case Umount:
+		return Result{}, State{}, false
+	case AddUID:
+		if has(s.uidsDying, Entry{op.Name, op.User}) {
+			return Result{}, State{}, false
+		}
+	case AddDev, RenameDev, MoveDev:
+		if i := s.findDev(devTarget(op)); i >= 0 && s.devs[i].dying {
+			return Result{}, State{}, false
+		}
+	}
+	r, next := apply(c, s, op)
+	return r, next, true
+}
+
+// devTarget returns the (name, tag) a device add, rename or move brings a
+// directory to.
+func devTarget(op Op) (string, int) {
+	switch op.Kind {
+	case RenameDev:
+		return op.NewName, op.NS
+	case MoveDev:
+		if op.NewName != "" {
+			return op.NewName, op.To
+		}
+		return op.Name, op.To
+	}
+	return op.Name, op.NS
 }
 
 // Apply returns the outcome of op when nothing else runs, so that every

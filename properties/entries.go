@@ -18,32 +18,56 @@ func (k key) String() string { return fmt.Sprintf("%s/%s@ns%d", k.dir.Path(), k.
 
 // mountTags holds the tags each mount captured, one per tag type: those
 // made before the start, from the configuration, and those the program
-// made, from what their Mount operations returned.
-type mountTags struct{ net, user map[int]int }
+// made, from what their Mount operations returned. Mount ids are small
+// (the simulator and the model take them below 64): an array holds those,
+// and a map any other a hand-written history names.
+type mountTags struct {
+	net, user [64]int
+	other     map[int][2]int // net, user
+}
 
 func mountTagsOf(h history.History) mountTags {
-	m := mountTags{map[int]int{}, map[int]int{}}
+	var m mountTags
 	for i, ns := range h.Config.Mounts {
-		m.net[i+1] = ns
-		m.user[i+1] = 1
+		user := 1
 		if i < len(h.Config.MountUsers) && h.Config.MountUsers[i] > 0 {
-			m.user[i+1] = h.Config.MountUsers[i]
+			user = h.Config.MountUsers[i]
 		}
+		m.set(i+1, ns, user)
 	}
 	for _, r := range h.Records {
 		if r.Op.Kind == model.Mount && succeeded(r) {
-			m.net[r.Op.Mount], m.user[r.Op.Mount] = r.Result.Tag, r.Result.User
+			m.set(r.Op.Mount, r.Result.Tag, r.Result.User)
 		}
 	}
 	return m
 }
 
-// tag returns the tag mount m captured for directory d.
-func (m mountTags) tag(mount int, d model.Dir) int {
-	if d.TagType() == model.UserTag {
-		return m.user[mount]
+func (m *mountTags) set(mount, net, user int) {
+	if mount >= 0 && mount < len(m.net) {
+		m.net[mount], m.user[mount] = net, user
+		return
 	}
-	return m.net[mount]
+	if m.other == nil {
+		m.other = map[int][2]int{}
+	}
+	m.other[mount] = [2]int{net, user}
+}
+
+// tag returns the tag mount m captured for directory d.
+func (m *mountTags) tag(mount int, d model.Dir) int {
+	user := d.TagType() == model.UserTag
+	if mount >= 0 && mount < len(m.net) {
+		if user {
+			return m.user[mount]
+		}
+		return m.net[mount]
+	}
+	t := m.other[mount]
+	if user {
+		return t[1]
+	}
+	return t[0]
 }
 
 // succeeded reports whether r returned without error.
@@ -52,7 +76,7 @@ func succeeded(r history.Record) bool { return !r.Pending && r.Result.Err == mod
 // appendObserved appends the entries a successful operation shows to
 // exist at some point during it: what a lookup, readdir, readlink or open
 // saw, and the entries a step acted on.
-func appendObserved(dst []key, mounts mountTags, r history.Record) []key {
+func appendObserved(dst []key, mounts *mountTags, r history.Record) []key {
 	if !succeeded(r) {
 		return dst
 	}

@@ -1,6 +1,10 @@
 package properties
 
-import "github.com/sysfsim/sysfsim/history"
+import (
+	"sync"
+
+	"github.com/sysfsim/sysfsim/history"
+)
 
 // facts are what the checkers derive from each record of a history,
 // worked out once: the checkers compare records pairwise and more, and
@@ -12,20 +16,46 @@ type facts struct {
 	// brought into existence and those it showed to exist (see
 	// appendProduced and appendObserved).
 	produced, observed [][]key
+	buf                []key // the array of their entries
 }
 
 func factsOf(h history.History) *facts {
 	n := len(h.Records)
-	f := &facts{h: h, mounts: mountTagsOf(h), produced: make([][]key, n), observed: make([][]key, n)}
+	f := factsPool.Get().(*facts)
+	f.h, f.mounts = h, mountTagsOf(h)
+	f.produced, f.observed = grow(f.produced[:0], n), grow(f.observed[:0], n)
 	// One array for all: the entries of a record are a slice of it.
-	buf := make([]key, 0, 3*n)
+	buf := f.buf[:0]
 	for i, r := range h.Records {
 		start := len(buf)
 		buf = appendProduced(buf, r)
 		f.produced[i] = buf[start:len(buf):len(buf)]
 		start = len(buf)
-		buf = appendObserved(buf, f.mounts, r)
+		buf = appendObserved(buf, &f.mounts, r)
 		f.observed[i] = buf[start:len(buf):len(buf)]
 	}
+	f.buf = buf
 	return f
+}
+
+// release gives f's memory to the next history's facts. Nothing may use
+// f afterwards.
+func (f *facts) release() {
+	clear(f.buf) // let go of the history's names
+	clear(f.produced)
+	clear(f.observed)
+	f.h = history.History{}
+	factsPool.Put(f)
+}
+
+// factsPool holds the facts of histories already checked: a campaign
+// checks one history after another, all of about the same size.
+var factsPool = sync.Pool{New: func() any { return new(facts) }}
+
+// grow returns xs with length n, reusing its array if large enough.
+func grow(xs [][]key, n int) [][]key {
+	if cap(xs) < n {
+		return make([][]key, n)
+	}
+	return xs[:n]
 }

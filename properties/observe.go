@@ -10,10 +10,11 @@ import (
 // CheckTagIsolation: nothing observed through a mount has a tag other than
 // the one the mount captured.
 func CheckTagIsolation(h history.History) []Violation {
-	return checkTagIsolation(h, mountTagsOf(h))
+	m := mountTagsOf(h)
+	return checkTagIsolation(h, &m)
 }
 
-func checkTagIsolation(h history.History, mounts mountTags) []Violation {
+func checkTagIsolation(h history.History, mounts *mountTags) []Violation {
 	var vs []Violation
 	for i, r := range h.Records {
 		if !succeeded(r) {
@@ -39,7 +40,11 @@ func checkTagIsolation(h history.History, mounts mountTags) []Violation {
 // CheckUniqueness: a directory never holds one (name, tag) twice. Two
 // operations that each succeeded in producing the same entry, with nothing
 // that could have removed it overlapping them, made a duplicate.
-func CheckUniqueness(h history.History) []Violation { return checkUniqueness(factsOf(h)) }
+func CheckUniqueness(h history.History) []Violation {
+	f := factsOf(h)
+	defer f.release()
+	return checkUniqueness(f)
+}
 
 func checkUniqueness(f *facts) []Violation {
 	var vs []Violation
@@ -78,7 +83,9 @@ func removedBetween(h history.History, k key, p, q history.Record) bool {
 // of an entry has returned, no later operation observes it unless some
 // operation that could have re-created it overlaps the gap.
 func CheckNoResurrection(h history.History) []Violation {
-	return checkNoResurrection(factsOf(h))
+	f := factsOf(h)
+	defer f.release()
+	return checkNoResurrection(f)
 }
 
 func checkNoResurrection(f *facts) []Violation {

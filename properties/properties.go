@@ -59,7 +59,8 @@ func (r Report) OK() bool { return len(r.Violations) == 0 && len(r.Unknown) == 0
 func Check(h history.History, o Options) Report {
 	var r Report
 	f := factsOf(h)
-	r.Violations = append(r.Violations, checkTagIsolation(h, f.mounts)...)
+	defer f.release()
+	r.Violations = append(r.Violations, checkTagIsolation(h, &f.mounts)...)
 	r.Violations = append(r.Violations, checkNoResurrection(f)...)
 	r.Violations = append(r.Violations, checkUniqueness(f)...)
 	r.Violations = append(r.Violations, CheckFaults(h)...)

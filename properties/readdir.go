@@ -21,11 +21,15 @@ import (
 //     call.
 //
 //   - no entry is listed twice.
-func CheckReaddir(h history.History) []Violation { return checkReaddir(factsOf(h)) }
+func CheckReaddir(h history.History) []Violation {
+	f := factsOf(h)
+	defer f.release()
+	return checkReaddir(f)
+}
 
 func checkReaddir(f *facts) []Violation {
 	var vs []Violation
-	h, mounts := f.h, f.mounts
+	h, mounts := f.h, &f.mounts
 	for i, r := range h.Records {
 		if r.Op.Kind != model.Readdir || !succeeded(r) {
 			continue
