@@ -1,7 +1,5 @@
 package model
 
-import "iter"
-
 // Event is an operation with what it returned. Pending marks one that
 // never returned: any outcome fits it, and it may or may not have taken
 // effect.
@@ -19,10 +17,13 @@ type Event struct {
 // which operations returned, which respects real time: most histories are
 // explained by it, and then no search is needed. It runs on typed states,
 // without the boxing into interfaces that the porcupine model pays for.
-func Explains(c Config, events iter.Seq[Event]) bool {
-	cur := []State{Init()}
+func Explains(c Config, events []Event) bool {
+	var first [1]State // the usual case: one state all along, on the stack
+	first[0] = Init()
+	cur := first[:]
 	var next []State
-	for e := range events {
+	for i := range events {
+		e := &events[i]
 		if len(cur) == 1 {
 			if r, s, ok := single(c, cur[0], e.Op); ok {
 				if !e.Pending && !SameResult(r, e.Result) {

@@ -49,22 +49,26 @@ func Linearize(h history.History, timeout time.Duration) (porcupine.CheckResult,
 // in the order they returned (those that never returned last) explains
 // every result.
 func explainedInReturnOrder(h history.History) bool {
-	buf := stepBufs.Get().(*[]history.Step)
-	steps := h.Steps((*buf)[:0])
+	buf := stepBufs.Get().(*stepBuf)
+	steps := h.Steps(buf.steps[:0])
 	slices.SortStableFunc(steps, func(a, b history.Step) int { return cmp.Compare(a.Return, b.Return) })
-	ok := model.Explains(h.Config, func(yield func(model.Event) bool) {
-		for i := range steps {
-			if !yield(steps[i].Event) {
-				return
-			}
-		}
-	})
+	events := buf.events[:0]
+	for i := range steps {
+		events = append(events, steps[i].Event)
+	}
+	ok := model.Explains(h.Config, events)
 	clear(steps) // let go of the history's strings
-	*buf = steps[:0]
+	clear(events)
+	buf.steps, buf.events = steps[:0], events[:0]
 	stepBufs.Put(buf)
 	return ok
 }
 
 // stepBufs holds the step slices of explainedInReturnOrder, which runs on
 // every history of a campaign.
-var stepBufs = sync.Pool{New: func() any { return new([]history.Step) }}
+var stepBufs = sync.Pool{New: func() any { return new(stepBuf) }}
+
+type stepBuf struct {
+	steps  []history.Step
+	events []model.Event
+}
