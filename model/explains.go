@@ -11,7 +11,8 @@ type Event struct {
 
 // Explains reports whether the specification, running events one after
 // the other from its initial state, can give each its result: whether
-// that order is a linearization of them.
+// that order is a linearization of them. Events are steps, observers and
+// exits, as for Step: expand a device flow with Steps first.
 //
 // It is the check a linearizability checker tries first with the order in
 // which operations returned, which respects real time: most histories are
