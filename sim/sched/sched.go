@@ -217,10 +217,8 @@ func New(strategy Strategy, maxSteps int) *Scheduler {
 // The Result of the last Run, its Schedule included, must no longer be in
 // use.
 func (s *Scheduler) Reset(strategy Strategy, maxSteps int) {
-	threads, spare := s.threads, s.spare
-	for _, t := range threads {
-		spare = append(spare, t)
-	}
+	threads := s.threads
+	spare := append(s.spare, threads...)
 	*s = Scheduler{
 		strategy: strategy,
 		maxSteps: maxSteps,
