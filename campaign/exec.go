@@ -176,10 +176,10 @@ func runOne(c *Config, i int64, k int) unit {
 // Musuvathi and Qadeer, PLDI 2007). A level reruns the schedules of the
 // levels below without checking them again (unit.reruns).
 //
-// sched.Explore cannot drive sim.Run (it owns the scheduler and sim.Run
-// makes its own), so this is a stateless depth-first search through the
-// Strategy interface, without sleep-set reduction: equivalent schedules
-// are checked separately and count against the budget.
+// The search is sim.Explore, so sched.Explore's sleep sets apply: a
+// schedule equivalent to one already checked (the same steps, independent
+// ones in another order) is skipped and counts against neither the budget
+// nor unit.execs, only unit.reruns (explored part way, then abandoned).
 func explore(c *Config, i int64) unit {
 	s := ExecSeed(c.Seed, i)
 	p := gen.Program(gen.NewRand(s), c.Gen)

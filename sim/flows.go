@@ -33,7 +33,9 @@ func (c caller) create(op model.Op) {
 		c.lockRTNL()
 		defer c.unlockRTNL()
 	}
-	c.t.Yield()
+	// The step that follows takes an ifindex (rtnl's, but not with the
+	// bug) and records the add's call.
+	c.t.Access(&c.k.ifindex, true)
 	c.k.ifindex++
 	r := c.step(model.Op{Kind: model.AddDev, NS: op.NS, Name: op.Name, Index: c.k.ifindex, Phys: op.Phys})
 	if r.Err != model.OK {

@@ -34,7 +34,40 @@ type Kernel struct {
 	clock     int64
 	hist      history.History
 	faults    []history.Fault
+	// sched runs the concurrent part; nil during setup. See now.
+	sched *sched.Scheduler
 }
+
+// What each preemption point declares the step after it touches (until the
+// next preemption point), for exhaustive search: see sched.Thread.Access.
+// The shared state falls in three parts.
+//
+//   - The history: records, faults and the clock they are stamped with.
+//     It is touched only through now, which also ticks the scheduler's
+//     clock, so any two steps that record or fault conflict, whatever they
+//     declare: their order is real-time order, which linearizability
+//     judges. Mount and open-file state (mounts, their users, files) is
+//     touched only in steps that also record (an observer's first step,
+//     its last, and mount and umount's), so the clock orders those too.
+//   - The tree: nodes with their counts and names, namespaces and their
+//     structs, user namespaces, processes' namespaces. A step that may
+//     touch any of it, locked or not, declares the tree lock, written
+//     (treeStep); a step after Lock(&tree.lock) is declared so by sched.
+//     Node counts and namespace structs are also touched with the lock
+//     released (a remover's puts, a read's active reference, freeNS), so
+//     it is the common declaration, not the lock, that orders them.
+//   - k.ifindex, declared by the one step that touches it (caller.create).
+//
+// A step that touches nothing else declares private{}, which no step
+// writes. Steps left on Yield conflict with everything.
+
+// private is what a step that touches no shared state but the history
+// declares.
+type private struct{}
+
+// treeStep is the preemption point before a step that touches the tree
+// (and maybe the history): see above.
+func (k *Kernel) treeStep(t *sched.Thread) { t.Access(&k.tree.lock, true) }
 
 // newKernel makes the kernel of a program, on a's memory if a is not nil.
 func newKernel(cfg model.Config, bugs BugSet, a *arena) *Kernel {
@@ -77,7 +110,13 @@ func (k *Kernel) dir(d model.Dir) *node {
 	return k.class
 }
 
+// now stamps an event of the history. It ticks the scheduler's clock too, so
+// that exhaustive search sees every step that records as touching the
+// history: swapping two of them would change the history's real-time order.
 func (k *Kernel) now() int64 {
+	if k.sched != nil {
+		k.sched.Now()
+	}
 	k.clock++
 	return k.clock
 }
@@ -107,7 +146,18 @@ func (k *Kernel) record(t *sched.Thread, thread int, op model.Op, run func() mod
 // do runs one operation of a program: a device flow, an observer or an
 // exit.
 func (k *Kernel) do(t *sched.Thread, thread int, op model.Op) {
-	t.Yield() // a thread may be preempted before any operation starts
+	// A thread may be preempted before any operation starts. What follows
+	// up to the next preemption point is the operation's first step: a
+	// flow reaches Lock(rtnl) (or, unlocked, its Yield), an atomic
+	// operation records its call, checks its arguments and reaches its
+	// first Lock, or for open, read, close and the observers also starts
+	// using a mount or a file, which only recording steps touch. Gone
+	// alone reads a namespace first.
+	if op.Kind == model.Gone {
+		t.Yield()
+	} else {
+		t.Access(private{}, false)
+	}
 	c := caller{k, t, thread}
 	switch op.Kind {
 	case model.Create:

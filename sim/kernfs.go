@@ -138,9 +138,10 @@ func (tr *tree) alloc(kind nodeKind, name string, tag int) *node {
 }
 
 // touch is every access to a node's memory: it is where a use after free
-// shows.
+// shows. Every step that follows a touch, up to the next preemption point,
+// touches only the tree and the history (see Kernel.treeStep).
 func (tr *tree) touch(t *sched.Thread, n *node, what string) {
-	t.Yield()
+	tr.k.treeStep(t)
 	if n.freed {
 		tr.k.fault(t, "use-after-free", fmt.Sprintf("%s touched freed node %v", what, n))
 	}

@@ -98,7 +98,7 @@ func (k *Kernel) mount(t *sched.Thread, op model.Op) model.Result {
 	// for these too.
 	t.Lock(&k.tree.lock)
 	defer t.Unlock(&k.tree.lock)
-	t.Yield()
+	k.treeStep(t)
 	if _, used := k.mounts[op.Mount]; used || op.Mount <= len(k.cfg.Mounts) {
 		return errno(model.EBUSY)
 	}
@@ -133,7 +133,7 @@ func (k *Kernel) umount(t *sched.Thread, op model.Op) model.Result {
 	// for these too.
 	t.Lock(&k.tree.lock)
 	defer t.Unlock(&k.tree.lock)
-	t.Yield()
+	k.treeStep(t)
 	x, ok := k.mounts[op.Mount]
 	if !ok || x.gone {
 		return errno(model.EINVAL)
@@ -178,7 +178,7 @@ func (k *Kernel) clone(t *sched.Thread, op model.Op) model.Result {
 	// for these too.
 	t.Lock(&k.tree.lock)
 	defer t.Unlock(&k.tree.lock)
-	t.Yield()
+	k.treeStep(t)
 	if !slices.Contains(k.cfg.Later, op.NS) || k.ns[op.NS] != nil {
 		return errno(model.EEXIST)
 	}
@@ -196,7 +196,7 @@ func (k *Kernel) setns(t *sched.Thread, op model.Op) model.Result {
 	// for these too.
 	t.Lock(&k.tree.lock)
 	defer t.Unlock(&k.tree.lock)
-	t.Yield()
+	k.treeStep(t)
 	ns := k.alive(op.NS)
 	if ns == nil {
 		return errno(model.ENOENT)
@@ -277,7 +277,7 @@ func (k *Kernel) addUID(t *sched.Thread, op model.Op) model.Result {
 	}
 	tr := &k.tree
 	t.Lock(&tr.lock)
-	t.Yield()
+	k.treeStep(t)
 	if u.dead {
 		t.Unlock(&tr.lock)
 		return errno(model.ENOENT)
@@ -348,7 +348,7 @@ func (k *Kernel) exitUser(t *sched.Thread, op model.Op) model.Result {
 	}
 	tr := &k.tree
 	t.Lock(&tr.lock)
-	t.Yield()
+	k.treeStep(t)
 	if u.dead {
 		t.Unlock(&tr.lock)
 		return errno(model.ENOENT)

@@ -51,8 +51,13 @@ func (k *Kernel) readdir(t *sched.Thread, op model.Op) model.Result {
 				// with the name pointer kept: a rename may free it.
 				name := pos.nameBuf
 				t.Unlock(&tr.lock)
-				for range emitSteps {
-					t.Yield() // copy_to_user may fault and sleep
+				for i := range emitSteps {
+					if i < emitSteps-1 {
+						t.Access(private{}, false) // copy_to_user may fault and sleep
+					} else {
+						// Then dir_emit reads the tree (the name) unlocked.
+						t.Access(&tr.lock, false)
+					}
 				}
 				name.use(k, t, "dir_emit")
 				entries = append(entries, model.Entry{Name: name.s, Tag: pos.owner})
@@ -68,7 +73,9 @@ func (k *Kernel) readdir(t *sched.Thread, op model.Op) model.Result {
 			break
 		}
 		for range userSteps {
-			t.Yield() // back in user space between two getdents calls
+			// Back in user space between two getdents calls: these
+			// steps touch nothing shared, the last up to the Lock.
+			t.Access(private{}, false)
 		}
 	}
 	return model.Result{Entries: entries}

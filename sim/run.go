@@ -57,9 +57,14 @@ func Run(p history.Program, strategy sched.Strategy, opt Options) Execution {
 // sched.Explore enumerates within opts (a preemption bound, sleep sets),
 // calling visit with each execution until visit returns false.
 //
-// The simulator's preemption points are plain Yields, which sched takes to
-// conflict with everything, so the sleep sets prune little here; the bound
-// is what keeps the search finite.
+// The simulator's preemption points declare what the step after each
+// touches (see Kernel.treeStep), and recording steps conflict with each
+// other, so sleep sets skip schedules that differ only in the order of
+// independent steps and end in the same outcome: the same history,
+// timestamps included, and the same final tree. Without a bound the search
+// reaches every outcome of p; within a bound, every outcome some schedule
+// within the bound reaches (TestReductionKeepsOutcomes checks both on
+// small programs).
 func Explore(p history.Program, opt Options, eo sched.ExploreOptions, visit func(Execution) bool) sched.ExploreStats {
 	if eo.MaxSteps == 0 {
 		eo.MaxSteps = maxSteps(opt)
@@ -110,12 +115,16 @@ func prepare(p history.Program, opt Options, a *arena) *Kernel {
 
 // spawn adds p's threads to s.
 func spawn(s *sched.Scheduler, k *Kernel, p history.Program) {
+	k.sched = s
 	for i, ops := range p.Threads {
-		s.Go(threadName(i), func(t *sched.Thread) {
+		t := s.Go(threadName(i), func(t *sched.Thread) {
 			for _, op := range ops {
 				k.do(t, i, op)
 			}
 		})
+		// The first step only reaches the first operation's preemption
+		// point (Kernel.do).
+		t.FirstAccess(private{}, false)
 	}
 }
 

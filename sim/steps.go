@@ -66,7 +66,7 @@ func (k *Kernel) addDev(t *sched.Thread, op model.Op) model.Result {
 	tr := &k.tree
 	t.Lock(&tr.lock)
 	defer t.Unlock(&tr.lock)
-	t.Yield()
+	k.treeStep(t)
 	ns := k.alive(op.NS)
 	if ns == nil {
 		return errno(model.ENOENT)
@@ -78,7 +78,7 @@ func (k *Kernel) addDev(t *sched.Thread, op model.Op) model.Result {
 		// The uniqueness check and the link are two critical sections.
 		t.Unlock(&tr.lock)
 		t.Lock(&tr.lock)
-		t.Yield()
+		k.treeStep(t)
 	}
 	dir := tr.alloc(dirNode, op.Name, ns.addr)
 	dir.owner, dir.phys = ns.id, op.Phys
@@ -102,7 +102,7 @@ func (k *Kernel) addLink(t *sched.Thread, op model.Op) model.Result {
 	tr := &k.tree
 	t.Lock(&tr.lock)
 	defer t.Unlock(&tr.lock)
-	t.Yield()
+	k.treeStep(t)
 	ns := k.alive(op.NS)
 	if ns == nil {
 		return errno(model.ENOENT)
@@ -240,7 +240,7 @@ func (k *Kernel) renameNode(t *sched.Thread, parent *node, op model.Op) model.Re
 		if !k.validNS(op.To) {
 			return errno(model.EINVAL)
 		}
-		t.Yield()
+		k.treeStep(t)
 		to := k.alive(op.To)
 		if to == nil {
 			return errno(model.ENOENT)
@@ -263,7 +263,7 @@ func (k *Kernel) renameNode(t *sched.Thread, parent *node, op model.Op) model.Re
 		// comes in another, as sysfs_remove_link then sysfs_create_link.
 		t.Unlock(&tr.lock)
 		t.Lock(&tr.lock)
-		t.Yield()
+		k.treeStep(t)
 	}
 	old := n.nameBuf
 	n.name, n.tag, n.owner, n.hash = name, tag, owner, nameHash(name, tag)
@@ -284,7 +284,7 @@ func (k *Kernel) exit(t *sched.Thread, ns int) model.Result {
 	}
 	tr := &k.tree
 	t.Lock(&tr.lock)
-	t.Yield()
+	k.treeStep(t)
 	nsp := k.alive(ns)
 	if nsp == nil {
 		t.Unlock(&tr.lock)

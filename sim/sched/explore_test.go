@@ -201,3 +201,33 @@ func TestExploreReportsNondeterminism(t *testing.T) {
 		t.Fatalf("no error: %v", st)
 	}
 }
+
+// TestBoundedReductionKeepsFinalStates is TestReductionKeepsFinalStates
+// under a preemption or delay bound: sleep sets must not lose a final state
+// that some schedule within the bound reaches (see Explore).
+func TestBoundedReductionKeepsFinalStates(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	for i := range 80 {
+		p := randomProgram(rng, 2+i%2, 3+i%3, 2+i%2)
+		for _, bounding := range []Bounding{Preemptions, Delays} {
+			for bound := range 3 {
+				states := func(noReduction bool) (map[string]bool, ExploreStats) {
+					var out func() string
+					seen := map[string]bool{}
+					st := Explore(p.setup(&out, !noReduction), ExploreOptions{Bound: bound, Bounding: bounding, NoReduction: noReduction}, func(Result) bool {
+						seen[out()] = true
+						return true
+					})
+					return seen, st
+				}
+				full, fst := states(true)
+				red, rst := states(false)
+				for s := range full {
+					if !red[s] {
+						t.Fatalf("program %d %v, bounding %d, bound %d: reduction lost %s\nfull %v\nreduced %v", i, p, bounding, bound, s, fst, rst)
+					}
+				}
+			}
+		}
+	}
+}

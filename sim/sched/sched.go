@@ -127,6 +127,14 @@ func (t *Thread) Access(obj any, write bool) {
 	t.park()
 }
 
+// FirstAccess declares what the thread's first step touches, from the start
+// of its function to its first preemption point, as Access does for the
+// step after one; without it, the first step conflicts with every other.
+// Call it between Go and Run.
+func (t *Thread) FirstAccess(obj any, write bool) {
+	t.pending = access{obj: obj, write: write}
+}
+
 // Lock acquires m, blocking the thread while another holds it. It is a
 // preemption point; the step that follows is taken to touch only m and the
 // data m protects, so code after Lock that reads or writes other shared

@@ -1,0 +1,190 @@
+package sim_test
+
+import (
+	"fmt"
+	"maps"
+	"os"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/sysfsim/sysfsim/gen"
+	"github.com/sysfsim/sysfsim/history"
+	"github.com/sysfsim/sysfsim/model"
+	"github.com/sysfsim/sysfsim/properties"
+	"github.com/sysfsim/sysfsim/sim"
+	"github.com/sysfsim/sysfsim/sim/sched"
+)
+
+// outcome is what an execution ends in, up to the schedule: how it ended,
+// its history (results, faults and the real-time order of every call and
+// return, timestamps included) and what each mount shows. Equivalent
+// schedules end in the same outcome: the steps that record all conflict,
+// so they come in the same order.
+func outcome(t *testing.T, p history.Program, x sim.Execution) string {
+	var b strings.Builder
+	fmt.Fprintln(&b, x.Outcome, x.History.Records, x.History.Faults)
+	mounts := len(p.Config.Mounts)
+	for _, ops := range p.Threads {
+		for _, op := range ops {
+			if op.Kind == model.Mount {
+				mounts = max(mounts, op.Mount)
+			}
+		}
+	}
+	for m := 1; m <= mounts; m++ {
+		v := files(t, x.View(m))
+		for _, k := range slices.Sorted(maps.Keys(v)) {
+			fmt.Fprintf(&b, "m%d %s %s\n", m, k, v[k])
+		}
+	}
+	return b.String()
+}
+
+// outcomes explores p and returns the outcomes reached, with the history
+// of each.
+func outcomes(t *testing.T, p history.Program, opt sim.Options, eo sched.ExploreOptions) (map[string]history.History, sched.ExploreStats) {
+	seen := map[string]history.History{}
+	st := sim.Explore(p, opt, eo, func(x sim.Execution) bool {
+		seen[outcome(t, p, x)] = x.History
+		return true
+	})
+	if st.Err != nil {
+		t.Fatal(st.Err)
+	}
+	return seen, st
+}
+
+// violated returns the properties some history of hs violates.
+func violated(hs map[string]history.History) map[string]bool {
+	props := map[string]bool{}
+	for _, h := range hs {
+		for _, v := range properties.Check(h, properties.Options{}).Violations {
+			props[v.Property] = true
+		}
+	}
+	return props
+}
+
+// reductionPrograms are small programs, some generated and some the
+// scenarios of seeded bugs, with the bugs to run them under.
+func reductionPrograms() []struct {
+	p    history.Program
+	bugs sim.BugSet
+} {
+	type run = struct {
+		p    history.Program
+		bugs sim.BugSet
+	}
+	two := model.Config{Namespaces: 2, Mounts: []int{1, 2}}
+	create := model.Op{Kind: model.Create, NS: 1, Name: "eth0"}
+	var runs []run
+	for _, r := range []run{
+		{history.Program{Config: two, Threads: [][]model.Op{{create}, {create}}}, sim.BugSet{sim.BugUnlockedAdd}},
+		{history.Program{Config: two, Threads: [][]model.Op{{create}, {{Kind: model.Lookup, Mount: 2, Name: "eth0"}}}}, sim.BugSet{sim.BugTagBlindLookup}},
+		{history.Program{Config: two, Threads: [][]model.Op{{{Kind: model.Exit, NS: 1}}, {create}}}, sim.BugSet{sim.BugExitUnlockedDeactivate}},
+		{history.Program{Config: two, Setup: []model.Op{create, {Kind: model.Open, Mount: 1, Name: "eth0", FD: 1}},
+			Threads: [][]model.Op{{{Kind: model.Read, FD: 1}}, {{Kind: model.Remove, NS: 1, Name: "eth0"}}}}, sim.BugSet{sim.BugShowTakesRTNL}},
+		{history.Program{Config: two, Setup: []model.Op{create},
+			Threads: [][]model.Op{{{Kind: model.Readdir, Mount: 1, Dir: model.ClassNet}}, {{Kind: model.Rename, NS: 1, Name: "eth0", NewName: "eth1"}}}}, sim.BugSet{sim.BugReaddirDropLock}},
+	} {
+		runs = append(runs, r, run{p: r.p})
+	}
+	bugs := []sim.BugSet{nil, {sim.BugUnlockedAdd}, {sim.BugTagBlindLookup}, {sim.BugExitUnlockedDeactivate}, {sim.BugReaddirDropLock}}
+	for seed := range uint64(40) {
+		p := gen.Program(gen.NewRand(seed), gen.Options{MinThreads: 2, MaxThreads: 2, MaxOps: 2})
+		runs = append(runs, run{p, bugs[seed%uint64(len(bugs))]})
+	}
+	return runs
+}
+
+// Sleep sets keep every outcome: on small programs, with and without seeded
+// bugs, the search with reduction reaches exactly the outcomes that every
+// schedule reaches, and so every property violation. Without a bound, on
+// the programs whose schedules can all be run; with preemption bound 2, on
+// all of them, against every schedule within the bound. A declaration that
+// promises less than its step touches (Kernel.treeStep, say) fails this.
+func TestReductionKeepsOutcomes(t *testing.T) {
+	const limit = 20000 // schedules without reduction
+	compared, props := 0, map[string]bool{}
+	for i, r := range reductionPrograms() {
+		opt := sim.Options{Bugs: r.bugs}
+		for _, bound := range []int{sched.Unbounded, 2} {
+			full, fst := outcomes(t, r.p, opt, sched.ExploreOptions{Bound: bound, NoReduction: true, MaxExecutions: limit})
+			if !fst.Exhausted {
+				continue // too many schedules to run them all
+			}
+			red, rst := outcomes(t, r.p, opt, sched.ExploreOptions{Bound: bound})
+			if !rst.Exhausted || rst.Executions > fst.Executions {
+				t.Fatalf("program %d, bound %d: reduced %v, full %v", i, bound, rst, fst)
+			}
+			for o := range full {
+				if _, ok := red[o]; !ok {
+					t.Errorf("program %d %v, bugs %v, bound %d: reduction (%v) lost an outcome of the full search (%v):\n%s",
+						i, r.p.Threads, r.bugs, bound, rst, fst, o)
+					break
+				}
+			}
+			fp, rp := violated(full), violated(red)
+			if !maps.Equal(fp, rp) {
+				t.Errorf("program %d, bugs %v, bound %d: properties violated without reduction %v, with %v", i, r.bugs, bound, fp, rp)
+			}
+			maps.Copy(props, fp)
+			compared++
+		}
+	}
+	// The comparison must not be vacuous.
+	if compared < 40 || len(props) < 3 {
+		t.Fatalf("%d searches compared, properties violated: %v", compared, props)
+	}
+	t.Logf("%d searches compared; properties violated: %v", compared, slices.Sorted(maps.Keys(props)))
+}
+
+// TestReductionFigures measures what sleep sets save on small generated
+// programs: the executions sim.Explore visits with preemption bound 2,
+// with and without reduction, and the distinct outcomes each reaches. It
+// is a measurement, not a check; set SYSFSIM_REDUCTION_FIGURES=1 to run it.
+func TestReductionFigures(t *testing.T) {
+	if os.Getenv("SYSFSIM_REDUCTION_FIGURES") == "" {
+		t.Skip("set SYSFSIM_REDUCTION_FIGURES=1 to measure")
+	}
+	var ratios []float64
+	for seed := range uint64(8) {
+		p := gen.Program(gen.NewRand(seed), gen.Options{MinThreads: 2, MaxThreads: 3, MaxOps: 3})
+		eo := sched.ExploreOptions{Bound: 2}
+		red, rst := outcomes(t, p, sim.Options{}, eo)
+		eo.NoReduction = true
+		full, fst := outcomes(t, p, sim.Options{}, eo)
+		ratio := float64(fst.Executions) / float64(rst.Executions)
+		ratios = append(ratios, ratio)
+		ops := 0
+		for _, th := range p.Threads {
+			ops += len(th)
+		}
+		t.Logf("seed %d (%d threads, %d ops): %d executions without reduction, %d with (%.2fx); %d outcomes, %d",
+			seed, len(p.Threads), ops, fst.Executions, rst.Executions, ratio, len(full), len(red))
+	}
+	t.Logf("bound 2: median %.2fx", median(ratios))
+	// Without a bound, on programs small enough to run every schedule.
+	ratios = nil
+	for seed := range uint64(12) {
+		p := gen.Program(gen.NewRand(seed), gen.Options{MinThreads: 2, MaxThreads: 2, MaxOps: 2})
+		eo := sched.ExploreOptions{Bound: sched.Unbounded, NoReduction: true, MaxExecutions: 30000}
+		full, fst := outcomes(t, p, sim.Options{}, eo)
+		if !fst.Exhausted {
+			continue
+		}
+		eo.NoReduction = false
+		red, rst := outcomes(t, p, sim.Options{}, eo)
+		ratio := float64(fst.Executions) / float64(rst.Executions)
+		ratios = append(ratios, ratio)
+		t.Logf("seed %d unbounded: %d executions without reduction, %d with (%.1fx); %d outcomes, %d",
+			seed, fst.Executions, rst.Executions, ratio, len(full), len(red))
+	}
+	t.Logf("unbounded: median %.1fx", median(ratios))
+}
+
+func median(xs []float64) float64 {
+	slices.Sort(xs)
+	return (xs[(len(xs)-1)/2] + xs[len(xs)/2]) / 2
+}
