@@ -120,10 +120,13 @@ func Explore(setup func(*Scheduler), opts ExploreOptions, visit func(Result) boo
 	}
 	for level := 0; bound < 0 || level <= bound; level++ {
 		e := newExplorer(opts, level)
-		if !e.search(setup, opts, visit, &st, level) {
+		// A level stopped part way leaves the search not exhausted, even
+		// when the levels below were.
+		st.Exhausted = e.search(setup, opts, visit, &st, level)
+		st.BoundHit = e.boundHit
+		if !st.Exhausted {
 			return st
 		}
-		st.Exhausted, st.BoundHit = true, e.boundHit
 		if !e.boundHit {
 			break
 		}

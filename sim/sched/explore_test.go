@@ -231,3 +231,28 @@ func TestBoundedReductionKeepsFinalStates(t *testing.T) {
 		}
 	}
 }
+
+// An iterative search that a budget stops at some level has not exhausted
+// the space, though the levels below it were exhausted.
+func TestIterativeBudgetIsNotExhausted(t *testing.T) {
+	prog := func(s *Scheduler) {
+		x := 0
+		for range 3 {
+			s.Go("inc", func(t *Thread) {
+				t.Access(&x, false)
+				v := x
+				t.Access(&x, true)
+				x = v + 1
+			})
+		}
+	}
+	level0 := Explore(prog, ExploreOptions{Bound: 0}, func(Result) bool { return true })
+	full := Explore(prog, ExploreOptions{Bound: 2, Iterative: true}, func(Result) bool { return true })
+	if !level0.Exhausted || !full.Exhausted || full.Executions <= level0.Executions+1 {
+		t.Fatalf("setup: level 0 %v, bound 2 %v", level0, full)
+	}
+	st := Explore(prog, ExploreOptions{Bound: 2, Iterative: true, MaxExecutions: level0.Executions + 1}, func(Result) bool { return true })
+	if st.Exhausted {
+		t.Fatalf("stopped after %d of %d executions, yet exhausted: %v", st.Executions, full.Executions, st)
+	}
+}
