@@ -102,18 +102,24 @@ func BenchmarkStrategies(b *testing.B) {
 func BenchmarkExplore(b *testing.B) {
 	execs := 0
 	for b.Loop() {
-		st := Explore(func(s *Scheduler) {
-			x := 0
-			for range 3 {
-				s.Go("inc", func(t *Thread) {
-					t.Access(&x, false)
-					v := x
-					t.Access(&x, true)
-					x = v + 1
-				})
-			}
-		}, ExploreOptions{Bound: DefaultPreemptionBound}, func(Result) bool { return true })
+		st := Explore(incrementers(3), ExploreOptions{Bound: DefaultPreemptionBound}, func(Result) bool { return true })
 		execs += st.Executions + st.Pruned
 	}
 	b.ReportMetric(float64(execs)/b.Elapsed().Seconds(), "execs/s")
+}
+
+// incrementers is a lost update of n threads: each reads a shared counter,
+// then writes it plus one, with a preemption point in between.
+func incrementers(n int) func(*Scheduler) {
+	return func(s *Scheduler) {
+		x := 0
+		for range n {
+			s.Go("inc", func(t *Thread) {
+				t.Access(&x, false)
+				v := x
+				t.Access(&x, true)
+				x = v + 1
+			})
+		}
+	}
 }

@@ -235,17 +235,7 @@ func TestBoundedReductionKeepsFinalStates(t *testing.T) {
 // An iterative search that a budget stops at some level has not exhausted
 // the space, though the levels below it were exhausted.
 func TestIterativeBudgetIsNotExhausted(t *testing.T) {
-	prog := func(s *Scheduler) {
-		x := 0
-		for range 3 {
-			s.Go("inc", func(t *Thread) {
-				t.Access(&x, false)
-				v := x
-				t.Access(&x, true)
-				x = v + 1
-			})
-		}
-	}
+	prog := incrementers(3)
 	level0 := Explore(prog, ExploreOptions{Bound: 0}, func(Result) bool { return true })
 	full := Explore(prog, ExploreOptions{Bound: 2, Iterative: true}, func(Result) bool { return true })
 	if !level0.Exhausted || !full.Exhausted || full.Executions <= level0.Executions+1 {
