@@ -193,6 +193,7 @@ func explore(c *Config, i int64) unit {
 	// one, then two, so that a small budget covers the cheap ones.
 	eo := sched.ExploreOptions{Bound: c.Preemptions, Iterative: true, MaxExecutions: c.Schedules}
 	st := sim.Explore(p, opt, eo, func(x sim.Execution) bool {
+		defer x.Release() // after the trace, if any, has copied what it needs
 		u.execs++
 		u.steps += int64(x.Steps)
 		u.maxSteps = max(u.maxSteps, x.Steps)

@@ -46,3 +46,44 @@ func TestReleaseLeavesNoTrace(t *testing.T) {
 		}
 	}
 }
+
+// The same holds for a search: executions visit keeps stay as they were
+// (the search reuses only the memory of those it abandoned, and of those
+// visit released), and releasing each inside visit changes none of the
+// executions visited after.
+func TestExploreReleaseLeavesNoTrace(t *testing.T) {
+	for seed := range uint64(6) {
+		p := gen.Program(gen.NewRand(seed), gen.Options{MinThreads: 2, MaxThreads: 3, MaxOps: 2})
+		opt := sim.Options{Bugs: sim.BugSet{sim.BugUnlockedAdd}}
+		eo := sched.ExploreOptions{Bound: 2, MaxExecutions: 300}
+		write := func(x sim.Execution) string {
+			var b bytes.Buffer
+			if err := traces.Write(&b, traces.FromExecution(p, seed, "exhaustive", opt, x, nil)); err != nil {
+				t.Fatal(err)
+			}
+			return b.String()
+		}
+		var kept []sim.Execution
+		st := sim.Explore(p, opt, eo, func(x sim.Execution) bool {
+			kept = append(kept, x)
+			return true
+		})
+		var released []string
+		sim.Explore(p, opt, eo, func(x sim.Execution) bool {
+			released = append(released, write(x))
+			x.Release()
+			return true
+		})
+		if st.Pruned == 0 {
+			t.Errorf("seed %d: no execution was abandoned, so none was reused: %v", seed, st)
+		}
+		if len(kept) != len(released) {
+			t.Fatalf("seed %d: %d executions kept, %d released", seed, len(kept), len(released))
+		}
+		for i, x := range kept {
+			if got := write(x); got != released[i] {
+				t.Fatalf("seed %d, execution %d: kept:\n%s\nwritten before release:\n%s", seed, i, got, released[i])
+			}
+		}
+	}
+}

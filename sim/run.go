@@ -65,16 +65,32 @@ func Run(p history.Program, strategy sched.Strategy, opt Options) Execution {
 // reaches every outcome of p; within a bound, every outcome some schedule
 // within the bound reaches (TestReductionKeepsOutcomes checks both on
 // small programs).
+//
+// As with Run, visit may Release an execution when done with it, and the
+// search reuses its memory; executions the search abandons part way are
+// reused without being visited.
 func Explore(p history.Program, opt Options, eo sched.ExploreOptions, visit func(Execution) bool) sched.ExploreStats {
 	if eo.MaxSteps == 0 {
 		eo.MaxSteps = maxSteps(opt)
 	}
-	var k *Kernel
+	var (
+		k       *Kernel
+		a       *arena
+		visited bool // a went to visit, which may hold on to it
+	)
 	setup := func(s *sched.Scheduler) {
-		k = prepare(p, opt, nil)
+		if a != nil && !visited {
+			arenas.Put(a) // the last execution was abandoned: no one saw it
+		}
+		a, visited = arenas.Get().(*arena), false
+		k = prepare(p, opt, a)
 		spawn(s, k, p)
 	}
-	return sched.Explore(setup, eo, func(r sched.Result) bool { return visit(finish(k, r)) })
+	return sched.Explore(setup, eo, func(r sched.Result) bool {
+		x := finish(k, r)
+		x.arena, visited = a, true
+		return visit(x)
+	})
 }
 
 func maxSteps(opt Options) int {
