@@ -23,7 +23,7 @@ type arena struct {
 // drops at a collection is simply collected.
 var arenas = sync.Pool{New: func() any { return new(arena) }}
 
-// Release gives the memory of x to a later Run. Neither x nor anything
+// Release gives the memory of x to a later Run or Explore. Neither x nor anything
 // taken from it (its History and Schedule, a View) may be used afterwards:
 // clone what must outlive it first. Releasing is optional; an execution
 // never released is collected as usual.
@@ -59,7 +59,7 @@ func (a *arena) resetKernel() *Kernel {
 	return k
 }
 
-// records returns the records slice with room for n.
+// growRecords returns rs, emptied, or a new slice if rs has no room for n.
 func growRecords(rs []history.Record, n int) []history.Record {
 	if cap(rs) < n {
 		return make([]history.Record, 0, n)
