@@ -23,9 +23,9 @@ type arena struct {
 // drops at a collection is simply collected.
 var arenas = sync.Pool{New: func() any { return new(arena) }}
 
-// Release gives the memory of x to a later Run or Explore. Neither x nor anything
-// taken from it (its History and Schedule, a View) may be used afterwards:
-// clone what must outlive it first. Releasing is optional; an execution
+// Release gives the memory of x to a later Run or Explore. Neither x nor
+// anything taken from it (its History and Schedule, a View) may be used
+// afterwards: clone what must outlive it first. Releasing is optional; an execution
 // never released is collected as usual.
 func (x *Execution) Release() {
 	a := x.arena
@@ -59,7 +59,7 @@ func (a *arena) resetKernel() *Kernel {
 	return k
 }
 
-// growRecords returns rs, emptied, or a new slice if rs has no room for n.
+// growRecords returns rs if it has room for n records, else a new slice.
 func growRecords(rs []history.Record, n int) []history.Record {
 	if cap(rs) < n {
 		return make([]history.Record, 0, n)
