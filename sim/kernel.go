@@ -242,7 +242,7 @@ func (k *Kernel) closeAll() {
 		if f.attr.refs == 0 {
 			f.attr.freed = true
 		}
-		f.done()
+		f.mount.done()
 		delete(k.files, fd)
 	}
 	// Then the mounts left: kill_sysfs_super drops each one's reference

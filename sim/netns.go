@@ -74,17 +74,24 @@ func (k *Kernel) alive(id int) *netns {
 
 // useMount starts an operation through mount m, as a path walk takes a
 // reference on the mount: it returns the tag the mount captured for dir's
-// tag type (0 for no such mount) and the function that ends the use.
-func (k *Kernel) useMount(m int, dir model.Dir) (int, func()) {
+// tag type (0 for no such mount) and the mount, whose done ends the use.
+func (k *Kernel) useMount(m int, dir model.Dir) (int, *sysfsMount) {
 	x, ok := k.mounts[m]
 	if !ok || x.gone {
-		return 0, func() {}
+		return 0, nil
 	}
 	x.users++
 	if dir.TagType() == model.UserTag {
-		return x.user.addr, func() { x.users-- }
+		return x.user.addr, x
 	}
-	return x.addr, func() { x.users-- }
+	return x.addr, x
+}
+
+// done ends a use that useMount started; nil, for no mount, is a no-op.
+func (x *sysfsMount) done() {
+	if x != nil {
+		x.users--
+	}
 }
 
 // mount is sysfs_init_fs_context: the mount captures the mounting

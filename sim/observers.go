@@ -7,8 +7,8 @@ import (
 
 // lookup is one path component looked up through a mount.
 func (k *Kernel) lookup(t *sched.Thread, op model.Op) model.Result {
-	tag, done := k.useMount(op.Mount, op.Dir) // never the caller's namespace (kernfs_iop_lookup)
-	defer done()
+	tag, mnt := k.useMount(op.Mount, op.Dir) // never the caller's namespace (kernfs_iop_lookup)
+	defer mnt.done()
 	if tag == 0 {
 		return errno(model.EINVAL)
 	}
@@ -25,8 +25,8 @@ func (k *Kernel) lookup(t *sched.Thread, op model.Op) model.Result {
 // readlink is kernfs_iop_get_link: the target path is computed from the
 // current tree (kernfs_get_target_path).
 func (k *Kernel) readlink(t *sched.Thread, op model.Op) model.Result {
-	tag, done := k.useMount(op.Mount, op.Dir) // never the caller's namespace (kernfs_iop_lookup)
-	defer done()
+	tag, mnt := k.useMount(op.Mount, op.Dir) // never the caller's namespace (kernfs_iop_lookup)
+	defer mnt.done()
 	if tag == 0 {
 		return errno(model.EINVAL)
 	}
@@ -53,12 +53,12 @@ func (k *Kernel) readlink(t *sched.Thread, op model.Op) model.Result {
 // open is kernfs_fop_open of devices/virtual/net/<name>/ifindex: it takes
 // a plain reference on the attribute, so the file follows its device.
 func (k *Kernel) open(t *sched.Thread, op model.Op) model.Result {
-	tag, done := k.useMount(op.Mount, op.Dir)
+	tag, mnt := k.useMount(op.Mount, op.Dir)
 	if tag == 0 {
 		return errno(model.EINVAL)
 	}
 	if _, busy := k.files[op.FD]; busy || op.FD <= 0 {
-		done()
+		mnt.done()
 		return errno(model.EINVAL)
 	}
 	tr := &k.tree
@@ -66,16 +66,16 @@ func (k *Kernel) open(t *sched.Thread, op model.Op) model.Result {
 	defer t.Unlock(&tr.lock)
 	dir := k.findActive(t, k.devices, op.Name, tag)
 	if dir == nil {
-		done()
+		mnt.done()
 		return errno(model.ENOENT)
 	}
 	attr := k.findActive(t, dir, "ifindex", 0)
 	if attr == nil {
-		done()
+		mnt.done()
 		return errno(model.ENOENT)
 	}
 	tr.get(attr)
-	k.files[op.FD] = openFile{attr, done} // the file keeps the mount busy
+	k.files[op.FD] = openFile{attr, mnt} // the file keeps the mount busy
 	return model.Result{Tag: dir.owner}
 }
 
@@ -115,11 +115,11 @@ func (k *Kernel) read(t *sched.Thread, op model.Op) model.Result {
 	return model.Result{Index: v}
 }
 
-// openFile is an open descriptor: the attribute it holds and the end of
-// its use of the mount.
+// openFile is an open descriptor: the attribute it holds and the mount
+// it keeps in use.
 type openFile struct {
-	attr *node
-	done func()
+	attr  *node
+	mount *sysfsMount
 }
 
 // close is kernfs_fop_release: the plain reference goes.
@@ -130,6 +130,6 @@ func (k *Kernel) close(t *sched.Thread, op model.Op) model.Result {
 	}
 	delete(k.files, op.FD)
 	k.tree.put(t, f.attr)
-	f.done()
+	f.mount.done()
 	return model.Result{}
 }

@@ -24,8 +24,8 @@ const emitSteps = 4
 // over as many getdents calls as it takes. The cursor is the hash of the
 // next entry (ctx->pos) and a reference on it (file->private_data).
 func (k *Kernel) readdir(t *sched.Thread, op model.Op) model.Result {
-	tag, done := k.useMount(op.Mount, op.Dir)
-	defer done()
+	tag, mnt := k.useMount(op.Mount, op.Dir)
+	defer mnt.done()
 	if tag == 0 {
 		return errno(model.EINVAL)
 	}

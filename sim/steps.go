@@ -177,6 +177,12 @@ func (k *Kernel) drainAndUnlink(t *sched.Thread, nodes []*node) {
 	k.drainAndUnlinkFrom(t, nodes, nil)
 }
 
+// drain names what a remover waits for in a wait-for graph; it is
+// formatted only if one is drawn.
+type drain struct{ n *node }
+
+func (d drain) String() string { return fmt.Sprintf("kernfs_drain(%v)", d.n) }
+
 // drainAndUnlinkFrom is drainAndUnlink for a removal whose root the
 // remover did not pin beforehand (unpinned, the last of nodes): it is
 // touched again, and only then pinned, once its descendants are drained,
@@ -187,7 +193,7 @@ func (k *Kernel) drainAndUnlinkFrom(t *sched.Thread, nodes []*node, unpinned *no
 		if n == unpinned {
 			continue
 		}
-		t.Wait(fmt.Sprintf("kernfs_drain(%v)", n), func() bool { return n.active == deactivated })
+		t.WaitOn(drain{n}, func() bool { return n.active == deactivated })
 	}
 	t.Lock(&tr.lock)
 	if unpinned != nil {
@@ -195,7 +201,7 @@ func (k *Kernel) drainAndUnlinkFrom(t *sched.Thread, nodes []*node, unpinned *no
 		tr.get(unpinned) // kernfs_get(pos), pos == kn at last
 		if unpinned.active != deactivated {
 			t.Unlock(&tr.lock)
-			t.Wait(fmt.Sprintf("kernfs_drain(%v)", unpinned), func() bool { return unpinned.active == deactivated })
+			t.WaitOn(drain{unpinned}, func() bool { return unpinned.active == deactivated })
 			t.Lock(&tr.lock)
 		}
 	}

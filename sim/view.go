@@ -13,15 +13,15 @@ import (
 // Only active nodes of the mount's tag are visible.
 func (x Execution) View(m int) fs.FS {
 	k := x.kernel
-	tag, done := k.useMount(m, model.ClassNet)
-	done()
+	tag, mnt := k.useMount(m, model.ClassNet)
+	mnt.done()
 	v := fstest.MapFS{
 		"class/net":           {Mode: fs.ModeDir | 0o755},
 		"devices/virtual/net": {Mode: fs.ModeDir | 0o755},
 		"kernel/uids":         {Mode: fs.ModeDir | 0o755},
 	}
-	user, done := k.useMount(m, model.UIDs)
-	done()
+	user, mnt := k.useMount(m, model.UIDs)
+	mnt.done()
 	for _, u := range k.uids.children {
 		if u.tag == user && u.isActive() {
 			v["kernel/uids/"+u.name] = &fstest.MapFile{Mode: fs.ModeDir | 0o755}

@@ -72,7 +72,7 @@ type Thread struct {
 	wait   waitKind
 	mutex  *Mutex
 	cond   func() bool
-	reason string
+	reason fmt.Stringer
 	held   []*Mutex
 
 	// pending describes the step the thread runs when next picked, as
@@ -170,13 +170,24 @@ func (t *Thread) Unlock(m *Mutex) {
 // Both the condition and the step that follows are taken to conflict with
 // every other step.
 func (t *Thread) Wait(reason string, cond func() bool) {
+	t.WaitOn(reasonString(reason), cond)
+}
+
+// WaitOn is Wait with a reason that is turned into a string only if a
+// wait-for graph needs it: a waiter that rarely deadlocks need not format
+// one at every wait.
+func (t *Thread) WaitOn(reason fmt.Stringer, cond func() bool) {
 	t.pending = access{all: true}
 	// The scheduler resumes the thread only while cond holds, and nothing
 	// runs between that check and the thread's next step.
 	t.wait, t.cond, t.reason = onCond, cond, reason
 	t.park()
-	t.wait, t.cond, t.reason = runnable, nil, ""
+	t.wait, t.cond, t.reason = runnable, nil, nil
 }
+
+type reasonString string
+
+func (r reasonString) String() string { return string(r) }
 
 func (t *Thread) enabled() bool {
 	switch t.wait {
@@ -496,7 +507,7 @@ func (s *Scheduler) waitFor() []Wait {
 			w.On = t.mutex.Name
 			w.Holder = t.mutex.Holder()
 		case onCond:
-			w.On = t.reason
+			w.On = t.reason.String()
 		default:
 			w.On = "nothing (runnable)"
 		}
