@@ -81,3 +81,18 @@ func BenchmarkExecution(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkExhaustive measures the exhaustive strategy: one op is the
+// bounded search of one 3x4 program (preemption bound 2, at most
+// DefaultSchedules checked schedules), every schedule checked; schedules/s
+// counts the checked ones, reruns/s those the search replayed or abandoned.
+func BenchmarkExhaustive(b *testing.B) {
+	c := Config{Seed: 1, Gen: bench3x4, Strategy: Exhaustive, Preemptions: 2, Schedules: DefaultSchedules}
+	var execs, reruns int64
+	for i := 0; b.Loop(); i++ {
+		u := explore(&c, int64(i%64))
+		execs, reruns = execs+u.execs, reruns+u.reruns
+	}
+	b.ReportMetric(float64(execs)/b.Elapsed().Seconds(), "schedules/s")
+	b.ReportMetric(float64(reruns)/b.Elapsed().Seconds(), "reruns/s")
+}

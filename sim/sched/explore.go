@@ -143,7 +143,11 @@ func newExplorer(opts ExploreOptions, bound int) *explorer {
 // less than min are run but not visited.
 func (e *explorer) search(setup func(*Scheduler), opts ExploreOptions, visit func(Result) bool, st *ExploreStats, min int) bool {
 	for opts.MaxExecutions <= 0 || st.Executions < opts.MaxExecutions {
-		e.s = New(e, opts.MaxSteps)
+		if e.s == nil {
+			e.s = New(e, opts.MaxSteps)
+		} else {
+			e.s.Reset(e, opts.MaxSteps) // its threads and buffers serve again
+		}
 		setup(e.s)
 		r := e.s.Run()
 		if r.Steps > 0 {
@@ -162,6 +166,7 @@ func (e *explorer) search(setup func(*Scheduler), opts ExploreOptions, visit fun
 			st.Repeats++
 		default:
 			st.Executions++
+			r.Schedule = slices.Clone(r.Schedule) // the scheduler's, reused next
 			if !visit(r) {
 				return false
 			}
@@ -343,6 +348,7 @@ type explorer struct {
 	reduce   bool
 	s        *Scheduler
 	stack    []*node
+	free     []*node // nodes backtracking discarded, for newNode
 	buf      []access
 	boundHit bool
 	err      error
@@ -364,7 +370,7 @@ func (e *explorer) Pick(i int, enabled []int) int {
 		}
 		return n.chosen
 	}
-	n := &node{enabled: slices.Clone(enabled), last: -1}
+	n := e.newNode(enabled)
 	if i > 0 {
 		p := e.stack[i-1]
 		n.last, n.spent = p.chosen, p.cost(slices.Index(p.enabled, p.chosen), e.delays)
@@ -384,11 +390,26 @@ func (e *explorer) Pick(i int, enabled []int) int {
 	}
 	c := e.choose(n)
 	if c < 0 {
+		e.free = append(e.free, n)
 		return -1
 	}
 	n.chosen = c
 	e.stack = append(e.stack, n)
 	return c
+}
+
+// newNode returns a node for a state where enabled can run, reusing one
+// that backtracking discarded: a search makes a node per step of every
+// execution, most of them past the branch point of the next.
+func (e *explorer) newNode(enabled []int) *node {
+	k := len(e.free)
+	if k == 0 {
+		return &node{enabled: slices.Clone(enabled), last: -1}
+	}
+	n := e.free[k-1]
+	e.free = e.free[:k-1]
+	*n = node{enabled: append(n.enabled[:0], enabled...), last: -1, done: n.done[:0], sleep: n.sleep[:0]}
+	return n
 }
 
 // choose returns the next thread to try from n, or -1: the first in
@@ -438,6 +459,7 @@ func (e *explorer) backtrack() bool {
 		n := e.stack[i]
 		if c := e.choose(n); c >= 0 {
 			n.chosen = c
+			e.free = append(e.free, e.stack[i+1:]...)
 			clear(e.stack[i+1:])
 			e.stack = e.stack[:i+1]
 			return true
