@@ -251,3 +251,22 @@ func TestExplore(t *testing.T) {
 		t.Fatal("the search missed the unlocked-add duplicate")
 	}
 }
+
+// An execution cut short (the step bound here; the exhaustive search
+// abandons executions the same way) unwinds its threads wherever they
+// are, including where a seeded bug has split a critical section in two
+// and a thread waits to take the tree lock again under a deferred Unlock.
+func TestCutShortExecutionsUnwind(t *testing.T) {
+	for _, bug := range []string{sim.BugUnlockedAdd, sim.BugRenameLinkRecreate} {
+		for seed := range uint64(40) {
+			p := gen.Program(gen.NewRand(seed), gen.Options{MinThreads: 3, MaxThreads: 3, MaxOps: 4})
+			for max := 1; max <= 60; max += 3 {
+				x := sim.Run(p, sched.NewRandom(seed), sim.Options{Bugs: sim.BugSet{bug}, MaxSteps: max})
+				if x.Outcome == sched.Finished && x.Steps > max {
+					t.Fatalf("%s seed %d: %d steps past the bound %d", bug, seed, x.Steps, max)
+				}
+				x.Release()
+			}
+		}
+	}
+}

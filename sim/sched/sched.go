@@ -153,7 +153,18 @@ func (t *Thread) Lock(m *Mutex) {
 
 // Unlock releases m. It is not a preemption point by itself: the next
 // shared access or lock is.
+//
+// While the scheduler unwinds a thread it gave up on, the thread's
+// deferred Unlocks run; one for a mutex the thread was waiting to take
+// again (Unlock, then Lock, under a deferred Unlock) finds it not held and
+// does nothing, and none counts as a step's access: the execution is over.
 func (t *Thread) Unlock(m *Mutex) {
+	if t.aborting {
+		if m.holder == t {
+			m.holder = nil
+		}
+		return
+	}
 	if m.holder != t {
 		panic(fmt.Sprintf("sched: thread %s unlocks %s, held by %v", t.name, m.Name, m.Holder()))
 	}

@@ -131,3 +131,40 @@ func TestWaitBlocksUntilCondition(t *testing.T) {
 		}
 	}
 }
+
+// A thread the scheduler gives up on while it waits to take a mutex again
+// (released, then locked anew, under a deferred Unlock) is unwound
+// without its deferred Unlock finding the mutex someone else's: the
+// pattern of the seeded bugs that split a critical section in two.
+func TestAbortWhileRelocking(t *testing.T) {
+	blocked := 0
+	for seed := range uint64(200) {
+		s := New(NewRandom(seed), 12)
+		mu := &Mutex{Name: "mu"}
+		s.Go("splitter", func(t *Thread) {
+			t.Lock(mu)
+			defer t.Unlock(mu)
+			t.Unlock(mu)
+			t.Yield()
+			t.Lock(mu)
+		})
+		s.Go("holder", func(t *Thread) {
+			t.Lock(mu)
+			for {
+				t.Yield()
+			}
+		})
+		r := s.Run() // panicked through the coroutine before the fix
+		for _, w := range r.WaitFor {
+			if w.Thread == 0 && w.On == "mu" {
+				blocked++
+			}
+		}
+		if mu.holder != nil && mu.holder.id == 0 {
+			t.Fatalf("seed %d: the unwound splitter still holds mu", seed)
+		}
+	}
+	if blocked == 0 {
+		t.Fatal("no execution ended with the splitter waiting to lock mu again")
+	}
+}
