@@ -17,6 +17,10 @@ type arena struct {
 	kernel Kernel
 	slab   []node // tree.alloc hands these out in order
 	sched  sched.Scheduler
+	// gen counts the executions released from the arena; an Execution
+	// remembers the count it was made at, so that releasing a copy of one
+	// released before does nothing, whoever uses the arena now.
+	gen uint64
 }
 
 // arenas holds released arenas. A sync.Pool suits plain memory: what it
@@ -25,13 +29,15 @@ var arenas = sync.Pool{New: func() any { return new(arena) }}
 
 // Release gives the memory of x to a later Run or Explore. Neither x nor
 // anything taken from it (its History and Schedule, a View) may be used
-// afterwards: clone what must outlive it first. Releasing is optional; an execution
-// never released is collected as usual.
+// afterwards: clone what must outlive it first. Releasing is optional; an
+// execution never released is collected as usual. Releasing x again, or a
+// copy of x made before it was released, does nothing.
 func (x *Execution) Release() {
 	a := x.arena
-	if a == nil {
+	if a == nil || x.gen != a.gen {
 		return
 	}
+	a.gen++ // every copy of x is stale from now on
 	*x = Execution{}
 	k := &a.kernel
 	// Size the slab for the largest execution seen, so that the next one

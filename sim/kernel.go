@@ -148,7 +148,8 @@ func (k *Kernel) record(t *sched.Thread, thread int, op model.Op, run func() mod
 func (k *Kernel) do(t *sched.Thread, thread int, op model.Op) {
 	// A thread may be preempted before any operation starts. What follows
 	// up to the next preemption point is the operation's first step: a
-	// flow reaches Lock(rtnl) (or, unlocked, its Yield), an atomic
+	// flow reaches Lock(rtnl) (or, under unlocked-add, its declared
+	// access to ifindex), an atomic
 	// operation records its call, checks its arguments and reaches its
 	// first Lock, or for open, read, close and the observers also starts
 	// using a mount or a file, which only recording steps touch. Gone

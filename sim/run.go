@@ -31,6 +31,7 @@ type Execution struct {
 	Outcome  sched.Outcome
 	kernel   *Kernel
 	arena    *arena // the memory Release gives back; nil if not from one
+	gen      uint64 // arena.gen when x was made: a copy released already is stale
 }
 
 // Run executes p: setup alone, then its threads under strategy. The same
@@ -40,7 +41,11 @@ type Execution struct {
 // called; a caller that runs executions back to back should release each
 // when done with it.
 func Run(p history.Program, strategy sched.Strategy, opt Options) Execution {
-	a := arenas.Get().(*arena)
+	return runOn(arenas.Get().(*arena), p, strategy, opt)
+}
+
+// runOn is Run on the memory of a.
+func runOn(a *arena, p history.Program, strategy sched.Strategy, opt Options) Execution {
 	k := prepare(p, opt, a)
 	s := &a.sched
 	s.Reset(strategy, maxSteps(opt))
@@ -49,7 +54,7 @@ func Run(p history.Program, strategy sched.Strategy, opt Options) Execution {
 	}
 	spawn(s, k, p)
 	x := finish(k, s.Run())
-	x.arena = a
+	x.arena, x.gen = a, a.gen
 	return x
 }
 
@@ -67,8 +72,9 @@ func Run(p history.Program, strategy sched.Strategy, opt Options) Execution {
 // small programs).
 //
 // As with Run, visit may Release an execution when done with it, and the
-// search reuses its memory; executions the search abandons part way are
-// reused without being visited.
+// search reuses its memory; so it does that of the executions it does not
+// visit (abandoned part way, or rerun from a lower level of an iterative
+// search).
 func Explore(p history.Program, opt Options, eo sched.ExploreOptions, visit func(Execution) bool) sched.ExploreStats {
 	if eo.MaxSteps == 0 {
 		eo.MaxSteps = maxSteps(opt)
@@ -84,11 +90,14 @@ func Explore(p history.Program, opt Options, eo sched.ExploreOptions, visit func
 		}
 		a, visited = arenas.Get().(*arena), false
 		k = prepare(p, opt, a)
+		if opt.GoroutineBaseline {
+			s.UseGoroutines()
+		}
 		spawn(s, k, p)
 	}
 	return sched.Explore(setup, eo, func(r sched.Result) bool {
 		x := finish(k, r)
-		x.arena, visited = a, true
+		x.arena, x.gen, visited = a, a.gen, true
 		return visit(x)
 	})
 }
@@ -155,7 +164,9 @@ func finish(k *Kernel, r sched.Result) Execution {
 		k.closeAll()
 	}
 	h := k.hist
-	h.Faults = k.faults
+	if len(k.faults) > 0 { // nil otherwise, as on fresh memory
+		h.Faults = k.faults
+	}
 	return Execution{History: h, Schedule: r.Schedule, Steps: r.Steps, Outcome: r.Outcome, kernel: k}
 }
 

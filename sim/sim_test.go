@@ -270,3 +270,41 @@ func TestCutShortExecutionsUnwind(t *testing.T) {
 		}
 	}
 }
+
+// The goroutine baseline runs the same executions as the coroutines, byte
+// for byte, so that benchmarks comparing the two compare like with like.
+func TestGoroutineBaselineSameExecutions(t *testing.T) {
+	write := func(p history.Program, seed uint64, x sim.Execution) []byte {
+		var b bytes.Buffer
+		if err := traces.Write(&b, traces.FromExecution(p, seed, "pct", sim.Options{}, x, nil)); err != nil {
+			t.Fatal(err)
+		}
+		return b.Bytes()
+	}
+	for seed := range uint64(100) {
+		p := gen.Program(gen.NewRand(seed), gen.Options{MinThreads: 3, MaxThreads: 3, MaxOps: 4})
+		var got [2][]byte
+		for i, baseline := range []bool{false, true} {
+			x := sim.Run(p, sched.NewPCT(seed, 2, 3, 60), sim.Options{GoroutineBaseline: baseline})
+			got[i] = write(p, seed, x)
+			x.Release()
+		}
+		if !bytes.Equal(got[0], got[1]) {
+			t.Fatalf("seed %d: coroutines and goroutines differ:\n%s\n%s", seed, got[0], got[1])
+		}
+	}
+	p := gen.Program(gen.NewRand(3), gen.Options{MinThreads: 2, MaxThreads: 2, MaxOps: 2})
+	var n [2]int
+	for i, baseline := range []bool{false, true} {
+		st := sim.Explore(p, sim.Options{GoroutineBaseline: baseline}, sched.ExploreOptions{Bound: 1}, func(x sim.Execution) bool {
+			n[i]++
+			return true
+		})
+		if st.Err != nil || !st.Exhausted {
+			t.Fatalf("search %d: %v", i, st)
+		}
+	}
+	if n[0] != n[1] || n[0] < 2 {
+		t.Fatalf("the searches visited %d and %d executions", n[0], n[1])
+	}
+}

@@ -189,9 +189,10 @@ func (e *explorer) cost() int {
 
 // step is a step a thread took, or will take, from some state. What it
 // touches is not stored, because objects are pointers into one
-// execution's state and every execution builds its state afresh; it is
-// derived from the thread's live state instead (see touches), which is
-// valid because a thread in a sleep or done set has not moved since.
+// execution's state, which the next execution builds anew (on the same
+// memory, maybe, but not the same objects); it is derived from the
+// thread's live state instead (see touches), which is valid because a
+// thread in a sleep or done set has not moved since.
 type step struct {
 	tid   int
 	clock bool // the step called Now when it ran

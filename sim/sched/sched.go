@@ -262,9 +262,6 @@ func (s *Scheduler) Reset(strategy Strategy, maxSteps int) {
 
 // Go adds a thread running fn. Threads start when Run is called.
 func (s *Scheduler) Go(name string, fn func(t *Thread)) *Thread {
-	if s.goroutines {
-		return goBaton(s, name, fn)
-	}
 	var t *Thread
 	if n := len(s.spare); n > 0 {
 		t, s.spare = s.spare[n-1], s.spare[:n-1]
@@ -276,8 +273,12 @@ func (s *Scheduler) Go(name string, fn func(t *Thread)) *Thread {
 	t.id, t.name, t.s, t.pending = len(s.threads), name, s, access{all: true}
 	// The coroutine waits idle; the thread's first action happens at its
 	// first scheduled step.
-	t.co = getCoroutine()
-	t.co.t, t.co.fn = t, fn
+	if s.goroutines {
+		t.co = goBaton(t, fn)
+	} else {
+		t.co = getCoroutine()
+		t.co.t, t.co.fn = t, fn
+	}
 	s.threads = append(s.threads, t)
 	return t
 }

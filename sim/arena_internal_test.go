@@ -1,0 +1,56 @@
+package sim
+
+import (
+	"reflect"
+	"testing"
+
+	"github.com/sysfsim/sysfsim/gen"
+	"github.com/sysfsim/sysfsim/sim/sched"
+)
+
+// The pool does hand a released arena to the next Run (when the garbage
+// collector has not emptied it meanwhile), which then allocates no node,
+// record or thread of its own, and runs as on a fresh arena.
+func TestReleasedMemoryIsReused(t *testing.T) {
+	bugs := Options{Bugs: BugSet{BugUnlockedAdd, BugAddUnderRemoved}}
+	reused := 0
+	for seed := range uint64(50) {
+		big := gen.Program(gen.NewRand(1000+seed), gen.Options{MinThreads: 4, MaxThreads: 4, MaxOps: 4})
+		p := gen.Program(gen.NewRand(seed), gen.Options{})
+		x := Run(big, sched.NewRandom(seed), bugs)
+		a := x.arena
+		x.Release()
+		y := Run(p, sched.NewRandom(seed), Options{})
+		fresh := runOn(new(arena), p, sched.NewRandom(seed), Options{})
+		if !reflect.DeepEqual(y.History, fresh.History) || !reflect.DeepEqual(y.Schedule, fresh.Schedule) {
+			t.Fatalf("seed %d: the execution on reused memory differs from the fresh one", seed)
+		}
+		if y.arena != a {
+			continue // the pool was emptied by a collection: nothing to check
+		}
+		reused++
+		if len(y.History.Records) > 0 && &y.History.Records[0] != &a.kernel.hist.Records[:1][0] {
+			t.Fatalf("seed %d: the records are not the arena's", seed)
+		}
+		y.Release()
+	}
+	if reused == 0 {
+		t.Fatal("no Run reused the arena released just before it")
+	}
+}
+
+// Releasing twice, or releasing a copy of a released execution, does not
+// put the arena back twice: two later executions would share it.
+func TestReleaseTwiceIsHarmless(t *testing.T) {
+	p := gen.Program(gen.NewRand(1), gen.Options{})
+	x := Run(p, sched.NewRandom(1), Options{})
+	copied := x
+	x.Release()
+	x.Release()
+	copied.Release()
+	y := Run(p, sched.NewRandom(2), Options{})
+	z := Run(p, sched.NewRandom(3), Options{})
+	if y.arena == z.arena {
+		t.Fatal("two executions run on one arena, released more than once")
+	}
+}
