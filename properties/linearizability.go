@@ -51,15 +51,21 @@ func Linearize(h history.History, timeout time.Duration) (porcupine.CheckResult,
 func explainedInReturnOrder(h history.History) bool {
 	buf := stepBufs.Get().(*stepBuf)
 	steps := h.Steps(buf.steps[:0])
-	slices.SortStableFunc(steps, func(a, b history.Step) int { return cmp.Compare(a.Return, b.Return) })
-	events := buf.events[:0]
+	// Sort indices, not the steps themselves: a step is a few hundred
+	// bytes with pointers in it.
+	order := buf.order[:0]
 	for i := range steps {
+		order = append(order, i)
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(steps[a].Return, steps[b].Return) })
+	events := buf.events[:0]
+	for _, i := range order {
 		events = append(events, steps[i].Event)
 	}
 	ok := model.Explains(h.Config, events)
 	clear(steps) // let go of the history's strings
 	clear(events)
-	buf.steps, buf.events = steps[:0], events[:0]
+	buf.steps, buf.events, buf.order = steps[:0], events[:0], order[:0]
 	stepBufs.Put(buf)
 	return ok
 }
@@ -71,4 +77,5 @@ var stepBufs = sync.Pool{New: func() any { return new(stepBuf) }}
 type stepBuf struct {
 	steps  []history.Step
 	events []model.Event
+	order  []int
 }

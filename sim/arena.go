@@ -65,6 +65,22 @@ func (a *arena) resetKernel() *Kernel {
 	return k
 }
 
+// scheduler returns a's scheduler made new for strategy, or a new one if
+// a is nil, with goroutine threads if opt asks for the baseline.
+func (a *arena) scheduler(strategy sched.Strategy, maxSteps int, opt Options) *sched.Scheduler {
+	var s *sched.Scheduler
+	if a != nil {
+		s = &a.sched
+		s.Reset(strategy, maxSteps)
+	} else {
+		s = sched.New(strategy, maxSteps)
+	}
+	if opt.GoroutineBaseline {
+		s.UseGoroutines()
+	}
+	return s
+}
+
 // growRecords returns rs if it has room for n records, else a new slice.
 func growRecords(rs []history.Record, n int) []history.Record {
 	if cap(rs) < n {

@@ -47,11 +47,7 @@ func Run(p history.Program, strategy sched.Strategy, opt Options) Execution {
 // runOn is Run on the memory of a.
 func runOn(a *arena, p history.Program, strategy sched.Strategy, opt Options) Execution {
 	k := prepare(p, opt, a)
-	s := &a.sched
-	s.Reset(strategy, maxSteps(opt))
-	if opt.GoroutineBaseline {
-		s.UseGoroutines()
-	}
+	s := a.scheduler(strategy, maxSteps(opt), opt)
 	spawn(s, k, p)
 	x := finish(k, s.Run())
 	x.arena, x.gen = a, a.gen
@@ -116,16 +112,7 @@ func prepare(p history.Program, opt Options, a *arena) *Kernel {
 	// A flow records up to three steps: room for them all at once.
 	k.hist.Records = growRecords(k.hist.Records, 3*p.Ops())
 	if len(p.Setup) > 0 {
-		var s *sched.Scheduler
-		if a != nil {
-			s = &a.sched
-			s.Reset(firstEnabled{}, 0)
-		} else {
-			s = sched.New(firstEnabled{}, 0)
-		}
-		if opt.GoroutineBaseline {
-			s.UseGoroutines()
-		}
+		s := a.scheduler(firstEnabled{}, 0, opt)
 		s.Go("setup", func(t *sched.Thread) {
 			for _, op := range p.Setup {
 				k.do(t, history.SetupThread, op)
