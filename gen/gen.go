@@ -69,17 +69,77 @@ func (o Options) withDefaults() Options {
 	return o
 }
 
-// weights of each kind of operation in a thread.
-var weights = []struct {
+// kinds are the operations a thread is drawn from: each kind's weight and
+// how its arguments are drawn for a program of configuration cfg.
+var kinds = []struct {
 	kind model.Kind
 	w    int
+	draw func(c Chooser, cfg model.Config) model.Op
 }{
-	{model.Create, 4}, {model.Remove, 2}, {model.Rename, 2}, {model.Move, 2},
-	{model.Lookup, 4}, {model.Readdir, 3}, {model.Exit, 2},
-	{model.Readlink, 1}, {model.Open, 2}, {model.Read, 2}, {model.Close, 1},
-	{model.Clone, 2}, {model.Setns, 1}, {model.Mount, 1}, {model.Umount, 1},
-	{model.AddUID, 2}, {model.DelUID, 1}, {model.ExitUser, 1},
+	{model.Create, 4, func(c Chooser, cfg model.Config) model.Op {
+		return model.Op{Kind: model.Create, NS: ns(c, cfg), Name: name(c), Phys: c.IntN(3, "phys") == 0}
+	}},
+	{model.Remove, 2, func(c Chooser, cfg model.Config) model.Op {
+		return model.Op{Kind: model.Remove, NS: ns(c, cfg), Name: name(c)}
+	}},
+	{model.Rename, 2, func(c Chooser, cfg model.Config) model.Op {
+		return model.Op{Kind: model.Rename, NS: ns(c, cfg), Name: name(c), NewName: name(c)}
+	}},
+	{model.Move, 2, func(c Chooser, cfg model.Config) model.Op {
+		return model.Op{Kind: model.Move, NS: ns(c, cfg), Name: name(c), To: ns(c, cfg)}
+	}},
+	{model.Lookup, 4, func(c Chooser, cfg model.Config) model.Op {
+		return model.Op{Kind: model.Lookup, Mount: mount(c, cfg), Dir: dir(c), Name: name(c)}
+	}},
+	{model.Readdir, 3, func(c Chooser, cfg model.Config) model.Op {
+		return model.Op{Kind: model.Readdir, Mount: mount(c, cfg), Dir: dir(c)}
+	}},
+	{model.Exit, 2, func(c Chooser, cfg model.Config) model.Op {
+		return model.Op{Kind: model.Exit, NS: ns(c, cfg)}
+	}},
+	{model.Readlink, 1, func(c Chooser, cfg model.Config) model.Op {
+		return model.Op{Kind: model.Readlink, Mount: mount(c, cfg), Name: name(c)}
+	}},
+	{model.Open, 2, func(c Chooser, cfg model.Config) model.Op {
+		return model.Op{Kind: model.Open, Mount: mount(c, cfg), Name: name(c)}
+	}},
+	{model.Read, 2, func(Chooser, model.Config) model.Op { return model.Op{Kind: model.Read} }},
+	{model.Close, 1, func(Chooser, model.Config) model.Op { return model.Op{Kind: model.Close} }},
+	{model.Clone, 2, drawClone},
+	{model.Setns, 1, func(c Chooser, cfg model.Config) model.Op {
+		return model.Op{Kind: model.Setns, Proc: proc(c, cfg), NS: ns(c, cfg)}
+	}},
+	{model.Mount, 1, func(c Chooser, cfg model.Config) model.Op {
+		return model.Op{Kind: model.Mount, Proc: proc(c, cfg)}
+	}},
+	{model.Umount, 1, func(c Chooser, cfg model.Config) model.Op {
+		return model.Op{Kind: model.Umount, Mount: mount(c, cfg)}
+	}},
+	{model.AddUID, 2, func(c Chooser, cfg model.Config) model.Op {
+		return model.Op{Kind: model.AddUID, User: user(c, cfg), Name: UIDs[c.IntN(len(UIDs), "uid")]}
+	}},
+	{model.DelUID, 1, func(c Chooser, cfg model.Config) model.Op {
+		return model.Op{Kind: model.DelUID, User: user(c, cfg), Name: UIDs[c.IntN(len(UIDs), "uid")]}
+	}},
+	{model.ExitUser, 1, func(c Chooser, cfg model.Config) model.Op {
+		return model.Op{Kind: model.ExitUser, User: user(c, cfg)}
+	}},
 }
+
+// drawClone mostly brings to life the namespace declared for later, and
+// sometimes asks for one that cannot be cloned.
+func drawClone(c Chooser, cfg model.Config) model.Op {
+	op := model.Op{Kind: model.Clone, NS: ns(c, cfg)}
+	if len(cfg.Later) > 0 && c.IntN(4, "clone later") > 0 {
+		op.NS = cfg.Later[0]
+	}
+	return op
+}
+
+func ns(c Chooser, cfg model.Config) int    { return 1 + c.IntN(cfg.Namespaces, "ns") }
+func mount(c Chooser, cfg model.Config) int { return 1 + c.IntN(len(cfg.Mounts), "mount") }
+func proc(c Chooser, cfg model.Config) int  { return 1 + c.IntN(max(len(cfg.Procs), 1), "proc") }
+func user(c Chooser, cfg model.Config) int  { return 1 + c.IntN(max(cfg.Users, 1), "user") }
 
 // UIDs is the pool of kernel/uids entry names.
 var UIDs = []string{"0", "1000"}
@@ -174,8 +234,8 @@ func newSwarm(c Chooser) []bool {
 	if c.IntN(4, "swarm") == 0 {
 		return nil // a quarter of the programs use every kind
 	}
-	swarm := make([]bool, len(weights))
-	for i, w := range weights {
+	swarm := make([]bool, len(kinds))
+	for i, w := range kinds {
 		swarm[i] = w.kind == model.Create || w.kind == model.Readdir || c.IntN(2, "swarm kind") == 0
 	}
 	return swarm
@@ -183,11 +243,12 @@ func newSwarm(c Chooser) []bool {
 
 func (d *drawer) op() model.Op {
 	op := opOf(d.c, d.cfg, d.swarm, !d.noUsers)
-	switch op.Kind {
-	case model.Mount:
+	switch spec, _ := op.Kind.Spec(); {
+	case op.Kind == model.Mount:
 		d.mounts++
 		op.Mount = d.mounts
-	case model.Lookup, model.Readdir, model.Readlink, model.Open, model.Umount:
+	case spec.Takes()&model.FMount != 0:
+		// Any mount so far, the program's own included.
 		op.Mount = 1 + d.c.IntN(d.mounts, "mount")
 	}
 	return op
@@ -208,70 +269,36 @@ func userKind(k model.Kind) bool {
 func opOf(c Chooser, cfg model.Config, swarm []bool, users bool) model.Op {
 	if !users {
 		if swarm == nil {
-			swarm = make([]bool, len(weights))
+			swarm = make([]bool, len(kinds))
 			for i := range swarm {
 				swarm[i] = true
 			}
 		} else {
 			swarm = slices.Clone(swarm)
 		}
-		for i, w := range weights {
+		for i, w := range kinds {
 			swarm[i] = swarm[i] && !userKind(w.kind)
 		}
 	}
 	total := 0
-	for i, w := range weights {
+	for i, w := range kinds {
 		if swarm == nil || swarm[i] {
 			total += w.w
 		}
 	}
 	pick := c.IntN(total, "kind")
-	kind := weights[0].kind
-	for i, w := range weights {
+	kind := kinds[0]
+	for i, w := range kinds {
 		if swarm != nil && !swarm[i] {
 			continue
 		}
 		if pick < w.w {
-			kind = w.kind
+			kind = w
 			break
 		}
 		pick -= w.w
 	}
-	nsOf := func() int { return 1 + c.IntN(cfg.Namespaces, "ns") }
-	op := model.Op{Kind: kind}
-	switch kind {
-	case model.Create:
-		op.NS, op.Name, op.Phys = nsOf(), name(c), c.IntN(3, "phys") == 0
-	case model.Remove:
-		op.NS, op.Name = nsOf(), name(c)
-	case model.Rename:
-		op.NS, op.Name, op.NewName = nsOf(), name(c), name(c)
-	case model.Move:
-		op.NS, op.Name, op.To = nsOf(), name(c), nsOf()
-	case model.Lookup:
-		op.Mount, op.Dir, op.Name = 1+c.IntN(len(cfg.Mounts), "mount"), dir(c), name(c)
-	case model.Readdir:
-		op.Mount, op.Dir = 1+c.IntN(len(cfg.Mounts), "mount"), dir(c)
-	case model.Readlink, model.Open:
-		op.Mount, op.Name = 1+c.IntN(len(cfg.Mounts), "mount"), name(c)
-	case model.Exit:
-		op.NS = nsOf()
-	case model.Clone:
-		op.NS = nsOf()
-		if len(cfg.Later) > 0 && c.IntN(4, "clone later") > 0 {
-			op.NS = cfg.Later[0]
-		}
-	case model.Setns:
-		op.Proc, op.NS = 1+c.IntN(max(len(cfg.Procs), 1), "proc"), nsOf()
-	case model.Mount:
-		op.Proc = 1 + c.IntN(max(len(cfg.Procs), 1), "proc")
-	case model.Umount:
-		op.Mount = 1 + c.IntN(len(cfg.Mounts), "mount")
-	case model.AddUID, model.DelUID:
-		op.User, op.Name = 1+c.IntN(max(cfg.Users, 1), "user"), UIDs[c.IntN(len(UIDs), "uid")]
-	case model.ExitUser:
-		op.User = 1 + c.IntN(max(cfg.Users, 1), "user")
-	}
+	op := kind.draw(c, cfg)
 	if users && op.Kind == model.Lookup && op.Dir == model.ClassNet && c.IntN(4, "uids") == 0 {
 		op.Dir, op.Name = model.UIDs, UIDs[c.IntN(len(UIDs), "uid")]
 	}

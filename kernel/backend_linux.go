@@ -220,40 +220,64 @@ func (b *Backend) Do(op model.Op) (done model.Op, r model.Result, err error) {
 // do is Do, with the records an exit adds under model.ExitKernel and the
 // time the exit returned (0: when do returns).
 func (b *Backend) do(op model.Op) (done model.Op, r model.Result, extra []history.Record, returned int64, err error) {
-	done = op
-	switch op.Kind {
-	case model.Create:
-		r, err = b.create(&done)
-	case model.Remove:
-		r, err = b.remove(op)
-	case model.Rename:
-		r, err = b.rename(op)
-	case model.Move:
-		r, err = b.move(op)
-	case model.Exit:
-		r, extra, returned, err = b.exit(op)
-	case model.Lookup:
-		r, err = b.lookup(op)
-	case model.Readdir:
-		r, err = b.readdir(op)
-	case model.Readlink:
-		r, err = b.readlink(op)
-	case model.Open:
-		r, err = b.open(op)
-	case model.Read:
-		r, err = b.read(op)
-	case model.Close:
-		r, err = b.closeFile(op)
-	case model.Clone:
-		r, err = b.clone(op)
-	case model.Setns:
-		r, err = b.setns(op)
-	case model.Mount:
-		r, err = b.mount(op)
-	case model.Umount:
-		r, err = b.umount(op)
-	default:
-		err = fmt.Errorf("kernel backend: %v is not something a program can ask the kernel to do", op.Kind)
+	if !supported(op.Kind) {
+		return op, r, nil, 0, fmt.Errorf("kernel backend: %v is not something a program can ask the kernel to do", op.Kind)
 	}
-	return done, r, extra, returned, err
+	a, err := backendOps[op.Kind](b, op)
+	if a.done.Kind == 0 {
+		a.done = op
+	}
+	return a.done, a.r, a.extra, a.returned, err
+}
+
+// answer is what the kernel did with an operation: done is the operation
+// as carried out (a create's with its ifindex; zero: as asked), extra and
+// returned what an exit adds (see exit).
+type answer struct {
+	done     model.Op
+	r        model.Result
+	extra    []history.Record
+	returned int64
+}
+
+// backendOps are the operations a program can ask the kernel to do, each
+// the function that asks it. The rest of the model's kinds are steps the
+// kernel takes inside these, or operations no backend drives yet.
+var backendOps = [...]func(*Backend, model.Op) (answer, error){
+	model.Create:   (*Backend).createOp,
+	model.Remove:   asks((*Backend).remove),
+	model.Rename:   asks((*Backend).rename),
+	model.Move:     asks((*Backend).move),
+	model.Exit:     (*Backend).exitOp,
+	model.Lookup:   asks((*Backend).lookup),
+	model.Readdir:  asks((*Backend).readdir),
+	model.Readlink: asks((*Backend).readlink),
+	model.Open:     asks((*Backend).open),
+	model.Read:     asks((*Backend).read),
+	model.Close:    asks((*Backend).closeFile),
+	model.Clone:    asks((*Backend).clone),
+	model.Setns:    asks((*Backend).setns),
+	model.Mount:    asks((*Backend).mount),
+	model.Umount:   asks((*Backend).umount),
+}
+
+// supported reports whether the backend drives operations of kind k.
+func supported(k model.Kind) bool { return int(k) < len(backendOps) && backendOps[k] != nil }
+
+// asks makes an operation that only has a result an entry of backendOps.
+func asks(f func(*Backend, model.Op) (model.Result, error)) func(*Backend, model.Op) (answer, error) {
+	return func(b *Backend, op model.Op) (answer, error) {
+		r, err := f(b, op)
+		return answer{r: r}, err
+	}
+}
+
+func (b *Backend) createOp(op model.Op) (answer, error) {
+	r, err := b.create(&op)
+	return answer{done: op, r: r}, err
+}
+
+func (b *Backend) exitOp(op model.Op) (answer, error) {
+	r, extra, returned, err := b.exit(op)
+	return answer{r: r, extra: extra, returned: returned}, err
 }

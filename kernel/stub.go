@@ -15,6 +15,9 @@ type Backend struct{}
 // New returns ErrNotSupported.
 func New(model.Config, Options) (*Backend, error) { return nil, ErrNotSupported }
 
+// supported: off Linux, the backend drives nothing.
+func supported(model.Kind) bool { return false }
+
 // Do returns ErrNotSupported.
 func (*Backend) Do(op model.Op) (model.Op, model.Result, error) {
 	return op, model.Result{}, ErrNotSupported

@@ -5,21 +5,13 @@ import (
 	"github.com/sysfsim/sysfsim/model"
 )
 
-// supported are the operations the backend drives on the kernel. The model
-// grows faster than any backend: a program with another operation is not
-// run, and a campaign counts it as skipped, by kind.
-var supported = map[model.Kind]bool{
-	model.Create: true, model.Remove: true, model.Rename: true, model.Move: true,
-	model.Exit: true, model.Lookup: true, model.Readdir: true, model.Readlink: true,
-	model.Open: true, model.Read: true, model.Close: true,
-	model.Clone: true, model.Setns: true, model.Mount: true, model.Umount: true,
-}
-
 // Supports reports whether the backend drives op: its kind, and for a
 // lookup or readdir its directory (the net class's two; not the others the
-// model may name).
+// model may name). The model grows faster than any backend: a program with
+// another operation is not run, and a campaign counts it as skipped, by
+// kind.
 func Supports(op model.Op) bool {
-	if !supported[op.Kind] {
+	if !supported(op.Kind) {
 		return false
 	}
 	if op.Kind == model.Lookup || op.Kind == model.Readdir {
@@ -37,7 +29,7 @@ func Unsupported(p history.Program) (string, bool) {
 	}
 	for _, op := range ops {
 		if !Supports(op) {
-			if supported[op.Kind] {
+			if supported(op.Kind) {
 				return op.Kind.String() + " " + string(op.Dir), true
 			}
 			return op.Kind.String(), true

@@ -160,73 +160,66 @@ func (k *Kernel) do(t *sched.Thread, thread int, op model.Op) {
 		t.Access(private{}, false)
 	}
 	c := caller{k, t, thread}
-	switch op.Kind {
-	case model.Create:
-		c.create(op)
-	case model.Remove:
-		c.remove(op)
-	case model.Rename:
-		c.rename(op)
-	case model.Move:
-		c.move(op)
-	case model.Exit:
-		if k.cfg.Exit == model.ExitKernel {
-			c.exitKernel(op)
-			return
-		}
-		k.record(t, thread, op, func() model.Result { return k.atomic(t, op) })
-	default:
-		k.record(t, thread, op, func() model.Result { return k.atomic(t, op) })
+	if int(op.Kind) < len(flowFuncs) && flowFuncs[op.Kind] != nil {
+		flowFuncs[op.Kind](c, op)
+		return
 	}
+	k.record(t, thread, op, func() model.Result { return k.atomic(t, op) })
+}
+
+// flowFuncs are the operations that are more than one atomic step: the
+// device flows, and an exit under the kernel's scheme (cleanup_net).
+var flowFuncs = [...]func(caller, model.Op){
+	model.Create: caller.create,
+	model.Remove: caller.remove,
+	model.Rename: caller.rename,
+	model.Move:   caller.move,
+	model.Exit:   caller.exit,
+}
+
+// exit is a namespace's exit: one step under the seed's scheme, a flow of
+// its devices' removals under the kernel's.
+func (c caller) exit(op model.Op) {
+	if c.k.cfg.Exit == model.ExitKernel {
+		c.exitKernel(op)
+		return
+	}
+	c.step(op)
+}
+
+// atomics are the operations that are one atomic step, each the function
+// that runs it, as kernfs and the net core do it.
+var atomics = [...]func(*Kernel, *sched.Thread, model.Op) model.Result{
+	model.Lookup:     (*Kernel).lookup,
+	model.Readdir:    (*Kernel).readdir,
+	model.Readlink:   (*Kernel).readlink,
+	model.Open:       (*Kernel).open,
+	model.Read:       (*Kernel).read,
+	model.Close:      (*Kernel).close,
+	model.Exit:       func(k *Kernel, t *sched.Thread, op model.Op) model.Result { return k.exit(t, op.NS) },
+	model.Clone:      (*Kernel).clone,
+	model.Setns:      (*Kernel).setns,
+	model.Mount:      (*Kernel).mount,
+	model.Umount:     (*Kernel).umount,
+	model.Gone:       (*Kernel).gone,
+	model.AddUID:     (*Kernel).addUID,
+	model.DelUID:     (*Kernel).delUID,
+	model.ExitUser:   (*Kernel).exitUser,
+	model.AddDev:     (*Kernel).addDev,
+	model.AddLink:    (*Kernel).addLink,
+	model.DelLink:    func(k *Kernel, t *sched.Thread, op model.Op) model.Result { return k.remove(t, k.class, op) },
+	model.DelDev:     func(k *Kernel, t *sched.Thread, op model.Op) model.Result { return k.remove(t, k.devices, op) },
+	model.Unregister: (*Kernel).unregister,
+	model.RenameLink: (*Kernel).renameLink,
+	model.MoveLink:   (*Kernel).renameLink,
+	model.RenameDev:  (*Kernel).renameDev,
+	model.MoveDev:    (*Kernel).renameDev,
 }
 
 // atomic runs an operation that is a single step.
 func (k *Kernel) atomic(t *sched.Thread, op model.Op) model.Result {
-	switch op.Kind {
-	case model.Lookup:
-		return k.lookup(t, op)
-	case model.Readdir:
-		return k.readdir(t, op)
-	case model.Readlink:
-		return k.readlink(t, op)
-	case model.Open:
-		return k.open(t, op)
-	case model.Read:
-		return k.read(t, op)
-	case model.Close:
-		return k.close(t, op)
-	case model.Exit:
-		return k.exit(t, op.NS)
-	case model.Clone:
-		return k.clone(t, op)
-	case model.Setns:
-		return k.setns(t, op)
-	case model.Mount:
-		return k.mount(t, op)
-	case model.Umount:
-		return k.umount(t, op)
-	case model.Gone:
-		return k.gone(t, op)
-	case model.AddUID:
-		return k.addUID(t, op)
-	case model.DelUID:
-		return k.delUID(t, op)
-	case model.ExitUser:
-		return k.exitUser(t, op)
-	case model.AddDev:
-		return k.addDev(t, op)
-	case model.AddLink:
-		return k.addLink(t, op)
-	case model.DelLink:
-		return k.remove(t, k.class, op)
-	case model.DelDev:
-		return k.remove(t, k.devices, op)
-	case model.Unregister:
-		return k.unregister(t, op)
-	case model.RenameLink, model.MoveLink:
-		return k.renameNode(t, k.class, op)
-	case model.RenameDev, model.MoveDev:
-		return k.renameNode(t, k.devices, op)
+	if int(op.Kind) < len(atomics) && atomics[op.Kind] != nil {
+		return atomics[op.Kind](k, t, op)
 	}
 	return errno(model.EINVAL)
 }

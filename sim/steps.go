@@ -217,6 +217,16 @@ func (k *Kernel) drainAndUnlinkFrom(t *sched.Thread, nodes []*node, unpinned *no
 	}
 }
 
+// renameLink is sysfs_rename_link_ns: kernfs_rename_ns on the class link.
+func (k *Kernel) renameLink(t *sched.Thread, op model.Op) model.Result {
+	return k.renameNode(t, k.class, op)
+}
+
+// renameDev is kobject_rename: kernfs_rename_ns on the device directory.
+func (k *Kernel) renameDev(t *sched.Thread, op model.Op) model.Result {
+	return k.renameNode(t, k.devices, op)
+}
+
 // renameNode is kernfs_rename_ns for the rename and move steps: name and
 // tag change in one step under the tree lock.
 func (k *Kernel) renameNode(t *sched.Thread, parent *node, op model.Op) model.Result {

@@ -1,0 +1,292 @@
+package model
+
+import (
+	"fmt"
+	"slices"
+)
+
+// Kind names an operation.
+type Kind uint8
+
+// The operations. They come in four classes (see Class and kindSpecs).
+//
+// Device flows, as the net core runs them under rtnl: Create registers a
+// device, Remove unregisters it, Rename renames it, Move moves it to another
+// namespace. The kernel does each as several kernfs steps, and an observer
+// can see the states in between. Programs are written with them; a history
+// may record them whole (a real kernel, where only the flow is seen) or as
+// their steps (the simulator). Steps expands a flow into its steps.
+//
+// Steps, each atomic under the tree lock: AddDev adds
+// devices/virtual/net/<name> with its attribute files, AddLink adds the
+// symlink class/net/<name>, and so on. Unregister is the net core's step
+// before them in a removal: the device is no longer registered, so its
+// attributes read EINVAL (netdev_show), though its entries are still there.
+//
+// Observers, through a mount or an open file: Lookup, Readdir, Readlink,
+// Open, Read, Close.
+//
+// Lifecycle: Exit is the namespace going away; Gone marks the end of
+// cleanup_net; Clone brings to life a namespace the program declared for
+// later (Config.Later); Setns moves a process to another namespace; Mount
+// makes a new sysfs mount that captures the process's current namespace,
+// as mount_tag() does; Umount drops a mount; ExitUser is a user
+// namespace's exit.
+const (
+	Create Kind = iota + 1
+	Remove
+	Rename
+	Move
+	Lookup
+	Readdir
+	Exit
+	Readlink
+	Open
+	Read
+	Close
+	AddDev
+	AddLink
+	DelLink
+	DelDev
+	RenameLink
+	RenameDev
+	MoveLink
+	MoveDev
+	Clone
+	Setns
+	Mount
+	Umount
+	Gone
+	AddUID
+	DelUID
+	ExitUser
+	Unregister
+	kindEnd
+)
+
+// Class says what an operation kind is: which part of the kernel runs it
+// and how a history records it.
+type Class uint8
+
+const (
+	// FlowClass is a device flow of several steps (see Steps).
+	FlowClass Class = iota + 1
+	// StepClass is one step of a flow, atomic under the tree lock.
+	StepClass
+	// ObserverClass only looks, through a mount or an open file.
+	ObserverClass
+	// LifecycleClass is namespaces, processes and mounts coming and going.
+	LifecycleClass
+)
+
+// KindSpec is everything about an operation kind but its semantics: how
+// traces name it, which fields it takes and needs, how it prints and what
+// it returns. Reading, writing, validating and printing an operation are
+// derived from it; the model, the simulator and the kernel backend each
+// keep one function per kind, looked up by Kind.
+type KindSpec struct {
+	// Name is the kind as traces and printed forms spell it.
+	Name  string
+	Class Class
+	// Form is the printed form, which ParseOp reads back (see form.go):
+	// fields in braces, optional parts in brackets. The fields it names
+	// are the ones the kind takes; every other field must be zero.
+	Form string
+	// Needs are the fields that must be set: an operation without them
+	// cannot be run, so a trace that has one is rejected.
+	Needs Fields
+	// Returns are the result fields beyond Err that the kind may set.
+	Returns Results
+
+	form  form   // Form, compiled
+	takes Fields // the fields Form names
+}
+
+// kindSpecs is the one table of operation kinds, indexed by Kind.
+var kindSpecs = []KindSpec{
+	Create: {Name: "create", Class: FlowClass, Needs: FNS,
+		Form: `create(ns{ns}, {name}[, ifindex {index}][, {phys}])`},
+	Remove: {Name: "remove", Class: FlowClass, Needs: FNS,
+		Form: `remove(ns{ns}, {name}[, {cleanup}])`},
+	Rename: {Name: "rename", Class: FlowClass, Needs: FNS,
+		Form: `rename(ns{ns}, {name} -> {new_name})`},
+	Move: {Name: "move", Class: FlowClass, Needs: FNS | FTo,
+		Form: `move({name}, ns{ns} -> [{new_name}, ]ns{to}[, {cleanup}])`},
+
+	AddDev: {Name: "add-dev", Class: StepClass, Needs: FNS,
+		Form: `add-dev(ns{ns}, {name}, ifindex {index}[, {phys}])`},
+	AddLink: {Name: "add-link", Class: StepClass, Needs: FNS,
+		Form: `add-link(ns{ns}, {name})`},
+	Unregister: {Name: "unregister", Class: StepClass, Needs: FNS,
+		Form: `unregister(ns{ns}, {name}[, {cleanup}])`},
+	DelLink: {Name: "del-link", Class: StepClass, Needs: FNS,
+		Form: `del-link(ns{ns}, {name}[, {cleanup}])`},
+	DelDev: {Name: "del-dev", Class: StepClass, Needs: FNS,
+		Form: `del-dev(ns{ns}, {name}[, {cleanup}])`},
+	RenameLink: {Name: "rename-link", Class: StepClass, Needs: FNS,
+		Form: `rename-link(ns{ns}, {name} -> {new_name}[, {cleanup}])`},
+	RenameDev: {Name: "rename-dev", Class: StepClass, Needs: FNS,
+		Form: `rename-dev(ns{ns}, {name} -> {new_name}[, {cleanup}])`},
+	MoveLink: {Name: "move-link", Class: StepClass, Needs: FNS | FTo,
+		Form: `move-link({name}, ns{ns} -> [{new_name}, ]ns{to}[, {cleanup}])`},
+	MoveDev: {Name: "move-dev", Class: StepClass, Needs: FNS | FTo,
+		Form: `move-dev({name}, ns{ns} -> [{new_name}, ]ns{to}[, {cleanup}])`},
+	AddUID: {Name: "add-uid", Class: StepClass, Needs: FUser,
+		Form: `add-uid(user{user}, {name})`},
+	DelUID: {Name: "del-uid", Class: StepClass, Needs: FUser,
+		Form: `del-uid(user{user}, {name})`},
+
+	Lookup: {Name: "lookup", Class: ObserverClass, Needs: FMount, Returns: RTag,
+		Form: `lookup(m{mount}, {dir}/{name:bare})`},
+	Readdir: {Name: "readdir", Class: ObserverClass, Needs: FMount, Returns: REntries,
+		Form: `readdir(m{mount}, {dir})`},
+	Readlink: {Name: "readlink", Class: ObserverClass, Needs: FMount, Returns: RTarget,
+		Form: `readlink(m{mount}, class/net/{name:bare})`},
+	Open: {Name: "open", Class: ObserverClass, Needs: FMount | FFD, Returns: RTag,
+		Form: `open(m{mount}, devices/virtual/net/{name:bare}/ifindex) = fd{fd}`},
+	Read: {Name: "read", Class: ObserverClass, Needs: FFD, Returns: RIndex,
+		Form: `read(fd{fd})`},
+	Close: {Name: "close", Class: ObserverClass, Needs: FFD,
+		Form: `close(fd{fd})`},
+
+	Exit: {Name: "exit", Class: LifecycleClass, Needs: FNS,
+		Form: `exit(ns{ns})`},
+	Gone: {Name: "gone", Class: LifecycleClass, Needs: FNS,
+		Form: `gone(ns{ns})`},
+	Clone: {Name: "clone", Class: LifecycleClass, Needs: FNS,
+		Form: `clone(ns{ns})`},
+	Setns: {Name: "setns", Class: LifecycleClass, Needs: FProc | FNS,
+		Form: `setns(p{proc}, ns{ns})`},
+	Mount: {Name: "mount", Class: LifecycleClass, Needs: FProc | FMount, Returns: RTag | RUser,
+		Form: `mount(p{proc}) = m{mount}`},
+	Umount: {Name: "umount", Class: LifecycleClass, Needs: FMount,
+		Form: `umount(m{mount})`},
+	ExitUser: {Name: "exit-user", Class: LifecycleClass, Needs: FUser,
+		Form: `exit-user(user{user})`},
+}
+
+func init() {
+	for k := range kindSpecs {
+		if kindSpecs[k].Name != "" {
+			mustCompile(Kind(k))
+		}
+	}
+}
+
+// mustCompile compiles kind k's form, which must name the kind and every
+// field the kind needs.
+func mustCompile(k Kind) {
+	s := &kindSpecs[k]
+	f, err := compileForm(s.Form)
+	if err != nil {
+		panic(fmt.Sprintf("model: kind %s: %v", s.Name, err))
+	}
+	if f.name != s.Name {
+		panic(fmt.Sprintf("model: kind %s prints as %s", s.Name, f.name))
+	}
+	s.form, s.takes = f, f.fields()
+	if missing := s.Needs &^ s.takes; missing != 0 {
+		panic(fmt.Sprintf("model: kind %s needs %v, which its form does not print", s.Name, missing))
+	}
+}
+
+// Spec returns the kind's row of the table, and whether there is one.
+func (k Kind) Spec() (KindSpec, bool) {
+	if int(k) < len(kindSpecs) && kindSpecs[k].Name != "" {
+		return kindSpecs[k], true
+	}
+	return KindSpec{}, false
+}
+
+// Takes returns the fields the kind takes: those its form names.
+func (s KindSpec) Takes() Fields { return s.takes }
+
+// Kinds returns every operation kind, in order.
+func Kinds() []Kind {
+	var ks []Kind
+	for k := range kindSpecs {
+		if kindSpecs[k].Name != "" {
+			ks = append(ks, Kind(k))
+		}
+	}
+	return ks
+}
+
+// KindNamed returns the kind traces and printed forms call name.
+func KindNamed(name string) (Kind, bool) {
+	for k := range kindSpecs {
+		if name != "" && kindSpecs[k].Name == name {
+			return Kind(k), true
+		}
+	}
+	return 0, false
+}
+
+// IsFlow reports whether k is a device flow made of several steps.
+func (k Kind) IsFlow() bool { return k.class() == FlowClass }
+
+// IsObserver reports whether k only looks.
+func (k Kind) IsObserver() bool { return k.class() == ObserverClass }
+
+func (k Kind) class() Class {
+	if int(k) < len(kindSpecs) {
+		return kindSpecs[k].Class
+	}
+	return 0
+}
+
+func (k Kind) String() string {
+	if s, ok := k.Spec(); ok {
+		return s.Name
+	}
+	return fmt.Sprintf("kind(%d)", uint8(k))
+}
+
+// MarshalText writes the kind's name, so traces read as words.
+func (k Kind) MarshalText() ([]byte, error) {
+	s, ok := k.Spec()
+	if !ok {
+		return nil, fmt.Errorf("unknown operation kind %d", uint8(k))
+	}
+	return []byte(s.Name), nil
+}
+
+// UnmarshalText reads a kind's name.
+func (k *Kind) UnmarshalText(b []byte) error {
+	x, ok := KindNamed(string(b))
+	if !ok {
+		return fmt.Errorf("unknown operation %q", b)
+	}
+	*k = x
+	return nil
+}
+
+// Check reports what makes op one that cannot be run: a kind not in the
+// table, a field its kind does not take, or a field it needs left out.
+func (o Op) Check() error {
+	s, ok := o.Kind.Spec()
+	if !ok {
+		return fmt.Errorf("an operation without a known kind: unknown operation kind %d", uint8(o.Kind))
+	}
+	set := o.fieldsSet()
+	if extra := set &^ s.takes; extra != 0 {
+		return fmt.Errorf("%s takes no %v", s.Name, extra)
+	}
+	if missing := s.Needs &^ set; missing != 0 {
+		return fmt.Errorf("%s needs %v", s.Name, missing)
+	}
+	if !slices.Contains(dirs, o.Dir) {
+		return fmt.Errorf("%s: unknown directory %q (known: devices, uids, or none for class/net)", s.Name, o.Dir)
+	}
+	return nil
+}
+
+// CheckResult reports a result field that an operation of kind k never
+// sets.
+func (k Kind) CheckResult(r Result) error {
+	s, _ := k.Spec()
+	if extra := r.set() &^ s.Returns; extra != 0 {
+		return fmt.Errorf("%s returns no %v", k, extra)
+	}
+	return nil
+}
