@@ -27,9 +27,9 @@ type flowStep struct {
 // flowSteps describes each flow kind.
 var flowSteps = [...][]flowStep{
 	// register_netdevice -> device_add: the directory with its attributes
-	// (kobject_add), then the class symlink
-	// (device_add_class_symlinks). A link that fails leaves the
-	// directory, as the simulator has always done.
+	// (kobject_add), then the class symlink (device_add_class_symlinks).
+	// A link that fails leaves the directory. device_add's error path
+	// would remove it; the specification has never modelled that.
 	Create: {{AddDev, stop}, {AddLink, stop}},
 	// unregister_netdevice_many: reg_state leaves NETREG_REGISTERED, then
 	// device_del removes the class symlink before the directory.
@@ -46,7 +46,8 @@ var flowSteps = [...][]flowStep{
 
 // handbackSteps is cleanup_net's move of a physical device back to the
 // initial namespace (default_device_exit_net). A failure at either step
-// is its BUG(): the namespace's cleanup ends there, so nothing follows.
+// stands for that function's BUG(): the cleanup ends there, so nothing is
+// put back.
 var handbackSteps = []flowStep{{MoveLink, stop}, {MoveDev, stop}}
 
 // maxFlowSteps bounds the steps of a flow: Remove's three.
