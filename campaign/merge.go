@@ -16,89 +16,150 @@ func Merge(sums ...Summary) (Summary, error) {
 	if len(sums) == 0 {
 		return Summary{}, fmt.Errorf("campaign: nothing to merge")
 	}
-	out := Summary{
-		Seed: sums[0].Seed, Bugs: sums[0].Bugs, Strategy: sums[0].Strategy, Gen: sums[0].Gen,
-		Shard: Shard{Count: sums[0].Shard.norm().Count}, Stopped: "merged",
-	}
-	out.normalize()
-	var sk sketch
-	haveSketch := true
-	covered := map[int]bool{}
+	m := newMerger(sums[0])
 	for n, s := range sums {
 		s.normalize()
-		if err := sameCampaign(out, s, true); err != nil {
+		// Shards of different campaigns do not add up.
+		if err := sameCampaign(m.out, s, true); err != nil {
 			return Summary{}, fmt.Errorf("campaign: summary %d: %w", n+1, err)
 		}
-		shards := s.Shards
-		if len(shards) == 0 {
-			shards = []int{s.Shard.Index}
+		// A shard folded in twice would count its executions twice.
+		if err := m.cover(s); err != nil {
+			return Summary{}, err
 		}
-		for _, i := range shards {
-			if covered[i] {
-				return Summary{}, fmt.Errorf("campaign: shard %d/%d appears twice", i, out.Shard.Count)
-			}
-			covered[i] = true
+		m.addCounts(s)
+		m.addRows(s)
+		m.addSketch(s)
+		m.addPCT(s)
+		m.addExhaustive(s)
+	}
+	return m.finish(sums), nil
+}
+
+// merger is a merge under way.
+type merger struct {
+	out        Summary
+	sk         sketch
+	haveSketch bool         // every summary so far had a sketch
+	covered    map[int]bool // the shards folded in
+}
+
+// newMerger starts the merge of the shards of first's campaign.
+func newMerger(first Summary) *merger {
+	out := Summary{
+		Seed: first.Seed, Bugs: first.Bugs, Strategy: first.Strategy, Gen: first.Gen,
+		Shard: Shard{Count: first.Shard.norm().Count}, Stopped: "merged",
+	}
+	out.normalize()
+	return &merger{out: out, haveSketch: true, covered: map[int]bool{}}
+}
+
+// cover claims the shards s covers: its own, or those it merged.
+func (m *merger) cover(s Summary) error {
+	shards := s.Shards
+	if len(shards) == 0 {
+		shards = []int{s.Shard.Index}
+	}
+	for _, i := range shards {
+		if m.covered[i] {
+			return fmt.Errorf("campaign: shard %d/%d appears twice", i, m.out.Shard.Count)
 		}
-		out.Executions += s.Executions
-		out.Steps += s.Steps
-		out.Unknown += s.Unknown
-		out.ViolationCount += s.ViolationCount
-		out.ElapsedS = max(out.ElapsedS, s.ElapsedS)
-		out.Interrupted = out.Interrupted || s.Interrupted
-		out.Runs += s.Runs
-		out.RunExecutions += s.RunExecutions
-		out.Workers += s.Workers
-		out.Violations = append(out.Violations, s.Violations...)
-		out.MergedFrom = append(out.MergedFrom, s.MergedFrom...)
-		for _, r := range s.ByStrategy {
-			row := out.row(r.Strategy)
-			row.Executions += r.Executions
-			row.Steps += r.Steps
-			for p, v := range r.Violations {
-				row.Violations[p] += v
-			}
-		}
-		if len(s.DistinctSketch) == sketchSize {
-			var o sketch
-			copy(o[:], s.DistinctSketch)
-			sk.merge(&o)
-		} else {
-			haveSketch = false
-		}
-		if s.PCT != nil {
-			if out.PCT == nil {
-				out.PCT = &PCTSummary{K: s.PCT.K}
-			}
-			out.PCT.K = max(out.PCT.K, s.PCT.K)
-			out.PCT.MaxSteps = max(out.PCT.MaxSteps, s.PCT.MaxSteps)
-			out.PCT.MaxThreads = max(out.PCT.MaxThreads, s.PCT.MaxThreads)
-		}
-		if x := s.Exhaustive; x != nil {
-			if out.Exhaustive == nil {
-				out.Exhaustive = &ExhaustiveSummary{Preemptions: x.Preemptions, SchedulesPerProgram: x.SchedulesPerProgram}
-			}
-			y := out.Exhaustive
-			y.Programs += x.Programs
-			y.ProgramsExhausted += x.ProgramsExhausted
-			y.ProgramsBoundHit += x.ProgramsBoundHit
-			y.Schedules += x.Schedules
-			y.Reruns += x.Reruns
+		m.covered[i] = true
+	}
+	return nil
+}
+
+// addCounts adds up s's counts. The elapsed time is the longest shard's,
+// since shards run side by side.
+func (m *merger) addCounts(s Summary) {
+	out := &m.out
+	out.Executions += s.Executions
+	out.Steps += s.Steps
+	out.Unknown += s.Unknown
+	out.ViolationCount += s.ViolationCount
+	out.ElapsedS = max(out.ElapsedS, s.ElapsedS)
+	out.Interrupted = out.Interrupted || s.Interrupted
+	out.Runs += s.Runs
+	out.RunExecutions += s.RunExecutions
+	out.Workers += s.Workers
+	out.Violations = append(out.Violations, s.Violations...)
+	out.MergedFrom = append(out.MergedFrom, s.MergedFrom...)
+}
+
+// addRows adds s's rows to the per-strategy table.
+func (m *merger) addRows(s Summary) {
+	for _, r := range s.ByStrategy {
+		row := m.out.row(r.Strategy)
+		row.Executions += r.Executions
+		row.Steps += r.Steps
+		for p, v := range r.Violations {
+			row.Violations[p] += v
 		}
 	}
+}
+
+// addSketch merges s's distinct-schedule estimator. One summary without
+// one leaves the merge without an estimate.
+func (m *merger) addSketch(s Summary) {
+	if len(s.DistinctSketch) == sketchSize {
+		var o sketch
+		copy(o[:], s.DistinctSketch)
+		m.sk.merge(&o)
+	} else {
+		m.haveSketch = false
+	}
+}
+
+// addPCT keeps the largest of PCT's figures.
+func (m *merger) addPCT(s Summary) {
+	if s.PCT == nil {
+		return
+	}
+	out := &m.out
+	if out.PCT == nil {
+		out.PCT = &PCTSummary{K: s.PCT.K}
+	}
+	out.PCT.K = max(out.PCT.K, s.PCT.K)
+	out.PCT.MaxSteps = max(out.PCT.MaxSteps, s.PCT.MaxSteps)
+	out.PCT.MaxThreads = max(out.PCT.MaxThreads, s.PCT.MaxThreads)
+}
+
+// addExhaustive adds up an exhaustive search's counts.
+func (m *merger) addExhaustive(s Summary) {
+	x := s.Exhaustive
+	if x == nil {
+		return
+	}
+	if m.out.Exhaustive == nil {
+		m.out.Exhaustive = &ExhaustiveSummary{Preemptions: x.Preemptions, SchedulesPerProgram: x.SchedulesPerProgram}
+	}
+	y := m.out.Exhaustive
+	y.Programs += x.Programs
+	y.ProgramsExhausted += x.ProgramsExhausted
+	y.ProgramsBoundHit += x.ProgramsBoundHit
+	y.Schedules += x.Schedules
+	y.Reruns += x.Reruns
+}
+
+// finish derives what is not a sum: whether the space is exhausted, the
+// shards covered, the violations in index order, the merged timeline and
+// the estimate of distinct schedules.
+func (m *merger) finish(sums []Summary) Summary {
+	out := m.out
 	if y := out.Exhaustive; y != nil {
 		y.Exhausted = y.ProgramsExhausted == y.Programs
 	}
-	for i := range covered {
+	for i := range m.covered {
 		out.Shards = append(out.Shards, i)
 	}
 	slices.Sort(out.Shards)
 	sort.SliceStable(out.Violations, func(a, b int) bool { return out.Violations[a].Index < out.Violations[b].Index })
 	out.Timeline = mergeTimelines(sums)
-	if haveSketch {
-		out.DistinctSketch = sk[:]
+	if m.haveSketch {
+		out.DistinctSketch = m.sk[:]
 	}
 	out.finish()
-	return out, nil
+	return out
 }
 
 // mergeTimelines adds up step functions: at each time any shard sampled,

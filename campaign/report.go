@@ -17,20 +17,51 @@ import (
 func WriteReport(w io.Writer, s Summary, dir string) error {
 	s.normalize()
 	props := s.Properties()
-	type cell struct{ N int64 }
-	type row struct {
-		Strategy   string
-		Executions int64
-		Steps      int64
-		Cells      []cell
-		Total      int64
-	}
-	var rows []row
-	total := row{Strategy: "all", Cells: make([]cell, len(props))}
+	rows, total := reportRows(s, props)
+	return reportTemplate.Execute(w, reportData{
+		S: s, Props: props, Rows: rows, Total: total,
+		Violations: reportViolations(s, dir), Plot: makePlot(s.Timeline), Facts: reportFacts(s),
+	})
+}
+
+// reportData is what the report's template reads.
+type reportData struct {
+	S          Summary
+	Props      []string
+	Rows       []reportRow
+	Total      reportRow
+	Violations []reportViolation
+	Plot       plot
+	Facts      [][2]string // label and value
+}
+
+// reportRow is a strategy's line of the table: its violations by property
+// (Cells, in the order of Props) and in all.
+type reportRow struct {
+	Strategy   string
+	Executions int64
+	Steps      int64
+	Cells      []reportCell
+	Total      int64
+}
+
+type reportCell struct{ N int64 }
+
+// reportViolation is a saved violation with the links to its files.
+type reportViolation struct {
+	Found
+	Links []reportLink
+}
+
+type reportLink struct{ Text, Href string }
+
+// reportRows returns the table's row of each strategy and their total.
+func reportRows(s Summary, props []string) (rows []reportRow, total reportRow) {
+	total = reportRow{Strategy: "all", Cells: make([]reportCell, len(props))}
 	for _, r := range s.ByStrategy {
-		x := row{Strategy: r.Strategy, Executions: r.Executions, Steps: r.Steps}
+		x := reportRow{Strategy: r.Strategy, Executions: r.Executions, Steps: r.Steps}
 		for i, p := range props {
-			x.Cells = append(x.Cells, cell{r.Violations[p]})
+			x.Cells = append(x.Cells, reportCell{r.Violations[p]})
 			x.Total += r.Violations[p]
 			total.Cells[i].N += r.Violations[p]
 		}
@@ -39,12 +70,12 @@ func WriteReport(w io.Writer, s Summary, dir string) error {
 		total.Total += x.Total
 		rows = append(rows, x)
 	}
-	type link struct{ Text, Href string }
-	type viol struct {
-		Found
-		Links []link
-	}
-	var vs []viol
+	return rows, total
+}
+
+// reportViolations returns the saved violations with their links, made
+// relative to dir when they can be.
+func reportViolations(s Summary, dir string) []reportViolation {
 	rel := func(p string) string {
 		if p == "" {
 			return ""
@@ -54,27 +85,26 @@ func WriteReport(w io.Writer, s Summary, dir string) error {
 		}
 		return "file://" + filepath.ToSlash(p)
 	}
+	var vs []reportViolation
 	for _, f := range s.Violations {
-		v := viol{Found: f}
+		v := reportViolation{Found: f}
 		if f.HTML != "" {
-			v.Links = append(v.Links, link{"visualization", rel(f.HTML)})
+			v.Links = append(v.Links, reportLink{"visualization", rel(f.HTML)})
 		}
-		v.Links = append(v.Links, link{"trace", rel(f.Trace)})
+		v.Links = append(v.Links, reportLink{"trace", rel(f.Trace)})
 		if f.Original != "" {
-			v.Links = append(v.Links, link{"trace as found", rel(f.Original)})
+			v.Links = append(v.Links, reportLink{"trace as found", rel(f.Original)})
 		}
 		vs = append(vs, v)
 	}
-	data := struct {
-		S          Summary
-		Props      []string
-		Rows       []row
-		Total      row
-		Violations []viol
-		Plot       plot
-		Facts      [][2]string
-	}{S: s, Props: props, Rows: rows, Total: total, Violations: vs, Plot: makePlot(s.Timeline)}
-	fact := func(k, v string) { data.Facts = append(data.Facts, [2]string{k, v}) }
+	return vs
+}
+
+// reportFacts returns the page's list of facts: the campaign's identity,
+// then its figures.
+func reportFacts(s Summary) [][2]string {
+	var facts [][2]string
+	fact := func(k, v string) { facts = append(facts, [2]string{k, v}) }
 	fact("seed", fmt.Sprint(s.Seed))
 	fact("strategy", s.Strategy)
 	if len(s.Bugs) > 0 {
@@ -104,7 +134,7 @@ func WriteReport(w io.Writer, s Summary, dir string) error {
 			x.Preemptions, x.Programs, x.Schedules, x.ProgramsExhausted, x.Exhausted))
 	}
 	fact("next index", fmt.Sprint(s.NextIndex))
-	return reportTemplate.Execute(w, data)
+	return facts
 }
 
 // plot is the timeline drawn as two polylines in a 600x240 box.

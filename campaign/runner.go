@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"math"
-	"sync"
-	"sync/atomic"
 	"time"
 )
 
@@ -82,156 +80,46 @@ func (r *runner) start() (Summary, error) {
 	return r.sum, nil
 }
 
-// windowPerWorker bounds how many batches workers may run ahead of the
-// oldest one not yet committed, which bounds the results held in memory.
-const windowPerWorker = 8
-
-// executionBatch is how many consecutive indices a worker runs before
-// handing their results over.
-const executionBatch = 16
-
+// run runs this run's executions and commits their results in index
+// order, until its bound, a stop or the end of ctx.
 func (r *runner) run(ctx context.Context) (Summary, error) {
-	c := &r.c
-	exhaustive := c.Strategy == Exhaustive
-	limitJ := int64(math.MaxInt64)
-	if !exhaustive && c.Executions > 0 {
-		limitJ = r.startJ + int64(c.Executions)
-	}
 	r.t0 = time.Now()
 	r.sampleEvery, r.nextSample = time.Second, time.Second
 	r.sample(0)
 
-	// Workers take indices in batches: a channel send and a wakeup of
-	// this goroutine per execution cost more than a small execution.
-	batch := int64(executionBatch)
-	if exhaustive {
-		batch = 1 // a unit is a whole search
-	}
-	results := make(chan []unit, c.Workers*windowPerWorker)
-	tokens := make(chan struct{}, c.Workers*windowPerWorker)
-	done := make(chan struct{})
-	var next atomic.Int64
-	next.Store(r.startJ)
+	limit := r.limit()
 	if ctx.Err() != nil {
 		// Interrupted before it began: no worker takes an index.
-		limitJ = r.startJ
+		limit = r.startJ
 	}
-	var wg sync.WaitGroup
-	for range c.Workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				select {
-				case tokens <- struct{}{}:
-				case <-done:
-					return
-				}
-				select {
-				case <-done:
-					<-tokens
-					return
-				default:
-				}
-				j0 := next.Add(batch) - batch
-				if j0 >= limitJ {
-					<-tokens
-					return
-				}
-				us := make([]unit, 0, min(batch, limitJ-j0))
-				for j := j0; j < j0+int64(cap(us)); j++ {
-					i := r.sum.Shard.Global(j)
-					var u unit
-					if exhaustive {
-						u = explore(c, i)
-					} else {
-						u = runOne(c, i, r.k)
-					}
-					u.j = j
-					us = append(us, u)
-				}
-				results <- us
-			}
-		}()
-	}
-	go func() { wg.Wait(); close(results) }()
+	p := newPool(r.c.Workers, r.startJ, limit, r.c.Strategy == Exhaustive)
+	r.startWorkers(p)
 
-	var err error
-	stopped := false
-	stopAt := int64(math.MaxInt64)
-	stop := func(why string) {
-		if !stopped {
-			stopped = true
-			r.sum.Stopped = why
-			close(done)
-		}
-	}
-	pending := map[int64][]unit{} // batches by their first index
-	frontier := r.startJ
-	tick := time.NewTicker(c.ProgressEvery)
-	defer tick.Stop()
-	lastSave := time.Now()
-	var deadline <-chan time.Time
-	if c.Duration > 0 {
-		t := time.NewTimer(c.Duration)
-		defer t.Stop()
-		deadline = t.C
-	}
-	ctxDone := ctx.Done()
+	// Workers run ahead; the committer folds their batches in index order,
+	// so the summary is the same whatever the number of workers.
+	cm := newCommitter(r, p)
 	if ctx.Err() != nil {
 		r.sum.Interrupted = true
-		stop("interrupted")
+		cm.stop("interrupted")
 	}
-loop:
-	for {
-		select {
-		case us, ok := <-results:
-			if !ok {
-				break loop
-			}
-			pending[us[0].j] = us
-			for {
-				us, ok := pending[frontier]
-				if !ok {
-					break
-				}
-				delete(pending, frontier)
-				<-tokens
-				for _, u := range us {
-					if frontier < stopAt {
-						if e := r.commit(u); e != nil {
-							err = e
-							stopAt = u.j
-							stop("error")
-						} else if u.found != nil && !c.KeepGoing {
-							stopAt = u.j + 1
-							stop("violation")
-						} else if exhaustive && c.Executions > 0 && r.runExec >= int64(c.Executions) {
-							stopAt = u.j + 1
-							stop("executions")
-						}
-					}
-					frontier++
-				}
-			}
-		case <-tick.C:
-			r.progress(true)
-			if r.persist && time.Since(lastSave) >= c.SaveEvery {
-				if e := SaveSummary(r.dir, r.snapshot()); e != nil && err == nil {
-					err = e
-					stop("error")
-				}
-				lastSave = time.Now()
-			}
-		case <-deadline:
-			stop("time")
-		case <-ctxDone:
-			ctxDone = nil
-			r.sum.Interrupted = true
-			stop("interrupted")
-		}
+	cm.loop(ctx)
+	return r.finish(cm)
+}
+
+// limit is the first local index past this run's execution bound. An
+// exhaustive campaign bounds its executions (schedules) as it commits
+// them, not by index: a unit is a whole program.
+func (r *runner) limit() int64 {
+	if r.c.Strategy != Exhaustive && r.c.Executions > 0 {
+		return r.startJ + int64(r.c.Executions)
 	}
-	if !stopped {
+	return math.MaxInt64
+}
+
+// finish records the run's end in the summary and saves it.
+func (r *runner) finish(cm *committer) (Summary, error) {
+	err := cm.err
+	if !cm.stopped {
 		r.sum.Stopped = "executions"
 	}
 	r.sample(time.Since(r.t0))
@@ -244,6 +132,117 @@ loop:
 		}
 	}
 	return out, err
+}
+
+// committer is the side of a run that takes the workers' batches, commits
+// them in index order and decides when the run stops.
+type committer struct {
+	r        *runner
+	p        *pool
+	pending  map[int64][]unit // batches by their first index
+	frontier int64            // the next index to commit
+	// stopAt is the first index not committed: a unit past the one that
+	// stopped the run was run, but the run ends before it.
+	stopAt  int64
+	stopped bool
+	err     error
+}
+
+func newCommitter(r *runner, p *pool) *committer {
+	return &committer{r: r, p: p, pending: map[int64][]unit{}, frontier: r.startJ, stopAt: math.MaxInt64}
+}
+
+// stop stops the workers, once, and records the first reason.
+func (cm *committer) stop(why string) {
+	if !cm.stopped {
+		cm.stopped = true
+		cm.r.sum.Stopped = why
+		close(cm.p.done)
+	}
+}
+
+// loop commits batches until the workers have all returned. Meanwhile it
+// reports progress, saves the summary now and then, and stops the run at
+// its deadline or the end of ctx.
+func (cm *committer) loop(ctx context.Context) {
+	c := &cm.r.c
+	tick := time.NewTicker(c.ProgressEvery)
+	defer tick.Stop()
+	lastSave := time.Now()
+	var deadline <-chan time.Time
+	if c.Duration > 0 {
+		t := time.NewTimer(c.Duration)
+		defer t.Stop()
+		deadline = t.C
+	}
+	ctxDone := ctx.Done()
+	for {
+		select {
+		case us, ok := <-cm.p.results:
+			if !ok {
+				return
+			}
+			cm.receive(us)
+		case <-tick.C:
+			cm.r.progress(true)
+			if cm.r.persist && time.Since(lastSave) >= c.SaveEvery {
+				cm.save()
+				lastSave = time.Now()
+			}
+		case <-deadline:
+			cm.stop("time")
+		case <-ctxDone:
+			ctxDone = nil
+			cm.r.sum.Interrupted = true
+			cm.stop("interrupted")
+		}
+	}
+}
+
+// receive holds a batch until every earlier one is in, then commits each
+// batch that is next in order, freeing its place in the window.
+func (cm *committer) receive(us []unit) {
+	cm.pending[us[0].j] = us
+	for {
+		us, ok := cm.pending[cm.frontier]
+		if !ok {
+			return
+		}
+		delete(cm.pending, cm.frontier)
+		<-cm.p.tokens
+		for _, u := range us {
+			if cm.frontier < cm.stopAt {
+				cm.commit(u)
+			}
+			cm.frontier++
+		}
+	}
+}
+
+// commit commits u and stops the run if u ends it: an error, a violation
+// without KeepGoing, or the execution bound of an exhaustive campaign.
+func (cm *committer) commit(u unit) {
+	r := cm.r
+	if e := r.commit(u); e != nil {
+		cm.err = e
+		cm.stopAt = u.j
+		cm.stop("error")
+	} else if u.found != nil && !r.c.KeepGoing {
+		cm.stopAt = u.j + 1
+		cm.stop("violation")
+	} else if r.c.Strategy == Exhaustive && r.c.Executions > 0 && r.runExec >= int64(r.c.Executions) {
+		cm.stopAt = u.j + 1
+		cm.stop("executions")
+	}
+}
+
+// save rewrites summary.json mid-run, so that a killed run loses little.
+// A failure stops the run.
+func (cm *committer) save() {
+	if e := SaveSummary(cm.r.dir, cm.r.snapshot()); e != nil && cm.err == nil {
+		cm.err = e
+		cm.stop("error")
+	}
 }
 
 // commit adds the result of the next index to the summary, saving its

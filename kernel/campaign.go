@@ -74,14 +74,28 @@ type Summary struct {
 // another, checks each history with every property and saves each one that
 // breaks a property. Program i is gen.Program of ExecSeed(Seed, i). A
 // history cut short by ctx is dropped, not checked.
-func Campaign(ctx context.Context, c CampaignConfig) (s Summary, err error) {
+func Campaign(ctx context.Context, c CampaignConfig) (Summary, error) {
+	c, err := c.withDefaults()
+	if err != nil {
+		return Summary{}, err
+	}
+	k := newCampaignRun(c)
+	err = k.loop(ctx)
+	// The timings are the summary's whatever ended the campaign.
+	k.finish()
+	return k.s, err
+}
+
+// withDefaults rejects a configuration the campaign cannot run and fills
+// in the defaults.
+func (c CampaignConfig) withDefaults() (CampaignConfig, error) {
 	if c.ExecSeed == nil || c.Save == nil {
-		return Summary{}, errors.New("kernel campaign: ExecSeed and Save are required")
+		return c, errors.New("kernel campaign: ExecSeed and Save are required")
 	}
 	switch c.ExitScheme {
 	case "", "kernel", "tag", "drawn":
 	default:
-		return Summary{}, fmt.Errorf("kernel campaign: exit scheme %q (kernel, tag or drawn)", c.ExitScheme)
+		return c, fmt.Errorf("kernel campaign: exit scheme %q (kernel, tag or drawn)", c.ExitScheme)
 	}
 	if c.Duration == 0 && c.Executions == 0 {
 		c.Executions = DefaultExecutions
@@ -89,80 +103,125 @@ func Campaign(ctx context.Context, c CampaignConfig) (s Summary, err error) {
 	if c.Check.LinearizabilityTimeout == 0 {
 		c.Check.LinearizabilityTimeout = 10 * time.Second
 	}
-	s = Summary{Seed: c.Seed, ByProperty: map[string]int{}, KnownGaps: map[string]int{}, Skipped: map[string]int{}, Traces: []string{}, ExitScheme: c.ExitScheme}
+	return c, nil
+}
+
+// campaignRun is a kernel campaign under way.
+type campaignRun struct {
+	c     CampaignConfig
+	s     Summary
+	durs  map[string][]int64 // durations of the operations, by kind
+	begin time.Time
+}
+
+func newCampaignRun(c CampaignConfig) *campaignRun {
+	s := Summary{Seed: c.Seed, ByProperty: map[string]int{}, KnownGaps: map[string]int{}, Skipped: map[string]int{}, Traces: []string{}, ExitScheme: c.ExitScheme}
 	if s.ExitScheme == "" {
 		s.ExitScheme = "kernel"
 	}
-	durs := map[string][]int64{}
-	begin := time.Now()
-	defer func() {
-		el := time.Since(begin)
-		s.ElapsedS = el.Seconds()
-		if el > 0 {
-			s.OpsPerSec = float64(s.Operations) / el.Seconds()
-		}
-		s.MedianMicros = map[string]float64{}
-		for k, d := range durs {
-			slices.Sort(d)
-			s.MedianMicros[k] = float64(d[len(d)/2]) / 1e3
-		}
-	}()
+	return &campaignRun{c: c, s: s, durs: map[string][]int64{}, begin: time.Now()}
+}
+
+// loop runs program after program until a bound, the end of ctx or an
+// error.
+func (k *campaignRun) loop(ctx context.Context) error {
+	c := &k.c
 	for i := int64(0); ; i++ {
-		if c.Executions > 0 && i >= int64(c.Executions) || c.Duration > 0 && time.Since(begin) >= c.Duration {
-			return s, nil
+		if c.Executions > 0 && i >= int64(c.Executions) || c.Duration > 0 && time.Since(k.begin) >= c.Duration {
+			return nil
 		}
 		if ctx.Err() != nil {
-			s.Interrupted = true
-			return s, nil
+			k.s.Interrupted = true
+			return nil
 		}
-		seed := c.ExecSeed(c.Seed, i)
-		g := c.Gen
-		g.NoUsers = true // the backend drives no user namespaces
-		p := gen.Program(gen.NewRand(seed), g)
-		switch c.ExitScheme {
-		case "", "kernel":
-			p.Config.Exit = model.ExitKernel
-		case "tag":
-			p.Config.Exit = model.ExitTag
-		}
-		if k, ok := Unsupported(p); ok {
-			s.Skipped[k]++
+		seed, p := k.program(i)
+		// A program the backend cannot drive is counted, not run.
+		if kind, ok := Unsupported(p); ok {
+			k.s.Skipped[kind]++
 			continue
 		}
 		h, err := Run(ctx, p, c.Backend)
 		if err != nil {
+			// A history cut short by ctx is dropped, not checked.
 			if ctx.Err() != nil && errors.Is(err, ctx.Err()) {
-				s.Interrupted = true
-				return s, nil
+				k.s.Interrupted = true
+				return nil
 			}
-			return s, fmt.Errorf("execution %d (seed %d): %w", i, seed, err)
+			return fmt.Errorf("execution %d (seed %d): %w", i, seed, err)
 		}
-		s.Histories++
-		s.Operations += len(h.Records)
-		s.Faults += len(h.Faults)
-		for _, r := range h.Records {
-			durs[r.Op.Kind.String()] = append(durs[r.Op.Kind.String()], r.Return-r.Call)
+		k.record(h)
+		if err := k.judge(seed, p, h); err != nil {
+			return err
 		}
-		rep := properties.Check(h, c.Check)
-		if len(rep.Unknown) > 0 {
-			s.Unknown++
-		}
-		if len(rep.Violations) == 0 {
-			continue
-		}
-		s.Violating++
-		if g := KnownGap(h); g != "" {
-			s.KnownGaps[g]++
-		} else {
-			s.Unexplained++
-		}
-		for _, v := range rep.Violations {
-			s.ByProperty[v.Property]++
-		}
-		path, err := c.Save(seed, p, h, rep.Violations)
-		if err != nil {
-			return s, err
-		}
-		s.Traces = append(s.Traces, path)
+	}
+}
+
+// program returns program i and its seed, with the exit scheme the
+// campaign judges by.
+func (k *campaignRun) program(i int64) (uint64, history.Program) {
+	seed := k.c.ExecSeed(k.c.Seed, i)
+	g := k.c.Gen
+	g.NoUsers = true // the backend drives no user namespaces
+	p := gen.Program(gen.NewRand(seed), g)
+	switch k.c.ExitScheme {
+	case "", "kernel":
+		p.Config.Exit = model.ExitKernel
+	case "tag":
+		p.Config.Exit = model.ExitTag
+	}
+	return seed, p
+}
+
+// record counts a history and the durations of its operations.
+func (k *campaignRun) record(h history.History) {
+	k.s.Histories++
+	k.s.Operations += len(h.Records)
+	k.s.Faults += len(h.Faults)
+	for _, r := range h.Records {
+		k.durs[r.Op.Kind.String()] = append(k.durs[r.Op.Kind.String()], r.Return-r.Call)
+	}
+}
+
+// judge checks h with every property, counts its violations and saves it
+// if it breaks one.
+func (k *campaignRun) judge(seed uint64, p history.Program, h history.History) error {
+	s := &k.s
+	rep := properties.Check(h, k.c.Check)
+	if len(rep.Unknown) > 0 {
+		s.Unknown++
+	}
+	if len(rep.Violations) == 0 {
+		return nil
+	}
+	s.Violating++
+	if g := KnownGap(h); g != "" {
+		s.KnownGaps[g]++
+	} else {
+		s.Unexplained++
+	}
+	for _, v := range rep.Violations {
+		s.ByProperty[v.Property]++
+	}
+	path, err := k.c.Save(seed, p, h, rep.Violations)
+	if err != nil {
+		return err
+	}
+	s.Traces = append(s.Traces, path)
+	return nil
+}
+
+// finish records the elapsed time, the rate and the median duration of
+// each kind of operation.
+func (k *campaignRun) finish() {
+	s := &k.s
+	el := time.Since(k.begin)
+	s.ElapsedS = el.Seconds()
+	if el > 0 {
+		s.OpsPerSec = float64(s.Operations) / el.Seconds()
+	}
+	s.MedianMicros = map[string]float64{}
+	for kind, d := range k.durs {
+		slices.Sort(d)
+		s.MedianMicros[kind] = float64(d[len(d)/2]) / 1e3
 	}
 }

@@ -297,17 +297,12 @@ func devTarget(op Op) (string, int) {
 }
 
 // Apply returns the outcome of op when nothing else runs, so that every
-// removal has completed: the first outcome of Step. A device flow is
-// applied step by step and returns the error of the step that failed.
+// removal has completed: the first outcome of Step. A device flow runs
+// its description (FlowOf) step by step, undo included, and returns the
+// error of the step that failed.
 func Apply(c Config, s State, op Op) (Result, State) {
 	if op.Kind.IsFlow() {
-		for _, st := range Steps(op, Result{}) {
-			var r Result
-			if r, s = Apply(c, s, st); r.Err != OK {
-				return r, s
-			}
-		}
-		return Result{}, s
+		return applyFlow(c, s, op)
 	}
 	o := Step(c, s, op)[0]
 	return o.Result, o.State
@@ -737,36 +732,6 @@ func observe(c Config, s State, op Op) (Result, State) {
 		return Result{Entries: entries}, s
 	}
 	return fail(EINVAL)
-}
-
-// Steps expands a device flow into the kernfs steps the kernel takes, in
-// order, as device_add, device_del and device_rename do them: all of them
-// when the flow succeeded (r.Err is OK), only the first, failing with r's
-// error, when it failed. Any other operation is its own single step.
-func Steps(op Op, r Result) []Op {
-	var steps []Op
-	switch op.Kind {
-	case Create:
-		steps = []Op{{Kind: AddDev, NS: op.NS, Name: op.Name, Index: op.Index, Phys: op.Phys}, {Kind: AddLink, NS: op.NS, Name: op.Name}}
-	case Remove:
-		// unregister_netdevice_many marks the device gone, then device_del
-		// removes the class symlinks before the directory.
-		steps = []Op{{Kind: Unregister, NS: op.NS, Name: op.Name}, {Kind: DelLink, NS: op.NS, Name: op.Name}, {Kind: DelDev, NS: op.NS, Name: op.Name}}
-	case Rename:
-		// device_rename renames the class link, then the directory.
-		steps = []Op{{Kind: RenameLink, NS: op.NS, Name: op.Name, NewName: op.NewName}, {Kind: RenameDev, NS: op.NS, Name: op.Name, NewName: op.NewName}}
-	case Move:
-		steps = []Op{{Kind: MoveLink, NS: op.NS, Name: op.Name, To: op.To}, {Kind: MoveDev, NS: op.NS, Name: op.Name, To: op.To}}
-	default:
-		return []Op{op}
-	}
-	for i := range steps {
-		steps[i].Cleanup = op.Cleanup
-	}
-	if r.Err != OK {
-		return steps[:1]
-	}
-	return steps
 }
 
 // SameResult reports whether two results are equal, comparing readdir

@@ -26,8 +26,20 @@ func (c caller) step(op model.Op) model.Result {
 func (c caller) lockRTNL()   { c.t.Lock(&c.k.rtnl) }
 func (c caller) unlockRTNL() { c.t.Unlock(&c.k.rtnl) }
 
-// create is register_netdevice: an ifindex, then device_add: the directory
-// with its attributes, then the class symlink.
+// run takes the steps of f, undo included, as its description says
+// (model.Flow.Run), each recorded on its own, and returns the flow's
+// result.
+func (c caller) run(f model.Flow) model.Result { return f.Run(c.step) }
+
+// programFlow is the description of a program's flow. Only cleanup_net's
+// own steps are marked Cleanup (exitKernel): a program's thread cannot
+// claim to be it.
+func programFlow(op model.Op) model.Flow {
+	op.Cleanup = false
+	return model.FlowOf(op)
+}
+
+// create is register_netdevice: an ifindex, then device_add's steps.
 func (c caller) create(op model.Op) {
 	if !c.k.bugs.Has(BugUnlockedAdd) {
 		c.lockRTNL()
@@ -37,63 +49,22 @@ func (c caller) create(op model.Op) {
 	// bug) and records the add's call.
 	c.t.Access(&c.k.ifindex, true)
 	c.k.ifindex++
-	r := c.step(model.Op{Kind: model.AddDev, NS: op.NS, Name: op.Name, Index: c.k.ifindex, Phys: op.Phys})
-	if r.Err != model.OK {
-		return
-	}
-	c.step(model.Op{Kind: model.AddLink, NS: op.NS, Name: op.Name})
+	op.Index = c.k.ifindex
+	c.run(programFlow(op))
 }
 
-// remove is unregister_netdevice -> device_del: the class symlink first,
-// then the directory, drained of its readers.
-func (c caller) remove(op model.Op) {
+// remove is unregister_netdevice -> device_del; rename is dev_change_name
+// -> device_rename; move is __dev_change_net_namespace. Each holds rtnl
+// across its steps.
+func (c caller) remove(op model.Op) { c.locked(op) }
+func (c caller) rename(op model.Op) { c.locked(op) }
+func (c caller) move(op model.Op)   { c.locked(op) }
+
+// locked runs a program's flow under rtnl.
+func (c caller) locked(op model.Op) {
 	c.lockRTNL()
 	defer c.unlockRTNL()
-	c.unregister(op.NS, op.Name, false)
-}
-
-// unregister is the removal proper: the device is unregistered, then
-// device_del takes its class symlink and its directory.
-func (c caller) unregister(ns int, name string, cleanup bool) {
-	for _, kind := range []model.Kind{model.Unregister, model.DelLink, model.DelDev} {
-		if c.step(model.Op{Kind: kind, NS: ns, Name: name, Cleanup: cleanup}).Err != model.OK {
-			return
-		}
-	}
-}
-
-// rename is dev_change_name -> device_rename: the class link, then the
-// directory; if the directory cannot follow, the link is renamed back, as
-// the 2024 fix of device_rename does.
-func (c caller) rename(op model.Op) {
-	c.lockRTNL()
-	defer c.unlockRTNL()
-	c.linkThenDir(
-		model.Op{Kind: model.RenameLink, NS: op.NS, Name: op.Name, NewName: op.NewName},
-		model.Op{Kind: model.RenameDev, NS: op.NS, Name: op.Name, NewName: op.NewName},
-		model.Op{Kind: model.RenameLink, NS: op.NS, Name: op.NewName, NewName: op.Name})
-}
-
-// linkThenDir is device_rename: the class link's step, then the
-// directory's; if the directory cannot follow, undo puts the link back.
-func (c caller) linkThenDir(link, dir, undo model.Op) {
-	if c.step(link).Err != model.OK {
-		return
-	}
-	if c.step(dir).Err != model.OK {
-		c.step(undo)
-	}
-}
-
-// move is __dev_change_net_namespace -> device_rename with the new
-// namespace: link, then directory, each re-tagged by kernfs_rename_ns.
-func (c caller) move(op model.Op) {
-	c.lockRTNL()
-	defer c.unlockRTNL()
-	c.linkThenDir(
-		model.Op{Kind: model.MoveLink, NS: op.NS, Name: op.Name, To: op.To},
-		model.Op{Kind: model.MoveDev, NS: op.NS, Name: op.Name, To: op.To},
-		model.Op{Kind: model.MoveLink, NS: op.To, Name: op.Name, To: op.NS})
+	c.run(programFlow(op))
 }
 
 // exitKernel is cleanup_net -> default_device_exit_batch, under rtnl: the
@@ -129,23 +100,11 @@ func (c caller) exitKernel(op model.Op) {
 	c.t.Unlock(&tr.lock)
 	for _, d := range devs {
 		if !d.phys {
-			c.unregister(op.NS, d.name, true)
+			c.run(model.FlowOf(model.Op{Kind: model.Remove, NS: op.NS, Name: d.name, Cleanup: true}))
 			continue
 		}
-		newName := ""
-		// BugExitHandbackClash: the name is not checked against init_net,
-		// as before d09486a04f5d the device's altnames were not.
-		if !k.bugs.Has(BugExitHandbackClash) && c.nameInUse(1, d.name) {
-			newName = fmt.Sprintf("dev%d", d.ifindex)
-			for i := 0; c.nameInUse(1, newName); i++ {
-				newName = fmt.Sprintf("dev%d", i) // the "dev%d" pattern
-			}
-		}
-		r := c.step(model.Op{Kind: model.MoveLink, NS: op.NS, Name: d.name, To: 1, NewName: newName, Cleanup: true})
-		if r.Err == model.OK {
-			r = c.step(model.Op{Kind: model.MoveDev, NS: op.NS, Name: d.name, To: 1, NewName: newName, Cleanup: true})
-		}
-		if r.Err != model.OK {
+		newName := c.handbackName(d.name, d.ifindex)
+		if r := c.run(model.Handback(op.NS, d.name, newName)); r.Err != model.OK {
 			// default_device_exit_net: "device_rename: unable to move
 			// %s to init_net (%d)" and BUG(); cleanup_net never ends.
 			k.fault(c.t, history.Crash, fmt.Sprintf("default_device_exit_net: cannot move %s of ns%d back to init_net as %q: %v; BUG()", d.name, op.NS, cmp.Or(newName, d.name), r.Err))
@@ -155,6 +114,22 @@ func (c caller) exitKernel(op model.Op) {
 	c.step(model.Op{Kind: model.Gone, NS: op.NS})
 	ns.cleaning = false
 	k.freeNS(ns)
+}
+
+// handbackName is the name default_device_exit_net gives a physical
+// device it hands back to the initial namespace: its own, or "dev<ifindex>"
+// when its own is taken there ("" for its own).
+func (c caller) handbackName(name string, ifindex int) string {
+	// BugExitHandbackClash: the name is not checked against init_net,
+	// as before d09486a04f5d the device's altnames were not.
+	if c.k.bugs.Has(BugExitHandbackClash) || !c.nameInUse(1, name) {
+		return ""
+	}
+	newName := fmt.Sprintf("dev%d", ifindex)
+	for i := 0; c.nameInUse(1, newName); i++ {
+		newName = fmt.Sprintf("dev%d", i) // the "dev%d" pattern
+	}
+	return newName
 }
 
 // nameInUse is netdev_name_in_use: under rtnl the devices directory of

@@ -115,6 +115,19 @@ func compare(hash uint32, tag int, name string, n *node) int {
 
 // tree is the shared state: nodes, the tree lock and the memory they live in.
 type tree struct {
+	// lock is kernfs_rwsem, taken exclusively everywhere. kernfs takes it
+	// shared where it only reads the tree: lookup (kernfs_iop_lookup),
+	// readdir (kernfs_fop_readdir), readlink (kernfs_getlink); here those
+	// take it alone too, as do open's lookup and the simulator's own
+	// reads (caller.nameInUse, exitKernel's listing, gone).
+	//
+	// That is sound: a reader may always happen to hold a shared lock
+	// alone, so every interleaving this lock allows is one kernfs_rwsem
+	// allows, and every bug found is real. No reader waits for anything
+	// while it holds the lock, so the exclusive mode adds no deadlock
+	// either. What it costs: two readers are never inside at once, so
+	// interleavings of reader steps within the lock are not explored, and
+	// a bug that needs two readers inside together is missed.
 	lock  sched.Mutex
 	root  *node
 	nodes []*node // every node ever allocated, freed ones included

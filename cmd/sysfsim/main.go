@@ -1,14 +1,24 @@
 // Command sysfsim runs, checks and replays concurrent executions of a
-// simulated namespace-tagged sysfs.
+// simulated namespace-tagged sysfs, and runs the same programs on the
+// machine's kernel.
 //
-//	sysfsim                      a default campaign (same as sysfsim run)
-//	sysfsim run [flags]          a campaign; exit 1 if a violation is found
-//	sysfsim replay FILE          re-execute a trace and confirm its history
-//	sysfsim check FILE           judge a recorded history without running it
-//	sysfsim bugs                 list the seeded bugs
+//	sysfsim                       a default campaign (same as sysfsim run)
+//	sysfsim run [flags]           a campaign; exit 1 if a violation is found
+//	sysfsim replay FILE           re-execute a trace; exit 1 if its history diverges
+//	sysfsim check FILE            run every checker on a recorded history; exit 1 on a violation
+//	sysfsim shrink FILE -o OUT    a smaller trace with the same violated property
+//	sysfsim show FILE             print a trace as a timeline, one column per thread
+//	sysfsim viz FILE -o OUT.html  porcupine's visualization of a trace, annotated
+//	sysfsim bugs                  list the seeded bugs
+//	sysfsim merge DIR...          fold shard directories into one summary; exit 1 if it holds violations
+//	sysfsim report DIR            write a campaign directory's HTML report
+//	sysfsim kernel [flags]        a campaign on the real kernel; exit 1 if a violation is found
+//	sysfsim help                  list the commands
 //
-// Exit codes: 0 nothing wrong, 1 a violation (or a divergent replay), 2 bad
-// usage or bad input.
+// 'sysfsim COMMAND -h' shows a command's flags. The README's command-line
+// contract gives each command's arguments and exit codes: 0 nothing wrong,
+// 1 a violation (or a divergent replay), 2 bad usage or bad input (for
+// kernel, also a kernel it cannot run on).
 package main
 
 import (

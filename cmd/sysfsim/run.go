@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -24,134 +25,195 @@ func init() {
 }
 
 func cmdRun(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("run", flag.ContinueOnError)
-	seed := fs.Uint64("seed", 1, "campaign seed: the same seed runs the same executions")
-	execs := fs.Int("executions", 0, "number of executions (default "+fmt.Sprint(campaign.DefaultExecutions)+" unless --time is given)")
-	dur := fs.Duration("time", 0, "run for this long (e.g. 30s, 1h)")
-	bugs := fs.String("bug", "", "comma-separated seeded bugs to enable (see 'sysfsim bugs')")
-	out := fs.String("out", "", "campaign directory: summary.json, traces, visualizations; a later run resumes it (default: a new temporary directory at the first violation)")
-	asJSON := fs.Bool("json", false, "print the summary as one JSON object on stdout")
-	strategy := fs.String("strategy", campaign.DefaultStrategy, "random, pct (depth "+strconv.Itoa(sched.DefaultPCTDepth)+"), pct:D, portfolio, or exhaustive")
-	preempt := fs.Int("preemptions", sched.DefaultPreemptionBound, "exhaustive: preemption bound (-1: none)")
-	schedules := fs.Int("schedules", campaign.DefaultSchedules, "exhaustive: checked schedules per program at most")
-	workers := fs.Int("workers", runtime.GOMAXPROCS(0), "parallel workers (results do not depend on it)")
-	shardFlag := fs.String("shard", "", "run only shard i of N of the execution indices (i/N, i from 0)")
-	keepGoing := fs.Bool("keep-going", false, "go on after violations and collect them (default: stop at the first)")
-	maxViol := fs.Int("max-violations", campaign.DefaultMaxViolations, "with --keep-going: save at most this many traces, count the rest")
-	shrink := fs.Bool("shrink", true, "shrink each violation's trace before reporting it (the trace as found is kept too)")
-	threads := fs.String("threads", "", "threads per program, N or MIN-MAX (default 2-4)")
-	ops := fs.Int("ops", 0, "operations per thread at most (default 4)")
+	var f runFlags
+	fs := f.flagSet()
 	pos, ok := parse(fs, args, stderr)
 	if !ok {
 		return exitUsage
 	}
-	if len(pos) > 0 {
-		return failUsage(stderr, "run takes no arguments, got %q", pos)
-	}
-	if *execs < 0 || *dur < 0 {
-		return failUsage(stderr, "--executions and --time must not be negative")
-	}
-	if *workers < 1 || *schedules < 1 || *maxViol < 1 || *ops < 0 {
-		return failUsage(stderr, "--workers, --schedules and --max-violations must be positive, --ops not negative")
-	}
-	bs, err := sim.ParseBugs(*bugs)
+	// Bad usage exits 2 before anything runs.
+	cfg, err := f.config(pos)
 	if err != nil {
 		return failUsage(stderr, "%v", err)
 	}
-	var shard campaign.Shard
-	if *shardFlag != "" {
-		if shard, err = campaign.ParseShard(*shardFlag); err != nil {
-			return failUsage(stderr, "--shard: %v", err)
-		}
+	if err := resume(&cfg, fs); err != nil {
+		return failUsage(stderr, "%v", err)
 	}
-	g := gen.Options{MaxOps: *ops}
-	if *threads != "" {
-		if g.MinThreads, g.MaxThreads, err = parseRange(*threads); err != nil {
-			return failUsage(stderr, "--threads: %v", err)
-		}
-	}
-	if *strategy != campaign.Exhaustive {
-		if _, err := sched.ByName(*strategy, 0, 1, 1); err != nil {
-			return failUsage(stderr, "--strategy: %v (or exhaustive)", err)
-		}
-	}
-
-	// Resuming: what the command line leaves unsaid comes from the
-	// directory; what it says must agree (campaign.Run checks).
-	set := map[string]bool{}
-	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
-	if *out != "" && campaign.HasSummary(*out) {
-		old, err := campaign.LoadSummary(*out)
-		if err != nil {
-			return failUsage(stderr, "%v", err)
-		}
-		if !set["seed"] {
-			*seed = old.Seed
-		}
-		if !set["bug"] {
-			bs = old.Bugs
-		}
-		if !set["strategy"] {
-			*strategy = old.Strategy
-		}
-		if !set["shard"] {
-			shard = old.Shard
-		}
-		if !set["threads"] {
-			g.MinThreads, g.MaxThreads = old.Gen.MinThreads, old.Gen.MaxThreads
-		}
-		if !set["ops"] {
-			g.MaxOps = old.Gen.MaxOps
-		}
-		g.MaxNamespaces = old.Gen.MaxNamespaces
-		if x := old.Exhaustive; x != nil {
-			if !set["preemptions"] {
-				*preempt = x.Preemptions
-			}
-			if !set["schedules"] {
-				*schedules = x.SchedulesPerProgram
-			}
-		}
-	}
-
-	cfg := campaign.Config{
-		Seed: *seed, Executions: *execs, Duration: *dur, Bugs: bs, OutDir: *out, Gen: g,
-		Strategy: *strategy, Preemptions: *preempt, Schedules: *schedules, Workers: *workers, Shard: shard,
-		KeepGoing: *keepGoing, MaxViolations: *maxViol, NoShrink: !*shrink,
-	}
-	live := isTerminal(os.Stderr) && stderr == io.Writer(os.Stderr)
-	if live {
-		cfg.Progress = func(s campaign.Stats) { fmt.Fprint(stderr, "\r\033[K"+progressLine(s)) }
-	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	ctx, stop := interruptible()
 	defer stop()
-	go func() {
-		// A second interrupt kills at once.
-		<-ctx.Done()
-		stop()
-	}()
-	sum, err := campaign.Run(ctx, cfg)
-	if live {
-		fmt.Fprint(stderr, "\r\033[K")
-	}
+	sum, err := runLive(ctx, cfg, stderr)
 	if err != nil {
 		fmt.Fprintf(stderr, "sysfsim: %v\n", err)
 		return exitUsage
 	}
-	if *asJSON {
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		enc.Encode(sum)
-	} else {
-		printSummary(stdout, sum)
-		if *out != "" && (sum.Interrupted || sum.Stopped == "time") {
-			fmt.Fprintf(stdout, "campaign kept in %s: 'sysfsim run --out %s' resumes it at index %d\n", *out, *out, sum.NextIndex)
-		}
-	}
+	f.print(stdout, sum)
 	if len(sum.Violations) > 0 || sum.ViolationCount > 0 {
 		return exitViolation
 	}
 	return exitOK
+}
+
+// runFlags are run's flags.
+type runFlags struct {
+	seed      uint64
+	execs     int
+	dur       time.Duration
+	bugs      string
+	out       string
+	asJSON    bool
+	strategy  string
+	preempt   int
+	schedules int
+	workers   int
+	shard     string
+	keepGoing bool
+	maxViol   int
+	shrink    bool
+	threads   string
+	ops       int
+}
+
+func (f *runFlags) flagSet() *flag.FlagSet {
+	fs := flag.NewFlagSet("run", flag.ContinueOnError)
+	fs.Uint64Var(&f.seed, "seed", 1, "campaign seed: the same seed runs the same executions")
+	fs.IntVar(&f.execs, "executions", 0, "number of executions (default "+fmt.Sprint(campaign.DefaultExecutions)+" unless --time is given)")
+	fs.DurationVar(&f.dur, "time", 0, "run for this long (e.g. 30s, 1h)")
+	fs.StringVar(&f.bugs, "bug", "", "comma-separated seeded bugs to enable (see 'sysfsim bugs')")
+	fs.StringVar(&f.out, "out", "", "campaign directory: summary.json, traces, visualizations; a later run resumes it (default: a new temporary directory at the first violation)")
+	fs.BoolVar(&f.asJSON, "json", false, "print the summary as one JSON object on stdout")
+	fs.StringVar(&f.strategy, "strategy", campaign.DefaultStrategy, "random, pct (depth "+strconv.Itoa(sched.DefaultPCTDepth)+"), pct:D, portfolio, or exhaustive")
+	fs.IntVar(&f.preempt, "preemptions", sched.DefaultPreemptionBound, "exhaustive: preemption bound (-1: none)")
+	fs.IntVar(&f.schedules, "schedules", campaign.DefaultSchedules, "exhaustive: checked schedules per program at most")
+	fs.IntVar(&f.workers, "workers", runtime.GOMAXPROCS(0), "parallel workers (results do not depend on it)")
+	fs.StringVar(&f.shard, "shard", "", "run only shard i of N of the execution indices (i/N, i from 0)")
+	fs.BoolVar(&f.keepGoing, "keep-going", false, "go on after violations and collect them (default: stop at the first)")
+	fs.IntVar(&f.maxViol, "max-violations", campaign.DefaultMaxViolations, "with --keep-going: save at most this many traces, count the rest")
+	fs.BoolVar(&f.shrink, "shrink", true, "shrink each violation's trace before reporting it (the trace as found is kept too)")
+	fs.StringVar(&f.threads, "threads", "", "threads per program, N or MIN-MAX (default 2-4)")
+	fs.IntVar(&f.ops, "ops", 0, "operations per thread at most (default 4)")
+	return fs
+}
+
+// config checks the flags and the positional arguments pos, and returns
+// the campaign they describe.
+func (f *runFlags) config(pos []string) (campaign.Config, error) {
+	if len(pos) > 0 {
+		return campaign.Config{}, fmt.Errorf("run takes no arguments, got %q", pos)
+	}
+	if f.execs < 0 || f.dur < 0 {
+		return campaign.Config{}, errors.New("--executions and --time must not be negative")
+	}
+	if f.workers < 1 || f.schedules < 1 || f.maxViol < 1 || f.ops < 0 {
+		return campaign.Config{}, errors.New("--workers, --schedules and --max-violations must be positive, --ops not negative")
+	}
+	bs, err := sim.ParseBugs(f.bugs)
+	if err != nil {
+		return campaign.Config{}, err
+	}
+	var shard campaign.Shard
+	if f.shard != "" {
+		if shard, err = campaign.ParseShard(f.shard); err != nil {
+			return campaign.Config{}, fmt.Errorf("--shard: %w", err)
+		}
+	}
+	g := gen.Options{MaxOps: f.ops}
+	if f.threads != "" {
+		if g.MinThreads, g.MaxThreads, err = parseRange(f.threads); err != nil {
+			return campaign.Config{}, fmt.Errorf("--threads: %w", err)
+		}
+	}
+	if f.strategy != campaign.Exhaustive {
+		if _, err := sched.ByName(f.strategy, 0, 1, 1); err != nil {
+			return campaign.Config{}, fmt.Errorf("--strategy: %w (or exhaustive)", err)
+		}
+	}
+	return campaign.Config{
+		Seed: f.seed, Executions: f.execs, Duration: f.dur, Bugs: bs, OutDir: f.out, Gen: g,
+		Strategy: f.strategy, Preemptions: f.preempt, Schedules: f.schedules, Workers: f.workers, Shard: shard,
+		KeepGoing: f.keepGoing, MaxViolations: f.maxViol, NoShrink: !f.shrink,
+	}, nil
+}
+
+// resume fills in cfg, when its directory holds a campaign, what the
+// command line fs left unsaid; what it says must agree (campaign.Run
+// checks).
+func resume(cfg *campaign.Config, fs *flag.FlagSet) error {
+	if cfg.OutDir == "" || !campaign.HasSummary(cfg.OutDir) {
+		return nil
+	}
+	old, err := campaign.LoadSummary(cfg.OutDir)
+	if err != nil {
+		return err
+	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	if !set["seed"] {
+		cfg.Seed = old.Seed
+	}
+	if !set["bug"] {
+		cfg.Bugs = old.Bugs
+	}
+	if !set["strategy"] {
+		cfg.Strategy = old.Strategy
+	}
+	if !set["shard"] {
+		cfg.Shard = old.Shard
+	}
+	if !set["threads"] {
+		cfg.Gen.MinThreads, cfg.Gen.MaxThreads = old.Gen.MinThreads, old.Gen.MaxThreads
+	}
+	if !set["ops"] {
+		cfg.Gen.MaxOps = old.Gen.MaxOps
+	}
+	cfg.Gen.MaxNamespaces = old.Gen.MaxNamespaces
+	if x := old.Exhaustive; x != nil {
+		if !set["preemptions"] {
+			cfg.Preemptions = x.Preemptions
+		}
+		if !set["schedules"] {
+			cfg.Schedules = x.SchedulesPerProgram
+		}
+	}
+	return nil
+}
+
+// interruptible returns a context ended by the first interrupt; a second
+// one kills at once.
+func interruptible() (context.Context, context.CancelFunc) {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	go func() {
+		<-ctx.Done()
+		stop()
+	}()
+	return ctx, stop
+}
+
+// runLive runs the campaign, with a live progress line when stderr is a
+// terminal.
+func runLive(ctx context.Context, cfg campaign.Config, stderr io.Writer) (campaign.Summary, error) {
+	live := isTerminal(os.Stderr) && stderr == io.Writer(os.Stderr)
+	if live {
+		cfg.Progress = func(s campaign.Stats) { fmt.Fprint(stderr, "\r\033[K"+progressLine(s)) }
+	}
+	sum, err := campaign.Run(ctx, cfg)
+	if live {
+		fmt.Fprint(stderr, "\r\033[K")
+	}
+	return sum, err
+}
+
+// print prints the summary, with how to resume a campaign cut short.
+func (f *runFlags) print(stdout io.Writer, sum campaign.Summary) {
+	if f.asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		enc.Encode(sum)
+		return
+	}
+	printSummary(stdout, sum)
+	if f.out != "" && (sum.Interrupted || sum.Stopped == "time") {
+		fmt.Fprintf(stdout, "campaign kept in %s: 'sysfsim run --out %s' resumes it at index %d\n", f.out, f.out, sum.NextIndex)
+	}
 }
 
 // parseRange parses "N" or "MIN-MAX".

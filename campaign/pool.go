@@ -1,0 +1,107 @@
+package campaign
+
+import (
+	"sync"
+	"sync/atomic"
+)
+
+// windowPerWorker bounds how many batches workers may run ahead of the
+// oldest one not yet committed, which bounds the results held in memory.
+const windowPerWorker = 8
+
+// executionBatch is how many consecutive indices a worker runs before
+// handing their results over.
+const executionBatch = 16
+
+// pool is the workers of one run and what they share with the committer.
+// A worker holds a token for each batch it has taken and the committer
+// has not yet committed, so tokens bound how far workers run ahead.
+type pool struct {
+	results chan []unit   // batches of consecutive indices, in any order
+	tokens  chan struct{} // the window of batches taken, not yet committed
+	done    chan struct{} // closed to stop the workers
+	next    atomic.Int64  // the first local index no worker has taken
+	limit   int64         // the first local index this run does not run
+	batch   int64
+}
+
+// newPool makes the pool of a run of the local indices [start, limit).
+func newPool(workers int, start, limit int64, exhaustive bool) *pool {
+	// Workers take indices in batches: a channel send and a wakeup of
+	// the committer per execution cost more than a small execution.
+	batch := int64(executionBatch)
+	if exhaustive {
+		batch = 1 // a unit is a whole search
+	}
+	p := &pool{
+		results: make(chan []unit, workers*windowPerWorker),
+		tokens:  make(chan struct{}, workers*windowPerWorker),
+		done:    make(chan struct{}),
+		limit:   limit,
+		batch:   batch,
+	}
+	p.next.Store(start)
+	return p
+}
+
+// startWorkers starts the run's workers; results is closed once they have
+// all returned, which ends the commit loop.
+func (r *runner) startWorkers(p *pool) {
+	var wg sync.WaitGroup
+	for range r.c.Workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r.work(p)
+		}()
+	}
+	go func() { wg.Wait(); close(p.results) }()
+}
+
+// work runs batches until the run's limit or its stop.
+func (r *runner) work(p *pool) {
+	for p.acquire() {
+		j0 := p.next.Add(p.batch) - p.batch
+		if j0 >= p.limit {
+			<-p.tokens
+			return
+		}
+		p.results <- r.runBatch(j0, min(p.batch, p.limit-j0))
+	}
+}
+
+// acquire takes a place in the window, waiting for one. It reports false,
+// holding none, once the run has stopped.
+func (p *pool) acquire() bool {
+	select {
+	case p.tokens <- struct{}{}:
+	case <-p.done:
+		return false
+	}
+	// Both cases may be ready at once: a stopped run takes no new batch.
+	select {
+	case <-p.done:
+		<-p.tokens
+		return false
+	default:
+		return true
+	}
+}
+
+// runBatch runs the n local indices from j0 on.
+func (r *runner) runBatch(j0, n int64) []unit {
+	c := &r.c
+	us := make([]unit, 0, n)
+	for j := j0; j < j0+n; j++ {
+		i := r.sum.Shard.Global(j)
+		var u unit
+		if c.Strategy == Exhaustive {
+			u = explore(c, i)
+		} else {
+			u = runOne(c, i, r.k)
+		}
+		u.j = j
+		us = append(us, u)
+	}
+	return us
+}
