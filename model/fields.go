@@ -75,6 +75,29 @@ func (o Op) fieldsSet() Fields {
 	return set
 }
 
+// only returns o with every field outside fs zero.
+func (o Op) only(fs Fields) Op {
+	for _, f := range opFields {
+		if fs&f.bit == 0 {
+			setZero(f.ref(&o))
+		}
+	}
+	return o
+}
+
+func setZero(p any) {
+	switch p := p.(type) {
+	case *int:
+		*p = 0
+	case *string:
+		*p = ""
+	case *bool:
+		*p = false
+	case *Dir:
+		*p = ""
+	}
+}
+
 func isZero(p any) bool {
 	switch p := p.(type) {
 	case *int:

@@ -71,16 +71,13 @@ type FlowStep struct {
 
 // FlowOf returns the description of op: its steps, each with its
 // arguments taken from op. An operation that is not a flow is its own
-// single step. A move keeps the device's name: only a handback renames
-// in a move, so a move's NewName is not taken.
+// single step. Fields op's kind does not take are not passed on: a move
+// keeps the device's name (only a handback renames in a move).
 func FlowOf(op Op) Flow {
 	if !op.Kind.IsFlow() {
 		return Flow{steps: [maxFlowSteps]FlowStep{{Op: op}}, n: 1}
 	}
-	if op.Kind == Move {
-		op.NewName = ""
-	}
-	return build(op, flowSteps[op.Kind])
+	return build(op.only(kindSpecs[op.Kind].takes), flowSteps[op.Kind])
 }
 
 // Handback returns cleanup_net's move of the physical device name of the
@@ -105,21 +102,11 @@ func build(op Op, desc []flowStep) Flow {
 	return f
 }
 
-// stepOf returns the step of kind k of flow op: the flow's arguments the
-// step takes. Every step takes the device (NS, Name) and Cleanup; an add
-// takes the ifindex and whether the device is physical, a rename the new
-// name, a move the new namespace and the new name, if any.
+// stepOf returns the step of kind k of flow op: the flow's arguments that
+// the step takes (its printed form names them, kindSpecs).
 func stepOf(op Op, k Kind) Op {
-	st := Op{Kind: k, NS: op.NS, Name: op.Name, Cleanup: op.Cleanup}
-	switch k {
-	case AddDev:
-		st.Index, st.Phys = op.Index, op.Phys
-	case RenameLink, RenameDev:
-		st.NewName = op.NewName
-	case MoveLink, MoveDev:
-		st.To, st.NewName = op.To, op.NewName
-	}
-	return st
+	op.Kind = k
+	return op.only(kindSpecs[k].takes)
 }
 
 // inverse returns the rename or move that takes op back: from the new

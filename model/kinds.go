@@ -111,7 +111,7 @@ var kindSpecs = []KindSpec{
 	Rename: {Name: "rename", Class: FlowClass, Needs: FNS,
 		Form: `rename(ns{ns}, {name} -> {new_name})`},
 	Move: {Name: "move", Class: FlowClass, Needs: FNS | FTo,
-		Form: `move({name}, ns{ns} -> [{new_name}, ]ns{to}[, {cleanup}])`},
+		Form: `move({name}, ns{ns} -> ns{to})`},
 
 	AddDev: {Name: "add-dev", Class: StepClass, Needs: FNS,
 		Form: `add-dev(ns{ns}, {name}, ifindex {index}[, {phys}])`},
