@@ -1,8 +1,8 @@
 // Package traces is the toolbox for traces of simulator executions: it
 // records an execution as a trace (FromExecution), reads traces with the
 // simulator's checks added to the format's, and replays, shrinks, shows
-// and visualizes them. The file format itself is package tracefile
-// (tracefile/FORMAT.md), which depends on the model and the history only.
+// and visualizes them. The file format itself (tracefile/FORMAT.md) is
+// package tracefile, which depends on the model and the history only.
 //
 // A trace holds everything needed to judge an execution (the program's
 // configuration and the recorded history) and everything needed to
