@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-
-	"github.com/sysfsim/sysfsim/gen"
 )
 
 // Bug is a seeded bug: a switch that changes the simulator the way a
@@ -17,16 +15,6 @@ type Bug struct {
 	Property string `json:"property"`
 	// Scenario is the smallest program that shows it.
 	Scenario string `json:"scenario"`
-	// RapidGen is the program shape the property test
-	// (properties.TestPropEveryBugCaught) draws for this bug, when the
-	// default one makes the scenario too rare under rapid's choices.
-	RapidGen gen.Options `json:"-"`
-	// RapidSeeded makes that test draw each program from a seed, as a
-	// campaign does, instead of letting rapid make every choice: rapid
-	// favors the first of each set of choices, and the scenario needs
-	// operations it then almost never draws. rapid shrinks the seeds
-	// only; traces.Shrink shrinks the program of a saved trace.
-	RapidSeeded bool `json:"-"`
 }
 
 // The seeded bugs.
@@ -103,11 +91,10 @@ var Bugs = []Bug{
 		Scenario:  "add_uid(u1, 0) || del_uid(u1, 0): the removal takes 0 alone, cpu_share is linked under it after, and is left in the tree when 0 is gone (a leak)",
 	},
 	{
-		Name:        BugShowTakesRTNL,
-		Reference:   "net-sysfs attributes taking rtnl in show/store with the active reference held: the ABBA deadlock with unregister_netdevice that the 2009 rtnl_trylock/restart_syscall fix avoided and 79c61899b5ee (2025) \"net-sysfs: remove rtnl_trylock from device attributes\" avoids with sysfs_break_active_protection (net/core/net-sysfs.c)",
-		Property:    "liveness",
-		Scenario:    "open(m1, eth0); read(fd) || remove(ns1, eth0): the read holds the active reference and waits for rtnl, the remove holds rtnl and drains the active reference: deadlock",
-		RapidSeeded: true,
+		Name:      BugShowTakesRTNL,
+		Reference: "net-sysfs attributes taking rtnl in show/store with the active reference held: the ABBA deadlock with unregister_netdevice that the 2009 rtnl_trylock/restart_syscall fix avoided and 79c61899b5ee (2025) \"net-sysfs: remove rtnl_trylock from device attributes\" avoids with sysfs_break_active_protection (net/core/net-sysfs.c)",
+		Property:  "liveness",
+		Scenario:  "open(m1, eth0); read(fd) || remove(ns1, eth0): the read holds the active reference and waits for rtnl, the remove holds rtnl and drains the active reference: deadlock",
 	},
 	{
 		Name:      BugExitHandbackClash,
@@ -120,16 +107,12 @@ var Bugs = []Bug{
 		Reference: "\"sysfs: fix race between readdir and lseek\" (2013): a listing's cursor (filp->private_data) kept a sysfs_dirent without its reference, so a removal between two getdents calls freed it and the next call used it (fs/sysfs/dir.c, now kernfs_fop_readdir)",
 		Property:  "safe-free",
 		Scenario:  "create(ns1, eth0); create(ns1, eth1); readdir(m1) || remove(ns1, eth1): the removal frees the entry the listing resumes from",
-		RapidGen:  gen.Options{MinThreads: 3, MaxThreads: 3, MaxOps: 3},
 	},
 	{
 		Name:      BugRenameLinkRecreate,
 		Reference: "\"fix class symlinks in sysfs\" (2005, Bill Nottingham, drivers/base/class.c): a device rename renamed its class symlink by removing the old link and creating the new one, \"it should be using sysfs_rename_link. Unfortunately, sysfs_rename_link doesn't exist\" until the tagged-sysfs series added it (2.6.35): between the two, the device has no link at all",
 		Property:  "linearizability",
 		Scenario:  "rename(ns1, eth0 -> eth1) || lookup(m1, class/net/eth1); lookup(m1, class/net/eth0): both miss, inside one rename",
-		// rapid's draws rarely put two lookups of the two names beside a
-		// rename; seeded programs do.
-		RapidSeeded: true,
 	},
 }
 

@@ -88,7 +88,7 @@ func TestPassCorpus(t *testing.T) {
 func golden(t *testing.T, path string, tr *traces.Trace, r properties.Report) {
 	t.Helper()
 	var shown bytes.Buffer
-	tr.Violations = r.Violations
+	tr.Violations = traces.Violations(r.Violations)
 	if err := traces.Show(&shown, tr, 80); err != nil {
 		t.Fatal(err)
 	}

@@ -13,10 +13,9 @@ import (
 )
 
 // FuzzReadTrace feeds arbitrary bytes to Read: it must never panic, every
-// failure must be an *Error naming the file, and whatever it accepts must
-// survive a write and a second read unchanged (the format round-trips).
-// What the tools then do with a small accepted trace (check, show, viz,
-// replay) must not panic either.
+// failure must be an *Error naming the file, and what the tools then do
+// with a small accepted trace (check, show, viz, replay) must not panic
+// either. That the format round-trips is tracefile.FuzzRead's to check.
 func FuzzReadTrace(f *testing.F) {
 	files, _ := filepath.Glob(filepath.Join("testdata", "*", "*.jsonl"))
 	for _, file := range files {
@@ -26,9 +25,6 @@ func FuzzReadTrace(f *testing.F) {
 		}
 		f.Add(b)
 	}
-	for _, c := range badInputs {
-		f.Add([]byte(c.text))
-	}
 	f.Fuzz(func(t *testing.T, b []byte) {
 		tr, err := Read(bytes.NewReader(b), "fuzz.jsonl")
 		if err != nil {
@@ -37,21 +33,6 @@ func FuzzReadTrace(f *testing.F) {
 				t.Fatalf("error %v is not a *traces.Error naming the file", err)
 			}
 			return
-		}
-		var out bytes.Buffer
-		if err := Write(&out, tr); err != nil {
-			t.Fatalf("an accepted trace does not write back: %v", err)
-		}
-		tr2, err := Read(bytes.NewReader(out.Bytes()), "again.jsonl")
-		if err != nil {
-			t.Fatalf("an accepted trace, written back, does not read: %v\n%s", err, out.Bytes())
-		}
-		var out2 bytes.Buffer
-		if err := Write(&out2, tr2); err != nil {
-			t.Fatal(err)
-		}
-		if !bytes.Equal(out.Bytes(), out2.Bytes()) {
-			t.Fatalf("writing is not stable:\n%s\n---\n%s", out.Bytes(), out2.Bytes())
 		}
 		// What the tools do with an accepted trace must not panic either;
 		// only small ones, to keep each input fast.

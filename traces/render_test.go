@@ -10,6 +10,7 @@ import (
 	"github.com/sysfsim/sysfsim/history"
 	"github.com/sysfsim/sysfsim/model"
 	"github.com/sysfsim/sysfsim/properties"
+	"github.com/sysfsim/sysfsim/traces/tracefile"
 )
 
 // oddTrace has what a timeline must still draw: a name that is HTML, a
@@ -19,7 +20,7 @@ func oddTrace() *Trace {
 	create := model.Op{Kind: model.Create, NS: 1, Name: "<b>x"}
 	list := model.Op{Kind: model.Readdir, Mount: 1}
 	return &Trace{
-		Header:  Header{Format: FormatVersion, Sysfsim: Version, Source: "kernel"},
+		Header:  tracefile.Header{Format: tracefile.FormatVersion, Sysfsim: tracefile.Version, Source: "kernel"},
 		Program: history.Program{Config: cfg, Threads: [][]model.Op{{create}, {list}, {create}}},
 		History: history.History{Config: cfg,
 			Records: []history.Record{
@@ -29,7 +30,7 @@ func oddTrace() *Trace {
 			},
 			Faults: []history.Fault{{Kind: history.Deadlock, Thread: -1, Time: 6, Detail: "T2 waits for kernfs_rwsem held by T0\n"}},
 		},
-		Violations: []properties.Violation{{Property: properties.Uniqueness, Detail: "listed twice", Records: []int{1}}, {Property: properties.Liveness, Detail: "deadlock"}},
+		Violations: []tracefile.Violation{{Property: properties.Uniqueness, Detail: "listed twice", Records: []int{1}}, {Property: properties.Liveness, Detail: "deadlock"}},
 	}
 }
 

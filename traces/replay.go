@@ -26,13 +26,9 @@ func Replay(t *Trace) (sim.Execution, error) {
 		return sim.Execution{}, ErrNoSchedule
 	}
 	rp := sched.NewReplay(t.Schedule)
-	x := sim.Run(t.Program, rp, t.Header.Options)
+	x := sim.Run(t.Program, rp, simOptions(t.Header.Options))
 	if err := rp.Check(sched.Result{Steps: x.Steps}); err != nil {
-		err = fmt.Errorf("the schedule does not fit the program: %w", err)
-		if t.file != "" {
-			err = &Error{t.file, t.scheduleLine, err}
-		}
-		return x, err
+		return x, t.ScheduleError(fmt.Errorf("the schedule does not fit the program: %w", err))
 	}
 	return x, Diff(t.History, x.History)
 }

@@ -100,7 +100,7 @@ func Shrink(t *Trace, opts ShrinkOptions) (*Trace, ShrinkStats, error) {
 		}
 		return nil, ShrinkStats{}, fmt.Errorf("the trace violates %s, not %s", strings.Join(found, ", "), prop)
 	}
-	s := &shrinker{opt: t.Header.Options, check: opts.Check, property: prop, maxRuns: opts.MaxRuns, boundsCache: map[int][]int{}}
+	s := &shrinker{opt: simOptions(t.Header.Options), check: opts.Check, property: prop, maxRuns: opts.MaxRuns, boundsCache: map[int][]int{}}
 	first, ok := s.run(t.Program, t.Schedule)
 	if !ok {
 		return nil, ShrinkStats{}, fmt.Errorf("re-executed under its schedule, the trace does not violate %s", prop)
@@ -120,7 +120,7 @@ func Shrink(t *Trace, opts ShrinkOptions) (*Trace, ShrinkStats, error) {
 	if !strings.HasSuffix(h.Strategy, "+shrink") {
 		h.Strategy += "+shrink"
 	}
-	out := FromExecution(c.prog, h.Seed, h.Strategy, h.Options, c.x, c.report.Violations)
+	out := FromExecution(c.prog, h.Seed, h.Strategy, s.opt, c.x, c.report.Violations)
 	out.Header = h
 	out.Notes = append(slices.Clip(t.Notes), "shrunk, keeping "+st.String())
 	return out, st, nil

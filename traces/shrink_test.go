@@ -10,6 +10,7 @@ import (
 	"github.com/sysfsim/sysfsim/properties"
 	"github.com/sysfsim/sysfsim/sim"
 	"github.com/sysfsim/sysfsim/sim/sched"
+	"github.com/sysfsim/sysfsim/traces/tracefile"
 )
 
 func TestPreemptions(t *testing.T) {
@@ -76,7 +77,7 @@ func TestShrinkKeepsThePropertyAndReplays(t *testing.T) {
 			if st.Property != tr.Violations[0].Property {
 				t.Errorf("kept %s, want the first violation's %s", st.Property, tr.Violations[0].Property)
 			}
-			if !slices.ContainsFunc(small.Violations, func(v properties.Violation) bool { return v.Property == st.Property }) {
+			if !slices.ContainsFunc(small.Violations, func(v tracefile.Violation) bool { return v.Property == st.Property }) {
 				t.Errorf("the shrunk trace violates %v, not %s", small.Violations, st.Property)
 			}
 			if st.OpsAfter > st.OpsBefore || st.OpsAfter != small.Program.Ops() || st.PreemptionsAfter > st.PreemptionsBefore && st.OpsAfter == st.OpsBefore {

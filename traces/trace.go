@@ -1,5 +1,8 @@
-// Package traces stores executions as JSON Lines files (FORMAT.md), reads
-// them back with errors that name the file and line, and replays them.
+// Package traces is the toolbox for traces of simulator executions: it
+// records an execution as a trace (FromExecution), reads traces with the
+// simulator's checks added to the format's, and replays, shrinks, shows
+// and visualizes them. The file format itself (tracefile/FORMAT.md) is
+// package tracefile, which depends on the model and the history only.
 //
 // A trace holds everything needed to judge an execution (the program's
 // configuration and the recorded history) and everything needed to
@@ -9,78 +12,87 @@
 package traces
 
 import (
+	"fmt"
+	"io"
+	"strings"
+
 	"github.com/sysfsim/sysfsim/history"
 	"github.com/sysfsim/sysfsim/properties"
 	"github.com/sysfsim/sysfsim/sim"
+	"github.com/sysfsim/sysfsim/traces/tracefile"
 )
 
-// FormatVersion is the version of the file format this package writes and
-// the only one it reads.
-const FormatVersion = 1
+// Trace is one execution: tracefile.Trace, named here so that the tools'
+// users need not import the format.
+type Trace = tracefile.Trace
 
-// Version is sysfsim's own version, written into every header.
-const Version = "0.1.0"
+// Error is a problem with a trace file, at a line: tracefile.Error, which
+// Read and Replay return.
+type Error = tracefile.Error
 
-// Header is the first line of a trace.
-type Header struct {
-	Format  int    `json:"format"`
-	Sysfsim string `json:"sysfsim"`
-	// Source says where the history comes from: "sim" or "kernel" or
-	// anything else for a hand-written one.
-	Source   string      `json:"source"`
-	Seed     uint64      `json:"seed"`
-	Strategy string      `json:"strategy,omitempty"`
-	Options  sim.Options `json:"options"`
+// Write writes t as JSON Lines: tracefile.Write.
+func Write(w io.Writer, t *Trace) error { return tracefile.Write(w, t) }
+
+// WriteFile writes t to path atomically: tracefile.WriteFile.
+func WriteFile(path string, t *Trace) error { return tracefile.WriteFile(path, t) }
+
+// reader adds the simulator's check to the format's.
+var reader = tracefile.Reader{CheckOptions: validOptions}
+
+// Read parses a trace as tracefile.Read does, and also rejects options
+// this simulator cannot honour (an unknown bug), at line 1.
+func Read(r io.Reader, name string) (*Trace, error) { return reader.Read(r, name) }
+
+// ReadFile reads the trace at path as Read does.
+func ReadFile(path string) (*Trace, error) { return reader.ReadFile(path) }
+
+// validOptions rejects options this simulator cannot honour, so that a
+// replay never silently runs without a bug the trace was recorded with.
+func validOptions(o tracefile.Options) error {
+	for _, b := range o.Bugs {
+		if _, ok := sim.LookupBug(b); !ok {
+			return fmt.Errorf("unknown bug %q (known: %s)", b, strings.Join(sim.BugNames(), ", "))
+		}
+	}
+	return nil
 }
 
-// Trace is one execution.
-type Trace struct {
-	Header  Header
-	Program history.Program
-	History history.History
-	// Schedule is the thread picked at each step; nil when the history did
-	// not come from the simulator.
-	Schedule []int
-	// Violations are the checkers' findings when the trace was written.
-	Violations []properties.Violation
-	// Notes are free text for people: where the trace came from, what
-	// shrinking did to it. Tools ignore them.
-	Notes []string
-
-	// file and scheduleLine locate the trace and its schedule line when it
-	// was read from a file, so that a schedule that does not fit the
-	// program is reported where it stands.
-	file         string
-	scheduleLine int
+// simOptions are the simulator options a trace's header records.
+func simOptions(o tracefile.Options) sim.Options {
+	return sim.Options{Bugs: sim.BugSet(o.Bugs), MaxSteps: o.MaxSteps}
 }
 
-// Event kinds, the "kind" of each line, in the order FORMAT.md documents
-// them.
-const (
-	KindHeader    = "header"
-	KindProgram   = "program"
-	KindNote      = "note"
-	KindCall      = "call"
-	KindReturn    = "return"
-	KindFault     = "fault"
-	KindSchedule  = "schedule"
-	KindViolation = "violation"
-	KindEnd       = "end"
-)
+// fileOptions are the simulator options as a header records them; the
+// goroutine baseline, a benchmark's switch, is not part of a trace.
+func fileOptions(o sim.Options) tracefile.Options {
+	return tracefile.Options{Bugs: []string(o.Bugs), MaxSteps: o.MaxSteps}
+}
 
-// Kinds lists every event kind a trace may hold.
-var Kinds = []string{KindHeader, KindProgram, KindNote, KindCall, KindReturn, KindFault, KindSchedule, KindViolation, KindEnd}
+// Violations are the checkers' findings as a trace records them.
+func Violations(vs []properties.Violation) []tracefile.Violation {
+	if vs == nil {
+		return nil
+	}
+	out := make([]tracefile.Violation, len(vs))
+	for i, v := range vs {
+		out[i] = tracefile.Violation{Property: v.Property, Detail: v.Detail, Records: v.Records}
+	}
+	return out
+}
 
 // FromExecution builds the trace of a simulator execution. Its schedule is
 // never nil, even when no step ran (a program that is all setup), so that it
 // can be replayed.
 func FromExecution(p history.Program, seed uint64, strategy string, opt sim.Options, x sim.Execution, vs []properties.Violation) *Trace {
 	return &Trace{
-		Header:  Header{Format: FormatVersion, Sysfsim: Version, Source: "sim", Seed: seed, Strategy: strategy, Options: opt},
+		Header: tracefile.Header{
+			Format: tracefile.FormatVersion, Sysfsim: tracefile.Version,
+			Source: "sim", Seed: seed, Strategy: strategy, Options: fileOptions(opt),
+		},
 		Program: p,
 		// Copies: x's memory may go to a later execution (Release).
 		History:    x.History.Clone(),
 		Schedule:   append([]int{}, x.Schedule...),
-		Violations: vs,
+		Violations: Violations(vs),
 	}
 }

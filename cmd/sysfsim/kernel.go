@@ -18,6 +18,7 @@ import (
 	"github.com/sysfsim/sysfsim/kernel"
 	"github.com/sysfsim/sysfsim/properties"
 	"github.com/sysfsim/sysfsim/traces"
+	"github.com/sysfsim/sysfsim/traces/tracefile"
 )
 
 func init() {
@@ -72,13 +73,13 @@ func cmdKernel(args []string, stdout, stderr io.Writer) int {
 			return "", err
 		}
 		path := filepath.Join(dir, fmt.Sprintf("kernel-%d.jsonl", s))
-		t := &traces.Trace{
-			Header:     traces.Header{Format: traces.FormatVersion, Sysfsim: traces.Version, Source: "kernel", Seed: s},
+		t := &tracefile.Trace{
+			Header:     tracefile.Header{Format: tracefile.FormatVersion, Sysfsim: tracefile.Version, Source: "kernel", Seed: s},
 			Program:    p,
 			History:    h,
-			Violations: vs,
+			Violations: traces.Violations(vs),
 		}
-		return path, traces.WriteFile(path, t)
+		return path, tracefile.WriteFile(path, t)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()

@@ -23,7 +23,7 @@ func cmdShow(args []string, stdout, stderr io.Writer) int {
 		return code
 	}
 	if *recheck {
-		t.Violations = properties.Check(t.History, properties.Options{}).Violations
+		t.Violations = traces.Violations(properties.Check(t.History, properties.Options{}).Violations)
 	}
 	if err := traces.Show(stdout, t, *width); err != nil {
 		return failUsage(stderr, "%v", err)

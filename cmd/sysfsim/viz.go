@@ -27,7 +27,7 @@ func cmdViz(args []string, stdout, stderr io.Writer) int {
 		return code
 	}
 	// The page shows what the checkers find now, not what was recorded.
-	t.Violations = properties.Check(t.History, properties.Options{LinearizabilityTimeout: *timeout}).Violations
+	t.Violations = traces.Violations(properties.Check(t.History, properties.Options{LinearizabilityTimeout: *timeout}).Violations)
 	var b bytes.Buffer
 	if err := traces.Visualize(&b, t, *timeout); err != nil {
 		return failUsage(stderr, "%v", err)

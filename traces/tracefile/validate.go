@@ -1,22 +1,15 @@
-package traces
+package tracefile
 
 import (
 	"fmt"
-	"strings"
 
 	"github.com/sysfsim/sysfsim/history"
 	"github.com/sysfsim/sysfsim/model"
-	"github.com/sysfsim/sysfsim/sim"
 )
 
-// validOptions rejects options this simulator cannot honour, so that a
-// replay never silently runs without a bug the trace was recorded with.
-func validOptions(o sim.Options) error {
-	for _, b := range o.Bugs {
-		if _, ok := sim.LookupBug(b); !ok {
-			return fmt.Errorf("unknown bug %q (known: %s)", b, strings.Join(sim.BugNames(), ", "))
-		}
-	}
+// validOptions rejects options no simulator can honour. Which bugs exist
+// is the reading tool's to judge (Reader.CheckOptions).
+func validOptions(o Options) error {
 	if o.MaxSteps < 0 {
 		return fmt.Errorf("max_steps %d is negative", o.MaxSteps)
 	}

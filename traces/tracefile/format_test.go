@@ -1,6 +1,7 @@
-package traces
+package tracefile
 
 import (
+	"fmt"
 	"os"
 	"reflect"
 	"regexp"
@@ -11,6 +12,7 @@ import (
 	"github.com/sysfsim/sysfsim/history"
 	"github.com/sysfsim/sysfsim/model"
 	"github.com/sysfsim/sysfsim/properties"
+	"github.com/sysfsim/sysfsim/sim"
 )
 
 // lineTypes maps each event kind to the type of its line.
@@ -94,6 +96,9 @@ func TestFormatDocumentsEveryKindAndField(t *testing.T) {
 		t.Errorf("FORMAT.md documents kinds %v, the code has %v", d.order, Kinds)
 	}
 	for _, k := range Kinds {
+		if _, ok := lineParsers[k]; !ok {
+			t.Errorf("kind %q has no parser", k)
+		}
 		lt, ok := lineTypes[k]
 		if !ok {
 			t.Errorf("kind %q has no line type in this test", k)
@@ -101,6 +106,11 @@ func TestFormatDocumentsEveryKindAndField(t *testing.T) {
 		}
 		if got, want := d.fields[k], jsonFields(reflect.TypeOf(lt)); !slices.Equal(got, want) {
 			t.Errorf("FORMAT.md documents %s fields %v, the code writes %v", k, got, want)
+		}
+	}
+	for k := range lineParsers {
+		if !slices.Contains(Kinds, k) {
+			t.Errorf("a parser for kind %q, which Kinds lacks", k)
 		}
 	}
 }
@@ -140,6 +150,17 @@ func TestFormatDocumentsOperations(t *testing.T) {
 	}
 }
 
+// seededBugs judges options as the simulator does (traces.Read), so
+// that the document's examples name bugs that exist.
+func seededBugs(o Options) error {
+	for _, b := range o.Bugs {
+		if _, ok := sim.LookupBug(b); !ok {
+			return fmt.Errorf("unknown bug %q", b)
+		}
+	}
+	return nil
+}
+
 func TestFormatExamplesParse(t *testing.T) {
 	d := readFormat(t)
 	if len(d.examples) < len(Kinds) || len(d.traces) == 0 {
@@ -148,12 +169,12 @@ func TestFormatExamplesParse(t *testing.T) {
 	for _, ex := range d.examples {
 		// Give the line the context it is valid in: what comes before it
 		// in the whole trace of FORMAT.md.
-		p := parser{t: &Trace{}, open: map[int]int{}, seen: 2, header: true}
+		p := parser{t: &Trace{}, open: map[int]int{}, seen: 2, checkOptions: seededBugs}
 		p.t.Program.Threads = make([][]model.Op, 2)
 		p.t.History.Records = make([]history.Record, 4)
 		switch {
 		case strings.Contains(ex, `"kind":"header"`):
-			p.seen, p.header = 0, false
+			p.seen = 0
 		case strings.Contains(ex, `"kind":"program"`):
 			p.seen = 1
 		case strings.Contains(ex, `"kind":"return"`):
@@ -164,7 +185,7 @@ func TestFormatExamplesParse(t *testing.T) {
 		}
 	}
 	for i, tr := range d.traces {
-		if _, err := Read(strings.NewReader(tr), "FORMAT.md"); err != nil {
+		if _, err := (Reader{CheckOptions: seededBugs}).Read(strings.NewReader(tr), "FORMAT.md"); err != nil {
 			t.Errorf("trace example %d: %v", i+1, err)
 		}
 	}

@@ -1,15 +1,10 @@
-package traces
+package tracefile
 
 import (
 	"bytes"
 	"errors"
-	"fmt"
-	"slices"
 	"strings"
 	"testing"
-
-	"github.com/sysfsim/sysfsim/sim"
-	"github.com/sysfsim/sysfsim/sim/sched"
 )
 
 // baseTrace is a small valid trace recorded by the simulator: setup
@@ -40,7 +35,8 @@ func insert(n int, extra ...string) string {
 }
 
 // badInputs are malformed traces, each with the line its error must name
-// and a fragment of the message. They also seed FuzzReadTrace.
+// and a fragment of the message. They also seed FuzzRead. An unknown bug
+// is the simulator's to reject (traces.Read), not the format's.
 var badInputs = []struct {
 	name string
 	text string
@@ -63,7 +59,6 @@ var badInputs = []struct {
 	{"unknown operation", edit(3, `{"kind":"call","time":1,"thread":-1,"op":{"op":"mkdir","ns":1,"name":"eth1"}}`), 3, `unknown operation "mkdir"`},
 	{"operation without a kind", edit(3, `{"kind":"call","time":1,"thread":-1,"op":{"ns":1,"name":"eth1"}}`), 3, "without a known kind"},
 	{"program operation without a kind", edit(2, strings.Replace(baseTrace[1], `"op":"lookup",`, "", 1)), 2, "thread 1: an operation without a known kind"},
-	{"unknown bug", edit(1, strings.Replace(baseTrace[0], `"options":{}`, `"options":{"bugs":["no-such-bug"]}`, 1)), 1, `unknown bug "no-such-bug"`},
 	{"negative step bound", edit(1, strings.Replace(baseTrace[0], `"options":{}`, `"options":{"max_steps":-1}`, 1)), 1, "max_steps -1"},
 	{"no namespaces", edit(2, strings.Replace(baseTrace[1], `"namespaces":1`, `"namespaces":0`, 1)), 2, "0 namespaces"},
 	{"mount of a missing namespace", edit(2, strings.Replace(baseTrace[1], `"mounts":[1]`, `"mounts":[3]`, 1)), 2, "captures namespace 3"},
@@ -90,7 +85,7 @@ func TestReadRejectsBadInput(t *testing.T) {
 			}
 			var te *Error
 			if !errors.As(err, &te) {
-				t.Fatalf("error %v is a %T, not a *traces.Error", err, err)
+				t.Fatalf("error %v is a %T, not a *tracefile.Error", err, err)
 			}
 			if te.File != "bad.jsonl" || te.Line != c.line {
 				t.Errorf("error names %s:%d, want bad.jsonl:%d (%v)", te.File, te.Line, c.line, err)
@@ -117,86 +112,39 @@ func TestReadWriteRoundTrip(t *testing.T) {
 	}
 }
 
-// recorded runs the program of baseTrace on the simulator, lets edit
-// change the trace, and returns it as text with the line number of its
-// schedule and what edit returned.
-func recorded(t *testing.T, edit func(*Trace) string) (text string, line int, want string) {
-	t.Helper()
-	base, err := Read(strings.NewReader(strings.Join(baseTrace, "\n")+"\n"), "base.jsonl")
-	if err != nil {
-		t.Fatal(err)
-	}
-	x := sim.Run(base.Program, sched.NewRandom(3), sim.Options{})
-	tr := FromExecution(base.Program, 3, "random", sim.Options{}, x, nil)
-	want = edit(tr)
-	var b bytes.Buffer
-	if err := Write(&b, tr); err != nil {
-		t.Fatal(err)
-	}
-	for i, l := range strings.Split(b.String(), "\n") {
-		if strings.HasPrefix(l, `{"kind":"schedule"`) {
-			line = i + 1
+// TestReaderCheckOptions: the format takes any bug name; a tool's
+// CheckOptions judges the options at line 1, before the format's own
+// checks.
+func TestReaderCheckOptions(t *testing.T) {
+	noBugs := func(o Options) error {
+		if len(o.Bugs) > 0 {
+			return errors.New("this tool has no bugs")
 		}
+		return nil
 	}
-	return b.String(), line, want
-}
-
-// TestReplay re-executes a recorded trace as it is and with each kind of
-// damage; the wanted messages may hold %[1]d, the schedule's line.
-func TestReplay(t *testing.T) {
+	withOptions := func(opts string) string {
+		return edit(1, strings.Replace(baseTrace[0], `"options":{}`, `"options":`+opts, 1))
+	}
 	cases := []struct {
-		name string
-		edit func(*Trace) string // returns what the error must say, "" for none
+		name  string
+		check func(Options) error
+		text  string
+		want  string // "" for accepted
 	}{
-		{"faithful", func(*Trace) string { return "" }},
-		{"schedule too short", func(t *Trace) string {
-			t.Schedule = t.Schedule[:3]
-			return "bad.jsonl:%[1]d: the schedule does not fit the program: step 3: the schedule has only 3 picks"
-		}},
-		{"schedule too long", func(t *Trace) string {
-			t.Schedule = append(t.Schedule, 0)
-			return "bad.jsonl:%[1]d: the schedule does not fit the program: step "
-		}},
-		{"schedule picks a finished thread", func(t *Trace) string {
-			// Pick again, right after its last step, the thread that
-			// finishes first.
-			last := map[int]int{}
-			for i, th := range t.Schedule {
-				last[th] = i
-			}
-			first := len(t.Schedule)
-			for _, i := range last {
-				first = min(first, i)
-			}
-			th := t.Schedule[first]
-			t.Schedule = slices.Insert(t.Schedule, first+1, th)
-			return fmt.Sprintf("bad.jsonl:%%[1]d: the schedule does not fit the program: step %d: the schedule picks thread %d, which cannot run", first+1, th)
-		}},
-		{"another result", func(t *Trace) string {
-			t.History.Records[1].Result.Err = "EIO"
-			return "operation 2: the trace has T"
-		}},
-		{"no schedule", func(t *Trace) string {
-			t.Schedule = nil
-			return ErrNoSchedule.Error()
-		}},
+		{"any bug name, no check", nil, withOptions(`{"bugs":["no-such-bug"]}`), ""},
+		{"no bug, checked", noBugs, withOptions(`{}`), ""},
+		{"a bug the tool rejects", noBugs, withOptions(`{"bugs":["no-such-bug"]}`), "bad.jsonl:1: this tool has no bugs"},
+		{"the tool's check comes first", noBugs, withOptions(`{"bugs":["no-such-bug"],"max_steps":-1}`), "bad.jsonl:1: this tool has no bugs"},
+		{"then the format's", nil, withOptions(`{"bugs":["no-such-bug"],"max_steps":-1}`), "bad.jsonl:1: max_steps -1 is negative"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			text, line, want := recorded(t, c.edit)
-			if strings.Contains(want, "%[1]d") {
-				want = fmt.Sprintf(want, line)
-			}
-			tr, err := Read(strings.NewReader(text), "bad.jsonl")
-			if err != nil {
-				t.Fatal(err)
-			}
-			_, err = Replay(tr)
+			_, err := Reader{CheckOptions: c.check}.Read(strings.NewReader(c.text), "bad.jsonl")
 			switch {
-			case want == "" && err != nil:
-				t.Fatalf("replay: %v", err)
-			case want != "" && (err == nil || !strings.Contains(err.Error(), want)):
-				t.Fatalf("replay error %v, want one saying %q", err, want)
+			case c.want == "" && err != nil:
+				t.Fatalf("rejected: %v", err)
+			case c.want != "" && (err == nil || err.Error() != c.want):
+				t.Fatalf("error %v, want %q", err, c.want)
 			}
 		})
 	}

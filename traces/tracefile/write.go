@@ -1,4 +1,4 @@
-package traces
+package tracefile
 
 import (
 	"bufio"
@@ -12,7 +12,6 @@ import (
 
 	"github.com/sysfsim/sysfsim/history"
 	"github.com/sysfsim/sysfsim/model"
-	"github.com/sysfsim/sysfsim/properties"
 )
 
 // The lines of a trace. Field order is fixed by these declarations, so
@@ -52,7 +51,7 @@ type (
 	}
 	violationLine struct {
 		Kind string `json:"kind"`
-		properties.Violation
+		Violation
 	}
 	endLine struct {
 		Kind       string `json:"kind"`

@@ -1,0 +1,319 @@
+package tracefile
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/sysfsim/sysfsim/history"
+)
+
+// Error is a problem with a trace file, at a line (0: the file as a whole).
+type Error struct {
+	File string
+	Line int
+	Err  error
+}
+
+func (e *Error) Error() string {
+	if e.Line == 0 {
+		return fmt.Sprintf("%s: %v", e.File, e.Err)
+	}
+	return fmt.Sprintf("%s:%d: %v", e.File, e.Line, e.Err)
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// maxLine bounds one line; a schedule of a long execution is the longest.
+const maxLine = 64 << 20
+
+// Reader reads traces. The zero Reader checks what the format requires;
+// a tool adds its own checks on the header's options, such as a replay
+// that must not silently run without a bug the trace was recorded with.
+type Reader struct {
+	// CheckOptions, when set, judges the header's options as soon as the
+	// header is read, before the format's own checks on them: options the
+	// tool cannot honour are an *Error at line 1.
+	CheckOptions func(Options) error
+}
+
+// ReadFile reads the trace at path with the zero Reader.
+func ReadFile(path string) (*Trace, error) { return Reader{}.ReadFile(path) }
+
+// Read parses a trace with the zero Reader.
+func Read(r io.Reader, name string) (*Trace, error) { return Reader{}.Read(r, name) }
+
+// ReadFile reads the trace at path.
+func (rd Reader) ReadFile(path string) (*Trace, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return rd.Read(f, path)
+}
+
+// Read parses a trace; name is used in error messages. Every problem, from
+// malformed JSON to a return without a call, is an *Error naming the line.
+func (rd Reader) Read(r io.Reader, name string) (*Trace, error) {
+	p := parser{name: name, t: &Trace{}, open: map[int]int{}, checkOptions: rd.CheckOptions}
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 0, 64<<10), maxLine)
+	for sc.Scan() {
+		p.line++
+		if len(bytes.TrimSpace(sc.Bytes())) == 0 {
+			continue
+		}
+		if err := p.parse(sc.Bytes()); err != nil {
+			return nil, &Error{name, p.line, err}
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return nil, &Error{name, p.line + 1, err}
+	}
+	if p.line == 0 {
+		return nil, &Error{name, 0, errors.New("empty file, not a trace")}
+	}
+	if !p.ended {
+		return nil, &Error{name, p.line, errors.New("truncated: the trace ends without its end line")}
+	}
+	for _, i := range p.open {
+		p.t.History.Records[i].Pending = true
+	}
+	p.t.file = name
+	return p.t, nil
+}
+
+type parser struct {
+	name         string
+	t            *Trace
+	checkOptions func(Options) error // Reader.CheckOptions
+	line         int
+	seen         int   // lines parsed
+	last         int64 // time of the last event
+	open         map[int]int
+	ended        bool
+}
+
+func strict(b []byte, v any) error {
+	d := json.NewDecoder(bytes.NewReader(b))
+	d.DisallowUnknownFields()
+	if err := d.Decode(v); err != nil {
+		return err
+	}
+	if d.More() {
+		return errors.New("more than one JSON value on the line")
+	}
+	return nil
+}
+
+// lineParsers reads each kind of line into the trace, once place has
+// said that the line may stand where it does.
+var lineParsers = map[string]func(*parser, []byte) error{
+	KindHeader:    (*parser).parseHeader,
+	KindProgram:   (*parser).parseProgram,
+	KindNote:      (*parser).parseNote,
+	KindCall:      (*parser).parseCall,
+	KindReturn:    (*parser).parseReturn,
+	KindFault:     (*parser).parseFault,
+	KindSchedule:  (*parser).parseSchedule,
+	KindViolation: (*parser).parseViolation,
+	KindEnd:       (*parser).parseEnd,
+}
+
+// parse reads one line: its kind, whether it may stand here, then the
+// line itself.
+func (p *parser) parse(b []byte) error {
+	var k struct {
+		Kind string `json:"kind"`
+	}
+	if err := json.Unmarshal(b, &k); err != nil {
+		return fmt.Errorf("not a JSON object: %v", err)
+	}
+	if err := p.place(k.Kind); err != nil {
+		return err
+	}
+	parseLine, ok := lineParsers[k.Kind]
+	if !ok {
+		return fmt.Errorf("unknown event kind %q (known: %s)", k.Kind, strings.Join(Kinds, ", "))
+	}
+	return parseLine(p, b)
+}
+
+// place holds the ordering rules of FORMAT.md: the header first, the
+// program second, nothing after the end line, and at most one header,
+// program and schedule. It counts the line as seen.
+func (p *parser) place(kind string) error {
+	if p.ended {
+		return fmt.Errorf("%q line after the end line", kind)
+	}
+	p.seen++
+	switch {
+	case p.seen == 1 && kind != KindHeader:
+		return fmt.Errorf("the first line must be the header, not %q", kind)
+	case p.seen == 2 && kind != KindProgram:
+		return fmt.Errorf("the second line must be the program, not %q", kind)
+	case kind == KindHeader && p.seen > 1:
+		return errors.New("a second header")
+	case kind == KindProgram && p.seen > 2:
+		return errors.New("a second program")
+	case kind == KindSchedule && p.t.Schedule != nil:
+		return errors.New("a second schedule")
+	}
+	return nil
+}
+
+func (p *parser) parseHeader(b []byte) error {
+	var h headerLine
+	if err := strict(b, &h); err != nil {
+		return err
+	}
+	if h.Format != FormatVersion {
+		return fmt.Errorf("format version %d; this sysfsim (%s) reads version %d", h.Format, Version, FormatVersion)
+	}
+	if p.checkOptions != nil {
+		if err := p.checkOptions(h.Options); err != nil {
+			return err
+		}
+	}
+	if err := validOptions(h.Options); err != nil {
+		return err
+	}
+	p.t.Header = h.Header
+	return nil
+}
+
+func (p *parser) parseProgram(b []byte) error {
+	var pl programLine
+	if err := strict(b, &pl); err != nil {
+		return err
+	}
+	if err := validProgram(pl.Program); err != nil {
+		return err
+	}
+	p.t.Program = pl.Program
+	p.t.History.Config = pl.Program.Config
+	return nil
+}
+
+func (p *parser) parseNote(b []byte) error {
+	var n noteLine
+	if err := strict(b, &n); err != nil {
+		return err
+	}
+	p.t.Notes = append(p.t.Notes, n.Text)
+	return nil
+}
+
+func (p *parser) parseCall(b []byte) error {
+	var c callLine
+	if err := strict(b, &c); err != nil {
+		return err
+	}
+	if err := p.tick(c.Time); err != nil {
+		return err
+	}
+	if c.Thread < history.SetupThread || c.Thread >= len(p.t.Program.Threads) {
+		return fmt.Errorf("call on thread %d; the program has threads 0..%d (and -1 for setup)", c.Thread, len(p.t.Program.Threads)-1)
+	}
+	if err := validOp(c.Op); err != nil {
+		return err
+	}
+	if _, busy := p.open[c.Thread]; busy {
+		return fmt.Errorf("call on thread %d, whose previous call has not returned", c.Thread)
+	}
+	p.open[c.Thread] = len(p.t.History.Records)
+	p.t.History.Records = append(p.t.History.Records, history.Record{Thread: c.Thread, Op: c.Op, Call: c.Time})
+	return nil
+}
+
+func (p *parser) parseReturn(b []byte) error {
+	var r returnLine
+	if err := strict(b, &r); err != nil {
+		return err
+	}
+	if err := p.tick(r.Time); err != nil {
+		return err
+	}
+	i, ok := p.open[r.Thread]
+	if !ok {
+		return fmt.Errorf("return on thread %d without a call", r.Thread)
+	}
+	delete(p.open, r.Thread)
+	rec := &p.t.History.Records[i]
+	rec.Result, rec.Return = r.Result, r.Time
+	return nil
+}
+
+func (p *parser) parseFault(b []byte) error {
+	var f faultLine
+	if err := strict(b, &f); err != nil {
+		return err
+	}
+	if err := p.tick(f.Time); err != nil {
+		return err
+	}
+	if f.Fault.Kind == "" {
+		return errors.New("a fault without a kind")
+	}
+	p.t.History.Faults = append(p.t.History.Faults, f.Fault)
+	return nil
+}
+
+func (p *parser) parseSchedule(b []byte) error {
+	var s scheduleLine
+	if err := strict(b, &s); err != nil {
+		return err
+	}
+	for i, th := range s.Picks {
+		if th < 0 || th >= len(p.t.Program.Threads) {
+			return fmt.Errorf("schedule step %d picks thread %d; the program has threads 0..%d", i, th, len(p.t.Program.Threads)-1)
+		}
+	}
+	p.t.Schedule = s.Picks
+	if p.t.Schedule == nil {
+		p.t.Schedule = []int{}
+	}
+	p.t.scheduleLine = p.line
+	return nil
+}
+
+func (p *parser) parseViolation(b []byte) error {
+	var v violationLine
+	if err := strict(b, &v); err != nil {
+		return err
+	}
+	for _, i := range v.Records {
+		if i < 0 || i >= len(p.t.History.Records) {
+			return fmt.Errorf("the violation names operation %d; the trace has %d so far", i, len(p.t.History.Records))
+		}
+	}
+	p.t.Violations = append(p.t.Violations, v.Violation)
+	return nil
+}
+
+func (p *parser) parseEnd(b []byte) error {
+	var e endLine
+	if err := strict(b, &e); err != nil {
+		return err
+	}
+	if e.Operations != len(p.t.History.Records) {
+		return fmt.Errorf("the end line counts %d operations, the trace has %d", e.Operations, len(p.t.History.Records))
+	}
+	p.ended = true
+	return nil
+}
+
+// tick checks that event times never go back.
+func (p *parser) tick(t int64) error {
+	if t < p.last {
+		return fmt.Errorf("time %d is before the previous event's %d", t, p.last)
+	}
+	p.last = t
+	return nil
+}
