@@ -79,6 +79,20 @@ const (
 	LifecycleClass
 )
 
+func (c Class) String() string {
+	switch c {
+	case FlowClass:
+		return "flow"
+	case StepClass:
+		return "step"
+	case ObserverClass:
+		return "observer"
+	case LifecycleClass:
+		return "lifecycle"
+	}
+	return fmt.Sprintf("class(%d)", uint8(c))
+}
+
 // KindSpec is everything about an operation kind but its semantics: how
 // traces name it, which fields it takes and needs, how it prints and what
 // it returns. Reading, writing, validating and printing an operation are
@@ -86,7 +100,9 @@ const (
 // keep one function per kind, looked up by Kind.
 type KindSpec struct {
 	// Name is the kind as traces and printed forms spell it.
-	Name  string
+	Name string
+	// Doc says in a line what the operation does.
+	Doc   string
 	Class Class
 	// Form is the printed form, which ParseOp reads back (see form.go):
 	// fields in braces, optional parts in brackets. The fields it names
@@ -104,64 +120,92 @@ type KindSpec struct {
 
 // kindSpecs is the one table of operation kinds, indexed by Kind.
 var kindSpecs = []KindSpec{
-	Create: {Name: "create", Class: FlowClass, Needs: FNS,
+	Create: {Name: "create", Doc: "register a device: its directory, then its class link",
+		Class: FlowClass, Needs: FNS,
 		Form: `create(ns{ns}, {name}[, ifindex {index}][, {phys}])`},
-	Remove: {Name: "remove", Class: FlowClass, Needs: FNS,
+	Remove: {Name: "remove", Doc: "unregister a device: unregister, then its link, then its directory",
+		Class: FlowClass, Needs: FNS,
 		Form: `remove(ns{ns}, {name}[, {cleanup}])`},
-	Rename: {Name: "rename", Class: FlowClass, Needs: FNS,
+	Rename: {Name: "rename", Doc: "rename a device: its link, then its directory (the link put back if the directory cannot follow)",
+		Class: FlowClass, Needs: FNS,
 		Form: `rename(ns{ns}, {name} -> {new_name})`},
-	Move: {Name: "move", Class: FlowClass, Needs: FNS | FTo,
+	Move: {Name: "move", Doc: "move a device to another namespace: its link, then its directory",
+		Class: FlowClass, Needs: FNS | FTo,
 		Form: `move({name}, ns{ns} -> ns{to})`},
 
-	AddDev: {Name: "add-dev", Class: StepClass, Needs: FNS,
+	AddDev: {Name: "add-dev", Doc: "add devices/virtual/net/NAME with its attributes",
+		Class: StepClass, Needs: FNS,
 		Form: `add-dev(ns{ns}, {name}, ifindex {index}[, {phys}])`},
-	AddLink: {Name: "add-link", Class: StepClass, Needs: FNS,
+	AddLink: {Name: "add-link", Doc: "add the symlink class/net/NAME to the device",
+		Class: StepClass, Needs: FNS,
 		Form: `add-link(ns{ns}, {name})`},
-	Unregister: {Name: "unregister", Class: StepClass, Needs: FNS,
+	Unregister: {Name: "unregister", Doc: "the device leaves the registered state: its attributes read EINVAL",
+		Class: StepClass, Needs: FNS,
 		Form: `unregister(ns{ns}, {name}[, {cleanup}])`},
-	DelLink: {Name: "del-link", Class: StepClass, Needs: FNS,
+	DelLink: {Name: "del-link", Doc: "remove the class symlink",
+		Class: StepClass, Needs: FNS,
 		Form: `del-link(ns{ns}, {name}[, {cleanup}])`},
-	DelDev: {Name: "del-dev", Class: StepClass, Needs: FNS,
+	DelDev: {Name: "del-dev", Doc: "remove the device directory: invisible at once, unlinked after the drain",
+		Class: StepClass, Needs: FNS,
 		Form: `del-dev(ns{ns}, {name}[, {cleanup}])`},
-	RenameLink: {Name: "rename-link", Class: StepClass, Needs: FNS,
+	RenameLink: {Name: "rename-link", Doc: "rename the class symlink",
+		Class: StepClass, Needs: FNS,
 		Form: `rename-link(ns{ns}, {name} -> {new_name}[, {cleanup}])`},
-	RenameDev: {Name: "rename-dev", Class: StepClass, Needs: FNS,
+	RenameDev: {Name: "rename-dev", Doc: "rename the device directory",
+		Class: StepClass, Needs: FNS,
 		Form: `rename-dev(ns{ns}, {name} -> {new_name}[, {cleanup}])`},
-	MoveLink: {Name: "move-link", Class: StepClass, Needs: FNS | FTo,
+	MoveLink: {Name: "move-link", Doc: "re-tag (and maybe rename) the class symlink",
+		Class: StepClass, Needs: FNS | FTo,
 		Form: `move-link({name}, ns{ns} -> [{new_name}, ]ns{to}[, {cleanup}])`},
-	MoveDev: {Name: "move-dev", Class: StepClass, Needs: FNS | FTo,
+	MoveDev: {Name: "move-dev", Doc: "re-tag (and maybe rename) the device directory",
+		Class: StepClass, Needs: FNS | FTo,
 		Form: `move-dev({name}, ns{ns} -> [{new_name}, ]ns{to}[, {cleanup}])`},
-	AddUID: {Name: "add-uid", Class: StepClass, Needs: FUser,
+	AddUID: {Name: "add-uid", Doc: "add a kernel/uids entry tagged by a user namespace",
+		Class: StepClass, Needs: FUser,
 		Form: `add-uid(user{user}, {name})`},
-	DelUID: {Name: "del-uid", Class: StepClass, Needs: FUser,
+	DelUID: {Name: "del-uid", Doc: "remove a kernel/uids entry",
+		Class: StepClass, Needs: FUser,
 		Form: `del-uid(user{user}, {name})`},
 
-	Lookup: {Name: "lookup", Class: ObserverClass, Needs: FMount, Returns: RTag,
+	Lookup: {Name: "lookup", Doc: "look a name up through a mount",
+		Class: ObserverClass, Needs: FMount, Returns: RTag,
 		Form: `lookup(m{mount}, {dir}/{name:bare})`},
-	Readdir: {Name: "readdir", Class: ObserverClass, Needs: FMount, Returns: REntries,
+	Readdir: {Name: "readdir", Doc: "list a directory through a mount (not atomic)",
+		Class: ObserverClass, Needs: FMount, Returns: REntries,
 		Form: `readdir(m{mount}, {dir})`},
-	Readlink: {Name: "readlink", Class: ObserverClass, Needs: FMount, Returns: RTarget,
+	Readlink: {Name: "readlink", Doc: "read a class symlink through a mount",
+		Class: ObserverClass, Needs: FMount, Returns: RTarget,
 		Form: `readlink(m{mount}, class/net/{name:bare})`},
-	Open: {Name: "open", Class: ObserverClass, Needs: FMount | FFD, Returns: RTag,
+	Open: {Name: "open", Doc: "open a device's ifindex attribute through a mount",
+		Class: ObserverClass, Needs: FMount | FFD, Returns: RTag,
 		Form: `open(m{mount}, devices/virtual/net/{name:bare}/ifindex) = fd{fd}`},
-	Read: {Name: "read", Class: ObserverClass, Needs: FFD, Returns: RIndex,
+	Read: {Name: "read", Doc: "read an open attribute",
+		Class: ObserverClass, Needs: FFD, Returns: RIndex,
 		Form: `read(fd{fd})`},
-	Close: {Name: "close", Class: ObserverClass, Needs: FFD,
+	Close: {Name: "close", Doc: "close an open attribute",
+		Class: ObserverClass, Needs: FFD,
 		Form: `close(fd{fd})`},
 
-	Exit: {Name: "exit", Class: LifecycleClass, Needs: FNS,
+	Exit: {Name: "exit", Doc: "the namespace exits",
+		Class: LifecycleClass, Needs: FNS,
 		Form: `exit(ns{ns})`},
-	Gone: {Name: "gone", Class: LifecycleClass, Needs: FNS,
+	Gone: {Name: "gone", Doc: "the end of cleanup_net: nothing of the namespace is left",
+		Class: LifecycleClass, Needs: FNS,
 		Form: `gone(ns{ns})`},
-	Clone: {Name: "clone", Class: LifecycleClass, Needs: FNS,
+	Clone: {Name: "clone", Doc: "a namespace declared for later comes to life",
+		Class: LifecycleClass, Needs: FNS,
 		Form: `clone(ns{ns})`},
-	Setns: {Name: "setns", Class: LifecycleClass, Needs: FProc | FNS,
+	Setns: {Name: "setns", Doc: "a process moves to another namespace",
+		Class: LifecycleClass, Needs: FProc | FNS,
 		Form: `setns(p{proc}, ns{ns})`},
-	Mount: {Name: "mount", Class: LifecycleClass, Needs: FProc | FMount, Returns: RTag | RUser,
+	Mount: {Name: "mount", Doc: "a process mounts sysfs, capturing its namespaces' tags",
+		Class: LifecycleClass, Needs: FProc | FMount, Returns: RTag | RUser,
 		Form: `mount(p{proc}) = m{mount}`},
-	Umount: {Name: "umount", Class: LifecycleClass, Needs: FMount,
+	Umount: {Name: "umount", Doc: "a mount goes (EBUSY while in use)",
+		Class: LifecycleClass, Needs: FMount,
 		Form: `umount(m{mount})`},
-	ExitUser: {Name: "exit-user", Class: LifecycleClass, Needs: FUser,
+	ExitUser: {Name: "exit-user", Doc: "a user namespace exits",
+		Class: LifecycleClass, Needs: FUser,
 		Form: `exit-user(user{user})`},
 }
 

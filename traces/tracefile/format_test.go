@@ -59,7 +59,7 @@ func readFormat(t *testing.T) formatDoc {
 	d := formatDoc{fields: map[string][]string{}, text: string(b)}
 	section := regexp.MustCompile("^### `([a-z]+)`$")
 	row := regexp.MustCompile("^\\| `([a-z_]+)` \\|")
-	kind, fence, block, ops := "", "", "", false
+	kind, fence, block, ops, fields := "", "", "", false, false
 	for _, line := range strings.Split(string(b), "\n") {
 		switch {
 		case fence != "" && line == "```":
@@ -79,8 +79,10 @@ func readFormat(t *testing.T) formatDoc {
 		case strings.HasPrefix(line, "## "):
 			kind, ops = "", line == "## Operations and results"
 		case ops && strings.HasPrefix(line, "| field |"):
-			d.opTables = append(d.opTables, nil)
-		case ops && row.MatchString(line):
+			d.opTables, fields = append(d.opTables, nil), true
+		case line == "":
+			fields = false // a table ends at a blank line
+		case ops && fields && row.MatchString(line):
 			n := len(d.opTables) - 1
 			d.opTables[n] = append(d.opTables[n], row.FindStringSubmatch(line)[1])
 		case kind != "" && row.MatchString(line):
@@ -178,7 +180,9 @@ func TestFormatExamplesParse(t *testing.T) {
 		case strings.Contains(ex, `"kind":"program"`):
 			p.seen = 1
 		case strings.Contains(ex, `"kind":"return"`):
+			// The return of the call example, a lookup.
 			p.open[1] = 0
+			p.t.History.Records[0].Op = model.Op{Kind: model.Lookup, Mount: 1, Name: "eth0"}
 		}
 		if err := p.parse([]byte(strings.TrimSpace(ex))); err != nil {
 			t.Errorf("example %s does not parse: %v", ex, err)

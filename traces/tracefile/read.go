@@ -221,7 +221,7 @@ func (p *parser) parseCall(b []byte) error {
 	if c.Thread < history.SetupThread || c.Thread >= len(p.t.Program.Threads) {
 		return fmt.Errorf("call on thread %d; the program has threads 0..%d (and -1 for setup)", c.Thread, len(p.t.Program.Threads)-1)
 	}
-	if err := validOp(c.Op); err != nil {
+	if err := c.Op.Check(); err != nil {
 		return err
 	}
 	if _, busy := p.open[c.Thread]; busy {
@@ -246,6 +246,9 @@ func (p *parser) parseReturn(b []byte) error {
 	}
 	delete(p.open, r.Thread)
 	rec := &p.t.History.Records[i]
+	if err := rec.Op.Kind.CheckResult(r.Result); err != nil {
+		return fmt.Errorf("%v: %w", rec.Op, err)
+	}
 	rec.Result, rec.Return = r.Result, r.Time
 	return nil
 }

@@ -4,7 +4,6 @@ import (
 	"fmt"
 
 	"github.com/sysfsim/sysfsim/history"
-	"github.com/sysfsim/sysfsim/model"
 )
 
 // validOptions rejects options no simulator can honour. Which bugs exist
@@ -16,25 +15,15 @@ func validOptions(o Options) error {
 	return nil
 }
 
-// validOp rejects an operation without a known kind (a missing "op"
-// field), which the model and the simulator cannot run and Write cannot
-// write back.
-func validOp(op model.Op) error {
-	if _, err := op.Kind.MarshalText(); err != nil {
-		return fmt.Errorf("an operation without a known kind: %v", err)
-	}
-	return nil
-}
-
 func validProgram(p history.Program) error {
 	for _, op := range p.Setup {
-		if err := validOp(op); err != nil {
+		if err := op.Check(); err != nil {
 			return fmt.Errorf("setup: %w", err)
 		}
 	}
 	for i, th := range p.Threads {
 		for _, op := range th {
-			if err := validOp(op); err != nil {
+			if err := op.Check(); err != nil {
 				return fmt.Errorf("thread %d: %w", i, err)
 			}
 		}
