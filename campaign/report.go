@@ -6,6 +6,8 @@ import (
 	"io"
 	"path/filepath"
 	"strings"
+
+	"github.com/sysfsim/sysfsim/properties"
 )
 
 // WriteReport writes a self-contained HTML page about the campaign s: the
@@ -28,7 +30,7 @@ func WriteReport(w io.Writer, s Summary, dir string) error {
 	var rows []row
 	total := row{Strategy: "all", Cells: make([]cell, len(props))}
 	for _, r := range s.ByStrategy {
-		x := row{Strategy: r.Strategy, Executions: r.Executions, Steps: r.Steps}
+		x := row{Strategy: string(r.Strategy), Executions: r.Executions, Steps: r.Steps}
 		for i, p := range props {
 			x.Cells = append(x.Cells, cell{r.Violations[p]})
 			x.Total += r.Violations[p]
@@ -67,7 +69,7 @@ func WriteReport(w io.Writer, s Summary, dir string) error {
 	}
 	data := struct {
 		S          Summary
-		Props      []string
+		Props      []properties.Property
 		Rows       []row
 		Total      row
 		Violations []viol
@@ -76,9 +78,9 @@ func WriteReport(w io.Writer, s Summary, dir string) error {
 	}{S: s, Props: props, Rows: rows, Total: total, Violations: vs, Plot: makePlot(s.Timeline)}
 	fact := func(k, v string) { data.Facts = append(data.Facts, [2]string{k, v}) }
 	fact("seed", fmt.Sprint(s.Seed))
-	fact("strategy", s.Strategy)
+	fact("strategy", string(s.Strategy))
 	if len(s.Bugs) > 0 {
-		fact("seeded bugs", strings.Join(s.Bugs, ", "))
+		fact("seeded bugs", strings.Join(s.Bugs.Strings(), ", "))
 	}
 	if len(s.Shards) > 0 {
 		fact("shards", fmt.Sprintf("%v of %d", s.Shards, s.Shard.Count))

@@ -1,6 +1,7 @@
 package kernel
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -29,9 +30,10 @@ type CampaignConfig struct {
 	Backend Options
 	Gen     gen.Options
 	// ExitScheme is the model's account of an exit the programs are judged
-	// by: "kernel" (model.ExitKernel, today's cleanup_net; the default),
-	// "tag" (model.ExitTag, the seed design's one-step exit, which today's
-	// kernel does not implement), or "drawn" (as gen draws it).
+	// by (ParseExitScheme): "kernel" (model.ExitKernel, today's
+	// cleanup_net; the default), "tag" (model.ExitTag, the seed design's
+	// one-step exit, which today's kernel does not implement), or "drawn"
+	// (ExitDrawn, as gen draws it).
 	ExitScheme string
 	Check      properties.Options
 }
@@ -48,8 +50,8 @@ type Summary struct {
 	OpsPerSec  float64 `json:"operations_per_s"`
 	// Violating counts histories with at least one violation; ByProperty
 	// counts violations by property.
-	Violating  int            `json:"violating_histories"`
-	ByProperty map[string]int `json:"violations_by_property"`
+	Violating  int                         `json:"violating_histories"`
+	ByProperty map[properties.Property]int `json:"violations_by_property"`
 	// KnownGaps counts the violating histories by the known model gap
 	// whose pattern they show (KnownGap): consistent with it, but counted
 	// and saved like any other. Unexplained counts the rest.
@@ -78,10 +80,10 @@ func Campaign(ctx context.Context, c CampaignConfig) (s Summary, err error) {
 	if c.ExecSeed == nil || c.Save == nil {
 		return Summary{}, errors.New("kernel campaign: ExecSeed and Save are required")
 	}
-	switch c.ExitScheme {
-	case "", "kernel", "tag", "drawn":
-	default:
-		return Summary{}, fmt.Errorf("kernel campaign: exit scheme %q (kernel, tag or drawn)", c.ExitScheme)
+	c.ExitScheme = cmp.Or(c.ExitScheme, model.ExitKernel.String())
+	scheme, drawn, err := ParseExitScheme(c.ExitScheme)
+	if err != nil {
+		return Summary{}, fmt.Errorf("kernel campaign: %v", err)
 	}
 	if c.Duration == 0 && c.Executions == 0 {
 		c.Executions = DefaultExecutions
@@ -89,10 +91,7 @@ func Campaign(ctx context.Context, c CampaignConfig) (s Summary, err error) {
 	if c.Check.LinearizabilityTimeout == 0 {
 		c.Check.LinearizabilityTimeout = 10 * time.Second
 	}
-	s = Summary{Seed: c.Seed, ByProperty: map[string]int{}, KnownGaps: map[string]int{}, Skipped: map[string]int{}, Traces: []string{}, ExitScheme: c.ExitScheme}
-	if s.ExitScheme == "" {
-		s.ExitScheme = "kernel"
-	}
+	s = Summary{Seed: c.Seed, ByProperty: map[properties.Property]int{}, KnownGaps: map[string]int{}, Skipped: map[string]int{}, Traces: []string{}, ExitScheme: c.ExitScheme}
 	durs := map[string][]int64{}
 	begin := time.Now()
 	defer func() {
@@ -119,11 +118,8 @@ func Campaign(ctx context.Context, c CampaignConfig) (s Summary, err error) {
 		g := c.Gen
 		g.NoUsers = true // the backend drives no user namespaces
 		p := gen.Program(gen.NewRand(seed), g)
-		switch c.ExitScheme {
-		case "", "kernel":
-			p.Config.Exit = model.ExitKernel
-		case "tag":
-			p.Config.Exit = model.ExitTag
+		if !drawn {
+			p.Config.Exit = scheme
 		}
 		if k, ok := Unsupported(p); ok {
 			s.Skipped[k]++

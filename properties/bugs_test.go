@@ -52,7 +52,7 @@ func setFlags(t *testing.T, kv map[string]string) {
 // propViolates fails only when the bug's own property is violated, so the
 // shrunk counterexample is one of that property.
 func propViolates(b sim.Bug) func(*rapid.T) {
-	bugs, property := sim.BugSet{b.Name}, b.Property
+	bugs, property := sim.BugSet{b.Name}, properties.Property(b.Property)
 	return func(t *rapid.T) {
 		var p history.Program
 		if b.RapidSeeded {
@@ -79,7 +79,7 @@ func propViolates(b sim.Bug) func(*rapid.T) {
 func TestPropEveryBugCaught(t *testing.T) {
 	setFlags(t, map[string]string{"rapid.checks": "20000", "rapid.seed": "1", "rapid.nofailfile": "true", "rapid.shrinktime": "300ms"})
 	for _, b := range sim.Bugs {
-		t.Run(b.Name, func(t *testing.T) {
+		t.Run(string(b.Name), func(t *testing.T) {
 			c := &catchTB{name: t.Name()}
 			rapid.Check(c, propViolates(b))
 			if !c.failed {

@@ -139,7 +139,7 @@ func TestBugsParse(t *testing.T) {
 	if _, err := sim.ParseBugs("no-such-bug"); err == nil {
 		t.Fatal("unknown bug accepted")
 	}
-	s, err := sim.ParseBugs(sim.BugUnlockedAdd + ", " + sim.BugUnlockedAdd)
+	s, err := sim.ParseBugs("unlocked-add, unlocked-add")
 	if err != nil || len(s) != 1 {
 		t.Fatalf("%v %v", s, err)
 	}
@@ -257,7 +257,7 @@ func TestExplore(t *testing.T) {
 // are, including where a seeded bug has split a critical section in two
 // and a thread waits to take the tree lock again under a deferred Unlock.
 func TestCutShortExecutionsUnwind(t *testing.T) {
-	for _, bug := range []string{sim.BugUnlockedAdd, sim.BugRenameLinkRecreate} {
+	for _, bug := range []sim.BugName{sim.BugUnlockedAdd, sim.BugRenameLinkRecreate} {
 		for seed := range uint64(40) {
 			p := gen.Program(gen.NewRand(seed), gen.Options{MinThreads: 3, MaxThreads: 3, MaxOps: 4})
 			for max := 1; max <= 60; max += 3 {

@@ -134,7 +134,7 @@ func TestFormatDocumentsOperations(t *testing.T) {
 		}
 	}
 	for _, p := range properties.Names {
-		if !strings.Contains(d.text, "`"+p+"`") {
+		if !strings.Contains(d.text, "`"+string(p)+"`") {
 			t.Errorf("FORMAT.md does not name the property %s", p)
 		}
 	}

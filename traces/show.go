@@ -81,7 +81,7 @@ func (s *show) header(w *bufio.Writer) {
 	}
 	if len(h.Options.Bugs) > 0 {
 		parts[len(parts)-1] += ","
-		parts = append(parts, "bugs "+strings.Join(h.Options.Bugs, ","))
+		parts = append(parts, "bugs "+strings.Join(h.Options.Bugs.Strings(), ","))
 	}
 	c := s.t.Program.Config
 	mounts := make([]string, len(c.Mounts))

@@ -50,7 +50,7 @@ func TestContinueAt(t *testing.T) {
 // failing finds an execution of a generated program with the bug that
 // violates some property; a bug too rare to show in a few hundred
 // executions is skipped (TestBugCorpus covers every bug).
-func failing(t *testing.T, bug string) *Trace {
+func failing(t *testing.T, bug sim.BugName) *Trace {
 	t.Helper()
 	for s := uint64(1); s < 500; s++ {
 		p := gen.Program(gen.NewRand(s), gen.Options{})
@@ -66,7 +66,7 @@ func failing(t *testing.T, bug string) *Trace {
 
 func TestShrinkKeepsThePropertyAndReplays(t *testing.T) {
 	for _, b := range sim.Bugs {
-		t.Run(b.Name, func(t *testing.T) {
+		t.Run(string(b.Name), func(t *testing.T) {
 			tr := failing(t, b.Name)
 			small, st, err := Shrink(tr, ShrinkOptions{})
 			if err != nil {

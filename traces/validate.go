@@ -2,21 +2,16 @@ package traces
 
 import (
 	"fmt"
-	"strings"
 
 	"github.com/sysfsim/sysfsim/history"
 	"github.com/sysfsim/sysfsim/model"
 	"github.com/sysfsim/sysfsim/sim"
 )
 
-// validOptions rejects options this simulator cannot honour, so that a
+// validOptions rejects options this simulator cannot honour. A bug it
+// lacks is rejected as the header is decoded (sim.BugName), so that a
 // replay never silently runs without a bug the trace was recorded with.
 func validOptions(o sim.Options) error {
-	for _, b := range o.Bugs {
-		if _, ok := sim.LookupBug(b); !ok {
-			return fmt.Errorf("unknown bug %q (known: %s)", b, strings.Join(sim.BugNames(), ", "))
-		}
-	}
 	if o.MaxSteps < 0 {
 		return fmt.Errorf("max_steps %d is negative", o.MaxSteps)
 	}

@@ -31,7 +31,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 	bugs := fs.String("bug", "", "comma-separated seeded bugs to enable (see 'sysfsim bugs')")
 	out := fs.String("out", "", "campaign directory: summary.json, traces, visualizations; a later run resumes it (default: a new temporary directory at the first violation)")
 	asJSON := fs.Bool("json", false, "print the summary as one JSON object on stdout")
-	strategy := fs.String("strategy", campaign.DefaultStrategy, "random, pct (depth "+strconv.Itoa(sched.DefaultPCTDepth)+"), pct:D, portfolio, or exhaustive")
+	strategy := fs.String("strategy", string(campaign.DefaultStrategy), "random, pct (depth "+strconv.Itoa(sched.DefaultPCTDepth)+"), pct:D, portfolio, or exhaustive")
 	preempt := fs.Int("preemptions", sched.DefaultPreemptionBound, "exhaustive: preemption bound (-1: none)")
 	schedules := fs.Int("schedules", campaign.DefaultSchedules, "exhaustive: checked schedules per program at most")
 	workers := fs.Int("workers", runtime.GOMAXPROCS(0), "parallel workers (results do not depend on it)")
@@ -70,10 +70,9 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 			return failUsage(stderr, "--threads: %v", err)
 		}
 	}
-	if *strategy != campaign.Exhaustive {
-		if _, err := sched.ByName(*strategy, 0, 1, 1); err != nil {
-			return failUsage(stderr, "--strategy: %v (or exhaustive)", err)
-		}
+	st, err := sched.ParseStrategy(*strategy)
+	if err != nil {
+		return failUsage(stderr, "--strategy: %v", err)
 	}
 
 	// Resuming: what the command line leaves unsaid comes from the
@@ -92,7 +91,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 			bs = old.Bugs
 		}
 		if !set["strategy"] {
-			*strategy = old.Strategy
+			st = old.Strategy
 		}
 		if !set["shard"] {
 			shard = old.Shard
@@ -116,7 +115,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 
 	cfg := campaign.Config{
 		Seed: *seed, Executions: *execs, Duration: *dur, Bugs: bs, OutDir: *out, Gen: g,
-		Strategy: *strategy, Preemptions: *preempt, Schedules: *schedules, Workers: *workers, Shard: shard,
+		Strategy: st, Preemptions: *preempt, Schedules: *schedules, Workers: *workers, Shard: shard,
 		KeepGoing: *keepGoing, MaxViolations: *maxViol, NoShrink: !*shrink,
 	}
 	live := isTerminal(os.Stderr) && stderr == io.Writer(os.Stderr)
