@@ -49,8 +49,9 @@ type Config struct {
 	Check  properties.Options
 
 	// Strategy is "random", "pct" (depth sched.DefaultPCTDepth), "pct:D",
-	// "portfolio" or "exhaustive"; empty means DefaultStrategy.
-	Strategy string
+	// "portfolio" or "exhaustive" (sched.ParseStrategy reads one); empty
+	// means DefaultStrategy.
+	Strategy sched.StrategyName
 	// Preemptions is the preemption bound of "exhaustive": 0 allows only
 	// schedules without preemption, a negative value lifts the bound. The
 	// command line defaults it to sched.DefaultPreemptionBound.
@@ -91,10 +92,10 @@ type Config struct {
 const DefaultExecutions = 20000
 
 // DefaultStrategy is the strategy of a campaign that names none.
-const DefaultStrategy = "portfolio"
+const DefaultStrategy = sched.StrategyPortfolio
 
 // Exhaustive names the bounded systematic search strategy.
-const Exhaustive = "exhaustive"
+const Exhaustive = sched.StrategyExhaustive
 
 // DefaultSchedules is the budget of checked schedules per program of an
 // exhaustive campaign.
@@ -173,11 +174,11 @@ func Run(ctx context.Context, c Config) (Summary, error) {
 	if err := c.Shard.Valid(); err != nil {
 		return Summary{}, err
 	}
-	if c.Strategy != Exhaustive {
-		if _, err := sched.ByName(c.Strategy, 0, 1, 1); err != nil {
-			return Summary{}, fmt.Errorf("campaign: %w", err)
-		}
+	st, err := sched.ParseStrategy(string(c.Strategy))
+	if err != nil {
+		return Summary{}, fmt.Errorf("campaign: %w", err)
 	}
+	c.Strategy = st
 	r := newRunner(c)
 	sum, err := r.start()
 	if err != nil {

@@ -15,6 +15,7 @@ import (
 	"github.com/sysfsim/sysfsim/gen"
 	"github.com/sysfsim/sysfsim/properties"
 	"github.com/sysfsim/sysfsim/sim"
+	"github.com/sysfsim/sysfsim/sim/sched"
 	"github.com/sysfsim/sysfsim/traces"
 )
 
@@ -25,7 +26,7 @@ const budget = 10000
 // the correct simulator passes the very same executions.
 func TestEveryBugCaughtWithinBudget(t *testing.T) {
 	for _, b := range sim.Bugs {
-		t.Run(b.Name, func(t *testing.T) {
+		t.Run(string(b.Name), func(t *testing.T) {
 			n := int64(0)
 			for ; n < budget; n++ {
 				_, rep, _ := One(ExecSeed(1, n), sim.BugSet{b.Name}, gen.Options{}, properties.Options{})
@@ -48,7 +49,7 @@ func TestEveryBugCaughtWithinBudget(t *testing.T) {
 
 func has(vs []properties.Violation, p string) bool {
 	for _, v := range vs {
-		if v.Property == p {
+		if string(v.Property) == p {
 			return true
 		}
 	}
@@ -151,14 +152,14 @@ func TestBugFigures(t *testing.T) {
 	if !*bugFigures {
 		t.Skip("run with -bugfigures")
 	}
-	strategies := []string{"random", "pct:2", "pct:3", "portfolio"}
+	strategies := []sched.StrategyName{"random", "pct:2", "pct:3", "portfolio"}
 	if *bugFiguresExh {
 		strategies = append(strategies, Exhaustive)
 	}
 	fmt.Printf("| bug | property | strategy | found | median executions | median seconds | shrunk ops | shrunk preemptions |\n")
 	fmt.Printf("|---|---|---|---|---|---|---|---|\n")
 	for _, b := range sim.Bugs {
-		if *bugFiguresOnly != "" && !slices.Contains(strings.Split(*bugFiguresOnly, ","), b.Name) {
+		if *bugFiguresOnly != "" && !slices.Contains(strings.Split(*bugFiguresOnly, ","), string(b.Name)) {
 			continue
 		}
 		for _, st := range strategies {
@@ -173,7 +174,7 @@ func TestBugFigures(t *testing.T) {
 				}
 				found++
 				execs, secs = append(execs, float64(n)), append(secs, d.Seconds())
-				_, stats, err := traces.Shrink(tr, traces.ShrinkOptions{Property: b.Property})
+				_, stats, err := traces.Shrink(tr, traces.ShrinkOptions{Property: properties.Property(b.Property)})
 				if err != nil {
 					t.Fatalf("%s %s seed %d: shrink: %v", b.Name, st, seed, err)
 				}
@@ -196,7 +197,7 @@ func TestBugFigures(t *testing.T) {
 // detect runs the campaign of seed and strategy st with bug b on one
 // worker until an execution violates b's property: it returns the
 // executions it took (schedules, for exhaustive), the time, and the trace.
-func detect(b sim.Bug, st string, seed uint64, maxExecs int) (int64, time.Duration, *traces.Trace, bool) {
+func detect(b sim.Bug, st sched.StrategyName, seed uint64, maxExecs int) (int64, time.Duration, *traces.Trace, bool) {
 	c := Config{Seed: seed, Bugs: sim.BugSet{b.Name}, Strategy: st, Preemptions: 2, Schedules: DefaultSchedules}
 	start := time.Now()
 	k := 0
@@ -212,7 +213,7 @@ func detect(b sim.Bug, st string, seed uint64, maxExecs int) (int64, time.Durati
 			u = runOne(&c, i, k)
 		}
 		execs += u.execs
-		if u.found != nil && slices.Contains(u.props, b.Property) {
+		if u.found != nil && slices.Contains(u.props, properties.Property(b.Property)) {
 			return execs, time.Since(start), u.found.trace, true
 		}
 	}

@@ -3,8 +3,6 @@ package campaign
 import (
 	"fmt"
 	"slices"
-	"strconv"
-	"strings"
 
 	"github.com/sysfsim/sysfsim/gen"
 	"github.com/sysfsim/sysfsim/properties"
@@ -23,8 +21,8 @@ var propertyOrder = properties.Names
 const CalibrationRuns = 32
 
 // usesPCT reports whether strategy draws PCT executions.
-func usesPCT(strategy string) bool {
-	return strategy == "portfolio" || strategy == "pct" || strings.HasPrefix(strategy, "pct:")
+func usesPCT(strategy sched.StrategyName) bool {
+	return strategy == sched.StrategyPortfolio || strategy.Depth() > 0
 }
 
 // calibrate returns the most steps of CalibrationRuns probe executions.
@@ -43,53 +41,22 @@ func calibrate(c Config) int {
 // strategyFor returns the strategy of the execution of seed s, for a
 // program of n threads, and the name it is reported under: a portfolio
 // reports its member ("random", "pct:2", ...), "pct" its depth.
-func strategyFor(name string, s uint64, n, k int) (sched.Strategy, string) {
-	switch {
-	case name == "random":
-		return sched.NewRandom(s), name
-	case name == "pct":
-		return sched.NewPCT(s, sched.DefaultPCTDepth, n, k), pctName(sched.DefaultPCTDepth)
-	case strings.HasPrefix(name, "pct:"):
-		st, _ := sched.ByName(name, s, n, k)
-		return st, name
-	}
-	st, err := sched.ByName(name, s, n, k)
-	if err != nil {
-		panic(err) // Run validated the name
-	}
+func strategyFor(name sched.StrategyName, s uint64, n, k int) (sched.Strategy, sched.StrategyName) {
+	st := name.New(s, n, k)
 	switch x := st.(type) {
 	case *sched.Random:
-		return st, "random"
+		return st, sched.StrategyRandom
 	case *sched.PCT:
-		return st, pctName(x.Depth())
+		return st, sched.PCTOfDepth(x.Depth())
 	}
 	return st, name
-}
-
-// pctNames are the names of the usual depths, made once.
-var pctNames = [...]string{"pct", "pct:1", "pct:2", "pct:3", "pct:4", "pct:5"}
-
-func pctName(d int) string {
-	if d < len(pctNames) {
-		return pctNames[d]
-	}
-	return "pct:" + strconv.Itoa(d)
-}
-
-// pctDepth returns the depth of a reported PCT name, or 0.
-func pctDepth(name string) int {
-	d, err := strconv.Atoi(strings.TrimPrefix(name, "pct:"))
-	if !strings.HasPrefix(name, "pct:") || err != nil {
-		return 0
-	}
-	return d
 }
 
 // pctDepths returns the PCT depths s ran, ascending.
 func pctDepths(s *Summary) []int {
 	var ds []int
 	for _, r := range s.ByStrategy {
-		if d := pctDepth(r.Strategy); d > 0 && !slices.Contains(ds, d) {
+		if d := r.Strategy.Depth(); d > 0 && !slices.Contains(ds, d) {
 			ds = append(ds, d)
 		}
 	}
@@ -108,8 +75,8 @@ type unit struct {
 	unknown  int64
 	hash     uint64   // the schedule's, for one execution
 	hashes   []uint64 // the schedules', for a search
-	member   string
-	props    []string // properties violated by the violating execution
+	member   sched.StrategyName
+	props    []properties.Property // properties violated by the violating execution
 	maxSteps int
 	threads  int
 	found    *finding
@@ -128,8 +95,8 @@ type finding struct {
 	schedule int64
 }
 
-func distinctProps(vs []properties.Violation) []string {
-	var ps []string
+func distinctProps(vs []properties.Violation) []properties.Property {
+	var ps []properties.Property
 	for _, v := range vs {
 		if !slices.Contains(ps, v.Property) {
 			ps = append(ps, v.Property)
@@ -154,16 +121,16 @@ func runOne(c *Config, i int64, k int) unit {
 	}
 	if len(r.Violations) > 0 {
 		u.props = distinctProps(r.Violations)
-		t := traces.FromExecution(p, s, name, opt, x, r.Violations)
+		t := traces.FromExecution(p, s, string(name), opt, x, r.Violations)
 		note := fmt.Sprintf("campaign seed %d, execution %d, strategy %s", c.Seed, i, c.Strategy)
 		if c.Strategy != name {
-			note += " (" + name + ")"
+			note += " (" + string(name) + ")"
 		}
-		if pctDepth(name) > 0 {
+		if name.Depth() > 0 {
 			note += fmt.Sprintf(", PCT n=%d k=%d", n, k)
 		}
 		t.Notes = append(t.Notes, note)
-		u.found = &finding{trace: t, v: r.Violations[0], seed: s, strategy: name}
+		u.found = &finding{trace: t, v: r.Violations[0], seed: s, strategy: string(name)}
 	}
 	return u
 }
@@ -186,7 +153,7 @@ func explore(c *Config, i int64) unit {
 	opt := sim.Options{Bugs: c.Bugs}
 	name := fmt.Sprintf("%s:%d", Exhaustive, c.Preemptions)
 	if c.Preemptions < 0 {
-		name = Exhaustive + ":unbounded"
+		name = string(Exhaustive) + ":unbounded"
 	}
 	u := unit{member: Exhaustive, threads: len(p.Threads)}
 	// Iterative context bounding: schedules with no preemption first, then

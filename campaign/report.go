@@ -6,6 +6,8 @@ import (
 	"io"
 	"path/filepath"
 	"strings"
+
+	"github.com/sysfsim/sysfsim/properties"
 )
 
 // WriteReport writes a self-contained HTML page about the campaign s: the
@@ -27,7 +29,7 @@ func WriteReport(w io.Writer, s Summary, dir string) error {
 // reportData is what the report's template reads.
 type reportData struct {
 	S          Summary
-	Props      []string
+	Props      []properties.Property
 	Rows       []reportRow
 	Total      reportRow
 	Violations []reportViolation
@@ -56,10 +58,10 @@ type reportViolation struct {
 type reportLink struct{ Text, Href string }
 
 // reportRows returns the table's row of each strategy and their total.
-func reportRows(s Summary, props []string) (rows []reportRow, total reportRow) {
+func reportRows(s Summary, props []properties.Property) (rows []reportRow, total reportRow) {
 	total = reportRow{Strategy: "all", Cells: make([]reportCell, len(props))}
 	for _, r := range s.ByStrategy {
-		x := reportRow{Strategy: r.Strategy, Executions: r.Executions, Steps: r.Steps}
+		x := reportRow{Strategy: string(r.Strategy), Executions: r.Executions, Steps: r.Steps}
 		for i, p := range props {
 			x.Cells = append(x.Cells, reportCell{r.Violations[p]})
 			x.Total += r.Violations[p]
@@ -106,9 +108,9 @@ func reportFacts(s Summary) [][2]string {
 	var facts [][2]string
 	fact := func(k, v string) { facts = append(facts, [2]string{k, v}) }
 	fact("seed", fmt.Sprint(s.Seed))
-	fact("strategy", s.Strategy)
+	fact("strategy", string(s.Strategy))
 	if len(s.Bugs) > 0 {
-		fact("seeded bugs", strings.Join(s.Bugs, ", "))
+		fact("seeded bugs", strings.Join(s.Bugs.Strings(), ", "))
 	}
 	if len(s.Shards) > 0 {
 		fact("shards", fmt.Sprintf("%v of %d", s.Shards, s.Shard.Count))

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"math"
 	"time"
+
+	"github.com/sysfsim/sysfsim/properties"
 )
 
 // runner is one run of a campaign.
@@ -30,7 +32,7 @@ type runner struct {
 func (r *runner) start() (Summary, error) {
 	c := &r.c
 	fresh := Summary{
-		Seed: c.Seed, Bugs: []string(c.Bugs), Strategy: c.Strategy, Gen: c.Gen, Shard: c.Shard.norm(),
+		Seed: c.Seed, Bugs: c.Bugs, Strategy: c.Strategy, Gen: c.Gen, Shard: c.Shard.norm(),
 	}
 	if c.Strategy == Exhaustive {
 		fresh.Exhaustive = &ExhaustiveSummary{Preemptions: c.Preemptions, SchedulesPerProgram: c.Schedules}
@@ -333,7 +335,7 @@ func cloneRows(rows []StrategyRow) []StrategyRow {
 	out := make([]StrategyRow, len(rows))
 	for i, r := range rows {
 		out[i] = r
-		out[i].Violations = make(map[string]int64, len(r.Violations))
+		out[i].Violations = make(map[properties.Property]int64, len(r.Violations))
 		for k, v := range r.Violations {
 			out[i].Violations[k] = v
 		}

@@ -58,7 +58,7 @@ func (r *runner) save(u unit) (Found, error) {
 			}
 			out.Shrink = st.String()
 			for _, v := range small.Violations {
-				if v.Property == f.v.Property {
+				if v.Property == string(f.v.Property) {
 					out.Detail = v.Detail
 					break
 				}

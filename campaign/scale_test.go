@@ -12,7 +12,9 @@ import (
 	"time"
 
 	"github.com/sysfsim/sysfsim/gen"
+	"github.com/sysfsim/sysfsim/properties"
 	"github.com/sysfsim/sysfsim/sim"
+	"github.com/sysfsim/sysfsim/sim/sched"
 	"github.com/sysfsim/sysfsim/traces"
 )
 
@@ -220,7 +222,7 @@ func TestPCTGuaranteeReported(t *testing.T) {
 }
 
 func TestPortfolioMembersNamed(t *testing.T) {
-	count := map[string]int{}
+	count := map[sched.StrategyName]int{}
 	for i := range int64(400) {
 		_, name := strategyFor("portfolio", ExecSeed(1, i), 3, 50)
 		count[name]++
@@ -314,9 +316,10 @@ func TestTimelineStaysBounded(t *testing.T) {
 
 func TestReportEscapesAndDraws(t *testing.T) {
 	evil := `<script>alert(1)</script>`
-	s := Summary{Seed: 1, Strategy: evil, Executions: 10, ViolationCount: 1,
-		ByStrategy: []StrategyRow{{Strategy: evil, Executions: 10, Violations: map[string]int64{evil: 1}}},
-		Violations: []Found{{Property: evil, Detail: evil, Trace: "/d/a\"b.jsonl", Replay: evil, HTML: "/d/x.html"}},
+	// Names a summary.json could not hold: the page escapes whatever it is given.
+	s := Summary{Seed: 1, Strategy: sched.StrategyName(evil), Executions: 10, ViolationCount: 1,
+		ByStrategy: []StrategyRow{{Strategy: sched.StrategyName(evil), Executions: 10, Violations: map[properties.Property]int64{properties.Property(evil): 1}}},
+		Violations: []Found{{Property: properties.Property(evil), Detail: evil, Trace: "/d/a\"b.jsonl", Replay: evil, HTML: "/d/x.html"}},
 		Timeline:   []Sample{{0, 0, 0}, {1, 5, 1}, {2, 10, 1}}}
 	var b bytes.Buffer
 	if err := WriteReport(&b, s, "/d"); err != nil {

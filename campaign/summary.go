@@ -10,6 +10,9 @@ import (
 	"slices"
 
 	"github.com/sysfsim/sysfsim/gen"
+	"github.com/sysfsim/sysfsim/properties"
+	"github.com/sysfsim/sysfsim/sim"
+	"github.com/sysfsim/sysfsim/sim/sched"
 )
 
 // SummaryFile is the name of a campaign directory's summary.
@@ -17,8 +20,8 @@ const SummaryFile = "summary.json"
 
 // Found is a violation found by a campaign.
 type Found struct {
-	Property string `json:"property"`
-	Detail   string `json:"detail"`
+	Property properties.Property `json:"property"`
+	Detail   string              `json:"detail"`
 	// Seed is the execution's seed (ExecSeed of the campaign seed and
 	// Index): with the strategy it names the program and the schedule.
 	Seed uint64 `json:"seed"`
@@ -27,7 +30,8 @@ type Found struct {
 	Trace  string `json:"trace"`
 	Replay string `json:"replay"`
 	// Index is the execution index in the campaign (for "exhaustive", the
-	// program index); Strategy the strategy that ran it ("pct:3", ...).
+	// program index); Strategy the strategy that ran it ("pct:3", ...,
+	// "exhaustive:2" with its preemption bound), for people to read.
 	Index    int64  `json:"index"`
 	Strategy string `json:"strategy"`
 	// Original is the trace as found, when Trace is its shrunk version;
@@ -45,10 +49,10 @@ type Found struct {
 // per member) and the violations they found, per property. An execution
 // violating two properties counts once under each.
 type StrategyRow struct {
-	Strategy   string           `json:"strategy"`
-	Executions int64            `json:"executions"`
-	Steps      int64            `json:"steps"`
-	Violations map[string]int64 `json:"violations"`
+	Strategy   sched.StrategyName            `json:"strategy"`
+	Executions int64                         `json:"executions"`
+	Steps      int64                         `json:"steps"`
+	Violations map[properties.Property]int64 `json:"violations"`
 }
 
 // Sample is a point of the campaign's timeline: cumulated figures at T
@@ -98,13 +102,13 @@ type ExhaustiveSummary struct {
 
 // Summary is a campaign's result, and the content of summary.json.
 type Summary struct {
-	Seed        uint64   `json:"seed"`
-	Bugs        []string `json:"bugs"`
-	Executions  int64    `json:"executions"`
-	Steps       int64    `json:"steps"`
-	ElapsedS    float64  `json:"elapsed_s"`
-	StepsPerSec float64  `json:"steps_per_s"`
-	ExecsPerSec float64  `json:"executions_per_s"`
+	Seed        uint64     `json:"seed"`
+	Bugs        sim.BugSet `json:"bugs"`
+	Executions  int64      `json:"executions"`
+	Steps       int64      `json:"steps"`
+	ElapsedS    float64    `json:"elapsed_s"`
+	StepsPerSec float64    `json:"steps_per_s"`
+	ExecsPerSec float64    `json:"executions_per_s"`
 	// Unknown counts executions some property of which could not be
 	// decided in time; they are not counted as passing.
 	Unknown int `json:"unknown"`
@@ -114,9 +118,9 @@ type Summary struct {
 	Interrupted bool `json:"interrupted"`
 
 	// Identity: what a resumed run must agree with.
-	Strategy string      `json:"strategy"`
-	Gen      gen.Options `json:"gen"`
-	Shard    Shard       `json:"shard"`
+	Strategy sched.StrategyName `json:"strategy"`
+	Gen      gen.Options        `json:"gen"`
+	Shard    Shard              `json:"shard"`
 	// Shards lists the shard indices a merged summary covers; a merged
 	// summary cannot be resumed.
 	Shards     []int    `json:"shards,omitempty"`
@@ -178,7 +182,7 @@ func SaveSummary(dir string, s Summary) error {
 
 func (s *Summary) normalize() {
 	if s.Bugs == nil {
-		s.Bugs = []string{}
+		s.Bugs = sim.BugSet{}
 	}
 	if s.Violations == nil {
 		s.Violations = []Found{}
@@ -227,13 +231,13 @@ func sameCampaign(a, b Summary, ignoreShard bool) error {
 }
 
 // row returns the row of strategy name, adding it in order if needed.
-func (s *Summary) row(name string) *StrategyRow {
+func (s *Summary) row(name sched.StrategyName) *StrategyRow {
 	for i := range s.ByStrategy {
 		if s.ByStrategy[i].Strategy == name {
 			return &s.ByStrategy[i]
 		}
 	}
-	s.ByStrategy = append(s.ByStrategy, StrategyRow{Strategy: name, Violations: map[string]int64{}})
+	s.ByStrategy = append(s.ByStrategy, StrategyRow{Strategy: name, Violations: map[properties.Property]int64{}})
 	slices.SortFunc(s.ByStrategy, func(a, b StrategyRow) int { return cmpStrategy(a.Strategy, b.Strategy) })
 	for i := range s.ByStrategy {
 		if s.ByStrategy[i].Strategy == name {
@@ -243,7 +247,7 @@ func (s *Summary) row(name string) *StrategyRow {
 	panic("unreachable")
 }
 
-func cmpStrategy(a, b string) int {
+func cmpStrategy(a, b sched.StrategyName) int {
 	switch {
 	case a < b:
 		return -1
@@ -274,21 +278,21 @@ func (s *Summary) finish() {
 
 // Properties returns the properties violated anywhere in s, in the order
 // of properties.Names first, then any other.
-func (s Summary) Properties() []string {
-	seen := map[string]bool{}
+func (s Summary) Properties() []properties.Property {
+	seen := map[properties.Property]bool{}
 	for _, r := range s.ByStrategy {
 		for p := range r.Violations {
 			seen[p] = true
 		}
 	}
-	var out []string
+	var out []properties.Property
 	for _, p := range propertyOrder {
 		if seen[p] {
 			out = append(out, p)
 			delete(seen, p)
 		}
 	}
-	var rest []string
+	var rest []properties.Property
 	for p := range seen {
 		rest = append(rest, p)
 	}

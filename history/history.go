@@ -5,7 +5,9 @@
 package history
 
 import (
+	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/anishathalye/porcupine"
 
@@ -57,6 +59,35 @@ const (
 	StepBound    FaultKind = "step-bound"     // the execution did not end in time
 	Crash        FaultKind = "crash"          // the kernel would have hit BUG()
 )
+
+// FaultKinds lists every fault kind.
+var FaultKinds = []FaultKind{UseAfterFree, Leak, Deadlock, StepBound, Crash}
+
+// ParseFaultKind reads a fault kind's name; an unknown one is an error
+// listing the known ones.
+func ParseFaultKind(name string) (FaultKind, error) {
+	if k := FaultKind(name); slices.Contains(FaultKinds, k) {
+		return k, nil
+	}
+	known := make([]string, len(FaultKinds))
+	for i, k := range FaultKinds {
+		known[i] = string(k)
+	}
+	return "", fmt.Errorf("unknown fault %q (known: %s)", name, strings.Join(known, ", "))
+}
+
+// MarshalText writes the kind's name.
+func (k FaultKind) MarshalText() ([]byte, error) { return []byte(k), nil }
+
+// UnmarshalText reads a kind's name (ParseFaultKind).
+func (k *FaultKind) UnmarshalText(b []byte) error {
+	x, err := ParseFaultKind(string(b))
+	if err != nil {
+		return err
+	}
+	*k = x
+	return nil
+}
 
 // Fault is something the implementation noticed while running.
 type Fault struct {

@@ -1,6 +1,7 @@
 package kernel
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -29,9 +30,10 @@ type CampaignConfig struct {
 	Backend Options
 	Gen     gen.Options
 	// ExitScheme is the model's account of an exit the programs are judged
-	// by: "kernel" (model.ExitKernel, today's cleanup_net; the default),
-	// "tag" (model.ExitTag, the seed design's one-step exit, which today's
-	// kernel does not implement), or "drawn" (as gen draws it).
+	// by (ParseExitScheme): "kernel" (model.ExitKernel, today's
+	// cleanup_net; the default), "tag" (model.ExitTag, the seed design's
+	// one-step exit, which today's kernel does not implement), or "drawn"
+	// (ExitDrawn, as gen draws it).
 	ExitScheme string
 	Check      properties.Options
 }
@@ -48,8 +50,8 @@ type Summary struct {
 	OpsPerSec  float64 `json:"operations_per_s"`
 	// Violating counts histories with at least one violation; ByProperty
 	// counts violations by property.
-	Violating  int            `json:"violating_histories"`
-	ByProperty map[string]int `json:"violations_by_property"`
+	Violating  int                         `json:"violating_histories"`
+	ByProperty map[properties.Property]int `json:"violations_by_property"`
 	// KnownGaps counts the violating histories by the known model gap
 	// whose pattern they show (KnownGap): consistent with it, but counted
 	// and saved like any other. Unexplained counts the rest.
@@ -92,10 +94,9 @@ func (c CampaignConfig) withDefaults() (CampaignConfig, error) {
 	if c.ExecSeed == nil || c.Save == nil {
 		return c, errors.New("kernel campaign: ExecSeed and Save are required")
 	}
-	switch c.ExitScheme {
-	case "", "kernel", "tag", "drawn":
-	default:
-		return c, fmt.Errorf("kernel campaign: exit scheme %q (kernel, tag or drawn)", c.ExitScheme)
+	c.ExitScheme = cmp.Or(c.ExitScheme, model.ExitKernel.String())
+	if _, _, err := ParseExitScheme(c.ExitScheme); err != nil {
+		return c, fmt.Errorf("kernel campaign: %v", err)
 	}
 	if c.Duration == 0 && c.Executions == 0 {
 		c.Executions = DefaultExecutions
@@ -108,18 +109,18 @@ func (c CampaignConfig) withDefaults() (CampaignConfig, error) {
 
 // campaignRun is a kernel campaign under way.
 type campaignRun struct {
-	c     CampaignConfig
-	s     Summary
-	durs  map[string][]int64 // durations of the operations, by kind
-	begin time.Time
+	c      CampaignConfig
+	scheme model.ExitScheme // the scheme programs are judged by, unless drawn
+	drawn  bool
+	s      Summary
+	durs   map[string][]int64 // durations of the operations, by kind
+	begin  time.Time
 }
 
 func newCampaignRun(c CampaignConfig) *campaignRun {
-	s := Summary{Seed: c.Seed, ByProperty: map[string]int{}, KnownGaps: map[string]int{}, Skipped: map[string]int{}, Traces: []string{}, ExitScheme: c.ExitScheme}
-	if s.ExitScheme == "" {
-		s.ExitScheme = "kernel"
-	}
-	return &campaignRun{c: c, s: s, durs: map[string][]int64{}, begin: time.Now()}
+	s := Summary{Seed: c.Seed, ByProperty: map[properties.Property]int{}, KnownGaps: map[string]int{}, Skipped: map[string]int{}, Traces: []string{}, ExitScheme: c.ExitScheme}
+	scheme, drawn, _ := ParseExitScheme(c.ExitScheme) // withDefaults checked it
+	return &campaignRun{c: c, scheme: scheme, drawn: drawn, s: s, durs: map[string][]int64{}, begin: time.Now()}
 }
 
 // loop runs program after program until a bound, the end of ctx or an
@@ -163,11 +164,8 @@ func (k *campaignRun) program(i int64) (uint64, history.Program) {
 	g := k.c.Gen
 	g.NoUsers = true // the backend drives no user namespaces
 	p := gen.Program(gen.NewRand(seed), g)
-	switch k.c.ExitScheme {
-	case "", "kernel":
-		p.Config.Exit = model.ExitKernel
-	case "tag":
-		p.Config.Exit = model.ExitTag
+	if !k.drawn {
+		p.Config.Exit = k.scheme
 	}
 	return seed, p
 }

@@ -177,7 +177,7 @@ var kindSpecs = []KindSpec{
 		Class: ObserverClass, Needs: FMount, Returns: RTarget,
 		Form: `readlink(m{mount}, class/net/{name:bare})`},
 	Open: {Name: "open", Doc: "open a device's ifindex attribute through a mount",
-		Class: ObserverClass, Needs: FMount | FFD, Returns: RTag,
+		Class: ObserverClass, Needs: FMount, Returns: RTag,
 		Form: `open(m{mount}, devices/virtual/net/{name:bare}/ifindex) = fd{fd}`},
 	Read: {Name: "read", Doc: "read an open attribute",
 		Class: ObserverClass, Needs: FFD, Returns: RIndex,

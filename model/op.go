@@ -158,7 +158,7 @@ type Config struct {
 	Later      []int `json:"later,omitempty"`
 	Procs      []int `json:"procs,omitempty"`
 	// Exit says how a namespace goes away: ExitTag or ExitKernel.
-	Exit string `json:"exit,omitempty"`
+	Exit ExitScheme `json:"exit,omitempty"`
 	// Users counts the user namespaces, numbered 1..Users (at least one,
 	// the initial). Owners[i] owns network namespace i+1; each namespace
 	// still exits on its own. MountUsers and ProcUsers give the user
@@ -179,18 +179,6 @@ func at(xs []int, i int) int {
 	}
 	return 1
 }
-
-// The two ways a namespace exits.
-const (
-	// ExitTag is the seed design's sysfs_exit_tag (2.6.35-2.6.39): every
-	// entry of the tag becomes invisible at once, in one step.
-	ExitTag = ""
-	// ExitKernel is today's cleanup_net: under rtnl, virtual devices are
-	// unregistered and physical ones moved back to the initial namespace
-	// (namespace 1, which never exits), renamed dev<ifindex> when their
-	// name is taken there, each flow step by step; Gone marks the end.
-	ExitKernel = "kernel"
-)
 
 // MountTag returns the namespace mount m (1-based) captured before the
 // start, or 0. A mount made by the program has its tag in the state.

@@ -65,7 +65,7 @@ type rapidShape struct {
 
 // rapidShapes are the bugs that need a shape of their own, by name; the
 // others get the zero rapidShape.
-var rapidShapes = map[string]rapidShape{
+var rapidShapes = map[sim.BugName]rapidShape{
 	sim.BugShowTakesRTNL:      {seeded: true},
 	sim.BugReaddirCursorNoRef: {gen: gen.Options{MinThreads: 3, MaxThreads: 3, MaxOps: 3}},
 	// rapid's draws rarely put two lookups of the two names beside a
@@ -76,7 +76,7 @@ var rapidShapes = map[string]rapidShape{
 // propViolates fails only when the bug's own property is violated, so the
 // shrunk counterexample is one of that property.
 func propViolates(b sim.Bug, shape rapidShape) func(*rapid.T) {
-	bugs, property := sim.BugSet{b.Name}, b.Property
+	bugs, property := sim.BugSet{b.Name}, properties.Property(b.Property)
 	return func(t *rapid.T) {
 		var p history.Program
 		if shape.seeded {
@@ -106,7 +106,7 @@ func TestPropEveryBugCaught(t *testing.T) {
 	}
 	setFlags(t, map[string]string{"rapid.checks": "20000", "rapid.seed": "1", "rapid.nofailfile": "true", "rapid.shrinktime": "300ms"})
 	for _, b := range sim.Bugs {
-		t.Run(b.Name, func(t *testing.T) {
+		t.Run(string(b.Name), func(t *testing.T) {
 			c := &catchTB{name: t.Name()}
 			rapid.Check(c, propViolates(b, rapidShapes[b.Name]))
 			if !c.failed {
@@ -121,7 +121,7 @@ func TestPropEveryBugCaught(t *testing.T) {
 
 // unknownShapes reports a shape for a bug the catalogue does not have: a
 // renamed bug would otherwise lose its shape without a word.
-func unknownShapes(shapes map[string]rapidShape) error {
+func unknownShapes(shapes map[sim.BugName]rapidShape) error {
 	for name := range shapes {
 		if _, ok := sim.LookupBug(name); !ok {
 			return fmt.Errorf("rapidShapes has a shape for %q, which is not a seeded bug", name)
@@ -131,10 +131,10 @@ func unknownShapes(shapes map[string]rapidShape) error {
 }
 
 func TestUnknownShapes(t *testing.T) {
-	if err := unknownShapes(map[string]rapidShape{sim.BugTagReuse: {}}); err != nil {
+	if err := unknownShapes(map[sim.BugName]rapidShape{sim.BugTagReuse: {}}); err != nil {
 		t.Errorf("a catalogue bug: %v", err)
 	}
-	if err := unknownShapes(map[string]rapidShape{"no-such-bug": {seeded: true}}); err == nil {
+	if err := unknownShapes(map[sim.BugName]rapidShape{"no-such-bug": {seeded: true}}); err == nil {
 		t.Error("a shape for a bug the catalogue does not have passes")
 	}
 }

@@ -39,7 +39,7 @@ func TestCheckers(t *testing.T) {
 		name   string
 		recs   []history.Record
 		faults []history.Fault
-		want   []string // properties violated
+		want   []properties.Property // properties violated
 	}{
 		{"correct concurrent history", []history.Record{
 			rec(0, 1, 4, create(1, "eth0"), ok),
@@ -50,25 +50,25 @@ func TestCheckers(t *testing.T) {
 		{"lookup through ns2's mount finds ns1's entry", []history.Record{
 			rec(0, 1, 2, create(1, "eth0"), ok),
 			rec(1, 3, 4, lookup(2, "eth0"), found(1)),
-		}, noFaults, []string{properties.TagIsolation, properties.Linearizability}},
+		}, noFaults, []properties.Property{properties.TagIsolation, properties.Linearizability}},
 		{"readdir through ns1's mount lists ns2's entry", []history.Record{
 			rec(0, 1, 2, create(2, "eth0"), ok),
 			rec(1, 3, 4, readdir(1), listing(eth0(2))),
-		}, noFaults, []string{properties.TagIsolation}},
+		}, noFaults, []properties.Property{properties.TagIsolation}},
 		{"an entry seen after its namespace exited", []history.Record{
 			rec(0, 1, 2, create(1, "eth0"), ok),
 			rec(0, 3, 4, exit(1), ok),
 			rec(1, 5, 6, lookup(1, "eth0"), found(1)),
-		}, noFaults, []string{properties.NoResurrection, properties.Linearizability}},
+		}, noFaults, []properties.Property{properties.NoResurrection, properties.Linearizability}},
 		{"a create in a namespace after its exit", []history.Record{
 			rec(0, 1, 2, exit(1), ok),
 			rec(1, 3, 4, create(1, "eth0"), ok),
-		}, noFaults, []string{properties.NoResurrection, properties.Linearizability}},
+		}, noFaults, []properties.Property{properties.NoResurrection, properties.Linearizability}},
 		{"an entry seen after its removal returned", []history.Record{
 			rec(0, 1, 2, create(1, "eth0"), ok),
 			rec(0, 3, 4, remove(1, "eth0"), ok),
 			rec(1, 5, 6, readdir(1), listing(eth0(1))),
-		}, noFaults, []string{properties.NoResurrection, properties.Regularity}},
+		}, noFaults, []properties.Property{properties.NoResurrection, properties.Regularity}},
 		{"an entry seen after removal, but re-created concurrently", []history.Record{
 			rec(0, 1, 2, create(1, "eth0"), ok),
 			rec(0, 3, 4, remove(1, "eth0"), ok),
@@ -78,11 +78,11 @@ func TestCheckers(t *testing.T) {
 		{"a listing shows one (name, tag) twice", []history.Record{
 			rec(0, 1, 2, create(1, "eth0"), ok),
 			rec(1, 3, 4, readdir(1), listing(eth0(1), eth0(1))),
-		}, noFaults, []string{properties.Regularity}},
+		}, noFaults, []properties.Property{properties.Regularity}},
 		{"two creates of one (name, tag) both succeed", []history.Record{
 			rec(0, 1, 4, create(1, "eth0"), ok),
 			rec(1, 2, 3, create(1, "eth0"), ok),
-		}, noFaults, []string{properties.Uniqueness, properties.Linearizability}},
+		}, noFaults, []properties.Property{properties.Uniqueness, properties.Linearizability}},
 		{"create, remove, create again", []history.Record{
 			rec(0, 1, 2, create(1, "eth0"), ok),
 			rec(1, 3, 4, remove(1, "eth0"), ok),
@@ -91,7 +91,7 @@ func TestCheckers(t *testing.T) {
 		{"a listing misses an entry there for the whole call", []history.Record{
 			rec(0, 1, 2, create(1, "eth0"), ok),
 			rec(1, 3, 4, readdir(1), listing()),
-		}, noFaults, []string{properties.Regularity}},
+		}, noFaults, []properties.Property{properties.Regularity}},
 		{"a listing may miss an entry removed during the call", []history.Record{
 			rec(0, 1, 2, create(1, "eth0"), ok),
 			rec(0, 3, 6, remove(1, "eth0"), ok),
@@ -111,7 +111,7 @@ func TestCheckers(t *testing.T) {
 			rec(0, 1, 2, create(1, "eth0"), ok),
 			rec(0, 3, 4, model.Op{Kind: model.Move, NS: 1, Name: "eth0", To: 2}, ok),
 			rec(1, 5, 6, readdir(1), listing(eth0(1))),
-		}, noFaults, []string{properties.Regularity}},
+		}, noFaults, []properties.Property{properties.Regularity}},
 		{"the same name under two tags is fine", []history.Record{
 			rec(0, 1, 2, create(1, "eth0"), ok),
 			rec(0, 3, 4, create(2, "eth0"), ok),
@@ -121,19 +121,19 @@ func TestCheckers(t *testing.T) {
 		{"a stale read, linearizability alone catches it", []history.Record{
 			rec(0, 1, 2, create(1, "eth0"), ok),
 			rec(1, 3, 4, lookup(1, "eth0"), enoent),
-		}, noFaults, []string{properties.Linearizability}},
+		}, noFaults, []properties.Property{properties.Linearizability}},
 		{"a pending operation may or may not have happened", []history.Record{
 			rec(0, 1, 0, create(1, "eth0"), nil),
 			rec(1, 2, 3, lookup(1, "eth0"), found(1)),
 			rec(1, 4, 5, lookup(1, "eth0"), found(1)),
 		}, []history.Fault{{Kind: history.Deadlock, Thread: -1, Time: 6, Detail: "T0 waits for x"}},
-			[]string{properties.Liveness}},
+			[]properties.Property{properties.Liveness}},
 		{"use after free", []history.Record{
 			rec(0, 1, 2, create(1, "eth0"), ok),
 		}, []history.Fault{{Kind: history.UseAfterFree, Thread: 0, Time: 2, Detail: "show touched freed node"}},
-			[]string{properties.SafeFree}},
+			[]properties.Property{properties.SafeFree}},
 		{"leak", []history.Record{}, []history.Fault{{Kind: history.Leak, Thread: -1, Time: 1, Detail: "node eth0"}},
-			[]string{properties.SafeFree}},
+			[]properties.Property{properties.SafeFree}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -142,7 +142,7 @@ func TestCheckers(t *testing.T) {
 			if len(r.Unknown) > 0 {
 				t.Fatalf("undecided: %v", r.Unknown)
 			}
-			var got []string
+			var got []properties.Property
 			for _, v := range r.Violations {
 				if !slices.Contains(got, v.Property) {
 					got = append(got, v.Property)

@@ -23,7 +23,7 @@ func ExampleCheck() {
 		},
 	}
 	for _, bugs := range []sim.BugSet{nil, {sim.BugUnlockedAdd}} {
-		violated := map[string]bool{}
+		violated := map[properties.Property]bool{}
 		for seed := range uint64(200) {
 			x := sim.Run(p, sched.NewRandom(seed), sim.Options{Bugs: bugs})
 			for _, v := range properties.Check(x.History, properties.Options{}).Violations {

@@ -85,7 +85,7 @@ func fuzzProp(bugs sim.BugSet, out func() (string, error)) func(*rapid.T) {
 			what = append(what, v.String())
 		}
 		for _, u := range r.Unknown {
-			what = append(what, u+": undecided")
+			what = append(what, string(u)+": undecided")
 		}
 		msg := fmt.Sprintf("%d violation(s), %d undecided, bugs %v:\n  %s", len(r.Violations), len(r.Unknown), bugs, strings.Join(what, "\n  "))
 		// The schedule seed is not known here (execute drew it), and
@@ -117,7 +117,7 @@ func saveCrasher(tr *traces.Trace, out func() (string, error)) (string, error) {
 	h.Write(b.Bytes())
 	prop := "undecided"
 	if len(tr.Violations) > 0 {
-		prop = tr.Violations[0].Property
+		prop = string(tr.Violations[0].Property)
 	}
 	path := filepath.Join(dir, fmt.Sprintf("fuzz-%s-%016x.jsonl", prop, h.Sum64()))
 	if err := traces.WriteFile(path, tr); err != nil {
@@ -228,7 +228,7 @@ func TestFuzzProgramCrasherPath(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !slices.Equal(tr.Header.Options.Bugs, sim.BugSet{bug}) {
+	if !slices.Equal(tr.Header.Options.Bugs, []string{string(bug)}) {
 		t.Fatalf("the trace's bugs are %v, want [%s]", tr.Header.Options.Bugs, bug)
 	}
 	if len(tr.Violations) == 0 {
@@ -243,7 +243,7 @@ func TestFuzzProgramCrasherPath(t *testing.T) {
 		t.Fatalf("the replay shows %v, the trace recorded %v", r.Violations, tr.Violations)
 	}
 	for _, v := range tr.Violations {
-		if !strings.Contains(log, v.Property) {
+		if !strings.Contains(log, string(v.Property)) {
 			t.Errorf("the failure does not name %s:\n%s", v.Property, log)
 		}
 	}

@@ -8,35 +8,67 @@ package properties
 
 import (
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/sysfsim/sysfsim/history"
 )
 
-// Property names, as they appear in reports and traces.
+// Property names a property, as reports and traces spell it.
+// ParseProperty reads a name.
+type Property string
+
+// The properties.
 const (
-	Linearizability = "linearizability"
-	TagIsolation    = "tag-isolation"
-	NoResurrection  = "no-resurrection"
-	Uniqueness      = "uniqueness"
-	Regularity      = "readdir-regularity"
-	SafeFree        = "safe-free"
-	Liveness        = "liveness"
+	Linearizability Property = "linearizability"
+	TagIsolation    Property = "tag-isolation"
+	NoResurrection  Property = "no-resurrection"
+	Uniqueness      Property = "uniqueness"
+	Regularity      Property = "readdir-regularity"
+	SafeFree        Property = "safe-free"
+	Liveness        Property = "liveness"
 )
 
-// Names lists every property in a stable order.
-var Names = []string{Linearizability, TagIsolation, NoResurrection, Uniqueness, Regularity, SafeFree, Liveness}
+// Names lists every property in a stable order, the order of reports.
+var Names = []Property{Linearizability, TagIsolation, NoResurrection, Uniqueness, Regularity, SafeFree, Liveness}
+
+// ParseProperty reads a property's name; an unknown one is an error
+// listing the known ones.
+func ParseProperty(name string) (Property, error) {
+	if p := Property(name); slices.Contains(Names, p) {
+		return p, nil
+	}
+	known := make([]string, len(Names))
+	for i, p := range Names {
+		known[i] = string(p)
+	}
+	return "", fmt.Errorf("unknown property %q (known: %s)", name, strings.Join(known, ", "))
+}
+
+// MarshalText writes the property's name.
+func (p Property) MarshalText() ([]byte, error) { return []byte(p), nil }
+
+// UnmarshalText reads a property's name (ParseProperty).
+func (p *Property) UnmarshalText(b []byte) error {
+	x, err := ParseProperty(string(b))
+	if err != nil {
+		return err
+	}
+	*p = x
+	return nil
+}
 
 // Violation is one broken property.
 type Violation struct {
-	Property string `json:"property"`
-	Detail   string `json:"detail"`
+	Property Property `json:"property"`
+	Detail   string   `json:"detail"`
 	// Records are the indices, in History.Records, of the operations
 	// involved.
 	Records []int `json:"records,omitempty"`
 }
 
-func (v Violation) String() string { return v.Property + ": " + v.Detail }
+func (v Violation) String() string { return string(v.Property) + ": " + v.Detail }
 
 // Options tune the checkers.
 type Options struct {
@@ -49,58 +81,63 @@ type Options struct {
 type Report struct {
 	Violations []Violation `json:"violations,omitempty"`
 	// Unknown lists properties that could not be decided.
-	Unknown []string `json:"unknown,omitempty"`
+	Unknown []Property `json:"unknown,omitempty"`
 }
 
 // OK reports whether every property was decided and holds.
 func (r Report) OK() bool { return len(r.Violations) == 0 && len(r.Unknown) == 0 }
+
+// checker judges some properties of a history, from its facts.
+type checker struct {
+	// judges lists the properties whose violations it reports.
+	judges []Property
+	// check returns the violations, and whether it could decide.
+	check func(f *facts, o Options) (vs []Violation, decided bool)
+}
+
+// checkers is the one list of checkers, in the order Check runs them and
+// reports their violations; CheckProperty picks from it.
+var checkers = [...]checker{
+	{[]Property{TagIsolation}, func(f *facts, _ Options) ([]Violation, bool) { return checkTagIsolation(f.h, &f.mounts), true }},
+	{[]Property{NoResurrection}, func(f *facts, _ Options) ([]Violation, bool) { return checkNoResurrection(f), true }},
+	{[]Property{Uniqueness}, func(f *facts, _ Options) ([]Violation, bool) { return checkUniqueness(f), true }},
+	{[]Property{SafeFree, Liveness}, func(f *facts, _ Options) ([]Violation, bool) { return CheckFaults(f.h), true }},
+	{[]Property{Regularity}, func(f *facts, _ Options) ([]Violation, bool) { return checkReaddir(f), true }},
+	{[]Property{Linearizability}, func(f *facts, o Options) ([]Violation, bool) {
+		return CheckLinearizable(f.h, o.LinearizabilityTimeout)
+	}},
+}
 
 // Check runs every checker on h.
 func Check(h history.History, o Options) Report {
 	var r Report
 	f := factsOf(h)
 	defer f.release()
-	r.Violations = append(r.Violations, checkTagIsolation(h, &f.mounts)...)
-	r.Violations = append(r.Violations, checkNoResurrection(f)...)
-	r.Violations = append(r.Violations, checkUniqueness(f)...)
-	r.Violations = append(r.Violations, CheckFaults(h)...)
-	r.Violations = append(r.Violations, checkReaddir(f)...)
-	v, decided := CheckLinearizable(h, o.LinearizabilityTimeout)
-	if !decided {
-		r.Unknown = append(r.Unknown, Linearizability)
+	for _, c := range checkers {
+		vs, decided := c.check(f, o)
+		if !decided {
+			r.Unknown = append(r.Unknown, c.judges...)
+		}
+		r.Violations = append(r.Violations, vs...)
 	}
-	r.Violations = append(r.Violations, v...)
 	return r
 }
 
 // CheckProperty runs the checker of one property only: cheaper than Check
 // when only one matters, as when hunting a seeded bug.
-func CheckProperty(h history.History, property string, o Options) ([]Violation, error) {
-	var vs []Violation
-	switch property {
-	case Linearizability:
-		var decided bool
-		if vs, decided = CheckLinearizable(h, o.LinearizabilityTimeout); !decided {
-			return nil, fmt.Errorf("linearizability undecided after %v", o.LinearizabilityTimeout)
-		}
-		return vs, nil
-	case TagIsolation:
-		return CheckTagIsolation(h), nil
-	case NoResurrection:
-		return CheckNoResurrection(h), nil
-	case Uniqueness:
-		return CheckUniqueness(h), nil
-	case Regularity:
-		return CheckReaddir(h), nil
-	case SafeFree, Liveness:
-		for _, v := range CheckFaults(h) {
-			if v.Property == property {
-				vs = append(vs, v)
-			}
-		}
-		return vs, nil
+func CheckProperty(h history.History, property Property, o Options) ([]Violation, error) {
+	i := slices.IndexFunc(checkers[:], func(c checker) bool { return slices.Contains(c.judges, property) })
+	if i < 0 {
+		_, err := ParseProperty(string(property))
+		return nil, err
 	}
-	return nil, fmt.Errorf("unknown property %q (known: %v)", property, Names)
+	f := factsOf(h)
+	defer f.release()
+	vs, decided := checkers[i].check(f, o)
+	if !decided {
+		return nil, fmt.Errorf("%s undecided after %v", property, o.LinearizabilityTimeout)
+	}
+	return slices.DeleteFunc(vs, func(v Violation) bool { return v.Property != property }), nil
 }
 
 // CheckFaults turns what the implementation noticed about itself into

@@ -9,29 +9,35 @@ import (
 // Bug is a seeded bug: a switch that changes the simulator the way a
 // historical kernel bug changed kernfs or sysfs.
 type Bug struct {
-	Name      string `json:"name"`
-	Reference string `json:"reference"`
-	// Property is the checker expected to catch it (package properties).
+	Name      BugName `json:"name"`
+	Reference string  `json:"reference"`
+	// Property is the checker expected to catch it, a properties.Property
+	// by name: package properties cannot be imported here, since its tests
+	// import this package (properties.TestBugsNameProperties checks it).
 	Property string `json:"property"`
 	// Scenario is the smallest program that shows it.
 	Scenario string `json:"scenario"`
 }
 
+// BugName names a seeded bug, as the command line, trace headers and
+// campaign summaries spell it. ParseBug reads a name.
+type BugName string
+
 // The seeded bugs.
 const (
-	BugTagBlindLookup         = "tag-blind-lookup"
-	BugExitUnlockedDeactivate = "exit-unlocked-deactivate"
-	BugUnlockedAdd            = "unlocked-add"
-	BugReaddirDropLock        = "readdir-drop-lock"
-	BugReaddirCursorDescent   = "readdir-cursor-descent"
-	BugTagReuse               = "tag-reuse"
-	BugMountDoubleDrop        = "mount-double-drop"
-	BugRemoveByNameNoRef      = "remove-by-name-no-ref"
-	BugAddUnderRemoved        = "add-under-removed"
-	BugShowTakesRTNL          = "show-takes-rtnl"
-	BugExitHandbackClash      = "exit-handback-clash"
-	BugReaddirCursorNoRef     = "readdir-cursor-no-ref"
-	BugRenameLinkRecreate     = "rename-link-recreate"
+	BugTagBlindLookup         BugName = "tag-blind-lookup"
+	BugExitUnlockedDeactivate BugName = "exit-unlocked-deactivate"
+	BugUnlockedAdd            BugName = "unlocked-add"
+	BugReaddirDropLock        BugName = "readdir-drop-lock"
+	BugReaddirCursorDescent   BugName = "readdir-cursor-descent"
+	BugTagReuse               BugName = "tag-reuse"
+	BugMountDoubleDrop        BugName = "mount-double-drop"
+	BugRemoveByNameNoRef      BugName = "remove-by-name-no-ref"
+	BugAddUnderRemoved        BugName = "add-under-removed"
+	BugShowTakesRTNL          BugName = "show-takes-rtnl"
+	BugExitHandbackClash      BugName = "exit-handback-clash"
+	BugReaddirCursorNoRef     BugName = "readdir-cursor-no-ref"
+	BugRenameLinkRecreate     BugName = "rename-link-recreate"
 )
 
 // Bugs is the catalogue, in a stable order.
@@ -117,13 +123,45 @@ var Bugs = []Bug{
 }
 
 // BugSet is a set of enabled bugs; the zero value is the correct simulator.
-type BugSet []string
+type BugSet []BugName
 
 // Has reports whether bug b is enabled.
-func (s BugSet) Has(b string) bool { return slices.Contains(s, b) }
+func (s BugSet) Has(b BugName) bool { return slices.Contains(s, b) }
 
-// ParseBugs reads a comma-separated list of bug names, rejecting unknown
-// ones with the list of known names.
+// Strings returns the names in s, as strings to join.
+func (s BugSet) Strings() []string {
+	names := make([]string, len(s))
+	for i, b := range s {
+		names[i] = string(b)
+	}
+	return names
+}
+
+// ParseBug reads a bug's name; an unknown one is an error listing the
+// known ones.
+func ParseBug(name string) (BugName, error) {
+	if _, ok := LookupBug(BugName(name)); !ok {
+		return "", fmt.Errorf("unknown bug %q (known: %s)", name, strings.Join(BugNames().Strings(), ", "))
+	}
+	return BugName(name), nil
+}
+
+// MarshalText writes the bug's name.
+func (b BugName) MarshalText() ([]byte, error) { return []byte(b), nil }
+
+// UnmarshalText reads a bug's name (ParseBug), so that a trace or summary
+// naming a bug this simulator lacks is rejected, never run without it.
+func (b *BugName) UnmarshalText(text []byte) error {
+	x, err := ParseBug(string(text))
+	if err != nil {
+		return err
+	}
+	*b = x
+	return nil
+}
+
+// ParseBugs reads a comma-separated list of bug names (ParseBug), each
+// once.
 func ParseBugs(list string) (BugSet, error) {
 	var s BugSet
 	for _, name := range strings.Split(list, ",") {
@@ -131,18 +169,19 @@ func ParseBugs(list string) (BugSet, error) {
 		if name == "" {
 			continue
 		}
-		if _, ok := LookupBug(name); !ok {
-			return nil, fmt.Errorf("unknown bug %q (known: %s)", name, strings.Join(BugNames(), ", "))
+		b, err := ParseBug(name)
+		if err != nil {
+			return nil, err
 		}
-		if !s.Has(name) {
-			s = append(s, name)
+		if !s.Has(b) {
+			s = append(s, b)
 		}
 	}
 	return s, nil
 }
 
 // LookupBug finds a bug of the catalogue by name.
-func LookupBug(name string) (Bug, bool) {
+func LookupBug(name BugName) (Bug, bool) {
 	i := slices.IndexFunc(Bugs, func(b Bug) bool { return b.Name == name })
 	if i < 0 {
 		return Bug{}, false
@@ -151,8 +190,8 @@ func LookupBug(name string) (Bug, bool) {
 }
 
 // BugNames lists the catalogue's names.
-func BugNames() []string {
-	names := make([]string, len(Bugs))
+func BugNames() BugSet {
+	names := make(BugSet, len(Bugs))
 	for i, b := range Bugs {
 		names[i] = b.Name
 	}

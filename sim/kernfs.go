@@ -156,7 +156,7 @@ func (tr *tree) alloc(kind nodeKind, name string, tag int) *node {
 func (tr *tree) touch(t *sched.Thread, n *node, what string) {
 	tr.k.treeStep(t)
 	if n.freed {
-		tr.k.fault(t, "use-after-free", fmt.Sprintf("%s touched freed node %v", what, n))
+		tr.k.fault(t, history.UseAfterFree, fmt.Sprintf("%s touched freed node %v", what, n))
 	}
 }
 
@@ -173,7 +173,7 @@ func (tr *tree) put(t *sched.Thread, n *node) {
 			tr.put(t, n.target)
 		}
 	} else if n.refs < 0 {
-		tr.k.fault(t, "use-after-free", fmt.Sprintf("reference count of %v dropped below zero", n))
+		tr.k.fault(t, history.UseAfterFree, fmt.Sprintf("reference count of %v dropped below zero", n))
 	}
 }
 

@@ -60,7 +60,7 @@ func violated(hs map[string]history.History) map[string]bool {
 	props := map[string]bool{}
 	for _, h := range hs {
 		for _, v := range properties.Check(h, properties.Options{}).Violations {
-			props[v.Property] = true
+			props[string(v.Property)] = true
 		}
 	}
 	return props

@@ -2,10 +2,12 @@ package sim_test
 
 import (
 	"bytes"
+	"encoding/json"
 	"io/fs"
 	"maps"
 	"runtime"
 	"slices"
+	"strings"
 	"testing"
 	"testing/fstest"
 
@@ -139,9 +141,44 @@ func TestBugsParse(t *testing.T) {
 	if _, err := sim.ParseBugs("no-such-bug"); err == nil {
 		t.Fatal("unknown bug accepted")
 	}
-	s, err := sim.ParseBugs(sim.BugUnlockedAdd + ", " + sim.BugUnlockedAdd)
+	s, err := sim.ParseBugs("unlocked-add, unlocked-add")
 	if err != nil || len(s) != 1 {
 		t.Fatalf("%v %v", s, err)
+	}
+}
+
+// Every bug of the catalogue parses back to itself, as a name and in
+// JSON; an unknown name is rejected with the known ones.
+func TestParseBug(t *testing.T) {
+	known := "(known: " + strings.Join(sim.BugNames().Strings(), ", ") + ")"
+	if !strings.Contains(known, "tag-blind-lookup, exit-unlocked-deactivate") {
+		t.Fatalf("known names %s", known)
+	}
+	for _, b := range sim.Bugs {
+		if got, err := sim.ParseBug(string(b.Name)); err != nil || got != b.Name {
+			t.Errorf("ParseBug(%q) = %q, %v", b.Name, got, err)
+		}
+		opt := sim.Options{Bugs: sim.BugSet{b.Name}}
+		j, err := json.Marshal(opt)
+		if want := `{"bugs":["` + string(b.Name) + `"]}`; err != nil || string(j) != want {
+			t.Errorf("%v marshals as %s, %v; want %s", opt, j, err, want)
+		}
+		var back sim.Options
+		if err := json.Unmarshal(j, &back); err != nil || !slices.Equal(back.Bugs, opt.Bugs) {
+			t.Errorf("%s unmarshals as %v, %v", j, back, err)
+		}
+	}
+	for _, bad := range []string{"", "no-such-bug", "Unlocked-Add"} {
+		if got, err := sim.ParseBug(bad); err == nil || !strings.Contains(err.Error(), known) {
+			t.Errorf("ParseBug(%q) = %q, %v; want an error listing the known bugs", bad, got, err)
+		}
+		var o sim.Options
+		if err := json.Unmarshal([]byte(`{"bugs":["`+bad+`"]}`), &o); err == nil || !strings.Contains(err.Error(), known) {
+			t.Errorf("bug %q decodes: %v", bad, err)
+		}
+	}
+	if _, err := sim.ParseBugs("unlocked-add,nope"); err == nil || !strings.Contains(err.Error(), known) {
+		t.Errorf("ParseBugs: %v", err)
 	}
 }
 
@@ -257,7 +294,7 @@ func TestExplore(t *testing.T) {
 // are, including where a seeded bug has split a critical section in two
 // and a thread waits to take the tree lock again under a deferred Unlock.
 func TestCutShortExecutionsUnwind(t *testing.T) {
-	for _, bug := range []string{sim.BugUnlockedAdd, sim.BugRenameLinkRecreate} {
+	for _, bug := range []sim.BugName{sim.BugUnlockedAdd, sim.BugRenameLinkRecreate} {
 		for seed := range uint64(40) {
 			p := gen.Program(gen.NewRand(seed), gen.Options{MinThreads: 3, MaxThreads: 3, MaxOps: 4})
 			for max := 1; max <= 60; max += 3 {

@@ -35,14 +35,14 @@ func TestBugCorpus(t *testing.T) {
 		}
 	}
 	for _, b := range sim.Bugs {
-		t.Run(b.Name, func(t *testing.T) {
-			path := filepath.Join("testdata", "bugs", b.Name+".jsonl")
+		t.Run(string(b.Name), func(t *testing.T) {
+			path := filepath.Join("testdata", "bugs", string(b.Name)+".jsonl")
 			tr, err := traces.ReadFile(path)
 			if err != nil {
 				t.Fatalf("%v (regenerate with: go test ./traces -run TestBugCorpus -regen-bugs)", err)
 			}
 			r := properties.Check(tr.History, corpusCheck)
-			if !slices.ContainsFunc(r.Violations, func(v properties.Violation) bool { return v.Property == b.Property }) {
+			if !slices.ContainsFunc(r.Violations, func(v properties.Violation) bool { return string(v.Property) == b.Property }) {
 				t.Errorf("the checkers no longer report %s: %v", b.Property, r.Violations)
 			}
 			if _, err := traces.Replay(tr); err != nil {
@@ -53,7 +53,7 @@ func TestBugCorpus(t *testing.T) {
 	}
 	files, _ := filepath.Glob(filepath.Join("testdata", "bugs", "*.jsonl"))
 	for _, f := range files {
-		if _, ok := sim.LookupBug(strings.TrimSuffix(filepath.Base(f), ".jsonl")); !ok {
+		if _, err := sim.ParseBug(strings.TrimSuffix(filepath.Base(f), ".jsonl")); err != nil {
 			t.Errorf("%s is the trace of no seeded bug", f)
 		}
 	}
@@ -144,16 +144,16 @@ func regenerate(t *testing.T, b sim.Bug) {
 	for i := int64(0); i < tries; i++ {
 		s := campaign.ExecSeed(seed, i)
 		tr, r, _ := campaign.One(s, sim.BugSet{b.Name}, gen.Options{}, corpusCheck)
-		if !slices.ContainsFunc(r.Violations, func(v properties.Violation) bool { return v.Property == b.Property }) {
+		if !slices.ContainsFunc(r.Violations, func(v properties.Violation) bool { return string(v.Property) == b.Property }) {
 			continue
 		}
 		tr.Notes = append(tr.Notes, fmt.Sprintf("found by sysfsim run --bug %s --seed %d, execution %d", b.Name, seed, i))
-		small, st, err := traces.Shrink(tr, traces.ShrinkOptions{Property: b.Property, Check: corpusCheck})
+		small, st, err := traces.Shrink(tr, traces.ShrinkOptions{Property: properties.Property(b.Property), Check: corpusCheck})
 		if err != nil {
 			t.Fatalf("%s: shrink: %v", b.Name, err)
 		}
 		t.Logf("%s: execution %d, %v", b.Name, i, st)
-		if err := traces.WriteFile(filepath.Join("testdata", "bugs", b.Name+".jsonl"), small); err != nil {
+		if err := traces.WriteFile(filepath.Join("testdata", "bugs", string(b.Name)+".jsonl"), small); err != nil {
 			t.Fatal(err)
 		}
 		return

@@ -30,7 +30,7 @@ func oddTrace() *Trace {
 			},
 			Faults: []history.Fault{{Kind: history.Deadlock, Thread: -1, Time: 6, Detail: "T2 waits for kernfs_rwsem held by T0\n"}},
 		},
-		Violations: []tracefile.Violation{{Property: properties.Uniqueness, Detail: "listed twice", Records: []int{1}}, {Property: properties.Liveness, Detail: "deadlock"}},
+		Violations: []tracefile.Violation{{Property: string(properties.Uniqueness), Detail: "listed twice", Records: []int{1}}, {Property: string(properties.Liveness), Detail: "deadlock"}},
 	}
 }
 

@@ -45,7 +45,7 @@ func TestReadChecksBugs(t *testing.T) {
 	}{
 		{"no bugs", `{}`, true, ""},
 		{"a seeded bug", `{"bugs":["unlocked-add"]}`, true, ""},
-		{"unknown bug", `{"bugs":["no-such-bug"]}`, true, `bad.jsonl:1: unknown bug "no-such-bug" (known: ` + strings.Join(sim.BugNames(), ", ") + ")"},
+		{"unknown bug", `{"bugs":["no-such-bug"]}`, true, `bad.jsonl:1: unknown bug "no-such-bug" (known: ` + strings.Join(sim.BugNames().Strings(), ", ") + ")"},
 		{"unknown bug before a negative bound", `{"bugs":["unlocked-add","no-such-bug"],"max_steps":-1}`, false, `bad.jsonl:1: unknown bug "no-such-bug"`},
 		{"negative bound", `{"bugs":["unlocked-add"],"max_steps":-1}`, false, "bad.jsonl:1: max_steps -1 is negative"},
 	}

@@ -17,7 +17,7 @@ import (
 type ShrinkOptions struct {
 	// Property is the property the shrunk trace must still violate. Empty
 	// means the first violation the checkers find in the trace's history.
-	Property string
+	Property properties.Property
 	// Check tunes the checkers run on every candidate; a zero
 	// LinearizabilityTimeout means DefaultShrinkTimeout, since a candidate
 	// that cannot be decided is never kept.
@@ -37,13 +37,13 @@ const DefaultShrinkTimeout = 5 * time.Second
 // execution ran: switches away from a thread that could have continued
 // (see Preemptions for the count from a schedule alone).
 type ShrinkStats struct {
-	Property          string `json:"property"`
-	OpsBefore         int    `json:"ops_before"`
-	OpsAfter          int    `json:"ops_after"`
-	PreemptionsBefore int    `json:"preemptions_before"`
-	PreemptionsAfter  int    `json:"preemptions_after"`
-	StepsBefore       int    `json:"steps_before"`
-	StepsAfter        int    `json:"steps_after"`
+	Property          properties.Property `json:"property"`
+	OpsBefore         int                 `json:"ops_before"`
+	OpsAfter          int                 `json:"ops_after"`
+	PreemptionsBefore int                 `json:"preemptions_before"`
+	PreemptionsAfter  int                 `json:"preemptions_after"`
+	StepsBefore       int                 `json:"steps_before"`
+	StepsAfter        int                 `json:"steps_after"`
 	// Runs counts the executions tried, the original's included.
 	Runs int `json:"runs"`
 }
@@ -94,8 +94,8 @@ func Shrink(t *Trace, opts ShrinkOptions) (*Trace, ShrinkStats, error) {
 	if !violates(r, prop) {
 		var found []string
 		for _, v := range r.Violations {
-			if !slices.Contains(found, v.Property) {
-				found = append(found, v.Property)
+			if !slices.Contains(found, string(v.Property)) {
+				found = append(found, string(v.Property))
 			}
 		}
 		return nil, ShrinkStats{}, fmt.Errorf("the trace violates %s, not %s", strings.Join(found, ", "), prop)
@@ -143,7 +143,7 @@ func (c candidate) size() [4]int {
 type shrinker struct {
 	opt      sim.Options
 	check    properties.Options
-	property string
+	property properties.Property
 	runs     int
 	maxRuns  int
 	cur      candidate
@@ -164,7 +164,7 @@ func (s *shrinker) fails(c *candidate) bool {
 	return violates(c.report, s.property)
 }
 
-func violates(r properties.Report, prop string) bool {
+func violates(r properties.Report, prop properties.Property) bool {
 	return slices.ContainsFunc(r.Violations, func(v properties.Violation) bool { return v.Property == prop })
 }
 

@@ -51,7 +51,7 @@ func TestContinueAt(t *testing.T) {
 // failing finds an execution of a generated program with the bug that
 // violates some property; a bug too rare to show in a few hundred
 // executions is skipped (TestBugCorpus covers every bug).
-func failing(t *testing.T, bug string) *Trace {
+func failing(t *testing.T, bug sim.BugName) *Trace {
 	t.Helper()
 	for s := uint64(1); s < 500; s++ {
 		p := gen.Program(gen.NewRand(s), gen.Options{})
@@ -67,17 +67,17 @@ func failing(t *testing.T, bug string) *Trace {
 
 func TestShrinkKeepsThePropertyAndReplays(t *testing.T) {
 	for _, b := range sim.Bugs {
-		t.Run(b.Name, func(t *testing.T) {
+		t.Run(string(b.Name), func(t *testing.T) {
 			tr := failing(t, b.Name)
 			small, st, err := Shrink(tr, ShrinkOptions{})
 			if err != nil {
 				t.Fatal(err)
 			}
 			t.Log(st)
-			if st.Property != tr.Violations[0].Property {
+			if string(st.Property) != tr.Violations[0].Property {
 				t.Errorf("kept %s, want the first violation's %s", st.Property, tr.Violations[0].Property)
 			}
-			if !slices.ContainsFunc(small.Violations, func(v tracefile.Violation) bool { return v.Property == st.Property }) {
+			if !slices.ContainsFunc(small.Violations, func(v tracefile.Violation) bool { return v.Property == string(st.Property) }) {
 				t.Errorf("the shrunk trace violates %v, not %s", small.Violations, st.Property)
 			}
 			if st.OpsAfter > st.OpsBefore || st.OpsAfter != small.Program.Ops() || st.PreemptionsAfter > st.PreemptionsBefore && st.OpsAfter == st.OpsBefore {

@@ -12,9 +12,7 @@
 package traces
 
 import (
-	"fmt"
 	"io"
-	"strings"
 
 	"github.com/sysfsim/sysfsim/history"
 	"github.com/sysfsim/sysfsim/properties"
@@ -37,7 +35,7 @@ func Write(w io.Writer, t *Trace) error { return tracefile.Write(w, t) }
 func WriteFile(path string, t *Trace) error { return tracefile.WriteFile(path, t) }
 
 // reader adds the simulator's check to the format's.
-var reader = tracefile.Reader{CheckOptions: validOptions}
+var reader = tracefile.Reader{CheckOptions: validOptions, CheckProperty: validProperty}
 
 // Read parses a trace as tracefile.Read does, and also rejects options
 // this simulator cannot honour (an unknown bug), at line 1.
@@ -50,22 +48,32 @@ func ReadFile(path string) (*Trace, error) { return reader.ReadFile(path) }
 // replay never silently runs without a bug the trace was recorded with.
 func validOptions(o tracefile.Options) error {
 	for _, b := range o.Bugs {
-		if _, ok := sim.LookupBug(b); !ok {
-			return fmt.Errorf("unknown bug %q (known: %s)", b, strings.Join(sim.BugNames(), ", "))
+		if _, err := sim.ParseBug(b); err != nil {
+			return err
 		}
 	}
 	return nil
 }
 
+// validProperty rejects a violation of a property no checker judges.
+func validProperty(name string) error {
+	_, err := properties.ParseProperty(name)
+	return err
+}
+
 // simOptions are the simulator options a trace's header records.
 func simOptions(o tracefile.Options) sim.Options {
-	return sim.Options{Bugs: sim.BugSet(o.Bugs), MaxSteps: o.MaxSteps}
+	var bugs sim.BugSet
+	for _, b := range o.Bugs {
+		bugs = append(bugs, sim.BugName(b))
+	}
+	return sim.Options{Bugs: bugs, MaxSteps: o.MaxSteps}
 }
 
 // fileOptions are the simulator options as a header records them; the
 // goroutine baseline, a benchmark's switch, is not part of a trace.
 func fileOptions(o sim.Options) tracefile.Options {
-	return tracefile.Options{Bugs: []string(o.Bugs), MaxSteps: o.MaxSteps}
+	return tracefile.Options{Bugs: o.Bugs.Strings(), MaxSteps: o.MaxSteps}
 }
 
 // Violations are the checkers' findings as a trace records them.
@@ -75,7 +83,7 @@ func Violations(vs []properties.Violation) []tracefile.Violation {
 	}
 	out := make([]tracefile.Violation, len(vs))
 	for i, v := range vs {
-		out[i] = tracefile.Violation{Property: v.Property, Detail: v.Detail, Records: v.Records}
+		out[i] = tracefile.Violation{Property: string(v.Property), Detail: v.Detail, Records: v.Records}
 	}
 	return out
 }

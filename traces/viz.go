@@ -62,7 +62,7 @@ func Visualize(w io.Writer, t *Trace, timeout time.Duration) error {
 			start, end := span(t)
 			notes = append(notes, porcupine.Annotation{
 				Tag: vizViolations, Start: start, End: end,
-				Description: v.Property, Details: v.String(), BackgroundColor: "#ff6666",
+				Description: string(v.Property), Details: v.String(), BackgroundColor: "#ff6666",
 			})
 			continue
 		}
@@ -77,7 +77,7 @@ func Visualize(w io.Writer, t *Trace, timeout time.Duration) error {
 			}
 			notes = append(notes, porcupine.Annotation{
 				Tag: vizViolations, Start: r.Call, End: end,
-				Description: v.Property, Details: fmt.Sprintf("%v\noperation: T%d %v -> %s", v, r.Thread, r.Op, result(r)),
+				Description: string(v.Property), Details: fmt.Sprintf("%v\noperation: T%d %v -> %s", v, r.Thread, r.Op, result(r)),
 				BackgroundColor: "#ff6666",
 			})
 		}

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"sort"
 	"syscall"
 	"time"
@@ -47,8 +48,8 @@ func cmdKernel(args []string, stdout, stderr io.Writer) int {
 	if *dur < 0 || *execs < 0 {
 		return failUsage(stderr, "--time and --executions must not be negative")
 	}
-	if *scheme != "kernel" && *scheme != "tag" && *scheme != "drawn" {
-		return failUsage(stderr, "--exit-scheme must be kernel, tag or drawn, got %q", *scheme)
+	if _, _, err := kernel.ParseExitScheme(*scheme); err != nil {
+		return failUsage(stderr, "--exit-scheme: %v", err)
 	}
 	if !kernel.Isolated() {
 		code, err := kernel.Reexec(append([]string{"kernel"}, args...))
@@ -136,11 +137,11 @@ func printKernelSummary(w io.Writer, s kernel.Summary) {
 		return
 	}
 	fmt.Fprintf(w, "%d histories with violations:", s.Violating)
-	props := make([]string, 0, len(s.ByProperty))
+	props := make([]properties.Property, 0, len(s.ByProperty))
 	for p := range s.ByProperty {
 		props = append(props, p)
 	}
-	sort.Strings(props)
+	slices.Sort(props)
 	for _, p := range props {
 		fmt.Fprintf(w, " %s %d", p, s.ByProperty[p])
 	}

@@ -83,7 +83,7 @@ type checkVerdict struct {
 	File       string                 `json:"file"`
 	Operations int                    `json:"operations"`
 	Violations []properties.Violation `json:"violations"`
-	Unknown    []string               `json:"unknown"`
+	Unknown    []properties.Property  `json:"unknown"`
 }
 
 func cmdCheck(args []string, stdout, stderr io.Writer) int {
@@ -101,7 +101,7 @@ func cmdCheck(args []string, stdout, stderr io.Writer) int {
 		v.Violations = []properties.Violation{}
 	}
 	if v.Unknown == nil {
-		v.Unknown = []string{}
+		v.Unknown = []properties.Property{}
 	}
 	if asJSON {
 		json.NewEncoder(stdout).Encode(v)

@@ -81,7 +81,7 @@ func (f *runFlags) flagSet() *flag.FlagSet {
 	fs.StringVar(&f.bugs, "bug", "", "comma-separated seeded bugs to enable (see 'sysfsim bugs')")
 	fs.StringVar(&f.out, "out", "", "campaign directory: summary.json, traces, visualizations; a later run resumes it (default: a new temporary directory at the first violation)")
 	fs.BoolVar(&f.asJSON, "json", false, "print the summary as one JSON object on stdout")
-	fs.StringVar(&f.strategy, "strategy", campaign.DefaultStrategy, "random, pct (depth "+strconv.Itoa(sched.DefaultPCTDepth)+"), pct:D, portfolio, or exhaustive")
+	fs.StringVar(&f.strategy, "strategy", string(campaign.DefaultStrategy), "random, pct (depth "+strconv.Itoa(sched.DefaultPCTDepth)+"), pct:D, portfolio, or exhaustive")
 	fs.IntVar(&f.preempt, "preemptions", sched.DefaultPreemptionBound, "exhaustive: preemption bound (-1: none)")
 	fs.IntVar(&f.schedules, "schedules", campaign.DefaultSchedules, "exhaustive: checked schedules per program at most")
 	fs.IntVar(&f.workers, "workers", runtime.GOMAXPROCS(0), "parallel workers (results do not depend on it)")
@@ -122,14 +122,13 @@ func (f *runFlags) config(pos []string) (campaign.Config, error) {
 			return campaign.Config{}, fmt.Errorf("--threads: %w", err)
 		}
 	}
-	if f.strategy != campaign.Exhaustive {
-		if _, err := sched.ByName(f.strategy, 0, 1, 1); err != nil {
-			return campaign.Config{}, fmt.Errorf("--strategy: %w (or exhaustive)", err)
-		}
+	st, err := sched.ParseStrategy(f.strategy)
+	if err != nil {
+		return campaign.Config{}, fmt.Errorf("--strategy: %w", err)
 	}
 	return campaign.Config{
 		Seed: f.seed, Executions: f.execs, Duration: f.dur, Bugs: bs, OutDir: f.out, Gen: g,
-		Strategy: f.strategy, Preemptions: f.preempt, Schedules: f.schedules, Workers: f.workers, Shard: shard,
+		Strategy: st, Preemptions: f.preempt, Schedules: f.schedules, Workers: f.workers, Shard: shard,
 		KeepGoing: f.keepGoing, MaxViolations: f.maxViol, NoShrink: !f.shrink,
 	}, nil
 }

@@ -7,6 +7,7 @@ import (
 	"io"
 	"path/filepath"
 
+	"github.com/sysfsim/sysfsim/properties"
 	"github.com/sysfsim/sysfsim/traces"
 )
 
@@ -37,7 +38,14 @@ func cmdShrink(args []string, stdout, stderr io.Writer) int {
 	if code >= 0 {
 		return code
 	}
-	small, st, err := traces.Shrink(t, traces.ShrinkOptions{Property: *prop, MaxRuns: *runs})
+	var p properties.Property
+	if *prop != "" {
+		var err error
+		if p, err = properties.ParseProperty(*prop); err != nil {
+			return failUsage(stderr, "--property: %v", err)
+		}
+	}
+	small, st, err := traces.Shrink(t, traces.ShrinkOptions{Property: p, MaxRuns: *runs})
 	if err != nil {
 		return failUsage(stderr, "%s: %v", file, err)
 	}

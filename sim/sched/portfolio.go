@@ -1,11 +1,5 @@
 package sched
 
-import (
-	"fmt"
-	"strconv"
-	"strings"
-)
-
 // DefaultPCTDepth is the bug depth "pct" targets when no depth is given:
 // most bugs found in practice have depth 1 to 3, and PCT with depth d still
 // finds shallower bugs.
@@ -27,26 +21,4 @@ func NewPortfolio(seed uint64, n, k int) Strategy {
 		return NewPCT(seed, d, n, k)
 	}
 	return NewRandom(seed)
-}
-
-// ByName returns the strategy a campaign names: "random", "pct" (depth
-// DefaultPCTDepth), "pct:D" for depth D, or "portfolio". seed selects the
-// execution; n and k estimate threads and steps per execution and matter
-// only to PCT (see NewPCT; a first random execution gives a fair k).
-func ByName(name string, seed uint64, n, k int) (Strategy, error) {
-	switch {
-	case name == "random":
-		return NewRandom(seed), nil
-	case name == "portfolio":
-		return NewPortfolio(seed, n, k), nil
-	case name == "pct":
-		return NewPCT(seed, DefaultPCTDepth, n, k), nil
-	case strings.HasPrefix(name, "pct:"):
-		d, err := strconv.Atoi(name[len("pct:"):])
-		if err != nil || d < 1 {
-			return nil, fmt.Errorf("sched: strategy %q: depth must be a positive integer", name)
-		}
-		return NewPCT(seed, d, n, k), nil
-	}
-	return nil, fmt.Errorf("sched: unknown strategy %q (known: random, pct, pct:D, portfolio)", name)
 }

@@ -14,7 +14,7 @@
 // BenchmarkSteps, which runs the same programs on both (baseline.go).
 //
 // Strategies: Random (a random walk), PCT (probabilistic guarantees per
-// execution), NewPortfolio and ByName (what a campaign selects by name),
+// execution), NewPortfolio, StrategyName (what a campaign selects by name),
 // and Explore, a bounded systematic search with partial-order reduction.
 package sched
 

@@ -146,7 +146,7 @@ func TestFormatDocumentsOperations(t *testing.T) {
 		}
 	}
 	for _, p := range properties.Names {
-		if !strings.Contains(d.text, "`"+p+"`") {
+		if !strings.Contains(d.text, "`"+string(p)+"`") {
 			t.Errorf("FORMAT.md does not name the property %s", p)
 		}
 	}
@@ -156,7 +156,7 @@ func TestFormatDocumentsOperations(t *testing.T) {
 // that the document's examples name bugs that exist.
 func seededBugs(o Options) error {
 	for _, b := range o.Bugs {
-		if _, ok := sim.LookupBug(b); !ok {
+		if _, ok := sim.LookupBug(sim.BugName(b)); !ok {
 			return fmt.Errorf("unknown bug %q", b)
 		}
 	}

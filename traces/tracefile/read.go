@@ -40,6 +40,9 @@ type Reader struct {
 	// header is read, before the format's own checks on them: options the
 	// tool cannot honour are an *Error at line 1.
 	CheckOptions func(Options) error
+	// CheckProperty, when set, judges the property each violation line
+	// names: one the tool does not know is an *Error at that line.
+	CheckProperty func(string) error
 }
 
 // ReadFile reads the trace at path with the zero Reader.
@@ -61,7 +64,7 @@ func (rd Reader) ReadFile(path string) (*Trace, error) {
 // Read parses a trace; name is used in error messages. Every problem, from
 // malformed JSON to a return without a call, is an *Error naming the line.
 func (rd Reader) Read(r io.Reader, name string) (*Trace, error) {
-	p := parser{name: name, t: &Trace{}, open: map[int]int{}, checkOptions: rd.CheckOptions}
+	p := parser{name: name, t: &Trace{}, open: map[int]int{}, checkOptions: rd.CheckOptions, checkProperty: rd.CheckProperty}
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 0, 64<<10), maxLine)
 	for sc.Scan() {
@@ -90,14 +93,15 @@ func (rd Reader) Read(r io.Reader, name string) (*Trace, error) {
 }
 
 type parser struct {
-	name         string
-	t            *Trace
-	checkOptions func(Options) error // Reader.CheckOptions
-	line         int
-	seen         int   // lines parsed
-	last         int64 // time of the last event
-	open         map[int]int
-	ended        bool
+	name          string
+	t             *Trace
+	checkOptions  func(Options) error // Reader.CheckOptions
+	checkProperty func(string) error  // Reader.CheckProperty
+	line          int
+	seen          int   // lines parsed
+	last          int64 // time of the last event
+	open          map[int]int
+	ended         bool
 }
 
 func strict(b []byte, v any) error {
@@ -290,6 +294,11 @@ func (p *parser) parseViolation(b []byte) error {
 	var v violationLine
 	if err := strict(b, &v); err != nil {
 		return err
+	}
+	if p.checkProperty != nil {
+		if err := p.checkProperty(v.Property); err != nil {
+			return err
+		}
 	}
 	for _, i := range v.Records {
 		if i < 0 || i >= len(p.t.History.Records) {

@@ -63,6 +63,8 @@ var badInputs = []struct {
 	{"observer without a mount", edit(2, strings.Replace(baseTrace[1], `"mount":1,`, "", 1)), 2, `thread 1: lookup needs "mount"`},
 	{"unknown directory", edit(2, strings.Replace(baseTrace[1], `"mount":1,`, `"mount":1,"dir":"net",`, 1)), 2, `lookup: unknown directory "net"`},
 	{"result its operation never gives", edit(4, `{"kind":"return","time":2,"thread":-1,"result":{"tag":1}}`), 4, `create(ns1, "eth1"): create returns no "tag"`},
+	{"unknown exit scheme", edit(2, strings.Replace(baseTrace[1], `"mounts":[1]`, `"mounts":[1],"exit":"cleanup_net"`, 1)), 2, `unknown exit scheme "cleanup_net" (known: tag, kernel)`},
+	{"unknown fault kind", insert(9, `{"kind":"fault","fault":"oops","thread":0,"time":7,"detail":"?"}`), 9, `unknown fault "oops" (known: use-after-free, leak, deadlock, step-bound, crash)`},
 	{"negative step bound", edit(1, strings.Replace(baseTrace[0], `"options":{}`, `"options":{"max_steps":-1}`, 1)), 1, "max_steps -1"},
 	{"no namespaces", edit(2, strings.Replace(baseTrace[1], `"namespaces":1`, `"namespaces":0`, 1)), 2, "0 namespaces"},
 	{"mount of a missing namespace", edit(2, strings.Replace(baseTrace[1], `"mounts":[1]`, `"mounts":[3]`, 1)), 2, "captures namespace 3"},

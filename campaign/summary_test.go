@@ -1,0 +1,66 @@
+package campaign
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/sysfsim/sysfsim/sim"
+)
+
+// A summary.json is read back as written; one naming an unknown bug,
+// strategy or property, anywhere, is rejected with the known names, so
+// that a resumed or merged campaign never runs or counts under a name it
+// does not know.
+func TestLoadSummaryRejectsUnknownNames(t *testing.T) {
+	dir := t.TempDir()
+	mustRun(t, Config{Seed: 3, Executions: 200, OutDir: dir, Bugs: sim.BugSet{sim.BugUnlockedAdd}, KeepGoing: true, NoShrink: true, NoViz: true})
+	good, err := os.ReadFile(filepath.Join(dir, SummaryFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := LoadSummary(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(s.Violations) == 0 || len(s.ByStrategy) < 2 {
+		t.Fatalf("the campaign found no violation, or ran one strategy: %+v", s)
+	}
+	again := t.TempDir()
+	if err := SaveSummary(again, s); err != nil {
+		t.Fatal(err)
+	}
+	if back, _ := os.ReadFile(filepath.Join(again, SummaryFile)); string(back) != string(good) {
+		t.Errorf("written back differently:\n%s\nwant\n%s", back, good)
+	}
+	for _, c := range []struct {
+		name  string
+		edit  func(m map[string]any)
+		known string
+	}{
+		{"bug", func(m map[string]any) { m["bugs"] = []string{"no-such-bug"} }, `unknown bug "no-such-bug" (known: tag-blind-lookup,`},
+		{"strategy", func(m map[string]any) { m["strategy"] = "dfs" }, `unknown strategy "dfs" (known: random, pct, pct:D, portfolio, exhaustive)`},
+		{"row strategy", func(m map[string]any) { row(m)["strategy"] = "pct:zero" }, `strategy "pct:zero": depth must be a positive integer`},
+		{"row property", func(m map[string]any) { row(m)["violations"] = map[string]int{"speed": 1} }, `unknown property "speed" (known: linearizability,`},
+		{"found property", func(m map[string]any) {
+			m["violations"].([]any)[0].(map[string]any)["property"] = "speed"
+		}, `unknown property "speed" (known: linearizability,`},
+	} {
+		var m map[string]any
+		if err := json.Unmarshal(good, &m); err != nil {
+			t.Fatal(err)
+		}
+		c.edit(m)
+		b, _ := json.Marshal(m)
+		bad := t.TempDir()
+		os.WriteFile(filepath.Join(bad, SummaryFile), b, 0o644)
+		if _, err := LoadSummary(bad); err == nil || !strings.Contains(err.Error(), c.known) || !strings.Contains(err.Error(), SummaryFile) {
+			t.Errorf("%s: %v; want an error naming the file and saying %s", c.name, err, c.known)
+		}
+	}
+}
+
+// row returns the first strategy row of a summary decoded as a map.
+func row(m map[string]any) map[string]any { return m["by_strategy"].([]any)[0].(map[string]any) }
