@@ -211,13 +211,17 @@ func moveTo(c Config, s State, op Op) (string, Errno) {
 // kernfs_rename_ns) do not skip inactive nodes. So while the removal is
 // under way, an add, rename or move onto that (name, tag) may still fail
 // with EEXIST, though lookups no longer find it.
-func dyingDev(s State, op Op) (State, Errno, bool) {
+var dyingDev = race{err: EEXIST, on: dyingDevIn, over: withoutDyingDev}
+
+func dyingDevIn(s State, op Op) bool {
 	i := s.findDev(devTarget(op))
-	if i < 0 || !s.devs[i].dying {
-		return s, OK, false
-	}
+	return i >= 0 && s.devs[i].dying
+}
+
+func withoutDyingDev(s State, op Op) State {
+	i := s.findDev(devTarget(op))
 	s.devs = slices.Delete(slices.Clone(s.devs), i, i+1)
-	return s, EEXIST, true
+	return s
 }
 
 // devTarget returns the (name, tag) a device add, rename or move brings a

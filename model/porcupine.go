@@ -66,7 +66,7 @@ func Porcupine(c Config) porcupine.Model {
 
 // deterministic reports whether Step has a single outcome for every
 // operation of kind k: all but the kinds that may race (races).
-func deterministic(k Kind) bool { return raceOf(k) == nil }
+func deterministic(k Kind) bool { return !mayRace(k) }
 
 // stepSet steps a state that is one State, or a Set of them after a step
 // that could go more than one way: the power-set construction, paid for

@@ -17,56 +17,58 @@ type Outcome struct {
 // show, may make op fail where it would otherwise succeed. Then op has two
 // outcomes: its outcome once the race is over, and the race's failure.
 func Step(c Config, s State, op Op) []Outcome {
-	over, err, racing := s, OK, false
-	if race := raceOf(op.Kind); race != nil {
-		over, err, racing = race(s, op)
-	}
-	r, next := apply(c, over, op)
-	switch {
-	case !racing:
+	rc, racing := raceIn(s, op)
+	if !racing {
+		r, next := apply(c, s, op)
 		return []Outcome{{r, next}}
-	case r.Err != OK:
+	}
+	r, next := apply(c, rc.over(s, op), op)
+	if r.Err != OK {
 		// It failed on a check that comes before the race matters, and
 		// whatever races is still there.
 		return []Outcome{{r, s}}
 	}
-	return []Outcome{{r, next}, {Result{Err: err}, s}}
+	return []Outcome{{r, next}, {Result{Err: rc.err}, s}}
 }
 
 // single returns the outcome of op in s when Step allows only one, as it
 // does unless op may race. It does not allocate a slice of outcomes: the
 // common case of a sequential check.
 func single(c Config, s State, op Op) (Result, State, bool) {
-	if race := raceOf(op.Kind); race != nil {
-		if _, _, racing := race(s, op); racing {
-			return Result{}, State{}, false
-		}
+	if _, racing := raceIn(s, op); racing {
+		return Result{}, State{}, false
 	}
 	r, next := apply(c, s, op)
 	return r, next, true
 }
 
 // A race is something the specification cannot see, still under way, that
-// may make op fail: a removal that has made an entry invisible but not yet
-// unlinked it, or an operation in flight through a mount. It returns the
-// state once the race is over, the error op may return while it is not,
-// and whether s leaves room for the race at all.
-type race func(s State, op Op) (over State, err Errno, racing bool)
+// may make an operation fail: a removal that has made an entry invisible
+// but not yet unlinked it, or an operation in flight through a mount.
+type race struct {
+	err  Errno                      // what op may return while it is on
+	on   func(s State, op Op) bool  // whether s leaves room for it
+	over func(s State, op Op) State // s once it is over
+}
 
-// races holds the kinds whose operations may race; every other kind has
-// exactly one outcome in every state.
+// races holds the race each kind's operations may meet. Every other kind
+// has exactly one outcome in every state.
 var races = [...]race{
 	AddDev: dyingDev, RenameDev: dyingDev, MoveDev: dyingDev,
 	AddUID: dyingUID,
 	Umount: busyMount,
 }
 
-// raceOf returns the race operations of kind k may meet, or nil.
-func raceOf(k Kind) race {
-	if int(k) < len(races) {
-		return races[k]
+// mayRace reports whether operations of kind k may meet a race.
+func mayRace(k Kind) bool { return int(k) < len(races) && races[k].on != nil }
+
+// raceIn returns the race op may meet and whether s leaves room for it.
+func raceIn(s State, op Op) (race, bool) {
+	if !mayRace(op.Kind) {
+		return race{}, false
 	}
-	return nil
+	r := races[op.Kind]
+	return r, r.on(s, op)
 }
 
 // Apply returns the outcome of op when nothing else runs, so that every

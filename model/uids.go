@@ -41,11 +41,11 @@ func delUID(_ Config, s State, op Op) (Result, State) {
 // dyingUID is the race of a kernel/uids entry removed but not yet
 // unlinked: the same window as dyingDev's, since kernfs_remove removes
 // these entries too.
-func dyingUID(s State, op Op) (State, Errno, bool) {
-	e := Entry{op.Name, op.User}
-	if !has(s.uidsDying, e) {
-		return s, OK, false
-	}
-	s.uidsDying = without(s.uidsDying, e)
-	return s, EEXIST, true
+var dyingUID = race{err: EEXIST, on: dyingUIDIn, over: withoutDyingUID}
+
+func dyingUIDIn(s State, op Op) bool { return has(s.uidsDying, Entry{op.Name, op.User}) }
+
+func withoutDyingUID(s State, op Op) State {
+	s.uidsDying = without(s.uidsDying, Entry{op.Name, op.User})
+	return s
 }
