@@ -1,15 +1,3 @@
-// Package model is the sequential specification of a tagged sysfs directory:
-// what every operation returns when operations happen one at a time.
-//
-// The directory is /sys/class/net: its entries are tagged with the network
-// namespace they belong to, and an observer sees them through a mount that
-// captured one namespace's tag when it was made (see REFERENCE.md beside the
-// project and the seed article). Namespaces are named by small integers
-// 1..Config.Namespaces; tag 0 means "no tag".
-//
-// The model is pure: Apply never mutates its input state. It is also a
-// porcupine model (Porcupine), so concurrent histories of the simulator or of a
-// real kernel are judged against it.
 package model
 
 import (

@@ -65,16 +65,8 @@ func Porcupine(c Config) porcupine.Model {
 }
 
 // deterministic reports whether Step has a single outcome for every
-// operation of kind k: all but the adds, renames and moves of device
-// directories and the adds of kernel/uids entries (which may meet a dying
-// one) and umount.
-func deterministic(k Kind) bool {
-	switch k {
-	case AddDev, RenameDev, MoveDev, Umount, AddUID:
-		return false
-	}
-	return true
-}
+// operation of kind k: all but the kinds that may race (races).
+func deterministic(k Kind) bool { return !mayRace(k) }
 
 // stepSet steps a state that is one State, or a Set of them after a step
 // that could go more than one way: the power-set construction, paid for

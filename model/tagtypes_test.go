@@ -2,23 +2,19 @@ package model
 
 import "testing"
 
-func TestRegistry(t *testing.T) {
-	var r Registry
-	var e Errno
-	if r, e = r.Register(NetTag); e != OK {
-		t.Fatalf("net: %v", e)
-	}
-	if r, e = r.Register(UserTag); e != OK {
-		t.Fatalf("user: %v", e)
-	}
-	if _, e = r.Register(NetTag); e != EBUSY {
-		t.Fatalf("net twice: %v, want EBUSY", e)
-	}
-	if _, e = r.Register("ipc"); e != EINVAL {
-		t.Fatalf("unknown type: %v, want EINVAL", e)
-	}
-	if !r.Registered(UserTag) || Devices.TagType() != NetTag || UIDs.TagType() != UserTag {
-		t.Fatal("types")
+// Each directory carries the tag type its parent was made tagged with.
+func TestDirTagType(t *testing.T) {
+	for _, tt := range []struct {
+		dir  Dir
+		want TagType
+	}{
+		{ClassNet, NetTag},
+		{Devices, NetTag},
+		{UIDs, UserTag},
+	} {
+		if got := tt.dir.TagType(); got != tt.want {
+			t.Errorf("%s: tag type %s, want %s", tt.dir.Path(), got, tt.want)
+		}
 	}
 }
 

@@ -1,0 +1,262 @@
+package model
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// device is a directory devices/virtual/net/<name> with its attribute
+// files. id is its identity across renames and moves.
+type device struct {
+	id    int
+	name  string
+	tag   int
+	index int  // ifindex, 0 when not known
+	dying bool // removed, not yet unlinked: invisible but still colliding
+	phys  bool // handed back at exit under the kernel's scheme
+	unreg bool // unregistered: its attributes read EINVAL
+}
+
+// link is a symlink class/net/<name> to device dev.
+type link struct {
+	name string
+	tag  int
+	dev  int
+}
+
+// file is an open descriptor on a device's ifindex attribute, opened
+// through a mount, which it keeps busy.
+type file struct {
+	fd    int
+	dev   int
+	mount int
+}
+
+// mount is a sysfs mount made by the program: the tags it captured.
+type mount struct{ id, tag, user int }
+
+// State is the content of the net class's two tagged directories, the open
+// files and the exited namespaces, between two operations. It is a value:
+// Step never changes the State it is given.
+type State struct {
+	devs  []device // by id
+	links []link   // by (name, tag)
+	files []file   // by fd
+	exits nsSet    // the namespaces that have exited
+	next  int      // the next device id
+
+	borns     nsSet   // the namespaces declared for later that were cloned
+	procs     []int   // each process's namespace; nil until a setns
+	mounts    []mount // mounts made by the program
+	unmounted nsSet   // the mounts that were unmounted
+
+	uids      []Entry // kernel/uids: name and user namespace, sorted
+	uidsDying []Entry // removed, not yet unlinked: still colliding
+	userExits nsSet   // the user namespaces that have exited
+}
+
+// nsSet is a set of numbers 1..maxNum (namespaces, user namespaces or
+// mounts), a bit each, so that a State copies without allocating.
+type nsSet uint64
+
+// maxNum is the largest number an nsSet holds, and so the most namespaces,
+// user namespaces and mounts the model tells apart.
+const maxNum = 63
+
+// inRange reports whether n fits in an nsSet.
+func inRange(n int) bool { return n >= 1 && n <= maxNum }
+
+// Has reports whether n is in the set.
+func (b nsSet) Has(n int) bool { return inRange(n) && b&(1<<n) != 0 }
+
+// With returns the set with n added. A number out of range is never in
+// the set; callers check the range first, as validNS does.
+func (b nsSet) With(n int) nsSet {
+	if !inRange(n) {
+		return b
+	}
+	return b | 1<<n
+}
+
+// Init returns the empty directories with every namespace alive.
+func Init() State { return State{next: 1} }
+
+// Exited reports whether namespace ns has exited.
+func (s State) Exited(ns int) bool { return s.exits.Has(ns) }
+
+// alive reports whether namespace ns exists now: valid, born, not exited.
+func (s State) alive(c Config, ns int) bool {
+	return c.validNS(ns) && !s.Exited(ns) && (!slices.Contains(c.Later, ns) || s.borns.Has(ns))
+}
+
+// userAlive reports whether user namespace u exists and has not exited.
+func (s State) userAlive(c Config, u int) bool {
+	return inRange(u) && u <= c.users() && !s.userExits.Has(u)
+}
+
+// proc returns process p's current namespace, or 0 for no such process.
+func (s State) proc(c Config, p int) int {
+	if p < 1 || p > len(c.Procs) {
+		return 0
+	}
+	if s.procs != nil {
+		return s.procs[p-1]
+	}
+	return c.Procs[p-1]
+}
+
+// mountTag returns the namespace mount m captured, or 0 when there is no
+// such mount (never made, or unmounted).
+func (s State) mountTag(c Config, m int) int {
+	if m <= 0 || s.unmounted.Has(m) {
+		return 0
+	}
+	if m <= len(c.Mounts) {
+		return c.Mounts[m-1]
+	}
+	for _, x := range s.mounts {
+		if x.id == m {
+			return x.tag
+		}
+	}
+	return 0
+}
+
+// mountUser returns the user namespace mount m captured, or 0.
+func (s State) mountUser(c Config, m int) int {
+	if s.mountTag(c, m) == 0 {
+		return 0
+	}
+	if m <= len(c.Mounts) {
+		return at(c.MountUsers, m-1)
+	}
+	for _, x := range s.mounts {
+		if x.id == m {
+			return x.user
+		}
+	}
+	return 0
+}
+
+func (s State) dev(id int) (device, bool) {
+	i, ok := slices.BinarySearchFunc(s.devs, id, func(d device, id int) int { return d.id - id })
+	if !ok {
+		return device{}, false
+	}
+	return s.devs[i], true
+}
+
+// findDev returns the index of the device (name, tag), live or dying.
+func (s State) findDev(name string, tag int) int {
+	return slices.IndexFunc(s.devs, func(d device) bool { return d.name == name && d.tag == tag })
+}
+
+// liveDev returns the index of the visible device (name, tag), or -1.
+func (s State) liveDev(name string, tag int) int {
+	i := s.findDev(name, tag)
+	if i >= 0 && s.devs[i].dying {
+		return -1
+	}
+	return i
+}
+
+func (s State) findLink(name string, tag int) int {
+	return slices.IndexFunc(s.links, func(l link) bool { return l.name == name && l.tag == tag })
+}
+
+func (s State) findFile(fd int) int {
+	return slices.IndexFunc(s.files, func(f file) bool { return f.fd == fd })
+}
+
+func sortLinks(ls []link) {
+	slices.SortFunc(ls, func(a, b link) int {
+		if c := strings.Compare(a.name, b.name); c != 0 {
+			return c
+		}
+		return a.tag - b.tag
+	})
+}
+
+// Equal compares states.
+func (s State) Equal(t State) bool {
+	return s.exits == t.exits && s.next == t.next && slices.Equal(s.devs, t.devs) &&
+		slices.Equal(s.links, t.links) && slices.Equal(s.files, t.files) &&
+		s.borns == t.borns && slices.Equal(s.procs, t.procs) && slices.Equal(s.mounts, t.mounts) && s.unmounted == t.unmounted &&
+		s.userExits == t.userExits && slices.Equal(s.uids, t.uids) && slices.Equal(s.uidsDying, t.uidsDying)
+}
+
+func (s State) String() string {
+	var b strings.Builder
+	b.WriteString("class/net {")
+	for i, l := range s.links {
+		if i > 0 {
+			b.WriteString(" ")
+		}
+		fmt.Fprintf(&b, "%s@ns%d", l.name, l.tag)
+		if d, ok := s.dev(l.dev); !ok || d.name != l.name || d.tag != l.tag {
+			fmt.Fprintf(&b, "->#%d", l.dev)
+		}
+	}
+	b.WriteString("} devices/virtual/net {")
+	for i, d := range s.devs {
+		if i > 0 {
+			b.WriteString(" ")
+		}
+		fmt.Fprintf(&b, "%s@ns%d#%d", d.name, d.tag, d.id)
+		if d.dying {
+			b.WriteString("(dying)")
+		}
+	}
+	b.WriteString("}")
+	for _, f := range s.files {
+		fmt.Fprintf(&b, " fd%d->#%d", f.fd, f.dev)
+	}
+	for ns := 1; ns <= maxNum; ns++ {
+		if s.Exited(ns) {
+			fmt.Fprintf(&b, " ns%d exited", ns)
+		} else if s.borns.Has(ns) {
+			fmt.Fprintf(&b, " ns%d cloned", ns)
+		}
+	}
+	for i, ns := range s.procs {
+		fmt.Fprintf(&b, " p%d@ns%d", i+1, ns)
+	}
+	for _, m := range s.mounts {
+		fmt.Fprintf(&b, " m%d=ns%d", m.id, m.tag)
+	}
+	for m := 1; m <= maxNum; m++ {
+		if s.unmounted.Has(m) {
+			fmt.Fprintf(&b, " m%d unmounted", m)
+		}
+	}
+	if len(s.uids) > 0 {
+		fmt.Fprintf(&b, " kernel/uids %v", s.uids)
+	}
+	for u := 1; u <= maxNum; u++ {
+		if s.userExits.Has(u) {
+			fmt.Fprintf(&b, " user%d exited", u)
+		}
+	}
+	return b.String()
+}
+
+// has, with and without treat a sorted slice of entries as a set; with and
+// without copy, so a State's slices are never changed in place.
+func has(set []Entry, e Entry) bool {
+	_, ok := slices.BinarySearchFunc(set, e, Entry.Compare)
+	return ok
+}
+
+func with(set []Entry, e Entry) []Entry {
+	i, _ := slices.BinarySearchFunc(set, e, Entry.Compare)
+	return slices.Insert(slices.Clone(set), i, e)
+}
+
+func without(set []Entry, e Entry) []Entry {
+	i, ok := slices.BinarySearchFunc(set, e, Entry.Compare)
+	if !ok {
+		return set
+	}
+	return slices.Delete(slices.Clone(set), i, i+1)
+}

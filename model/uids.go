@@ -1,0 +1,51 @@
+package model
+
+// kernel/uids is the seed article's example of a directory tagged by the
+// user namespace, made tagged by its kobject (sysfs_make_tagged_dir, today
+// a ktype's child_ns_type) rather than by a class. Mainline never tagged
+// it, so these steps follow the kernfs rules the net class shows.
+
+// addUID adds a user's kobject under kernel/uids, tagged with its user
+// namespace (kobject_add -> kernfs_create_dir_ns). A dying entry of the
+// same (name, tag) still collides (dyingUID).
+func addUID(c Config, s State, op Op) (Result, State) {
+	if op.User < 1 || op.User > c.users() {
+		return fail(s, EINVAL)
+	}
+	if e := ValidName(op.Name); e != OK {
+		return fail(s, e)
+	}
+	if !s.userAlive(c, op.User) {
+		return fail(s, ENOENT)
+	}
+	e := Entry{op.Name, op.User}
+	if has(s.uids, e) || has(s.uidsDying, e) {
+		return fail(s, EEXIST)
+	}
+	s.uids = with(s.uids, e)
+	return Result{}, s
+}
+
+// delUID is kobject_del -> kernfs_remove: the entry is invisible at once
+// and unlinked after the drain.
+func delUID(_ Config, s State, op Op) (Result, State) {
+	e := Entry{op.Name, op.User}
+	if !has(s.uids, e) {
+		return fail(s, ENOENT)
+	}
+	s.uids = without(s.uids, e)
+	s.uidsDying = with(s.uidsDying, e)
+	return Result{}, s
+}
+
+// dyingUID is the race of a kernel/uids entry removed but not yet
+// unlinked: the same window as dyingDev's, since kernfs_remove removes
+// these entries too.
+var dyingUID = race{err: EEXIST, on: dyingUIDIn, over: withoutDyingUID}
+
+func dyingUIDIn(s State, op Op) bool { return has(s.uidsDying, Entry{op.Name, op.User}) }
+
+func withoutDyingUID(s State, op Op) State {
+	s.uidsDying = without(s.uidsDying, Entry{op.Name, op.User})
+	return s
+}
