@@ -180,10 +180,9 @@ var kindSpecs = []KindSpec{
 		Class: ObserverClass, Needs: FMount, Returns: RTag,
 		Form: `open(m{mount}, devices/virtual/net/{name:bare}/ifindex) = fd{fd}`},
 	Read: {Name: "read", Doc: "read an open attribute",
-		Class: ObserverClass, Needs: FFD, Returns: RIndex,
+		Class: ObserverClass, Returns: RIndex,
 		Form: `read(fd{fd})`},
-	Close: {Name: "close", Doc: "close an open attribute",
-		Class: ObserverClass, Needs: FFD,
+	Close: {Name: "close", Doc: "close an open attribute", Class: ObserverClass,
 		Form: `close(fd{fd})`},
 
 	Exit: {Name: "exit", Doc: "the namespace exits",
