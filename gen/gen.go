@@ -243,11 +243,11 @@ func newSwarm(c Chooser) []bool {
 
 func (d *drawer) op() model.Op {
 	op := opOf(d.c, d.cfg, d.swarm, !d.noUsers)
-	switch spec, _ := op.Kind.Spec(); {
+	switch {
 	case op.Kind == model.Mount:
 		d.mounts++
 		op.Mount = d.mounts
-	case spec.Takes()&model.FMount != 0:
+	case op.Kind.Takes()&model.FMount != 0:
 		// Any mount so far, the program's own included.
 		op.Mount = 1 + d.c.IntN(d.mounts, "mount")
 	}

@@ -75,26 +75,46 @@ func (o Op) fieldsSet() Fields {
 	return set
 }
 
-// only returns o with every field outside fs zero.
-func (o Op) only(fs Fields) Op {
-	for _, f := range opFields {
-		if fs&f.bit == 0 {
-			setZero(f.ref(&o))
-		}
+// keep zeroes every field of o outside fs. It is on the path of every
+// simulated flow step, so it spells the fields out rather than walking
+// opFields (TestKeepKeepsEachField holds the two together).
+func (o *Op) keep(fs Fields) {
+	keep := func(f Fields) bool { return fs&f != 0 }
+	if !keep(FNS) {
+		o.NS = 0
 	}
-	return o
-}
-
-func setZero(p any) {
-	switch p := p.(type) {
-	case *int:
-		*p = 0
-	case *string:
-		*p = ""
-	case *bool:
-		*p = false
-	case *Dir:
-		*p = ""
+	if !keep(FMount) {
+		o.Mount = 0
+	}
+	if !keep(FDir) {
+		o.Dir = ""
+	}
+	if !keep(FName) {
+		o.Name = ""
+	}
+	if !keep(FNewName) {
+		o.NewName = ""
+	}
+	if !keep(FTo) {
+		o.To = 0
+	}
+	if !keep(FFD) {
+		o.FD = 0
+	}
+	if !keep(FIndex) {
+		o.Index = 0
+	}
+	if !keep(FProc) {
+		o.Proc = 0
+	}
+	if !keep(FPhys) {
+		o.Phys = false
+	}
+	if !keep(FUser) {
+		o.User = 0
+	}
+	if !keep(FCleanup) {
+		o.Cleanup = false
 	}
 }
 

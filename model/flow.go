@@ -77,7 +77,7 @@ func FlowOf(op Op) Flow {
 	if !op.Kind.IsFlow() {
 		return Flow{steps: [maxFlowSteps]FlowStep{{Op: op}}, n: 1}
 	}
-	return build(op.only(kindSpecs[op.Kind].takes), flowSteps[op.Kind])
+	return build(op, kindSpecs[op.Kind].takes, flowSteps[op.Kind])
 }
 
 // Handback returns cleanup_net's move of the physical device name of the
@@ -86,27 +86,25 @@ func FlowOf(op Op) Flow {
 // changes the name in the same kernfs_rename_ns as the tag. Its steps are
 // marked Cleanup, and a failure is final (see handbackSteps).
 func Handback(ns int, name, newName string) Flow {
-	return build(Op{Kind: Move, NS: ns, Name: name, To: 1, NewName: newName, Cleanup: true}, handbackSteps)
+	return build(Op{Kind: Move, NS: ns, Name: name, To: 1, NewName: newName, Cleanup: true}, ^Fields(0), handbackSteps)
 }
 
-// build makes the flow of op from its description.
-func build(op Op, desc []flowStep) Flow {
-	var f Flow
+// build makes the flow of op from its description: each step takes the
+// fields of op in mask that its own kind takes (its printed form names
+// them, kindSpecs). Running a flow is on the simulator's hot path, so the
+// steps are filled in place.
+func build(op Op, mask Fields, desc []flowStep) (f Flow) {
+	f.n = len(desc)
 	for i, d := range desc {
-		f.steps[i].Op = stepOf(op, d.kind)
+		st := &f.steps[i]
+		st.Op = op
+		st.Op.Kind = d.kind
+		st.Op.keep(mask & kindSpecs[d.kind].takes)
 		if d.onFail == undoPrevious {
-			f.steps[i].Undo = inverse(f.steps[i-1].Op)
+			st.Undo = inverse(f.steps[i-1].Op)
 		}
 	}
-	f.n = len(desc)
 	return f
-}
-
-// stepOf returns the step of kind k of flow op: the flow's arguments that
-// the step takes (its printed form names them, kindSpecs).
-func stepOf(op Op, k Kind) Op {
-	op.Kind = k
-	return op.only(kindSpecs[k].takes)
 }
 
 // inverse returns the rename or move that takes op back: from the new

@@ -223,3 +223,18 @@ func TestNewKindNeedsOnlyItsRow(t *testing.T) {
 		t.Errorf("class not derived from the row")
 	}
 }
+
+// TestKeepKeepsEachField holds Op.keep, which names the fields one by
+// one, to the field table.
+func TestKeepKeepsEachField(t *testing.T) {
+	all := Op{Kind: Create, NS: 1, Mount: 1, Dir: Devices, Name: "a", NewName: "b", To: 1, FD: 1, Index: 1, Proc: 1, Phys: true, User: 1, Cleanup: true}
+	if all.fieldsSet() != FNS|FMount|FDir|FName|FNewName|FTo|FFD|FIndex|FProc|FPhys|FUser|FCleanup {
+		t.Fatalf("the test's op does not set every field: %v", all.fieldsSet())
+	}
+	for _, f := range opFields {
+		op := all
+		if op.keep(f.bit); op.fieldsSet() != f.bit {
+			t.Errorf("keep(%v) keeps %v", f.bit, op.fieldsSet())
+		}
+	}
+}

@@ -244,6 +244,14 @@ func (k Kind) Spec() (KindSpec, bool) {
 // Takes returns the fields the kind takes: those its form names.
 func (s KindSpec) Takes() Fields { return s.takes }
 
+// Takes returns the fields kind k takes, none for a kind not in the table.
+func (k Kind) Takes() Fields {
+	if int(k) < len(kindSpecs) {
+		return kindSpecs[k].takes
+	}
+	return 0
+}
+
 // Kinds returns every operation kind, in order.
 func Kinds() []Kind {
 	var ks []Kind
