@@ -238,7 +238,9 @@ type Scheduler struct {
 // New returns a scheduler that asks strategy for every step and gives up
 // after maxSteps steps (0 means no bound).
 func New(strategy Strategy, maxSteps int) *Scheduler {
-	return &Scheduler{strategy: strategy, maxSteps: maxSteps}
+	s := &Scheduler{strategy: strategy, maxSteps: maxSteps}
+	bindTo(s, strategy)
+	return s
 }
 
 // Reset makes s a new scheduler, as New(strategy, maxSteps) would, that
@@ -257,6 +259,19 @@ func (s *Scheduler) Reset(strategy Strategy, maxSteps int) {
 		picks:    s.picks[:0],
 		enabled:  s.enabled[:0],
 		stepAcc:  s.stepAcc[:0],
+	}
+	bindTo(s, strategy)
+}
+
+// binder is a Strategy that reads what the threads' next steps declare
+// (see Thread.Access): POS redraws the priorities of racing steps, SURW
+// tells interesting steps from the rest. New and Reset hand it the
+// scheduler it runs in.
+type binder interface{ bind(s *Scheduler) }
+
+func bindTo(s *Scheduler, strategy Strategy) {
+	if b, ok := strategy.(binder); ok {
+		b.bind(s)
 	}
 }
 
