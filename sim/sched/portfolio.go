@@ -43,6 +43,8 @@ func ByName(name string, seed uint64, n, k int) (Strategy, error) {
 		return NewPCT(seed, DefaultPCTDepth, n, k), nil
 	case name == "pos":
 		return NewPOS(seed), nil
+	case name == "surw":
+		return NewSURW(seed, nil), nil
 	case strings.HasPrefix(name, "pct:"):
 		d, err := strconv.Atoi(name[len("pct:"):])
 		if err != nil || d < 1 {

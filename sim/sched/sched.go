@@ -14,8 +14,11 @@
 // BenchmarkSteps, which runs the same programs on both (baseline.go).
 //
 // Strategies: Random (a random walk), PCT (probabilistic guarantees per
-// execution), NewPortfolio and ByName (what a campaign selects by name),
-// and Explore, a bounded systematic search with partial-order reduction.
+// execution), POS (partial order sampling: racing steps redraw their
+// priorities), SURW (a random walk uniform over the interleavings of the
+// interesting steps), NewPortfolio and ByName (what a campaign selects by
+// name), and Explore, a bounded systematic search with partial-order
+// reduction.
 package sched
 
 import (
