@@ -49,7 +49,8 @@ type Config struct {
 	Check  properties.Options
 
 	// Strategy is "random", "pct" (depth sched.DefaultPCTDepth), "pct:D",
-	// "portfolio" or "exhaustive" (sched.ParseStrategy reads one); empty
+	// "pos", "surw", "portfolio" or "exhaustive" (sched.ParseStrategy reads
+	// one); empty
 	// means DefaultStrategy.
 	Strategy sched.StrategyName
 	// Preemptions is the preemption bound of "exhaustive": 0 allows only

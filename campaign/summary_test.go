@@ -41,7 +41,7 @@ func TestLoadSummaryRejectsUnknownNames(t *testing.T) {
 		known string
 	}{
 		{"bug", func(m map[string]any) { m["bugs"] = []string{"no-such-bug"} }, `unknown bug "no-such-bug" (known: tag-blind-lookup,`},
-		{"strategy", func(m map[string]any) { m["strategy"] = "dfs" }, `unknown strategy "dfs" (known: random, pct, pct:D, portfolio, exhaustive)`},
+		{"strategy", func(m map[string]any) { m["strategy"] = "dfs" }, `unknown strategy "dfs" (known: random, pct, pct:D, pos, surw, portfolio, exhaustive)`},
 		{"row strategy", func(m map[string]any) { row(m)["strategy"] = "pct:zero" }, `strategy "pct:zero": depth must be a positive integer`},
 		{"row property", func(m map[string]any) { row(m)["violations"] = map[string]int{"speed": 1} }, `unknown property "speed" (known: linearizability,`},
 		{"found property", func(m map[string]any) {

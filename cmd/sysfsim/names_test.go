@@ -16,7 +16,7 @@ func TestUnknownNameFlagsExitTwo(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"run", "--strategy", "nope"}, `--strategy: sched: unknown strategy "nope" (known: random, pct, pct:D, portfolio, exhaustive)`},
+		{[]string{"run", "--strategy", "nope"}, `--strategy: sched: unknown strategy "nope" (known: random, pct, pct:D, pos, surw, portfolio, exhaustive)`},
 		{[]string{"run", "--strategy", "pct:0"}, `strategy "pct:0": depth must be a positive integer`},
 		{[]string{"run", "--bug", "nope"}, `unknown bug "nope" (known: tag-blind-lookup,`},
 		{[]string{"shrink", bugTrace, "-o", out, "--property", "speed"}, `--property: unknown property "speed" (known: linearizability, tag-isolation,`},
@@ -79,7 +79,7 @@ func TestUnknownNamesInSummaryExitTwo(t *testing.T) {
 	}
 	for _, c := range []struct{ from, to, want string }{
 		{`"bugs": []`, `"bugs": ["nope"]`, `unknown bug "nope" (known: tag-blind-lookup,`},
-		{`"strategy": "portfolio"`, `"strategy": "dfs"`, `unknown strategy "dfs" (known: random, pct, pct:D, portfolio, exhaustive)`},
+		{`"strategy": "portfolio"`, `"strategy": "dfs"`, `unknown strategy "dfs" (known: random, pct, pct:D, pos, surw, portfolio, exhaustive)`},
 	} {
 		if !strings.Contains(string(good), c.from) {
 			t.Fatalf("the summary holds no %s", c.from)

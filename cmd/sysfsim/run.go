@@ -81,7 +81,7 @@ func (f *runFlags) flagSet() *flag.FlagSet {
 	fs.StringVar(&f.bugs, "bug", "", "comma-separated seeded bugs to enable (see 'sysfsim bugs')")
 	fs.StringVar(&f.out, "out", "", "campaign directory: summary.json, traces, visualizations; a later run resumes it (default: a new temporary directory at the first violation)")
 	fs.BoolVar(&f.asJSON, "json", false, "print the summary as one JSON object on stdout")
-	fs.StringVar(&f.strategy, "strategy", string(campaign.DefaultStrategy), "random, pct (depth "+strconv.Itoa(sched.DefaultPCTDepth)+"), pct:D, portfolio, or exhaustive")
+	fs.StringVar(&f.strategy, "strategy", string(campaign.DefaultStrategy), "random, pct (depth "+strconv.Itoa(sched.DefaultPCTDepth)+"), pct:D, pos, surw, portfolio, or exhaustive")
 	fs.IntVar(&f.preempt, "preemptions", sched.DefaultPreemptionBound, "exhaustive: preemption bound (-1: none)")
 	fs.IntVar(&f.schedules, "schedules", campaign.DefaultSchedules, "exhaustive: checked schedules per program at most")
 	fs.IntVar(&f.workers, "workers", runtime.GOMAXPROCS(0), "parallel workers (results do not depend on it)")

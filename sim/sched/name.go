@@ -7,8 +7,9 @@ import (
 )
 
 // StrategyName is a strategy as the command line and campaigns name it:
-// "random", "pct" (depth DefaultPCTDepth), "pct:D" for depth D, "portfolio"
-// (NewPortfolio), or "exhaustive", the bounded search of Explore, which is
+// "random", "pct" (depth DefaultPCTDepth), "pct:D" for depth D, "pos"
+// (NewPOS), "surw" (NewSURW, without counts), "portfolio" (NewPortfolio),
+// or "exhaustive", the bounded search of Explore, which is
 // no Strategy of one execution. ParseStrategy reads a name.
 type StrategyName string
 
@@ -16,19 +17,21 @@ type StrategyName string
 const (
 	StrategyRandom     StrategyName = "random"
 	StrategyPCT        StrategyName = "pct"
+	StrategyPOS        StrategyName = "pos"
+	StrategySURW       StrategyName = "surw"
 	StrategyPortfolio  StrategyName = "portfolio"
 	StrategyExhaustive StrategyName = "exhaustive"
 )
 
 // knownStrategies is what an unknown name is told it could have been.
-const knownStrategies = "random, pct, pct:D, portfolio, exhaustive"
+const knownStrategies = "random, pct, pct:D, pos, surw, portfolio, exhaustive"
 
 // ParseStrategy reads a strategy's name; an unknown one is an error listing
 // the known ones. "pct:D" must have a positive integer D, written back
 // without sign or leading zeros ("pct:03" is "pct:3").
 func ParseStrategy(name string) (StrategyName, error) {
 	switch n := StrategyName(name); n {
-	case StrategyRandom, StrategyPCT, StrategyPortfolio, StrategyExhaustive:
+	case StrategyRandom, StrategyPCT, StrategyPOS, StrategySURW, StrategyPortfolio, StrategyExhaustive:
 		return n, nil
 	}
 	switch d := depthOf(name); {
@@ -85,6 +88,12 @@ func (n StrategyName) New(seed uint64, threads, steps int) Strategy {
 	switch n {
 	case StrategyRandom:
 		return NewRandom(seed)
+	case StrategyPOS:
+		return NewPOS(seed)
+	case StrategySURW:
+		// A campaign draws a new program each execution and has no
+		// counts of its interesting steps: SURW weighs threads equally.
+		return NewSURW(seed, nil)
 	case StrategyPortfolio:
 		return NewPortfolio(seed, threads, steps)
 	}

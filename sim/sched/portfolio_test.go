@@ -23,9 +23,9 @@ func TestParseStrategy(t *testing.T) {
 		{"pct:03", "pct:3", ""},
 		{"portfolio", StrategyPortfolio, ""},
 		{"exhaustive", StrategyExhaustive, ""},
-		{"", "", "known: random, pct, pct:D, portfolio, exhaustive"},
-		{"dfs", "", "known: random, pct, pct:D, portfolio, exhaustive"},
-		{"Random", "", "known: random, pct, pct:D, portfolio, exhaustive"},
+		{"", "", "known: random, pct, pct:D, pos, surw, portfolio, exhaustive"},
+		{"dfs", "", "known: random, pct, pct:D, pos, surw, portfolio, exhaustive"},
+		{"Random", "", "known: random, pct, pct:D, pos, surw, portfolio, exhaustive"},
 		{"pct:", "", "depth must be a positive integer"},
 		{"pct:0", "", "depth must be a positive integer"},
 		{"pct:x", "", "depth must be a positive integer"},
@@ -42,7 +42,7 @@ func TestParseStrategy(t *testing.T) {
 
 // A name round-trips through JSON; an unknown one does not decode.
 func TestStrategyNameJSON(t *testing.T) {
-	for _, n := range []StrategyName{StrategyRandom, StrategyPCT, PCTOfDepth(2), PCTOfDepth(9), StrategyPortfolio, StrategyExhaustive} {
+	for _, n := range []StrategyName{StrategyRandom, StrategyPCT, PCTOfDepth(2), PCTOfDepth(9), StrategyPOS, StrategySURW, StrategyPortfolio, StrategyExhaustive} {
 		b, err := json.Marshal(n)
 		if err != nil || string(b) != `"`+string(n)+`"` {
 			t.Errorf("%q marshals as %s, %v", n, b, err)

@@ -14,8 +14,11 @@
 // BenchmarkSteps, which runs the same programs on both (baseline.go).
 //
 // Strategies: Random (a random walk), PCT (probabilistic guarantees per
-// execution), NewPortfolio, StrategyName (what a campaign selects by name),
-// and Explore, a bounded systematic search with partial-order reduction.
+// execution), POS (partial order sampling: racing steps redraw their
+// priorities), SURW (a random walk uniform over the interleavings of the
+// interesting steps), NewPortfolio, StrategyName (what a campaign selects
+// by name), and Explore, a bounded systematic search with partial-order
+// reduction.
 package sched
 
 import (
@@ -238,7 +241,9 @@ type Scheduler struct {
 // New returns a scheduler that asks strategy for every step and gives up
 // after maxSteps steps (0 means no bound).
 func New(strategy Strategy, maxSteps int) *Scheduler {
-	return &Scheduler{strategy: strategy, maxSteps: maxSteps}
+	s := &Scheduler{strategy: strategy, maxSteps: maxSteps}
+	bindTo(s, strategy)
+	return s
 }
 
 // Reset makes s a new scheduler, as New(strategy, maxSteps) would, that
@@ -257,6 +262,19 @@ func (s *Scheduler) Reset(strategy Strategy, maxSteps int) {
 		picks:    s.picks[:0],
 		enabled:  s.enabled[:0],
 		stepAcc:  s.stepAcc[:0],
+	}
+	bindTo(s, strategy)
+}
+
+// binder is a Strategy that reads what the threads' next steps declare
+// (see Thread.Access): POS redraws the priorities of racing steps, SURW
+// tells interesting steps from the rest. New and Reset hand it the
+// scheduler it runs in.
+type binder interface{ bind(s *Scheduler) }
+
+func bindTo(s *Scheduler, strategy Strategy) {
+	if b, ok := strategy.(binder); ok {
+		b.bind(s)
 	}
 }
 

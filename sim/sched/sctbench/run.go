@@ -37,3 +37,14 @@ func Steps(p Program, seed uint64) int {
 	p.Setup(s)
 	return s.Run().Steps
 }
+
+// InterestingSteps returns the interesting steps each thread of p takes
+// in one execution under SURW without estimates: the estimates SURW
+// needs, from a first execution, as Fray and Shuttle take them.
+func InterestingSteps(p Program, seed uint64) []int {
+	w := sched.NewSURW(seed, nil)
+	s := sched.New(w, 0)
+	p.Setup(s)
+	s.Run()
+	return w.Counts()
+}

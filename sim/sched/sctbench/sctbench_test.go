@@ -36,6 +36,13 @@ var strategies = []struct {
 	{"portfolio", func(p Program, seed uint64, k int) func(int) sched.Strategy {
 		return func(e int) sched.Strategy { return sched.NewPortfolio(seed<<32|uint64(e), p.Threads, k) }
 	}},
+	{"pos", func(p Program, seed uint64, k int) func(int) sched.Strategy {
+		return func(e int) sched.Strategy { return sched.NewPOS(seed<<32 | uint64(e)) }
+	}},
+	{"surw", func(p Program, seed uint64, k int) func(int) sched.Strategy {
+		counts := InterestingSteps(p, seed)
+		return func(e int) sched.Strategy { return sched.NewSURW(seed<<32|uint64(e), counts) }
+	}},
 }
 
 func TestEveryStrategyFindsEveryBug(t *testing.T) {

@@ -1,0 +1,77 @@
+package sched
+
+import "math/rand/v2"
+
+// POS is partial order sampling, after Yuan, Yang and Gu ("Partial Order
+// Aware Concurrency Sampling", CAV 2018).
+//
+// Each thread's next step gets a random priority, and the enabled thread
+// with the highest one runs. Its next step is a new event, so it draws a
+// new priority. So does every other enabled thread whose next step races
+// with the one that ran: the two declare the same object and one of them
+// writes, or one may touch anything (Thread.Access, Yield). Nothing else
+// changes, so a step that only ever meets independent steps keeps its
+// priority however long it waits.
+//
+// A random walk tosses a coin at every step, independent or not, so the
+// chance that a thread's racing step comes before another's, behind k
+// independent steps of its own, falls exponentially with k. Under POS
+// only priorities decide, and the chance falls as 1/k
+// (TestPOSOrdersARaceByPriorityAlone): the partial orders of the racing
+// steps, which are what can make executions differ, come out far more
+// evenly (TestPOSSamplesPartialOrders). Where nearly every step races,
+// nearly every priority is redrawn at every step, and POS is little more
+// than a random walk.
+//
+// The races are the ones the preemption points declare, as in Fray
+// (cmu-pasta/fray, POSScheduler) and Shuttle (pos.rs), which compare the
+// pending operations of the enabled threads; what a step turns out to
+// touch beyond its declaration (a mutex it releases, the clock) is known
+// only once it has run, and does not count. One POS value drives one
+// execution.
+type POS struct {
+	rng  *rand.Rand
+	prio []uint64 // by thread id
+	s    *Scheduler
+}
+
+// NewPOS returns a POS strategy; one seed gives one schedule for a given
+// program.
+func NewPOS(seed uint64) *POS {
+	return &POS{rng: rand.New(rand.NewPCG(seed, 0x905a3b1e))}
+}
+
+func (p *POS) bind(s *Scheduler) { p.s = s }
+
+// Pick implements Strategy.
+func (p *POS) Pick(_ int, enabled []int) int {
+	best := p.highest(enabled)
+	ran := p.s.threads[best].pending
+	for _, id := range enabled {
+		if id == best || ran.conflicts(p.s.threads[id].pending) {
+			p.prio[id] = p.rng.Uint64()
+		}
+	}
+	return best
+}
+
+// highest returns the enabled thread of highest priority, drawing
+// priorities for threads seen for the first time.
+func (p *POS) highest(enabled []int) int {
+	best := enabled[0]
+	for _, id := range enabled {
+		for id >= len(p.prio) {
+			p.prio = append(p.prio, p.rng.Uint64())
+		}
+		if p.prio[id] > p.prio[best] {
+			best = id
+		}
+	}
+	return best
+}
+
+// conflicts reports whether two declared steps race: one may touch
+// anything, or both touch one object and one of them writes.
+func (a access) conflicts(b access) bool {
+	return a.all || b.all || (a.obj == b.obj && (a.write || b.write))
+}
