@@ -33,6 +33,17 @@
 // docs/SEMANTICS.md in this repository states every rule the model
 // follows, with the kernel function it comes from.
 //
+// # Operations
+//
+// Every kind of operation is one row of a table ([Kind.Spec], in
+// kinds.go): its name in traces, its [Class], the fields it takes and
+// needs, the result fields it returns, and its printed form, which
+// [ParseOp] reads back, so `create(ns1, "eth0")` is both what a timeline
+// shows and what a scenario can say. [Op.Check] and [Kind.CheckResult]
+// judge an operation and its result by the row; the specification has one
+// function per kind (spec.go's transitions), and [FlowOf] cuts a flow into
+// its steps.
+//
 // # Using it
 //
 // [Step] gives every outcome an operation may have; [Apply] gives the one
