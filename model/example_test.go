@@ -54,3 +54,15 @@ func ExampleExplains() {
 	// true
 	// false
 }
+
+// An operation's printed form is what a timeline shows and what a
+// scenario can say: ParseOp reads it back.
+func ExampleParseOp() {
+	op, err := model.ParseOp(`rename(ns1, "eth0" -> "eth1")`)
+	fmt.Printf("%v %q %q %v\n", op.Kind, op.Name, op.NewName, err)
+	_, err = model.ParseOp(`rename(ns1, "eth0" "eth1")`)
+	fmt.Println(err)
+	// Output:
+	// rename "eth0" "eth1" <nil>
+	// column 20: expected "->"
+}

@@ -66,7 +66,9 @@ type event struct {
 	line any
 }
 
-// Write writes t as JSON Lines.
+// Write writes t as JSON Lines. A header that leaves the format version
+// or sysfsim's version zero gets this package's, so a recorder need not
+// know them.
 func Write(w io.Writer, t *Trace) error {
 	bw := bufio.NewWriter(w)
 	enc := json.NewEncoder(bw)
@@ -74,7 +76,14 @@ func Write(w io.Writer, t *Trace) error {
 	enc.SetEscapeHTML(false)
 	put := func(v any) error { return enc.Encode(v) }
 
-	if err := put(headerLine{KindHeader, t.Header}); err != nil {
+	h := t.Header
+	if h.Format == 0 {
+		h.Format = FormatVersion
+	}
+	if h.Sysfsim == "" {
+		h.Sysfsim = Version
+	}
+	if err := put(headerLine{KindHeader, h}); err != nil {
 		return err
 	}
 	if err := put(programLine{KindProgram, t.Program}); err != nil {
