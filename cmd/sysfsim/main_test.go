@@ -95,7 +95,7 @@ func TestBugsJSON(t *testing.T) {
 
 func TestBadUsageExitsTwo(t *testing.T) {
 	bad := filepath.Join(t.TempDir(), "bad.jsonl")
-	os.WriteFile(bad, []byte(`{"kind":"header","format":1}`+"\n"+`{"kind":"bogus"}`+"\n"), 0o644)
+	os.WriteFile(bad, []byte(`{"kind":"header","format":1,"sysfsim":"0.1.0","source":"hand","seed":0,"options":{}}`+"\n"+`{"kind":"bogus"}`+"\n"), 0o644)
 	for _, args := range [][]string{
 		{"frobnicate"},
 		{"run", "--bug", "no-such-bug"},

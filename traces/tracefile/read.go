@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"reflect"
+	"slices"
 	"strings"
 
 	"github.com/sysfsim/sysfsim/history"
@@ -108,10 +110,71 @@ func strict(b []byte, v any) error {
 	d := json.NewDecoder(bytes.NewReader(b))
 	d.DisallowUnknownFields()
 	if err := d.Decode(v); err != nil {
+		if unknown := unknownKeys(b, v); len(unknown) > 0 {
+			return fmt.Errorf("unknown field %q in a %q line (its fields: %s)", unknown[0], kindOf(b), strings.Join(jsonKeys(reflect.TypeOf(v).Elem()), ", "))
+		}
 		return err
 	}
 	if d.More() {
 		return errors.New("more than one JSON value on the line")
+	}
+	return nil
+}
+
+// unknownKeys returns the keys of the JSON object b that the line type v
+// points to does not have, sorted: a recorder's misspelled field, named
+// with the fields it could have meant. Only called on a failed decode.
+func unknownKeys(b []byte, v any) []string {
+	var m map[string]json.RawMessage
+	if json.Unmarshal(b, &m) != nil {
+		return nil
+	}
+	known := jsonKeys(reflect.TypeOf(v).Elem())
+	var unknown []string
+	for k := range m {
+		if !slices.Contains(known, k) {
+			unknown = append(unknown, k)
+		}
+	}
+	slices.Sort(unknown)
+	return unknown
+}
+
+// jsonKeys returns the JSON keys of struct type t, embedded structs'
+// included, in field order.
+func jsonKeys(t reflect.Type) []string {
+	var keys []string
+	for f := range t.Fields() {
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		switch {
+		case f.Anonymous && name == "":
+			keys = append(keys, jsonKeys(f.Type)...)
+		case name != "-" && name != "":
+			keys = append(keys, name)
+		}
+	}
+	return keys
+}
+
+func kindOf(b []byte) string {
+	var k struct {
+		Kind string `json:"kind"`
+	}
+	json.Unmarshal(b, &k)
+	return k.Kind
+}
+
+// requireKeys rejects a line that leaves out a key it must have, where
+// its zero value would silently stand in.
+func requireKeys(b []byte, keys ...string) error {
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(b, &m); err != nil {
+		return err
+	}
+	for _, k := range keys {
+		if _, ok := m[k]; !ok {
+			return fmt.Errorf("the %q line has no %q (it must have %s)", kindOf(b), k, strings.Join(keys, ", "))
+		}
 	}
 	return nil
 }
@@ -179,6 +242,9 @@ func (p *parser) parseHeader(b []byte) error {
 	}
 	if h.Format != FormatVersion {
 		return fmt.Errorf("format version %d; this sysfsim (%s) reads version %d", h.Format, Version, FormatVersion)
+	}
+	if err := requireKeys(b, "sysfsim", "source", "seed", "options"); err != nil {
+		return err
 	}
 	if p.checkOptions != nil {
 		if err := p.checkOptions(h.Options); err != nil {
@@ -323,6 +389,9 @@ func (p *parser) parseEnd(b []byte) error {
 
 // tick checks that event times never go back.
 func (p *parser) tick(t int64) error {
+	if t < 0 {
+		return fmt.Errorf("time %d is negative: times count up from 0", t)
+	}
 	if t < p.last {
 		return fmt.Errorf("time %d is before the previous event's %d", t, p.last)
 	}
