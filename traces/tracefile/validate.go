@@ -2,8 +2,10 @@ package tracefile
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/sysfsim/sysfsim/history"
+	"github.com/sysfsim/sysfsim/model"
 )
 
 // validOptions rejects options no simulator can honour. Which bugs exist
@@ -45,6 +47,39 @@ func validProgram(p history.Program) error {
 	for i, ns := range c.Procs {
 		if ns < 1 || ns > c.Namespaces {
 			return fmt.Errorf("process %d starts in namespace %d, which the program does not have", i+1, ns)
+		}
+	}
+	return undeclaredMount(p, declaredMounts(p))
+}
+
+// declaredMounts returns the mounts a program has: those made before the
+// start, numbered from 1, and those its mount operations make.
+func declaredMounts(p history.Program) map[int]bool {
+	mounts := map[int]bool{}
+	for m := 1; m <= len(p.Config.Mounts); m++ {
+		mounts[m] = true
+	}
+	for _, op := range slices.Concat(append([][]model.Op{p.Setup}, p.Threads...)...) {
+		if op.Kind == model.Mount {
+			mounts[op.Mount] = true
+		}
+	}
+	return mounts
+}
+
+// undeclaredMount rejects an operation through a mount the program never
+// has: it would be judged as "no such mount" (EINVAL), a question nobody
+// meant to ask.
+func undeclaredMount(p history.Program, mounts map[int]bool) error {
+	for i, th := range append([][]model.Op{p.Setup}, p.Threads...) {
+		for _, op := range th {
+			if op.Kind.Takes()&model.FMount != 0 && op.Kind != model.Mount && !mounts[op.Mount] {
+				where := "setup"
+				if i > 0 {
+					where = fmt.Sprintf("thread %d", i-1)
+				}
+				return fmt.Errorf("%s: %v goes through mount %d, which the program never has (mounts 1..%d, and those its mount operations make)", where, op, op.Mount, len(p.Config.Mounts))
+			}
 		}
 	}
 	return nil
