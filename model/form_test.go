@@ -238,3 +238,14 @@ func TestKeepKeepsEachField(t *testing.T) {
 		}
 	}
 }
+
+func TestErrnoCheck(t *testing.T) {
+	for _, tt := range []struct {
+		e  Errno
+		ok bool
+	}{{OK, true}, {EEXIST, true}, {"EPERM", true}, {"errno200", true}, {"ENOTFOUND", false}, {"errnoX", false}, {"eexist", false}} {
+		if err := tt.e.Check(); (err == nil) != tt.ok {
+			t.Errorf("Errno(%q).Check() = %v, want ok %v", tt.e, err, tt.ok)
+		}
+	}
+}

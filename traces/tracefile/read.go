@@ -316,6 +316,9 @@ func (p *parser) parseReturn(b []byte) error {
 	}
 	delete(p.open, r.Thread)
 	rec := &p.t.History.Records[i]
+	if err := r.Result.Err.Check(); err != nil {
+		return err
+	}
 	if err := rec.Op.Kind.CheckResult(r.Result); err != nil {
 		return fmt.Errorf("%v: %w", rec.Op, err)
 	}
