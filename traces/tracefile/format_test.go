@@ -172,7 +172,8 @@ func TestFormatExamplesParse(t *testing.T) {
 		// Give the line the context it is valid in: what comes before it
 		// in the whole trace of FORMAT.md.
 		p := parser{t: &Trace{}, open: map[int]int{}, seen: 2, checkOptions: seededBugs}
-		p.t.Program.Threads = make([][]model.Op, 2)
+		p.t.Program.Setup = []model.Op{{Kind: model.Create, NS: 1, Name: "eth1"}}
+		p.t.Program.Threads = [][]model.Op{{{Kind: model.Create, NS: 1, Name: "eth0"}}, {{Kind: model.Lookup, Mount: 1, Name: "eth0"}}}
 		p.t.History.Records = make([]history.Record, 4)
 		switch {
 		case strings.Contains(ex, `"kind":"header"`):

@@ -291,6 +291,9 @@ func (p *parser) parseCall(b []byte) error {
 	if c.Thread < history.SetupThread || c.Thread >= len(p.t.Program.Threads) {
 		return fmt.Errorf("call on thread %d; the program has threads 0..%d (and -1 for setup)", c.Thread, len(p.t.Program.Threads)-1)
 	}
+	if err := p.fromProgram(c.Thread); err != nil {
+		return err
+	}
 	if err := c.Op.Check(); err != nil {
 		return err
 	}
@@ -299,6 +302,20 @@ func (p *parser) parseCall(b []byte) error {
 	}
 	p.open[c.Thread] = len(p.t.History.Records)
 	p.t.History.Records = append(p.t.History.Records, history.Record{Thread: c.Thread, Op: c.Op, Call: c.Time})
+	return nil
+}
+
+// fromProgram rejects a call on a thread the program gives nothing to
+// do: every record is the program's, and a call that is no one's cannot
+// be judged.
+func (p *parser) fromProgram(thread int) error {
+	prog := p.t.Program
+	switch {
+	case thread == history.SetupThread && len(prog.Setup) == 0:
+		return errors.New("a setup call (thread -1), but the program has no setup")
+	case thread >= 0 && len(prog.Threads[thread]) == 0:
+		return fmt.Errorf("a call on thread %d, but the program gives thread %d no operations", thread, thread)
+	}
 	return nil
 }
 

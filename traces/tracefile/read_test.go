@@ -70,6 +70,7 @@ var badInputs = []struct {
 	{"negative time", edit(3, strings.Replace(baseTrace[2], `"time":1`, `"time":-5`, 1)), 3, "time -5 is negative"},
 	{"undeclared mount", edit(2, strings.Replace(baseTrace[1], `"mount":1,`, `"mount":4,`, 1)), 2, `thread 1: lookup(m4, class/net/eth0) goes through mount 4, which the program never has`},
 	{"unknown errno", edit(4, `{"kind":"return","time":2,"thread":-1,"result":{"err":"ENOTFOUND"}}`), 4, `unknown errno "ENOTFOUND" (the model's: EEXIST, ENOENT,`},
+	{"setup call without a setup", edit(2, strings.Replace(baseTrace[1], `"setup":[{"op":"create","ns":1,"name":"eth1"}],`, "", 1)), 3, "a setup call (thread -1), but the program has no setup"},
 	{"negative step bound", edit(1, strings.Replace(baseTrace[0], `"options":{}`, `"options":{"max_steps":-1}`, 1)), 1, "max_steps -1"},
 	{"no namespaces", edit(2, strings.Replace(baseTrace[1], `"namespaces":1`, `"namespaces":0`, 1)), 2, "0 namespaces"},
 	{"mount of a missing namespace", edit(2, strings.Replace(baseTrace[1], `"mounts":[1]`, `"mounts":[3]`, 1)), 2, "captures namespace 3"},
