@@ -205,15 +205,17 @@ func recordsOf(steps, from []int, skip int) []int {
 	return slices.Compact(rs)
 }
 
-// violation describes the culprit as a linearizability violation of h,
-// naming the culprit's record first and then the others.
-func (c Culprit) violation(h history.History) Violation {
+// Violation describes the culprit as a linearizability violation of h,
+// the history it was found in, naming the culprit's record first and then
+// the others.
+func (c Culprit) Violation(h history.History) Violation {
 	r := h.Records[c.Record]
 	var b strings.Builder
-	fmt.Fprintf(&b, "%v %s returned %s; ", r.Op, when(r), recordResult(r))
+	fmt.Fprintf(&b, "%v %s returned %s", r.Op, when(r), recordResult(r))
 	if c.Op != r.Op {
-		fmt.Fprintf(&b, "for its step %v (%v), ", c.Op, c.Result)
+		fmt.Fprintf(&b, " (its step %v returned %v)", c.Op, c.Result)
 	}
+	b.WriteString("; ")
 	of := fmt.Sprintf("%d of %s", len(c.Prefix), operations(c.Of))
 	if c.Partitions > 1 {
 		of += " of its partition"

@@ -40,7 +40,7 @@ func CheckLinearizable(h history.History, timeout time.Duration) (vs []Violation
 // Only the culprit search runs here, on histories already judged.
 func notLinearizable(h history.History, info porcupine.LinearizationInfo) Violation {
 	if c, ok := FindCulprit(h, info); ok {
-		return c.violation(h)
+		return c.Violation(h)
 	}
 	return Violation{
 		Property: Linearizability,
