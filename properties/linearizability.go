@@ -25,17 +25,27 @@ func CheckLinearizable(h history.History, timeout time.Duration) (vs []Violation
 	if explainedInReturnOrder(h) {
 		return nil, true
 	}
-	res, _ := Linearize(h, timeout)
+	res, info := Linearize(h, timeout)
 	switch res {
 	case porcupine.Illegal:
-		return []Violation{{
-			Property: Linearizability,
-			Detail:   fmt.Sprintf("no order of the %d operations explains their results (sysfsim viz draws the longest partial orders)", len(h.Records)),
-		}}, true
+		return []Violation{notLinearizable(h, info)}, true
 	case porcupine.Unknown:
 		return nil, false
 	}
 	return nil, true
+}
+
+// notLinearizable is the violation of h, which porcupine found not
+// linearizable: its culprit, if the search got stuck for good somewhere.
+// Only the culprit search runs here, on histories already judged.
+func notLinearizable(h history.History, info porcupine.LinearizationInfo) Violation {
+	if c, ok := FindCulprit(h, info); ok {
+		return c.Violation(h)
+	}
+	return Violation{
+		Property: Linearizability,
+		Detail:   fmt.Sprintf("no order of the %d operations explains their results (sysfsim viz draws the longest partial orders)", len(h.Records)),
+	}
 }
 
 // Linearize runs porcupine on h and returns its verdict with the

@@ -4,12 +4,15 @@ import (
 	"fmt"
 	"html"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/anishathalye/porcupine"
 
+	"github.com/sysfsim/sysfsim/history"
 	"github.com/sysfsim/sysfsim/model"
 	"github.com/sysfsim/sysfsim/properties"
+	"github.com/sysfsim/sysfsim/traces/tracefile"
 )
 
 // Annotation rows of the visualization, below the threads.
@@ -17,7 +20,14 @@ const (
 	vizListings   = "readdir listings"
 	vizFaults     = "faults"
 	vizViolations = "violations"
+	vizCulprit    = "culprit"
+	vizWindow     = "window"
 )
+
+// VizAround is how many operations a visualization of a long history that
+// is not linearizable draws on each side of the culprit: the history is
+// long when it has more than twice as many.
+const VizAround = 200
 
 // Visualize writes porcupine's HTML visualization of t's history: the
 // operations per thread (setup is the last client row) with the longest
@@ -26,17 +36,121 @@ const (
 // (deadlocks, use after free, ...) and the operations involved in each
 // recorded violation, in red. timeout bounds porcupine (0: none).
 //
+// When the history is not linearizable, the operation porcupine got stuck
+// at (properties.Culprit) has a row of its own. A long history is then
+// drawn as a window around the culprit (properties.Culprit.Window), and a
+// row of the page says so: thousands of bars show nothing.
+//
 // Porcupine puts state descriptions and operation metadata into the page
 // as HTML, so every such string is escaped here; descriptions and
 // annotations it inserts as text, where escaping would show as &lt;.
 func Visualize(w io.Writer, t *Trace, timeout time.Duration) error {
 	h := t.History
-	_, info := properties.Linearize(h, timeout)
+	res, info := properties.Linearize(h, timeout)
 	m := model.Porcupine(h.Config)
+	var notes []porcupine.Annotation
+	clip := func(a porcupine.Annotation) (porcupine.Annotation, bool) { return a, true }
+	if c, found := culpritOf(h, res, info); found {
+		if ops, _ := h.Operations(); len(ops) > 2*VizAround {
+			var win properties.Window
+			win, info = widen(h, c, timeout)
+			m = win.Model
+			clip = clipper(win)
+			notes = append(notes, windowNote(h, c, win))
+		}
+		notes = append(notes, culpritNote(h, c))
+	}
 	describe := m.DescribeState
 	m.DescribeState = func(s any) string { return html.EscapeString(describe(s)) }
 	m.DescribeOperationMetadata = func(any) string { return "" }
+	for _, a := range annotations(t) {
+		if a, ok := clip(a); ok {
+			notes = append(notes, a)
+		}
+	}
+	info.AddAnnotations(notes)
+	return porcupine.Visualize(m, info, w)
+}
 
+// culpritOf finds the culprit of a history porcupine judged.
+func culpritOf(h history.History, res porcupine.CheckResult, info porcupine.LinearizationInfo) (properties.Culprit, bool) {
+	if res != porcupine.Illegal {
+		return properties.Culprit{}, false
+	}
+	return properties.FindCulprit(h, info)
+}
+
+// widen cuts a window around the culprit, widening it until porcupine
+// cannot explain it either (or it is the culprit's whole partition, or
+// the search ran out of time), and returns it with porcupine's verdict.
+func widen(h history.History, c properties.Culprit, timeout time.Duration) (properties.Window, porcupine.LinearizationInfo) {
+	for around := VizAround; ; around *= 2 {
+		win := c.Window(h, around)
+		res, info := porcupine.CheckOperationsVerbose(win.Model, win.Ops, timeout)
+		if res != porcupine.Ok || win.Whole {
+			return win, info
+		}
+	}
+}
+
+// clipper keeps the annotations that overlap the window, cut to its span.
+func clipper(win properties.Window) func(porcupine.Annotation) (porcupine.Annotation, bool) {
+	lo, hi := windowSpan(win)
+	return func(a porcupine.Annotation) (porcupine.Annotation, bool) {
+		end := max(a.End, a.Start)
+		if end < lo || a.Start > hi {
+			return a, false
+		}
+		a.Start, a.End = max(a.Start, lo), min(end, hi)
+		return a, true
+	}
+}
+
+func windowSpan(win properties.Window) (lo, hi int64) {
+	for i, o := range win.Ops {
+		if i == 0 || o.Call < lo {
+			lo = o.Call
+		}
+		hi = max(hi, o.Return)
+	}
+	return lo, hi
+}
+
+// windowNote says, on a row of its own, that the page is a window.
+func windowNote(h history.History, c properties.Culprit, win properties.Window) porcupine.Annotation {
+	ops, _ := h.Operations()
+	lo, hi := windowSpan(win)
+	return porcupine.Annotation{
+		Tag: vizWindow, Start: lo, End: hi,
+		Description: fmt.Sprintf("a window: %d of %d operations, around the culprit", len(win.Ops), len(ops)),
+		Details: fmt.Sprintf("This page draws a window of the history, not all of it: the last %d operations of the longest explained prefix (%d of %d), "+
+			"checked from the states its first %d lead to, and the first %d of the operations it does not explain, by call. "+
+			"The history has %d records (%d operations as porcupine sees them); sysfsim check judges it whole.",
+			len(c.Prefix)-win.Skipped, len(c.Prefix), c.Of, win.Skipped, len(win.Ops)-(len(c.Prefix)-win.Skipped), len(h.Records), len(ops)),
+		BackgroundColor: "#ffe9a8",
+	}
+}
+
+// culpritNote marks the operation that cannot go next, with what it
+// returned and what the model allows.
+func culpritNote(h history.History, c properties.Culprit) porcupine.Annotation {
+	r := h.Records[c.Record]
+	allowed := make([]string, len(c.Allowed))
+	for i, a := range c.Allowed {
+		allowed[i] = a.String()
+	}
+	return porcupine.Annotation{
+		Tag: vizCulprit, Start: r.Call, End: r.Return,
+		Description:     fmt.Sprintf("T%d %v -> %v; the model allows %s", r.Thread, c.Op, c.Result, strings.Join(allowed, " or ")),
+		Details:         c.Violation(h).String(),
+		BackgroundColor: "#ff6666",
+	}
+}
+
+// annotations are the rows of what porcupine does not judge: listings,
+// faults and the records of violations.
+func annotations(t *Trace) []porcupine.Annotation {
+	h := t.History
 	var notes []porcupine.Annotation
 	for _, r := range h.Records {
 		if r.Pending || r.Result.Entries == nil {
@@ -56,34 +170,40 @@ func Visualize(w io.Writer, t *Trace, timeout time.Duration) error {
 		})
 	}
 	for _, v := range t.Violations {
-		if len(v.Records) == 0 {
-			// A violation of the whole history (linearizability) or of
-			// no one operation (a fault): it spans the history.
-			start, end := span(t)
-			notes = append(notes, porcupine.Annotation{
-				Tag: vizViolations, Start: start, End: end,
-				Description: string(v.Property), Details: v.String(), BackgroundColor: "#ff6666",
-			})
+		notes = append(notes, violationNotes(t, v)...)
+	}
+	return notes
+}
+
+func violationNotes(t *Trace, v tracefile.Violation) []porcupine.Annotation {
+	h := t.History
+	if len(v.Records) == 0 {
+		// A violation of the whole history (linearizability, when no
+		// culprit was found) or of no one operation (a fault): it spans
+		// the history.
+		start, end := span(t)
+		return []porcupine.Annotation{{
+			Tag: vizViolations, Start: start, End: end,
+			Description: v.Property, Details: v.String(), BackgroundColor: "#ff6666",
+		}}
+	}
+	var notes []porcupine.Annotation
+	for _, i := range v.Records {
+		if i < 0 || i >= len(h.Records) {
 			continue
 		}
-		for _, i := range v.Records {
-			if i < 0 || i >= len(h.Records) {
-				continue
-			}
-			r := h.Records[i]
-			end := r.Return
-			if r.Pending {
-				end = r.Call
-			}
-			notes = append(notes, porcupine.Annotation{
-				Tag: vizViolations, Start: r.Call, End: end,
-				Description: string(v.Property), Details: fmt.Sprintf("%v\noperation: T%d %v -> %s", v, r.Thread, r.Op, result(r)),
-				BackgroundColor: "#ff6666",
-			})
+		r := h.Records[i]
+		end := r.Return
+		if r.Pending {
+			end = r.Call
 		}
+		notes = append(notes, porcupine.Annotation{
+			Tag: vizViolations, Start: r.Call, End: end,
+			Description: v.Property, Details: fmt.Sprintf("%v\noperation: T%d %v -> %s", v, r.Thread, r.Op, result(r)),
+			BackgroundColor: "#ff6666",
+		})
 	}
-	info.AddAnnotations(notes)
-	return porcupine.Visualize(m, info, w)
+	return notes
 }
 
 // span returns the first and last times of t's history.
