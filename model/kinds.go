@@ -135,7 +135,7 @@ var kindSpecs = []KindSpec{
 
 	AddDev: {Name: "add-dev", Doc: "add devices/virtual/net/NAME with its attributes",
 		Class: StepClass, Needs: FNS,
-		Form: `add-dev(ns{ns}, {name}, ifindex {index}[, {phys}])`},
+		Form: `add-dev(ns{ns}, {name}[, ifindex {index}][, {phys}])`},
 	AddLink: {Name: "add-link", Doc: "add the symlink class/net/NAME to the device",
 		Class: StepClass, Needs: FNS,
 		Form: `add-link(ns{ns}, {name})`},

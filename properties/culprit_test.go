@@ -35,7 +35,7 @@ func TestCulpritDetail(t *testing.T) {
 		}, `lookup(m1, class/net/eth0) on T1 at t=3..4 returned ENOENT; after the longest explained prefix (2 of 3 operations) the model allows ns1`, []int{1}},
 		{"a flow recorded whole fails at its first step", []history.Record{
 			rec(0, 1, 2, create(1, "eth0"), eexist),
-		}, `create(ns1, "eth0") on T0 at t=1..2 returned EEXIST (its step add-dev(ns1, "eth0", ifindex 0) returned EEXIST); after the longest explained prefix (0 of 1 operation) the model allows ok`, []int{0}},
+		}, `create(ns1, "eth0") on T0 at t=1..2 returned EEXIST (its step add-dev(ns1, "eth0") returned EEXIST); after the longest explained prefix (0 of 1 operation) the model allows ok`, []int{0}},
 		{"two concurrent lookups miss it: the first to return is named first", []history.Record{
 			rec(0, 1, 2, create(1, "eth0"), ok),
 			rec(1, 3, 6, lookup(1, "eth0"), enoent),
