@@ -157,6 +157,6 @@ func printKernelSummary(w io.Writer, s kernel.Summary) {
 			fmt.Fprintf(w, "  ... and %d more\n", len(s.Traces)-10)
 			break
 		}
-		fmt.Fprintf(w, "  trace: %s   (sysfsim check %s)\n", t, t)
+		fmt.Fprintf(w, "  trace: %s   (%s check %s)\n", t, self, t)
 	}
 }

@@ -13,6 +13,7 @@
 //	sysfsim merge DIR...          fold shard directories into one summary; exit 1 if it holds violations
 //	sysfsim report DIR            write a campaign directory's HTML report
 //	sysfsim kernel [flags]        a campaign on the real kernel; exit 1 if a violation is found
+//	sysfsim version               the version and the build's module information (also --version)
 //	sysfsim help                  list the commands
 //
 // 'sysfsim COMMAND -h' shows a command's flags. The README's command-line
@@ -64,6 +65,9 @@ func main() {
 
 // Main runs the command line and returns the exit code.
 func Main(args []string, stdout, stderr io.Writer) int {
+	if len(args) > 0 && (args[0] == "--version" || args[0] == "-version") {
+		args[0] = "version"
+	}
 	if len(args) == 0 || strings.HasPrefix(args[0], "-") && args[0] != "-h" && args[0] != "--help" && args[0] != "-help" {
 		return commands["run"].run(args, stdout, stderr)
 	}

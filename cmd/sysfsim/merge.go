@@ -72,7 +72,7 @@ func cmdMerge(args []string, stdout, stderr io.Writer) int {
 				}
 				*p = dst
 			}
-			v.Replay = "sysfsim replay " + v.Trace
+			v.Replay = self + " replay " + v.Trace
 		}
 		if err := campaign.SaveSummary(dir, m); err != nil {
 			return failUsage(stderr, "%v", err)

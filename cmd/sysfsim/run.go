@@ -129,7 +129,7 @@ func (f *runFlags) config(pos []string) (campaign.Config, error) {
 	return campaign.Config{
 		Seed: f.seed, Executions: f.execs, Duration: f.dur, Bugs: bs, OutDir: f.out, Gen: g,
 		Strategy: st, Preemptions: f.preempt, Schedules: f.schedules, Workers: f.workers, Shard: shard,
-		KeepGoing: f.keepGoing, MaxViolations: f.maxViol, NoShrink: !f.shrink,
+		KeepGoing: f.keepGoing, MaxViolations: f.maxViol, NoShrink: !f.shrink, Command: self,
 	}, nil
 }
 
@@ -211,7 +211,7 @@ func (f *runFlags) print(stdout io.Writer, sum campaign.Summary) {
 	}
 	printSummary(stdout, sum)
 	if f.out != "" && (sum.Interrupted || sum.Stopped == "time") {
-		fmt.Fprintf(stdout, "campaign kept in %s: 'sysfsim run --out %s' resumes it at index %d\n", f.out, f.out, sum.NextIndex)
+		fmt.Fprintf(stdout, "campaign kept in %s: '%s run --out %s' resumes it at index %d\n", f.out, self, f.out, sum.NextIndex)
 	}
 }
 

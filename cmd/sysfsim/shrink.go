@@ -56,7 +56,7 @@ func cmdShrink(args []string, stdout, stderr io.Writer) int {
 	if abs, err := filepath.Abs(path); err == nil {
 		path = abs
 	}
-	v := shrinkVerdict{File: file, Out: path, Replay: "sysfsim replay " + path, ShrinkStats: st}
+	v := shrinkVerdict{File: file, Out: path, Replay: self + " replay " + path, ShrinkStats: st}
 	if *asJSON {
 		json.NewEncoder(stdout).Encode(v)
 		return exitOK
