@@ -187,20 +187,6 @@ func interruptible() (context.Context, context.CancelFunc) {
 	return ctx, stop
 }
 
-// runLive runs the campaign, with a live progress line when stderr is a
-// terminal.
-func runLive(ctx context.Context, cfg campaign.Config, stderr io.Writer) (campaign.Summary, error) {
-	live := isTerminal(os.Stderr) && stderr == io.Writer(os.Stderr)
-	if live {
-		cfg.Progress = func(s campaign.Stats) { fmt.Fprint(stderr, "\r\033[K"+progressLine(s)) }
-	}
-	sum, err := campaign.Run(ctx, cfg)
-	if live {
-		fmt.Fprint(stderr, "\r\033[K")
-	}
-	return sum, err
-}
-
 // print prints the summary, with how to resume a campaign cut short.
 func (f *runFlags) print(stdout io.Writer, sum campaign.Summary) {
 	if f.asJSON {
@@ -227,20 +213,6 @@ func parseRange(s string) (lo, hi int, err error) {
 		return 0, 0, fmt.Errorf("%q: want N or MIN-MAX, 1 <= MIN <= MAX", s)
 	}
 	return lo, hi, nil
-}
-
-// progressLine is the live line of a campaign on a terminal.
-func progressLine(s campaign.Stats) string {
-	rate := 0.0
-	if s.RunElapsed > 0 {
-		rate = float64(s.RunSteps) / s.RunElapsed.Seconds()
-	}
-	line := fmt.Sprintf("%s  %d executions  %s steps/s  ~%d distinct schedules  %d violations",
-		s.Elapsed.Truncate(100*time.Millisecond), s.Executions, si(rate), s.Distinct, s.Violations)
-	if s.Left >= 0 {
-		line += fmt.Sprintf("  %s left", s.Left.Truncate(time.Second))
-	}
-	return line
 }
 
 func printSummary(w io.Writer, s campaign.Summary) {
@@ -329,9 +301,4 @@ func si(x float64) string {
 		return fmt.Sprintf("%.1fk", x/1e3)
 	}
 	return fmt.Sprintf("%.0f", x)
-}
-
-func isTerminal(f *os.File) bool {
-	fi, err := f.Stat()
-	return err == nil && fi.Mode()&os.ModeCharDevice != 0
 }
