@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -30,7 +29,7 @@ func init() {
 // program started in fresh user (unless root), mount and network
 // namespaces: nothing it does reaches the host, and nothing survives it.
 func cmdKernel(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("kernel", flag.ContinueOnError)
+	fs := newFlagSet("kernel")
 	seed := fs.Uint64("seed", 1, "campaign seed: the same seed runs the same programs")
 	dur := fs.Duration("time", 0, "run for this long (default: "+fmt.Sprint(kernel.DefaultExecutions)+" programs)")
 	execs := fs.Int("executions", 0, "number of programs (0: as many as --time allows)")
@@ -38,12 +37,12 @@ func cmdKernel(args []string, stdout, stderr io.Writer) int {
 	asJSON := fs.Bool("json", false, "print the summary as one JSON object on stdout")
 	scheme := fs.String("exit-scheme", "kernel", "the model's account of a namespace exit to judge by: kernel (today's cleanup_net), tag (the seed design's one-step exit), drawn (as generated)")
 	noWait := fs.Bool("exit-nowait", false, "with --exit-scheme tag: let exit return as soon as the namespace's last reference is dropped")
-	pos, ok := parse(fs, args, stderr)
-	if !ok {
-		return exitUsage
+	pos, code := parse(fs, args, stdout, stderr)
+	if code < 0 {
+		code = argCount(fs, pos, 0, 0, "", stderr)
 	}
-	if len(pos) > 0 {
-		return failUsage(stderr, "kernel takes no arguments, got %q", pos)
+	if code >= 0 {
+		return code
 	}
 	if *dur < 0 || *execs < 0 {
 		return failUsage(stderr, "--time and --executions must not be negative")

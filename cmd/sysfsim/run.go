@@ -27,12 +27,15 @@ func init() {
 func cmdRun(args []string, stdout, stderr io.Writer) int {
 	var f runFlags
 	fs := f.flagSet()
-	pos, ok := parse(fs, args, stderr)
-	if !ok {
-		return exitUsage
+	pos, code := parse(fs, args, stdout, stderr)
+	if code < 0 {
+		code = argCount(fs, pos, 0, 0, "", stderr)
+	}
+	if code >= 0 {
+		return code
 	}
 	// Bad usage exits 2 before anything runs.
-	cfg, err := f.config(pos)
+	cfg, err := f.config()
 	if err != nil {
 		return failUsage(stderr, "%v", err)
 	}
@@ -74,7 +77,7 @@ type runFlags struct {
 }
 
 func (f *runFlags) flagSet() *flag.FlagSet {
-	fs := flag.NewFlagSet("run", flag.ContinueOnError)
+	fs := newFlagSet("run")
 	fs.Uint64Var(&f.seed, "seed", 1, "campaign seed: the same seed runs the same executions")
 	fs.IntVar(&f.execs, "executions", 0, "number of executions (default "+fmt.Sprint(campaign.DefaultExecutions)+" unless --time is given)")
 	fs.DurationVar(&f.dur, "time", 0, "run for this long (e.g. 30s, 1h)")
@@ -94,12 +97,8 @@ func (f *runFlags) flagSet() *flag.FlagSet {
 	return fs
 }
 
-// config checks the flags and the positional arguments pos, and returns
-// the campaign they describe.
-func (f *runFlags) config(pos []string) (campaign.Config, error) {
-	if len(pos) > 0 {
-		return campaign.Config{}, fmt.Errorf("run takes no arguments, got %q", pos)
-	}
+// config checks the flags and returns the campaign they describe.
+func (f *runFlags) config() (campaign.Config, error) {
 	if f.execs < 0 || f.dur < 0 {
 		return campaign.Config{}, errors.New("--executions and --time must not be negative")
 	}

@@ -1,8 +1,6 @@
 package main
 
 import (
-	"flag"
-	"fmt"
 	"io"
 
 	"github.com/sysfsim/sysfsim/properties"
@@ -14,11 +12,10 @@ func init() {
 }
 
 func cmdShow(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("show", flag.ContinueOnError)
+	fs := newFlagSet("show")
 	width := fs.Int("width", 80, "width of the timeline in columns")
 	recheck := fs.Bool("check", false, "run the checkers and mark what they find, instead of the violations recorded in the trace")
-	fs.Usage = func() { fmt.Fprintln(stderr, "usage: sysfsim show FILE [--width N] [--check]"); fs.PrintDefaults() }
-	t, _, code := traceArg(fs, args, stderr, func() bool { return true })
+	t, _, code := traceArg(fs, args, stdout, stderr)
 	if code >= 0 {
 		return code
 	}

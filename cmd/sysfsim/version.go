@@ -1,7 +1,6 @@
 package main
 
 import (
-	"flag"
 	"fmt"
 	"io"
 	"runtime/debug"
@@ -15,13 +14,13 @@ func init() {
 }
 
 func cmdVersion(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("version", flag.ContinueOnError)
-	pos, ok := parse(fs, args, stderr)
-	if !ok {
-		return exitUsage
+	fs := newFlagSet("version")
+	pos, code := parse(fs, args, stdout, stderr)
+	if code < 0 {
+		code = argCount(fs, pos, 0, 0, "", stderr)
 	}
-	if len(pos) > 0 {
-		return failUsage(stderr, "version takes no arguments, got %q", pos)
+	if code >= 0 {
+		return code
 	}
 	bi, _ := debug.ReadBuildInfo()
 	fmt.Fprint(stdout, versionText(bi))

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -18,11 +17,10 @@ func init() {
 }
 
 func cmdViz(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("viz", flag.ContinueOnError)
+	fs := newFlagSet("viz")
 	out := fs.String("o", "", "write the HTML page to this file (required)")
 	timeout := fs.Duration("timeout", time.Minute, "bound on the linearizability search (0: none)")
-	fs.Usage = func() { fmt.Fprintln(stderr, "usage: sysfsim viz FILE -o OUT.html [--timeout D]"); fs.PrintDefaults() }
-	t, file, code := traceArg(fs, args, stderr, func() bool { return *out != "" })
+	t, file, code := traceArg(fs, args, stdout, stderr, "o")
 	if code >= 0 {
 		return code
 	}
