@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -16,6 +17,7 @@ import (
 	"github.com/sysfsim/sysfsim/campaign"
 	"github.com/sysfsim/sysfsim/history"
 	"github.com/sysfsim/sysfsim/kernel"
+	"github.com/sysfsim/sysfsim/model"
 	"github.com/sysfsim/sysfsim/properties"
 	"github.com/sysfsim/sysfsim/traces"
 	"github.com/sysfsim/sysfsim/traces/tracefile"
@@ -31,7 +33,8 @@ func init() {
 func cmdKernel(args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("kernel")
 	seed := fs.Uint64("seed", 1, "campaign seed: the same seed runs the same programs")
-	dur := fs.Duration("time", 0, "run for this long (default: "+fmt.Sprint(kernel.DefaultExecutions)+" programs)")
+	dur := new(time.Duration)
+	durationVar(fs, dur, "time", 0, "run for this long, a `duration` (default: "+fmt.Sprint(kernel.DefaultExecutions)+" programs)")
 	execs := fs.Int("executions", 0, "number of programs (0: as many as --time allows)")
 	out := fs.String("out", "", "directory for violation traces (default: a new temporary directory)")
 	asJSON := fs.Bool("json", false, "print the summary as one JSON object on stdout")
@@ -47,8 +50,8 @@ func cmdKernel(args []string, stdout, stderr io.Writer) int {
 	if *dur < 0 || *execs < 0 {
 		return failUsage(stderr, "--time and --executions must not be negative")
 	}
-	if _, _, err := kernel.ParseExitScheme(*scheme); err != nil {
-		return failUsage(stderr, "--exit-scheme: %v", err)
+	if err := checkExitScheme(*scheme, *noWait); err != nil {
+		return failUsage(stderr, "%v", err)
 	}
 	if !kernel.Isolated() {
 		code, err := kernel.Reexec(append([]string{"kernel"}, args...))
@@ -104,6 +107,20 @@ func cmdKernel(args []string, stdout, stderr io.Writer) int {
 		return exitViolation
 	}
 	return exitOK
+}
+
+// checkExitScheme checks --exit-scheme and --exit-nowait. Under the
+// kernel scheme every exit returns at once: --exit-nowait would change
+// nothing, so it is refused rather than taken silently.
+func checkExitScheme(scheme string, noWait bool) error {
+	s, drawn, err := kernel.ParseExitScheme(scheme)
+	if err != nil {
+		return fmt.Errorf("--exit-scheme: %w", err)
+	}
+	if noWait && !drawn && s == model.ExitKernel {
+		return errors.New("--exit-nowait applies to --exit-scheme tag (or drawn) only: under kernel every exit returns at once")
+	}
+	return nil
 }
 
 func printKernelSummary(w io.Writer, s kernel.Summary) {

@@ -110,9 +110,10 @@ func usage(w io.Writer) {
 }
 
 // traceArg parses fs over args and reads the one trace FILE they must
-// name; required are the flags that must be given (-o).
+// name; outputs are the flags naming a file to write (-o), which must be
+// given, in a directory that exists.
 // code is the exit code to return with at once, or -1.
-func traceArg(fs *flag.FlagSet, args []string, stdout, stderr io.Writer, required ...string) (t *traces.Trace, file string, code int) {
+func traceArg(fs *flag.FlagSet, args []string, stdout, stderr io.Writer, outputs ...string) (t *traces.Trace, file string, code int) {
 	pos, code := parse(fs, args, stdout, stderr)
 	if code >= 0 {
 		return nil, "", code
@@ -120,11 +121,15 @@ func traceArg(fs *flag.FlagSet, args []string, stdout, stderr io.Writer, require
 	if code := argCount(fs, pos, 1, 1, "FILE", stderr); code >= 0 {
 		return nil, "", code
 	}
-	for _, name := range required {
-		if f := fs.Lookup(name); f.Value.String() == "" {
+	for _, name := range outputs {
+		f := fs.Lookup(name)
+		if f.Value.String() == "" {
 			fmt.Fprintf(stderr, "sysfsim %s: needs -%s: %s\n\n", fs.Name(), name, f.Usage)
 			printHelp(stderr, fs)
 			return nil, "", exitUsage
+		}
+		if err := checkOutput(f.Value.String()); err != nil {
+			return nil, "", failUsage(stderr, "-%s %v", name, err)
 		}
 	}
 	t, err := traces.ReadFile(pos[0])

@@ -31,6 +31,8 @@ func cmdReport(args []string, stdout, stderr io.Writer) int {
 	path := *out
 	if path == "" {
 		path = filepath.Join(pos[0], "report.html")
+	} else if err := checkOutput(path); err != nil {
+		return failUsage(stderr, "-o %v", err)
 	}
 	dir, err := filepath.Abs(filepath.Dir(path))
 	if err != nil {

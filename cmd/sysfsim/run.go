@@ -79,8 +79,8 @@ type runFlags struct {
 func (f *runFlags) flagSet() *flag.FlagSet {
 	fs := newFlagSet("run")
 	fs.Uint64Var(&f.seed, "seed", 1, "campaign seed: the same seed runs the same executions")
-	fs.IntVar(&f.execs, "executions", 0, "number of executions (default "+fmt.Sprint(campaign.DefaultExecutions)+" unless --time is given)")
-	fs.DurationVar(&f.dur, "time", 0, "run for this long (e.g. 30s, 1h)")
+	fs.IntVar(&f.execs, "executions", 0, "number of executions (default "+fmt.Sprint(campaign.DefaultExecutions)+" unless --time is given); exhaustive: checked schedules, the run ending after the program that reaches the number")
+	durationVar(fs, &f.dur, "time", 0, "run for this long, a `duration` (e.g. 30s, 1h)")
 	fs.StringVar(&f.bugs, "bug", "", "comma-separated seeded bugs to enable (see 'sysfsim bugs')")
 	fs.StringVar(&f.out, "out", "", "campaign directory: summary.json, traces, visualizations; a later run resumes it (default: a new temporary directory at the first violation)")
 	fs.BoolVar(&f.asJSON, "json", false, "print the summary as one JSON object on stdout")
@@ -101,6 +101,9 @@ func (f *runFlags) flagSet() *flag.FlagSet {
 func (f *runFlags) config() (campaign.Config, error) {
 	if f.execs < 0 || f.dur < 0 {
 		return campaign.Config{}, errors.New("--executions and --time must not be negative")
+	}
+	if f.preempt < -1 {
+		return campaign.Config{}, fmt.Errorf("--preemptions %d: want a bound of 0 or more, or -1 for none", f.preempt)
 	}
 	if f.workers < 1 || f.schedules < 1 || f.maxViol < 1 || f.ops < 0 {
 		return campaign.Config{}, errors.New("--workers, --schedules and --max-violations must be positive, --ops not negative")
@@ -195,6 +198,10 @@ func (f *runFlags) print(stdout io.Writer, sum campaign.Summary) {
 		return
 	}
 	printSummary(stdout, sum)
+	if x := sum.Exhaustive; x != nil && f.execs > 0 && sum.RunExecutions > int64(f.execs) {
+		fmt.Fprintf(stdout, "--executions %d bounds an exhaustive search between programs: each program's search runs to its end (at most --schedules %d), so this run checked %d schedules\n",
+			f.execs, x.SchedulesPerProgram, sum.RunExecutions)
+	}
 	if f.out != "" && (sum.Interrupted || sum.Stopped == "time") {
 		fmt.Fprintf(stdout, "campaign kept in %s: '%s run --out %s' resumes it at index %d\n", f.out, self, f.out, sum.NextIndex)
 	}
