@@ -75,6 +75,10 @@ type Config struct {
 	NoShrink bool
 	// NoViz skips the HTML visualization of each violation.
 	NoViz bool
+	// Command is how the commands the campaign writes (each violation's
+	// Replay) name the sysfsim program; empty means "sysfsim". The
+	// command line sets it to 'go run ./cmd/sysfsim' when it runs so.
+	Command string
 
 	// Progress, if set, is called about every ProgressEvery with the
 	// figures so far, and once at the end.

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"html/template"
 	"io"
+	"net/url"
 	"path/filepath"
 	"strings"
 
@@ -13,8 +14,8 @@ import (
 // WriteReport writes a self-contained HTML page about the campaign s: the
 // table of executions and violations per strategy and property, a plot of
 // executions and violations over time (inline SVG), and each saved
-// violation with links to its traces and visualization. Links are made
-// relative to dir, the directory the page is written to, when they can be.
+// violation with links to its traces and visualization. Links are
+// relative to dir, the directory the page is written to (pageLink).
 // Every string is escaped by html/template.
 func WriteReport(w io.Writer, s Summary, dir string) error {
 	s.normalize()
@@ -75,18 +76,9 @@ func reportRows(s Summary, props []properties.Property) (rows []reportRow, total
 	return rows, total
 }
 
-// reportViolations returns the saved violations with their links, made
-// relative to dir when they can be.
+// reportViolations returns the saved violations with their links.
 func reportViolations(s Summary, dir string) []reportViolation {
-	rel := func(p string) string {
-		if p == "" {
-			return ""
-		}
-		if r, err := filepath.Rel(dir, p); err == nil && dir != "" && !strings.HasPrefix(r, "..") {
-			return filepath.ToSlash(r)
-		}
-		return "file://" + filepath.ToSlash(p)
-	}
+	rel := func(p string) string { return pageLink(dir, p) }
 	var vs []reportViolation
 	for _, f := range s.Violations {
 		v := reportViolation{Found: f}
@@ -100,6 +92,22 @@ func reportViolations(s Summary, dir string) []reportViolation {
 		vs = append(vs, v)
 	}
 	return vs
+}
+
+// pageLink is the href of the file p on a page written in dir: relative
+// to dir, so that it works wherever the page is written and wherever the
+// page and the campaign are moved together (a file:// URL would be
+// refused by html/template, and printed as #ZgotmplZ). Without dir, or
+// where no relative path leads (another volume), it is p, which a page
+// opened from a file resolves on the same machine.
+func pageLink(dir, p string) string {
+	if p == "" {
+		return ""
+	}
+	if r, err := filepath.Rel(dir, p); err == nil && dir != "" {
+		p = r
+	}
+	return (&url.URL{Path: filepath.ToSlash(p)}).String()
 }
 
 // reportFacts returns the page's list of facts: the campaign's identity,

@@ -2,6 +2,7 @@ package campaign
 
 import (
 	"bytes"
+	"cmp"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -72,7 +73,7 @@ func (r *runner) save(u unit) (Found, error) {
 	if err := writeTrace(out.Trace, t); err != nil {
 		return Found{}, err
 	}
-	out.Replay = "sysfsim replay " + out.Trace
+	out.Replay = cmp.Or(r.c.Command, "sysfsim") + " replay " + out.Trace
 	if !r.c.NoViz {
 		var b bytes.Buffer
 		if err := traces.Visualize(&b, t, VizTimeout); err == nil {

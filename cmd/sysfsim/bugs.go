@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"flag"
 	"fmt"
 	"io"
 
@@ -14,14 +13,14 @@ func init() {
 }
 
 func cmdBugs(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("bugs", flag.ContinueOnError)
+	fs := newFlagSet("bugs")
 	asJSON := fs.Bool("json", false, "print the catalogue as a JSON array")
-	pos, ok := parse(fs, args, stderr)
-	if !ok {
-		return exitUsage
+	pos, code := parse(fs, args, stdout, stderr)
+	if code < 0 {
+		code = argCount(fs, pos, 0, 0, "", stderr)
 	}
-	if len(pos) > 0 {
-		return failUsage(stderr, "bugs takes no arguments, got %q", pos)
+	if code >= 0 {
+		return code
 	}
 	if *asJSON {
 		enc := json.NewEncoder(stdout)

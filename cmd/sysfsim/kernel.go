@@ -3,7 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"flag"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -17,6 +17,7 @@ import (
 	"github.com/sysfsim/sysfsim/campaign"
 	"github.com/sysfsim/sysfsim/history"
 	"github.com/sysfsim/sysfsim/kernel"
+	"github.com/sysfsim/sysfsim/model"
 	"github.com/sysfsim/sysfsim/properties"
 	"github.com/sysfsim/sysfsim/traces"
 	"github.com/sysfsim/sysfsim/traces/tracefile"
@@ -30,26 +31,27 @@ func init() {
 // program started in fresh user (unless root), mount and network
 // namespaces: nothing it does reaches the host, and nothing survives it.
 func cmdKernel(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("kernel", flag.ContinueOnError)
+	fs := newFlagSet("kernel")
 	seed := fs.Uint64("seed", 1, "campaign seed: the same seed runs the same programs")
-	dur := fs.Duration("time", 0, "run for this long (default: "+fmt.Sprint(kernel.DefaultExecutions)+" programs)")
+	dur := new(time.Duration)
+	durationVar(fs, dur, "time", 0, "run for this long, a `duration` (default: "+fmt.Sprint(kernel.DefaultExecutions)+" programs)")
 	execs := fs.Int("executions", 0, "number of programs (0: as many as --time allows)")
 	out := fs.String("out", "", "directory for violation traces (default: a new temporary directory)")
 	asJSON := fs.Bool("json", false, "print the summary as one JSON object on stdout")
 	scheme := fs.String("exit-scheme", "kernel", "the model's account of a namespace exit to judge by: kernel (today's cleanup_net), tag (the seed design's one-step exit), drawn (as generated)")
 	noWait := fs.Bool("exit-nowait", false, "with --exit-scheme tag: let exit return as soon as the namespace's last reference is dropped")
-	pos, ok := parse(fs, args, stderr)
-	if !ok {
-		return exitUsage
+	pos, code := parse(fs, args, stdout, stderr)
+	if code < 0 {
+		code = argCount(fs, pos, 0, 0, "", stderr)
 	}
-	if len(pos) > 0 {
-		return failUsage(stderr, "kernel takes no arguments, got %q", pos)
+	if code >= 0 {
+		return code
 	}
 	if *dur < 0 || *execs < 0 {
 		return failUsage(stderr, "--time and --executions must not be negative")
 	}
-	if _, _, err := kernel.ParseExitScheme(*scheme); err != nil {
-		return failUsage(stderr, "--exit-scheme: %v", err)
+	if err := checkExitScheme(*scheme, *noWait); err != nil {
+		return failUsage(stderr, "%v", err)
 	}
 	if !kernel.Isolated() {
 		code, err := kernel.Reexec(append([]string{"kernel"}, args...))
@@ -107,6 +109,20 @@ func cmdKernel(args []string, stdout, stderr io.Writer) int {
 	return exitOK
 }
 
+// checkExitScheme checks --exit-scheme and --exit-nowait. Under the
+// kernel scheme every exit returns at once: --exit-nowait would change
+// nothing, so it is refused rather than taken silently.
+func checkExitScheme(scheme string, noWait bool) error {
+	s, drawn, err := kernel.ParseExitScheme(scheme)
+	if err != nil {
+		return fmt.Errorf("--exit-scheme: %w", err)
+	}
+	if noWait && !drawn && s == model.ExitKernel {
+		return errors.New("--exit-nowait applies to --exit-scheme tag (or drawn) only: under kernel every exit returns at once")
+	}
+	return nil
+}
+
 func printKernelSummary(w io.Writer, s kernel.Summary) {
 	fmt.Fprintf(w, "sysfsim kernel: %d concurrent histories, %d operations in %.2fs (%s kernel operations/s), seed %d, exit scheme %s\n",
 		s.Histories, s.Operations, s.ElapsedS, si(s.OpsPerSec), s.Seed, s.ExitScheme)
@@ -157,6 +173,6 @@ func printKernelSummary(w io.Writer, s kernel.Summary) {
 			fmt.Fprintf(w, "  ... and %d more\n", len(s.Traces)-10)
 			break
 		}
-		fmt.Fprintf(w, "  trace: %s   (sysfsim check %s)\n", t, t)
+		fmt.Fprintf(w, "  trace: %s   (%s check %s)\n", t, self, t)
 	}
 }

@@ -13,16 +13,17 @@
 //	sysfsim merge DIR...          fold shard directories into one summary; exit 1 if it holds violations
 //	sysfsim report DIR            write a campaign directory's HTML report
 //	sysfsim kernel [flags]        a campaign on the real kernel; exit 1 if a violation is found
+//	sysfsim version               the version and the build's module information (also --version)
 //	sysfsim help                  list the commands
 //
-// 'sysfsim COMMAND -h' shows a command's flags. The README's command-line
-// contract gives each command's arguments and exit codes: 0 nothing wrong,
-// 1 a violation (or a divergent replay), 2 bad usage or bad input (for
-// kernel, also a kernel it cannot run on).
+// 'sysfsim COMMAND -h' (or 'sysfsim help COMMAND') prints a command's
+// help on stdout and exits 0. The README's command-line contract gives
+// each command's arguments and exit codes: 0 nothing wrong, 1 a violation
+// (or a divergent replay), 2 bad usage or bad input (for kernel, also a
+// kernel it cannot run on).
 package main
 
 import (
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -64,11 +65,17 @@ func main() {
 
 // Main runs the command line and returns the exit code.
 func Main(args []string, stdout, stderr io.Writer) int {
+	if len(args) > 0 && (args[0] == "--version" || args[0] == "-version") {
+		args[0] = "version"
+	}
 	if len(args) == 0 || strings.HasPrefix(args[0], "-") && args[0] != "-h" && args[0] != "--help" && args[0] != "-help" {
 		return commands["run"].run(args, stdout, stderr)
 	}
 	name := args[0]
 	if name == "help" || name == "-h" || name == "--help" || name == "-help" {
+		if c, ok := commands[arg(args, 1)]; ok && name == "help" {
+			return c.run([]string{"-h"}, stdout, stderr)
+		}
 		usage(stdout)
 		return exitOK
 	}
@@ -81,6 +88,14 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	return c.run(args[1:], stdout, stderr)
 }
 
+// arg is args[i], or "" past the end.
+func arg(args []string, i int) string {
+	if i < len(args) {
+		return args[i]
+	}
+	return ""
+}
+
 func usage(w io.Writer) {
 	fmt.Fprintln(w, "usage: sysfsim [command] [flags]   (no command: a default campaign)")
 	names := make([]string, 0, len(commands))
@@ -91,42 +106,31 @@ func usage(w io.Writer) {
 	for _, n := range names {
 		fmt.Fprintf(w, "  %-8s %s\n", n, commands[n].summary)
 	}
-	fmt.Fprintln(w, "'sysfsim COMMAND -h' shows a command's flags. Exit codes: 0 ok, 1 violation, 2 bad usage or input.")
-}
-
-// parse parses flags wherever they stand among the positional arguments,
-// so that both "replay FILE --json" and "replay --json FILE" work.
-func parse(fs *flag.FlagSet, args []string, stderr io.Writer) ([]string, bool) {
-	fs.SetOutput(stderr)
-	var pos []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			if errors.Is(err, flag.ErrHelp) {
-				return nil, false
-			}
-			return nil, false
-		}
-		args = fs.Args()
-		if len(args) == 0 {
-			return pos, true
-		}
-		pos = append(pos, args[0])
-		args = args[1:]
-	}
+	fmt.Fprintln(w, "'sysfsim COMMAND -h' or 'sysfsim help COMMAND' shows a command's help. Exit codes: 0 ok, 1 violation, 2 bad usage or input.")
 }
 
 // traceArg parses fs over args and reads the one trace FILE they must
-// name; required, called once the flags are parsed, reports whether the
-// other required flags were given.
+// name; outputs are the flags naming a file to write (-o), which must be
+// given, in a directory that exists.
 // code is the exit code to return with at once, or -1.
-func traceArg(fs *flag.FlagSet, args []string, stderr io.Writer, required func() bool) (t *traces.Trace, file string, code int) {
-	pos, ok := parse(fs, args, stderr)
-	if !ok {
-		return nil, "", exitUsage
+func traceArg(fs *flag.FlagSet, args []string, stdout, stderr io.Writer, outputs ...string) (t *traces.Trace, file string, code int) {
+	pos, code := parse(fs, args, stdout, stderr)
+	if code >= 0 {
+		return nil, "", code
 	}
-	if len(pos) != 1 || !required() {
-		fs.Usage()
-		return nil, "", exitUsage
+	if code := argCount(fs, pos, 1, 1, "FILE", stderr); code >= 0 {
+		return nil, "", code
+	}
+	for _, name := range outputs {
+		f := fs.Lookup(name)
+		if f.Value.String() == "" {
+			fmt.Fprintf(stderr, "sysfsim %s: needs -%s: %s\n\n", fs.Name(), name, f.Usage)
+			printHelp(stderr, fs)
+			return nil, "", exitUsage
+		}
+		if err := checkOutput(f.Value.String()); err != nil {
+			return nil, "", failUsage(stderr, "-%s %v", name, err)
+		}
 	}
 	t, err := traces.ReadFile(pos[0])
 	if err != nil {

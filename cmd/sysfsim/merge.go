@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -19,17 +18,15 @@ func init() {
 // does, 2 on bad input (a directory without summary, shards of different
 // campaigns, a shard twice).
 func cmdMerge(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("merge", flag.ContinueOnError)
+	fs := newFlagSet("merge")
 	out := fs.String("o", "", "write the merged campaign directory here: summary.json and a copy of every violation's files")
 	asJSON := fs.Bool("json", false, "print the merged summary as one JSON object on stdout")
-	fs.Usage = func() { fmt.Fprintln(stderr, "usage: sysfsim merge DIR... [-o DIR] [--json]"); fs.PrintDefaults() }
-	dirs, ok := parse(fs, args, stderr)
-	if !ok {
-		return exitUsage
+	dirs, code := parse(fs, args, stdout, stderr)
+	if code < 0 {
+		code = argCount(fs, dirs, 1, -1, "DIR", stderr)
 	}
-	if len(dirs) == 0 {
-		fs.Usage()
-		return exitUsage
+	if code >= 0 {
+		return code
 	}
 	var sums []campaign.Summary
 	for _, d := range dirs {
@@ -72,7 +69,7 @@ func cmdMerge(args []string, stdout, stderr io.Writer) int {
 				}
 				*p = dst
 			}
-			v.Replay = "sysfsim replay " + v.Trace
+			v.Replay = self + " replay " + v.Trace
 		}
 		if err := campaign.SaveSummary(dir, m); err != nil {
 			return failUsage(stderr, "%v", err)

@@ -3,7 +3,6 @@ package main
 import (
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 
@@ -16,17 +15,15 @@ func init() {
 	register("check", "run every checker on a recorded history, without re-executing it", cmdCheck)
 }
 
-func oneFile(name string, args []string, stderr io.Writer) (file string, asJSON bool, code int) {
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+func oneFile(name string, args []string, stdout, stderr io.Writer) (file string, asJSON bool, code int) {
+	fs := newFlagSet(name)
 	j := fs.Bool("json", false, "print the verdict as one JSON object on stdout")
-	fs.Usage = func() { fmt.Fprintf(stderr, "usage: sysfsim %s FILE [--json]\n", name); fs.PrintDefaults() }
-	pos, ok := parse(fs, args, stderr)
-	if !ok {
-		return "", false, exitUsage
+	pos, code := parse(fs, args, stdout, stderr)
+	if code < 0 {
+		code = argCount(fs, pos, 1, 1, "FILE", stderr)
 	}
-	if len(pos) != 1 {
-		fs.Usage()
-		return "", false, exitUsage
+	if code >= 0 {
+		return "", false, code
 	}
 	return pos[0], *j, -1
 }
@@ -41,7 +38,7 @@ type replayVerdict struct {
 }
 
 func cmdReplay(args []string, stdout, stderr io.Writer) int {
-	file, asJSON, code := oneFile("replay", args, stderr)
+	file, asJSON, code := oneFile("replay", args, stdout, stderr)
 	if code >= 0 {
 		return code
 	}
@@ -87,7 +84,7 @@ type checkVerdict struct {
 }
 
 func cmdCheck(args []string, stdout, stderr io.Writer) int {
-	file, asJSON, code := oneFile("check", args, stderr)
+	file, asJSON, code := oneFile("check", args, stdout, stderr)
 	if code >= 0 {
 		return code
 	}

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -16,16 +15,14 @@ func init() {
 }
 
 func cmdReport(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("report", flag.ContinueOnError)
+	fs := newFlagSet("report")
 	out := fs.String("o", "", "the HTML file to write (default DIR/report.html)")
-	fs.Usage = func() { fmt.Fprintln(stderr, "usage: sysfsim report DIR [-o report.html]"); fs.PrintDefaults() }
-	pos, ok := parse(fs, args, stderr)
-	if !ok {
-		return exitUsage
+	pos, code := parse(fs, args, stdout, stderr)
+	if code < 0 {
+		code = argCount(fs, pos, 1, 1, "DIR", stderr)
 	}
-	if len(pos) != 1 {
-		fs.Usage()
-		return exitUsage
+	if code >= 0 {
+		return code
 	}
 	s, err := campaign.LoadSummary(pos[0])
 	if err != nil {
@@ -34,6 +31,8 @@ func cmdReport(args []string, stdout, stderr io.Writer) int {
 	path := *out
 	if path == "" {
 		path = filepath.Join(pos[0], "report.html")
+	} else if err := checkOutput(path); err != nil {
+		return failUsage(stderr, "-o %v", err)
 	}
 	dir, err := filepath.Abs(filepath.Dir(path))
 	if err != nil {

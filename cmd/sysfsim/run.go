@@ -27,12 +27,15 @@ func init() {
 func cmdRun(args []string, stdout, stderr io.Writer) int {
 	var f runFlags
 	fs := f.flagSet()
-	pos, ok := parse(fs, args, stderr)
-	if !ok {
-		return exitUsage
+	pos, code := parse(fs, args, stdout, stderr)
+	if code < 0 {
+		code = argCount(fs, pos, 0, 0, "", stderr)
+	}
+	if code >= 0 {
+		return code
 	}
 	// Bad usage exits 2 before anything runs.
-	cfg, err := f.config(pos)
+	cfg, err := f.config()
 	if err != nil {
 		return failUsage(stderr, "%v", err)
 	}
@@ -74,10 +77,10 @@ type runFlags struct {
 }
 
 func (f *runFlags) flagSet() *flag.FlagSet {
-	fs := flag.NewFlagSet("run", flag.ContinueOnError)
+	fs := newFlagSet("run")
 	fs.Uint64Var(&f.seed, "seed", 1, "campaign seed: the same seed runs the same executions")
-	fs.IntVar(&f.execs, "executions", 0, "number of executions (default "+fmt.Sprint(campaign.DefaultExecutions)+" unless --time is given)")
-	fs.DurationVar(&f.dur, "time", 0, "run for this long (e.g. 30s, 1h)")
+	fs.IntVar(&f.execs, "executions", 0, "number of executions (default "+fmt.Sprint(campaign.DefaultExecutions)+" unless --time is given); exhaustive: checked schedules, the run ending after the program that reaches the number")
+	durationVar(fs, &f.dur, "time", 0, "run for this long, a `duration` (e.g. 30s, 1h)")
 	fs.StringVar(&f.bugs, "bug", "", "comma-separated seeded bugs to enable (see 'sysfsim bugs')")
 	fs.StringVar(&f.out, "out", "", "campaign directory: summary.json, traces, visualizations; a later run resumes it (default: a new temporary directory at the first violation)")
 	fs.BoolVar(&f.asJSON, "json", false, "print the summary as one JSON object on stdout")
@@ -94,14 +97,13 @@ func (f *runFlags) flagSet() *flag.FlagSet {
 	return fs
 }
 
-// config checks the flags and the positional arguments pos, and returns
-// the campaign they describe.
-func (f *runFlags) config(pos []string) (campaign.Config, error) {
-	if len(pos) > 0 {
-		return campaign.Config{}, fmt.Errorf("run takes no arguments, got %q", pos)
-	}
+// config checks the flags and returns the campaign they describe.
+func (f *runFlags) config() (campaign.Config, error) {
 	if f.execs < 0 || f.dur < 0 {
 		return campaign.Config{}, errors.New("--executions and --time must not be negative")
+	}
+	if f.preempt < -1 {
+		return campaign.Config{}, fmt.Errorf("--preemptions %d: want a bound of 0 or more, or -1 for none", f.preempt)
 	}
 	if f.workers < 1 || f.schedules < 1 || f.maxViol < 1 || f.ops < 0 {
 		return campaign.Config{}, errors.New("--workers, --schedules and --max-violations must be positive, --ops not negative")
@@ -129,7 +131,7 @@ func (f *runFlags) config(pos []string) (campaign.Config, error) {
 	return campaign.Config{
 		Seed: f.seed, Executions: f.execs, Duration: f.dur, Bugs: bs, OutDir: f.out, Gen: g,
 		Strategy: st, Preemptions: f.preempt, Schedules: f.schedules, Workers: f.workers, Shard: shard,
-		KeepGoing: f.keepGoing, MaxViolations: f.maxViol, NoShrink: !f.shrink,
+		KeepGoing: f.keepGoing, MaxViolations: f.maxViol, NoShrink: !f.shrink, Command: self,
 	}, nil
 }
 
@@ -187,20 +189,6 @@ func interruptible() (context.Context, context.CancelFunc) {
 	return ctx, stop
 }
 
-// runLive runs the campaign, with a live progress line when stderr is a
-// terminal.
-func runLive(ctx context.Context, cfg campaign.Config, stderr io.Writer) (campaign.Summary, error) {
-	live := isTerminal(os.Stderr) && stderr == io.Writer(os.Stderr)
-	if live {
-		cfg.Progress = func(s campaign.Stats) { fmt.Fprint(stderr, "\r\033[K"+progressLine(s)) }
-	}
-	sum, err := campaign.Run(ctx, cfg)
-	if live {
-		fmt.Fprint(stderr, "\r\033[K")
-	}
-	return sum, err
-}
-
 // print prints the summary, with how to resume a campaign cut short.
 func (f *runFlags) print(stdout io.Writer, sum campaign.Summary) {
 	if f.asJSON {
@@ -210,8 +198,12 @@ func (f *runFlags) print(stdout io.Writer, sum campaign.Summary) {
 		return
 	}
 	printSummary(stdout, sum)
+	if x := sum.Exhaustive; x != nil && f.execs > 0 && sum.RunExecutions > int64(f.execs) {
+		fmt.Fprintf(stdout, "--executions %d bounds an exhaustive search between programs: each program's search runs to its end (at most --schedules %d), so this run checked %d schedules\n",
+			f.execs, x.SchedulesPerProgram, sum.RunExecutions)
+	}
 	if f.out != "" && (sum.Interrupted || sum.Stopped == "time") {
-		fmt.Fprintf(stdout, "campaign kept in %s: 'sysfsim run --out %s' resumes it at index %d\n", f.out, f.out, sum.NextIndex)
+		fmt.Fprintf(stdout, "campaign kept in %s: '%s run --out %s' resumes it at index %d\n", f.out, self, f.out, sum.NextIndex)
 	}
 }
 
@@ -227,20 +219,6 @@ func parseRange(s string) (lo, hi int, err error) {
 		return 0, 0, fmt.Errorf("%q: want N or MIN-MAX, 1 <= MIN <= MAX", s)
 	}
 	return lo, hi, nil
-}
-
-// progressLine is the live line of a campaign on a terminal.
-func progressLine(s campaign.Stats) string {
-	rate := 0.0
-	if s.RunElapsed > 0 {
-		rate = float64(s.RunSteps) / s.RunElapsed.Seconds()
-	}
-	line := fmt.Sprintf("%s  %d executions  %s steps/s  ~%d distinct schedules  %d violations",
-		s.Elapsed.Truncate(100*time.Millisecond), s.Executions, si(rate), s.Distinct, s.Violations)
-	if s.Left >= 0 {
-		line += fmt.Sprintf("  %s left", s.Left.Truncate(time.Second))
-	}
-	return line
 }
 
 func printSummary(w io.Writer, s campaign.Summary) {
@@ -329,9 +307,4 @@ func si(x float64) string {
 		return fmt.Sprintf("%.1fk", x/1e3)
 	}
 	return fmt.Sprintf("%.0f", x)
-}
-
-func isTerminal(f *os.File) bool {
-	fi, err := f.Stat()
-	return err == nil && fi.Mode()&os.ModeCharDevice != 0
 }

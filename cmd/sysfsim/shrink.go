@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"flag"
 	"fmt"
 	"io"
 	"path/filepath"
@@ -25,16 +24,12 @@ type shrinkVerdict struct {
 // cmdShrink exits 0 when it wrote the shrunk trace, 2 when the input is
 // bad or violates nothing.
 func cmdShrink(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("shrink", flag.ContinueOnError)
+	fs := newFlagSet("shrink")
 	out := fs.String("o", "", "write the shrunk trace to this file (required)")
 	prop := fs.String("property", "", "the property to keep violated (default: the trace's first violation)")
 	runs := fs.Int("max-runs", 0, fmt.Sprintf("bound on candidate executions (default %d)", traces.DefaultShrinkRuns))
 	asJSON := fs.Bool("json", false, "print the figures as one JSON object on stdout")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: sysfsim shrink FILE -o OUT [--property P] [--json]")
-		fs.PrintDefaults()
-	}
-	t, file, code := traceArg(fs, args, stderr, func() bool { return *out != "" })
+	t, file, code := traceArg(fs, args, stdout, stderr, "o")
 	if code >= 0 {
 		return code
 	}
@@ -56,7 +51,7 @@ func cmdShrink(args []string, stdout, stderr io.Writer) int {
 	if abs, err := filepath.Abs(path); err == nil {
 		path = abs
 	}
-	v := shrinkVerdict{File: file, Out: path, Replay: "sysfsim replay " + path, ShrinkStats: st}
+	v := shrinkVerdict{File: file, Out: path, Replay: self + " replay " + path, ShrinkStats: st}
 	if *asJSON {
 		json.NewEncoder(stdout).Encode(v)
 		return exitOK

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -18,18 +17,18 @@ func init() {
 }
 
 func cmdViz(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("viz", flag.ContinueOnError)
+	fs := newFlagSet("viz")
 	out := fs.String("o", "", "write the HTML page to this file (required)")
-	timeout := fs.Duration("timeout", time.Minute, "bound on the linearizability search (0: none)")
-	fs.Usage = func() { fmt.Fprintln(stderr, "usage: sysfsim viz FILE -o OUT.html [--timeout D]"); fs.PrintDefaults() }
-	t, file, code := traceArg(fs, args, stderr, func() bool { return *out != "" })
+	var timeout time.Duration
+	durationVar(fs, &timeout, "timeout", time.Minute, "bound on the linearizability search, a `duration` (0: none)")
+	t, file, code := traceArg(fs, args, stdout, stderr, "o")
 	if code >= 0 {
 		return code
 	}
 	// The page shows what the checkers find now, not what was recorded.
-	t.Violations = traces.Violations(properties.Check(t.History, properties.Options{LinearizabilityTimeout: *timeout}).Violations)
+	t.Violations = traces.Violations(properties.Check(t.History, properties.Options{LinearizabilityTimeout: timeout}).Violations)
 	var b bytes.Buffer
-	if err := traces.Visualize(&b, t, *timeout); err != nil {
+	if err := traces.Visualize(&b, t, timeout); err != nil {
 		return failUsage(stderr, "%v", err)
 	}
 	if err := writeAtomic(*out, b.Bytes()); err != nil {

@@ -18,7 +18,8 @@ import (
 // the only one it reads.
 const FormatVersion = 1
 
-// Version is sysfsim's own version, written into every header.
+// Version is sysfsim's own version, written into every header and
+// printed by 'sysfsim version': the one place it is set.
 const Version = "0.1.0"
 
 // Header is the first line of a trace.
