@@ -1,7 +1,9 @@
 package properties
 
 import (
+	"cmp"
 	"fmt"
+	"slices"
 
 	"github.com/sysfsim/sysfsim/history"
 	"github.com/sysfsim/sysfsim/model"
@@ -16,8 +18,9 @@ func CheckTagIsolation(h history.History) []Violation {
 
 func checkTagIsolation(h history.History, mounts *mountTags) []Violation {
 	var vs []Violation
-	for i, r := range h.Records {
-		if !succeeded(r) {
+	for i := range h.Records {
+		r := &h.Records[i]
+		if !succeeded(*r) {
 			continue
 		}
 		want := mounts.tag(r.Op.Mount, r.Op.Dir)
@@ -46,36 +49,39 @@ func CheckUniqueness(h history.History) []Violation {
 	return checkUniqueness(f)
 }
 
+// checkUniqueness finds the pairs of operations that both made an entry
+// while nothing that may have removed it overlapped them. Take a, the one
+// of the pair called first: no remover may run from a's call to the later
+// return. So both return by the first call of a remover still running
+// after a's call, and the other is among the entry's makers called after
+// a that return by then, which the made tree finds.
 func checkUniqueness(f *facts) []Violation {
-	var vs []Violation
-	h := f.h
-	for i, p := range h.Records {
-		if !succeeded(p) {
-			continue
-		}
-		for _, k := range f.produced[i] {
-			for j := i + 1; j < len(h.Records); j++ {
-				q := h.Records[j]
-				if !succeeded(q) || !contains(f.produced[j], k) || removedBetween(h, k, p, q) {
-					continue
-				}
-				vs = append(vs, Violation{Uniqueness, fmt.Sprintf("%v and %v both produced %v, and nothing removed it in between", p.Op, q.Op, k), []int{i, j}})
+	x := &f.index
+	type pair struct{ i, j, entry int32 }
+	var pairs []pair
+	for s := range int32(len(x.subjects)) {
+		lo, hi := x.made.group(s)
+		for a := lo; a < hi; a++ {
+			p := x.made.rows[a]
+			end := x.firstRemoval(s, p.x)
+			if p.y > end {
+				continue
 			}
+			x.made.each(a+1, hi, end, func(q row) {
+				pairs = append(pairs, pair{min(p.rec, q.rec), max(p.rec, q.rec), s})
+			})
 		}
+	}
+	// In record order, then the order of the earlier record's entries.
+	slices.SortFunc(pairs, func(a, b pair) int {
+		return cmp.Or(cmp.Compare(a.i, b.i), cmp.Compare(x.producedAt(a.i, a.entry), x.producedAt(b.i, b.entry)), cmp.Compare(a.j, b.j))
+	})
+	var vs []Violation
+	for _, pr := range pairs {
+		p, q, k := f.h.Records[pr.i], f.h.Records[pr.j], x.subjects[pr.entry].key
+		vs = append(vs, Violation{Uniqueness, fmt.Sprintf("%v and %v both produced %v, and nothing removed it in between", p.Op, q.Op, k), []int{int(pr.i), int(pr.j)}})
 	}
 	return vs
-}
-
-// removedBetween reports whether some operation may have removed k after
-// p began and before q ended.
-func removedBetween(h history.History, k key, p, q history.Record) bool {
-	from, to := min(p.Call, q.Call), max(p.Return, q.Return)
-	for _, d := range h.Records {
-		if d.Call < to && ret(d) > from && destroys(h.Config, d, k) {
-			return true
-		}
-	}
-	return false
 }
 
 // CheckNoResurrection: once an exit of namespace T has returned, no later

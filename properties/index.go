@@ -1,0 +1,213 @@
+package properties
+
+import (
+	"math"
+	"slices"
+
+	"github.com/sysfsim/sysfsim/history"
+	"github.com/sysfsim/sysfsim/model"
+)
+
+// subject is what the index knows things about: one entry, or the
+// entries an operation acts on together.
+type subject struct {
+	key
+	scope scope
+}
+
+// scope says which entries a subject stands for.
+type scope uint8
+
+const (
+	// oneEntry is the entry key names.
+	oneEntry scope = iota
+	// device is every entry named key.name with tag key.tag but in
+	// kernel/uids: those of one device, which remove, rename and move
+	// act on together. key.dir is unused.
+	device
+	// netns is every entry of net namespace key.tag but in kernel/uids,
+	// and userns every kernel/uids entry of user namespace key.tag: what
+	// an exit acts on. key.dir and key.name are unused.
+	netns
+	userns
+)
+
+func entryOf(k key) subject { return subject{k, oneEntry} }
+func deviceOf(name string, tag int) subject {
+	return subject{key{name: name, tag: tag}, device}
+}
+
+// namespaceOf returns the namespace k is an entry of.
+func namespaceOf(k key) subject {
+	if k.dir == model.UIDs {
+		return subject{key{tag: k.tag}, userns}
+	}
+	return subject{key{tag: k.tag}, netns}
+}
+
+// index holds, by subject, the operations the checkers ask about, so
+// that each question is a binary search or a walk over its answers:
+//
+//   - removed: every operation that may have removed the entry (or the
+//     device's or the namespace's entries), as a span sorted by its
+//     return;
+//   - made: the operations that succeeded in producing the entry, sorted
+//     by their call.
+type index struct {
+	ids      subjectIDs
+	subjects []subject // ids.subjects
+	// times holds each record's call and return (see ret), and whether it
+	// succeeded.
+	times []times
+	// produced and observed hold, by record, the subject ids of the
+	// entries in facts.produced and facts.observed.
+	producedIDs, observedIDs [][]int32
+	idBuf                    []int32 // the array of their ids
+	// removers holds, by entry subject, the subjects whose removal may
+	// remove the entry: itself, its device and its namespace (-1 for
+	// those nothing may have removed).
+	removers [][3]int32
+
+	removed, made table
+	removedScopes uint8 // 1<<scope for each scope fillRemoved saw
+	stage         []staged
+	removes       []subject // fillRemoved's scratch
+}
+
+// times are what the index reads of a record, kept apart from the
+// record, which is much larger.
+type times struct {
+	call, ret int64
+	ok        bool // succeeded
+}
+
+// id returns s's subject id, adding s if new.
+func (x *index) id(s subject) int32 {
+	id := x.ids.id(s)
+	x.subjects = x.ids.subjects
+	return id
+}
+
+// lookup returns s's subject id; -1 if no operation concerns s.
+func (x *index) lookup(s subject) int32 { return x.ids.lookup(s) }
+
+// build indexes f's records: the subjects, and the tables every history
+// needs. Each table is made from the records in one pass, then sorted:
+// O(n log n) time and O(n) memory in the number of (record, entry)
+// pairs.
+func (x *index) build(f *facts) {
+	x.intern(f)
+	x.fillRemoved(f.h)
+	x.fillRemovers()
+	x.fillMade()
+}
+
+// reset lets go of the previous history's subjects, keeping the memory.
+func (x *index) reset() {
+	x.ids.reset()
+	x.subjects = x.ids.subjects
+	clear(x.removes)
+}
+
+// producedAt returns where entry subject s is among the entries record i
+// produced.
+func (x *index) producedAt(i, s int32) int { return slices.Index(x.producedIDs[i], s) }
+
+// intern gives every entry a record produced or observed its subject id,
+// and copies the records' times.
+func (x *index) intern(f *facts) {
+	n := len(f.h.Records)
+	x.times = grow(x.times[:0], n)
+	x.producedIDs, x.observedIDs = grow(x.producedIDs[:0], n), grow(x.observedIDs[:0], n)
+	ids := func(ks []key) []int32 {
+		start := len(x.idBuf)
+		for _, k := range ks {
+			x.idBuf = append(x.idBuf, x.id(entryOf(k)))
+		}
+		return x.idBuf[start:len(x.idBuf):len(x.idBuf)]
+	}
+	x.idBuf = x.idBuf[:0]
+	for i := range f.h.Records {
+		r := &f.h.Records[i]
+		x.times[i] = times{r.Call, ret(*r), succeeded(*r)}
+		x.producedIDs[i], x.observedIDs[i] = ids(f.produced[i]), ids(f.observed[i])
+	}
+}
+
+// fillRemovers works out removers for every entry subject.
+func (x *index) fillRemovers() {
+	x.removers = grow(x.removers[:0], len(x.subjects))
+	for id := range int32(len(x.subjects)) {
+		s := x.subjects[id]
+		if s.scope != oneEntry {
+			continue
+		}
+		// Only look up what some operation removed.
+		rs := [3]int32{id, -1, -1}
+		if ns := namespaceOf(s.key); x.removedScopes&(1<<ns.scope) != 0 {
+			rs[2] = x.lookup(ns)
+		}
+		if s.dir != model.UIDs && x.removedScopes&(1<<device) != 0 {
+			rs[1] = x.lookup(deviceOf(s.name, s.tag))
+		}
+		x.removers[id] = rs
+	}
+}
+
+// add stages a row of subject s.
+func (x *index) add(s int32, r row) { x.stage = append(x.stage, staged{s, r}) }
+
+// fill fills t with the staged rows and empties the stage.
+func (x *index) fill(t *table, once bool) {
+	t.fill(x.stage, len(x.subjects), once)
+	x.stage = x.stage[:0]
+}
+
+// span is record i's row in a table sorted by return: x is when it
+// returned (never, if pending), y when it was called.
+func (x *index) span(i int, entry int32) row {
+	t := x.times[i]
+	return row{x: t.ret, y: t.call, rec: int32(i), entry: entry}
+}
+
+// call is record i's row in a table sorted by call: x is when it was
+// called, y when it returned.
+func (x *index) call(i int, entry int32) row {
+	t := x.times[i]
+	return row{x: t.call, y: t.ret, rec: int32(i), entry: entry}
+}
+
+func (x *index) fillRemoved(h history.History) {
+	x.removedScopes = 0
+	for i := range h.Records {
+		x.removes = appendRemoved(x.removes[:0], h.Config, &h.Records[i])
+		for _, s := range x.removes {
+			x.add(x.id(s), x.span(i, -1))
+			x.removedScopes |= 1 << s.scope
+		}
+	}
+	x.fill(&x.removed, false)
+	x.removed.fillSpans()
+}
+
+func (x *index) fillMade() {
+	for i, ids := range x.producedIDs {
+		for _, s := range ids {
+			if x.times[i].ok {
+				x.add(s, x.call(i, s))
+			}
+		}
+	}
+	x.fill(&x.made, false)
+	x.made.fillTree()
+}
+
+// firstRemoval returns the earliest call of an operation that may have
+// removed entry s and returned after time t; math.MaxInt64 if none did.
+func (x *index) firstRemoval(s int32, t int64) int64 {
+	first := int64(math.MaxInt64)
+	for _, r := range x.removers[s] {
+		first = min(first, x.removed.leastYAbove(r, t, true))
+	}
+	return first
+}
