@@ -48,11 +48,16 @@ func namespaceOf(k key) subject {
 // index holds, by subject, the operations the checkers ask about, so
 // that each question is a binary search or a walk over its answers:
 //
+//   - produced: every operation that may have produced the entry, a
+//     pending one included, as a span sorted by its return;
 //   - removed: every operation that may have removed the entry (or the
-//     device's or the namespace's entries), as a span sorted by its
-//     return;
+//     device's or the namespace's entries), likewise;
 //   - made: the operations that succeeded in producing the entry, sorted
-//     by their call.
+//     by their call;
+//   - seen: the operations that observed the entry, sorted by their call;
+//   - seenIn and madeIn: for each namespace, the operations that observed
+//     one of its entries, or returned from producing one, with the first
+//     such entry, sorted by their call.
 type index struct {
 	ids      subjectIDs
 	subjects []subject // ids.subjects
@@ -69,9 +74,17 @@ type index struct {
 	removers [][3]int32
 
 	removed, made table
-	removedScopes uint8 // 1<<scope for each scope fillRemoved saw
-	stage         []staged
-	removes       []subject // fillRemoved's scratch
+	// The others are made when a checker first asks for them (see
+	// lazily): a history without an exit needs no seenIn, and most of a
+	// campaign's histories are short.
+	produced, seen, seenIn, madeIn table
+	built                          uint8 // lazily's bits
+	removedScopes                  uint8 // 1<<scope for each scope fillRemoved saw
+	stage                          []staged
+	// Scratch: what fillRemoved and fillNamespaces (by entry subject, its
+	// namespace's) work with.
+	removes   []subject
+	namespace []int32
 }
 
 // times are what the index reads of a record, kept apart from the
@@ -96,6 +109,7 @@ func (x *index) lookup(s subject) int32 { return x.ids.lookup(s) }
 // O(n log n) time and O(n) memory in the number of (record, entry)
 // pairs.
 func (x *index) build(f *facts) {
+	x.built = 0
 	x.intern(f)
 	x.fillRemoved(f.h)
 	x.fillRemovers()
@@ -154,6 +168,39 @@ func (x *index) fillRemovers() {
 	}
 }
 
+// Tables made lazily.
+const (
+	producedBuilt = 1 << iota
+	seenBuilt
+	namespacesBuilt
+)
+
+// lazily makes the table of bit with fill, unless made already.
+func (x *index) lazily(bit uint8, fill func()) {
+	if x.built&bit == 0 {
+		x.built |= bit
+		fill()
+	}
+}
+
+// producedSpans returns produced.
+func (x *index) producedSpans() *table {
+	x.lazily(producedBuilt, x.fillProduced)
+	return &x.produced
+}
+
+// seenCalls returns seen.
+func (x *index) seenCalls() *table {
+	x.lazily(seenBuilt, x.fillSeen)
+	return &x.seen
+}
+
+// namespaceCalls returns seenIn and madeIn.
+func (x *index) namespaceCalls() (seenIn, madeIn *table) {
+	x.lazily(namespacesBuilt, x.fillNamespaces)
+	return &x.seenIn, &x.madeIn
+}
+
 // add stages a row of subject s.
 func (x *index) add(s int32, r row) { x.stage = append(x.stage, staged{s, r}) }
 
@@ -190,6 +237,16 @@ func (x *index) fillRemoved(h history.History) {
 	x.removed.fillSpans()
 }
 
+func (x *index) fillProduced() {
+	for i, ids := range x.producedIDs {
+		for _, s := range ids {
+			x.add(s, x.span(i, s))
+		}
+	}
+	x.fill(&x.produced, false)
+	x.produced.fillSpans()
+}
+
 func (x *index) fillMade() {
 	for i, ids := range x.producedIDs {
 		for _, s := range ids {
@@ -200,6 +257,43 @@ func (x *index) fillMade() {
 	}
 	x.fill(&x.made, false)
 	x.made.fillTree()
+}
+
+// fillSeen fills seen, each observer once: a listing may show an entry
+// twice.
+func (x *index) fillSeen() {
+	for i, ids := range x.observedIDs {
+		for _, s := range ids {
+			x.add(s, x.call(i, s))
+		}
+	}
+	x.fill(&x.seen, true)
+	x.seen.fillTree()
+}
+
+// fillNamespaces fills seenIn and madeIn.
+func (x *index) fillNamespaces() {
+	ns := grow(x.namespace[:0], len(x.subjects))
+	for s := range int32(len(ns)) {
+		if x.subjects[s].scope == oneEntry {
+			ns[s] = x.id(namespaceOf(x.subjects[s].key))
+		}
+	}
+	for i, ids := range x.observedIDs {
+		for _, s := range ids {
+			x.add(ns[s], x.call(i, s))
+		}
+	}
+	x.fill(&x.seenIn, true)
+	for i, ids := range x.producedIDs {
+		for _, s := range ids {
+			if x.times[i].ok {
+				x.add(ns[s], x.call(i, s))
+			}
+		}
+	}
+	x.fill(&x.madeIn, true)
+	x.namespace = ns
 }
 
 // firstRemoval returns the earliest call of an operation that may have

@@ -21,6 +21,11 @@ var checkerPairs = []struct {
 	fast, oracle func(*facts) []Violation
 	kinds        []violationKind
 }{
+	{NoResurrection, checkNoResurrection, oracleNoResurrection, []violationKind{
+		{"seen after an exit", regexp.MustCompile(` observed .* after .* returned$`)},
+		{"made after an exit", regexp.MustCompile(` succeeded after .* returned$`)},
+		{"seen after a removal", regexp.MustCompile(` returned, and nothing re-created it$`)},
+	}},
 	{Uniqueness, checkUniqueness, oracleUniqueness, []violationKind{
 		{"made twice", regexp.MustCompile(` both produced .*, and nothing removed it in between$`)},
 	}},
