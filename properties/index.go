@@ -30,12 +30,16 @@ const (
 	// an exit acts on. key.dir and key.name are unused.
 	netns
 	userns
+	// listing is every entry of directory key.dir with tag key.tag: what
+	// one readdir lists. key.name is unused.
+	listing
 )
 
 func entryOf(k key) subject { return subject{k, oneEntry} }
 func deviceOf(name string, tag int) subject {
 	return subject{key{name: name, tag: tag}, device}
 }
+func listingOf(dir model.Dir, tag int) subject { return subject{key{dir: dir, tag: tag}, listing} }
 
 // namespaceOf returns the namespace k is an entry of.
 func namespaceOf(k key) subject {
@@ -55,6 +59,8 @@ func namespaceOf(k key) subject {
 //   - made: the operations that succeeded in producing the entry, sorted
 //     by their call;
 //   - seen: the operations that observed the entry, sorted by their call;
+//   - present: for each directory and tag, the intervals in which an
+//     entry certainly existed (see fillPresent), sorted by their start;
 //   - seenIn and madeIn: for each namespace, the operations that observed
 //     one of its entries, or returned from producing one, with the first
 //     such entry, sorted by their call.
@@ -72,19 +78,24 @@ type index struct {
 	// remove the entry: itself, its device and its namespace (-1 for
 	// those nothing may have removed).
 	removers [][3]int32
+	// listed holds, by entry subject, the last listing certainlyVisible
+	// returned it for.
+	listed []int32
 
 	removed, made table
 	// The others are made when a checker first asks for them (see
-	// lazily): a history without an exit needs no seenIn, and most of a
-	// campaign's histories are short.
-	produced, seen, seenIn, madeIn table
-	built                          uint8 // lazily's bits
-	removedScopes                  uint8 // 1<<scope for each scope fillRemoved saw
-	stage                          []staged
-	// Scratch: what fillRemoved and fillNamespaces (by entry subject, its
-	// namespace's) work with.
+	// lazily): a history without an exit needs no seenIn, one without a
+	// listing no present, and most of a campaign's histories are short.
+	produced, seen, present, seenIn, madeIn table
+	built                                   uint8 // lazily's bits
+	removedScopes                           uint8 // 1<<scope for each scope fillRemoved saw
+	stage                                   []staged
+	// Scratch: what fillRemoved, fillNamespaces (by entry subject, its
+	// namespace's) and certainlyVisible work with.
 	removes   []subject
 	namespace []int32
+	makers    []row
+	visible   []int32
 }
 
 // times are what the index reads of a record, kept apart from the
@@ -172,6 +183,7 @@ func (x *index) fillRemovers() {
 const (
 	producedBuilt = 1 << iota
 	seenBuilt
+	presentBuilt
 	namespacesBuilt
 )
 
@@ -193,6 +205,12 @@ func (x *index) producedSpans() *table {
 func (x *index) seenCalls() *table {
 	x.lazily(seenBuilt, x.fillSeen)
 	return &x.seen
+}
+
+// presentIntervals returns present.
+func (x *index) presentIntervals() *table {
+	x.lazily(presentBuilt, x.fillPresent)
+	return &x.present
 }
 
 // namespaceCalls returns seenIn and madeIn.
@@ -271,6 +289,32 @@ func (x *index) fillSeen() {
 	x.seen.fillTree()
 }
 
+// fillPresent fills present, and listed: an entry is certainly there
+// from the return of an operation that made it until the first call of
+// an operation that may have removed it and returned after the maker's
+// call. The intervals are sorted by their start; y is the bitwise
+// complement of their end, so that the tree, which finds rows of small y,
+// finds those that end late.
+func (x *index) fillPresent() {
+	for s := range int32(len(x.subjects)) {
+		lo, hi := x.made.group(s)
+		if lo == hi {
+			continue
+		}
+		k := x.subjects[s].key
+		l := x.id(listingOf(k.dir, k.tag))
+		for _, m := range x.made.rows[lo:hi] {
+			x.add(l, row{x: m.y, y: ^x.firstRemoval(s, m.x), rec: m.rec, entry: s})
+		}
+	}
+	x.fill(&x.present, false)
+	x.present.fillTree()
+	x.listed = grow(x.listed[:0], len(x.subjects))
+	for i := range x.listed {
+		x.listed[i] = -1
+	}
+}
+
 // fillNamespaces fills seenIn and madeIn.
 func (x *index) fillNamespaces() {
 	ns := grow(x.namespace[:0], len(x.subjects))
@@ -304,4 +348,15 @@ func (x *index) firstRemoval(s int32, t int64) int64 {
 		first = min(first, x.removed.leastYAbove(r, t, true))
 	}
 	return first
+}
+
+// lastRemoval returns the latest call of an operation that returned,
+// before time t, from removing entry s; math.MinInt64 if none did.
+// A pending operation's span ends at math.MaxInt64, never before t.
+func (x *index) lastRemoval(s int32, t int64) int64 {
+	last := int64(math.MinInt64)
+	for _, r := range x.removers[s] {
+		last = max(last, x.removed.greatestYBelow(r, t))
+	}
+	return last
 }

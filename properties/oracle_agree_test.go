@@ -29,6 +29,11 @@ var checkerPairs = []struct {
 	{Uniqueness, checkUniqueness, oracleUniqueness, []violationKind{
 		{"made twice", regexp.MustCompile(` both produced .*, and nothing removed it in between$`)},
 	}},
+	{Regularity, checkReaddir, oracleReaddir, []violationKind{
+		{"listed twice", regexp.MustCompile(` twice$`)},
+		{"listed but absent", regexp.MustCompile(`, which was not there at any time during the call$`)},
+		{"missed", regexp.MustCompile(`, which was there and unchanged for the whole call$`)},
+	}},
 }
 
 type violationKind struct {

@@ -133,6 +133,16 @@ func (t *table) leastYAbove(s int32, x int64, strict bool) int64 {
 	return math.MaxInt64
 }
 
+// greatestYBelow returns the greatest y of subject s's rows whose x is
+// below x; math.MinInt64 if there is none.
+func (t *table) greatestYBelow(s int32, x int64) int64 {
+	lo, hi := t.group(s)
+	if i := t.search(lo, hi, x, false); i > lo {
+		return t.high[i-1]
+	}
+	return math.MinInt64
+}
+
 // fillTree builds the segment tree of least y over every row.
 func (t *table) fillTree() {
 	t.leaf = 1
