@@ -28,6 +28,16 @@ type mountTags struct {
 
 func mountTagsOf(h history.History) mountTags {
 	var m mountTags
+	m.fill(h)
+	return m
+}
+
+// fill sets m to h's mount tags, in place: m is large, and Check works
+// it out for every history of a campaign.
+func (m *mountTags) fill(h history.History) {
+	clear(m.net[:])
+	clear(m.user[:])
+	clear(m.other)
 	for i, ns := range h.Config.Mounts {
 		user := 1
 		if i < len(h.Config.MountUsers) && h.Config.MountUsers[i] > 0 {
@@ -35,12 +45,11 @@ func mountTagsOf(h history.History) mountTags {
 		}
 		m.set(i+1, ns, user)
 	}
-	for _, r := range h.Records {
-		if r.Op.Kind == model.Mount && succeeded(r) {
+	for i := range h.Records {
+		if r := &h.Records[i]; r.Op.Kind == model.Mount && succeeded(*r) {
 			m.set(r.Op.Mount, r.Result.Tag, r.Result.User)
 		}
 	}
-	return m
 }
 
 func (m *mountTags) set(mount, net, user int) {
@@ -76,11 +85,11 @@ func succeeded(r history.Record) bool { return !r.Pending && r.Result.Err == mod
 // appendObserved appends the entries a successful operation shows to
 // exist at some point during it: what a lookup, readdir, readlink or open
 // saw, and the entries a step acted on.
-func appendObserved(dst []key, mounts *mountTags, r history.Record) []key {
-	if !succeeded(r) {
+func appendObserved(dst []key, mounts *mountTags, r *history.Record) []key {
+	if !succeeded(*r) {
 		return dst
 	}
-	op := r.Op
+	op := &r.Op
 	switch op.Kind {
 	case model.Lookup:
 		return append(dst, key{op.Dir, op.Name, r.Result.Tag})
@@ -117,14 +126,13 @@ func appendObserved(dst []key, mounts *mountTags, r history.Record) []key {
 
 // appendProduced appends the entries an operation may have brought into
 // existence. A pending operation may have taken effect, so it counts.
-func appendProduced(dst []key, r history.Record) []key {
+func appendProduced(dst []key, r *history.Record) []key {
 	if !r.Pending && r.Result.Err != model.OK {
 		return dst
 	}
-	op := r.Op
-	if (op.Kind == model.Rename || op.Kind == model.RenameLink || op.Kind == model.RenameDev) && op.NewName == op.Name ||
-		(op.Kind == model.Move || op.Kind == model.MoveLink || op.Kind == model.MoveDev) && op.To == op.NS {
-		return dst // a rename or move onto itself changes nothing
+	op := &r.Op
+	if inPlace(op) {
+		return dst
 	}
 	both := func(name string, tag int) []key {
 		return append(dst, key{model.ClassNet, name, tag}, key{model.Devices, name, tag})
@@ -159,50 +167,46 @@ func appendProduced(dst []key, r history.Record) []key {
 	return dst
 }
 
-// destroys reports whether r, if it took effect, may have made k
-// disappear: a removal, a rename or move away, or the exit of k's
-// namespace under the seed's scheme (under the kernel's, cleanup_net
-// removes entries by steps of their own).
-func destroys(c model.Config, r history.Record, k key) bool {
+// appendRemoved appends the subjects whose entries r, if it took effect,
+// may have made disappear: an entry removed, renamed or moved away, both
+// entries of a device, or every entry of an exiting namespace (under the
+// seed's scheme; under the kernel's, cleanup_net removes entries by steps
+// of their own).
+func appendRemoved(dst []subject, c model.Config, r *history.Record) []subject {
 	if !r.Pending && r.Result.Err != model.OK {
-		return false
+		return dst
 	}
-	op := r.Op
-	if k.dir == model.UIDs {
-		switch op.Kind {
-		case model.ExitUser:
-			return op.User == k.tag
-		case model.DelUID:
-			return op.User == k.tag && op.Name == k.name
-		}
-		return false
+	op := &r.Op
+	if inPlace(op) {
+		return dst
 	}
-	if op.Kind == model.Exit {
-		return op.NS == k.tag && c.Exit != model.ExitKernel
-	}
-	if op.NS != k.tag || op.Name != k.name {
-		return false
-	}
-	link, dev := k.dir == model.ClassNet, k.dir == model.Devices
 	switch op.Kind {
-	case model.DelLink:
-		return link
-	case model.DelDev:
-		return dev
-	case model.RenameLink:
-		return link && op.NewName != op.Name
-	case model.RenameDev:
-		return dev && op.NewName != op.Name
-	case model.MoveLink:
-		return link && op.To != op.NS
-	case model.MoveDev:
-		return dev && op.To != op.NS
-	case model.Remove:
-		return true
-	case model.Rename:
-		return op.NewName != op.Name
-	case model.Move:
-		return op.To != op.NS
+	case model.ExitUser:
+		return append(dst, subject{key{tag: op.User}, userns})
+	case model.DelUID:
+		return append(dst, entryOf(key{model.UIDs, op.Name, op.User}))
+	case model.Exit:
+		if c.Exit != model.ExitKernel {
+			return append(dst, subject{key{tag: op.NS}, netns})
+		}
+	case model.DelLink, model.RenameLink, model.MoveLink:
+		return append(dst, entryOf(key{model.ClassNet, op.Name, op.NS}))
+	case model.DelDev, model.RenameDev, model.MoveDev:
+		return append(dst, entryOf(key{model.Devices, op.Name, op.NS}))
+	case model.Remove, model.Rename, model.Move:
+		return append(dst, deviceOf(op.Name, op.NS))
+	}
+	return dst
+}
+
+// inPlace reports whether op renames or moves an entry onto itself, which
+// changes nothing.
+func inPlace(op *model.Op) bool {
+	switch op.Kind {
+	case model.Rename, model.RenameLink, model.RenameDev:
+		return op.NewName == op.Name
+	case model.Move, model.MoveLink, model.MoveDev:
+		return op.To == op.NS
 	}
 	return false
 }
@@ -212,13 +216,4 @@ func ret(r history.Record) int64 {
 		return 1<<63 - 1
 	}
 	return r.Return
-}
-
-func contains(ks []key, k key) bool {
-	for _, x := range ks {
-		if x == k {
-			return true
-		}
-	}
-	return false
 }

@@ -17,16 +17,19 @@ type facts struct {
 	// appendProduced and appendObserved).
 	produced, observed [][]key
 	buf                []key // the array of their entries
+	index              index
 }
 
 func factsOf(h history.History) *facts {
 	n := len(h.Records)
 	f := factsPool.Get().(*facts)
-	f.h, f.mounts = h, mountTagsOf(h)
+	f.h = h
+	f.mounts.fill(h)
 	f.produced, f.observed = grow(f.produced[:0], n), grow(f.observed[:0], n)
 	// One array for all: the entries of a record are a slice of it.
 	buf := f.buf[:0]
-	for i, r := range h.Records {
+	for i := range h.Records {
+		r := &h.Records[i]
 		start := len(buf)
 		buf = appendProduced(buf, r)
 		f.produced[i] = buf[start:len(buf):len(buf)]
@@ -35,6 +38,7 @@ func factsOf(h history.History) *facts {
 		f.observed[i] = buf[start:len(buf):len(buf)]
 	}
 	f.buf = buf
+	f.index.build(f)
 	return f
 }
 
@@ -44,6 +48,7 @@ func (f *facts) release() {
 	clear(f.buf) // let go of the history's names
 	clear(f.produced)
 	clear(f.observed)
+	f.index.reset()
 	f.h = history.History{}
 	factsPool.Put(f)
 }
@@ -53,9 +58,9 @@ func (f *facts) release() {
 var factsPool = sync.Pool{New: func() any { return new(facts) }}
 
 // grow returns xs with length n, reusing its array if large enough.
-func grow(xs [][]key, n int) [][]key {
+func grow[T any](xs []T, n int) []T {
 	if cap(xs) < n {
-		return make([][]key, n)
+		return make([]T, n)
 	}
 	return xs[:n]
 }

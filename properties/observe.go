@@ -1,7 +1,9 @@
 package properties
 
 import (
+	"cmp"
 	"fmt"
+	"slices"
 
 	"github.com/sysfsim/sysfsim/history"
 	"github.com/sysfsim/sysfsim/model"
@@ -16,8 +18,9 @@ func CheckTagIsolation(h history.History) []Violation {
 
 func checkTagIsolation(h history.History, mounts *mountTags) []Violation {
 	var vs []Violation
-	for i, r := range h.Records {
-		if !succeeded(r) {
+	for i := range h.Records {
+		r := &h.Records[i]
+		if !succeeded(*r) {
 			continue
 		}
 		want := mounts.tag(r.Op.Mount, r.Op.Dir)
@@ -46,36 +49,39 @@ func CheckUniqueness(h history.History) []Violation {
 	return checkUniqueness(f)
 }
 
+// checkUniqueness finds the pairs of operations that both made an entry
+// while nothing that may have removed it overlapped them. Take a, the one
+// of the pair called first: no remover may run from a's call to the later
+// return. So both return by the first call of a remover still running
+// after a's call, and the other is among the entry's makers called after
+// a that return by then, which the made tree finds.
 func checkUniqueness(f *facts) []Violation {
-	var vs []Violation
-	h := f.h
-	for i, p := range h.Records {
-		if !succeeded(p) {
-			continue
-		}
-		for _, k := range f.produced[i] {
-			for j := i + 1; j < len(h.Records); j++ {
-				q := h.Records[j]
-				if !succeeded(q) || !contains(f.produced[j], k) || removedBetween(h, k, p, q) {
-					continue
-				}
-				vs = append(vs, Violation{Uniqueness, fmt.Sprintf("%v and %v both produced %v, and nothing removed it in between", p.Op, q.Op, k), []int{i, j}})
+	x := &f.index
+	type pair struct{ i, j, entry int32 }
+	var pairs []pair
+	for s := range int32(len(x.subjects)) {
+		lo, hi := x.made.group(s)
+		for a := lo; a < hi; a++ {
+			p := x.made.rows[a]
+			end := x.firstRemoval(s, p.x)
+			if p.y > end {
+				continue
 			}
+			x.made.each(a+1, hi, end, func(q row) {
+				pairs = append(pairs, pair{min(p.rec, q.rec), max(p.rec, q.rec), s})
+			})
 		}
+	}
+	// In record order, then the order of the earlier record's entries.
+	slices.SortFunc(pairs, func(a, b pair) int {
+		return cmp.Or(cmp.Compare(a.i, b.i), cmp.Compare(x.producedAt(a.i, a.entry), x.producedAt(b.i, b.entry)), cmp.Compare(a.j, b.j))
+	})
+	var vs []Violation
+	for _, pr := range pairs {
+		p, q, k := f.h.Records[pr.i], f.h.Records[pr.j], x.subjects[pr.entry].key
+		vs = append(vs, Violation{Uniqueness, fmt.Sprintf("%v and %v both produced %v, and nothing removed it in between", p.Op, q.Op, k), []int{int(pr.i), int(pr.j)}})
 	}
 	return vs
-}
-
-// removedBetween reports whether some operation may have removed k after
-// p began and before q ended.
-func removedBetween(h history.History, k key, p, q history.Record) bool {
-	from, to := min(p.Call, q.Call), max(p.Return, q.Return)
-	for _, d := range h.Records {
-		if d.Call < to && ret(d) > from && destroys(h.Config, d, k) {
-			return true
-		}
-	}
-	return false
 }
 
 // CheckNoResurrection: once an exit of namespace T has returned, no later
@@ -90,62 +96,92 @@ func CheckNoResurrection(h history.History) []Violation {
 
 func checkNoResurrection(f *facts) []Violation {
 	var vs []Violation
-	h := f.h
-	for i, x := range h.Records {
-		if !succeeded(x) {
+	for i := range f.h.Records {
+		x := &f.h.Records[i]
+		if !succeeded(*x) {
 			continue
 		}
 		switch x.Op.Kind {
 		case model.Exit, model.Gone, model.ExitUser:
-			// Under the seed's scheme nothing of the namespace is seen
-			// after its exit; under the kernel's, after its cleanup is done.
-			ns := x.Op.NS
-			gone := x.Op.Kind == model.Gone || h.Config.Exit != model.ExitKernel
-			user := x.Op.Kind == model.ExitUser
-			if user {
-				ns, gone = x.Op.User, true
-			}
-			of := func(k key) bool { return k.tag == ns && (k.dir == model.UIDs) == user }
-			for j, o := range h.Records {
-				if o.Call < x.Return {
-					continue
-				}
-				for _, k := range f.observed[j] {
-					if gone && of(k) {
-						vs = append(vs, Violation{NoResurrection, fmt.Sprintf("%v observed %v after %v returned", o.Op, k, x.Op), []int{i, j}})
-						break
-					}
-				}
-				for _, k := range f.produced[j] {
-					if !o.Pending && of(k) {
-						vs = append(vs, Violation{NoResurrection, fmt.Sprintf("%v succeeded after %v returned", o.Op, x.Op), []int{i, j}})
-						break
-					}
-				}
-			}
+			vs = f.seenAfterExit(vs, i)
 		case model.DelLink, model.DelDev, model.Remove, model.DelUID:
-			for _, gone := range f.observed[i] {
-				for j, o := range h.Records {
-					if o.Call < x.Return || !contains(f.observed[j], gone) {
-						continue
-					}
-					if !f.recreated(gone, x.Call, ret(o)) {
-						vs = append(vs, Violation{NoResurrection, fmt.Sprintf("%v observed %v after %v returned, and nothing re-created it", o.Op, gone, x.Op), []int{i, j}})
-					}
-				}
-			}
+			vs = f.seenAfterRemoval(vs, i)
 		}
 	}
 	return vs
 }
 
-// recreated reports whether some operation may have produced k after from
-// and before to.
-func (f *facts) recreated(k key, from, to int64) bool {
-	for i, p := range f.h.Records {
-		if ret(p) > from && p.Call < to && contains(f.produced[i], k) {
-			return true
+// seenAfterExit appends the violations of exit i: under the seed's scheme
+// nothing of the namespace is seen after its exit returned, under the
+// kernel's nothing after its cleanup is done (Gone); under either, nothing
+// of it is made.
+func (f *facts) seenAfterExit(vs []Violation, i int) []Violation {
+	x, h := &f.index, f.h
+	e := h.Records[i]
+	ns := subject{key{tag: e.Op.NS}, netns}
+	gone := e.Op.Kind == model.Gone || h.Config.Exit != model.ExitKernel
+	if e.Op.Kind == model.ExitUser {
+		ns, gone = subject{key{tag: e.Op.User}, userns}, true
+	}
+	type hit struct {
+		row
+		made bool
+	}
+	seenIn, madeIn := x.namespaceCalls()
+	var hits []hit
+	after := func(t *table, made bool) {
+		lo, hi := t.group(x.lookup(ns))
+		for _, r := range t.rows[t.search(lo, hi, e.Return, false):hi] {
+			hits = append(hits, hit{r, made})
 		}
 	}
-	return false
+	if gone {
+		after(seenIn, false)
+	}
+	after(madeIn, true)
+	// In record order, what a record observed before what it made.
+	slices.SortFunc(hits, func(a, b hit) int {
+		return cmp.Or(cmp.Compare(a.rec, b.rec), cmp.Compare(btoi(a.made), btoi(b.made)))
+	})
+	for _, t := range hits {
+		o := h.Records[t.rec]
+		if t.made {
+			vs = append(vs, Violation{NoResurrection, fmt.Sprintf("%v succeeded after %v returned", o.Op, e.Op), []int{i, int(t.rec)}})
+			continue
+		}
+		vs = append(vs, Violation{NoResurrection, fmt.Sprintf("%v observed %v after %v returned", o.Op, x.subjects[t.entry].key, e.Op), []int{i, int(t.rec)}})
+	}
+	return vs
+}
+
+// seenAfterRemoval appends the violations of removal i: once it returned,
+// no operation observes what it removed unless some operation that may
+// have re-created it overlaps the gap. An observer called after the
+// removal returned is innocent only if it returned after the first call
+// of an operation that may have produced the entry and returned after the
+// removal's call: the others are found by the entry's seen tree.
+func (f *facts) seenAfterRemoval(vs []Violation, i int) []Violation {
+	x, h := &f.index, f.h
+	d := h.Records[i]
+	var js []int32
+	for _, gone := range f.observed[i] {
+		s := x.lookup(entryOf(gone))
+		end := x.producedSpans().leastYAbove(s, d.Call, true)
+		seen := x.seenCalls()
+		lo, hi := seen.group(s)
+		js = js[:0]
+		seen.each(seen.search(lo, hi, d.Return, false), hi, end, func(o row) { js = append(js, o.rec) })
+		slices.Sort(js)
+		for _, j := range js {
+			vs = append(vs, Violation{NoResurrection, fmt.Sprintf("%v observed %v after %v returned, and nothing re-created it", h.Records[j].Op, gone, d.Op), []int{i, int(j)}})
+		}
+	}
+	return vs
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }

@@ -1,7 +1,9 @@
 package properties
 
 import (
+	"cmp"
 	"fmt"
+	"slices"
 
 	"github.com/sysfsim/sysfsim/history"
 	"github.com/sysfsim/sysfsim/model"
@@ -30,12 +32,14 @@ func CheckReaddir(h history.History) []Violation {
 func checkReaddir(f *facts) []Violation {
 	var vs []Violation
 	h, mounts := f.h, &f.mounts
-	for i, r := range h.Records {
-		if r.Op.Kind != model.Readdir || !succeeded(r) {
+	listed := map[key]bool{}
+	for i := range h.Records {
+		r := &h.Records[i]
+		if r.Op.Kind != model.Readdir || !succeeded(*r) {
 			continue
 		}
 		tag := mounts.tag(r.Op.Mount, r.Op.Dir)
-		listed := map[key]bool{}
+		clear(listed)
 		for _, e := range r.Result.Entries {
 			k := key{r.Op.Dir, e.Name, e.Tag}
 			if listed[k] {
@@ -46,8 +50,8 @@ func checkReaddir(f *facts) []Violation {
 				vs = append(vs, Violation{Regularity, fmt.Sprintf("%v listed %v, which was not there at any time during the call", r.Op, k), []int{i}})
 			}
 		}
-		for _, k := range f.certainlyVisible(r.Op.Dir, tag, r) {
-			if !listed[k] {
+		for _, s := range f.certainlyVisible(r.Op.Dir, tag, int32(i)) {
+			if k := f.index.subjects[s].key; !listed[k] {
 				vs = append(vs, Violation{Regularity, fmt.Sprintf("%v missed %v, which was there and unchanged for the whole call", r.Op, k), []int{i}})
 			}
 		}
@@ -55,45 +59,41 @@ func checkReaddir(f *facts) []Violation {
 	return vs
 }
 
-func (f *facts) mayBeVisible(k key, l history.Record) bool {
-	h := f.h
-	for i, p := range h.Records {
-		if p.Call >= l.Return || !contains(f.produced[i], k) {
-			continue
-		}
-		removed := false
-		for _, d := range h.Records {
-			if !d.Pending && d.Call > ret(p) && d.Return < l.Call && destroys(h.Config, d, k) {
-				removed = true
-				break
-			}
-		}
-		if !removed {
-			return true
-		}
+// mayBeVisible reports whether k may have been there during listing l:
+// some operation called before l returned may have produced it, and no
+// removal certainly ran after that and before l's call. The latest call
+// of a removal that returned before l's call is the bound: a producer
+// that returned at or after it is one.
+func (f *facts) mayBeVisible(k key, l *history.Record) bool {
+	x := &f.index
+	s := x.lookup(entryOf(k))
+	if s < 0 {
+		return false // nothing produced k
 	}
-	return false
+	return x.producedSpans().leastYAbove(s, x.lastRemoval(s, l.Call), false) < l.Return
 }
 
-func (f *facts) certainlyVisible(dir model.Dir, tag int, l history.Record) []key {
-	var ks []key
-	h := f.h
-	for i, p := range h.Records {
-		if !succeeded(p) || p.Return >= l.Call {
-			continue
-		}
-	next:
-		for _, k := range f.produced[i] {
-			if k.dir != dir || k.tag != tag || contains(ks, k) {
-				continue
-			}
-			for _, d := range h.Records {
-				if d.Call < l.Return && ret(d) > p.Call && destroys(h.Config, d, k) {
-					continue next
-				}
-			}
-			ks = append(ks, k)
+// certainlyVisible returns the entries (their subject ids) of dir with
+// tag certainly there and unchanged for the whole of listing l (a record
+// index), valid until its next call: the present intervals that
+// start before l's call and end at or after its return. They come in the
+// order of the records that made them, each entry once.
+func (f *facts) certainlyVisible(dir model.Dir, tag int, l int32) []int32 {
+	x, r := &f.index, &f.h.Records[l]
+	t := x.presentIntervals()
+	lo, hi := t.group(x.lookup(listingOf(dir, tag)))
+	makers := x.makers[:0]
+	t.each(lo, t.search(lo, hi, r.Call, false), ^r.Return, func(r row) { makers = append(makers, r) })
+	slices.SortFunc(makers, func(a, b row) int {
+		return cmp.Or(cmp.Compare(a.rec, b.rec), cmp.Compare(x.producedAt(a.rec, a.entry), x.producedAt(b.rec, b.entry)))
+	})
+	visible := x.visible[:0]
+	for _, m := range makers {
+		if x.listed[m.entry] != l {
+			x.listed[m.entry] = l // each entry once, after its first maker
+			visible = append(visible, m.entry)
 		}
 	}
-	return ks
+	x.makers, x.visible = makers, visible
+	return visible
 }

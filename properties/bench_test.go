@@ -1,0 +1,107 @@
+package properties
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/sysfsim/sysfsim/gen"
+	"github.com/sysfsim/sysfsim/history"
+	"github.com/sysfsim/sysfsim/sim"
+	"github.com/sysfsim/sysfsim/sim/sched"
+)
+
+// longShape draws as gen.Rand does, but for three choices: every thread
+// gets perThread operations, every kind of operation is in use (no
+// swarm), and namespaces exit as the kernel's do (cleanup_net, never
+// init_net: under the seed's scheme every namespace is dead after a few
+// hundred operations, and nothing later succeeds). The labels are gen's; longHistory checks the size it gets, so
+// a renamed label fails loudly instead of drawing small programs.
+type longShape struct {
+	gen.Rand
+	perThread int
+}
+
+func (c longShape) IntN(n int, label string) int {
+	switch label {
+	case "ops":
+		return c.perThread - 1
+	case "swarm":
+		return 0 // every kind: removals, exits, renames, moves, listings
+	case "exit scheme":
+		return 0 // model.ExitKernel
+	}
+	return c.Rand.IntN(n, label)
+}
+
+// longHistory runs a 4-thread program of about ops operations on the
+// simulator: the kind of history the checkers were quadratic on, with
+// thousands of removals and exits of a few names.
+func longHistory(tb testing.TB, seed uint64, ops int) history.History {
+	tb.Helper()
+	const threads = 4
+	c := longShape{gen.NewRand(seed), ops / threads}
+	p := gen.Program(c, gen.Options{MinThreads: threads, MaxThreads: threads, MaxOps: ops / threads})
+	if p.Ops() < ops || p.Ops() > ops+10 {
+		tb.Fatalf("the program has %d operations, want %d", p.Ops(), ops)
+	}
+	x := sim.Run(p, sched.NewRandom(seed), sim.Options{MaxSteps: 1000 * ops})
+	if x.Outcome != sched.Finished {
+		tb.Fatalf("the execution did not end: %v", x.Outcome)
+	}
+	return x.History
+}
+
+// BenchmarkCheckLong times each checker on long simulator histories, and
+// Check without linearizability, so that the curve of each is visible:
+// 10k, 20k and 100k operations, and 1M unless -short. Check with
+// linearizability runs up to 100k operations only.
+func BenchmarkCheckLong(b *testing.B) {
+	checkers := []struct {
+		name   string
+		check  func(history.History)
+		maxOps int // beyond, porcupine takes minutes and tens of gigabytes
+	}{
+		{"tag-isolation", func(h history.History) { CheckTagIsolation(h) }, 0},
+		{"no-resurrection", func(h history.History) { CheckNoResurrection(h) }, 0},
+		{"uniqueness", func(h history.History) { CheckUniqueness(h) }, 0},
+		{"readdir-regularity", func(h history.History) { CheckReaddir(h) }, 0},
+		{"faults", func(h history.History) { CheckFaults(h) }, 0},
+		{"check-no-linearizability", func(h history.History) { Check(h, Options{SkipLinearizability: true}) }, 0},
+		{"check", func(h history.History) { Check(h, Options{}) }, 100_000},
+	}
+	for _, ops := range []int{10_000, 20_000, 100_000, 1_000_000} {
+		if ops > 100_000 && testing.Short() {
+			continue
+		}
+		// The history is made only when the pattern asks for its size.
+		b.Run(fmt.Sprintf("ops=%d", ops), func(b *testing.B) {
+			h := longHistory(b, 1, ops)
+			for _, c := range checkers {
+				if c.maxOps > 0 && ops > c.maxOps {
+					continue
+				}
+				b.Run(c.name, func(b *testing.B) {
+					b.ReportAllocs()
+					for b.Loop() {
+						c.check(h)
+					}
+				})
+			}
+		})
+	}
+}
+
+// BenchmarkCheckShort times Check without linearizability on the short
+// histories of a campaign (3 threads of at most 4 operations), where an
+// index must cost no more than the scans it replaces.
+func BenchmarkCheckShort(b *testing.B) {
+	hs := make([]history.History, 256)
+	for i := range hs {
+		p := gen.Program(gen.NewRand(uint64(i)), gen.Options{MinThreads: 3, MaxThreads: 3, MaxOps: 4})
+		hs[i] = sim.Run(p, sched.NewRandom(uint64(i)), sim.Options{}).History
+	}
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		Check(hs[i%len(hs)], Options{SkipLinearizability: true})
+	}
+}

@@ -1,0 +1,362 @@
+package properties
+
+import (
+	"math"
+	"slices"
+
+	"github.com/sysfsim/sysfsim/history"
+	"github.com/sysfsim/sysfsim/model"
+)
+
+// subject is what the index knows things about: one entry, or the
+// entries an operation acts on together.
+type subject struct {
+	key
+	scope scope
+}
+
+// scope says which entries a subject stands for.
+type scope uint8
+
+const (
+	// oneEntry is the entry key names.
+	oneEntry scope = iota
+	// device is every entry named key.name with tag key.tag but in
+	// kernel/uids: those of one device, which remove, rename and move
+	// act on together. key.dir is unused.
+	device
+	// netns is every entry of net namespace key.tag but in kernel/uids,
+	// and userns every kernel/uids entry of user namespace key.tag: what
+	// an exit acts on. key.dir and key.name are unused.
+	netns
+	userns
+	// listing is every entry of directory key.dir with tag key.tag: what
+	// one readdir lists. key.name is unused.
+	listing
+)
+
+func entryOf(k key) subject { return subject{k, oneEntry} }
+func deviceOf(name string, tag int) subject {
+	return subject{key{name: name, tag: tag}, device}
+}
+func listingOf(dir model.Dir, tag int) subject { return subject{key{dir: dir, tag: tag}, listing} }
+
+// namespaceOf returns the namespace k is an entry of.
+func namespaceOf(k key) subject {
+	if k.dir == model.UIDs {
+		return subject{key{tag: k.tag}, userns}
+	}
+	return subject{key{tag: k.tag}, netns}
+}
+
+// index holds, by subject, the operations the checkers ask about, so
+// that each question is a binary search or a walk over its answers:
+//
+//   - produced: every operation that may have produced the entry, a
+//     pending one included, as a span sorted by its return;
+//   - removed: every operation that may have removed the entry (or the
+//     device's or the namespace's entries), likewise;
+//   - made: the operations that succeeded in producing the entry, sorted
+//     by their call;
+//   - seen: the operations that observed the entry, sorted by their call;
+//   - present: for each directory and tag, the intervals in which an
+//     entry certainly existed (see fillPresent), sorted by their start;
+//   - seenIn and madeIn: for each namespace, the operations that observed
+//     one of its entries, or returned from producing one, with the first
+//     such entry, sorted by their call.
+type index struct {
+	ids      subjectIDs
+	subjects []subject // ids.subjects
+	// times holds each record's call and return (see ret), and whether it
+	// succeeded.
+	times []times
+	// produced and observed hold, by record, the subject ids of the
+	// entries in facts.produced and facts.observed.
+	producedIDs, observedIDs [][]int32
+	idBuf                    []int32 // the array of their ids
+	// removers holds, by entry subject, the subjects whose removal may
+	// remove the entry: itself, its device and its namespace (-1 for
+	// those nothing may have removed).
+	removers [][3]int32
+	// listed holds, by entry subject, the last listing certainlyVisible
+	// returned it for.
+	listed []int32
+
+	removed, made table
+	// The others are made when a checker first asks for them (see
+	// lazily): a history without an exit needs no seenIn, one without a
+	// listing no present, and most of a campaign's histories are short.
+	produced, seen, present, seenIn, madeIn table
+	built                                   uint8 // lazily's bits
+	removedScopes                           uint8 // 1<<scope for each scope fillRemoved saw
+	stage                                   []staged
+	// Scratch: what fillRemoved, fillNamespaces (by entry subject, its
+	// namespace's) and certainlyVisible work with.
+	removes   []subject
+	namespace []int32
+	makers    []row
+	visible   []int32
+}
+
+// times are what the index reads of a record, kept apart from the
+// record, which is much larger.
+type times struct {
+	call, ret int64
+	ok        bool // succeeded
+}
+
+// id returns s's subject id, adding s if new.
+func (x *index) id(s subject) int32 {
+	id := x.ids.id(s)
+	x.subjects = x.ids.subjects
+	return id
+}
+
+// lookup returns s's subject id; -1 if no operation concerns s.
+func (x *index) lookup(s subject) int32 { return x.ids.lookup(s) }
+
+// build indexes f's records: the subjects, and the tables every history
+// needs. Each table is made from the records in one pass, then sorted:
+// O(n log n) time and O(n) memory in the number of (record, entry)
+// pairs.
+func (x *index) build(f *facts) {
+	x.built = 0
+	x.intern(f)
+	x.fillRemoved(f.h)
+	x.fillRemovers()
+	x.fillMade()
+}
+
+// reset lets go of the previous history's subjects, keeping the memory.
+func (x *index) reset() {
+	x.ids.reset()
+	x.subjects = x.ids.subjects
+	clear(x.removes)
+}
+
+// producedAt returns where entry subject s is among the entries record i
+// produced.
+func (x *index) producedAt(i, s int32) int { return slices.Index(x.producedIDs[i], s) }
+
+// intern gives every entry a record produced or observed its subject id,
+// and copies the records' times.
+func (x *index) intern(f *facts) {
+	n := len(f.h.Records)
+	x.times = grow(x.times[:0], n)
+	x.producedIDs, x.observedIDs = grow(x.producedIDs[:0], n), grow(x.observedIDs[:0], n)
+	ids := func(ks []key) []int32 {
+		start := len(x.idBuf)
+		for _, k := range ks {
+			x.idBuf = append(x.idBuf, x.id(entryOf(k)))
+		}
+		return x.idBuf[start:len(x.idBuf):len(x.idBuf)]
+	}
+	x.idBuf = x.idBuf[:0]
+	for i := range f.h.Records {
+		r := &f.h.Records[i]
+		x.times[i] = times{r.Call, ret(*r), succeeded(*r)}
+		x.producedIDs[i], x.observedIDs[i] = ids(f.produced[i]), ids(f.observed[i])
+	}
+}
+
+// fillRemovers works out removers for every entry subject.
+func (x *index) fillRemovers() {
+	x.removers = grow(x.removers[:0], len(x.subjects))
+	for id := range int32(len(x.subjects)) {
+		s := x.subjects[id]
+		if s.scope != oneEntry {
+			continue
+		}
+		// Only look up what some operation removed.
+		rs := [3]int32{id, -1, -1}
+		if ns := namespaceOf(s.key); x.removedScopes&(1<<ns.scope) != 0 {
+			rs[2] = x.lookup(ns)
+		}
+		if s.dir != model.UIDs && x.removedScopes&(1<<device) != 0 {
+			rs[1] = x.lookup(deviceOf(s.name, s.tag))
+		}
+		x.removers[id] = rs
+	}
+}
+
+// Tables made lazily.
+const (
+	producedBuilt = 1 << iota
+	seenBuilt
+	presentBuilt
+	namespacesBuilt
+)
+
+// lazily makes the table of bit with fill, unless made already.
+func (x *index) lazily(bit uint8, fill func()) {
+	if x.built&bit == 0 {
+		x.built |= bit
+		fill()
+	}
+}
+
+// producedSpans returns produced.
+func (x *index) producedSpans() *table {
+	x.lazily(producedBuilt, x.fillProduced)
+	return &x.produced
+}
+
+// seenCalls returns seen.
+func (x *index) seenCalls() *table {
+	x.lazily(seenBuilt, x.fillSeen)
+	return &x.seen
+}
+
+// presentIntervals returns present.
+func (x *index) presentIntervals() *table {
+	x.lazily(presentBuilt, x.fillPresent)
+	return &x.present
+}
+
+// namespaceCalls returns seenIn and madeIn.
+func (x *index) namespaceCalls() (seenIn, madeIn *table) {
+	x.lazily(namespacesBuilt, x.fillNamespaces)
+	return &x.seenIn, &x.madeIn
+}
+
+// add stages a row of subject s.
+func (x *index) add(s int32, r row) { x.stage = append(x.stage, staged{s, r}) }
+
+// fill fills t with the staged rows and empties the stage.
+func (x *index) fill(t *table, once bool) {
+	t.fill(x.stage, len(x.subjects), once)
+	x.stage = x.stage[:0]
+}
+
+// span is record i's row in a table sorted by return: x is when it
+// returned (never, if pending), y when it was called.
+func (x *index) span(i int, entry int32) row {
+	t := x.times[i]
+	return row{x: t.ret, y: t.call, rec: int32(i), entry: entry}
+}
+
+// call is record i's row in a table sorted by call: x is when it was
+// called, y when it returned.
+func (x *index) call(i int, entry int32) row {
+	t := x.times[i]
+	return row{x: t.call, y: t.ret, rec: int32(i), entry: entry}
+}
+
+func (x *index) fillRemoved(h history.History) {
+	x.removedScopes = 0
+	for i := range h.Records {
+		x.removes = appendRemoved(x.removes[:0], h.Config, &h.Records[i])
+		for _, s := range x.removes {
+			x.add(x.id(s), x.span(i, -1))
+			x.removedScopes |= 1 << s.scope
+		}
+	}
+	x.fill(&x.removed, false)
+	x.removed.fillSpans()
+}
+
+func (x *index) fillProduced() {
+	for i, ids := range x.producedIDs {
+		for _, s := range ids {
+			x.add(s, x.span(i, s))
+		}
+	}
+	x.fill(&x.produced, false)
+	x.produced.fillSpans()
+}
+
+func (x *index) fillMade() {
+	for i, ids := range x.producedIDs {
+		for _, s := range ids {
+			if x.times[i].ok {
+				x.add(s, x.call(i, s))
+			}
+		}
+	}
+	x.fill(&x.made, false)
+	x.made.fillTree()
+}
+
+// fillSeen fills seen, each observer once: a listing may show an entry
+// twice.
+func (x *index) fillSeen() {
+	for i, ids := range x.observedIDs {
+		for _, s := range ids {
+			x.add(s, x.call(i, s))
+		}
+	}
+	x.fill(&x.seen, true)
+	x.seen.fillTree()
+}
+
+// fillPresent fills present, and listed: an entry is certainly there
+// from the return of an operation that made it until the first call of
+// an operation that may have removed it and returned after the maker's
+// call. The intervals are sorted by their start; y is the bitwise
+// complement of their end, so that the tree, which finds rows of small y,
+// finds those that end late.
+func (x *index) fillPresent() {
+	for s := range int32(len(x.subjects)) {
+		lo, hi := x.made.group(s)
+		if lo == hi {
+			continue
+		}
+		k := x.subjects[s].key
+		l := x.id(listingOf(k.dir, k.tag))
+		for _, m := range x.made.rows[lo:hi] {
+			x.add(l, row{x: m.y, y: ^x.firstRemoval(s, m.x), rec: m.rec, entry: s})
+		}
+	}
+	x.fill(&x.present, false)
+	x.present.fillTree()
+	x.listed = grow(x.listed[:0], len(x.subjects))
+	for i := range x.listed {
+		x.listed[i] = -1
+	}
+}
+
+// fillNamespaces fills seenIn and madeIn.
+func (x *index) fillNamespaces() {
+	ns := grow(x.namespace[:0], len(x.subjects))
+	for s := range int32(len(ns)) {
+		if x.subjects[s].scope == oneEntry {
+			ns[s] = x.id(namespaceOf(x.subjects[s].key))
+		}
+	}
+	for i, ids := range x.observedIDs {
+		for _, s := range ids {
+			x.add(ns[s], x.call(i, s))
+		}
+	}
+	x.fill(&x.seenIn, true)
+	for i, ids := range x.producedIDs {
+		for _, s := range ids {
+			if x.times[i].ok {
+				x.add(ns[s], x.call(i, s))
+			}
+		}
+	}
+	x.fill(&x.madeIn, true)
+	x.namespace = ns
+}
+
+// firstRemoval returns the earliest call of an operation that may have
+// removed entry s and returned after time t; math.MaxInt64 if none did.
+func (x *index) firstRemoval(s int32, t int64) int64 {
+	first := int64(math.MaxInt64)
+	for _, r := range x.removers[s] {
+		first = min(first, x.removed.leastYAbove(r, t, true))
+	}
+	return first
+}
+
+// lastRemoval returns the latest call of an operation that returned,
+// before time t, from removing entry s; math.MinInt64 if none did.
+// A pending operation's span ends at math.MaxInt64, never before t.
+func (x *index) lastRemoval(s int32, t int64) int64 {
+	last := int64(math.MinInt64)
+	for _, r := range x.removers[s] {
+		last = max(last, x.removed.greatestYBelow(r, t))
+	}
+	return last
+}

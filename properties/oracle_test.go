@@ -1,0 +1,233 @@
+package properties
+
+import (
+	"fmt"
+
+	"github.com/sysfsim/sysfsim/history"
+	"github.com/sysfsim/sysfsim/model"
+)
+
+// The checkers as they were before the index: each question answered by
+// scanning every record, quadratic or worse in the history's length, and
+// simple enough to trust. The tests hold the indexed checkers to them,
+// violation for violation.
+
+func oracleUniqueness(f *facts) []Violation {
+	var vs []Violation
+	h := f.h
+	for i, p := range h.Records {
+		if !succeeded(p) {
+			continue
+		}
+		for _, k := range f.produced[i] {
+			for j := i + 1; j < len(h.Records); j++ {
+				q := h.Records[j]
+				if !succeeded(q) || !contains(f.produced[j], k) || removedBetween(h, k, p, q) {
+					continue
+				}
+				vs = append(vs, Violation{Uniqueness, fmt.Sprintf("%v and %v both produced %v, and nothing removed it in between", p.Op, q.Op, k), []int{i, j}})
+			}
+		}
+	}
+	return vs
+}
+
+// removedBetween reports whether some operation may have removed k after
+// p began and before q ended.
+func removedBetween(h history.History, k key, p, q history.Record) bool {
+	from, to := min(p.Call, q.Call), max(p.Return, q.Return)
+	for _, d := range h.Records {
+		if d.Call < to && ret(d) > from && destroys(h.Config, d, k) {
+			return true
+		}
+	}
+	return false
+}
+
+func oracleNoResurrection(f *facts) []Violation {
+	var vs []Violation
+	h := f.h
+	for i, x := range h.Records {
+		if !succeeded(x) {
+			continue
+		}
+		switch x.Op.Kind {
+		case model.Exit, model.Gone, model.ExitUser:
+			ns := x.Op.NS
+			gone := x.Op.Kind == model.Gone || h.Config.Exit != model.ExitKernel
+			user := x.Op.Kind == model.ExitUser
+			if user {
+				ns, gone = x.Op.User, true
+			}
+			of := func(k key) bool { return k.tag == ns && (k.dir == model.UIDs) == user }
+			for j, o := range h.Records {
+				if o.Call < x.Return {
+					continue
+				}
+				for _, k := range f.observed[j] {
+					if gone && of(k) {
+						vs = append(vs, Violation{NoResurrection, fmt.Sprintf("%v observed %v after %v returned", o.Op, k, x.Op), []int{i, j}})
+						break
+					}
+				}
+				for _, k := range f.produced[j] {
+					if !o.Pending && of(k) {
+						vs = append(vs, Violation{NoResurrection, fmt.Sprintf("%v succeeded after %v returned", o.Op, x.Op), []int{i, j}})
+						break
+					}
+				}
+			}
+		case model.DelLink, model.DelDev, model.Remove, model.DelUID:
+			for _, gone := range f.observed[i] {
+				for j, o := range h.Records {
+					if o.Call < x.Return || !contains(f.observed[j], gone) {
+						continue
+					}
+					if !oracleRecreated(f, gone, x.Call, ret(o)) {
+						vs = append(vs, Violation{NoResurrection, fmt.Sprintf("%v observed %v after %v returned, and nothing re-created it", o.Op, gone, x.Op), []int{i, j}})
+					}
+				}
+			}
+		}
+	}
+	return vs
+}
+
+// oracleRecreated reports whether some operation may have produced k
+// after from and before to.
+func oracleRecreated(f *facts, k key, from, to int64) bool {
+	for i, p := range f.h.Records {
+		if ret(p) > from && p.Call < to && contains(f.produced[i], k) {
+			return true
+		}
+	}
+	return false
+}
+
+func oracleReaddir(f *facts) []Violation {
+	var vs []Violation
+	h, mounts := f.h, &f.mounts
+	for i, r := range h.Records {
+		if r.Op.Kind != model.Readdir || !succeeded(r) {
+			continue
+		}
+		tag := mounts.tag(r.Op.Mount, r.Op.Dir)
+		listed := map[key]bool{}
+		for _, e := range r.Result.Entries {
+			k := key{r.Op.Dir, e.Name, e.Tag}
+			if listed[k] {
+				vs = append(vs, Violation{Regularity, fmt.Sprintf("%v listed %v twice", r.Op, k), []int{i}})
+			}
+			listed[k] = true
+			if e.Tag == tag && !oracleMayBeVisible(f, k, r) {
+				vs = append(vs, Violation{Regularity, fmt.Sprintf("%v listed %v, which was not there at any time during the call", r.Op, k), []int{i}})
+			}
+		}
+		for _, k := range oracleCertainlyVisible(f, r.Op.Dir, tag, r) {
+			if !listed[k] {
+				vs = append(vs, Violation{Regularity, fmt.Sprintf("%v missed %v, which was there and unchanged for the whole call", r.Op, k), []int{i}})
+			}
+		}
+	}
+	return vs
+}
+
+func oracleMayBeVisible(f *facts, k key, l history.Record) bool {
+	h := f.h
+	for i, p := range h.Records {
+		if p.Call >= l.Return || !contains(f.produced[i], k) {
+			continue
+		}
+		removed := false
+		for _, d := range h.Records {
+			if !d.Pending && d.Call > ret(p) && d.Return < l.Call && destroys(h.Config, d, k) {
+				removed = true
+				break
+			}
+		}
+		if !removed {
+			return true
+		}
+	}
+	return false
+}
+
+func oracleCertainlyVisible(f *facts, dir model.Dir, tag int, l history.Record) []key {
+	var ks []key
+	h := f.h
+	for i, p := range h.Records {
+		if !succeeded(p) || p.Return >= l.Call {
+			continue
+		}
+	next:
+		for _, k := range f.produced[i] {
+			if k.dir != dir || k.tag != tag || contains(ks, k) {
+				continue
+			}
+			for _, d := range h.Records {
+				if d.Call < l.Return && ret(d) > p.Call && destroys(h.Config, d, k) {
+					continue next
+				}
+			}
+			ks = append(ks, k)
+		}
+	}
+	return ks
+}
+
+// destroys reports whether r, if it took effect, may have made k
+// disappear: a removal, a rename or move away, or the exit of k's
+// namespace under the seed's scheme (under the kernel's, cleanup_net
+// removes entries by steps of their own).
+func destroys(c model.Config, r history.Record, k key) bool {
+	if !r.Pending && r.Result.Err != model.OK {
+		return false
+	}
+	op := r.Op
+	if k.dir == model.UIDs {
+		switch op.Kind {
+		case model.ExitUser:
+			return op.User == k.tag
+		case model.DelUID:
+			return op.User == k.tag && op.Name == k.name
+		}
+		return false
+	}
+	if op.Kind == model.Exit {
+		return op.NS == k.tag && c.Exit != model.ExitKernel
+	}
+	if op.NS != k.tag || op.Name != k.name {
+		return false
+	}
+	link, dev := k.dir == model.ClassNet, k.dir == model.Devices
+	switch op.Kind {
+	case model.DelLink:
+		return link
+	case model.DelDev:
+		return dev
+	case model.RenameLink:
+		return link && op.NewName != op.Name
+	case model.RenameDev:
+		return dev && op.NewName != op.Name
+	case model.MoveLink:
+		return link && op.To != op.NS
+	case model.MoveDev:
+		return dev && op.To != op.NS
+	case model.Remove:
+		return true
+	case model.Rename:
+		return op.NewName != op.Name
+	case model.Move:
+		return op.To != op.NS
+	}
+	return false
+}
+
+func contains(ks []key, k key) bool {
+	for _, x := range ks {
+		if x == k {
+			return true
+		}
+	}
+	return false
+}
