@@ -1,0 +1,55 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+// readmeNoise are the parts of a campaign's output that differ from run
+// to run or machine to machine, each with what stands for it.
+var readmeNoise = []struct {
+	re   *regexp.Regexp
+	with string
+}{
+	{regexp.MustCompile(` in [0-9.]+(µs|ms|s) \([0-9.]+k? steps/s, [0-9.]+k? executions/s\)`), " in T (R)"},
+	{regexp.MustCompile(`[0-9]+ workers`), "W workers"},
+	{regexp.MustCompile(`replay: (go run \./cmd/sysfsim|sysfsim) replay`), "replay: sysfsim replay"},
+}
+
+func normalize(s string) string {
+	for _, n := range readmeNoise {
+		s = n.re.ReplaceAllString(s, n.with)
+	}
+	return strings.TrimSpace(s)
+}
+
+// TestReadmeFirstExample: the README's first sample output is what the
+// command prints, but for times, rates, the number of workers and how the
+// tool was started, so the sample cannot go stale unseen.
+func TestReadmeFirstExample(t *testing.T) {
+	readme, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	const cmd = "$ go run ./cmd/sysfsim run --bug tag-blind-lookup --out /tmp/found\n"
+	text := string(readme)
+	i := strings.Index(text, cmd)
+	if i < 0 {
+		t.Fatalf("README.md has no %q", cmd)
+	}
+	sample := text[i+len(cmd):]
+	sample = sample[:strings.Index(sample, "\n$ ")]
+
+	dir := filepath.Join(t.TempDir(), "found")
+	code, out, errs := run(t, "run", "--bug", "tag-blind-lookup", "--out", dir)
+	if code != exitViolation {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	got := normalize(strings.ReplaceAll(out, dir, "/tmp/found"))
+	if want := normalize(sample); got != want {
+		t.Errorf("README.md's sample output is stale; the command prints:\n%s\n\nthe README shows:\n%s", got, want)
+	}
+}
