@@ -16,6 +16,7 @@ import (
 
 	"github.com/sysfsim/sysfsim/campaign"
 	"github.com/sysfsim/sysfsim/gen"
+	"github.com/sysfsim/sysfsim/properties"
 	"github.com/sysfsim/sysfsim/sim"
 	"github.com/sysfsim/sysfsim/sim/sched"
 )
@@ -47,10 +48,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	f.print(stdout, sum)
-	if len(sum.Violations) > 0 || sum.ViolationCount > 0 {
-		return exitViolation
-	}
-	return exitOK
+	return verdictExit(len(sum.Violations) > 0 || sum.ViolationCount > 0, sum.Unknown > 0)
 }
 
 // runFlags are run's flags.
@@ -71,6 +69,7 @@ type runFlags struct {
 	shrink    bool
 	threads   string
 	ops       int
+	timeout   time.Duration
 }
 
 func (f *runFlags) flagSet() *flag.FlagSet {
@@ -91,6 +90,7 @@ func (f *runFlags) flagSet() *flag.FlagSet {
 	fs.BoolVar(&f.shrink, "shrink", true, "shrink each violation's trace before reporting it (the trace as found is kept too)")
 	fs.StringVar(&f.threads, "threads", "", "threads per program, N or MIN-MAX (default 2-4)")
 	fs.IntVar(&f.ops, "ops", 0, "operations per thread at most (default 4)")
+	fs.DurationVar(&f.timeout, "timeout", 0, "bound on each execution's linearizability search (0: none); out of time, the execution is undecided (exit 3 if nothing is violated)")
 	return fs
 }
 
@@ -130,6 +130,7 @@ func (f *runFlags) config(pos []string) (campaign.Config, error) {
 		Seed: f.seed, Executions: f.execs, Duration: f.dur, Bugs: bs, OutDir: f.out, Gen: g,
 		Strategy: st, Preemptions: f.preempt, Schedules: f.schedules, Workers: f.workers, Shard: shard,
 		KeepGoing: f.keepGoing, MaxViolations: f.maxViol, NoShrink: !f.shrink,
+		Check: properties.Options{LinearizabilityTimeout: f.timeout},
 	}, nil
 }
 
@@ -237,6 +238,9 @@ func progressLine(s campaign.Stats) string {
 	}
 	line := fmt.Sprintf("%s  %d executions  %s steps/s  ~%d distinct schedules  %d violations",
 		s.Elapsed.Truncate(100*time.Millisecond), s.Executions, si(rate), s.Distinct, s.Violations)
+	if s.Unknown > 0 {
+		line += fmt.Sprintf("  %d undecided", s.Unknown)
+	}
 	if s.Left >= 0 {
 		line += fmt.Sprintf("  %s left", s.Left.Truncate(time.Second))
 	}
@@ -286,10 +290,10 @@ func printSummary(w io.Writer, s campaign.Summary) {
 		fmt.Fprintln(w, "interrupted")
 	}
 	if s.Unknown > 0 {
-		fmt.Fprintf(w, "%d executions could not be fully decided (linearizability check timed out)\n", s.Unknown)
+		fmt.Fprintf(w, "UNDECIDED %d executions: the linearizability check ran out of its --timeout; not counted as passing\n", s.Unknown)
 	}
 	if len(s.Violations) == 0 && s.ViolationCount == 0 {
-		fmt.Fprintln(w, "no violation")
+		fmt.Fprintln(w, noViolation(s.Unknown))
 		return
 	}
 	for _, v := range s.Violations {
@@ -311,6 +315,15 @@ func printSummary(w io.Writer, s campaign.Summary) {
 	if n := s.ViolationCount - int64(len(s.Violations)); n > 0 {
 		fmt.Fprintf(w, "%d more violating executions, not saved (--max-violations)\n", n)
 	}
+}
+
+// noViolation is the last line of a campaign that found no violation,
+// with undecided executions: it did not pass.
+func noViolation(undecided int) string {
+	if undecided > 0 {
+		return fmt.Sprintf("no violation found, %d undecided", undecided)
+	}
+	return "no violation"
 }
 
 func yesNo(b bool) string {

@@ -15,10 +15,14 @@ func init() {
 	register("shrink", "shrink a failing trace to a smaller one failing the same way (-o OUT)", cmdShrink)
 }
 
+// shrinkVerdict is what shrink --json prints. A trace without a schedule
+// is shrunk by removing records: it cannot be replayed, only checked, so
+// Replay is left out.
 type shrinkVerdict struct {
 	File   string `json:"file"`
 	Out    string `json:"out"`
-	Replay string `json:"replay"`
+	Replay string `json:"replay,omitempty"`
+	Check  string `json:"check"`
 	traces.ShrinkStats
 }
 
@@ -28,10 +32,12 @@ func cmdShrink(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("shrink", flag.ContinueOnError)
 	out := fs.String("o", "", "write the shrunk trace to this file (required)")
 	prop := fs.String("property", "", "the property to keep violated (default: the trace's first violation)")
-	runs := fs.Int("max-runs", 0, fmt.Sprintf("bound on candidate executions (default %d)", traces.DefaultShrinkRuns))
+	runs := fs.Int("max-runs", 0, fmt.Sprintf("bound on candidate executions, or histories checked for a trace without a schedule (default %d)", traces.DefaultShrinkRuns))
 	asJSON := fs.Bool("json", false, "print the figures as one JSON object on stdout")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: sysfsim shrink FILE -o OUT [--property P] [--json]")
+		fmt.Fprintln(stderr, "A trace with a schedule is shrunk by re-executing smaller programs and schedules;")
+		fmt.Fprintln(stderr, "one without (a kernel recording, a history written by hand) by removing records.")
 		fs.PrintDefaults()
 	}
 	t, file, code := traceArg(fs, args, stderr, func() bool { return *out != "" })
@@ -56,11 +62,19 @@ func cmdShrink(args []string, stdout, stderr io.Writer) int {
 	if abs, err := filepath.Abs(path); err == nil {
 		path = abs
 	}
-	v := shrinkVerdict{File: file, Out: path, Replay: "sysfsim replay " + path, ShrinkStats: st}
+	v := shrinkVerdict{File: file, Out: path, Check: "sysfsim check " + path, ShrinkStats: st}
+	if small.Schedule != nil {
+		v.Replay = "sysfsim replay " + path
+	}
 	if *asJSON {
 		json.NewEncoder(stdout).Encode(v)
 		return exitOK
 	}
-	fmt.Fprintf(stdout, "%s: shrunk, keeping %s\n  trace:  %s\n  replay: %s\n", v.File, st, v.Out, v.Replay)
+	fmt.Fprintf(stdout, "%s: shrunk, keeping %s\n  trace:  %s\n", v.File, st, v.Out)
+	if v.Replay != "" {
+		fmt.Fprintf(stdout, "  replay: %s\n", v.Replay)
+	} else {
+		fmt.Fprintf(stdout, "  check:  %s\n", v.Check)
+	}
 	return exitOK
 }
