@@ -70,6 +70,8 @@ func TestTraceCommands(t *testing.T) {
 		{"shrink", []string{"shrink", bugTrace, "-o", small}, exitOK, "replay: sysfsim replay ", ""},
 		{"replay the shrunk trace", []string{"replay", small}, exitOK, "reproduces the trace", ""},
 		{"shrink json", []string{"shrink", "--json", bugTrace, "-o", small}, exitOK, `"property":"uniqueness"`, ""},
+		{"shrink json, replayable", []string{"shrink", "--json", bugTrace, "-o", small}, exitOK, `"method":"execution"`, ""},
+		{"shrink json, how to replay", []string{"shrink", "--json", bugTrace, "-o", small}, exitOK, `"replay":"sysfsim replay `, ""},
 		{"shrink for a property", []string{"shrink", "--property", "linearizability", bugTrace, "-o", small}, exitOK, "keeping linearizability", ""},
 		{"shrink a pass", []string{"shrink", passTrace, "-o", small}, exitUsage, "", "violates no property"},
 		{"shrink without a schedule", []string{"shrink", noSchedule, "-o", shrunkHistory}, exitOK, "\n  check:  sysfsim check ", ""},
