@@ -131,9 +131,11 @@ func reportFacts(s Summary) [][2]string {
 	fact("rate", fmt.Sprintf("%.0f executions/s, %.0f steps/s", s.ExecsPerSec, s.StepsPerSec))
 	fact("distinct schedules (estimate)", fmt.Sprint(s.DistinctSchedules))
 	fact("violating executions", fmt.Sprintf("%d (%d traces saved)", s.ViolationCount, len(s.Violations)))
+	undecided := "0"
 	if s.Unknown > 0 {
-		fact("undecided executions", fmt.Sprint(s.Unknown))
+		undecided = fmt.Sprintf("%d (the linearizability check ran out of its time: not counted as passing)", s.Unknown)
 	}
+	fact("undecided executions", undecided)
 	if p := s.PCT; p != nil {
 		for _, g := range p.Guarantees {
 			fact(fmt.Sprintf("PCT depth %d guarantee", g.Depth), fmt.Sprintf("%.3g per execution (n=%d threads, k=%d steps)", g.Bound, p.MaxThreads, p.MaxSteps))
@@ -222,7 +224,7 @@ svg text{font-size:11px}
 </svg>{{end}}
 
 <h2>Violations</h2>
-{{if not .Violations}}<p>None saved.</p>{{end}}
+{{if not .Violations}}<p>None saved.{{if .S.Unknown}} <b>{{.S.Unknown}} executions undecided</b>: not counted as passing.{{end}}</p>{{end}}
 {{range .Violations}}<div class="viol">
 <p><b>{{.Property}}</b> at execution {{.Index}} (seed {{.Seed}}, {{.Strategy}}{{if .Schedule}}, schedule {{.Schedule}}{{end}})</p>
 <p>{{.Detail}}</p>

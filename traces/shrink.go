@@ -1,6 +1,7 @@
 package traces
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"slices"
@@ -36,19 +37,31 @@ const DefaultShrinkTimeout = 5 * time.Second
 // ShrinkStats say what Shrink did. Preemptions are counted as the
 // execution ran: switches away from a thread that could have continued
 // (see Preemptions for the count from a schedule alone).
+//
+// A trace without a schedule is shrunk by removing records (Method
+// MethodHistory): its operations are its history's records, and nothing
+// runs, so preemptions, steps and runs stay 0.
 type ShrinkStats struct {
-	Property          properties.Property `json:"property"`
-	OpsBefore         int                 `json:"ops_before"`
-	OpsAfter          int                 `json:"ops_after"`
-	PreemptionsBefore int                 `json:"preemptions_before"`
-	PreemptionsAfter  int                 `json:"preemptions_after"`
-	StepsBefore       int                 `json:"steps_before"`
-	StepsAfter        int                 `json:"steps_after"`
+	Property properties.Property `json:"property"`
+	// Method says how: MethodExecution or MethodHistory.
+	Method            string `json:"method"`
+	OpsBefore         int    `json:"ops_before"`
+	OpsAfter          int    `json:"ops_after"`
+	PreemptionsBefore int    `json:"preemptions_before"`
+	PreemptionsAfter  int    `json:"preemptions_after"`
+	StepsBefore       int    `json:"steps_before"`
+	StepsAfter        int    `json:"steps_after"`
 	// Runs counts the executions tried, the original's included.
 	Runs int `json:"runs"`
+	// Checks counts the candidates checked: every run, or every history
+	// tried.
+	Checks int `json:"checks"`
 }
 
 func (s ShrinkStats) String() string {
+	if s.Method == MethodHistory {
+		return fmt.Sprintf("%s: %d -> %d operations (%d histories checked)", s.Property, s.OpsBefore, s.OpsAfter, s.Checks)
+	}
 	return fmt.Sprintf("%s: %d -> %d operations, %d -> %d preemptions, %d -> %d steps (%d runs)",
 		s.Property, s.OpsBefore, s.OpsAfter, s.PreemptionsBefore, s.PreemptionsAfter, s.StepsBefore, s.StepsAfter, s.Runs)
 }
@@ -57,8 +70,10 @@ func (s ShrinkStats) String() string {
 // nothing: there is nothing to keep.
 var ErrNoViolation = errors.New("the trace violates no property: nothing to shrink")
 
-// Shrink returns a smaller execution of t that still violates the same
-// property. It needs t's schedule (ErrNoSchedule otherwise).
+// Shrink returns a smaller trace than t that still violates the same
+// property. A trace without a schedule is shrunk by removing records from
+// its history (see shrinkHistory); one with a schedule by re-executing
+// smaller programs and schedules, as follows.
 //
 // It first shrinks the program: it removes whole threads, then operations
 // one at a time, then two at a time, and moves the first operation of a
@@ -74,32 +89,51 @@ var ErrNoViolation = errors.New("the trace violates no property: nothing to shri
 // The result is deterministic, and its schedule is the one its execution
 // took, so Replay confirms it.
 func Shrink(t *Trace, opts ShrinkOptions) (*Trace, ShrinkStats, error) {
-	if t.Schedule == nil {
-		return nil, ShrinkStats{}, ErrNoSchedule
-	}
 	if opts.Check.LinearizabilityTimeout == 0 {
 		opts.Check.LinearizabilityTimeout = DefaultShrinkTimeout
 	}
 	if opts.MaxRuns <= 0 {
 		opts.MaxRuns = DefaultShrinkRuns
 	}
-	r := properties.Check(t.History, opts.Check)
-	if len(r.Violations) == 0 {
-		return nil, ShrinkStats{}, ErrNoViolation
+	all, err := keptViolations(t.History, opts)
+	if err != nil {
+		return nil, ShrinkStats{}, err
 	}
-	prop := opts.Property
-	if prop == "" {
-		prop = r.Violations[0].Property
+	if t.Schedule == nil {
+		return shrinkHistory(t, all[0], all, opts)
 	}
-	if !violates(r, prop) {
-		var found []string
-		for _, v := range r.Violations {
-			if !slices.Contains(found, string(v.Property)) {
-				found = append(found, string(v.Property))
-			}
+	return shrinkExecution(t, all[0].Property, opts)
+}
+
+// keptViolations returns the violations of the property a shrink keeps,
+// opts.Property or that of the first violation the checkers find, the
+// first of them first. Only that property's checker runs when it is named
+// and violated.
+func keptViolations(h history.History, opts ShrinkOptions) ([]properties.Violation, error) {
+	if opts.Property != "" {
+		if vs, err := properties.CheckProperty(h, opts.Property, opts.Check); err == nil && len(vs) > 0 {
+			return vs, nil
 		}
-		return nil, ShrinkStats{}, fmt.Errorf("the trace violates %s, not %s", strings.Join(found, ", "), prop)
 	}
+	r := properties.Check(h, opts.Check)
+	if len(r.Violations) == 0 {
+		return nil, ErrNoViolation
+	}
+	prop := cmp.Or(opts.Property, r.Violations[0].Property)
+	var found []string
+	for _, v := range r.Violations {
+		if !slices.Contains(found, string(v.Property)) {
+			found = append(found, string(v.Property))
+		}
+	}
+	if vs := slices.DeleteFunc(r.Violations, func(v properties.Violation) bool { return v.Property != prop }); len(vs) > 0 {
+		return vs, nil
+	}
+	return nil, fmt.Errorf("the trace violates %s, not %s", strings.Join(found, ", "), prop)
+}
+
+// shrinkExecution is Shrink for a trace with a schedule.
+func shrinkExecution(t *Trace, prop properties.Property, opts ShrinkOptions) (*Trace, ShrinkStats, error) {
 	s := &shrinker{opt: simOptions(t.Header.Options), check: opts.Check, property: prop, maxRuns: opts.MaxRuns, boundsCache: map[int][]int{}}
 	first, ok := s.run(t.Program, t.Schedule)
 	if !ok {
@@ -111,7 +145,7 @@ func Shrink(t *Trace, opts ShrinkOptions) (*Trace, ShrinkStats, error) {
 
 	c := s.cur
 	st := ShrinkStats{
-		Property: prop, Runs: s.runs,
+		Property: prop, Method: MethodExecution, Runs: s.runs, Checks: s.checks,
 		OpsBefore: t.Program.Ops(), OpsAfter: c.prog.Ops(),
 		PreemptionsBefore: first.preemptions, PreemptionsAfter: c.preemptions,
 		StepsBefore: first.x.Steps, StepsAfter: c.x.Steps,
@@ -145,6 +179,7 @@ type shrinker struct {
 	check    properties.Options
 	property properties.Property
 	runs     int
+	checks   int
 	maxRuns  int
 	cur      candidate
 	// boundsCache holds bounds for the current candidate.
@@ -160,6 +195,7 @@ func (s *shrinker) exec(p history.Program, picks []int) candidate {
 
 // fails checks c and reports whether it violates the property.
 func (s *shrinker) fails(c *candidate) bool {
+	s.checks++
 	c.report = properties.Check(c.x.History, s.check)
 	return violates(c.report, s.property)
 }

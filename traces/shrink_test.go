@@ -1,8 +1,11 @@
 package traces
 
 import (
+	"strings"
+
 	"bytes"
 	"errors"
+	"github.com/sysfsim/sysfsim/history"
 	"slices"
 	"testing"
 
@@ -104,8 +107,13 @@ func TestShrinkRefuses(t *testing.T) {
 	tr := failing(t, sim.BugUnlockedAdd)
 	noSched := *tr
 	noSched.Schedule = nil
-	if _, _, err := Shrink(&noSched, ShrinkOptions{}); !errors.Is(err, ErrNoSchedule) {
-		t.Errorf("without a schedule: %v, want ErrNoSchedule", err)
+	if _, st, err := Shrink(&noSched, ShrinkOptions{}); err != nil || st.Method != MethodHistory {
+		t.Errorf("without a schedule: %v, %v; want a shrink by removing records", st, err)
+	}
+	deadlock := handTrace([]rec{{0, createEth0, ok}})
+	deadlock.History.Faults = []history.Fault{{Kind: history.Deadlock, Thread: -1, Time: 3, Detail: "stuck"}}
+	if _, _, err := Shrink(deadlock, ShrinkOptions{}); err == nil || !strings.Contains(err.Error(), "faults") {
+		t.Errorf("a liveness fault without a schedule: %v, want a refusal", err)
 	}
 	p := gen.Program(gen.NewRand(1), gen.Options{})
 	x := sim.Run(p, sched.NewRandom(1), sim.Options{})

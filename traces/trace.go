@@ -8,7 +8,8 @@
 // configuration and the recorded history) and everything needed to
 // reproduce it (the program, the options and the schedule). Histories from
 // elsewhere, a real kernel or a file written by hand, are traces without a
-// schedule: they can be checked, not replayed.
+// schedule: they can be checked and shrunk (by removing records), not
+// replayed.
 package traces
 
 import (

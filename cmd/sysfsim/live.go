@@ -51,11 +51,12 @@ func termWidth(fd int) int {
 
 // progressLine is the live line of a campaign, fitted to width columns.
 // Its fields, in the order shown: elapsed time, executions, steps per
-// second, distinct schedules, violations, time left (with --time). When
+// second, distinct schedules, violations, time left (with --time),
+// undecided executions (with --timeout, when there are any). When
 // the line is too wide the least useful go first: distinct schedules and
 // the rate (the summary prints both), then the elapsed time, then the
-// time left. Executions and violations, what a campaign is watched for,
-// stay.
+// time left. Executions, violations and undecided executions, what a
+// campaign is watched for, stay.
 func progressLine(s campaign.Stats, width int) string {
 	rate := 0.0
 	if s.RunElapsed > 0 {
@@ -68,9 +69,13 @@ func progressLine(s campaign.Stats, width int) string {
 		fmt.Sprintf("~%d distinct schedules", s.Distinct),
 		fmt.Sprintf("%d violations", s.Violations),
 		"",
+		"",
 	}
 	if s.Left >= 0 {
 		fields[5] = s.Left.Truncate(time.Second).String() + " left"
+	}
+	if s.Unknown > 0 {
+		fields[6] = fmt.Sprintf("%d undecided", s.Unknown)
 	}
 	return fitLine(fields, []int{3, 2, 0, 5}, width)
 }

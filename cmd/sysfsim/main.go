@@ -5,7 +5,7 @@
 //	sysfsim                       a default campaign (same as sysfsim run)
 //	sysfsim run [flags]           a campaign; exit 1 if a violation is found
 //	sysfsim replay FILE           re-execute a trace; exit 1 if its history diverges
-//	sysfsim check FILE            run every checker on a recorded history; exit 1 on a violation
+//	sysfsim check FILE            run every checker on a recorded history; exit 1 on a violation, 3 if undecided
 //	sysfsim shrink FILE -o OUT    a smaller trace with the same violated property
 //	sysfsim show FILE             print a trace as a timeline, one column per thread
 //	sysfsim viz FILE -o OUT.html  porcupine's visualization of a trace, annotated
@@ -20,7 +20,8 @@
 // help on stdout and exits 0. The README's command-line contract gives
 // each command's arguments and exit codes: 0 nothing wrong, 1 a violation
 // (or a divergent replay), 2 bad usage or bad input (for kernel, also a
-// kernel it cannot run on).
+// kernel it cannot run on), 3 no violation but a check left undecided (it
+// ran out of its --timeout): never a pass.
 package main
 
 import (
@@ -40,7 +41,20 @@ const (
 	exitOK        = 0
 	exitViolation = 1
 	exitUsage     = 2
+	exitUndecided = 3
 )
+
+// verdictExit is the exit code of a verdict: a violation found comes
+// first; without one, a check left undecided is not a pass.
+func verdictExit(violated, undecided bool) int {
+	switch {
+	case violated:
+		return exitViolation
+	case undecided:
+		return exitUndecided
+	}
+	return exitOK
+}
 
 type command struct {
 	summary string
@@ -106,7 +120,7 @@ func usage(w io.Writer) {
 	for _, n := range names {
 		fmt.Fprintf(w, "  %-8s %s\n", n, commands[n].summary)
 	}
-	fmt.Fprintln(w, "'sysfsim COMMAND -h' or 'sysfsim help COMMAND' shows a command's help. Exit codes: 0 ok, 1 violation, 2 bad usage or input.")
+	fmt.Fprintln(w, "'sysfsim COMMAND -h' or 'sysfsim help COMMAND' shows a command's help. Exit codes: 0 ok, 1 violation, 2 bad usage or input, 3 undecided.")
 }
 
 // traceArg parses fs over args and reads the one trace FILE they must

@@ -15,8 +15,9 @@ func init() {
 }
 
 // cmdMerge exits 0 when the merged campaign holds no violation, 1 when it
-// does, 2 on bad input (a directory without summary, shards of different
-// campaigns, a shard twice).
+// does, 3 when it holds none but undecided executions, 2 on bad input (a
+// directory without summary, shards of different campaigns, a shard
+// twice).
 func cmdMerge(args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("merge")
 	out := fs.String("o", "", "write the merged campaign directory here: summary.json and a copy of every violation's files")
@@ -86,10 +87,7 @@ func cmdMerge(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stdout, "merged campaign written to %s\n", *out)
 		}
 	}
-	if m.ViolationCount > 0 {
-		return exitViolation
-	}
-	return exitOK
+	return verdictExit(m.ViolationCount > 0, m.Unknown > 0)
 }
 
 func copyFile(src, dst string) error {

@@ -16,6 +16,7 @@ import (
 
 	"github.com/sysfsim/sysfsim/campaign"
 	"github.com/sysfsim/sysfsim/gen"
+	"github.com/sysfsim/sysfsim/properties"
 	"github.com/sysfsim/sysfsim/sim"
 	"github.com/sysfsim/sysfsim/sim/sched"
 )
@@ -50,10 +51,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	f.print(stdout, sum)
-	if len(sum.Violations) > 0 || sum.ViolationCount > 0 {
-		return exitViolation
-	}
-	return exitOK
+	return verdictExit(len(sum.Violations) > 0 || sum.ViolationCount > 0, sum.Unknown > 0)
 }
 
 // runFlags are run's flags.
@@ -74,6 +72,7 @@ type runFlags struct {
 	shrink    bool
 	threads   string
 	ops       int
+	timeout   durationValue
 }
 
 func (f *runFlags) flagSet() *flag.FlagSet {
@@ -94,6 +93,7 @@ func (f *runFlags) flagSet() *flag.FlagSet {
 	fs.BoolVar(&f.shrink, "shrink", true, "shrink each violation's trace before reporting it (the trace as found is kept too)")
 	fs.StringVar(&f.threads, "threads", "", "threads per program, N or MIN-MAX (default 2-4)")
 	fs.IntVar(&f.ops, "ops", 0, "operations per thread at most (default 4)")
+	fs.Var(&f.timeout, "timeout", "bound on each execution's linearizability search (0: none); out of time, the execution is undecided (exit 3 if nothing is violated)")
 	return fs
 }
 
@@ -132,6 +132,7 @@ func (f *runFlags) config() (campaign.Config, error) {
 		Seed: f.seed, Executions: f.execs, Duration: f.dur, Bugs: bs, OutDir: f.out, Gen: g,
 		Strategy: st, Preemptions: f.preempt, Schedules: f.schedules, Workers: f.workers, Shard: shard,
 		KeepGoing: f.keepGoing, MaxViolations: f.maxViol, NoShrink: !f.shrink, Command: self,
+		Check: properties.Options{LinearizabilityTimeout: time.Duration(f.timeout)},
 	}, nil
 }
 
@@ -264,10 +265,10 @@ func printSummary(w io.Writer, s campaign.Summary) {
 		fmt.Fprintln(w, "interrupted")
 	}
 	if s.Unknown > 0 {
-		fmt.Fprintf(w, "%d executions could not be fully decided (linearizability check timed out)\n", s.Unknown)
+		fmt.Fprintf(w, "UNDECIDED %d executions: the linearizability check ran out of its --timeout; not counted as passing\n", s.Unknown)
 	}
 	if len(s.Violations) == 0 && s.ViolationCount == 0 {
-		fmt.Fprintln(w, "no violation")
+		fmt.Fprintln(w, noViolation(s.Unknown))
 		return
 	}
 	for _, v := range s.Violations {
@@ -307,4 +308,13 @@ func si(x float64) string {
 		return fmt.Sprintf("%.1fk", x/1e3)
 	}
 	return fmt.Sprintf("%.0f", x)
+}
+
+// noViolation is the last line of a campaign that found no violation,
+// with undecided executions: it did not pass.
+func noViolation(undecided int) string {
+	if undecided > 0 {
+		return fmt.Sprintf("no violation found, %d undecided", undecided)
+	}
+	return "no violation"
 }

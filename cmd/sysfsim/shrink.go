@@ -17,7 +17,8 @@ func init() {
 type shrinkVerdict struct {
 	File   string `json:"file"`
 	Out    string `json:"out"`
-	Replay string `json:"replay"`
+	Replay string `json:"replay,omitempty"`
+	Check  string `json:"check"`
 	traces.ShrinkStats
 }
 
@@ -27,7 +28,7 @@ func cmdShrink(args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("shrink")
 	out := fs.String("o", "", "write the shrunk trace to this file (required)")
 	prop := fs.String("property", "", "the property to keep violated (default: the trace's first violation)")
-	runs := fs.Int("max-runs", 0, fmt.Sprintf("bound on candidate executions (default %d)", traces.DefaultShrinkRuns))
+	runs := fs.Int("max-runs", 0, fmt.Sprintf("bound on candidate executions, or histories checked for a trace without a schedule (default %d)", traces.DefaultShrinkRuns))
 	asJSON := fs.Bool("json", false, "print the figures as one JSON object on stdout")
 	t, file, code := traceArg(fs, args, stdout, stderr, "o")
 	if code >= 0 {
@@ -51,11 +52,19 @@ func cmdShrink(args []string, stdout, stderr io.Writer) int {
 	if abs, err := filepath.Abs(path); err == nil {
 		path = abs
 	}
-	v := shrinkVerdict{File: file, Out: path, Replay: self + " replay " + path, ShrinkStats: st}
+	v := shrinkVerdict{File: file, Out: path, Check: self + " check " + path, ShrinkStats: st}
+	if small.Schedule != nil {
+		v.Replay = self + " replay " + path
+	}
 	if *asJSON {
 		json.NewEncoder(stdout).Encode(v)
 		return exitOK
 	}
-	fmt.Fprintf(stdout, "%s: shrunk, keeping %s\n  trace:  %s\n  replay: %s\n", v.File, st, v.Out, v.Replay)
+	fmt.Fprintf(stdout, "%s: shrunk, keeping %s\n  trace:  %s\n", v.File, st, v.Out)
+	if v.Replay != "" {
+		fmt.Fprintf(stdout, "  replay: %s\n", v.Replay)
+	} else {
+		fmt.Fprintf(stdout, "  check:  %s\n", v.Check)
+	}
 	return exitOK
 }

@@ -45,6 +45,8 @@ func TestTraceCommands(t *testing.T) {
 	bad := filepath.Join(dir, "bad.jsonl")
 	os.WriteFile(bad, []byte(`{"kind":"header","format":9}`+"\n"), 0o644)
 	small := filepath.Join(dir, "small.jsonl")
+	noSchedule := withSchedule(t, bugTrace, "")
+	shrunkHistory := filepath.Join(dir, "history.jsonl")
 	html := filepath.Join(dir, "out.html")
 	cases := []struct {
 		name string
@@ -68,8 +70,14 @@ func TestTraceCommands(t *testing.T) {
 		{"shrink", []string{"shrink", bugTrace, "-o", small}, exitOK, "replay: sysfsim replay ", ""},
 		{"replay the shrunk trace", []string{"replay", small}, exitOK, "reproduces the trace", ""},
 		{"shrink json", []string{"shrink", "--json", bugTrace, "-o", small}, exitOK, `"property":"uniqueness"`, ""},
+		{"shrink json, replayable", []string{"shrink", "--json", bugTrace, "-o", small}, exitOK, `"method":"execution"`, ""},
+		{"shrink json, how to replay", []string{"shrink", "--json", bugTrace, "-o", small}, exitOK, `"replay":"sysfsim replay `, ""},
 		{"shrink for a property", []string{"shrink", "--property", "linearizability", bugTrace, "-o", small}, exitOK, "keeping linearizability", ""},
 		{"shrink a pass", []string{"shrink", passTrace, "-o", small}, exitUsage, "", "violates no property"},
+		{"shrink without a schedule", []string{"shrink", noSchedule, "-o", shrunkHistory}, exitOK, "\n  check:  sysfsim check ", ""},
+		{"shrink without a schedule, json", []string{"shrink", "--json", noSchedule, "-o", shrunkHistory}, exitOK, `"method":"history"`, ""},
+		{"check the shrunk history", []string{"check", shrunkHistory}, exitViolation, "VIOLATION uniqueness", ""},
+		{"replay the shrunk history", []string{"replay", shrunkHistory}, exitUsage, "", "no schedule"},
 		{"shrink without -o", []string{"shrink", bugTrace}, exitUsage, "", "usage"},
 		{"show", []string{"show", bugTrace}, exitOK, "!1 uniqueness", ""},
 		{"show narrow", []string{"show", "--width", "40", passTrace}, exitOK, "T3", ""},

@@ -26,7 +26,8 @@ func cmdViz(args []string, stdout, stderr io.Writer) int {
 		return code
 	}
 	// The page shows what the checkers find now, not what was recorded.
-	t.Violations = traces.Violations(properties.Check(t.History, properties.Options{LinearizabilityTimeout: timeout}).Violations)
+	r := properties.Check(t.History, properties.Options{LinearizabilityTimeout: timeout})
+	t.Violations = traces.Violations(r.Violations)
 	var b bytes.Buffer
 	if err := traces.Visualize(&b, t, timeout); err != nil {
 		return failUsage(stderr, "%v", err)
@@ -35,6 +36,9 @@ func cmdViz(args []string, stdout, stderr io.Writer) int {
 		return failUsage(stderr, "%v", err)
 	}
 	fmt.Fprintf(stdout, "%s: %d operations, %d violations drawn in %s\n", file, len(t.History.Records), len(t.Violations), *out)
+	for _, p := range r.Unknown {
+		fmt.Fprintf(stdout, "UNDECIDED %s: not decided within %v (--timeout); the page draws porcupine's partial orders, not a verdict\n", p, timeout)
+	}
 	return exitOK
 }
 

@@ -1,0 +1,137 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/sysfsim/sysfsim/gen"
+	"github.com/sysfsim/sysfsim/kernel"
+	"github.com/sysfsim/sysfsim/properties"
+	"github.com/sysfsim/sysfsim/sim"
+	"github.com/sysfsim/sysfsim/sim/sched"
+	"github.com/sysfsim/sysfsim/traces"
+)
+
+// undecidedTrace writes the trace of a correct execution of a few
+// thousand operations whose history, replayed in the order its operations
+// returned, the model does not explain: deciding it takes porcupine's
+// search, which a nanosecond's bound stops before it ends.
+func undecidedTrace(t *testing.T) string {
+	t.Helper()
+	for seed := uint64(1); seed < 50; seed++ {
+		p := gen.Program(gen.NewRand(seed), gen.Options{MinThreads: 4, MaxThreads: 4, MaxOps: 1000})
+		x := sim.Run(p, sched.NewRandom(seed), sim.Options{MaxSteps: 1 << 20})
+		if r := properties.Check(x.History, properties.Options{}); !r.OK() {
+			continue
+		}
+		if r := properties.Check(x.History, properties.Options{LinearizabilityTimeout: time.Nanosecond}); len(r.Unknown) == 0 {
+			continue
+		}
+		path := filepath.Join(t.TempDir(), "undecided.jsonl")
+		if err := traces.WriteFile(path, traces.FromExecution(p, seed, "random", sim.Options{}, x, nil)); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	t.Fatal("no correct history that takes porcupine's search in 50 seeds")
+	return ""
+}
+
+// Undecided is its own verdict: exit 3, said in the text and the JSON of
+// every command that gives a verdict, beside a violation (exit 1) and a
+// clean history (exit 0).
+func TestUndecided(t *testing.T) {
+	undecided := undecidedTrace(t)
+	dir := t.TempDir()
+	camp := filepath.Join(dir, "campaign")
+	cases := []struct {
+		name string
+		args []string
+		code int
+		out  []string // in stdout
+	}{
+		{"check, out of time", []string{"check", "--timeout", "1ns", undecided}, exitUndecided,
+			[]string{"no violation found, but not every property was decided", "UNDECIDED linearizability: not decided within 1ns"}},
+		{"check json, out of time", []string{"check", "--json", "--timeout", "1ns", undecided}, exitUndecided,
+			[]string{`"violations":[]`, `"undecided":["linearizability"]`}},
+		{"check, in time", []string{"check", undecided}, exitOK, []string{"every property holds"}},
+		{"check json, in time", []string{"check", "--json", "--timeout", "1m", undecided}, exitOK, []string{`"undecided":[]`}},
+		{"check a violation, out of time", []string{"check", "--timeout", "1ns", bugTrace}, exitViolation, []string{"VIOLATION uniqueness"}},
+		{"viz, out of time", []string{"viz", "--timeout", "1ns", undecided, "-o", filepath.Join(dir, "u.html")}, exitOK,
+			[]string{"0 violations drawn", "UNDECIDED linearizability: not decided within 1ns"}},
+		{"run, out of time", []string{"run", "--timeout", "1ns", "--executions", "500", "--workers", "1", "--out", camp}, exitUndecided,
+			[]string{"UNDECIDED ", "executions: the linearizability check ran out of its --timeout", "no violation found, "}},
+		{"run, in time", []string{"run", "--executions", "500", "--workers", "1"}, exitOK, []string{"\nno violation\n"}},
+		{"run a bug, out of time", []string{"run", "--timeout", "1ns", "--bug", "unlocked-add", "--out", filepath.Join(dir, "bug")}, exitViolation,
+			[]string{"VIOLATION "}},
+		{"merge, out of time", []string{"merge", camp}, exitUndecided, []string{"no violation found, "}},
+		{"report, out of time", []string{"report", camp}, exitOK, []string{"report in"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			code, out, errs := run(t, c.args...)
+			if code != c.code {
+				t.Errorf("sysfsim %s: exit %d, want %d\n%s%s", strings.Join(c.args, " "), code, c.code, out, errs)
+			}
+			for _, want := range c.out {
+				if !strings.Contains(out, want) {
+					t.Errorf("sysfsim %s: stdout lacks %q:\n%s", strings.Join(c.args, " "), want, out)
+				}
+			}
+		})
+	}
+	page, err := os.ReadFile(filepath.Join(camp, "report.html"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(page, []byte("executions undecided</b>: not counted as passing")) || bytes.Contains(page, []byte("undecided executions</dt><dd>0<")) {
+		t.Errorf("the report does not show the undecided executions:\n%s", page)
+	}
+}
+
+func TestVerdictExit(t *testing.T) {
+	cases := []struct {
+		violated, undecided bool
+		want                int
+	}{
+		{false, false, exitOK},
+		{true, false, exitViolation},
+		{true, true, exitViolation},
+		{false, true, exitUndecided},
+	}
+	for _, c := range cases {
+		if got := verdictExit(c.violated, c.undecided); got != c.want {
+			t.Errorf("verdictExit(%v, %v) = %d, want %d", c.violated, c.undecided, got, c.want)
+		}
+	}
+}
+
+// The kernel's summary says undecided histories as it says violations.
+func TestKernelSummaryUndecided(t *testing.T) {
+	cases := []struct {
+		s    kernel.Summary
+		want []string
+		not  []string
+	}{
+		{kernel.Summary{Histories: 5, Unknown: 2}, []string{"UNDECIDED 2 histories", "no violation found, 2 undecided"}, []string{"\nno violation\n"}},
+		{kernel.Summary{Histories: 5}, []string{"\nno violation\n"}, []string{"UNDECIDED"}},
+	}
+	for _, c := range cases {
+		var b bytes.Buffer
+		printKernelSummary(&b, c.s)
+		for _, w := range c.want {
+			if !strings.Contains(b.String(), w) {
+				t.Errorf("%+v: summary lacks %q:\n%s", c.s, w, b.String())
+			}
+		}
+		for _, w := range c.not {
+			if strings.Contains(b.String(), w) {
+				t.Errorf("%+v: summary says %q:\n%s", c.s, w, b.String())
+			}
+		}
+	}
+}

@@ -1,0 +1,540 @@
+package traces
+
+import (
+	"cmp"
+	"fmt"
+	"maps"
+	"slices"
+	"sort"
+
+	"github.com/anishathalye/porcupine"
+
+	"github.com/sysfsim/sysfsim/history"
+	"github.com/sysfsim/sysfsim/model"
+	"github.com/sysfsim/sysfsim/properties"
+)
+
+// Shrink methods, as ShrinkStats.Method names them.
+const (
+	// MethodExecution re-executes smaller programs and schedules.
+	MethodExecution = "execution"
+	// MethodHistory removes records from the history, re-executing
+	// nothing: for a trace without a schedule.
+	MethodHistory = "history"
+)
+
+// minKeyShare is the share of the records, 1 in minKeyShare, that a key
+// must hold for the pass removing keys to try it: smaller parts go in
+// chunks, for fewer tries.
+const minKeyShare = 32
+
+// maxKeyChunks bounds the records left for the pass removing keys to
+// remove chunks of each key's records too.
+const maxKeyChunks = 256
+
+// maxPairs bounds the records left for the pass that removes two at a
+// time, which tries every pair.
+const maxPairs = 64
+
+// shrinkHistory is Shrink for a trace without a schedule, recorded on a
+// kernel or written by hand. Nothing can be re-executed, but checking is a
+// pure function of the history, so it removes records: delta debugging
+// over them (Zeller's ddmin), in named passes run to a fixpoint as Shrink
+// does. A record goes whole, call and return together; a pending one stays
+// pending; times are kept, so the history stays well formed.
+//
+// Taking records out of a history can break results that depended on
+// them: without the create, a later remove that succeeded is wrong. A
+// shrinker that only asked "is the property still violated" would walk to
+// such a new violation and lose the one it was given. So a candidate is
+// kept only when it still shows the original violation: see witness.
+func shrinkHistory(t *Trace, want properties.Violation, all []properties.Violation, opts ShrinkOptions) (*Trace, ShrinkStats, error) {
+	if want.Property == properties.SafeFree || want.Property == properties.Liveness {
+		return nil, ShrinkStats{}, fmt.Errorf("%s is judged from the faults the implementation reported, not from the records: removing records does not shrink it", want.Property)
+	}
+	s := &historyShrinker{h: t.History, check: opts.Check, maxChecks: opts.MaxRuns}
+	s.witness(want, all)
+	for i := range t.History.Records {
+		if _, pinned := slices.BinarySearch(s.pinned, i); !pinned {
+			s.rest = append(s.rest, i)
+		}
+	}
+	for s.cutAfterCulprits() || s.removeKeys() || s.removeThreads() || s.removeChunks() || s.removePairs() {
+	}
+	st := ShrinkStats{
+		Property: want.Property, Method: MethodHistory, Checks: s.checks,
+		OpsBefore: len(t.History.Records), OpsAfter: len(s.pinned) + len(s.rest),
+	}
+	return s.trace(t, st), st, nil
+}
+
+// historyShrinker holds the current candidate: the records kept, as
+// indices into the original history.
+type historyShrinker struct {
+	h     history.History // the original
+	check properties.Options
+	// pinned are the records every candidate keeps, the culprits of the
+	// violation; rest are the candidate's others. Both ascend.
+	pinned, rest []int
+	// same says whether a candidate keeping keep, sub in its own
+	// numbering, shows the original violation (see witness).
+	same              func(sub history.History, keep []int) bool
+	checks, maxChecks int
+}
+
+// witness decides how a candidate is judged to show the violation want,
+// and which records it must keep.
+//
+// For a violation that names its records (every property but
+// linearizability today), a candidate shows it when it reports the same
+// violation, the same records with the same detail, and no violation of
+// the property the original did not report (all): a removal that breaks
+// something else makes another violation, which does not count.
+//
+// For linearizability the shrinker finds the culprit itself: the record at
+// whose return the history stops being linearizable (see upTo and
+// culprit), and a result the model allows it there (see rightResult).
+// Every candidate keeps the culprit, is not linearizable up to its return,
+// and is linearizable up to it once the culprit's result is replaced by
+// the right one: that one result is still what is wrong, and for the same
+// reason. Without them (several wrong results, a culprit that is a whole
+// device flow, a checker out of time), and for a violation that names
+// nothing, a candidate counts when it violates the property.
+func (s *historyShrinker) witness(want properties.Violation, all []properties.Violation) {
+	if want.Property == properties.Linearizability {
+		if c, ok := s.culprit(); ok {
+			if right, ok := s.rightResult(c); ok {
+				s.pinned = []int{c}
+				s.same = func(sub history.History, keep []int) bool {
+					i, _ := slices.BinarySearch(keep, c)
+					if s.linearizable(upTo(sub, i, true)) != no {
+						return false
+					}
+					sub.Records = slices.Clone(sub.Records)
+					sub.Records[i].Result = right
+					return s.linearizable(upTo(sub, i, true)) == yes
+				}
+				return
+			}
+		}
+	}
+	s.pinned = slices.Compact(slices.Sorted(slices.Values(want.Records)))
+	known := map[string]bool{}
+	for _, v := range all {
+		known[violationKey(v, nil)] = true
+	}
+	s.same = func(sub history.History, keep []int) bool {
+		vs, err := s.violations(sub, want.Property)
+		if err != nil || len(want.Records) == 0 {
+			return err == nil && len(vs) > 0
+		}
+		return slices.ContainsFunc(vs, func(v properties.Violation) bool { return violationKey(v, keep) == violationKey(want, nil) }) &&
+			!slices.ContainsFunc(vs, func(v properties.Violation) bool { return !known[violationKey(v, keep)] })
+	}
+}
+
+// violationKey names a violation by its detail and its records, found in
+// a candidate keeping the original records keep (nil: in the original)
+// and mapped back to the original's numbering.
+func violationKey(v properties.Violation, keep []int) string {
+	rs := v.Records
+	if keep != nil {
+		rs = make([]int, len(v.Records))
+		for i, r := range v.Records {
+			rs[i] = keep[r]
+		}
+	}
+	return fmt.Sprint(v.Detail, rs)
+}
+
+// rightResult returns a result the model allows record c of the original
+// history, one with which the history is linearizable up to c's return.
+// It asks porcupine for a linearization of the history up to just before
+// c returns, c pending, and replays it on the model to c. A device flow
+// recorded whole is several steps and has no one result to give: not
+// found.
+func (s *historyShrinker) rightResult(c int) (model.Result, bool) {
+	if s.h.Records[c].Op.Kind.IsFlow() {
+		return model.Result{}, false
+	}
+	before := upTo(s.h, c, false)
+	ops, from := before.Operations()
+	for i := range ops {
+		ops[i].Metadata = from[i]
+	}
+	ci := 0 // c's index in before, whose records are the original's called by c's return
+	for i := range c {
+		ci += boolInt(s.h.Records[i].Call <= s.h.Records[c].Return)
+	}
+	s.checks++
+	res, info := porcupine.CheckOperationsVerbose(model.Porcupine(s.h.Config), ops, s.check.LinearizabilityTimeout)
+	if res != porcupine.Ok {
+		return model.Result{}, false
+	}
+	for _, part := range info.PartialLinearizationsOperations() {
+		for _, lin := range part {
+			for _, r := range resultsAt(s.h.Config, lin, ci) {
+				h := s.h
+				h.Records = slices.Clone(h.Records)
+				h.Records[c].Result = r
+				if s.linearizable(upTo(h, c, true)) == yes {
+					return r, true
+				}
+			}
+		}
+	}
+	return model.Result{}, false
+}
+
+// resultsAt replays the linearization lin on the model and returns the
+// results it allows the operation of record c, at its place in lin.
+func resultsAt(cfg model.Config, lin []porcupine.Operation, c int) []model.Result {
+	states := []model.State{model.Init()}
+	for _, o := range lin {
+		op := o.Input.(model.Op)
+		var next []model.State
+		var results []model.Result
+		for _, st := range states {
+			for _, out := range model.Step(cfg, st, op) {
+				results = append(results, out.Result)
+				if r, known := o.Output.(model.Result); (!known || model.SameResult(r, out.Result)) && !slices.ContainsFunc(next, out.State.Equal) {
+					next = append(next, out.State)
+				}
+			}
+		}
+		if o.Metadata.(int) == c {
+			return results
+		}
+		states = next
+	}
+	return nil
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// verdict is a checker's answer: undecided when it ran out of time.
+type verdict int
+
+const (
+	undecided verdict = iota
+	yes
+	no
+)
+
+// violations checks h for property p alone, and counts the check.
+func (s *historyShrinker) violations(h history.History, p properties.Property) ([]properties.Violation, error) {
+	s.checks++
+	return properties.CheckProperty(h, p, s.check)
+}
+
+// linearizable checks h for linearizability alone.
+func (s *historyShrinker) linearizable(h history.History) verdict {
+	vs, err := s.violations(h, properties.Linearizability)
+	switch {
+	case err != nil:
+		return undecided
+	case len(vs) > 0:
+		return no
+	}
+	return yes
+}
+
+// upTo returns h as it stood when its record c returned (with, c's
+// return; without, just before it): the records called by then, those
+// that had not returned yet pending, since they may or may not have taken
+// effect. A history linearizable at some point is linearizable at every
+// earlier one, so the point where it stops being is well defined.
+func upTo(h history.History, c int, with bool) history.History {
+	end := h.Records[c].Return
+	out := history.History{Config: h.Config, Faults: h.Faults}
+	for i, r := range h.Records {
+		if r.Call > end {
+			continue
+		}
+		done := !r.Pending && (r.Return < end || r.Return == end && (i < c || with && i == c))
+		if !done {
+			r.Pending, r.Result, r.Return = true, model.Result{}, 0
+		}
+		out.Records = append(out.Records, r)
+	}
+	return out
+}
+
+// culprit returns the record at whose return the original history stops
+// being linearizable. Every point before the first record that replaying
+// the history in return order cannot explain is linearizable, so the
+// search gallops from there, then halves the last stride.
+func (s *historyShrinker) culprit() (int, bool) {
+	c0 := firstUnexplained(s.h)
+	if c0 < 0 {
+		return -1, false
+	}
+	var order []int // the returned records, in return order
+	for i, r := range s.h.Records {
+		if !r.Pending {
+			order = append(order, i)
+		}
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(s.h.Records[a].Return, s.h.Records[b].Return) })
+	broken := func(k int) bool { return s.linearizable(upTo(s.h, order[k], true)) == no }
+	lo, hi := slices.Index(order, c0), -1 // not broken before lo; broken at hi
+	for step := 1; hi < 0; step *= 2 {
+		k := min(lo+step-1, len(order)-1)
+		if broken(k) {
+			hi = k
+		} else if k == len(order)-1 {
+			return -1, false
+		} else {
+			lo = k + 1
+		}
+	}
+	k := lo + sort.Search(hi-lo, func(k int) bool { return broken(lo + k) })
+	return order[k], true
+}
+
+// firstUnexplained returns the record of the first step that replaying
+// h's steps on the model in the order they returned does not explain, as
+// the linearizability checker's first try replays them; -1 when every
+// step is explained. A prefix explained has every shorter prefix
+// explained, so a binary search finds it.
+func firstUnexplained(h history.History) int {
+	steps := h.Steps(nil)
+	order := make([]int, len(steps))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(steps[a].Return, steps[b].Return) })
+	events := make([]model.Event, len(steps))
+	for i, k := range order {
+		events[i] = steps[k].Event
+	}
+	n := sort.Search(len(events), func(i int) bool { return !model.Explains(h.Config, events[:i+1]) })
+	if n == len(events) {
+		return -1
+	}
+	return steps[order[n]].Record
+}
+
+// sub returns the history of the original records keep.
+func (s *historyShrinker) sub(keep []int) history.History {
+	h := history.History{Config: s.h.Config, Faults: s.h.Faults, Records: make([]history.Record, len(keep))}
+	for i, k := range keep {
+		h.Records[i] = s.h.Records[k]
+	}
+	return h
+}
+
+// try keeps rest, with the pinned records, if it is smaller than the
+// current candidate and still shows the violation.
+func (s *historyShrinker) try(rest []int) bool {
+	if s.checks >= s.maxChecks || len(rest) >= len(s.rest) {
+		return false
+	}
+	keep := slices.Sorted(slices.Values(append(slices.Clip(rest), s.pinned...)))
+	if !s.same(s.sub(keep), keep) {
+		return false
+	}
+	s.rest = rest
+	return true
+}
+
+// cutAfterCulprits removes every record called after the culprits all
+// returned, in one try: no property judges a record by what was called
+// after it returned.
+func (s *historyShrinker) cutAfterCulprits() bool {
+	if len(s.pinned) == 0 {
+		return false
+	}
+	var end int64
+	for _, i := range s.pinned {
+		r := s.h.Records[i]
+		if r.Pending {
+			return false
+		}
+		end = max(end, r.Return)
+	}
+	cut := slices.IndexFunc(s.rest, func(i int) bool { return s.h.Records[i].Call > end })
+	return cut >= 0 && s.try(s.rest[:cut:cut])
+}
+
+// key is something operations share: a kind, a device name, a namespace,
+// a mount, a process or a user namespace.
+type key struct {
+	field string
+	value any
+}
+
+// keys returns the keys of op.
+func keys(op model.Op) []key {
+	ks := []key{{"kind", op.Kind}}
+	for _, n := range []string{op.Name, op.NewName} {
+		if n != "" {
+			ks = append(ks, key{"name", n})
+		}
+	}
+	for _, k := range []key{{"ns", op.NS}, {"ns", op.To}, {"mount", op.Mount}, {"proc", op.Proc}, {"user", op.User}} {
+		if k.value != 0 {
+			ks = append(ks, k)
+		}
+	}
+	return ks
+}
+
+// removeKeys tries removing, for each key, every record that has it: all
+// the readdirs, all of eth1, all of namespace 2, the keys held by most
+// records first. Such parts are often independent of the violation, and
+// one try takes out many records where chunks of consecutive records
+// would fail on a dependency from one chunk to the next. Once few records
+// are left, it also removes chunks of each key's records: a rename there
+// and back, four records among others, goes only together.
+func (s *historyShrinker) removeKeys() bool {
+	count := map[key]int{}
+	for _, i := range s.rest {
+		for _, k := range keys(s.h.Records[i].Op) {
+			count[k]++
+		}
+	}
+	order := slices.Collect(maps.Keys(count))
+	slices.SortFunc(order, func(a, b key) int {
+		return cmp.Or(cmp.Compare(count[b], count[a]), cmp.Compare(fmt.Sprint(a), fmt.Sprint(b)))
+	})
+	changed := false
+	for _, k := range order {
+		few := len(s.rest) <= maxKeyChunks
+		if count[k] < len(s.rest)/minKeyShare && !few {
+			break
+		}
+		ids := slices.DeleteFunc(slices.Clone(s.rest), func(i int) bool { return !slices.Contains(keys(s.h.Records[i].Op), k) })
+		if len(ids) == 0 {
+			continue
+		}
+		if s.tryWithout(ids) {
+			changed = true
+		} else if few {
+			changed = s.removeChunksOf(ids, len(ids)/2) || changed
+		}
+	}
+	return changed
+}
+
+// removeThreads tries removing each thread's records, the last thread
+// first.
+func (s *historyShrinker) removeThreads() bool {
+	threads := map[int]bool{}
+	for _, i := range s.rest {
+		threads[s.h.Records[i].Thread] = true
+	}
+	ids := slices.Sorted(maps.Keys(threads))
+	changed := false
+	for _, th := range slices.Backward(ids) {
+		rest := slices.DeleteFunc(slices.Clone(s.rest), func(i int) bool { return s.h.Records[i].Thread == th })
+		changed = s.try(rest) || changed
+	}
+	return changed
+}
+
+// removeChunks is ddmin's loop: it tries removing chunks of half the
+// records, then of a quarter, down to single records.
+func (s *historyShrinker) removeChunks() bool {
+	return s.removeChunksOf(slices.Clone(s.rest), max(len(s.rest)/2, 1))
+}
+
+// removeChunksOf tries removing chunks of ids, records of the current
+// candidate in order: chunks of size records, then of half as many, down
+// to single records. Chunks go from the last to the first, so a record is
+// tried after the later ones that depended on it are gone.
+func (s *historyShrinker) removeChunksOf(ids []int, size int) bool {
+	changed := false
+	for ; size >= 1 && len(ids) > 0; size /= 2 {
+		for end := len(ids); end > 0; end -= size {
+			start := max(end-size, 0)
+			if s.tryWithout(ids[start:end]) {
+				ids = slices.Delete(ids, start, end)
+				changed = true
+			}
+		}
+	}
+	return changed
+}
+
+// tryWithout tries the current candidate without the records drop, a
+// subsequence of s.rest.
+func (s *historyShrinker) tryWithout(drop []int) bool {
+	rest := make([]int, 0, len(s.rest))
+	for _, i := range s.rest {
+		if len(drop) > 0 && drop[0] == i {
+			drop = drop[1:]
+			continue
+		}
+		rest = append(rest, i)
+	}
+	return s.try(rest)
+}
+
+// removePairs tries removing two records at a time, once few are left: a
+// create and the remove that undoes it go only together.
+func (s *historyShrinker) removePairs() bool {
+	if len(s.rest) > maxPairs {
+		return false
+	}
+	for i := len(s.rest) - 1; i >= 0; i-- {
+		for j := i - 1; j >= 0; j-- {
+			rest := slices.Concat(s.rest[:j], s.rest[j+1:i], s.rest[i+1:])
+			if s.try(rest) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// trace writes the shrunk candidate as a trace: t's header and
+// configuration, the records kept, and a program made of them, each
+// thread the operations its records called, so the file reads back as a
+// trace. Threads left without a record or a fault go, and the others are
+// renumbered in order.
+func (s *historyShrinker) trace(t *Trace, st ShrinkStats) *Trace {
+	keep := slices.Sorted(slices.Values(slices.Concat(s.pinned, s.rest)))
+	alive := map[int]bool{}
+	for _, i := range keep {
+		alive[s.h.Records[i].Thread] = true
+	}
+	for _, f := range s.h.Faults {
+		alive[f.Thread] = true
+	}
+	renum := map[int]int{history.SetupThread: history.SetupThread}
+	threads := [][]model.Op{}
+	for th := range len(t.Program.Threads) {
+		if alive[th] {
+			renum[th] = len(threads)
+			threads = append(threads, []model.Op{})
+		}
+	}
+	h := s.sub(keep)
+	p := history.Program{Config: t.Program.Config, Threads: threads}
+	for i := range h.Records {
+		r := &h.Records[i]
+		r.Thread = renum[r.Thread]
+		if r.Thread == history.SetupThread {
+			p.Setup = append(p.Setup, r.Op)
+		} else {
+			p.Threads[r.Thread] = append(p.Threads[r.Thread], r.Op)
+		}
+	}
+	h.Faults = slices.Clone(h.Faults)
+	for i := range h.Faults {
+		if th, ok := renum[h.Faults[i].Thread]; ok {
+			h.Faults[i].Thread = th
+		}
+	}
+	return &Trace{
+		Header: t.Header, Program: p, History: h,
+		Violations: Violations(properties.Check(h, s.check).Violations),
+		Notes:      append(slices.Clip(t.Notes), "shrunk by removing records from the history, keeping "+st.String()),
+	}
+}
