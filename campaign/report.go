@@ -11,10 +11,12 @@ import (
 	"github.com/sysfsim/sysfsim/properties"
 )
 
-// WriteReport writes a self-contained HTML page about the campaign s: the
-// table of executions and violations per strategy and property, a plot of
-// executions and violations over time (inline SVG), and each saved
-// violation with links to its traces and visualization. Links are
+// WriteReport writes a self-contained HTML page about the campaign s: its
+// facts, the table of executions and violations per strategy and
+// property, each saved violation with links to its traces and
+// visualization, and a plot of executions and violations over time
+// (inline SVG). A campaign with violations shows the first in the first
+// screen. Links are
 // relative to dir, the directory the page is written to (pageLink).
 // Every string is escaped by html/template.
 func WriteReport(w io.Writer, s Summary, dir string) error {
@@ -149,36 +151,76 @@ func reportFacts(s Summary) [][2]string {
 	return facts
 }
 
-// plot is the timeline drawn as two polylines in a 600x240 box.
+// plot is the timeline drawn as two panels over one time axis: the
+// executions, and below them the violating executions, each on its own
+// scale and in its own colour, named above it. Drawn in one panel, the
+// two lines lay on top of each other: both grow about as fast.
 type plot struct {
-	Execs, Viols       string
-	MaxT               string
-	MaxExecs, MaxViols int64
-	Empty              bool
+	Empty  bool
+	Panels []plotPanel
+	MaxT   string
+	// The drawing's size, its view box (the panels' origin is at 0,0,
+	// the margins are left of it and above it), the size of a panel and
+	// the time axis' y.
+	W, H           float64
+	ViewBox        string
+	PanelW, PanelH float64
+	AxisY          float64
 }
 
-const plotW, plotH = 600.0, 240.0
+// plotPanel is one series: its name, colour and polyline, the label of
+// its top (the series' largest value), and the y of the panel's top.
+type plotPanel struct {
+	Title, Color, Points, Max string
+	Y                         float64
+}
+
+// The plot's panels, px: each panelW x panelH, below a title line of
+// titleH; the time axis' labels under the last one, in axisH.
+const (
+	panelW, panelH = 600.0, 100.0
+	titleH, axisH  = 20.0, 20.0
+	// labelCharW bounds the width of a character of the plot's labels
+	// (11px, digits and letters of a sans-serif font are 5-7px wide): the
+	// margins are sized from the labels' text, so none is clipped.
+	labelCharW = 7.0
+	labelGap   = 8.0
+)
 
 func makePlot(ts []Sample) plot {
-	var p plot
 	if len(ts) < 2 {
-		p.Empty = true
-		return p
+		return plot{Empty: true}
 	}
 	t0, t1 := ts[0].T, ts[len(ts)-1].T
-	for _, s := range ts {
-		p.MaxExecs = max(p.MaxExecs, s.Executions)
-		p.MaxViols = max(p.MaxViols, s.Violations)
-	}
 	span := max(t1-t0, 1e-9)
-	var e, v strings.Builder
-	for _, s := range ts {
-		x := (s.T - t0) / span * plotW
-		fmt.Fprintf(&e, "%.1f,%.1f ", x, plotH-float64(s.Executions)/float64(max(p.MaxExecs, 1))*plotH)
-		fmt.Fprintf(&v, "%.1f,%.1f ", x, plotH-float64(s.Violations)/float64(max(p.MaxViols, 1))*plotH)
+	series := []struct {
+		title, color string
+		value        func(Sample) int64
+	}{
+		{"executions", "#2a6fdb", func(s Sample) int64 { return s.Executions }},
+		{"violating executions", "#c33", func(s Sample) int64 { return s.Violations }},
 	}
-	p.Execs, p.Viols = strings.TrimSpace(e.String()), strings.TrimSpace(v.String())
-	p.MaxT = fmt.Sprintf("%.1fs", t1)
+	p := plot{MaxT: fmt.Sprintf("%.1fs", t1), PanelW: panelW, PanelH: panelH}
+	widest := len("0")
+	for i, se := range series {
+		var top int64
+		for _, s := range ts {
+			top = max(top, se.value(s))
+		}
+		var pts strings.Builder
+		for _, s := range ts {
+			x := (s.T - t0) / span * panelW
+			fmt.Fprintf(&pts, "%.1f,%.1f ", x, panelH-float64(se.value(s))/float64(max(top, 1))*panelH)
+		}
+		label := fmt.Sprint(top)
+		widest = max(widest, len(label))
+		p.Panels = append(p.Panels, plotPanel{Title: se.title, Color: se.color, Points: strings.TrimSpace(pts.String()), Max: label,
+			Y: float64(i) * (titleH + panelH)})
+	}
+	left := labelGap + labelCharW*float64(widest)
+	p.AxisY = float64(len(series))*(titleH+panelH) - titleH + axisH*0.75
+	p.W, p.H = left+panelW+labelGap, float64(len(series))*(titleH+panelH)+axisH
+	p.ViewBox = fmt.Sprintf("%.0f %.0f %.0f %.0f", -left, -titleH, p.W, p.H)
 	return p
 }
 
@@ -192,7 +234,7 @@ th,td{border:1px solid #ccc;padding:.3em .6em;text-align:right}
 th:first-child,td:first-child{text-align:left}
 td.bad{background:#fdd;font-weight:bold}
 tr.total td{font-weight:bold;border-top:2px solid #888}
-dl{display:grid;grid-template-columns:max-content auto;gap:.2em 1em}
+dl{display:grid;grid-template-columns:repeat(2,max-content minmax(auto,24em));gap:.2em 1em}
 dt{font-weight:bold}
 code{background:#f4f4f4;padding:0 .2em}
 .viol{border-left:4px solid #c33;padding:.2em 1em;margin:1em 0}
@@ -209,20 +251,6 @@ svg text{font-size:11px}
 </table>
 <p>An execution that violates several properties counts under each.</p>
 
-<h2>Over time</h2>
-{{if .Plot.Empty}}<p>Too short a campaign for a plot.</p>{{else}}
-<svg xmlns="http://www.w3.org/2000/svg" width="700" height="290" viewBox="-60 -20 700 290" role="img" aria-label="executions and violations over time">
-<rect x="0" y="0" width="600" height="240" fill="#fafafa" stroke="#999"/>
-<polyline points="{{.Plot.Execs}}" fill="none" stroke="#2a6fdb" stroke-width="2"/>
-<polyline points="{{.Plot.Viols}}" fill="none" stroke="#c33" stroke-width="2" stroke-dasharray="5,3"/>
-<text x="-5" y="10" text-anchor="end" fill="#2a6fdb">{{.Plot.MaxExecs}}</text>
-<text x="605" y="10" fill="#c33">{{.Plot.MaxViols}}</text>
-<text x="-5" y="240" text-anchor="end">0</text>
-<text x="600" y="255" text-anchor="end">{{.Plot.MaxT}}</text>
-<text x="0" y="255">campaign time</text>
-<text x="300" y="-6" text-anchor="middle"><tspan fill="#2a6fdb">executions (left)</tspan>, <tspan fill="#c33">violating executions (right)</tspan></text>
-</svg>{{end}}
-
 <h2>Violations</h2>
 {{if not .Violations}}<p>None saved.{{if .S.Unknown}} <b>{{.S.Unknown}} executions undecided</b>: not counted as passing.{{end}}</p>{{end}}
 {{range .Violations}}<div class="viol">
@@ -232,5 +260,20 @@ svg text{font-size:11px}
 <p>{{range $i, $l := .Links}}{{if $i}} · {{end}}<a href="{{$l.Href}}">{{$l.Text}}</a>{{end}}</p>
 <p><code>{{.Replay}}</code></p>
 </div>{{end}}
+
+<h2>Over time</h2>
+{{if .Plot.Empty}}<p>Too short a campaign for a plot.</p>{{else}}
+<svg xmlns="http://www.w3.org/2000/svg" width="{{.Plot.W}}" height="{{.Plot.H}}" viewBox="{{.Plot.ViewBox}}" role="img" aria-label="executions and violating executions over time">
+{{range .Plot.Panels}}<g transform="translate(0 {{.Y}})">
+<text x="0" y="-6" fill="{{.Color}}" font-weight="bold">{{.Title}}</text>
+<rect x="0" y="0" width="{{$.Plot.PanelW}}" height="{{$.Plot.PanelH}}" fill="#fafafa" stroke="#999"/>
+<polyline points="{{.Points}}" fill="none" stroke="{{.Color}}" stroke-width="2"/>
+<text x="-5" y="10" text-anchor="end" fill="{{.Color}}">{{.Max}}</text>
+<text x="-5" y="{{$.Plot.PanelH}}" text-anchor="end">0</text>
+</g>
+{{end}}<text x="0" y="{{.Plot.AxisY}}">0s</text>
+<text x="{{.Plot.PanelW}}" y="{{.Plot.AxisY}}" text-anchor="end">{{.Plot.MaxT}}</text>
+<text x="0" y="{{.Plot.AxisY}}" dx="3em">campaign time</text>
+</svg>{{end}}
 </body></html>
 `))

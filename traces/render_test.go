@@ -97,7 +97,8 @@ func TestVisualizeEscapes(t *testing.T) {
 	if !escaped {
 		t.Errorf("no state description shows the name escaped: %v", states)
 	}
-	for _, want := range []string{vizListings, vizFaults, vizViolations, "listed twice"} {
+	// A row per violated property, named after it.
+	for _, want := range []string{vizListings, vizFaults, `"Tag":"uniqueness"`, `"Tag":"liveness"`, "listed twice"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("the page lacks %q", want)
 		}

@@ -1,6 +1,7 @@
 package traces
 
 import (
+	"bytes"
 	"fmt"
 	"html"
 	"io"
@@ -15,13 +16,13 @@ import (
 	"github.com/sysfsim/sysfsim/traces/tracefile"
 )
 
-// Annotation rows of the visualization, below the threads.
+// Annotation rows of the visualization, below the threads; each
+// violated property has a row of its own, named after it.
 const (
-	vizListings   = "readdir listings"
-	vizFaults     = "faults"
-	vizViolations = "violations"
-	vizCulprit    = "culprit"
-	vizWindow     = "window"
+	vizListings = "readdir listings"
+	vizFaults   = "faults"
+	vizCulprit  = "culprit"
+	vizWindow   = "window"
 )
 
 // VizAround is how many operations a visualization of a long history that
@@ -30,16 +31,20 @@ const (
 const VizAround = 200
 
 // Visualize writes porcupine's HTML visualization of t's history: the
-// operations per thread (setup is the last client row) with the longest
-// partial linearizations, and, as annotations, what porcupine does not
-// judge: readdir listings in the order they were produced, faults
-// (deadlocks, use after free, ...) and the operations involved in each
-// recorded violation, in red. timeout bounds porcupine (0: none).
+// operations per thread with the longest partial linearizations, and, as
+// annotations, what porcupine does not judge: readdir listings in the
+// order they were produced, faults (deadlocks, use after free, ...) and,
+// on a row per property, the operations each recorded violation names,
+// in red. timeout bounds porcupine (0: none).
 //
 // When the history is not linearizable, the operation porcupine got stuck
 // at (properties.Culprit) has a row of its own. A long history is then
 // drawn as a window around the culprit (properties.Culprit.Window), and a
 // row of the page says so: thousands of bars show nothing.
+//
+// Porcupine's page numbers its rows; a script added to it (viz.js) names
+// them as Show does (setup, T0, T1, ...), outlines the operations the
+// violations name, and opens the page scrolled to the first error.
 //
 // Porcupine puts state descriptions and operation metadata into the page
 // as HTML, so every such string is escaped here; descriptions and
@@ -48,28 +53,50 @@ func Visualize(w io.Writer, t *Trace, timeout time.Duration) error {
 	h := t.History
 	res, info := properties.Linearize(h, timeout)
 	m := model.Porcupine(h.Config)
-	var notes []porcupine.Annotation
+	var notes []vizNote
 	clip := func(a porcupine.Annotation) (porcupine.Annotation, bool) { return a, true }
+	var culprit *properties.Culprit
 	if c, found := culpritOf(h, res, info); found {
 		if ops, _ := h.Operations(); len(ops) > 2*VizAround {
 			var win properties.Window
 			win, info = widen(h, c, timeout)
 			m = win.Model
 			clip = clipper(win)
-			notes = append(notes, windowNote(h, c, win))
+			notes = append(notes, vizNote{Annotation: windowNote(h, c, win)})
 		}
-		notes = append(notes, culpritNote(h, c))
+		notes = append(notes, vizNote{Annotation: culpritNote(h, c), err: true})
+		culprit = &c
 	}
 	describe := m.DescribeState
 	m.DescribeState = func(s any) string { return html.EscapeString(describe(s)) }
 	m.DescribeOperationMetadata = func(any) string { return "" }
-	for _, a := range annotations(t) {
-		if a, ok := clip(a); ok {
-			notes = append(notes, a)
+	for _, n := range annotations(t) {
+		if a, ok := clip(n.Annotation); ok {
+			n.Annotation = a
+			notes = append(notes, n)
 		}
 	}
-	info.AddAnnotations(notes)
-	return porcupine.Visualize(m, info, w)
+	page := newVizPage(t, culprit, notes)
+	as := make([]porcupine.Annotation, len(notes))
+	for i, n := range notes {
+		as[i] = n.Annotation
+	}
+	info.AddAnnotations(as)
+	var b bytes.Buffer
+	if err := porcupine.Visualize(m, info, &b); err != nil {
+		return err
+	}
+	_, err := w.Write(page.inject(b.Bytes()))
+	return err
+}
+
+// vizNote is an annotation of the page. One that marks an error (a
+// fault, the culprit, what a violation names) is where the page opens
+// scrolled to; a readdir listing a violation names is outlined, as the
+// operations it names in the threads' rows are.
+type vizNote struct {
+	porcupine.Annotation
+	err, named bool
 }
 
 // culpritOf finds the culprit of a history porcupine judged.
@@ -141,7 +168,7 @@ func culpritNote(h history.History, c properties.Culprit) porcupine.Annotation {
 	}
 	return porcupine.Annotation{
 		Tag: vizCulprit, Start: r.Call, End: r.Return,
-		Description:     fmt.Sprintf("T%d %v -> %v; the model allows %s", r.Thread, c.Op, c.Result, strings.Join(allowed, " or ")),
+		Description:     fmt.Sprintf("%s %v -> %v; the model allows %s", threadName(r.Thread), c.Op, c.Result, strings.Join(allowed, " or ")),
 		Details:         c.Violation(h).String(),
 		BackgroundColor: "#ff6666",
 	}
@@ -149,61 +176,88 @@ func culpritNote(h history.History, c properties.Culprit) porcupine.Annotation {
 
 // annotations are the rows of what porcupine does not judge: listings,
 // faults and the records of violations.
-func annotations(t *Trace) []porcupine.Annotation {
+func annotations(t *Trace) []vizNote {
 	h := t.History
-	var notes []porcupine.Annotation
-	for _, r := range h.Records {
+	named := map[int]bool{}
+	for _, r := range violationRecords(t) {
+		named[r] = true
+	}
+	var notes []vizNote
+	for i, r := range h.Records {
 		if r.Pending || r.Result.Entries == nil {
 			continue
 		}
-		notes = append(notes, porcupine.Annotation{
+		notes = append(notes, vizNote{Annotation: porcupine.Annotation{
 			Tag: vizListings, Start: r.Call, End: r.Return,
-			Description: fmt.Sprintf("T%d %v", r.Thread, r.Result),
-			Details:     fmt.Sprintf("T%d %v listed, in this order: %v", r.Thread, r.Op, r.Result),
-		})
+			Description: fmt.Sprintf("%s %v", threadName(r.Thread), r.Result),
+			Details:     fmt.Sprintf("%s %v listed, in this order: %v", threadName(r.Thread), r.Op, r.Result),
+		}, named: named[i]})
 	}
 	for _, f := range h.Faults {
-		notes = append(notes, porcupine.Annotation{
+		notes = append(notes, vizNote{Annotation: porcupine.Annotation{
 			Tag: vizFaults, Start: f.Time,
 			Description: string(f.Kind), Details: fmt.Sprintf("%s (thread %d): %s", f.Kind, f.Thread, f.Detail),
 			BackgroundColor: "#ffb3b3",
-		})
+		}, err: true})
 	}
 	for _, v := range t.Violations {
-		notes = append(notes, violationNotes(t, v)...)
+		notes = append(notes, violationNote(t, v))
 	}
 	return notes
 }
 
-func violationNotes(t *Trace, v tracefile.Violation) []porcupine.Annotation {
+// violationNote marks v on the row of its property: a bar over the
+// operations it names, or over the whole history when it names none.
+func violationNote(t *Trace, v tracefile.Violation) vizNote {
 	h := t.History
-	if len(v.Records) == 0 {
-		// A violation of the whole history (linearizability, when no
-		// culprit was found) or of no one operation (a fault): it spans
-		// the history.
-		start, end := span(t)
-		return []porcupine.Annotation{{
-			Tag: vizViolations, Start: start, End: end,
-			Description: v.Property, Details: v.String(), BackgroundColor: "#ff6666",
-		}}
-	}
-	var notes []porcupine.Annotation
+	var ops []string
+	var start, end int64
 	for _, i := range v.Records {
 		if i < 0 || i >= len(h.Records) {
 			continue
 		}
 		r := h.Records[i]
-		end := r.Return
+		done := r.Return
 		if r.Pending {
-			end = r.Call
+			done = r.Call
 		}
-		notes = append(notes, porcupine.Annotation{
-			Tag: vizViolations, Start: r.Call, End: end,
-			Description: v.Property, Details: fmt.Sprintf("%v\noperation: T%d %v -> %s", v, r.Thread, r.Op, result(r)),
-			BackgroundColor: "#ff6666",
-		})
+		if len(ops) == 0 || r.Call < start {
+			start = r.Call
+		}
+		end = max(end, done)
+		ops = append(ops, fmt.Sprintf("%s %v -> %s", threadName(r.Thread), r.Op, result(r)))
 	}
-	return notes
+	n := vizNote{Annotation: porcupine.Annotation{
+		Tag: v.Property, Start: start, End: end,
+		Description: v.Property, Details: v.String(), BackgroundColor: "#ff6666",
+	}, err: true}
+	if len(ops) == 0 {
+		// A violation of the whole history (linearizability, when no
+		// culprit was found) or of no one operation (a fault): it spans
+		// the history, and points at no error of its own.
+		n.Start, n.End = span(t)
+		n.err = false
+		return n
+	}
+	n.Details += "\noperations: " + strings.Join(ops, "; ")
+	return n
+}
+
+// threadName names a thread as Show does.
+func threadName(thread int) string {
+	if thread == history.SetupThread {
+		return "setup"
+	}
+	return fmt.Sprintf("T%d", thread)
+}
+
+// violationRecords returns the records t's violations name.
+func violationRecords(t *Trace) []int {
+	var rs []int
+	for _, v := range t.Violations {
+		rs = append(rs, v.Records...)
+	}
+	return rs
 }
 
 // span returns the first and last times of t's history.

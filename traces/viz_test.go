@@ -3,8 +3,12 @@ package traces
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/anishathalye/porcupine"
 
 	"github.com/sysfsim/sysfsim/gen"
 	"github.com/sysfsim/sysfsim/history"
@@ -91,4 +95,98 @@ func injectedTrace(t *testing.T, ops int) (*Trace, int) {
 func jsonText(s string) string {
 	b, _ := json.Marshal(s)
 	return strings.Trim(string(b), `"`)
+}
+
+// The page names its rows as Show does, gives each violated property a
+// row, and tells its script which operations to outline: those the
+// violations name and the culprit.
+func TestVisualizeNamesAndMarks(t *testing.T) {
+	tests := []struct {
+		trace      string
+		names      []string
+		properties []string
+		marks      int // outlined operations
+		culprit    bool
+	}{
+		// Two racing add-devs: the uniqueness row is apart from the
+		// linearizability row, and both operations are outlined.
+		{"bugs/unlocked-add", []string{"T0", "T1"}, []string{"uniqueness", "linearizability"}, 2, true},
+		{"bugs/rename-link-recreate", []string{"T0", "T1", "setup"}, []string{"no-resurrection", "linearizability"}, 2, true},
+		// The listing is outlined in its row: not an operation of a thread.
+		{"bugs/readdir-cursor-descent", []string{"T0", "T1", "setup"}, []string{"readdir-regularity"}, 0, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.trace, func(t *testing.T) {
+			tr, err := ReadFile("testdata/" + tc.trace + ".jsonl")
+			if err != nil {
+				t.Fatal(err)
+			}
+			var b bytes.Buffer
+			if err := Visualize(&b, tr, 0); err != nil {
+				t.Fatal(err)
+			}
+			p, err := pageData(b.String())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(p.Names, tc.names) {
+				t.Errorf("rows named %q, want %q", p.Names, tc.names)
+			}
+			for _, prop := range tc.properties {
+				if !strings.Contains(b.String(), `"Tag":"`+prop+`"`) || !strings.Contains(p.Title, prop) {
+					t.Errorf("no row for %s, or not in the title %q", prop, p.Title)
+				}
+			}
+			if len(p.Marks) != tc.marks || (p.Culprit != "") != tc.culprit || (tc.culprit && !slices.Contains(p.Marks, p.Culprit)) {
+				t.Errorf("outlined %q, culprit %q; want %d outlined, culprit %v", p.Marks, p.Culprit, tc.marks, tc.culprit)
+			}
+			if len(p.Errors) == 0 || len(p.Marks)+len(p.Outlined) == 0 {
+				t.Errorf("no error to scroll to (%v) or nothing outlined", p.Errors)
+			}
+		})
+	}
+}
+
+// pageData reads back what the page tells its script, and fails on a
+// page without it, such as porcupine's own.
+func pageData(page string) (vizPage, error) {
+	var p vizPage
+	const start = "const sysfsim = "
+	i := strings.Index(page, start)
+	if i < 0 {
+		return p, errors.New("the page has no sysfsim script")
+	}
+	line, _, _ := strings.Cut(page[i+len(start):], "\n")
+	err := json.Unmarshal([]byte(line), &p)
+	return p, err
+}
+
+func TestPageDataFailsOnPorcupinesPage(t *testing.T) {
+	tr, _ := injectedTrace(t, 3)
+	_, info := properties.Linearize(tr.History, 0)
+	var b bytes.Buffer
+	if err := porcupine.Visualize(model.Porcupine(tr.History.Config), info, &b); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pageData(b.String()); err == nil {
+		t.Error("porcupine's page passes for sysfsim's")
+	}
+}
+
+// The script goes at the end of the body, after porcupine's, so that it
+// runs on what porcupine drew; a page with no body gets it at its end.
+func TestInjectAfterPorcupine(t *testing.T) {
+	p := vizPage{Title: "</script><b>", Names: []string{"T0"}}
+	for _, tc := range []struct{ page, before, after string }{
+		{"<body><script>render(data)</script></body></html>", "render(data)</script><script>\nconst sysfsim = ", "</script>\n</body></html>"},
+		{"<p>no body", "<p>no body<script>\nconst sysfsim = ", "})()\n</script>\n"},
+	} {
+		out := string(p.inject([]byte(tc.page)))
+		if !strings.Contains(out, tc.before) || !strings.HasSuffix(out, tc.after) {
+			t.Errorf("inject(%q):\n%s", tc.page, out)
+		}
+		if strings.Contains(out, "</script><b>") {
+			t.Errorf("a title closes the script:\n%s", out)
+		}
+	}
 }
