@@ -204,15 +204,23 @@ func runLive(ctx context.Context, cfg campaign.Config, stderr io.Writer) (campai
 // print prints the summary, with how to resume a campaign cut short.
 func (f *runFlags) print(stdout io.Writer, sum campaign.Summary) {
 	if f.asJSON {
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		enc.Encode(sum)
+		printSummaryJSON(stdout, sum)
 		return
 	}
 	printSummary(stdout, sum)
 	if f.out != "" && (sum.Interrupted || sum.Stopped == "time") {
 		fmt.Fprintf(stdout, "campaign kept in %s: 'sysfsim run --out %s' resumes it at index %d\n", f.out, f.out, sum.NextIndex)
 	}
+}
+
+// printSummaryJSON prints s for scripts: the object of summary.json but
+// for distinct_sketch, the estimator's state (kilobytes of base64), which
+// only a resumed run or a merge reads, and from the directory.
+func printSummaryJSON(w io.Writer, s campaign.Summary) {
+	s.DistinctSketch = nil
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.Encode(s)
 }
 
 // parseRange parses "N" or "MIN-MAX".
