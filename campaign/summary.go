@@ -161,8 +161,38 @@ func LoadSummary(dir string) (Summary, error) {
 	if err := json.Unmarshal(b, &s); err != nil {
 		return s, fmt.Errorf("%s: %v", filepath.Join(dir, SummaryFile), err)
 	}
+	if err := readLegacyGen(b, &s); err != nil {
+		return s, fmt.Errorf("%s: %v", filepath.Join(dir, SummaryFile), err)
+	}
 	s.normalize()
 	return s, nil
+}
+
+// legacyGen is the gen block as summaries spelled it before its keys were
+// snake_case: Go's field names (MinThreads, ...), as encoding/json writes
+// an untagged gen.Options. Campaign directories in use still hold it.
+type legacyGen struct {
+	MinThreads    int
+	MaxThreads    int
+	MaxOps        int
+	MaxNamespaces int
+	NoUsers       bool
+}
+
+// readLegacyGen sets s.Gen from the summary b when b spells the gen block
+// the old way. Either spelling leaves the other's fields zero, and an
+// all-zero block means the same in both.
+func readLegacyGen(b []byte, s *Summary) error {
+	var old struct {
+		Gen legacyGen `json:"gen"`
+	}
+	if err := json.Unmarshal(b, &old); err != nil {
+		return err
+	}
+	if old.Gen != (legacyGen{}) {
+		s.Gen = gen.Options(old.Gen)
+	}
+	return nil
 }
 
 // HasSummary reports whether dir holds a campaign summary.

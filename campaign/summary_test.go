@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/sysfsim/sysfsim/gen"
 	"github.com/sysfsim/sysfsim/sim"
 )
 
@@ -64,3 +65,43 @@ func TestLoadSummaryRejectsUnknownNames(t *testing.T) {
 
 // row returns the first strategy row of a summary decoded as a map.
 func row(m map[string]any) map[string]any { return m["by_strategy"].([]any)[0].(map[string]any) }
+
+// A summary.json whose gen block has Go's field names, as written before
+// the keys were snake_case, reads as the same options, and a campaign
+// resumes it; it is written back snake_case.
+func TestLoadSummaryReadsBothGenSpellings(t *testing.T) {
+	g := gen.Options{MinThreads: 2, MaxThreads: 3, MaxOps: 1, MaxNamespaces: 2}
+	for _, c := range []struct {
+		name, block string
+		want        gen.Options
+	}{
+		{"snake_case", `{"min_threads": 2, "max_threads": 3, "max_ops": 1, "max_namespaces": 2, "no_users": false}`, g},
+		{"Go names", `{"MinThreads": 2, "MaxThreads": 3, "MaxOps": 1, "MaxNamespaces": 2, "NoUsers": false}`, g},
+		{"Go names, defaults", `{"MinThreads": 0, "MaxThreads": 0, "MaxOps": 0, "MaxNamespaces": 0, "NoUsers": false}`, gen.Options{}},
+		{"Go names, no users", `{"MinThreads": 0, "MaxThreads": 0, "MaxOps": 0, "MaxNamespaces": 0, "NoUsers": true}`, gen.Options{NoUsers: true}},
+	} {
+		dir := t.TempDir()
+		cfg := Config{Seed: 3, Executions: 50, OutDir: dir, Gen: c.want, NoViz: true}
+		mustRun(t, cfg)
+		b, err := os.ReadFile(filepath.Join(dir, SummaryFile))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var m map[string]json.RawMessage
+		if err := json.Unmarshal(b, &m); err != nil {
+			t.Fatal(err)
+		}
+		m["gen"] = json.RawMessage(c.block)
+		b, _ = json.Marshal(m)
+		os.WriteFile(filepath.Join(dir, SummaryFile), b, 0o644)
+		if s, err := LoadSummary(dir); err != nil || s.Gen != c.want {
+			t.Errorf("%s: gen %+v, %v; want %+v", c.name, s.Gen, err, c.want)
+		}
+		if s := mustRun(t, cfg); s.Runs != 2 || s.Gen != c.want {
+			t.Errorf("%s: resumed as run %d with gen %+v, want run 2 with %+v", c.name, s.Runs, s.Gen, c.want)
+		}
+		if b, _ := os.ReadFile(filepath.Join(dir, SummaryFile)); c.want != (gen.Options{}) && !strings.Contains(string(b), `"min_threads": `) {
+			t.Errorf("%s: written back without snake_case gen keys:\n%s", c.name, b)
+		}
+	}
+}

@@ -43,14 +43,16 @@ func (r Rapid) IntN(n int, label string) int { return rapid.IntRange(0, n-1).Dra
 // Names is the pool device names are drawn from: few, so operations meet.
 var Names = []string{"eth0", "eth1", "veth0"}
 
-// Options bound the shape of a program.
+// Options bound the shape of a program. A campaign's summary.json
+// records them under these JSON names.
 type Options struct {
-	MinThreads, MaxThreads int // default 2..4
-	MaxOps                 int // per thread, default 4
-	MaxNamespaces          int // default 3
+	MinThreads    int `json:"min_threads"`    // default 2
+	MaxThreads    int `json:"max_threads"`    // default 4
+	MaxOps        int `json:"max_ops"`        // per thread, default 4
+	MaxNamespaces int `json:"max_namespaces"` // default 3
 	// NoUsers leaves out user namespaces' operations and kernel/uids,
 	// for a backend that does not drive them.
-	NoUsers bool
+	NoUsers bool `json:"no_users"`
 }
 
 func (o Options) withDefaults() Options {

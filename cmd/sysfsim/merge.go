@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -77,9 +76,7 @@ func cmdMerge(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	if *asJSON {
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		enc.Encode(m)
+		printSummaryJSON(stdout, m)
 	} else {
 		printSummary(stdout, m)
 		fmt.Fprintf(stdout, "merged shards %v of %d from %d directories\n", m.Shards, m.Shard.Count, len(dirs))

@@ -193,9 +193,7 @@ func interruptible() (context.Context, context.CancelFunc) {
 // print prints the summary, with how to resume a campaign cut short.
 func (f *runFlags) print(stdout io.Writer, sum campaign.Summary) {
 	if f.asJSON {
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		enc.Encode(sum)
+		printSummaryJSON(stdout, sum)
 		return
 	}
 	printSummary(stdout, sum)
@@ -206,6 +204,16 @@ func (f *runFlags) print(stdout io.Writer, sum campaign.Summary) {
 	if f.out != "" && (sum.Interrupted || sum.Stopped == "time") {
 		fmt.Fprintf(stdout, "campaign kept in %s: '%s run --out %s' resumes it at index %d\n", f.out, self, f.out, sum.NextIndex)
 	}
+}
+
+// printSummaryJSON prints s for scripts: the object of summary.json but
+// for distinct_sketch, the estimator's state (kilobytes of base64), which
+// only a resumed run or a merge reads, and from the directory.
+func printSummaryJSON(w io.Writer, s campaign.Summary) {
+	s.DistinctSketch = nil
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.Encode(s)
 }
 
 // parseRange parses "N" or "MIN-MAX".
