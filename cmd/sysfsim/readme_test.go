@@ -16,7 +16,7 @@ var readmeNoise = []struct {
 }{
 	{regexp.MustCompile(` in [0-9.]+(µs|ms|s) \([0-9.]+k? steps/s, [0-9.]+k? executions/s\)`), " in T (R)"},
 	{regexp.MustCompile(`[0-9]+ workers`), "W workers"},
-	{regexp.MustCompile(`replay: (go run \./cmd/sysfsim|sysfsim) replay`), "replay: sysfsim replay"},
+	{regexp.MustCompile(`(replay|check): (go run \./cmd/sysfsim|sysfsim) `), "$1: sysfsim "},
 }
 
 func normalize(s string) string {
@@ -51,5 +51,46 @@ func TestReadmeFirstExample(t *testing.T) {
 	got := normalize(strings.ReplaceAll(out, dir, "/tmp/found"))
 	if want := normalize(sample); got != want {
 		t.Errorf("README.md's sample output is stale; the command prints:\n%s\n\nthe README shows:\n%s", got, want)
+	}
+	readmeShrinkExample(t, text, dir)
+}
+
+// readmeShrinkExample: the README's "shrinking a recorded history" output
+// is what shrink prints for the first example's found trace without its
+// schedule.
+func readmeShrinkExample(t *testing.T, readme, dir string) {
+	const cmd = "$ go run ./cmd/sysfsim shrink recorded.jsonl -o small.jsonl\n"
+	i := strings.Index(readme, cmd)
+	if i < 0 {
+		t.Fatalf("README.md has no %q", cmd)
+	}
+	sample := readme[i+len(cmd):]
+	sample = sample[:strings.Index(sample, "\n$ ")]
+	found, err := filepath.Glob(filepath.Join(dir, "*.found.jsonl"))
+	if err != nil || len(found) != 1 {
+		t.Fatalf("found traces %v, %v", found, err)
+	}
+	b, err := os.ReadFile(found[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var kept []string
+	for _, l := range strings.SplitAfter(string(b), "\n") {
+		if !strings.Contains(l, `"kind":"schedule"`) {
+			kept = append(kept, l)
+		}
+	}
+	work := t.TempDir()
+	recorded, small := filepath.Join(work, "recorded.jsonl"), filepath.Join(work, "small.jsonl")
+	if err := os.WriteFile(recorded, []byte(strings.Join(kept, "")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errs := run(t, "shrink", recorded, "-o", small)
+	if code != exitOK {
+		t.Fatalf("shrink: exit %d: %s", code, errs)
+	}
+	out = strings.ReplaceAll(strings.ReplaceAll(out, small, "/tmp/small.jsonl"), recorded, "recorded.jsonl")
+	if got, want := normalize(out), normalize(sample); got != want {
+		t.Errorf("README.md's shrink sample is stale; shrink prints:\n%s\n\nthe README shows:\n%s", got, want)
 	}
 }
