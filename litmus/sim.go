@@ -109,4 +109,3 @@ func value(rec history.Record) string {
 	}
 	return Value(rec.Result)
 }
-
