@@ -27,6 +27,19 @@ type Test struct {
 	Cond  Expr
 	// Expect is the observation the file states, "" when it states none.
 	Expect Observation
+	// BugExpect is the observation the file states with each seeded bug
+	// ("expect Sometimes with unlocked-add").
+	BugExpect map[string]Observation
+}
+
+// Expected returns the observation t states for a run with bugs seeded:
+// the one stated for that bug, if bugs is one the file names, else the
+// plain one.
+func (t *Test) Expected(bugs string) Observation {
+	if o, ok := t.BugExpect[bugs]; ok {
+		return o
+	}
+	return t.Expect
 }
 
 // Quantifier is how the condition is read over all outcomes.

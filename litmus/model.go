@@ -11,16 +11,18 @@ import (
 // RunModel returns every outcome the specification allows for t: every
 // interleaving of the threads' atomic steps (device flows cut by
 // model.FlowOf, an undo a step of its own), with every outcome model.Step
-// allows for each. States already seen with the same results are not
+// allows for each. A create takes the next ifindex when it starts, as
+// the simulator's register_netdevice does, so that reads compare. States already seen with the same results are not
 // explored again. The outcomes are keyed by their String.
 func RunModel(t *Test) map[string]Outcome {
 	c := t.Program.Config
-	s := model.Init()
+	s, ifindex := model.Init(), 0
 	for _, op := range t.Program.Setup {
+		op, ifindex = numbered(op, ifindex)
 		_, s = model.Apply(c, s, op)
 	}
 	e := &modelSearch{t: t, c: c, seen: map[string]bool{}, out: map[string]Outcome{}}
-	e.search(node{state: s, threads: make([]cursor, len(t.Program.Threads)), results: map[string]string{}})
+	e.search(node{state: s, ifindex: ifindex, threads: make([]cursor, len(t.Program.Threads)), results: map[string]string{}})
 	return e.out
 }
 
@@ -35,6 +37,7 @@ type cursor struct {
 
 type node struct {
 	state   model.State
+	ifindex int // the last ifindex given
 	threads []cursor
 	results map[string]string
 }
@@ -48,7 +51,7 @@ type modelSearch struct {
 
 func (e *modelSearch) key(n node) string {
 	var b strings.Builder
-	b.WriteString(n.state.String())
+	b.WriteString(n.state.String() + "#" + strconv.Itoa(n.ifindex))
 	for _, cu := range n.threads {
 		b.WriteString("|" + strconv.Itoa(cu.op) + "." + strconv.Itoa(cu.step) + strconv.FormatBool(cu.undo))
 	}
@@ -79,7 +82,10 @@ func (e *modelSearch) search(n node) {
 // specification allows.
 func (e *modelSearch) advance(n node, i int) {
 	cu := n.threads[i]
-	op := e.t.Program.Threads[i][cu.op]
+	op, ifindex := e.t.Program.Threads[i][cu.op], n.ifindex
+	if cu.step == 0 {
+		op, ifindex = numbered(op, ifindex)
+	}
 	flow := model.FlowOf(op)
 	steps := flow.Steps()
 	step := steps[cu.step].Op
@@ -87,7 +93,7 @@ func (e *modelSearch) advance(n node, i int) {
 		step = steps[cu.step].Undo
 	}
 	for _, oc := range model.Step(e.c, n.state, step) {
-		next := node{state: oc.State, threads: append([]cursor{}, n.threads...), results: n.results}
+		next := node{state: oc.State, ifindex: ifindex, threads: append([]cursor{}, n.threads...), results: n.results}
 		nc := &next.threads[i]
 		var end *model.Result
 		switch {
@@ -131,4 +137,13 @@ func outcome(t *Test, results map[string]string, view func(m int) fs.FS) Outcome
 		o.Paths[p] = err == nil
 	}
 	return o
+}
+
+// numbered gives a create that names no ifindex the next one.
+func numbered(op model.Op, last int) (model.Op, int) {
+	if op.Kind != model.Create || op.Index != 0 {
+		return op, last
+	}
+	op.Index = last + 1
+	return op, last + 1
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sysfsim/sysfsim/properties"
 	"github.com/sysfsim/sysfsim/sim"
 )
 
@@ -51,7 +52,7 @@ func Run(t *Test, opt sim.Options) (*Report, SimResult) {
 	mo := RunModel(t)
 	sr := RunSim(t, opt)
 	r := &Report{Name: t.Name, Condition: string(t.Quant) + " " + t.Cond.String(), Bugs: strings.Join(opt.Bugs.Strings(), ","),
-		Expect: t.Expect, Exhausted: sr.Stats.Exhausted && !sr.Stats.BoundHit, Executions: sr.Stats.Executions}
+		Exhausted: sr.Stats.Exhausted && !sr.Stats.BoundHit, Executions: sr.Stats.Executions}
 	for _, k := range sortedKeys(sr.Counts) {
 		holds := t.Cond.Eval(sr.Outcomes[k])
 		r.Outcomes = append(r.Outcomes, OutcomeCount{k, sr.Counts[k], holds})
@@ -71,15 +72,31 @@ func Run(t *Test, opt sim.Options) (*Report, SimResult) {
 		}
 	}
 	r.Observation = observe(r.Positive, r.Negative)
-	for _, v := range sr.Violations {
-		for _, f := range v.Found {
-			r.Violations = append(r.Violations, f.String())
-		}
-	}
-	slices.Sort(r.Violations)
-	r.Violations = slices.Compact(r.Violations)
+	r.Expect = t.Expected(r.Bugs)
+	r.Violations = summarize(sr.Violations)
 	r.Elapsed = time.Since(start)
 	return r, sr
+}
+
+// summarize says, for each violated property, in how many schedules and
+// the first detail.
+func summarize(vs []Violation) []string {
+	count := map[properties.Property]int{}
+	var first []properties.Violation
+	for _, v := range vs {
+		for _, f := range v.Found {
+			if count[f.Property] == 0 {
+				first = append(first, f)
+			}
+			count[f.Property]++
+		}
+	}
+	var out []string
+	for _, f := range first {
+		out = append(out, fmt.Sprintf("%s in %d schedules; first: %s", f.Property, count[f.Property], f.Detail))
+	}
+	slices.Sort(out)
+	return out
 }
 
 func observe(pos, neg int) Observation {

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/sysfsim/sysfsim/model"
+	"github.com/sysfsim/sysfsim/sim"
 )
 
 var (
@@ -92,15 +93,13 @@ func (p *parser) condition(s string, n int, q Quantifier) error {
 			break
 		}
 		if t, found := strings.CutPrefix(strings.TrimSpace(s), "expect "); found {
-			obs := Observation(strings.TrimSpace(t))
-			if obs != Never && obs != Sometimes && obs != Always {
-				return p.errAt(n, indent(s)+len("expect "), "expected Never, Sometimes or Always")
+			if err := p.expect(t, n, indent(s)+len("expect ")); err != nil {
+				return err
 			}
-			p.t.Expect = obs
-			if s, n, ok := p.next(); ok {
-				return p.errAt(n, indent(s), "unexpected %q after expect", strings.TrimSpace(s))
-			}
-			break
+			continue
+		}
+		if p.t.Expect != "" || len(p.t.BugExpect) > 0 {
+			return p.errAt(n, indent(s), "unexpected %q after expect", strings.TrimSpace(s))
 		}
 		lx.add(s, n, 0)
 	}
@@ -109,5 +108,28 @@ func (p *parser) condition(s string, n int, q Quantifier) error {
 		return err
 	}
 	p.t.Cond = e
+	return nil
+}
+
+// expect reads "OBS" or "OBS with BUG": the observation on the correct
+// simulator, or with a seeded bug.
+func (p *parser) expect(s string, n, col int) error {
+	obsText, bug, withBug := strings.Cut(strings.TrimSpace(s), " with ")
+	obs := Observation(strings.TrimSpace(obsText))
+	if obs != Never && obs != Sometimes && obs != Always {
+		return p.errAt(n, col, "expected Never, Sometimes or Always, then optionally \"with BUG\"")
+	}
+	if !withBug {
+		p.t.Expect = obs
+		return nil
+	}
+	bug = strings.TrimSpace(bug)
+	if _, err := sim.ParseBugs(bug); err != nil {
+		return p.errAt(n, col+len(obsText)+len(" with "), "%v", err)
+	}
+	if p.t.BugExpect == nil {
+		p.t.BugExpect = map[string]Observation{}
+	}
+	p.t.BugExpect[bug] = obs
 	return nil
 }
