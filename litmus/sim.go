@@ -39,10 +39,10 @@ func RunSim(t *Test, opt sim.Options) SimResult {
 		o := outcome(t, simResults(t, x.History), x.View)
 		r.Counts[o.String()]++
 		r.Outcomes[o.String()] = o
+		// Check judges the faults the simulator noticed too.
 		rep := properties.Check(x.History, properties.Options{})
-		vs := append(rep.Violations, properties.CheckFaults(x.History)...)
-		if len(vs) > 0 {
-			r.Violations = append(r.Violations, Violation{vs, x})
+		if len(rep.Violations) > 0 {
+			r.Violations = append(r.Violations, Violation{rep.Violations, x})
 		} else {
 			x.Release()
 		}
