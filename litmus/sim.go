@@ -78,13 +78,19 @@ func simResults(t *Test, h history.History) map[string]string {
 // opResult takes op's records from the front of recs and returns its
 // value and the records left.
 func opResult(op model.Op, recs []history.Record) (string, []history.Record) {
+	// Steps taken on the thread's behalf that are not its operations (the
+	// cleanup_net of an exit under the kernel's scheme) come between them.
+	flow := model.FlowOf(op)
+	first := flow.Steps()[0].Op.Kind
+	for len(recs) > 0 && recs[0].Op.Kind != op.Kind && recs[0].Op.Kind != first {
+		recs = recs[1:]
+	}
 	if len(recs) == 0 {
 		return "pending", nil
 	}
 	if !op.Kind.IsFlow() || recs[0].Op.Kind == op.Kind {
 		return value(recs[0]), recs[1:]
 	}
-	flow := model.FlowOf(op)
 	v := "pending"
 	for _, st := range flow.Steps() {
 		if len(recs) == 0 || recs[0].Op.Kind != st.Op.Kind {
