@@ -77,6 +77,7 @@ func TestWrongArgumentsSayWhat(t *testing.T) {
 		{[]string{"report"}, "sysfsim report: takes one DIR, got none"},
 		{[]string{"report", "a", "b"}, `sysfsim report: takes one DIR, got 2: ["a" "b"]`},
 		{[]string{"kernel", "x"}, `sysfsim kernel: takes no arguments, got 1: ["x"]`},
+		{[]string{"litmus"}, "sysfsim litmus: takes one or more FILE or DIR, got none"},
 		{[]string{"version", "x"}, `sysfsim version: takes no arguments, got 1: ["x"]`},
 	}
 	tried := map[string]bool{}

@@ -1,0 +1,149 @@
+package litmus
+
+import (
+	"io/fs"
+	"strconv"
+	"strings"
+
+	"github.com/sysfsim/sysfsim/model"
+)
+
+// RunModel returns every outcome the specification allows for t: every
+// interleaving of the threads' atomic steps (device flows cut by
+// model.FlowOf, an undo a step of its own), with every outcome model.Step
+// allows for each. A create takes the next ifindex when it starts, as
+// the simulator's register_netdevice does, so that reads compare. States already seen with the same results are not
+// explored again. The outcomes are keyed by their String.
+func RunModel(t *Test) map[string]Outcome {
+	c := t.Program.Config
+	s, ifindex := model.Init(), 0
+	for _, op := range t.Program.Setup {
+		op, ifindex = numbered(op, ifindex)
+		_, s = model.Apply(c, s, op)
+	}
+	e := &modelSearch{t: t, c: c, seen: map[string]bool{}, out: map[string]Outcome{}}
+	e.search(node{state: s, ifindex: ifindex, threads: make([]cursor, len(t.Program.Threads)), results: map[string]string{}})
+	return e.out
+}
+
+// cursor is where a thread is: its operation, the step of that
+// operation's flow, and whether the step before failed and its undo is
+// next.
+type cursor struct {
+	op, step int
+	undo     bool
+	failed   *model.Result
+}
+
+type node struct {
+	state   model.State
+	ifindex int // the last ifindex given
+	threads []cursor
+	results map[string]string
+}
+
+type modelSearch struct {
+	t    *Test
+	c    model.Config
+	seen map[string]bool
+	out  map[string]Outcome
+}
+
+func (e *modelSearch) key(n node) string {
+	var b strings.Builder
+	b.WriteString(n.state.String() + "#" + strconv.Itoa(n.ifindex))
+	for _, cu := range n.threads {
+		b.WriteString("|" + strconv.Itoa(cu.op) + "." + strconv.Itoa(cu.step) + strconv.FormatBool(cu.undo))
+	}
+	b.WriteString(Outcome{Results: n.results}.String())
+	return b.String()
+}
+
+func (e *modelSearch) search(n node) {
+	k := e.key(n)
+	if e.seen[k] {
+		return
+	}
+	e.seen[k] = true
+	done := true
+	for i := range n.threads {
+		if n.threads[i].op < len(e.t.Program.Threads[i]) {
+			done = false
+			e.advance(n, i)
+		}
+	}
+	if done {
+		o := outcome(e.t, n.results, func(m int) fs.FS { return model.View(e.c, n.state, m) })
+		e.out[o.String()] = o
+	}
+}
+
+// advance takes thread i's next atomic step, in every way the
+// specification allows.
+func (e *modelSearch) advance(n node, i int) {
+	cu := n.threads[i]
+	op, ifindex := e.t.Program.Threads[i][cu.op], n.ifindex
+	if cu.step == 0 {
+		op, ifindex = numbered(op, ifindex)
+	}
+	flow := model.FlowOf(op)
+	steps := flow.Steps()
+	step := steps[cu.step].Op
+	if cu.undo {
+		step = steps[cu.step].Undo
+	}
+	for _, oc := range model.Step(e.c, n.state, step) {
+		next := node{state: oc.State, ifindex: ifindex, threads: append([]cursor{}, n.threads...), results: n.results}
+		nc := &next.threads[i]
+		var end *model.Result
+		switch {
+		case cu.undo:
+			end = cu.failed
+		case oc.Result.Err != model.OK && steps[cu.step].Undo.Kind != 0:
+			r := oc.Result
+			nc.undo, nc.failed = true, &r
+		case oc.Result.Err != model.OK || cu.step == len(steps)-1:
+			r := oc.Result
+			end = &r
+		default:
+			nc.step++
+		}
+		if end != nil {
+			*nc = cursor{op: cu.op + 1}
+			if b := e.t.Binds[i][cu.op]; b != "" {
+				next.results = with(n.results, b, Value(*end))
+			}
+		}
+		e.search(next)
+	}
+}
+
+func with(m map[string]string, k, v string) map[string]string {
+	n := make(map[string]string, len(m)+1)
+	for a, b := range m {
+		n[a] = b
+	}
+	n[k] = v
+	return n
+}
+
+// outcome makes the outcome of an execution from its bound results and
+// its final views.
+func outcome(t *Test, results map[string]string, view func(m int) fs.FS) Outcome {
+	o := Outcome{Results: results, Paths: map[string]bool{}}
+	for _, p := range paths(t.Cond) {
+		m, path, _ := strings.Cut(p, ":")
+		_, err := fs.Lstat(view(atoi(m[1:])), path)
+		o.Paths[p] = err == nil
+	}
+	return o
+}
+
+// numbered gives a create that names no ifindex the next one.
+func numbered(op model.Op, last int) (model.Op, int) {
+	if op.Kind != model.Create || op.Index != 0 {
+		return op, last
+	}
+	op.Index = last + 1
+	return op, last + 1
+}

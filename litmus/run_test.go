@@ -1,0 +1,153 @@
+package litmus_test
+
+import (
+	"bytes"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/sysfsim/sysfsim/litmus"
+	"github.com/sysfsim/sysfsim/sim"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden reports in testdata/golden")
+
+// TestLibrary runs every test of the library on the model and the correct
+// simulator, and with each seeded bug it names, and holds each report to
+// its golden file and each observation to the file's expectation.
+func TestLibrary(t *testing.T) {
+	tests, err := litmus.Load("testdata")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(tests) < 8 {
+		t.Fatalf("%d tests in the library, want at least 8", len(tests))
+	}
+	for _, lt := range tests {
+		runs := []string{""}
+		for b := range lt.BugExpect {
+			runs = append(runs, b)
+		}
+		for _, bug := range runs {
+			t.Run(lt.Name+"/"+bug, func(t *testing.T) { checkRun(t, lt, bug) })
+		}
+	}
+}
+
+func checkRun(t *testing.T, lt *litmus.Test, bug string) {
+	bugs, err := sim.ParseBugs(bug)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, _ := litmus.Run(lt, sim.Options{Bugs: bugs})
+	if !r.Matches() {
+		t.Errorf("observed %s, the file expects %s", r.Observation, r.Expect)
+	}
+	if !r.Exhausted {
+		t.Errorf("the search was not exhausted")
+	}
+	if bug == "" && (len(r.Violations) > 0 || len(r.SimOnly) > 0 || len(r.ModelOnly) > 0) {
+		t.Errorf("on the correct simulator: violations %q, simulator only %q, model only %q", r.Violations, r.SimOnly, r.ModelOnly)
+	}
+	var b bytes.Buffer
+	r.Write(&b, false)
+	name := lt.Name
+	if bug != "" {
+		name += "." + bug
+	}
+	golden := filepath.Join("testdata", "golden", name+".txt")
+	if *update {
+		if err := os.MkdirAll(filepath.Dir(golden), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(golden, b.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatalf("%v (run with -update to write it)", err)
+	}
+	if b.String() != string(want) {
+		t.Errorf("report differs from %s:\n%s\nwant:\n%s", golden, b.String(), want)
+	}
+}
+
+// A test whose stated expectation is wrong does not match.
+func TestWrongExpectationFails(t *testing.T) {
+	src := `sysfs wrong
+{ namespaces 1; mount m1 = ns1 }
+T0: r0 = create(ns1, "eth0") | T1: r1 = create(ns1, "eth0")
+exists (r0 = ok /\ r1 = ok)
+expect Sometimes
+`
+	lt, err := litmus.Parse("wrong.litmus", src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, _ := litmus.Run(lt, sim.Options{})
+	if r.Matches() || r.Observation != litmus.Never {
+		t.Errorf("observed %s, matches %v; want Never, not matching", r.Observation, r.Matches())
+	}
+}
+
+const good = `sysfs ok
+"A question?"
+{ namespaces 2; mount m1 = ns1; mount m2 = ns2; device eth1 in ns1 }
+T0: create(ns1, "eth0")          | T1: create(ns2, "eth0")
+T0: r0 = lookup(m1, class/net/eth0) | T1: r1 = readdir(m2, class/net)
+exists (r0 = ENOENT \/ ~r1 contains eth0) /\ m1:class/net/eth1
+expect Never
+expect Sometimes with tag-blind-lookup
+`
+
+func TestParse(t *testing.T) {
+	lt, err := litmus.Parse("ok.litmus", good)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := lt.Program
+	if lt.Name != "ok" || lt.Question != "A question?" || p.Config.Namespaces != 2 || len(p.Config.Mounts) != 2 ||
+		len(p.Setup) != 1 || len(p.Threads) != 2 || len(p.Threads[1]) != 2 || lt.Binds[1][1] != "r1" {
+		t.Errorf("parsed %+v", lt)
+	}
+	if got, want := lt.Cond.String(), `((r0 = ENOENT \/ ~r1 contains eth0) /\ m1:class/net/eth1)`; got != want {
+		t.Errorf("condition %s, want %s", got, want)
+	}
+	if lt.Expected("") != litmus.Never || lt.Expected("tag-blind-lookup") != litmus.Sometimes {
+		t.Errorf("expectations %q %v", lt.Expect, lt.BugExpect)
+	}
+}
+
+// Each bad input names its line and column and what was expected.
+func TestParseErrors(t *testing.T) {
+	cases := []struct{ from, to, want string }{
+		{"sysfs ok", "litmus ok", `t.litmus:1:1: expected "sysfs NAME"`},
+		{`"A question?"`, `"A question?`, "t.litmus:2:1: expected the question"},
+		{"namespaces 2;", "namespaces 2; mount m3 = ns1;", "t.litmus:3:17: expected mount m1 next"},
+		{"device eth1 in ns1 }", "device eth1 in ns1 ", `t.litmus:4:1: unknown operation "T0: create"`},
+		{`T1: create(ns2, "eth0")`, `T1: creat(ns2, "eth0")`, `t.litmus:4:40: unknown operation "creat"`},
+		{`T1: create(ns2, "eth0")`, `T1: create(ns2 "eth0")`, `t.litmus:4:51: expected ","`},
+		{"T1: r1 = readdir", "T1: r0 = readdir", "t.litmus:5:43: r0 is bound twice"},
+		{"(r0 = ENOENT", "(r9 = ENOENT", "t.litmus:6:9: r9 is not a bound result"},
+		{"~r1 contains eth0)", "~r1 contains eth0", "t.litmus:6:62: expected ) to close the ( at column 8"},
+		{"m1:class", "x1:class", "t.litmus:6:46: expected a final view path"},
+		{"expect Never", "expect Rarely", "t.litmus:7:8: expected Never, Sometimes or Always"},
+		{"with tag-blind-lookup", "with no-such-bug", `t.litmus:8:23: unknown bug "no-such-bug"`},
+		{"expect Never\n", "expect Never\nT0: read(fd1)\n", `t.litmus:8:1: unexpected "T0: read(fd1)" after expect`},
+		{"exists", "exits", `t.litmus:6:1: unknown operation "exits "`},
+	}
+	for _, c := range cases {
+		src := strings.Replace(good, c.from, c.to, 1)
+		if src == good {
+			t.Fatalf("%q is not in the good test", c.from)
+		}
+		_, err := litmus.Parse("t.litmus", src)
+		if err == nil || !strings.HasPrefix(err.Error(), c.want) {
+			t.Errorf("%q -> %q: got %v, want %s...", c.from, c.to, err, c.want)
+		}
+	}
+}
