@@ -71,6 +71,7 @@ func (r *runner) start() (Summary, error) {
 	r.startJ = j
 	r.sum.Runs++
 	r.sum.Workers = c.Workers
+	r.sum.KeepGoing, r.sum.MaxViolations, r.sum.NoShrink = c.KeepGoing, c.MaxViolations, c.NoShrink
 	r.sum.Interrupted = false
 	r.sum.Stopped = ""
 	if usesPCT(c.Strategy) {

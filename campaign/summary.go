@@ -126,6 +126,15 @@ type Summary struct {
 	Shards     []int    `json:"shards,omitempty"`
 	MergedFrom []string `json:"merged_from,omitempty"`
 
+	// Settings: how the last run went about it (Config's fields of the
+	// same names). They are not identity: a resumed run takes them from
+	// here unless told otherwise. Summaries written before they were
+	// recorded hold their zero values, which say nothing: a resumed run
+	// then takes its command line's (MaxViolations 0 is "not recorded").
+	KeepGoing     bool `json:"keep_going"`
+	MaxViolations int  `json:"max_violations"`
+	NoShrink      bool `json:"no_shrink"`
+
 	// NextIndex is the execution index (program index for "exhaustive")
 	// the campaign resumes at: every index of the shard below it ran.
 	NextIndex int64 `json:"next_index"`

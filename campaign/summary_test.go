@@ -64,3 +64,28 @@ func TestLoadSummaryRejectsUnknownNames(t *testing.T) {
 
 // row returns the first strategy row of a summary decoded as a map.
 func row(m map[string]any) map[string]any { return m["by_strategy"].([]any)[0].(map[string]any) }
+
+// Each run records its settings in the summary, the last run's replacing
+// the earlier ones: they are not part of the identity.
+func TestSummaryRecordsSettings(t *testing.T) {
+	dir := t.TempDir()
+	bugs := sim.BugSet{sim.BugUnlockedAdd}
+	for _, c := range []struct {
+		cfg  Config
+		want [3]any // keep_going, max_violations, no_shrink
+	}{
+		{Config{KeepGoing: true, MaxViolations: 2, NoShrink: true}, [3]any{true, 2, true}},
+		{Config{}, [3]any{false, DefaultMaxViolations, false}},
+		{Config{KeepGoing: true}, [3]any{true, DefaultMaxViolations, false}},
+	} {
+		c.cfg.Seed, c.cfg.Executions, c.cfg.OutDir, c.cfg.Bugs, c.cfg.NoViz = 3, 50, dir, bugs, true
+		mustRun(t, c.cfg)
+		s, err := LoadSummary(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := [3]any{s.KeepGoing, s.MaxViolations, s.NoShrink}; got != c.want {
+			t.Errorf("run %d: recorded %v, want %v", s.Runs, got, c.want)
+		}
+	}
+}

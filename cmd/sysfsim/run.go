@@ -136,8 +136,10 @@ func (f *runFlags) config() (campaign.Config, error) {
 }
 
 // resume fills in cfg, when its directory holds a campaign, what the
-// command line fs left unsaid; what it says must agree (campaign.Run
-// checks).
+// command line fs left unsaid: identity and settings alike, so that a
+// resumed run does what the last one did. What it says must agree
+// (campaign.Run checks the identity); workers and the bound of this run
+// are taken anew.
 func resume(cfg *campaign.Config, fs *flag.FlagSet) error {
 	if cfg.OutDir == "" || !campaign.HasSummary(cfg.OutDir) {
 		return nil
@@ -146,33 +148,45 @@ func resume(cfg *campaign.Config, fs *flag.FlagSet) error {
 	if err != nil {
 		return err
 	}
-	set := map[string]bool{}
-	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
-	if !set["seed"] {
-		cfg.Seed = old.Seed
-	}
-	if !set["bug"] {
-		cfg.Bugs = old.Bugs
-	}
-	if !set["strategy"] {
-		cfg.Strategy = old.Strategy
-	}
-	if !set["shard"] {
-		cfg.Shard = old.Shard
-	}
-	if !set["threads"] {
-		cfg.Gen.MinThreads, cfg.Gen.MaxThreads = old.Gen.MinThreads, old.Gen.MaxThreads
-	}
-	if !set["ops"] {
-		cfg.Gen.MaxOps = old.Gen.MaxOps
-	}
-	cfg.Gen.MaxNamespaces = old.Gen.MaxNamespaces
-	if x := old.Exhaustive; x != nil {
-		if !set["preemptions"] {
-			cfg.Preemptions = x.Preemptions
-		}
-		if !set["schedules"] {
-			cfg.Schedules = x.SchedulesPerProgram
+	given := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
+	x := old.Exhaustive
+	// Each flag, and what taking it from the directory sets. A setting
+	// without a flag ("") is always taken.
+	for _, s := range []struct {
+		flag string
+		take func()
+	}{
+		{"seed", func() { cfg.Seed = old.Seed }},
+		{"bug", func() { cfg.Bugs = old.Bugs }},
+		{"strategy", func() { cfg.Strategy = old.Strategy }},
+		{"shard", func() { cfg.Shard = old.Shard }},
+		{"threads", func() { cfg.Gen.MinThreads, cfg.Gen.MaxThreads = old.Gen.MinThreads, old.Gen.MaxThreads }},
+		{"ops", func() { cfg.Gen.MaxOps = old.Gen.MaxOps }},
+		{"", func() { cfg.Gen.MaxNamespaces, cfg.Gen.NoUsers = old.Gen.MaxNamespaces, old.Gen.NoUsers }},
+		{"preemptions", func() {
+			if x != nil {
+				cfg.Preemptions = x.Preemptions
+			}
+		}},
+		{"schedules", func() {
+			if x != nil {
+				cfg.Schedules = x.SchedulesPerProgram
+			}
+		}},
+		// A summary written before settings were recorded holds false
+		// for both booleans, which is what the command line's defaults
+		// say, and 0 for MaxViolations: the command line's is kept.
+		{"keep-going", func() { cfg.KeepGoing = old.KeepGoing }},
+		{"max-violations", func() {
+			if old.MaxViolations > 0 {
+				cfg.MaxViolations = old.MaxViolations
+			}
+		}},
+		{"shrink", func() { cfg.NoShrink = old.NoShrink }},
+	} {
+		if !given[s.flag] {
+			s.take()
 		}
 	}
 	return nil
