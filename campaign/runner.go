@@ -50,7 +50,7 @@ func (r *runner) start() (Summary, error) {
 			if err != nil {
 				return fresh, err
 			}
-			if len(old.Shards) > 0 {
+			if old.Merged() {
 				return fresh, fmt.Errorf("campaign: %s holds merged shards; resume each shard's own directory", c.OutDir)
 			}
 			if err := sameCampaign(fresh, old, false); err != nil {

@@ -139,7 +139,8 @@ type Summary struct {
 	// the campaign resumes at: every index of the shard below it ran.
 	NextIndex int64 `json:"next_index"`
 	// Runs counts the runs of the campaign directory; RunExecutions are
-	// this run's, Workers its workers.
+	// this run's, Workers its workers. A merged summary adds up its
+	// shards' (Merged, Coverage).
 	Runs          int   `json:"runs"`
 	RunExecutions int64 `json:"run_executions"`
 	Workers       int   `json:"workers"`

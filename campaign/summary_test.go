@@ -89,3 +89,35 @@ func TestSummaryRecordsSettings(t *testing.T) {
 		}
 	}
 }
+
+// A summary says what part of the campaign it covers; only a merge says
+// "merged".
+func TestCoverage(t *testing.T) {
+	two := Shard{Index: 0, Count: 2}
+	for _, c := range []struct {
+		name   string
+		s      Summary
+		merged bool
+		want   string
+	}{
+		{"whole campaign", Summary{Shard: Shard{Count: 1}}, false, ""},
+		{"one shard", Summary{Shard: Shard{Index: 1, Count: 2}}, false, "shard 1/2"},
+		{"merged", Summary{Shard: two, Shards: []int{0, 1}, MergedFrom: []string{"/a", "/b"}}, true, "shards 0,1 of 2 merged from 2 directories"},
+		{"merged, directories not recorded", Summary{Shard: two, Shards: []int{0, 1}}, true, "shards 0,1 of 2 merged"},
+		{"one shard merged", Summary{Shard: Shard{Count: 3}, Shards: []int{2}, MergedFrom: []string{"/c"}}, true, "shard 2 of 3 merged from 1 directory"},
+	} {
+		if got := c.s.Coverage(); got != c.want || c.s.Merged() != c.merged {
+			t.Errorf("%s: Coverage %q Merged %v, want %q %v", c.name, got, c.s.Merged(), c.want, c.merged)
+		}
+	}
+	a := mustRun(t, Config{Seed: 1, Executions: 20, Shard: Shard{Index: 0, Count: 2}, NoViz: true})
+	b := mustRun(t, Config{Seed: 1, Executions: 20, Shard: Shard{Index: 1, Count: 2}, NoViz: true})
+	a.MergedFrom, b.MergedFrom = []string{"/a"}, []string{"/b"}
+	m, err := Merge(a, b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := m.Coverage(), "shards 0,1 of 2 merged from 2 directories"; got != want || a.Merged() {
+		t.Errorf("Merge: Coverage %q, want %q; a shard merged: %v", got, want, a.Merged())
+	}
+}

@@ -254,3 +254,47 @@ func TestResumeKeepsGoing(t *testing.T) {
 		}
 	}
 }
+
+// A merged summary says what it merged, not the first shard's index nor a
+// run of its own; a shard's summary still says its shard and run.
+func TestMergedSummarySaysWhatItIs(t *testing.T) {
+	tmp := t.TempDir()
+	s0, s1, m := filepath.Join(tmp, "s0"), filepath.Join(tmp, "s1"), filepath.Join(tmp, "merged")
+	for _, args := range [][]string{
+		{"--shard", "0/2", "--out", s0},
+		{"--shard", "1/2", "--out", s1},
+		{"--out", s1}, // run 2 of shard 1
+	} {
+		runJSON(t, exitOK, append([]string{"run", "--seed", "3", "--executions", "30", "--json"}, args...)...)
+	}
+	for _, c := range []struct {
+		name      string
+		args      []string
+		want, not []string
+	}{
+		{"two shards", []string{"merge", s0, s1, "-o", m},
+			[]string{"shards 0,1 of 2 merged from 2 directories, 3 runs in all\n", "merged campaign written to " + m},
+			[]string{"shard 0/2", "of the campaign", "in this one", "merged shards"}},
+		{"a merged directory", []string{"merge", m},
+			[]string{"shards 0,1 of 2 merged from 2 directories"}, []string{"shard 0/2", "of the campaign"}},
+		{"one shard", []string{"merge", s1},
+			[]string{"shard 1 of 2 merged from 1 directory, 2 runs in all\n"}, []string{"shard 1/2", "of the campaign"}},
+		{"a shard resumed", []string{"run", "--executions", "10", "--out", s1},
+			[]string{", shard 1/2 (", "; run 3 of the campaign, 10 executions in this one\n"}, []string{"merged"}},
+	} {
+		code, out, errs := run(t, c.args...)
+		if code != exitOK {
+			t.Fatalf("%s: exit %d\n%s%s", c.name, code, out, errs)
+		}
+		for _, w := range c.want {
+			if !strings.Contains(out, w) {
+				t.Errorf("%s: no %q in\n%s", c.name, w, out)
+			}
+		}
+		for _, w := range c.not {
+			if strings.Contains(out, w) {
+				t.Errorf("%s: %q in\n%s", c.name, w, out)
+			}
+		}
+	}
+}

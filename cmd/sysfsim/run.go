@@ -242,22 +242,7 @@ func printSummary(w io.Writer, s campaign.Summary) {
 		fmt.Fprintf(w, ", bugs %v", s.Bugs)
 	}
 	fmt.Fprintln(w)
-	var parts []string
-	for _, r := range s.ByStrategy {
-		parts = append(parts, fmt.Sprintf("%s %d", r.Strategy, r.Executions))
-	}
-	fmt.Fprintf(w, "strategy %s, %d workers", s.Strategy, s.Workers)
-	if s.Shard.Count > 1 {
-		fmt.Fprintf(w, ", shard %v", s.Shard)
-	}
-	if len(parts) > 1 {
-		fmt.Fprintf(w, " (%s)", strings.Join(parts, ", "))
-	}
-	fmt.Fprintf(w, "; ~%d distinct schedules", s.DistinctSchedules)
-	if s.Runs > 1 {
-		fmt.Fprintf(w, "; run %d of the campaign, %d executions in this one", s.Runs, s.RunExecutions)
-	}
-	fmt.Fprintln(w)
+	printHow(w, s)
 	if p := s.PCT; p != nil && len(p.Guarantees) > 0 {
 		var gs []string
 		for _, g := range p.Guarantees {
@@ -303,6 +288,35 @@ func printSummary(w io.Writer, s campaign.Summary) {
 	if n := s.ViolationCount - int64(len(s.Violations)); n > 0 {
 		fmt.Fprintf(w, "%d more violating executions, not saved (--max-violations)\n", n)
 	}
+}
+
+// printHow prints the line of how the campaign ran: strategy, workers,
+// shard, runs. A merged summary says what it merged instead of a shard and
+// a run of its own.
+func printHow(w io.Writer, s campaign.Summary) {
+	var parts []string
+	for _, r := range s.ByStrategy {
+		parts = append(parts, fmt.Sprintf("%s %d", r.Strategy, r.Executions))
+	}
+	fmt.Fprintf(w, "strategy %s, %d workers", s.Strategy, s.Workers)
+	if !s.Merged() && s.Shard.Count > 1 {
+		fmt.Fprintf(w, ", %s", s.Coverage())
+	}
+	if len(parts) > 1 {
+		fmt.Fprintf(w, " (%s)", strings.Join(parts, ", "))
+	}
+	fmt.Fprintf(w, "; ~%d distinct schedules", s.DistinctSchedules)
+	switch {
+	case s.Merged():
+		runs := "runs"
+		if s.Runs == 1 {
+			runs = "run"
+		}
+		fmt.Fprintf(w, "; %s, %d %s in all", s.Coverage(), s.Runs, runs)
+	case s.Runs > 1:
+		fmt.Fprintf(w, "; run %d of the campaign, %d executions in this one", s.Runs, s.RunExecutions)
+	}
+	fmt.Fprintln(w)
 }
 
 func yesNo(b bool) string {
