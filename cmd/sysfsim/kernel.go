@@ -1,13 +1,11 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"slices"
 	"sort"
@@ -64,8 +62,41 @@ func cmdKernel(args []string, stdout, stderr io.Writer) int {
 		return failUsage(stderr, "kernel backend unavailable: %v", err)
 	}
 
-	dir := *out
-	save := func(s uint64, p history.Program, h history.History, vs []properties.Violation) (string, error) {
+	// The signals end the campaign after the program under way; they are
+	// held until it returns.
+	ctx, interrupted, stop := interruptible(true, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	sum, err := kernel.Campaign(ctx, kernel.CampaignConfig{
+		Seed: *seed, Duration: *dur, Executions: *execs,
+		ExecSeed: campaign.ExecSeed, Save: traceSaver(*out),
+		Backend:    kernel.Options{ExitNoWait: *noWait},
+		ExitScheme: *scheme,
+	})
+	if err != nil {
+		fmt.Fprintf(stderr, "sysfsim kernel: %v\n", err)
+		return exitUsage
+	}
+	if *asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		enc.Encode(sum)
+	} else {
+		printKernelSummary(stdout, sum)
+	}
+	switch {
+	case sum.Interrupted:
+		return interrupted()
+	case sum.Violating > 0:
+		return exitViolation
+	}
+	return exitOK
+}
+
+// traceSaver returns a kernel campaign's Save: it writes each violating
+// history as a trace in dir, made when first needed (a new temporary
+// directory when dir is "").
+func traceSaver(dir string) func(uint64, history.Program, history.History, []properties.Violation) (string, error) {
+	return func(s uint64, p history.Program, h history.History, vs []properties.Violation) (string, error) {
 		if dir == "" {
 			d, err := os.MkdirTemp("", "sysfsim-kernel-")
 			if err != nil {
@@ -84,29 +115,6 @@ func cmdKernel(args []string, stdout, stderr io.Writer) int {
 		}
 		return path, tracefile.WriteFile(path, t)
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	sum, err := kernel.Campaign(ctx, kernel.CampaignConfig{
-		Seed: *seed, Duration: *dur, Executions: *execs,
-		ExecSeed: campaign.ExecSeed, Save: save,
-		Backend:    kernel.Options{ExitNoWait: *noWait},
-		ExitScheme: *scheme,
-	})
-	if err != nil {
-		fmt.Fprintf(stderr, "sysfsim kernel: %v\n", err)
-		return exitUsage
-	}
-	if *asJSON {
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		enc.Encode(sum)
-	} else {
-		printKernelSummary(stdout, sum)
-	}
-	if sum.Violating > 0 {
-		return exitViolation
-	}
-	return exitOK
 }
 
 // checkExitScheme checks --exit-scheme and --exit-nowait. Under the

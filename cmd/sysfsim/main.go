@@ -20,7 +20,8 @@
 // help on stdout and exits 0. The README's command-line contract gives
 // each command's arguments and exit codes: 0 nothing wrong, 1 a violation
 // (or a divergent replay), 2 bad usage or bad input (for kernel, also a
-// kernel it cannot run on).
+// kernel it cannot run on), 130 a run or kernel campaign that SIGINT cut
+// short (143 for kernel's SIGTERM), its summary written.
 package main
 
 import (
@@ -40,6 +41,10 @@ const (
 	exitOK        = 0
 	exitViolation = 1
 	exitUsage     = 2
+	// exitInterrupted is a run or kernel campaign that SIGINT cut short,
+	// its summary written: 128 plus the signal's number, as shells report
+	// a command the signal ended.
+	exitInterrupted = 130
 )
 
 type command struct {
@@ -106,7 +111,7 @@ func usage(w io.Writer) {
 	for _, n := range names {
 		fmt.Fprintf(w, "  %-8s %s\n", n, commands[n].summary)
 	}
-	fmt.Fprintln(w, "'sysfsim COMMAND -h' or 'sysfsim help COMMAND' shows a command's help. Exit codes: 0 ok, 1 violation, 2 bad usage or input.")
+	fmt.Fprintln(w, "'sysfsim COMMAND -h' or 'sysfsim help COMMAND' shows a command's help. Exit codes: 0 ok, 1 violation, 2 bad usage or input, 130 interrupted.")
 }
 
 // traceArg parses fs over args and reads the one trace FILE they must

@@ -1,14 +1,12 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
 	"runtime"
 	"strconv"
 	"strings"
@@ -42,7 +40,9 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 	if err := resume(&cfg, fs); err != nil {
 		return failUsage(stderr, "%v", err)
 	}
-	ctx, stop := interruptible()
+	// A first SIGINT ends the run after the executions under way, with
+	// its summary saved; a second one kills at once.
+	ctx, interrupted, stop := interruptible(false, os.Interrupt)
 	defer stop()
 	sum, err := runLive(ctx, cfg, stderr)
 	if err != nil {
@@ -50,7 +50,10 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	f.print(stdout, sum)
-	if len(sum.Violations) > 0 || sum.ViolationCount > 0 {
+	switch {
+	case sum.Interrupted:
+		return interrupted()
+	case len(sum.Violations) > 0 || sum.ViolationCount > 0:
 		return exitViolation
 	}
 	return exitOK
@@ -190,17 +193,6 @@ func resume(cfg *campaign.Config, fs *flag.FlagSet) error {
 		}
 	}
 	return nil
-}
-
-// interruptible returns a context ended by the first interrupt; a second
-// one kills at once.
-func interruptible() (context.Context, context.CancelFunc) {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	go func() {
-		<-ctx.Done()
-		stop()
-	}()
-	return ctx, stop
 }
 
 // print prints the summary, with how to resume a campaign cut short.
