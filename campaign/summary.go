@@ -171,6 +171,12 @@ func LoadSummary(dir string) (Summary, error) {
 	if err := json.Unmarshal(b, &s); err != nil {
 		return s, fmt.Errorf("%s: %v", filepath.Join(dir, SummaryFile), err)
 	}
+	// Every campaign summary names its strategy; one that names none is
+	// not a campaign's (a kernel campaign's summary.json, say), and read
+	// as one it would be an empty campaign.
+	if s.Strategy == "" {
+		return s, fmt.Errorf("%s: not a campaign summary: it names no strategy (sysfsim kernel writes such a file)", filepath.Join(dir, SummaryFile))
+	}
 	s.normalize()
 	return s, nil
 }

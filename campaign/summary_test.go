@@ -13,7 +13,7 @@ import (
 // A summary.json is read back as written; one naming an unknown bug,
 // strategy or property, anywhere, is rejected with the known names, so
 // that a resumed or merged campaign never runs or counts under a name it
-// does not know.
+// does not know. One naming no strategy is not a campaign's at all.
 func TestLoadSummaryRejectsUnknownNames(t *testing.T) {
 	dir := t.TempDir()
 	mustRun(t, Config{Seed: 3, Executions: 200, OutDir: dir, Bugs: sim.BugSet{sim.BugUnlockedAdd}, KeepGoing: true, NoShrink: true, NoViz: true})
@@ -42,6 +42,7 @@ func TestLoadSummaryRejectsUnknownNames(t *testing.T) {
 	}{
 		{"bug", func(m map[string]any) { m["bugs"] = []string{"no-such-bug"} }, `unknown bug "no-such-bug" (known: tag-blind-lookup,`},
 		{"strategy", func(m map[string]any) { m["strategy"] = "dfs" }, `unknown strategy "dfs" (known: random, pct, pct:D, pos, surw, portfolio, exhaustive)`},
+		{"no strategy", func(m map[string]any) { delete(m, "strategy") }, "not a campaign summary: it names no strategy"},
 		{"row strategy", func(m map[string]any) { row(m)["strategy"] = "pct:zero" }, `strategy "pct:zero": depth must be a positive integer`},
 		{"row property", func(m map[string]any) { row(m)["violations"] = map[string]int{"speed": 1} }, `unknown property "speed" (known: linearizability,`},
 		{"found property", func(m map[string]any) {
