@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strconv"
+	"strings"
 )
 
 // Merge folds the summaries of shards of one campaign (same seed, bugs,
@@ -34,6 +36,40 @@ func Merge(sums ...Summary) (Summary, error) {
 		m.addExhaustive(s)
 	}
 	return m.finish(sums), nil
+}
+
+// Merged reports whether s is the result of Merge: it covers Shards, not
+// the one Shard its Shard field names, and it cannot be resumed.
+func (s Summary) Merged() bool { return len(s.Shards) > 0 }
+
+// Coverage says, for people to read, what part of the campaign s covers
+// when it is not the whole of it run in one directory: "shards 0,1 of 2
+// merged from 2 directories" (from MergedFrom, when recorded), "shard
+// 1/2", or "".
+func (s Summary) Coverage() string {
+	if !s.Merged() {
+		if s.Shard.Count > 1 {
+			return "shard " + s.Shard.String()
+		}
+		return ""
+	}
+	is := make([]string, len(s.Shards))
+	for k, i := range s.Shards {
+		is[k] = strconv.Itoa(i)
+	}
+	out := fmt.Sprintf("%s %s of %d merged", plural(len(is), "shard", "shards"), strings.Join(is, ","), s.Shard.Count)
+	if n := len(s.MergedFrom); n > 0 {
+		out += fmt.Sprintf(" from %d %s", n, plural(n, "directory", "directories"))
+	}
+	return out
+}
+
+// plural is one when n is 1, else many.
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }
 
 // merger is a merge under way.

@@ -50,7 +50,7 @@ func (r *runner) start() (Summary, error) {
 			if err != nil {
 				return fresh, err
 			}
-			if len(old.Shards) > 0 {
+			if old.Merged() {
 				return fresh, fmt.Errorf("campaign: %s holds merged shards; resume each shard's own directory", c.OutDir)
 			}
 			if err := sameCampaign(fresh, old, false); err != nil {
@@ -71,6 +71,7 @@ func (r *runner) start() (Summary, error) {
 	r.startJ = j
 	r.sum.Runs++
 	r.sum.Workers = c.Workers
+	r.sum.KeepGoing, r.sum.MaxViolations, r.sum.NoShrink = c.KeepGoing, c.MaxViolations, c.NoShrink
 	r.sum.Interrupted = false
 	r.sum.Stopped = ""
 	if usesPCT(c.Strategy) {

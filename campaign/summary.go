@@ -126,11 +126,21 @@ type Summary struct {
 	Shards     []int    `json:"shards,omitempty"`
 	MergedFrom []string `json:"merged_from,omitempty"`
 
+	// Settings: how the last run went about it (Config's fields of the
+	// same names). They are not identity: a resumed run takes them from
+	// here unless told otherwise. Summaries written before they were
+	// recorded hold their zero values, which say nothing: a resumed run
+	// then takes its command line's (MaxViolations 0 is "not recorded").
+	KeepGoing     bool `json:"keep_going"`
+	MaxViolations int  `json:"max_violations"`
+	NoShrink      bool `json:"no_shrink"`
+
 	// NextIndex is the execution index (program index for "exhaustive")
 	// the campaign resumes at: every index of the shard below it ran.
 	NextIndex int64 `json:"next_index"`
 	// Runs counts the runs of the campaign directory; RunExecutions are
-	// this run's, Workers its workers.
+	// this run's, Workers its workers. A merged summary adds up its
+	// shards' (Merged, Coverage).
 	Runs          int   `json:"runs"`
 	RunExecutions int64 `json:"run_executions"`
 	Workers       int   `json:"workers"`
@@ -160,6 +170,12 @@ func LoadSummary(dir string) (Summary, error) {
 	}
 	if err := json.Unmarshal(b, &s); err != nil {
 		return s, fmt.Errorf("%s: %v", filepath.Join(dir, SummaryFile), err)
+	}
+	// Every campaign summary names its strategy; one that names none is
+	// not a campaign's (a kernel campaign's summary.json, say), and read
+	// as one it would be an empty campaign.
+	if s.Strategy == "" {
+		return s, fmt.Errorf("%s: not a campaign summary: it names no strategy (sysfsim kernel writes such a file)", filepath.Join(dir, SummaryFile))
 	}
 	if err := readLegacyGen(b, &s); err != nil {
 		return s, fmt.Errorf("%s: %v", filepath.Join(dir, SummaryFile), err)

@@ -14,7 +14,7 @@ import (
 // A summary.json is read back as written; one naming an unknown bug,
 // strategy or property, anywhere, is rejected with the known names, so
 // that a resumed or merged campaign never runs or counts under a name it
-// does not know.
+// does not know. One naming no strategy is not a campaign's at all.
 func TestLoadSummaryRejectsUnknownNames(t *testing.T) {
 	dir := t.TempDir()
 	mustRun(t, Config{Seed: 3, Executions: 200, OutDir: dir, Bugs: sim.BugSet{sim.BugUnlockedAdd}, KeepGoing: true, NoShrink: true, NoViz: true})
@@ -43,6 +43,7 @@ func TestLoadSummaryRejectsUnknownNames(t *testing.T) {
 	}{
 		{"bug", func(m map[string]any) { m["bugs"] = []string{"no-such-bug"} }, `unknown bug "no-such-bug" (known: tag-blind-lookup,`},
 		{"strategy", func(m map[string]any) { m["strategy"] = "dfs" }, `unknown strategy "dfs" (known: random, pct, pct:D, pos, surw, portfolio, exhaustive)`},
+		{"no strategy", func(m map[string]any) { delete(m, "strategy") }, "not a campaign summary: it names no strategy"},
 		{"row strategy", func(m map[string]any) { row(m)["strategy"] = "pct:zero" }, `strategy "pct:zero": depth must be a positive integer`},
 		{"row property", func(m map[string]any) { row(m)["violations"] = map[string]int{"speed": 1} }, `unknown property "speed" (known: linearizability,`},
 		{"found property", func(m map[string]any) {
@@ -103,5 +104,62 @@ func TestLoadSummaryReadsBothGenSpellings(t *testing.T) {
 		if b, _ := os.ReadFile(filepath.Join(dir, SummaryFile)); c.want != (gen.Options{}) && !strings.Contains(string(b), `"min_threads": `) {
 			t.Errorf("%s: written back without snake_case gen keys:\n%s", c.name, b)
 		}
+	}
+}
+
+// Each run records its settings in the summary, the last run's replacing
+// the earlier ones: they are not part of the identity.
+func TestSummaryRecordsSettings(t *testing.T) {
+	dir := t.TempDir()
+	bugs := sim.BugSet{sim.BugUnlockedAdd}
+	for _, c := range []struct {
+		cfg  Config
+		want [3]any // keep_going, max_violations, no_shrink
+	}{
+		{Config{KeepGoing: true, MaxViolations: 2, NoShrink: true}, [3]any{true, 2, true}},
+		{Config{}, [3]any{false, DefaultMaxViolations, false}},
+		{Config{KeepGoing: true}, [3]any{true, DefaultMaxViolations, false}},
+	} {
+		c.cfg.Seed, c.cfg.Executions, c.cfg.OutDir, c.cfg.Bugs, c.cfg.NoViz = 3, 50, dir, bugs, true
+		mustRun(t, c.cfg)
+		s, err := LoadSummary(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := [3]any{s.KeepGoing, s.MaxViolations, s.NoShrink}; got != c.want {
+			t.Errorf("run %d: recorded %v, want %v", s.Runs, got, c.want)
+		}
+	}
+}
+
+// A summary says what part of the campaign it covers; only a merge says
+// "merged".
+func TestCoverage(t *testing.T) {
+	two := Shard{Index: 0, Count: 2}
+	for _, c := range []struct {
+		name   string
+		s      Summary
+		merged bool
+		want   string
+	}{
+		{"whole campaign", Summary{Shard: Shard{Count: 1}}, false, ""},
+		{"one shard", Summary{Shard: Shard{Index: 1, Count: 2}}, false, "shard 1/2"},
+		{"merged", Summary{Shard: two, Shards: []int{0, 1}, MergedFrom: []string{"/a", "/b"}}, true, "shards 0,1 of 2 merged from 2 directories"},
+		{"merged, directories not recorded", Summary{Shard: two, Shards: []int{0, 1}}, true, "shards 0,1 of 2 merged"},
+		{"one shard merged", Summary{Shard: Shard{Count: 3}, Shards: []int{2}, MergedFrom: []string{"/c"}}, true, "shard 2 of 3 merged from 1 directory"},
+	} {
+		if got := c.s.Coverage(); got != c.want || c.s.Merged() != c.merged {
+			t.Errorf("%s: Coverage %q Merged %v, want %q %v", c.name, got, c.s.Merged(), c.want, c.merged)
+		}
+	}
+	a := mustRun(t, Config{Seed: 1, Executions: 20, Shard: Shard{Index: 0, Count: 2}, NoViz: true})
+	b := mustRun(t, Config{Seed: 1, Executions: 20, Shard: Shard{Index: 1, Count: 2}, NoViz: true})
+	a.MergedFrom, b.MergedFrom = []string{"/a"}, []string{"/b"}
+	m, err := Merge(a, b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := m.Coverage(), "shards 0,1 of 2 merged from 2 directories"; got != want || a.Merged() {
+		t.Errorf("Merge: Coverage %q, want %q; a shard merged: %v", got, want, a.Merged())
 	}
 }

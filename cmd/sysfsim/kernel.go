@@ -1,13 +1,12 @@
 package main
 
 import (
-	"context"
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"slices"
 	"sort"
@@ -36,7 +35,7 @@ func cmdKernel(args []string, stdout, stderr io.Writer) int {
 	dur := new(time.Duration)
 	durationVar(fs, dur, "time", 0, "run for this long, a `duration` (default: "+fmt.Sprint(kernel.DefaultExecutions)+" programs)")
 	execs := fs.Int("executions", 0, "number of programs (0: as many as --time allows)")
-	out := fs.String("out", "", "directory for violation traces (default: a new temporary directory)")
+	out := fs.String("out", "", "campaign directory, made if needed: summary.json and the violations' traces (default: traces in a new temporary directory made at the first violation, no summary file)")
 	asJSON := fs.Bool("json", false, "print the summary as one JSON object on stdout")
 	scheme := fs.String("exit-scheme", "kernel", "the model's account of a namespace exit to judge by: kernel (today's cleanup_net), tag (the seed design's one-step exit), drawn (as generated)")
 	noWait := fs.Bool("exit-nowait", false, "with --exit-scheme tag: let exit return as soon as the namespace's last reference is dropped")
@@ -65,9 +64,70 @@ func cmdKernel(args []string, stdout, stderr io.Writer) int {
 	if err := kernel.Probe(); err != nil {
 		return failUsage(stderr, "kernel backend unavailable: %v", err)
 	}
+	return runKernel(kernel.CampaignConfig{
+		Seed: *seed, Duration: *dur, Executions: *execs,
+		ExecSeed:   campaign.ExecSeed,
+		Backend:    kernel.Options{ExitNoWait: *noWait},
+		ExitScheme: *scheme,
+		Check:      properties.Options{LinearizabilityTimeout: *timeout},
+	}, *out, *asJSON, stdout, stderr)
+}
 
-	dir := *out
-	save := func(s uint64, p history.Program, h history.History, vs []properties.Violation) (string, error) {
+// runKernel runs the campaign c in the isolated copy, saving traces in
+// out and, when out is given, the summary as out/summary.json: the
+// directory is made before the campaign starts, so that it has the
+// summary however the campaign ends, a violation found or not.
+func runKernel(c kernel.CampaignConfig, out string, asJSON bool, stdout, stderr io.Writer) int {
+	// The signals end the campaign after the program under way; they are
+	// held until it returns.
+	ctx, interrupted, stop := interruptible(true, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if out != "" {
+		if err := os.MkdirAll(out, 0o755); err != nil {
+			return failUsage(stderr, "--out: %v", err)
+		}
+	}
+	c.Save = traceSaver(out)
+	sum, err := kernel.Campaign(ctx, c)
+	if out != "" {
+		if werr := writeKernelSummary(filepath.Join(out, campaign.SummaryFile), sum); err == nil {
+			err = werr
+		}
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "sysfsim kernel: %v\n", err)
+		return exitUsage
+	}
+	if asJSON {
+		printJSON(stdout, sum)
+	} else {
+		printKernelSummary(stdout, sum)
+	}
+	if sum.Interrupted {
+		return interrupted()
+	}
+	return verdictExit(sum.Violating > 0, sum.Unknown > 0)
+}
+
+// printJSON prints v as --json does: one indented object.
+func printJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+// writeKernelSummary writes sum to path as --json prints it.
+func writeKernelSummary(path string, sum kernel.Summary) error {
+	var b bytes.Buffer
+	printJSON(&b, sum)
+	return os.WriteFile(path, b.Bytes(), 0o644)
+}
+
+// traceSaver returns a kernel campaign's Save: it writes each violating
+// history as a trace in dir, made when first needed (a new temporary
+// directory when dir is "").
+func traceSaver(dir string) func(uint64, history.Program, history.History, []properties.Violation) (string, error) {
+	return func(s uint64, p history.Program, h history.History, vs []properties.Violation) (string, error) {
 		if dir == "" {
 			d, err := os.MkdirTemp("", "sysfsim-kernel-")
 			if err != nil {
@@ -86,27 +146,6 @@ func cmdKernel(args []string, stdout, stderr io.Writer) int {
 		}
 		return path, tracefile.WriteFile(path, t)
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	sum, err := kernel.Campaign(ctx, kernel.CampaignConfig{
-		Seed: *seed, Duration: *dur, Executions: *execs,
-		ExecSeed: campaign.ExecSeed, Save: save,
-		Backend:    kernel.Options{ExitNoWait: *noWait},
-		ExitScheme: *scheme,
-		Check:      properties.Options{LinearizabilityTimeout: *timeout},
-	})
-	if err != nil {
-		fmt.Fprintf(stderr, "sysfsim kernel: %v\n", err)
-		return exitUsage
-	}
-	if *asJSON {
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		enc.Encode(sum)
-	} else {
-		printKernelSummary(stdout, sum)
-	}
-	return verdictExit(sum.Violating > 0, sum.Unknown > 0)
 }
 
 // checkExitScheme checks --exit-scheme and --exit-nowait. Under the

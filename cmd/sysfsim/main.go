@@ -22,7 +22,8 @@
 // each command's arguments and exit codes: 0 nothing wrong, 1 a violation
 // (or a divergent replay), 2 bad usage or bad input (for kernel, also a
 // kernel it cannot run on), 3 no violation but a check left undecided (it
-// ran out of its --timeout): never a pass.
+// ran out of its --timeout): never a pass, 130 a run or kernel campaign
+// that SIGINT cut short (143 for kernel's SIGTERM), its summary written.
 package main
 
 import (
@@ -43,6 +44,10 @@ const (
 	exitViolation = 1
 	exitUsage     = 2
 	exitUndecided = 3
+	// exitInterrupted is a run or kernel campaign that SIGINT cut short,
+	// its summary written: 128 plus the signal's number, as shells report
+	// a command the signal ended.
+	exitInterrupted = 130
 )
 
 // verdictExit is the exit code of a verdict: a violation found comes
@@ -121,7 +126,7 @@ func usage(w io.Writer) {
 	for _, n := range names {
 		fmt.Fprintf(w, "  %-8s %s\n", n, commands[n].summary)
 	}
-	fmt.Fprintln(w, "'sysfsim COMMAND -h' or 'sysfsim help COMMAND' shows a command's help. Exit codes: 0 ok, 1 violation, 2 bad usage or input, 3 undecided.")
+	fmt.Fprintln(w, "'sysfsim COMMAND -h' or 'sysfsim help COMMAND' shows a command's help. Exit codes: 0 ok, 1 violation, 2 bad usage or input, 3 undecided, 130 interrupted.")
 }
 
 // traceArg parses fs over args and reads the one trace FILE they must

@@ -79,7 +79,6 @@ func cmdMerge(args []string, stdout, stderr io.Writer) int {
 		printSummaryJSON(stdout, m)
 	} else {
 		printSummary(stdout, m)
-		fmt.Fprintf(stdout, "merged shards %v of %d from %d directories\n", m.Shards, m.Shard.Count, len(dirs))
 		if *out != "" {
 			fmt.Fprintf(stdout, "merged campaign written to %s\n", *out)
 		}

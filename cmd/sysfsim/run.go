@@ -1,14 +1,12 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
 	"runtime"
 	"strconv"
 	"strings"
@@ -43,7 +41,9 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 	if err := resume(&cfg, fs); err != nil {
 		return failUsage(stderr, "%v", err)
 	}
-	ctx, stop := interruptible()
+	// A first SIGINT ends the run after the executions under way, with
+	// its summary saved; a second one kills at once.
+	ctx, interrupted, stop := interruptible(false, os.Interrupt)
 	defer stop()
 	sum, err := runLive(ctx, cfg, stderr)
 	if err != nil {
@@ -51,6 +51,9 @@ func cmdRun(args []string, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	f.print(stdout, sum)
+	if sum.Interrupted {
+		return interrupted()
+	}
 	return verdictExit(len(sum.Violations) > 0 || sum.ViolationCount > 0, sum.Unknown > 0)
 }
 
@@ -137,8 +140,10 @@ func (f *runFlags) config() (campaign.Config, error) {
 }
 
 // resume fills in cfg, when its directory holds a campaign, what the
-// command line fs left unsaid; what it says must agree (campaign.Run
-// checks).
+// command line fs left unsaid: identity and settings alike, so that a
+// resumed run does what the last one did. What it says must agree
+// (campaign.Run checks the identity); workers and the bound of this run
+// are taken anew.
 func resume(cfg *campaign.Config, fs *flag.FlagSet) error {
 	if cfg.OutDir == "" || !campaign.HasSummary(cfg.OutDir) {
 		return nil
@@ -147,47 +152,48 @@ func resume(cfg *campaign.Config, fs *flag.FlagSet) error {
 	if err != nil {
 		return err
 	}
-	set := map[string]bool{}
-	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
-	if !set["seed"] {
-		cfg.Seed = old.Seed
-	}
-	if !set["bug"] {
-		cfg.Bugs = old.Bugs
-	}
-	if !set["strategy"] {
-		cfg.Strategy = old.Strategy
-	}
-	if !set["shard"] {
-		cfg.Shard = old.Shard
-	}
-	if !set["threads"] {
-		cfg.Gen.MinThreads, cfg.Gen.MaxThreads = old.Gen.MinThreads, old.Gen.MaxThreads
-	}
-	if !set["ops"] {
-		cfg.Gen.MaxOps = old.Gen.MaxOps
-	}
-	cfg.Gen.MaxNamespaces = old.Gen.MaxNamespaces
-	if x := old.Exhaustive; x != nil {
-		if !set["preemptions"] {
-			cfg.Preemptions = x.Preemptions
-		}
-		if !set["schedules"] {
-			cfg.Schedules = x.SchedulesPerProgram
+	given := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
+	x := old.Exhaustive
+	// Each flag, and what taking it from the directory sets. A setting
+	// without a flag ("") is always taken.
+	for _, s := range []struct {
+		flag string
+		take func()
+	}{
+		{"seed", func() { cfg.Seed = old.Seed }},
+		{"bug", func() { cfg.Bugs = old.Bugs }},
+		{"strategy", func() { cfg.Strategy = old.Strategy }},
+		{"shard", func() { cfg.Shard = old.Shard }},
+		{"threads", func() { cfg.Gen.MinThreads, cfg.Gen.MaxThreads = old.Gen.MinThreads, old.Gen.MaxThreads }},
+		{"ops", func() { cfg.Gen.MaxOps = old.Gen.MaxOps }},
+		{"", func() { cfg.Gen.MaxNamespaces, cfg.Gen.NoUsers = old.Gen.MaxNamespaces, old.Gen.NoUsers }},
+		{"preemptions", func() {
+			if x != nil {
+				cfg.Preemptions = x.Preemptions
+			}
+		}},
+		{"schedules", func() {
+			if x != nil {
+				cfg.Schedules = x.SchedulesPerProgram
+			}
+		}},
+		// A summary written before settings were recorded holds false
+		// for both booleans, which is what the command line's defaults
+		// say, and 0 for MaxViolations: the command line's is kept.
+		{"keep-going", func() { cfg.KeepGoing = old.KeepGoing }},
+		{"max-violations", func() {
+			if old.MaxViolations > 0 {
+				cfg.MaxViolations = old.MaxViolations
+			}
+		}},
+		{"shrink", func() { cfg.NoShrink = old.NoShrink }},
+	} {
+		if !given[s.flag] {
+			s.take()
 		}
 	}
 	return nil
-}
-
-// interruptible returns a context ended by the first interrupt; a second
-// one kills at once.
-func interruptible() (context.Context, context.CancelFunc) {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	go func() {
-		<-ctx.Done()
-		stop()
-	}()
-	return ctx, stop
 }
 
 // print prints the summary, with how to resume a campaign cut short.
@@ -237,22 +243,7 @@ func printSummary(w io.Writer, s campaign.Summary) {
 		fmt.Fprintf(w, ", bugs %v", s.Bugs)
 	}
 	fmt.Fprintln(w)
-	var parts []string
-	for _, r := range s.ByStrategy {
-		parts = append(parts, fmt.Sprintf("%s %d", r.Strategy, r.Executions))
-	}
-	fmt.Fprintf(w, "strategy %s, %d workers", s.Strategy, s.Workers)
-	if s.Shard.Count > 1 {
-		fmt.Fprintf(w, ", shard %v", s.Shard)
-	}
-	if len(parts) > 1 {
-		fmt.Fprintf(w, " (%s)", strings.Join(parts, ", "))
-	}
-	fmt.Fprintf(w, "; ~%d distinct schedules", s.DistinctSchedules)
-	if s.Runs > 1 {
-		fmt.Fprintf(w, "; run %d of the campaign, %d executions in this one", s.Runs, s.RunExecutions)
-	}
-	fmt.Fprintln(w)
+	printHow(w, s)
 	if p := s.PCT; p != nil && len(p.Guarantees) > 0 {
 		var gs []string
 		for _, g := range p.Guarantees {
@@ -298,6 +289,35 @@ func printSummary(w io.Writer, s campaign.Summary) {
 	if n := s.ViolationCount - int64(len(s.Violations)); n > 0 {
 		fmt.Fprintf(w, "%d more violating executions, not saved (--max-violations)\n", n)
 	}
+}
+
+// printHow prints the line of how the campaign ran: strategy, workers,
+// shard, runs. A merged summary says what it merged instead of a shard and
+// a run of its own.
+func printHow(w io.Writer, s campaign.Summary) {
+	var parts []string
+	for _, r := range s.ByStrategy {
+		parts = append(parts, fmt.Sprintf("%s %d", r.Strategy, r.Executions))
+	}
+	fmt.Fprintf(w, "strategy %s, %d workers", s.Strategy, s.Workers)
+	if !s.Merged() && s.Shard.Count > 1 {
+		fmt.Fprintf(w, ", %s", s.Coverage())
+	}
+	if len(parts) > 1 {
+		fmt.Fprintf(w, " (%s)", strings.Join(parts, ", "))
+	}
+	fmt.Fprintf(w, "; ~%d distinct schedules", s.DistinctSchedules)
+	switch {
+	case s.Merged():
+		runs := "runs"
+		if s.Runs == 1 {
+			runs = "run"
+		}
+		fmt.Fprintf(w, "; %s, %d %s in all", s.Coverage(), s.Runs, runs)
+	case s.Runs > 1:
+		fmt.Fprintf(w, "; run %d of the campaign, %d executions in this one", s.Runs, s.RunExecutions)
+	}
+	fmt.Fprintln(w)
 }
 
 func yesNo(b bool) string {
