@@ -16,6 +16,7 @@ var readmeNoise = []struct {
 }{
 	{regexp.MustCompile(` in [0-9.]+(µs|ms|s) \([0-9.]+k? steps/s, [0-9.]+k? executions/s\)`), " in T (R)"},
 	{regexp.MustCompile(`[0-9]+ workers`), "W workers"},
+	{regexp.MustCompile(`(?m)^Time (\S+) [0-9.]+s$`), "Time $1 T"},
 	{regexp.MustCompile(`(replay|check): (go run \./cmd/sysfsim|sysfsim) `), "$1: sysfsim "},
 }
 
@@ -53,6 +54,26 @@ func TestReadmeFirstExample(t *testing.T) {
 		t.Errorf("README.md's sample output is stale; the command prints:\n%s\n\nthe README shows:\n%s", got, want)
 	}
 	readmeShrinkExample(t, text, dir)
+	readmeLitmusExample(t, text)
+}
+
+// readmeLitmusExample: the README's litmus output is what the command
+// prints for the library's two-eth0 test.
+func readmeLitmusExample(t *testing.T, readme string) {
+	const cmd = "$ go run ./cmd/sysfsim litmus litmus/testdata/two-eth0.litmus\n"
+	i := strings.Index(readme, cmd)
+	if i < 0 {
+		t.Fatalf("README.md has no %q", cmd)
+	}
+	sample := readme[i+len(cmd):]
+	sample = sample[:strings.Index(sample, "\n$ ")]
+	code, out, errs := run(t, "litmus", filepath.Join("..", "..", "litmus", "testdata", "two-eth0.litmus"))
+	if code != exitOK {
+		t.Fatalf("litmus: exit %d: %s", code, errs)
+	}
+	if got, want := normalize(out), normalize(sample); got != want {
+		t.Errorf("README.md's litmus sample is stale; litmus prints:\n%s\n\nthe README shows:\n%s", got, want)
+	}
 }
 
 // readmeShrinkExample: the README's "shrinking a recorded history" output
