@@ -355,25 +355,9 @@ func TestFlowsDiff(t *testing.T) {
 	}
 }
 
-// files reads a view into path -> content (a link's target for a link).
+// files reads a view as model.Files does, failing the test on an error.
 func files(t *testing.T, v fs.FS) map[string]string {
-	m := map[string]string{}
-	err := fs.WalkDir(v, ".", func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		switch {
-		case d.Type()&fs.ModeSymlink != 0:
-			target, err := fs.ReadLink(v, path)
-			m[path] = "-> " + target
-			return err
-		case !d.IsDir():
-			b, err := fs.ReadFile(v, path)
-			m[path] = string(b)
-			return err
-		}
-		return nil
-	})
+	m, err := model.Files(v)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -42,3 +42,27 @@ func View(c Config, s State, m int) fs.FS {
 	}
 	return v
 }
+
+// Files reads a view, this package's or the simulator's, into path ->
+// content, a link as "-> " and its target: two views show the same
+// thing when their Files are equal.
+func Files(v fs.FS) (map[string]string, error) {
+	m := map[string]string{}
+	err := fs.WalkDir(v, ".", func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		switch {
+		case d.Type()&fs.ModeSymlink != 0:
+			target, err := fs.ReadLink(v, path)
+			m[path] = "-> " + target
+			return err
+		case !d.IsDir():
+			b, err := fs.ReadFile(v, path)
+			m[path] = string(b)
+			return err
+		}
+		return nil
+	})
+	return m, err
+}
