@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -13,21 +14,16 @@ import (
 	"github.com/sysfsim/sysfsim/traces/tracefile"
 )
 
-// baseTrace is a small valid trace recorded by the simulator: setup
-// creates eth1, then create(ns1, "eth0") || lookup(m1, "eth0"). The
-// format's read tests (package tracefile) damage the same trace.
-var baseTrace = []string{
-	`{"kind":"header","format":1,"sysfsim":"0.1.0","source":"sim","seed":3,"strategy":"random","options":{}}`,
-	`{"kind":"program","config":{"namespaces":1,"mounts":[1]},"setup":[{"op":"create","ns":1,"name":"eth1"}],"threads":[[{"op":"create","ns":1,"name":"eth0"}],[{"op":"lookup","mount":1,"name":"eth0"}]]}`,
-	`{"kind":"call","time":1,"thread":-1,"op":{"op":"create","ns":1,"name":"eth1"}}`,
-	`{"kind":"return","time":2,"thread":-1,"result":{}}`,
-	`{"kind":"call","time":3,"thread":1,"op":{"op":"lookup","mount":1,"name":"eth0"}}`,
-	`{"kind":"call","time":4,"thread":0,"op":{"op":"create","ns":1,"name":"eth0"}}`,
-	`{"kind":"return","time":5,"thread":0,"result":{}}`,
-	`{"kind":"return","time":6,"thread":1,"result":{"tag":1}}`,
-	`{"kind":"schedule","picks":[1,1,0,0,0,0,0,0,1,1,1,1]}`,
-	`{"kind":"end","operations":3}`,
-}
+// baseTrace is the format's read tests' small valid trace (package
+// tracefile's testdata/base.jsonl), one line a string: setup creates eth1,
+// then create(ns1, "eth0") || lookup(m1, "eth0").
+var baseTrace = func() []string {
+	b, err := os.ReadFile("tracefile/testdata/base.jsonl")
+	if err != nil {
+		panic(err)
+	}
+	return strings.Split(strings.TrimSuffix(string(b), "\n"), "\n")
+}()
 
 // withOptions returns baseTrace with the header's options replaced.
 func withOptions(opts string) string {
