@@ -16,6 +16,11 @@ type Options struct {
 	// ExitPoll is the pause between two looks at a dying namespace's sysfs
 	// instance. Default 100µs.
 	ExitPoll time.Duration
+	// Delay, when positive, makes each thread wait a random time below it
+	// before each of its operations, to widen the windows between them
+	// (a litmus test's --delay). DelaySeed seeds the waits.
+	Delay     time.Duration
+	DelaySeed uint64
 }
 
 func (o Options) withDefaults() Options {

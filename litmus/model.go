@@ -73,7 +73,7 @@ func (e *modelSearch) search(n node) {
 		}
 	}
 	if done {
-		o := outcome(e.t, n.results, func(m int) fs.FS { return model.View(e.c, n.state, m) })
+		o := outcome(e.t, n.results, func(m int) fs.FS { return model.View(e.c, n.state, m) }, nil)
 		e.out[o.String()] = o
 	}
 }
@@ -127,14 +127,25 @@ func with(m map[string]string, k, v string) map[string]string {
 	return n
 }
 
-// outcome makes the outcome of an execution from its bound results and
-// its final views.
-func outcome(t *Test, results map[string]string, view func(m int) fs.FS) Outcome {
-	o := Outcome{Results: results, Paths: map[string]bool{}}
+// outcome makes the outcome of an execution from its bound results, its
+// final views and the properties it was found to violate.
+func outcome(t *Test, results map[string]string, view func(m int) fs.FS, violated map[string]bool) Outcome {
+	return outcomeAt(t, results, func(m int, path string) bool {
+		_, err := fs.Lstat(view(m), path)
+		return err == nil
+	}, violated)
+}
+
+// outcomeAt is outcome with the final view as a question: does path
+// exist through mount m.
+func outcomeAt(t *Test, results map[string]string, exists func(m int, path string) bool, violated map[string]bool) Outcome {
+	o := Outcome{Results: results, Paths: map[string]bool{}, Violated: map[string]bool{}}
 	for _, p := range paths(t.Cond) {
 		m, path, _ := strings.Cut(p, ":")
-		_, err := fs.Lstat(view(atoi(m[1:])), path)
-		o.Paths[p] = err == nil
+		o.Paths[p] = exists(atoi(m[1:]), path)
+	}
+	for _, v := range violations(t.Cond) {
+		o.Violated[v] = violated[v]
 	}
 	return o
 }
