@@ -30,6 +30,20 @@ type Test struct {
 	// BugExpect is the observation the file states with each seeded bug
 	// ("expect Sometimes with unlocked-add").
 	BugExpect map[string]Observation
+	// KernelExpect is the observation the file states for this machine's
+	// kernel ("expect Sometimes on kernel"), "" when it states none.
+	KernelExpect Observation
+}
+
+// KernelExpected returns the observation t states for runs on the
+// kernel: the one stated for the kernel, else the plain one, since the
+// kernel is expected to agree with the model unless the file says it
+// does not.
+func (t *Test) KernelExpected() Observation {
+	if t.KernelExpect != "" {
+		return t.KernelExpect
+	}
+	return t.Expect
 }
 
 // Expected returns the observation t states for a run with bugs seeded:

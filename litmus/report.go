@@ -136,7 +136,7 @@ func (r *Report) Write(w io.Writer, elapsed bool) {
 		fmt.Fprintf(w, "%s%-6d:> %s\n", mark, o.Schedules, o.Outcome)
 	}
 	ok := "No"
-	if r.satisfied() {
+	if satisfied(r.Condition, r.Positive, r.Negative) {
 		ok = "Ok"
 	}
 	fmt.Fprintf(w, "%s\nWitnesses\nPositive: %d Negative: %d\n", ok, r.Positive, r.Negative)
@@ -162,12 +162,12 @@ func (r *Report) Write(w io.Writer, elapsed bool) {
 }
 
 // satisfied is herd7's Ok: a witness exists, none exists, or all are.
-func (r *Report) satisfied() bool {
-	switch verdict(r.Condition) {
+func satisfied(cond string, pos, neg int) bool {
+	switch verdict(cond) {
 	case "Forbidden":
-		return r.Positive == 0
+		return pos == 0
 	case "Required":
-		return r.Negative == 0
+		return neg == 0
 	}
-	return r.Positive > 0
+	return pos > 0
 }
