@@ -39,9 +39,23 @@ func (b *Backend) pauser(t int) func() {
 		return func() {}
 	}
 	r := rand.New(rand.NewPCG(b.opts.DelaySeed, uint64(t)))
-	return func() {
-		end := time.Now().Add(time.Duration(r.Int64N(int64(b.opts.Delay))))
-		for time.Now().Before(end) {
-		}
+	return func() { spin(time.Duration(r.Int64N(int64(b.opts.Delay)))) }
+}
+
+// randomWait is what a readdir does between two getdents calls: with a
+// Delay, a busy wait of a random length below it, from the shared
+// source (the readdir does not know its thread), so that a listing over
+// several calls is open for longer to a concurrent change; without, nothing.
+func (b *Backend) randomWait() {
+	if b.opts.Delay > 0 {
+		spin(time.Duration(rand.Int64N(int64(b.opts.Delay))))
 	}
 }
+
+func spin(d time.Duration) {
+	end := time.Now().Add(d)
+	for time.Now().Before(end) {
+	}
+}
+
+

@@ -79,7 +79,8 @@ func RunKernel(ctx context.Context, t *Test, o KernelOptions) (*KernelReport, er
 	}
 	counts, outs := map[string]int{}, map[string]Outcome{}
 	for i := range o.Runs {
-		out, err := runKernelOnce(ctx, t, kernel.Options{Delay: o.Delay, DelaySeed: o.Seed + uint64(i)})
+		ko := kernel.Options{Delay: o.Delay, DelaySeed: o.Seed + uint64(i), ReaddirBuffer: oneEntry}
+		out, err := runKernelOnce(ctx, t, ko)
 		if err != nil {
 			return nil, fmt.Errorf("%s: run %d: %w", t.Name, i+1, err)
 		}
@@ -91,6 +92,13 @@ func RunKernel(ctx context.Context, t *Test, o KernelOptions) (*KernelReport, er
 	r.Elapsed = time.Since(start)
 	return r, nil
 }
+
+// oneEntry is a getdents buffer that holds one entry of a name of up to
+// 12 bytes (a linux_dirent64 is 19 bytes and the name with its NUL,
+// rounded up to 8), so that a listing takes one getdents call per entry,
+// each its own critical section, as in the simulator (whose getdents
+// returns one entry); longer names take a larger buffer.
+const oneEntry = 32
 
 // runKernelOnce runs t once in a backend of its own and reads its
 // outcome: the bound results, the final view through each mount before

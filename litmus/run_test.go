@@ -22,8 +22,8 @@ func TestLibrary(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(tests) < 8 {
-		t.Fatalf("%d tests in the library, want at least 8", len(tests))
+	if len(tests) < 20 {
+		t.Fatalf("%d tests in the library, want at least 20", len(tests))
 	}
 	for _, lt := range tests {
 		runs := []string{""}
@@ -99,9 +99,10 @@ const good = `sysfs ok
 { namespaces 2; mount m1 = ns1; mount m2 = ns2; device eth1 in ns1 }
 T0: create(ns1, "eth0")          | T1: create(ns2, "eth0")
 T0: r0 = lookup(m1, class/net/eth0) | T1: r1 = readdir(m2, class/net)
-exists (r0 = ENOENT \/ ~r1 contains eth0) /\ m1:class/net/eth1
+exists (r0 = ENOENT \/ ~r1 contains eth0) /\ m1:class/net/eth1 \/ violated(tag-isolation)
 expect Never
 expect Sometimes with tag-blind-lookup
+expect Never on kernel
 `
 
 func TestParse(t *testing.T) {
@@ -114,10 +115,10 @@ func TestParse(t *testing.T) {
 		len(p.Setup) != 1 || len(p.Threads) != 2 || len(p.Threads[1]) != 2 || lt.Binds[1][1] != "r1" {
 		t.Errorf("parsed %+v", lt)
 	}
-	if got, want := lt.Cond.String(), `((r0 = ENOENT \/ ~r1 contains eth0) /\ m1:class/net/eth1)`; got != want {
+	if got, want := lt.Cond.String(), `(((r0 = ENOENT \/ ~r1 contains eth0) /\ m1:class/net/eth1) \/ violated(tag-isolation))`; got != want {
 		t.Errorf("condition %s, want %s", got, want)
 	}
-	if lt.Expected("") != litmus.Never || lt.Expected("tag-blind-lookup") != litmus.Sometimes {
+	if lt.Expected("") != litmus.Never || lt.Expected("tag-blind-lookup") != litmus.Sometimes || lt.KernelExpected() != litmus.Never {
 		t.Errorf("expectations %q %v", lt.Expect, lt.BugExpect)
 	}
 }
@@ -133,12 +134,15 @@ func TestParseErrors(t *testing.T) {
 		{`T1: create(ns2, "eth0")`, `T1: create(ns2 "eth0")`, `t.litmus:4:51: expected ","`},
 		{"T1: r1 = readdir", "T1: r0 = readdir", "t.litmus:5:43: r0 is bound twice"},
 		{"(r0 = ENOENT", "(r9 = ENOENT", "t.litmus:6:9: r9 is not a bound result"},
-		{"~r1 contains eth0)", "~r1 contains eth0", "t.litmus:6:62: expected ) to close the ( at column 8"},
+		{"~r1 contains eth0)", "~r1 contains eth0", "t.litmus:6:89: expected ) to close the ( at column 8"},
 		{"m1:class", "x1:class", "t.litmus:6:46: expected a final view path"},
 		{"expect Never", "expect Rarely", "t.litmus:7:8: expected Never, Sometimes or Always"},
 		{"with tag-blind-lookup", "with no-such-bug", `t.litmus:8:23: unknown bug "no-such-bug"`},
 		{"expect Never\n", "expect Never\nT0: read(fd1)\n", `t.litmus:8:1: unexpected "T0: read(fd1)" after expect`},
 		{"exists", "exits", `t.litmus:6:1: unknown operation "exits "`},
+		{"violated(tag-isolation)", "violated(isolation)", `t.litmus:6:76: unknown property "isolation"`},
+		{"violated(tag-isolation)", "violated(tag-isolation", `t.litmus:6:89: expected ) to close the ( at column 75`},
+		{"expect Never on kernel", "expect Never on kernel with unlocked-add", `t.litmus:9:8: expected Never, Sometimes or Always, then optionally "with BUG" or "on kernel"`},
 	}
 	for _, c := range cases {
 		src := strings.Replace(good, c.from, c.to, 1)
