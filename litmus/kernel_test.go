@@ -17,7 +17,7 @@ func TestKernelLibrary(t *testing.T) {
 	if kernelSkip != "" {
 		t.Skip(kernelSkip)
 	}
-	for _, name := range []string{"two-eth0", "listing-own-ns", "readlink-own-ns", "read-after-remove", "rename-listing"} {
+	for _, name := range []string{"two-eth0", "listing-own-ns", "readlink-own-ns", "read-after-remove", "bug-tag-blind-lookup"} {
 		t.Run(name, func(t *testing.T) {
 			lt := load(t, name)
 			r, err := litmus.RunKernel(context.Background(), lt, litmus.KernelOptions{Runs: 10})
