@@ -57,5 +57,3 @@ func spin(d time.Duration) {
 	for time.Now().Before(end) {
 	}
 }
-
-
