@@ -43,8 +43,10 @@ func RunSim(t *Test, opt sim.Options) SimResult {
 			violated[string(v.Property)] = true
 		}
 		o := outcome(t, simResults(t, x.History), x.View, violated)
-		r.Counts[o.String()]++
-		r.Outcomes[o.String()] = o
+		k := o.String()
+		if r.Counts[k]++; r.Counts[k] == 1 {
+			r.Outcomes[k] = o
+		}
 		if len(rep.Violations) > 0 {
 			r.Violations = append(r.Violations, Violation{rep.Violations, x})
 		} else {
