@@ -3,7 +3,8 @@
 // tests of the Linux kernel memory model (tools/memory-model/litmus-tests).
 // Parse reads a test (the format is in docs/LITMUS.md); RunModel finds every
 // outcome the specification allows, RunSim every outcome the simulator
-// produces under exhaustive search.
+// produces under exhaustive search, and RunKernel the outcomes of runs on
+// the real kernel, as klitmus7 finds them for a memory-model test.
 package litmus
 
 import (

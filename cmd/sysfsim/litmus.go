@@ -17,7 +17,7 @@ import (
 )
 
 func init() {
-	register("litmus", "run litmus tests on the model and the simulator; exit 1 if an observation is not the one expected", cmdLitmus)
+	register("litmus", "run litmus tests on the model and the simulator, or N times on the real kernel (--kernel N); exit 1 if an observation is not the one expected", cmdLitmus)
 }
 
 // litmusFlags are the flags of litmus.
