@@ -188,3 +188,27 @@ func TestModelListingIsAUnionOfSnapshots(t *testing.T) {
 		}
 	}
 }
+
+// User namespaces in the initial state: how many, who owns each network
+// namespace, and the user namespace of each mount and process.
+func TestParseUsers(t *testing.T) {
+	src := `sysfs users
+{ namespaces 2; users 2; owner ns2 = user2; mount m1 = ns1; mount m2 = ns2 user2; proc p1 = ns2 user2
+  add-uid(user2, "0") }
+T0: r0 = readdir(m2, kernel/uids)
+exists r0 = [0@ns2]
+expect Always
+`
+	lt, err := litmus.Parse("users.litmus", src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := lt.Program.Config
+	if c.Users != 2 || !slices.Equal(c.Owners, []int{1, 2}) || !slices.Equal(c.MountUsers, []int{1, 2}) || !slices.Equal(c.ProcUsers, []int{2}) {
+		t.Fatalf("config %+v", c)
+	}
+	r, _ := litmus.Run(lt, sim.Options{})
+	if !r.Matches() || len(r.SimOnly) > 0 {
+		t.Errorf("observed %s (want %s), simulator only %q", r.Observation, r.Expect, r.SimOnly)
+	}
+}
