@@ -44,10 +44,11 @@ type KernelReport struct {
 	// the kernel's outcomes it forbids (a kernel behaviour that
 	// kernel/DIFFERENCES.md should document, or a model bug);
 	// NeverObserved the allowed outcomes no run showed.
-	ModelOutcomes []string      `json:"model_outcomes"`
-	KernelOnly    []string      `json:"kernel_only,omitempty"`
-	NeverObserved []string      `json:"never_observed,omitempty"`
-	Elapsed       time.Duration `json:"elapsed_ns"`
+	ModelOutcomes    []string      `json:"model_outcomes"`
+	ModelObservation Observation   `json:"model_observation"`
+	KernelOnly       []string      `json:"kernel_only,omitempty"`
+	NeverObserved    []string      `json:"never_observed,omitempty"`
+	Elapsed          time.Duration `json:"elapsed_ns"`
 }
 
 // KernelOutcome is one distinct outcome of the kernel runs.
@@ -157,6 +158,7 @@ func (r *KernelReport) compare(t *Test, mo map[string]Outcome, counts map[string
 		}
 	}
 	r.ModelOutcomes = sortedKeys(mo)
+	r.ModelObservation = modelObservation(t, mo)
 	for _, k := range r.ModelOutcomes {
 		if counts[k] == 0 {
 			r.NeverObserved = append(r.NeverObserved, k)
@@ -189,7 +191,7 @@ func (r *KernelReport) Write(w io.Writer, elapsed bool) {
 	fmt.Fprintf(w, "%s\nWitnesses\nPositive: %d, Negative: %d\n", ok, r.Positive, r.Negative)
 	fmt.Fprintf(w, "Condition %s is %svalidated\n", r.Condition, not)
 	fmt.Fprintf(w, "Observation %s %s %d %d\n", r.Name, r.Observation, r.Positive, r.Negative)
-	fmt.Fprintf(w, "Model %d outcomes; kernel only: %d; never observed: %d\n", len(r.ModelOutcomes), len(r.KernelOnly), len(r.NeverObserved))
+	fmt.Fprintf(w, "Model %d outcomes, %s; kernel only: %d; never observed: %d\n", len(r.ModelOutcomes), r.ModelObservation, len(r.KernelOnly), len(r.NeverObserved))
 	for _, o := range r.KernelOnly {
 		fmt.Fprintf(w, "  kernel outcome the model forbids: %s\n", o)
 	}
