@@ -106,7 +106,8 @@ func runLitmus(t *litmus.Test, opt sim.Options, f litmusFlags, stdout io.Writer)
 }
 
 // saveViolations writes a trace for the first schedule that violated
-// each property, into *out (made when empty).
+// each property, into *out (made if it does not exist; a new temporary
+// directory when empty).
 func saveViolations(t *litmus.Test, opt sim.Options, sr litmus.SimResult, out *string) ([]string, error) {
 	var saved []string
 	done := map[string]bool{}
@@ -122,6 +123,9 @@ func saveViolations(t *litmus.Test, opt sim.Options, sr litmus.SimResult, out *s
 				return nil, err
 			}
 			*out = dir
+		}
+		if err := os.MkdirAll(*out, 0o755); err != nil {
+			return nil, err
 		}
 		path := filepath.Join(*out, t.Name+"-"+p+".jsonl")
 		tr := traces.FromExecution(t.Program, 0, "exhaustive", opt, v.Exec, v.Found)
