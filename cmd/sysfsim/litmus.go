@@ -39,7 +39,7 @@ func cmdLitmus(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&f.bugs, "bug", "", "comma-separated seeded bugs to enable (see 'sysfsim bugs')")
 	fs.StringVar(&f.out, "out", "", "where to save the trace of a violation (default: a new temporary directory)")
 	fs.IntVar(&f.kernel, "kernel", 0, "run each test `N` times on the real kernel instead of the simulator, each run in fresh namespaces, and print the histogram beside the model's outcomes")
-	durationVar(fs, &f.delay, "delay", 0, "with --kernel: before each operation, wait a random time below this `duration`, to widen the windows between threads")
+	durationVar(fs, &f.delay, "delay", 0, "with --kernel: before each operation, and between two getdents calls of a listing, wait a random time below this `duration`, to widen the windows between threads")
 	fs.Uint64Var(&f.seed, "seed", 1, "with --kernel --delay: seed of the random waits")
 	pos, code := parse(fs, args, stdout, stderr)
 	if code < 0 {
