@@ -24,6 +24,7 @@ import (
 	"time"
 
 	"github.com/sysfsim/sysfsim/gen"
+	"github.com/sysfsim/sysfsim/history"
 	"github.com/sysfsim/sysfsim/properties"
 	"github.com/sysfsim/sysfsim/sim"
 	"github.com/sysfsim/sysfsim/sim/sched"
@@ -46,7 +47,12 @@ type Config struct {
 	// created at the first violation.
 	OutDir string
 	Gen    gen.Options
-	Check  properties.Options
+	// Program, when set, is the program of every execution instead of a
+	// generated one (Gen is then unused): a litmus test or the program of
+	// a trace, run under the campaign's strategy, each execution with its
+	// own schedule seed. It is part of the campaign's identity.
+	Program *history.Program
+	Check   properties.Options
 
 	// Strategy is "random", "pct" (depth sched.DefaultPCTDepth), "pct:D",
 	// "pos", "surw", "portfolio" or "exhaustive" (sched.ParseStrategy reads
@@ -135,6 +141,16 @@ func ExecSeed(seed uint64, i int64) uint64 {
 	z = (z ^ z>>30) * 0xbf58476d1ce4e5b9
 	z = (z ^ z>>27) * 0x94d049bb133111eb
 	return z ^ z>>31
+}
+
+// program returns the program of the execution of seed s: the fixed
+// Program, or the one Gen draws from s. The fixed one is shared by every
+// execution; the simulator does not change a program it runs.
+func (c *Config) program(s uint64) history.Program {
+	if c.Program != nil {
+		return *c.Program
+	}
+	return gen.Program(gen.NewRand(s), c.Gen)
 }
 
 // One runs the execution of seed s under a random walk and checks it.

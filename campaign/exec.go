@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"slices"
 
-	"github.com/sysfsim/sysfsim/gen"
 	"github.com/sysfsim/sysfsim/properties"
 	"github.com/sysfsim/sysfsim/sim"
 	"github.com/sysfsim/sysfsim/sim/sched"
@@ -30,7 +29,7 @@ func calibrate(c Config) int {
 	k := 1
 	for i := range int64(CalibrationRuns) {
 		s := ExecSeed(c.Seed, i)
-		p := gen.Program(gen.NewRand(s), c.Gen)
+		p := c.program(s)
 		x := sim.Run(p, sched.NewRandom(s), sim.Options{Bugs: c.Bugs})
 		k = max(k, x.Steps)
 		x.Release()
@@ -108,7 +107,7 @@ func distinctProps(vs []properties.Violation) []properties.Property {
 // runOne runs and checks execution i (global index) of the campaign.
 func runOne(c *Config, i int64, k int) unit {
 	s := ExecSeed(c.Seed, i)
-	p := gen.Program(gen.NewRand(s), c.Gen)
+	p := c.program(s)
 	n := len(p.Threads)
 	st, name := strategyFor(c.Strategy, s, n, k)
 	opt := sim.Options{Bugs: c.Bugs, GoroutineBaseline: c.goroutineBaseline}
@@ -149,7 +148,7 @@ func runOne(c *Config, i int64, k int) unit {
 // nor unit.execs, only unit.reruns (explored part way, then abandoned).
 func explore(c *Config, i int64) unit {
 	s := ExecSeed(c.Seed, i)
-	p := gen.Program(gen.NewRand(s), c.Gen)
+	p := c.program(s)
 	opt := sim.Options{Bugs: c.Bugs}
 	name := fmt.Sprintf("%s:%d", Exhaustive, c.Preemptions)
 	if c.Preemptions < 0 {

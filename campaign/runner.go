@@ -32,7 +32,7 @@ type runner struct {
 func (r *runner) start() (Summary, error) {
 	c := &r.c
 	fresh := Summary{
-		Seed: c.Seed, Bugs: c.Bugs, Strategy: c.Strategy, Gen: c.Gen, Shard: c.Shard.norm(),
+		Seed: c.Seed, Bugs: c.Bugs, Strategy: c.Strategy, Gen: c.Gen, Shard: c.Shard.norm(), Program: c.Program,
 	}
 	if c.Strategy == Exhaustive {
 		fresh.Exhaustive = &ExhaustiveSummary{Preemptions: c.Preemptions, SchedulesPerProgram: c.Schedules}

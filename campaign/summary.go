@@ -1,6 +1,7 @@
 package campaign
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -10,6 +11,7 @@ import (
 	"slices"
 
 	"github.com/sysfsim/sysfsim/gen"
+	"github.com/sysfsim/sysfsim/history"
 	"github.com/sysfsim/sysfsim/properties"
 	"github.com/sysfsim/sysfsim/sim"
 	"github.com/sysfsim/sysfsim/sim/sched"
@@ -120,7 +122,10 @@ type Summary struct {
 	// Identity: what a resumed run must agree with.
 	Strategy sched.StrategyName `json:"strategy"`
 	Gen      gen.Options        `json:"gen"`
-	Shard    Shard              `json:"shard"`
+	// Program is the fixed program of every execution (Config.Program),
+	// absent when programs are generated.
+	Program *history.Program `json:"program,omitempty"`
+	Shard   Shard            `json:"shard"`
 	// Shards lists the shard indices a merged summary covers; a merged
 	// summary cannot be resumed.
 	Shards     []int    `json:"shards,omitempty"`
@@ -259,6 +264,8 @@ func sameCampaign(a, b Summary, ignoreShard bool) error {
 		return diff("strategy", a.Strategy, b.Strategy)
 	case a.Gen != b.Gen:
 		return diff("generator options", a.Gen, b.Gen)
+	case !sameProgram(a.Program, b.Program):
+		return fmt.Errorf("%w: another fixed program (or none)", ErrMismatch)
 	case !ignoreShard && a.Shard != b.Shard:
 		return diff("shard", a.Shard, b.Shard)
 	case ignoreShard && a.Shard.Count != b.Shard.Count:
@@ -344,4 +351,15 @@ func (s Summary) Properties() []properties.Property {
 	}
 	slices.Sort(rest)
 	return append(out, rest...)
+}
+
+// sameProgram reports whether two campaigns run the same fixed program,
+// or both generated ones: by their JSON, the form the summary keeps.
+func sameProgram(a, b *history.Program) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	x, errX := json.Marshal(a)
+	y, errY := json.Marshal(b)
+	return errX == nil && errY == nil && bytes.Equal(x, y)
 }

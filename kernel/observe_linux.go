@@ -36,7 +36,7 @@ func (b *Backend) readdir(op model.Op) (model.Result, error) {
 		return fail(model.EINVAL)
 	}
 	defer m.mu.RUnlock()
-	names, err := m.v.list(op.Dir)
+	names, err := m.v.listWith(op.Dir, b.opts.ReaddirBuffer, b.randomWait)
 	if err != nil {
 		return result(err, model.ENOENT)
 	}

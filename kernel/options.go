@@ -16,11 +16,27 @@ type Options struct {
 	// ExitPoll is the pause between two looks at a dying namespace's sysfs
 	// instance. Default 100µs.
 	ExitPoll time.Duration
+	// Delay, when positive, makes each thread wait a random time below it
+	// before each of its operations, and a readdir between two of its
+	// getdents calls, to widen the windows between them (a litmus test's
+	// --delay). DelaySeed seeds the waits before operations.
+	Delay     time.Duration
+	DelaySeed uint64
+	// ReaddirBuffer is the size in bytes of a readdir's getdents buffer
+	// (default 8192: a listing in one call). A litmus run sets it small, so
+	// that a listing takes one call per entry, as the simulator's does.
+	ReaddirBuffer int
 }
+
+// defaultReaddirBuffer holds a net class listing of hundreds of entries.
+const defaultReaddirBuffer = 8192
 
 func (o Options) withDefaults() Options {
 	if o.ExitTimeout == 0 {
 		o.ExitTimeout = 10 * time.Second
+	}
+	if o.ReaddirBuffer <= 0 {
+		o.ReaddirBuffer = defaultReaddirBuffer
 	}
 	if o.ExitPoll == 0 {
 		o.ExitPoll = 100 * time.Microsecond

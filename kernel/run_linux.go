@@ -65,12 +65,14 @@ func (b *Backend) Run(ctx context.Context, p history.Program) (history.History, 
 			// go back to the pool afterwards.
 			runtime.LockOSThread()
 			defer runtime.UnlockOSThread()
+			pause := b.pauser(t)
 			ready.Done()
 			<-gate
 			for _, op := range ops {
 				if errs[t] = ctx.Err(); errs[t] != nil {
 					return
 				}
+				pause()
 				r := history.Record{Thread: t, Call: b.now()}
 				done, res, extra, returned, err := b.do(op)
 				r.Return = b.now()

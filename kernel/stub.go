@@ -47,3 +47,9 @@ func Isolated() bool { return false }
 
 // Reexec returns ErrNotSupported.
 func Reexec([]string) (int, error) { return 0, ErrNotSupported }
+
+// FirstIndex means nothing off Linux.
+const FirstIndex = 1
+
+// Exists reports false.
+func (*Backend) Exists(int, string) bool { return false }

@@ -129,16 +129,30 @@ func readIndex(fd int) (int, error) {
 // offset, and their getdents calls would interleave (kernfs_fop_readdir
 // keeps its cursor in the file).
 func (v *view) list(d model.Dir) ([]string, error) {
+	return v.listWith(d, defaultReaddirBuffer, func() {})
+}
+
+// listWith is list with getdents calls of size bytes, calling between
+// two of them: with a small size a listing takes several calls, each its
+// own critical section in kernfs_fop_readdir, as the simulator's does,
+// and between widens the windows between them. A call whose next entry
+// does not fit (EINVAL, nothing returned) is made again with a buffer
+// twice as large.
+func (v *view) listWith(d model.Dir, size int, between func()) ([]string, error) {
 	fd, err := v.openDir(d)
 	if err != nil {
 		return nil, err
 	}
 	defer unix.Close(fd)
-	var buf [8192]byte
+	buf := make([]byte, size)
 	names := []string{}
 	for {
-		n, err := unix.Getdents(fd, buf[:])
+		n, err := unix.Getdents(fd, buf)
 		if err == unix.EINTR {
+			continue
+		}
+		if err == unix.EINVAL && len(buf) < defaultReaddirBuffer {
+			buf = make([]byte, 2*len(buf))
 			continue
 		}
 		if err != nil {
@@ -148,5 +162,6 @@ func (v *view) list(d model.Dir) ([]string, error) {
 			return names, nil
 		}
 		_, _, names = unix.ParseDirent(buf[:n], -1, names)
+		between()
 	}
 }

@@ -3,6 +3,8 @@ package litmus
 import (
 	"slices"
 	"strings"
+
+	"github.com/sysfsim/sysfsim/properties"
 )
 
 // token is one token of a condition and where it is.
@@ -123,11 +125,15 @@ func (lx *lexer) unary() (Expr, error) {
 	return lx.atom(t)
 }
 
-// atom reads "NAME = VALUE", "NAME contains ENTRY" or "mN:PATH".
+// atom reads "NAME = VALUE", "NAME contains ENTRY", "mN:PATH" or
+// "violated(PROPERTY)".
 func (lx *lexer) atom(t token) (Expr, error) {
+	if t.s == "violated" && lx.peek().s == "(" {
+		return lx.violated()
+	}
 	switch {
 	case t.s == "" || strings.ContainsAny(t.s[:1], ")=/\\["):
-		return nil, lx.fail(t, "expected a condition: NAME = VALUE, NAME contains ENTRY, mN:PATH, ~ or (")
+		return nil, lx.fail(t, "expected a condition: NAME = VALUE, NAME contains ENTRY, mN:PATH, violated(PROPERTY), ~ or (")
 	case strings.Contains(t.s, ":"):
 		m, path, _ := strings.Cut(t.s, ":")
 		if len(m) < 2 || m[0] != 'm' || atoi(m[1:]) == 0 || path == "" {
@@ -150,6 +156,19 @@ func (lx *lexer) atom(t token) (Expr, error) {
 		return Contains{t.s, v.s}, nil
 	}
 	return Is{t.s, canonical(v.s)}, nil
+}
+
+// violated reads "(PROPERTY)" after violated.
+func (lx *lexer) violated() (Expr, error) {
+	open := lx.take()
+	p := lx.take()
+	if _, err := properties.ParseProperty(p.s); err != nil {
+		return nil, lx.fail(p, "%v", err)
+	}
+	if c := lx.take(); c.s != ")" {
+		return nil, lx.fail(c, "expected ) to close the ( at column %d", open.c+1)
+	}
+	return Violated{p.s}, nil
 }
 
 // canonical writes a listing value as Value does: single spaces.

@@ -3,7 +3,8 @@
 // tests of the Linux kernel memory model (tools/memory-model/litmus-tests).
 // Parse reads a test (the format is in docs/LITMUS.md); RunModel finds every
 // outcome the specification allows, RunSim every outcome the simulator
-// produces under exhaustive search.
+// produces under exhaustive search, and RunKernel the outcomes of runs on
+// the real kernel, as klitmus7 finds them for a memory-model test.
 package litmus
 
 import (
@@ -30,6 +31,20 @@ type Test struct {
 	// BugExpect is the observation the file states with each seeded bug
 	// ("expect Sometimes with unlocked-add").
 	BugExpect map[string]Observation
+	// KernelExpect is the observation the file states for this machine's
+	// kernel ("expect Sometimes on kernel"), "" when it states none.
+	KernelExpect Observation
+}
+
+// KernelExpected returns the observation t states for runs on the
+// kernel: the one stated for the kernel, else the plain one, since the
+// kernel is expected to agree with the model unless the file says it
+// does not.
+func (t *Test) KernelExpected() Observation {
+	if t.KernelExpect != "" {
+		return t.KernelExpect
+	}
+	return t.Expect
 }
 
 // Expected returns the observation t states for a run with bugs seeded:
@@ -63,27 +78,38 @@ const (
 )
 
 // Outcome is what one execution leaves that a condition can read: the
-// value of each bound result, and whether each path the condition names
-// exists in the final view.
+// value of each bound result, whether each path the condition names
+// exists in the final view, and whether each property it names was
+// violated (the model never violates one).
 type Outcome struct {
-	Results map[string]string
-	Paths   map[string]bool // by "mN:path"
+	Results  map[string]string
+	Paths    map[string]bool // by "mN:path"
+	Violated map[string]bool // by property name
 }
 
-// String prints the outcome herd7's way: "r0=ENOENT; r1=ns2;".
+// String prints the outcome herd7's way: "r0=ENOENT; r1=ns2;". It is the
+// key of every outcome count, on the simulator's hot path: one builder,
+// no fmt.
 func (o Outcome) String() string {
 	var b strings.Builder
 	for _, k := range sortedKeys(o.Results) {
-		fmt.Fprintf(&b, "%s=%s; ", k, o.Results[k])
+		b.WriteString(k)
+		b.WriteByte('=')
+		b.WriteString(o.Results[k])
+		b.WriteString("; ")
 	}
-	for _, k := range sortedKeys(o.Paths) {
-		if o.Paths[k] {
-			fmt.Fprintf(&b, "%s; ", k)
-		} else {
-			fmt.Fprintf(&b, "~%s; ", k)
+	flags := func(m map[string]bool, wrap func(string) string) {
+		for _, k := range sortedKeys(m) {
+			if !m[k] {
+				b.WriteByte('~')
+			}
+			b.WriteString(wrap(k))
+			b.WriteString("; ")
 		}
 	}
-	return strings.TrimSpace(b.String())
+	flags(o.Paths, func(k string) string { return k })
+	flags(o.Violated, func(k string) string { return "violated(" + k + ")" })
+	return strings.TrimSuffix(b.String(), " ")
 }
 
 func sortedKeys[V any](m map[string]V) []string {
@@ -136,6 +162,11 @@ type Contains struct{ Name, Entry string }
 // Present holds when Path ("m1:class/net/eth0") exists in the final view.
 type Present struct{ Path string }
 
+// Violated holds when some property checker rejected the execution for
+// Property: for a seeded bug that breaks a property without changing any
+// result (a use-after-free, a leak).
+type Violated struct{ Property string }
+
 // Not, And and Or combine conditions.
 type (
 	Not struct{ X Expr }
@@ -163,6 +194,9 @@ func (e Contains) Eval(o Outcome) bool {
 // Eval reports whether the path exists.
 func (e Present) Eval(o Outcome) bool { return o.Paths[e.Path] }
 
+// Eval reports whether the property was violated.
+func (e Violated) Eval(o Outcome) bool { return o.Violated[e.Property] }
+
 // Eval negates.
 func (e Not) Eval(o Outcome) bool { return !e.X.Eval(o) }
 
@@ -175,21 +209,39 @@ func (e Or) Eval(o Outcome) bool { return e.X.Eval(o) || e.Y.Eval(o) }
 func (e Is) String() string       { return e.Name + " = " + e.Value }
 func (e Contains) String() string { return e.Name + " contains " + e.Entry }
 func (e Present) String() string  { return e.Path }
+func (e Violated) String() string { return "violated(" + e.Property + ")" }
 func (e Not) String() string      { return "~" + e.X.String() }
 func (e And) String() string      { return "(" + e.X.String() + " /\\ " + e.Y.String() + ")" }
 func (e Or) String() string       { return "(" + e.X.String() + " \\/ " + e.Y.String() + ")" }
 
 // paths lists the view paths e reads, so that outcomes record them.
 func paths(e Expr) []string {
+	return atoms(e, func(a Expr) (string, bool) {
+		p, ok := a.(Present)
+		return p.Path, ok
+	})
+}
+
+// violations lists the properties e asks about.
+func violations(e Expr) []string {
+	return atoms(e, func(a Expr) (string, bool) {
+		v, ok := a.(Violated)
+		return v.Property, ok
+	})
+}
+
+// atoms walks e and returns what pick takes from its atoms.
+func atoms(e Expr, pick func(Expr) (string, bool)) []string {
 	switch e := e.(type) {
-	case Present:
-		return []string{e.Path}
 	case Not:
-		return paths(e.X)
+		return atoms(e.X, pick)
 	case And:
-		return append(paths(e.X), paths(e.Y)...)
+		return append(atoms(e.X, pick), atoms(e.Y, pick)...)
 	case Or:
-		return append(paths(e.X), paths(e.Y)...)
+		return append(atoms(e.X, pick), atoms(e.Y, pick)...)
+	}
+	if s, ok := pick(e); ok {
+		return []string{s}
 	}
 	return nil
 }

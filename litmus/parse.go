@@ -144,8 +144,10 @@ func split(s string, sep byte) []field {
 
 var (
 	reNamespaces = regexp.MustCompile(`^namespaces\s+(\d+)$`)
-	reMount      = regexp.MustCompile(`^mount\s+m(\d+)\s*=\s*ns(\d+)$`)
-	reProc       = regexp.MustCompile(`^proc\s+p(\d+)\s*=\s*ns(\d+)$`)
+	reMount      = regexp.MustCompile(`^mount\s+m(\d+)\s*=\s*ns(\d+)(?:\s+user(\d+))?$`)
+	reProc       = regexp.MustCompile(`^proc\s+p(\d+)\s*=\s*ns(\d+)(?:\s+user(\d+))?$`)
+	reUsers      = regexp.MustCompile(`^users\s+(\d+)$`)
+	reOwner      = regexp.MustCompile(`^owner\s+ns(\d+)\s*=\s*user(\d+)$`)
 	reDevice     = regexp.MustCompile(`^device\s+(\S+)\s+in\s+ns(\d+)$`)
 	reLater      = regexp.MustCompile(`^later\s+ns(\d+)$`)
 	reExit       = regexp.MustCompile(`^exit\s+(tag|kernel)$`)
@@ -165,6 +167,7 @@ func (p *parser) item(s string, n, col int) error {
 			return p.errAt(n, col, "expected mount m%d next: mounts are numbered from 1 in order", len(c.Mounts)+1)
 		}
 		c.Mounts = append(c.Mounts, atoi(m[2]))
+		c.MountUsers = withUser(c.MountUsers, len(c.Mounts), m[3])
 		return nil
 	}
 	if m := reProc.FindStringSubmatch(s); m != nil {
@@ -172,6 +175,15 @@ func (p *parser) item(s string, n, col int) error {
 			return p.errAt(n, col, "expected proc p%d next: processes are numbered from 1 in order", len(c.Procs)+1)
 		}
 		c.Procs = append(c.Procs, atoi(m[2]))
+		c.ProcUsers = withUser(c.ProcUsers, len(c.Procs), m[3])
+		return nil
+	}
+	if m := reUsers.FindStringSubmatch(s); m != nil {
+		c.Users = atoi(m[1])
+		return nil
+	}
+	if m := reOwner.FindStringSubmatch(s); m != nil {
+		c.Owners = withUser(c.Owners, atoi(m[1]), "user"+m[2])
 		return nil
 	}
 	if m := reDevice.FindStringSubmatch(s); m != nil {
@@ -195,10 +207,24 @@ func (p *parser) item(s string, n, col int) error {
 	}
 	op, err := p.op(s, n, col)
 	if err != nil {
-		return fmt.Errorf("%w (an initial state item is namespaces N, mount mK = nsN, proc pK = nsN, device NAME in nsN, later nsN, exit tag|kernel, or an operation)", err)
+		return fmt.Errorf("%w (an initial state item is namespaces N, users N, owner nsN = userU, mount mK = nsN [userU], proc pK = nsN [userU], device NAME in nsN, later nsN, exit tag|kernel, or an operation)", err)
 	}
 	p.t.Program.Setup = append(p.t.Program.Setup, op)
 	return nil
+}
+
+// withUser sets the user namespace of item k (1-based) to u ("" leaves
+// it the initial, 1), growing users with 1s as needed. A config's user
+// lists may be shorter than its items: an absent entry is the initial.
+func withUser(users []int, k int, u string) []int {
+	if u == "" {
+		return users
+	}
+	for len(users) < k {
+		users = append(users, 1)
+	}
+	users[k-1] = atoi(strings.TrimPrefix(u, "user"))
+	return users
 }
 
 func atoi(s string) int {

@@ -29,11 +29,14 @@ type Report struct {
 	// ModelOutcomes are the outcomes the specification allows; SimOnly
 	// the simulator's outcomes it forbids, ModelOnly those the simulator
 	// never reached.
-	ModelOutcomes []string      `json:"model_outcomes"`
-	SimOnly       []string      `json:"sim_only,omitempty"`
-	ModelOnly     []string      `json:"model_only,omitempty"`
-	Violations    []string      `json:"violations,omitempty"`
-	Elapsed       time.Duration `json:"elapsed_ns"`
+	ModelOutcomes []string `json:"model_outcomes"`
+	// ModelObservation is the condition's observation over the model's
+	// outcomes: Never when no allowed outcome satisfies it.
+	ModelObservation Observation   `json:"model_observation"`
+	SimOnly          []string      `json:"sim_only,omitempty"`
+	ModelOnly        []string      `json:"model_only,omitempty"`
+	Violations       []string      `json:"violations,omitempty"`
+	Elapsed          time.Duration `json:"elapsed_ns"`
 }
 
 // OutcomeCount is one distinct outcome and the schedules that gave it.
@@ -66,6 +69,7 @@ func Run(t *Test, opt sim.Options) (*Report, SimResult) {
 		}
 	}
 	r.ModelOutcomes = sortedKeys(mo)
+	r.ModelObservation = modelObservation(t, mo)
 	for _, k := range r.ModelOutcomes {
 		if _, ok := sr.Counts[k]; !ok {
 			r.ModelOnly = append(r.ModelOnly, k)
@@ -97,6 +101,18 @@ func summarize(vs []Violation) []string {
 	}
 	slices.Sort(out)
 	return out
+}
+
+// modelObservation is the observation of t's condition over the
+// outcomes mo, each counted once.
+func modelObservation(t *Test, mo map[string]Outcome) Observation {
+	pos := 0
+	for _, o := range mo {
+		if t.Cond.Eval(o) {
+			pos++
+		}
+	}
+	return observe(pos, len(mo)-pos)
 }
 
 func observe(pos, neg int) Observation {
@@ -136,13 +152,13 @@ func (r *Report) Write(w io.Writer, elapsed bool) {
 		fmt.Fprintf(w, "%s%-6d:> %s\n", mark, o.Schedules, o.Outcome)
 	}
 	ok := "No"
-	if r.satisfied() {
+	if satisfied(r.Condition, r.Positive, r.Negative) {
 		ok = "Ok"
 	}
 	fmt.Fprintf(w, "%s\nWitnesses\nPositive: %d Negative: %d\n", ok, r.Positive, r.Negative)
 	fmt.Fprintf(w, "Condition %s\n", r.Condition)
 	fmt.Fprintf(w, "Observation %s %s %d %d\n", r.Name, r.Observation, r.Positive, r.Negative)
-	fmt.Fprintf(w, "Model %d outcomes; simulator only: %d; model only: %d\n", len(r.ModelOutcomes), len(r.SimOnly), len(r.ModelOnly))
+	fmt.Fprintf(w, "Model %d outcomes, %s; simulator only: %d; model only: %d\n", len(r.ModelOutcomes), r.ModelObservation, len(r.SimOnly), len(r.ModelOnly))
 	for _, o := range r.SimOnly {
 		fmt.Fprintf(w, "  simulator outcome the model forbids: %s\n", o)
 	}
@@ -162,12 +178,12 @@ func (r *Report) Write(w io.Writer, elapsed bool) {
 }
 
 // satisfied is herd7's Ok: a witness exists, none exists, or all are.
-func (r *Report) satisfied() bool {
-	switch verdict(r.Condition) {
+func satisfied(cond string, pos, neg int) bool {
+	switch verdict(cond) {
 	case "Forbidden":
-		return r.Positive == 0
+		return pos == 0
 	case "Required":
-		return r.Negative == 0
+		return neg == 0
 	}
-	return r.Positive > 0
+	return pos > 0
 }

@@ -36,11 +36,17 @@ func RunSim(t *Test, opt sim.Options) SimResult {
 	r := SimResult{Counts: map[string]int{}, Outcomes: map[string]Outcome{}}
 	eo := sched.ExploreOptions{Bound: sched.Unbounded}
 	r.Stats = sim.Explore(t.Program, opt, eo, func(x sim.Execution) bool {
-		o := outcome(t, simResults(t, x.History), x.View)
-		r.Counts[o.String()]++
-		r.Outcomes[o.String()] = o
 		// Check judges the faults the simulator noticed too.
 		rep := properties.Check(x.History, properties.Options{})
+		violated := map[string]bool{}
+		for _, v := range rep.Violations {
+			violated[string(v.Property)] = true
+		}
+		o := outcome(t, simResults(t, x.History), x.View, violated)
+		k := o.String()
+		if r.Counts[k]++; r.Counts[k] == 1 {
+			r.Outcomes[k] = o
+		}
 		if len(rep.Violations) > 0 {
 			r.Violations = append(r.Violations, Violation{rep.Violations, x})
 		} else {

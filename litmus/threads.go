@@ -111,13 +111,19 @@ func (p *parser) condition(s string, n int, q Quantifier) error {
 	return nil
 }
 
-// expect reads "OBS" or "OBS with BUG": the observation on the correct
-// simulator, or with a seeded bug.
+// expect reads "OBS", "OBS with BUG" or "OBS on kernel": the
+// observation on the correct simulator, with a seeded bug, or on this
+// machine's kernel.
 func (p *parser) expect(s string, n, col int) error {
 	obsText, bug, withBug := strings.Cut(strings.TrimSpace(s), " with ")
+	obsText, onKernel := strings.CutSuffix(obsText, " on kernel")
 	obs := Observation(strings.TrimSpace(obsText))
-	if obs != Never && obs != Sometimes && obs != Always {
-		return p.errAt(n, col, "expected Never, Sometimes or Always, then optionally \"with BUG\"")
+	if obs != Never && obs != Sometimes && obs != Always || onKernel && withBug {
+		return p.errAt(n, col, "expected Never, Sometimes or Always, then optionally \"with BUG\" or \"on kernel\"")
+	}
+	if onKernel {
+		p.t.KernelExpect = obs
+		return nil
 	}
 	if !withBug {
 		p.t.Expect = obs

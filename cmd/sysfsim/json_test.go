@@ -56,6 +56,8 @@ func jsonOutputs(t *testing.T) (outs []jsonOutput, skip string) {
 	addFile("summary.json, violations", "summary", filepath.Join(camp, campaign.SummaryFile))
 	add("run, exhaustive", "run", exitOK, "run", "--strategy", "exhaustive", "--threads", "2", "--ops", "1", "--executions", "20", "--out", filepath.Join(dir, "exh"), "--json")
 	addFile("summary.json, exhaustive", "summary", filepath.Join(dir, "exh", campaign.SummaryFile))
+	add("run, fixed program", "run", exitOK, "run", "--program", "../../litmus/testdata/two-eth0.litmus", "--executions", "50", "--out", filepath.Join(dir, "prog"), "--json")
+	addFile("summary.json, fixed program", "summary", filepath.Join(dir, "prog", campaign.SummaryFile))
 	for _, i := range []string{"0", "1"} {
 		add("run, shard "+i, "run", exitViolation, "run", "--bug", "unlocked-add", "--keep-going", "--executions", "100", "--shard", i+"/2", "--out", filepath.Join(dir, "shard-"+i), "--json")
 	}
@@ -74,10 +76,14 @@ func jsonOutputs(t *testing.T) (outs []jsonOutput, skip string) {
 	add("check, pass", "check", exitOK, "check", passTrace, "--json")
 	add("shrink", "shrink", exitOK, "shrink", found, "-o", filepath.Join(dir, "small.jsonl"), "--json")
 	add("bugs", "bugs", exitOK, "bugs", "--json")
+	lib := filepath.Join("..", "..", "litmus", "testdata")
+	add("litmus", "litmus", exitOK, "litmus", "--json", filepath.Join(lib, "two-eth0.litmus"))
+	add("litmus, a bug", "litmus", exitOK, "litmus", "--json", "--out", filepath.Join(dir, "litmus"), "--bug", "unlocked-add", filepath.Join(lib, "bug-unlocked-add.litmus"))
 
 	k, skip := kernelJSON(t)
 	if k != nil {
 		outs = append(outs, jsonOutput{"kernel", "kernel", k})
+		outs = append(outs, litmusKernelJSON(t)...)
 	}
 	return outs, skip
 }
@@ -176,6 +182,8 @@ func checkBroken(t *testing.T, schemas map[string]*jsonschema.Schema, outs []jso
 			obj(obj(obj(m)["by_strategy"].([]any)[0])["violations"])["Speed"] = 1
 		}, false},
 		{"a kernel median as text", "kernel", func(m any) { obj(m)["median_us"] = map[string]any{"create": "fast"} }, false},
+		{"an observation herd7 has not", "litmus", func(m any) { obj(m)["observation"] = "Rarely" }, false},
+		{"a kernel outcome without its verdict", "litmus-kernel", func(m any) { delete(obj(obj(m)["outcomes"].([]any)[0]), "allowed") }, false},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			o, ok := real[c.schema]

@@ -30,6 +30,9 @@ func TestLitmusExitCodes(t *testing.T) {
 		{[]string{"litmus", bad}, exitUsage, bad + `:3:5: unknown operation "creat"`},
 		{[]string{"litmus", "--bug", "nope", lib}, exitUsage, `unknown bug "nope"`},
 		{[]string{"litmus", filepath.Join(dir, "missing")}, exitUsage, "no such file"},
+		{[]string{"litmus", "--delay", "1ms", lib}, exitUsage, "--delay and --seed go with --kernel N"},
+		{[]string{"litmus", "--kernel", "3", "--bug", "unlocked-add", lib}, exitUsage, "--bug and --out are the simulator's"},
+		{[]string{"litmus", "--kernel", "-1", lib}, exitUsage, "must not be negative"},
 	}
 	for _, c := range cases {
 		code, out, errs := run(t, c.args...)

@@ -16,7 +16,7 @@ var readmeNoise = []struct {
 }{
 	{regexp.MustCompile(` in [0-9.]+(µs|ms|s) \([0-9.]+k? steps/s, [0-9.]+k? executions/s\)`), " in T (R)"},
 	{regexp.MustCompile(`[0-9]+ workers`), "W workers"},
-	{regexp.MustCompile(`(?m)^Time (\S+) [0-9.]+s$`), "Time $1 T"},
+	{regexp.MustCompile(`(?m)^Time (\S+) [0-9.]+s?$`), "Time $1 T"},
 	{regexp.MustCompile(`(replay|check): (go run \./cmd/sysfsim|sysfsim) `), "$1: sysfsim "},
 }
 

@@ -76,6 +76,7 @@ type runFlags struct {
 	threads   string
 	ops       int
 	timeout   durationValue
+	program   string
 }
 
 func (f *runFlags) flagSet() *flag.FlagSet {
@@ -96,6 +97,7 @@ func (f *runFlags) flagSet() *flag.FlagSet {
 	fs.BoolVar(&f.shrink, "shrink", true, "shrink each violation's trace before reporting it (the trace as found is kept too)")
 	fs.StringVar(&f.threads, "threads", "", "threads per program, N or MIN-MAX (default 2-4)")
 	fs.IntVar(&f.ops, "ops", 0, "operations per thread at most (default 4)")
+	fs.StringVar(&f.program, "program", "", "run this program in every execution instead of generated ones: a litmus test (.litmus) or the program of a trace `FILE`")
 	fs.Var(&f.timeout, "timeout", "bound on each execution's linearizability search (0: none); out of time, the execution is undecided (exit 3 if nothing is violated)")
 	return fs
 }
@@ -131,8 +133,12 @@ func (f *runFlags) config() (campaign.Config, error) {
 	if err != nil {
 		return campaign.Config{}, fmt.Errorf("--strategy: %w", err)
 	}
+	prog, err := f.fixedProgram()
+	if err != nil {
+		return campaign.Config{}, err
+	}
 	return campaign.Config{
-		Seed: f.seed, Executions: f.execs, Duration: f.dur, Bugs: bs, OutDir: f.out, Gen: g,
+		Seed: f.seed, Executions: f.execs, Duration: f.dur, Bugs: bs, OutDir: f.out, Gen: g, Program: prog,
 		Strategy: st, Preemptions: f.preempt, Schedules: f.schedules, Workers: f.workers, Shard: shard,
 		KeepGoing: f.keepGoing, MaxViolations: f.maxViol, NoShrink: !f.shrink, Command: self,
 		Check: properties.Options{LinearizabilityTimeout: time.Duration(f.timeout)},
@@ -167,6 +173,7 @@ func resume(cfg *campaign.Config, fs *flag.FlagSet) error {
 		{"shard", func() { cfg.Shard = old.Shard }},
 		{"threads", func() { cfg.Gen.MinThreads, cfg.Gen.MaxThreads = old.Gen.MinThreads, old.Gen.MaxThreads }},
 		{"ops", func() { cfg.Gen.MaxOps = old.Gen.MaxOps }},
+		{"program", func() { cfg.Program = old.Program }},
 		{"", func() { cfg.Gen.MaxNamespaces, cfg.Gen.NoUsers = old.Gen.MaxNamespaces, old.Gen.NoUsers }},
 		{"preemptions", func() {
 			if x != nil {
