@@ -71,6 +71,14 @@ type Trace struct {
 	// Notes are free text for people: where the trace came from, what
 	// shrinking did to it. Tools ignore them.
 	Notes []string
+	// Cut is set on a trace in the recorded form that ends without its
+	// end line: a recording cut short, read as far as it went.
+	Cut bool
+
+	// derived is set when the program was derived from the records (a
+	// recorded trace with a config line): Write then writes the config
+	// line back rather than the program.
+	derived bool
 
 	// file and scheduleLine locate the trace and its schedule line when it
 	// was read from a file, so that a schedule that does not fit the
