@@ -103,7 +103,7 @@ func (rd Reader) Read(r io.Reader, name string) (*Trace, error) {
 	if err := p.finish(); err != nil {
 		return nil, &Error{name, p.line, err}
 	}
-	p.t.file = name
+	p.t.file, p.t.programLine = name, p.programLine
 	return p.t, nil
 }
 

@@ -42,6 +42,7 @@ func (p *parser) parseConfig(b []byte) error {
 		}
 	}
 	p.derived, p.initial = true, c.Initial
+	p.programLine = p.line
 	p.t.History.Config = c.Config
 	for ns := 1; ns <= c.Config.Namespaces; ns++ {
 		if !slices.Contains(c.Config.Later, ns) {
