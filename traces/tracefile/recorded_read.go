@@ -135,10 +135,12 @@ func (p *parser) parseRecordedCall(b []byte) error {
 	return nil
 }
 
-// knownMount rejects an operation through a mount that neither the
-// configuration nor an earlier mount operation makes.
+// knownMount rejects, in a history without a program, an operation
+// through a mount that neither the configuration nor an earlier mount
+// operation makes.
 func (p *parser) knownMount(op model.Op) error {
-	if op.Kind.Takes()&model.FMount == 0 || op.Kind == model.Mount {
+	if op.Kind.Takes()&model.FMount == 0 || op.Kind == model.Mount || !p.derived {
+		// A given program's mounts were checked with the program.
 		return nil
 	}
 	if _, ok := p.mountTag[op.Mount]; ok {
@@ -196,20 +198,25 @@ func (p *parser) filled(op *model.Op, r model.Result) (model.Result, error) {
 	if err := checkResult(*op, r); err != nil {
 		return r, err
 	}
-	if r.Err != model.OK || op.Kind.Takes()&model.FMount == 0 || op.Kind == model.Mount {
+	if r.Err != model.OK || op.Kind == model.Mount {
 		return p.filledMount(*op, r), nil
 	}
-	tag, ok := p.mountTag[op.Mount], true
+	foundUntagged := (op.Kind == model.Lookup || op.Kind == model.Open) && r.Tag == 0
+	listedUntagged := slices.ContainsFunc(r.Entries, func(e model.Entry) bool { return e.Tag == 0 })
+	if !foundUntagged && !listedUntagged {
+		return r, nil
+	}
+	tag, ok := p.mountTag[op.Mount]
 	if op.Dir == model.UIDs {
 		tag, ok = p.mountUser[op.Mount]
 	}
 	if tag == 0 || !ok {
-		return r, fmt.Errorf("%v: the tag mount %d captured is not known yet (its mount has not returned)", op, op.Mount)
+		return r, fmt.Errorf("%v: the result leaves out the tag, and the tag mount %d captured is not known (its mount has not returned, or failed)", op, op.Mount)
 	}
-	if (op.Kind == model.Lookup || op.Kind == model.Open) && r.Tag == 0 {
+	if foundUntagged {
 		r.Tag = tag
 	}
-	if slices.ContainsFunc(r.Entries, func(e model.Entry) bool { return e.Tag == 0 }) {
+	if listedUntagged {
 		r.Entries = slices.Clone(r.Entries)
 		for i := range r.Entries {
 			if r.Entries[i].Tag == 0 {
