@@ -57,6 +57,7 @@ func (p *parser) parseConfig(b []byte) error {
 func (p *parser) makeInitial(thread, ns int, at int64) {
 	for _, name := range p.initial {
 		p.t.History.Records = append(p.t.History.Records, history.Record{Thread: thread, Op: model.Op{Kind: model.Create, NS: ns, Name: name}, Call: at, Return: at})
+		p.callLines = append(p.callLines, p.line)
 	}
 }
 
@@ -132,6 +133,7 @@ func (p *parser) parseRecordedCall(b []byte) error {
 	p.busy[th]++
 	p.fileOps++
 	p.t.History.Records = append(p.t.History.Records, history.Record{Thread: th, Op: c.Op, Call: c.Time})
+	p.callLines = append(p.callLines, p.line)
 	return nil
 }
 
@@ -278,6 +280,7 @@ func (p *parser) parseEvent(b []byte) error {
 	p.fileOps++
 	rec := history.Record{Thread: th, Op: e.Op, Result: res, Call: e.Time, Return: e.Time}
 	p.t.History.Records = append(p.t.History.Records, rec)
+	p.callLines = append(p.callLines, p.line)
 	p.learnMount(rec)
 	if e.Op.Kind == model.Clone && res.Err == model.OK {
 		p.makeInitial(th, e.Op.NS, e.Time)
