@@ -144,10 +144,10 @@ type parser struct {
 	last          int64 // time of the last event
 	open          map[int]int
 	ended         bool
-	version       int // the header's format
+	version       int   // the header's format
 	programLine   int   // the line of the program, or of the config
 	callLines     []int // the line of each record's call
-	recorded          // the recorded form's state
+	recorded            // the recorded form's state
 }
 
 func strict(b []byte, v any) error {
