@@ -23,6 +23,7 @@ type recorded struct {
 	// before the start from the config, the others from their mount's
 	// result.
 	mountTag, mountUser map[int]int
+	mountCalled         map[int]bool // mounts a mount operation was called for
 }
 
 func (p *parser) parseConfig(b []byte) error {
@@ -67,7 +68,7 @@ func (r *recorded) init(c model.Config) {
 		return
 	}
 	r.ids, r.usedIDs, r.busy = map[int]int{}, map[int]bool{}, map[int]int{}
-	r.mountTag, r.mountUser = map[int]int{}, map[int]int{}
+	r.mountTag, r.mountUser, r.mountCalled = map[int]int{}, map[int]int{}, map[int]bool{}
 	for m, ns := range c.Mounts {
 		r.mountTag[m+1] = ns
 		r.mountUser[m+1] = max(1, at(c.MountUsers, m))
@@ -130,6 +131,9 @@ func (p *parser) parseRecordedCall(b []byte) error {
 		return err
 	}
 	p.usedIDs[c.ID], p.ids[c.ID] = true, len(p.t.History.Records)
+	if c.Op.Kind == model.Mount {
+		p.mountCalled[c.Op.Mount] = true
+	}
 	p.busy[th]++
 	p.fileOps++
 	p.t.History.Records = append(p.t.History.Records, history.Record{Thread: th, Op: c.Op, Call: c.Time})
@@ -145,13 +149,8 @@ func (p *parser) knownMount(op model.Op) error {
 		// A given program's mounts were checked with the program.
 		return nil
 	}
-	if _, ok := p.mountTag[op.Mount]; ok {
+	if _, ok := p.mountTag[op.Mount]; ok || p.mountCalled[op.Mount] {
 		return nil
-	}
-	for _, r := range p.t.History.Records {
-		if r.Op.Kind == model.Mount && r.Op.Mount == op.Mount {
-			return nil
-		}
 	}
 	return fmt.Errorf("%v goes through mount %d, which neither the config (mounts 1..%d) nor an earlier mount makes", op, op.Mount, len(p.t.History.Config.Mounts))
 }
@@ -278,6 +277,9 @@ func (p *parser) parseEvent(b []byte) error {
 		return err
 	}
 	p.fileOps++
+	if e.Op.Kind == model.Mount {
+		p.mountCalled[e.Op.Mount] = true
+	}
 	rec := history.Record{Thread: th, Op: e.Op, Result: res, Call: e.Time, Return: e.Time}
 	p.t.History.Records = append(p.t.History.Records, rec)
 	p.callLines = append(p.callLines, p.line)
