@@ -106,7 +106,10 @@ func recordsOfProgram(p history.Program, h history.History) (record int, err err
 			continue
 		}
 		ops := p.Setup
-		if r.Thread >= 0 && r.Thread < len(p.Threads) {
+		switch {
+		case r.Thread >= len(p.Threads) || r.Thread < history.SetupThread:
+			return i, fmt.Errorf("%v on thread %d, which the program (threads 0..%d) does not have", r.Op, r.Thread, len(p.Threads)-1)
+		case r.Thread >= 0:
 			ops = p.Threads[r.Thread]
 		}
 		j := next[r.Thread]
