@@ -2,6 +2,15 @@
 // JSON Lines it is written as, and a reader whose errors name the file
 // and the line.
 //
+// The format has two forms. Version 1 is the simulator's: the program,
+// then calls and returns paired by thread. The recorded form (version 2,
+// RecordedVersion) is a recorder's: calls and returns paired by id,
+// threads optional, namespace births, mounts and teardowns as events,
+// results without tags; a Recorder writes it line by line as things
+// happen, and any prefix of it reads. Read reads both; Write writes
+// version 1 when it can express the history and the recorded form when
+// it cannot; Convert and Expressible choose explicitly.
+//
 // It depends on the model and the history only, so a recorder (sysfsim
 // kernel, which records the real kernel; a test writing a history by
 // hand) writes traces without pulling in the simulator or the checkers. Package traces holds
@@ -11,6 +20,8 @@
 package tracefile
 
 import (
+	"fmt"
+
 	"github.com/sysfsim/sysfsim/history"
 )
 
@@ -71,12 +82,37 @@ type Trace struct {
 	// Notes are free text for people: where the trace came from, what
 	// shrinking did to it. Tools ignore them.
 	Notes []string
+	// Cut is set on a trace in the recorded form that ends without its
+	// end line: a recording cut short, read as far as it went.
+	Cut bool
+
+	// derived is set when the program was derived from the records (a
+	// recorded trace with a config line): Write then writes the config
+	// line back rather than the program.
+	derived bool
 
 	// file and scheduleLine locate the trace and its schedule line when it
 	// was read from a file, so that a schedule that does not fit the
 	// program is reported where it stands.
 	file         string
 	scheduleLine int
+	programLine  int // the program's line, or the config's
+}
+
+// NothingToJudge reports a trace without a single record, such as a
+// program whose execution recorded nothing: no checker has anything to
+// judge, and a verdict on it would be an empty pass. For a trace read
+// from a file, the error is an *Error naming the program's (or config's)
+// line.
+func (t *Trace) NothingToJudge() error {
+	if len(t.History.Records) > 0 {
+		return nil
+	}
+	err := fmt.Errorf("nothing to judge: the program has %d operations and the trace records none", t.Program.Ops())
+	if t.file == "" {
+		return err
+	}
+	return &Error{t.file, t.programLine, err}
 }
 
 // ScheduleError places err, a problem with t's schedule, where the
@@ -94,10 +130,12 @@ func (t *Trace) ScheduleError(err error) error {
 // them.
 const (
 	KindHeader    = "header"
+	KindConfig    = "config" // the recorded form's, in place of a program
 	KindProgram   = "program"
 	KindNote      = "note"
 	KindCall      = "call"
 	KindReturn    = "return"
+	KindEvent     = "event" // the recorded form's
 	KindFault     = "fault"
 	KindSchedule  = "schedule"
 	KindViolation = "violation"
@@ -106,3 +144,8 @@ const (
 
 // Kinds lists every event kind a trace may hold.
 var Kinds = []string{KindHeader, KindProgram, KindNote, KindCall, KindReturn, KindFault, KindSchedule, KindViolation, KindEnd}
+
+// RecordedKinds lists the event kinds of the recorded form, in the order
+// FORMAT.md documents them there: a call and a return are not the same
+// lines as in version 1 (they pair by id).
+var RecordedKinds = []string{KindHeader, KindConfig, KindProgram, KindNote, KindCall, KindReturn, KindEvent, KindFault, KindSchedule, KindViolation, KindEnd}

@@ -30,7 +30,14 @@ func validProgram(p history.Program) error {
 			}
 		}
 	}
-	c := p.Config
+	if err := validConfig(p.Config); err != nil {
+		return err
+	}
+	return undeclaredMount(p, declaredMounts(p))
+}
+
+// validConfig rejects a configuration no execution can have.
+func validConfig(c model.Config) error {
 	if c.Namespaces < 1 || c.Namespaces > 63 {
 		return fmt.Errorf("%d namespaces; a program has 1 to 63", c.Namespaces)
 	}
@@ -49,7 +56,7 @@ func validProgram(p history.Program) error {
 			return fmt.Errorf("process %d starts in namespace %d, which the program does not have", i+1, ns)
 		}
 	}
-	return undeclaredMount(p, declaredMounts(p))
+	return nil
 }
 
 // declaredMounts returns the mounts a program has: those made before the
@@ -83,4 +90,65 @@ func undeclaredMount(p history.Program, mounts map[int]bool) error {
 		}
 	}
 	return nil
+}
+
+// recordsOfProgram rejects a record that is not its program's: each
+// thread's records, in order, are its program's operations in order, each
+// recorded whole or as the steps of its flow (FlowOf, undo included), a
+// prefix of them when the execution stopped early. The steps cleanup_net
+// takes on the exiting thread's behalf (marked Cleanup, and Gone) are no
+// program's and may stand anywhere. A create's ifindex is the recorder's,
+// not the program's.
+func recordsOfProgram(p history.Program, h history.History) (record int, err error) {
+	next := map[int]int{} // thread -> index of the program operation reached
+	for i, r := range h.Records {
+		if r.Op.Cleanup || r.Op.Kind == model.Gone {
+			continue
+		}
+		ops := p.Setup
+		switch {
+		case r.Thread >= len(p.Threads) || r.Thread < history.SetupThread:
+			return i, fmt.Errorf("%v on thread %d, which the program (threads 0..%d) does not have", r.Op, r.Thread, len(p.Threads)-1)
+		case r.Thread >= 0:
+			ops = p.Threads[r.Thread]
+		}
+		j := next[r.Thread]
+		for j < len(ops) && !fromOp(r.Op, ops[j]) {
+			j++
+		}
+		if j == len(ops) {
+			where := "setup"
+			if r.Thread >= 0 {
+				where = fmt.Sprintf("thread %d", r.Thread)
+			}
+			return i, fmt.Errorf("%v on %s is not the program's: %s has no such operation at or after its operation %d", r.Op, where, where, next[r.Thread])
+		}
+		next[r.Thread] = j
+	}
+	return 0, nil
+}
+
+// fromOp reports whether rec, a recorded operation, is program operation
+// op recorded whole or one of its flow's steps.
+func fromOp(rec, op model.Op) bool {
+	same := func(a model.Op) bool {
+		r := rec
+		if a.Index == 0 {
+			r.Index = 0
+		}
+		return r == a
+	}
+	if same(op) {
+		return true
+	}
+	if !op.Kind.IsFlow() {
+		return false
+	}
+	f := model.FlowOf(op)
+	for _, st := range f.Steps() {
+		if same(st.Op) || st.Undo.Kind != 0 && same(st.Undo) {
+			return true
+		}
+	}
+	return false
 }
