@@ -212,3 +212,24 @@ expect Always
 		t.Errorf("observed %s (want %s), simulator only %q", r.Observation, r.Expect, r.SimOnly)
 	}
 }
+
+// TestEveryBugHasAScenario holds the library to the catalogue: every
+// seeded bug has a test that expects an observation with it, so a bug added
+// to the simulator without its minimal scenario fails here.
+func TestEveryBugHasAScenario(t *testing.T) {
+	tests, err := litmus.Load("testdata")
+	if err != nil {
+		t.Fatal(err)
+	}
+	covered := map[string]bool{}
+	for _, lt := range tests {
+		for b := range lt.BugExpect {
+			covered[b] = true
+		}
+	}
+	for _, b := range sim.Bugs {
+		if !covered[string(b.Name)] {
+			t.Errorf("no litmus test in testdata expects an observation with bug %s", b.Name)
+		}
+	}
+}
