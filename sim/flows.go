@@ -87,7 +87,7 @@ func (c caller) exitKernel(op model.Op) {
 		ifindex int
 	}
 	var devs []dev
-	c.t.Lock(&tr.lock)
+	c.t.RLock(&tr.lock)
 	for _, d := range k.devices.children {
 		if d.tag == ns.addr && d.isActive() {
 			x := dev{name: d.name, phys: d.phys}
@@ -97,7 +97,7 @@ func (c caller) exitKernel(op model.Op) {
 			devs = append(devs, x)
 		}
 	}
-	c.t.Unlock(&tr.lock)
+	c.t.RUnlock(&tr.lock)
 	for _, d := range devs {
 		if !d.phys {
 			c.run(model.FlowOf(model.Op{Kind: model.Remove, NS: op.NS, Name: d.name, Cleanup: true}))
@@ -136,8 +136,8 @@ func (c caller) handbackName(name string, ifindex int) string {
 // the namespace is the name table.
 func (c caller) nameInUse(id int, name string) bool {
 	tr := &c.k.tree
-	c.t.Lock(&tr.lock)
-	defer c.t.Unlock(&tr.lock)
+	c.t.RLock(&tr.lock)
+	defer c.t.RUnlock(&tr.lock)
 	ns := c.k.alive(id)
 	return ns != nil && tr.find(c.t, c.k.devices, name, ns.addr) != nil
 }

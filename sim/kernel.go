@@ -51,8 +51,9 @@ type Kernel struct {
 //     its last, and mount and umount's), so the clock orders those too.
 //   - The tree: nodes with their counts and names, namespaces and their
 //     structs, user namespaces, processes' namespaces. A step that may
-//     touch any of it, locked or not, declares the tree lock, written
-//     (treeStep); a step after Lock(&tree.lock) is declared so by sched.
+//     touch any of it, locked or not, declares the tree lock (treeStep):
+//     read while the thread holds it shared, written otherwise; a step
+//     after Lock(&tree.lock) or RLock is declared so by sched.
 //     Node counts and namespace structs are also touched with the lock
 //     released (a remover's puts, a read's active reference, freeNS), so
 //     it is the common declaration, not the lock, that orders them.
@@ -67,7 +68,9 @@ type private struct{}
 
 // treeStep is the preemption point before a step that touches the tree
 // (and maybe the history): see above.
-func (k *Kernel) treeStep(t *sched.Thread) { t.Access(&k.tree.lock, true) }
+func (k *Kernel) treeStep(t *sched.Thread) {
+	t.Access(&k.tree.lock, !k.tree.lock.HeldShared(t))
+}
 
 // newKernel makes the kernel of a program, on a's memory if a is not nil.
 func newKernel(cfg model.Config, bugs BugSet, a *arena) *Kernel {

@@ -115,19 +115,21 @@ func compare(hash uint32, tag int, name string, n *node) int {
 
 // tree is the shared state: nodes, the tree lock and the memory they live in.
 type tree struct {
-	// lock is kernfs_rwsem, taken exclusively everywhere. kernfs takes it
-	// shared where it only reads the tree: lookup (kernfs_iop_lookup),
-	// readdir (kernfs_fop_readdir), readlink (kernfs_getlink); here those
-	// take it alone too, as do open's lookup and the simulator's own
-	// reads (caller.nameInUse, exitKernel's listing, gone).
+	// lock is kernfs_rwsem. As in kernfs, it is taken shared where the
+	// tree is only read: lookup (kernfs_iop_lookup), readdir
+	// (kernfs_fop_readdir), readlink (kernfs_iop_get_link ->
+	// kernfs_getlink), open's path walk, and the simulator's own reads
+	// (caller.nameInUse, exitKernel's listing, gone); it is taken
+	// exclusively for every change (kernfs_add_one, kernfs_activate,
+	// __kernfs_remove, kernfs_rename_ns) and, here, for the namespace
+	// and mount changes that an exit's critical section must see whole.
 	//
-	// That is sound: a reader may always happen to hold a shared lock
-	// alone, so every interleaving this lock allows is one kernfs_rwsem
-	// allows, and every bug found is real. No reader waits for anything
-	// while it holds the lock, so the exclusive mode adds no deadlock
-	// either. What it costs: two readers are never inside at once, so
-	// interleavings of reader steps within the lock are not explored, and
-	// a bug that needs two readers inside together is missed.
+	// Several readers are inside at once, so the scheduler explores their
+	// steps interleaved; a step under the shared lock declares a read of
+	// the tree (treeStep), so two readers' steps are independent for the
+	// exhaustive search. Under the shared lock readers still change node
+	// counts (kernfs_get and kernfs_put, atomic in kernfs), which commute;
+	// see put for why even a put that frees does.
 	lock  sched.Mutex
 	root  *node
 	nodes []*node // every node ever allocated, freed ones included
@@ -155,6 +157,11 @@ func (tr *tree) alloc(kind nodeKind, name string, tag int) *node {
 // touches only the tree and the history (see Kernel.treeStep).
 func (tr *tree) touch(t *sched.Thread, n *node, what string) {
 	tr.k.treeStep(t)
+	tr.check(t, n, what)
+}
+
+// check faults if n is freed: the use after free a touch finds.
+func (tr *tree) check(t *sched.Thread, n *node, what string) {
 	if n.freed {
 		tr.k.fault(t, history.UseAfterFree, fmt.Sprintf("%s touched freed node %v", what, n))
 	}
@@ -164,6 +171,9 @@ func (tr *tree) touch(t *sched.Thread, n *node, what string) {
 func (tr *tree) get(n *node) { n.refs++ }
 
 func (tr *tree) put(t *sched.Thread, n *node) {
+	// Under the shared lock a put is a read, like a get: a reader that
+	// frees a node holds its last reference, so no other reader can
+	// reach the node, through the tree or a reference, to see it freed.
 	tr.touch(t, n, "kernfs_put")
 	n.refs--
 	if n.refs == 0 {

@@ -13,8 +13,8 @@ func (k *Kernel) lookup(t *sched.Thread, op model.Op) model.Result {
 		return errno(model.EINVAL)
 	}
 	tr := &k.tree
-	t.Lock(&tr.lock)
-	defer t.Unlock(&tr.lock)
+	t.RLock(&tr.lock)
+	defer t.RUnlock(&tr.lock)
 	n := k.findActive(t, k.dir(op.Dir), op.Name, tag)
 	if n == nil {
 		return errno(model.ENOENT)
@@ -31,8 +31,8 @@ func (k *Kernel) readlink(t *sched.Thread, op model.Op) model.Result {
 		return errno(model.EINVAL)
 	}
 	tr := &k.tree
-	t.Lock(&tr.lock)
-	defer t.Unlock(&tr.lock)
+	t.RLock(&tr.lock)
+	defer t.RUnlock(&tr.lock)
 	l := k.findActive(t, k.class, op.Name, tag)
 	if l == nil {
 		return errno(model.ENOENT)
@@ -62,8 +62,8 @@ func (k *Kernel) open(t *sched.Thread, op model.Op) model.Result {
 		return errno(model.EINVAL)
 	}
 	tr := &k.tree
-	t.Lock(&tr.lock)
-	defer t.Unlock(&tr.lock)
+	t.RLock(&tr.lock)
+	defer t.RUnlock(&tr.lock)
 	dir := k.findActive(t, k.devices, op.Name, tag)
 	if dir == nil {
 		mnt.done()

@@ -360,8 +360,8 @@ func (k *Kernel) gone(t *sched.Thread, op model.Op) model.Result {
 		return errno(model.EINVAL)
 	}
 	tr := &k.tree
-	t.Lock(&tr.lock)
-	defer t.Unlock(&tr.lock)
+	t.RLock(&tr.lock)
+	defer t.RUnlock(&tr.lock)
 	addr := k.ns[op.NS].addr
 	for _, dir := range []*node{k.class, k.devices} {
 		for _, c := range dir.children {
