@@ -38,6 +38,9 @@ const (
 	BugExitHandbackClash      BugName = "exit-handback-clash"
 	BugReaddirCursorNoRef     BugName = "readdir-cursor-no-ref"
 	BugRenameLinkRecreate     BugName = "rename-link-recreate"
+	BugActivateRemoving       BugName = "activate-removing"
+	BugNegativeDentryInactive BugName = "negative-dentry-inactive"
+	BugDentryNSUnchecked      BugName = "dentry-ns-unchecked"
 )
 
 // Bugs is the catalogue, in a stable order.
@@ -119,6 +122,24 @@ var Bugs = []Bug{
 		Reference: "\"fix class symlinks in sysfs\" (2005, Bill Nottingham, drivers/base/class.c): a device rename renamed its class symlink by removing the old link and creating the new one, \"it should be using sysfs_rename_link. Unfortunately, sysfs_rename_link doesn't exist\" until the tagged-sysfs series added it (2.6.35): between the two, the device has no link at all",
 		Property:  "linearizability",
 		Scenario:  "rename(ns1, eth0 -> eth1) || lookup(m1, class/net/eth1); lookup(m1, class/net/eth0): both miss, inside one rename",
+	},
+	{
+		Name:      BugActivateRemoving,
+		Reference: "kernfs_add_one activates a node after dropping the lock (kernfs_activate, since 3.14); until c25491747b21 (2022) \"kernfs: Add KERNFS_REMOVING flags\" kernfs_activate skipped only nodes already KERNFS_ACTIVATED, not one a removal had claimed in between (\"The caller is responsible for ensuring that this function is not called after kernfs_remove*()\"), so a removal draining it waited for an active count the activation had reset (fs/kernfs/dir.c)",
+		Property:  "liveness",
+		Scenario:  "add_uid(u1, 0) || del_uid(u1, 0): del_uid claims 0 between its link and its activation, the activation makes it active again, and kernfs_drain waits forever for it to drain",
+	},
+	{
+		Name:      BugNegativeDentryInactive,
+		Reference: "c7e7c04274b1 (2021) \"kernfs: use VFS negative dentry caching\" made kernfs_iop_lookup leave a negative dentry, stamped with the directory's revision, for a node it found but inactive; kernfs_activate bumps no revision, so once the node was activated the cached negative dentry still passed kernfs_dop_revalidate and hid it. Fixed by \"kernfs: don't create a negative dentry if inactive node exists\" (Ian Kent, 2021, Fixes: c7e7c04274b1; blktests block/001 hung on it) (fs/kernfs/dir.c)",
+		Property:  "linearizability",
+		Scenario:  "create(ns1, eth0) || lookup(m1, devices/virtual/net/eth0); lookup(m1, devices/virtual/net/eth0): the first lookup lands between the link and the activation and caches a negative dentry; the second, after the create returned, still misses",
+	},
+	{
+		Name:      BugDentryNSUnchecked,
+		Reference: "kernfs_dop_revalidate's \"The kernfs node has been moved to a different namespace\" test (sysfs_dentry_revalidate's since the tagged-sysfs series, 2.6.35): without it a positive dentry of a tagged directory stays valid when its node is moved to another namespace under the same name, and a mount keeps seeing an entry of a tag it did not capture (fs/kernfs/dir.c)",
+		Property:  "tag-isolation",
+		Scenario:  "lookup(m1, devices/virtual/net/eth0); move(ns1, eth0 -> ns2); lookup(m1, devices/virtual/net/eth0): the cached dentry still passes revalidation and m1 finds ns2's eth0",
 	},
 }
 

@@ -89,9 +89,11 @@ func newKernel(cfg model.Config, bugs BugSet, a *arena) *Kernel {
 	k.rtnl.Name = "rtnl"
 	tr := &k.tree
 	tr.root = tr.alloc(dirNode, "", 0)
+	tr.root.active, tr.root.activated = 0, true
 	mkdir := func(parent *node, name string) *node {
 		n := tr.alloc(dirNode, name, 0)
 		tr.link(parent, n)
+		n.active, n.activated = 0, true
 		return n
 	}
 	k.class = mkdir(mkdir(tr.root, "class"), "net")
@@ -252,6 +254,7 @@ func (k *Kernel) closeAll() {
 	for _, id := range ids {
 		if x := k.mounts[id]; !x.gone && !x.killed {
 			x.killed = true
+			x.shrink(nil, k)
 			k.dropNS(nil, x.ns)
 		}
 	}

@@ -53,6 +53,15 @@ type node struct {
 	refs     int
 	linked   bool
 	freed    bool
+	// activated: kernfs_activate has run on the node (KERNFS_ACTIVATED).
+	activated bool
+	// removing: a removal has claimed the node (KERNFS_REMOVING, set by
+	// __kernfs_remove on the whole subtree): it is never activated again.
+	removing bool
+	// rev is a directory's revision (kernfs_inc_rev): it changes whenever
+	// a child is linked or unlinked, which is what invalidates a cached
+	// negative dentry (kernfs_dop_revalidate).
+	rev uint32
 }
 
 // nameBuf is a node's name as memory: kernfs_rename_ns frees the old one,
@@ -145,7 +154,9 @@ func (tr *tree) alloc(kind nodeKind, name string, tag int) *node {
 	tr.slab = tr.slab[1:]
 	// A node of the slab may be one of an earlier execution's: all of it
 	// is overwritten, and only its children's array is kept, emptied.
-	*n = node{id: len(tr.nodes), kind: kind, name: name, tag: tag, hash: nameHash(name, tag), refs: 1, children: n.children[:0]}
+	// Born deactivated, as __kernfs_new_node sets KN_DEACTIVATED_BIAS: a
+	// node is invisible until kernfs_activate (see Kernel.activate).
+	*n = node{id: len(tr.nodes), kind: kind, name: name, tag: tag, hash: nameHash(name, tag), refs: 1, active: deactivated, children: n.children[:0]}
 	n.name0 = nameBuf{s: name}
 	n.nameBuf = &n.name0
 	tr.nodes = append(tr.nodes, n)
@@ -175,6 +186,12 @@ func (tr *tree) put(t *sched.Thread, n *node) {
 	// frees a node holds its last reference, so no other reader can
 	// reach the node, through the tree or a reference, to see it freed.
 	tr.touch(t, n, "kernfs_put")
+	tr.drop(t, n)
+}
+
+// drop is put within a step that already touches the tree.
+func (tr *tree) drop(t *sched.Thread, n *node) {
+	tr.check(t, n, "kernfs_put")
 	n.refs--
 	if n.refs == 0 {
 		n.freed = true
@@ -187,6 +204,18 @@ func (tr *tree) put(t *sched.Thread, n *node) {
 	}
 }
 
+// release is put at the end of an execution, outside any thread: no
+// step, no fault.
+func (tr *tree) release(n *node) {
+	n.refs--
+	if n.refs == 0 {
+		n.freed = true
+		if n.target != nil {
+			tr.release(n.target)
+		}
+	}
+}
+
 // link is kernfs_link_sibling: it inserts n in order; the caller has
 // checked uniqueness.
 func (tr *tree) link(parent, n *node) {
@@ -195,6 +224,7 @@ func (tr *tree) link(parent, n *node) {
 	})
 	parent.children = slices.Insert(parent.children, i, n)
 	n.parent, n.linked = parent, true
+	parent.rev++ // kernfs_inc_rev
 }
 
 // unlink is kernfs_unlink_sibling; it reports whether n was linked.
@@ -206,6 +236,7 @@ func (tr *tree) unlink(n *node) bool {
 	i := slices.Index(p.children, n)
 	p.children = slices.Delete(p.children, i, i+1)
 	n.linked = false
+	p.rev++ // kernfs_inc_rev
 	return true
 }
 
@@ -213,6 +244,11 @@ func (tr *tree) unlink(n *node) bool {
 // kernel does, so a deactivated node still collides with a new one.
 func (tr *tree) find(t *sched.Thread, parent *node, name string, tag int) *node {
 	tr.touch(t, parent, "kernfs_find_ns")
+	return tr.child(parent, name, tag)
+}
+
+// child is find within a step that has already touched parent.
+func (tr *tree) child(parent *node, name string, tag int) *node {
 	hash := nameHash(name, tag)
 	i, ok := slices.BinarySearchFunc(parent.children, hash, func(c *node, h uint32) int {
 		return -compare(h, tag, name, c)
@@ -227,6 +263,11 @@ func (tr *tree) find(t *sched.Thread, parent *node, name string, tag int) *node 
 // (the tag-blind lookup bug): it returns the first sibling with the name.
 func (tr *tree) findAnyTag(t *sched.Thread, parent *node, name string) *node {
 	tr.touch(t, parent, "kernfs_find_ns")
+	return tr.childAnyTag(parent, name)
+}
+
+// childAnyTag is findAnyTag within a step that has already touched parent.
+func (tr *tree) childAnyTag(parent *node, name string) *node {
 	for _, c := range parent.children {
 		if c.name == name {
 			return c

@@ -5,7 +5,8 @@ import (
 	"github.com/sysfsim/sysfsim/sim/sched"
 )
 
-// lookup is one path component looked up through a mount.
+// lookup is one path component looked up through a mount, through its
+// dentry cache (walk).
 func (k *Kernel) lookup(t *sched.Thread, op model.Op) model.Result {
 	tag, mnt := k.useMount(op.Mount, op.Dir) // never the caller's namespace (kernfs_iop_lookup)
 	defer mnt.done()
@@ -15,7 +16,7 @@ func (k *Kernel) lookup(t *sched.Thread, op model.Op) model.Result {
 	tr := &k.tree
 	t.RLock(&tr.lock)
 	defer t.RUnlock(&tr.lock)
-	n := k.findActive(t, k.dir(op.Dir), op.Name, tag)
+	n := k.walk(t, mnt, k.dir(op.Dir), op.Name, tag)
 	if n == nil {
 		return errno(model.ENOENT)
 	}
@@ -33,7 +34,7 @@ func (k *Kernel) readlink(t *sched.Thread, op model.Op) model.Result {
 	tr := &k.tree
 	t.RLock(&tr.lock)
 	defer t.RUnlock(&tr.lock)
-	l := k.findActive(t, k.class, op.Name, tag)
+	l := k.walk(t, mnt, k.class, op.Name, tag)
 	if l == nil {
 		return errno(model.ENOENT)
 	}
@@ -64,12 +65,12 @@ func (k *Kernel) open(t *sched.Thread, op model.Op) model.Result {
 	tr := &k.tree
 	t.RLock(&tr.lock)
 	defer t.RUnlock(&tr.lock)
-	dir := k.findActive(t, k.devices, op.Name, tag)
+	dir := k.walk(t, mnt, k.devices, op.Name, tag)
 	if dir == nil {
 		mnt.done()
 		return errno(model.ENOENT)
 	}
-	attr := k.findActive(t, dir, "ifindex", 0)
+	attr := k.walk(t, mnt, dir, "ifindex", 0)
 	if attr == nil {
 		mnt.done()
 		return errno(model.ENOENT)
