@@ -14,10 +14,12 @@ import (
 // directory per device), the namespaces, the mounts and open files of one
 // program, and rtnl, the lock the net core holds across a device flow.
 type Kernel struct {
-	cfg       model.Config
-	bugs      BugSet
-	tree      tree
-	rtnl      sched.Mutex
+	cfg  model.Config
+	bugs BugSet
+	tree tree
+	rtnl sched.Mutex
+	// uids is uids_mutex, which alloc_uid held across uids_user_create.
+	uidsMutex sched.Mutex
 	class     *node // /sys/class/net
 	devices   *node // /sys/devices/virtual/net
 	uids      *node // /sys/kernel/uids, tagged by user namespace
@@ -87,6 +89,7 @@ func newKernel(cfg model.Config, bugs BugSet, a *arena) *Kernel {
 	k.tree.k = k
 	k.tree.lock.Name = "kernfs_rwsem"
 	k.rtnl.Name = "rtnl"
+	k.uidsMutex.Name = "uids_mutex"
 	tr := &k.tree
 	tr.root = tr.alloc(dirNode, "", 0)
 	tr.root.active, tr.root.activated = 0, true

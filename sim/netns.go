@@ -279,6 +279,13 @@ func (k *Kernel) user(id int) *userns {
 // kernfs_add_one: another critical section, with the kobject's reference
 // on the directory held in between. No observer reads cpu_share; it is
 // there because a directory with a child is what removal drains.
+//
+// Adds hold uids_mutex throughout, as alloc_uid did ("Make uid_hash_find()
+// + uids_user_create() + uid_hash_insert() atomic"): without it two adds
+// of one name race, and the loser's EEXIST, from an entry kernfs_find_ns
+// sees linked but not yet activated, comes before the winner's entry
+// shows. Removals here take no uids_mutex: del_uid is
+// kernfs_remove_by_name, not cleanup_user_struct.
 func (k *Kernel) addUID(t *sched.Thread, op model.Op) model.Result {
 	u := k.user(op.User)
 	if u == nil {
@@ -287,6 +294,8 @@ func (k *Kernel) addUID(t *sched.Thread, op model.Op) model.Result {
 	if e := model.ValidName(op.Name); e != model.OK {
 		return errno(e)
 	}
+	t.Lock(&k.uidsMutex)
+	defer t.Unlock(&k.uidsMutex)
 	tr := &k.tree
 	t.Lock(&tr.lock)
 	k.treeStep(t)
