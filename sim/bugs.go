@@ -127,7 +127,7 @@ var Bugs = []Bug{
 		Name:      BugActivateRemoving,
 		Reference: "kernfs_add_one activates a node after dropping the lock (kernfs_activate, since 3.14); until c25491747b21 (2022) \"kernfs: Add KERNFS_REMOVING flags\" kernfs_activate skipped only nodes already KERNFS_ACTIVATED, not one a removal had claimed in between (\"The caller is responsible for ensuring that this function is not called after kernfs_remove*()\"), so a removal draining it waited for an active count the activation had reset (fs/kernfs/dir.c)",
 		Property:  "liveness",
-		Scenario:  "add_uid(u1, 0) || del_uid(u1, 0): del_uid claims 0 between its link and its activation, the activation makes it active again, and kernfs_drain waits forever for it to drain",
+		Scenario:  "add_uid(u1, 0) || del_uid(u1, 0), or create(ns1, eth1) || exit(ns1): the removal claims an activated directory with a child linked but not yet activated, the activation makes the child active again, and kernfs_drain waits forever for it",
 	},
 	{
 		Name:      BugNegativeDentryInactive,

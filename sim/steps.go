@@ -2,6 +2,7 @@ package sim
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/sysfsim/sysfsim/model"
 	"github.com/sysfsim/sysfsim/sim/sched"
@@ -204,6 +205,22 @@ func (k *Kernel) drainAndUnlink(t *sched.Thread, nodes []*node) {
 	k.drainAndUnlinkFrom(t, nodes, nil)
 }
 
+// undrained reports whether a remover skips draining n, one of the nodes
+// it removes: before 2d7f9f8c1815 (2022) __kernfs_remove drained only if
+// the removal's root had been activated ("Drain iff @kn was activated"),
+// and BugActivateRemoving runs that kernel. The root is n's highest
+// ancestor among nodes.
+func (k *Kernel) undrained(n *node, nodes []*node) bool {
+	if !k.bugs.Has(BugActivateRemoving) {
+		return false
+	}
+	r := n
+	for r.parent != nil && slices.Contains(nodes, r.parent) {
+		r = r.parent
+	}
+	return !r.activated
+}
+
 // drain names what a remover waits for in a wait-for graph; it is
 // formatted only if one is drawn.
 type drain struct{ n *node }
@@ -217,7 +234,7 @@ func (d drain) String() string { return fmt.Sprintf("kernfs_drain(%v)", d.n) }
 func (k *Kernel) drainAndUnlinkFrom(t *sched.Thread, nodes []*node, unpinned *node) {
 	tr := &k.tree
 	for _, n := range nodes {
-		if n == unpinned {
+		if n == unpinned || k.undrained(n, nodes) {
 			continue
 		}
 		t.WaitOn(drain{n}, func() bool { return n.active == deactivated })
