@@ -14,12 +14,10 @@ import (
 // directory per device), the namespaces, the mounts and open files of one
 // program, and rtnl, the lock the net core holds across a device flow.
 type Kernel struct {
-	cfg  model.Config
-	bugs BugSet
-	tree tree
-	rtnl sched.Mutex
-	// uids is uids_mutex, which alloc_uid held across uids_user_create.
-	uidsMutex sched.Mutex
+	cfg       model.Config
+	bugs      BugSet
+	tree      tree
+	rtnl      sched.Mutex
 	class     *node // /sys/class/net
 	devices   *node // /sys/devices/virtual/net
 	uids      *node // /sys/kernel/uids, tagged by user namespace
@@ -38,6 +36,10 @@ type Kernel struct {
 	faults    []history.Fault
 	// sched runs the concurrent part; nil during setup. See now.
 	sched *sched.Scheduler
+
+	// uidsMutex is uids_mutex, which alloc_uid held across
+	// uids_user_create (see addUID).
+	uidsMutex sched.Mutex
 }
 
 // What each preemption point declares the step after it touches (until the
@@ -58,7 +60,9 @@ type Kernel struct {
 //     after Lock(&tree.lock) or RLock is declared so by sched.
 //     Node counts and namespace structs are also touched with the lock
 //     released (a remover's puts, a read's active reference, freeNS), so
-//     it is the common declaration, not the lock, that orders them.
+//     it is the common declaration, not the lock, that orders them. A
+//     step of a path walk (walk), which may change the mount's dentry
+//     cache, declares a write even under the shared lock.
 //   - k.ifindex, declared by the one step that touches it (caller.create).
 //
 // A step that touches nothing else declares private{}, which no step
