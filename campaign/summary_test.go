@@ -17,7 +17,7 @@ import (
 // does not know. One naming no strategy is not a campaign's at all.
 func TestLoadSummaryRejectsUnknownNames(t *testing.T) {
 	dir := t.TempDir()
-	mustRun(t, Config{Seed: 3, Executions: 200, OutDir: dir, Bugs: sim.BugSet{sim.BugUnlockedAdd}, KeepGoing: true, NoShrink: true, NoViz: true})
+	mustRun(t, Config{Seed: 3, Executions: 1000, OutDir: dir, Bugs: sim.BugSet{sim.BugUnlockedAdd}, KeepGoing: true, NoShrink: true, NoViz: true})
 	good, err := os.ReadFile(filepath.Join(dir, SummaryFile))
 	if err != nil {
 		t.Fatal(err)

@@ -71,6 +71,10 @@ var rapidShapes = map[sim.BugName]rapidShape{
 	// rapid's draws rarely put two lookups of the two names beside a
 	// rename; seeded programs do.
 	sim.BugRenameLinkRecreate: {seeded: true},
+	// A lookup, a move to another namespace, and a lookup of the same
+	// name through the same mount: rare in rapid's draws, common in
+	// seeded programs.
+	sim.BugDentryNSUnchecked: {seeded: true},
 }
 
 // propViolates fails only when the bug's own property is violated, so the

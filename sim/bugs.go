@@ -39,6 +39,9 @@ const (
 	BugReaddirCursorNoRef     BugName = "readdir-cursor-no-ref"
 	BugRenameLinkRecreate     BugName = "rename-link-recreate"
 	BugExitForgetsDevice      BugName = "exit-forgets-device"
+	BugActivateRemoving       BugName = "activate-removing"
+	BugNegativeDentryInactive BugName = "negative-dentry-inactive"
+	BugDentryNSUnchecked      BugName = "dentry-ns-unchecked"
 )
 
 // Bugs is the catalogue, in a stable order.
@@ -126,6 +129,24 @@ var Bugs = []Bug{
 		Reference: "a namespace's teardown that ends with one of its devices still registered, which netdev_exit warns of (WARN_ON_ONCE(!list_empty(&net->dev_base_head)), net/core/dev.c): the class of 50624c934db1 (2013) \"net: Delay default_device_exit_batch until no devices are unregistering v2\", where cleanup_net went on while devices of the namespace were still unregistering, and of pernet exits that walk their own list of devices and miss one (the x-netns tunnels' destroy_tunnels); here cleanup_net's walk misses the last virtual device it collected",
 		Property:  "teardown",
 		Scenario:  "create(ns2, eth0); exit(ns2): cleanup_net unregisters nothing, and gone(ns2) finds eth0 still there",
+	},
+	{
+		Name:      BugActivateRemoving,
+		Reference: "kernfs_add_one activates a node after dropping the lock (kernfs_activate, since 3.14); until c25491747b21 (2022) \"kernfs: Add KERNFS_REMOVING flags\" kernfs_activate skipped only nodes already KERNFS_ACTIVATED, not one a removal had claimed in between (\"The caller is responsible for ensuring that this function is not called after kernfs_remove*()\"), so a removal draining it waited for an active count the activation had reset (fs/kernfs/dir.c)",
+		Property:  "liveness",
+		Scenario:  "add_uid(u1, 0) || del_uid(u1, 0), or create(ns1, eth1) || exit(ns1): the removal claims an activated directory with a child linked but not yet activated, the activation makes the child active again, and kernfs_drain waits forever for it",
+	},
+	{
+		Name:      BugNegativeDentryInactive,
+		Reference: "c7e7c04274b1 (2021) \"kernfs: use VFS negative dentry caching\" made kernfs_iop_lookup leave a negative dentry, stamped with the directory's revision, for a node it found but inactive; kernfs_activate bumps no revision, so once the node was activated the cached negative dentry still passed kernfs_dop_revalidate and hid it. Fixed by \"kernfs: don't create a negative dentry if inactive node exists\" (Ian Kent, 2021, Fixes: c7e7c04274b1; blktests block/001 hung on it) (fs/kernfs/dir.c)",
+		Property:  "linearizability",
+		Scenario:  "create(ns1, eth0) || lookup(m1, devices/virtual/net/eth0); lookup(m1, devices/virtual/net/eth0): the first lookup lands between the link and the activation and caches a negative dentry; the second, after the create returned, still misses",
+	},
+	{
+		Name:      BugDentryNSUnchecked,
+		Reference: "kernfs_dop_revalidate's \"The kernfs node has been moved to a different namespace\" test (sysfs_dentry_revalidate's since the tagged-sysfs series, 2.6.35): without it a positive dentry of a tagged directory stays valid when its node is moved to another namespace under the same name, and a mount keeps seeing an entry of a tag it did not capture (fs/kernfs/dir.c)",
+		Property:  "tag-isolation",
+		Scenario:  "lookup(m1, devices/virtual/net/eth0); move(ns1, eth0 -> ns2); lookup(m1, devices/virtual/net/eth0): the cached dentry still passes revalidation and m1 finds ns2's eth0",
 	},
 }
 

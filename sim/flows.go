@@ -88,7 +88,7 @@ func (c caller) exitKernel(op model.Op) {
 		ifindex int
 	}
 	var devs []dev
-	c.t.Lock(&tr.lock)
+	c.t.RLock(&tr.lock)
 	for _, d := range k.devices.children {
 		if d.tag == ns.addr && d.isActive() {
 			x := dev{name: d.name, phys: d.phys}
@@ -98,7 +98,7 @@ func (c caller) exitKernel(op model.Op) {
 			devs = append(devs, x)
 		}
 	}
-	c.t.Unlock(&tr.lock)
+	c.t.RUnlock(&tr.lock)
 	if c.k.bugs.Has(BugExitForgetsDevice) {
 		devs = forgetLastVirtual(devs, func(d dev) bool { return !d.phys })
 	}
@@ -151,8 +151,8 @@ func (c caller) handbackName(name string, ifindex int) string {
 // the namespace is the name table.
 func (c caller) nameInUse(id int, name string) bool {
 	tr := &c.k.tree
-	c.t.Lock(&tr.lock)
-	defer c.t.Unlock(&tr.lock)
+	c.t.RLock(&tr.lock)
+	defer c.t.RUnlock(&tr.lock)
 	ns := c.k.alive(id)
 	return ns != nil && tr.find(c.t, c.k.devices, name, ns.addr) != nil
 }

@@ -36,6 +36,10 @@ type Kernel struct {
 	faults    []history.Fault
 	// sched runs the concurrent part; nil during setup. See now.
 	sched *sched.Scheduler
+
+	// uidsMutex is uids_mutex, which alloc_uid held across
+	// uids_user_create (see addUID).
+	uidsMutex sched.Mutex
 }
 
 // What each preemption point declares the step after it touches (until the
@@ -51,11 +55,14 @@ type Kernel struct {
 //     its last, and mount and umount's), so the clock orders those too.
 //   - The tree: nodes with their counts and names, namespaces and their
 //     structs, user namespaces, processes' namespaces. A step that may
-//     touch any of it, locked or not, declares the tree lock, written
-//     (treeStep); a step after Lock(&tree.lock) is declared so by sched.
+//     touch any of it, locked or not, declares the tree lock (treeStep):
+//     read while the thread holds it shared, written otherwise; a step
+//     after Lock(&tree.lock) or RLock is declared so by sched.
 //     Node counts and namespace structs are also touched with the lock
 //     released (a remover's puts, a read's active reference, freeNS), so
-//     it is the common declaration, not the lock, that orders them.
+//     it is the common declaration, not the lock, that orders them. A
+//     step of a path walk (walk), which may change the mount's dentry
+//     cache, declares a write even under the shared lock.
 //   - k.ifindex, declared by the one step that touches it (caller.create).
 //
 // A step that touches nothing else declares private{}, which no step
@@ -67,7 +74,9 @@ type private struct{}
 
 // treeStep is the preemption point before a step that touches the tree
 // (and maybe the history): see above.
-func (k *Kernel) treeStep(t *sched.Thread) { t.Access(&k.tree.lock, true) }
+func (k *Kernel) treeStep(t *sched.Thread) {
+	t.Access(&k.tree.lock, !k.tree.lock.HeldShared(t))
+}
 
 // newKernel makes the kernel of a program, on a's memory if a is not nil.
 func newKernel(cfg model.Config, bugs BugSet, a *arena) *Kernel {
@@ -84,11 +93,14 @@ func newKernel(cfg model.Config, bugs BugSet, a *arena) *Kernel {
 	k.tree.k = k
 	k.tree.lock.Name = "kernfs_rwsem"
 	k.rtnl.Name = "rtnl"
+	k.uidsMutex.Name = "uids_mutex"
 	tr := &k.tree
 	tr.root = tr.alloc(dirNode, "", 0)
+	tr.root.active, tr.root.activated = 0, true
 	mkdir := func(parent *node, name string) *node {
 		n := tr.alloc(dirNode, name, 0)
 		tr.link(parent, n)
+		n.active, n.activated = 0, true
 		return n
 	}
 	k.class = mkdir(mkdir(tr.root, "class"), "net")
@@ -249,6 +261,7 @@ func (k *Kernel) closeAll() {
 	for _, id := range ids {
 		if x := k.mounts[id]; !x.gone && !x.killed {
 			x.killed = true
+			x.shrink(nil, k)
 			k.dropNS(nil, x.ns)
 		}
 	}

@@ -53,6 +53,15 @@ type node struct {
 	refs     int
 	linked   bool
 	freed    bool
+	// activated: kernfs_activate has run on the node (KERNFS_ACTIVATED).
+	activated bool
+	// removing: a removal has claimed the node (KERNFS_REMOVING, set by
+	// __kernfs_remove on the whole subtree): it is never activated again.
+	removing bool
+	// rev is a directory's revision (kernfs_inc_rev): it changes whenever
+	// a child is linked or unlinked, which is what invalidates a cached
+	// negative dentry (kernfs_dop_revalidate).
+	rev uint32
 }
 
 // nameBuf is a node's name as memory: kernfs_rename_ns frees the old one,
@@ -115,19 +124,21 @@ func compare(hash uint32, tag int, name string, n *node) int {
 
 // tree is the shared state: nodes, the tree lock and the memory they live in.
 type tree struct {
-	// lock is kernfs_rwsem, taken exclusively everywhere. kernfs takes it
-	// shared where it only reads the tree: lookup (kernfs_iop_lookup),
-	// readdir (kernfs_fop_readdir), readlink (kernfs_getlink); here those
-	// take it alone too, as do open's lookup and the simulator's own
-	// reads (caller.nameInUse, exitKernel's listing, gone).
+	// lock is kernfs_rwsem. As in kernfs, it is taken shared where the
+	// tree is only read: lookup (kernfs_iop_lookup), readdir
+	// (kernfs_fop_readdir), readlink (kernfs_iop_get_link ->
+	// kernfs_getlink), open's path walk, and the simulator's own reads
+	// (caller.nameInUse, exitKernel's listing, gone); it is taken
+	// exclusively for every change (kernfs_add_one, kernfs_activate,
+	// __kernfs_remove, kernfs_rename_ns) and, here, for the namespace
+	// and mount changes that an exit's critical section must see whole.
 	//
-	// That is sound: a reader may always happen to hold a shared lock
-	// alone, so every interleaving this lock allows is one kernfs_rwsem
-	// allows, and every bug found is real. No reader waits for anything
-	// while it holds the lock, so the exclusive mode adds no deadlock
-	// either. What it costs: two readers are never inside at once, so
-	// interleavings of reader steps within the lock are not explored, and
-	// a bug that needs two readers inside together is missed.
+	// Several readers are inside at once, so the scheduler explores their
+	// steps interleaved; a step under the shared lock declares a read of
+	// the tree (treeStep), so two readers' steps are independent for the
+	// exhaustive search. Under the shared lock readers still change node
+	// counts (kernfs_get and kernfs_put, atomic in kernfs), which commute;
+	// see put for why even a put that frees does.
 	lock  sched.Mutex
 	root  *node
 	nodes []*node // every node ever allocated, freed ones included
@@ -143,7 +154,9 @@ func (tr *tree) alloc(kind nodeKind, name string, tag int) *node {
 	tr.slab = tr.slab[1:]
 	// A node of the slab may be one of an earlier execution's: all of it
 	// is overwritten, and only its children's array is kept, emptied.
-	*n = node{id: len(tr.nodes), kind: kind, name: name, tag: tag, hash: nameHash(name, tag), refs: 1, children: n.children[:0]}
+	// Born deactivated, as __kernfs_new_node sets KN_DEACTIVATED_BIAS: a
+	// node is invisible until kernfs_activate (see Kernel.activate).
+	*n = node{id: len(tr.nodes), kind: kind, name: name, tag: tag, hash: nameHash(name, tag), refs: 1, active: deactivated, children: n.children[:0]}
 	n.name0 = nameBuf{s: name}
 	n.nameBuf = &n.name0
 	tr.nodes = append(tr.nodes, n)
@@ -155,6 +168,11 @@ func (tr *tree) alloc(kind nodeKind, name string, tag int) *node {
 // touches only the tree and the history (see Kernel.treeStep).
 func (tr *tree) touch(t *sched.Thread, n *node, what string) {
 	tr.k.treeStep(t)
+	tr.check(t, n, what)
+}
+
+// check faults if n is freed: the use after free a touch finds.
+func (tr *tree) check(t *sched.Thread, n *node, what string) {
 	if n.freed {
 		tr.k.fault(t, history.UseAfterFree, fmt.Sprintf("%s touched freed node %v", what, n))
 	}
@@ -164,7 +182,16 @@ func (tr *tree) touch(t *sched.Thread, n *node, what string) {
 func (tr *tree) get(n *node) { n.refs++ }
 
 func (tr *tree) put(t *sched.Thread, n *node) {
+	// Under the shared lock a put is a read, like a get: a reader that
+	// frees a node holds its last reference, so no other reader can
+	// reach the node, through the tree or a reference, to see it freed.
 	tr.touch(t, n, "kernfs_put")
+	tr.drop(t, n)
+}
+
+// drop is put within a step that already touches the tree.
+func (tr *tree) drop(t *sched.Thread, n *node) {
+	tr.check(t, n, "kernfs_put")
 	n.refs--
 	if n.refs == 0 {
 		n.freed = true
@@ -177,6 +204,18 @@ func (tr *tree) put(t *sched.Thread, n *node) {
 	}
 }
 
+// release is put at the end of an execution, outside any thread: no
+// step, no fault.
+func (tr *tree) release(n *node) {
+	n.refs--
+	if n.refs == 0 {
+		n.freed = true
+		if n.target != nil {
+			tr.release(n.target)
+		}
+	}
+}
+
 // link is kernfs_link_sibling: it inserts n in order; the caller has
 // checked uniqueness.
 func (tr *tree) link(parent, n *node) {
@@ -185,6 +224,7 @@ func (tr *tree) link(parent, n *node) {
 	})
 	parent.children = slices.Insert(parent.children, i, n)
 	n.parent, n.linked = parent, true
+	parent.rev++ // kernfs_inc_rev
 }
 
 // unlink is kernfs_unlink_sibling; it reports whether n was linked.
@@ -196,6 +236,7 @@ func (tr *tree) unlink(n *node) bool {
 	i := slices.Index(p.children, n)
 	p.children = slices.Delete(p.children, i, i+1)
 	n.linked = false
+	p.rev++ // kernfs_inc_rev
 	return true
 }
 
@@ -203,6 +244,11 @@ func (tr *tree) unlink(n *node) bool {
 // kernel does, so a deactivated node still collides with a new one.
 func (tr *tree) find(t *sched.Thread, parent *node, name string, tag int) *node {
 	tr.touch(t, parent, "kernfs_find_ns")
+	return tr.child(parent, name, tag)
+}
+
+// child is find within a step that has already touched parent.
+func (tr *tree) child(parent *node, name string, tag int) *node {
 	hash := nameHash(name, tag)
 	i, ok := slices.BinarySearchFunc(parent.children, hash, func(c *node, h uint32) int {
 		return -compare(h, tag, name, c)
@@ -217,6 +263,11 @@ func (tr *tree) find(t *sched.Thread, parent *node, name string, tag int) *node 
 // (the tag-blind lookup bug): it returns the first sibling with the name.
 func (tr *tree) findAnyTag(t *sched.Thread, parent *node, name string) *node {
 	tr.touch(t, parent, "kernfs_find_ns")
+	return tr.childAnyTag(parent, name)
+}
+
+// childAnyTag is findAnyTag within a step that has already touched parent.
+func (tr *tree) childAnyTag(parent *node, name string) *node {
 	for _, c := range parent.children {
 		if c.name == name {
 			return c

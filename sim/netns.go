@@ -36,6 +36,10 @@ type sysfsMount struct {
 	users int // operations in flight and open files through it
 	// killed: its superblock is gone at the end of the execution.
 	killed bool
+	// dcache is the superblock's dentry cache below the directories the
+	// simulator holds fixed (class/net, devices/virtual/net, kernel/uids):
+	// see walk.
+	dcache []dentry
 }
 
 // newNS allocates a namespace, reusing the most recently freed address.
@@ -149,6 +153,7 @@ func (k *Kernel) umount(t *sched.Thread, op model.Op) model.Result {
 		return errno(model.EBUSY)
 	}
 	x.gone = true
+	x.shrink(t, k)
 	k.dropNS(t, x.ns)
 	return model.Result{}
 }
@@ -274,6 +279,13 @@ func (k *Kernel) user(id int) *userns {
 // kernfs_add_one: another critical section, with the kobject's reference
 // on the directory held in between. No observer reads cpu_share; it is
 // there because a directory with a child is what removal drains.
+//
+// Adds hold uids_mutex throughout, as alloc_uid did ("Make uid_hash_find()
+// + uids_user_create() + uid_hash_insert() atomic"): without it two adds
+// of one name race, and the loser's EEXIST, from an entry kernfs_find_ns
+// sees linked but not yet activated, comes before the winner's entry
+// shows. Removals here take no uids_mutex: del_uid is
+// kernfs_remove_by_name, not cleanup_user_struct.
 func (k *Kernel) addUID(t *sched.Thread, op model.Op) model.Result {
 	u := k.user(op.User)
 	if u == nil {
@@ -282,6 +294,8 @@ func (k *Kernel) addUID(t *sched.Thread, op model.Op) model.Result {
 	if e := model.ValidName(op.Name); e != model.OK {
 		return errno(e)
 	}
+	t.Lock(&k.uidsMutex)
+	defer t.Unlock(&k.uidsMutex)
 	tr := &k.tree
 	t.Lock(&tr.lock)
 	k.treeStep(t)
@@ -297,18 +311,25 @@ func (k *Kernel) addUID(t *sched.Thread, op model.Op) model.Result {
 	n.owner = u.id
 	tr.link(k.uids, n)
 	tr.get(n) // the kobject's reference (kobj->sd)
+	tr.get(n) // pinned until activated
 	t.Unlock(&tr.lock)
+	k.activate(t, n)
 
 	t.Lock(&tr.lock)
 	tr.touch(t, n, "kernfs_add_one")
 	// kernfs_add_one: -ENOENT when the parent is being removed
 	// (KERNFS_REMOVING since c25491747b21, KERNFS_ACTIVATED before).
-	if n.isActive() || k.bugs.Has(BugAddUnderRemoved) {
-		a := tr.alloc(fileNode, "cpu_share", 0)
+	var a *node
+	if !n.removing || k.bugs.Has(BugAddUnderRemoved) {
+		a = tr.alloc(fileNode, "cpu_share", 0)
 		a.owner = u.id
 		tr.link(n, a)
+		tr.get(a) // pinned until activated
 	}
 	t.Unlock(&tr.lock)
+	if a != nil {
+		k.activate(t, a)
+	}
 	tr.put(t, n)
 	return model.Result{}
 }
@@ -332,7 +353,7 @@ func (k *Kernel) delUID(t *sched.Thread, op model.Op) model.Result {
 		t.Unlock(&tr.lock)
 		return errno(model.ENOENT)
 	}
-	joined := !n.isActive()
+	joined := n.removing
 	var unpinned *node
 	if k.bugs.Has(BugRemoveByNameNoRef) && len(n.children) > 0 {
 		unpinned = n // no kernfs_get(kn) before __kernfs_remove
@@ -363,7 +384,7 @@ func (k *Kernel) exitUser(t *sched.Thread, op model.Op) model.Result {
 	u.dead = true
 	var nodes []*node
 	for _, c := range slices.Clone(k.uids.children) {
-		if c.tag == u.addr && c.isActive() {
+		if c.tag == u.addr && !c.removing {
 			nodes = append(nodes, k.deactivate(t, c)...)
 		}
 	}

@@ -5,7 +5,8 @@ import (
 	"github.com/sysfsim/sysfsim/sim/sched"
 )
 
-// lookup is one path component looked up through a mount.
+// lookup is one path component looked up through a mount, through its
+// dentry cache (walk).
 func (k *Kernel) lookup(t *sched.Thread, op model.Op) model.Result {
 	tag, mnt := k.useMount(op.Mount, op.Dir) // never the caller's namespace (kernfs_iop_lookup)
 	defer mnt.done()
@@ -13,9 +14,9 @@ func (k *Kernel) lookup(t *sched.Thread, op model.Op) model.Result {
 		return errno(model.EINVAL)
 	}
 	tr := &k.tree
-	t.Lock(&tr.lock)
-	defer t.Unlock(&tr.lock)
-	n := k.findActive(t, k.dir(op.Dir), op.Name, tag)
+	t.RLock(&tr.lock)
+	defer t.RUnlock(&tr.lock)
+	n := k.walk(t, mnt, k.dir(op.Dir), op.Name, tag)
 	if n == nil {
 		return errno(model.ENOENT)
 	}
@@ -31,9 +32,9 @@ func (k *Kernel) readlink(t *sched.Thread, op model.Op) model.Result {
 		return errno(model.EINVAL)
 	}
 	tr := &k.tree
-	t.Lock(&tr.lock)
-	defer t.Unlock(&tr.lock)
-	l := k.findActive(t, k.class, op.Name, tag)
+	t.RLock(&tr.lock)
+	defer t.RUnlock(&tr.lock)
+	l := k.walk(t, mnt, k.class, op.Name, tag)
 	if l == nil {
 		return errno(model.ENOENT)
 	}
@@ -62,14 +63,14 @@ func (k *Kernel) open(t *sched.Thread, op model.Op) model.Result {
 		return errno(model.EINVAL)
 	}
 	tr := &k.tree
-	t.Lock(&tr.lock)
-	defer t.Unlock(&tr.lock)
-	dir := k.findActive(t, k.devices, op.Name, tag)
+	t.RLock(&tr.lock)
+	defer t.RUnlock(&tr.lock)
+	dir := k.walk(t, mnt, k.devices, op.Name, tag)
 	if dir == nil {
 		mnt.done()
 		return errno(model.ENOENT)
 	}
-	attr := k.findActive(t, dir, "ifindex", 0)
+	attr := k.walk(t, mnt, dir, "ifindex", 0)
 	if attr == nil {
 		mnt.done()
 		return errno(model.ENOENT)

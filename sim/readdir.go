@@ -35,7 +35,7 @@ func (k *Kernel) readdir(t *sched.Thread, op model.Op) model.Result {
 	hash := uint32(2) // ctx->pos after "." and ".."
 	var saved *node
 	for {
-		t.Lock(&tr.lock)
+		t.RLock(&tr.lock) // kernfs_fop_readdir: down_read
 		emitted, full := 0, false
 		for pos := k.dirPos(t, parent, hash, saved, tag); pos != nil; pos = k.dirNextPos(t, parent, hash, pos, tag) {
 			hash, saved = pos.hash, pos
@@ -50,7 +50,7 @@ func (k *Kernel) readdir(t *sched.Thread, op model.Op) model.Result {
 				// Before 9aab10a0249e the lock was dropped around dir_emit,
 				// with the name pointer kept: a rename may free it.
 				name := pos.nameBuf
-				t.Unlock(&tr.lock)
+				t.RUnlock(&tr.lock)
 				for i := range emitSteps {
 					if i < emitSteps-1 {
 						t.Access(private{}, false) // copy_to_user may fault and sleep
@@ -61,14 +61,14 @@ func (k *Kernel) readdir(t *sched.Thread, op model.Op) model.Result {
 				}
 				name.use(k, t, "dir_emit")
 				entries = append(entries, model.Entry{Name: name.s, Tag: pos.owner})
-				t.Lock(&tr.lock)
+				t.RLock(&tr.lock)
 			} else {
 				tr.touch(t, pos, "dir_emit")
 				entries = append(entries, model.Entry{Name: pos.name, Tag: pos.owner})
 			}
 			emitted++
 		}
-		t.Unlock(&tr.lock)
+		t.RUnlock(&tr.lock)
 		if !full {
 			break
 		}

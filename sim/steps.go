@@ -2,6 +2,7 @@ package sim
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/sysfsim/sysfsim/model"
 	"github.com/sysfsim/sysfsim/sim/sched"
@@ -55,7 +56,8 @@ func (k *Kernel) unregister(t *sched.Thread, op model.Op) model.Result {
 }
 
 // addDev is kobject_add of the device under devices/virtual/net followed
-// by its attribute files, in one critical section.
+// by its attribute files, linked in one critical section and activated in
+// the next (kernfs_add_one, then kernfs_activate: see activate).
 func (k *Kernel) addDev(t *sched.Thread, op model.Op) model.Result {
 	if !k.validNS(op.NS) {
 		return errno(model.EINVAL) // kernfs_add_one: a tagged parent requires a tag
@@ -65,14 +67,26 @@ func (k *Kernel) addDev(t *sched.Thread, op model.Op) model.Result {
 	}
 	tr := &k.tree
 	t.Lock(&tr.lock)
-	defer t.Unlock(&tr.lock)
+	dir, e := k.linkDev(t, op)
+	t.Unlock(&tr.lock)
+	if e != model.OK {
+		return errno(e)
+	}
+	k.activate(t, dir)
+	return model.Result{}
+}
+
+// linkDev is addDev's first critical section: kernfs_add_one's checks and
+// kernfs_link_sibling, for the directory and its attribute.
+func (k *Kernel) linkDev(t *sched.Thread, op model.Op) (*node, model.Errno) {
+	tr := &k.tree
 	k.treeStep(t)
 	ns := k.alive(op.NS)
 	if ns == nil {
-		return errno(model.ENOENT)
+		return nil, model.ENOENT
 	}
 	if tr.find(t, k.devices, op.Name, ns.addr) != nil {
-		return errno(model.EEXIST)
+		return nil, model.EEXIST
 	}
 	if k.bugs.Has(BugUnlockedAdd) {
 		// The uniqueness check and the link are two critical sections.
@@ -87,7 +101,8 @@ func (k *Kernel) addDev(t *sched.Thread, op model.Op) model.Result {
 	tr.link(dir, attr)
 	tr.touch(t, k.devices, "kernfs_link_sibling")
 	tr.link(k.devices, dir)
-	return model.Result{}
+	tr.get(dir) // pinned until activated
+	return dir, model.OK
 }
 
 // addLink is sysfs_create_link into class/net: the link takes its target's
@@ -101,25 +116,37 @@ func (k *Kernel) addLink(t *sched.Thread, op model.Op) model.Result {
 	}
 	tr := &k.tree
 	t.Lock(&tr.lock)
-	defer t.Unlock(&tr.lock)
+	l, e := k.linkLink(t, op)
+	t.Unlock(&tr.lock)
+	if e != model.OK {
+		return errno(e)
+	}
+	k.activate(t, l) // kernfs_create_link -> kernfs_add_one
+	return model.Result{}
+}
+
+// linkLink is addLink's first critical section (kernfs_create_link).
+func (k *Kernel) linkLink(t *sched.Thread, op model.Op) (*node, model.Errno) {
+	tr := &k.tree
 	k.treeStep(t)
 	ns := k.alive(op.NS)
 	if ns == nil {
-		return errno(model.ENOENT)
+		return nil, model.ENOENT
 	}
 	target := tr.find(t, k.devices, op.Name, ns.addr)
 	if target == nil || !target.isActive() {
-		return errno(model.ENOENT)
+		return nil, model.ENOENT
 	}
 	if tr.find(t, k.class, op.Name, target.tag) != nil {
-		return errno(model.EEXIST)
+		return nil, model.EEXIST
 	}
 	l := tr.alloc(linkNode, op.Name, target.tag)
 	l.owner = target.owner
 	l.target = target
 	tr.get(target)
 	tr.link(k.class, l)
-	return model.Result{}
+	tr.get(l) // pinned until activated
+	return l, model.OK
 }
 
 // remove removes a device's entry from dir: its class symlink
@@ -158,6 +185,7 @@ func (k *Kernel) deactivateFrom(t *sched.Thread, n *node, unpinned *node) []*nod
 			walk(c)
 		}
 		k.tree.touch(t, n, "kernfs_deactivate")
+		n.removing = true // KERNFS_REMOVING
 		if n.isActive() {
 			n.active += deactivated
 		}
@@ -177,6 +205,22 @@ func (k *Kernel) drainAndUnlink(t *sched.Thread, nodes []*node) {
 	k.drainAndUnlinkFrom(t, nodes, nil)
 }
 
+// undrained reports whether a remover skips draining n, one of the nodes
+// it removes: before 2d7f9f8c1815 (2022) __kernfs_remove drained only if
+// the removal's root had been activated ("Drain iff @kn was activated"),
+// and BugActivateRemoving runs that kernel. The root is n's highest
+// ancestor among nodes.
+func (k *Kernel) undrained(n *node, nodes []*node) bool {
+	if !k.bugs.Has(BugActivateRemoving) {
+		return false
+	}
+	r := n
+	for r.parent != nil && slices.Contains(nodes, r.parent) {
+		r = r.parent
+	}
+	return !r.activated
+}
+
 // drain names what a remover waits for in a wait-for graph; it is
 // formatted only if one is drawn.
 type drain struct{ n *node }
@@ -190,7 +234,7 @@ func (d drain) String() string { return fmt.Sprintf("kernfs_drain(%v)", d.n) }
 func (k *Kernel) drainAndUnlinkFrom(t *sched.Thread, nodes []*node, unpinned *node) {
 	tr := &k.tree
 	for _, n := range nodes {
-		if n == unpinned {
+		if n == unpinned || k.undrained(n, nodes) {
 			continue
 		}
 		t.WaitOn(drain{n}, func() bool { return n.active == deactivated })
@@ -310,7 +354,9 @@ func (k *Kernel) exit(t *sched.Thread, ns int) model.Result {
 		var doomed []*node
 		for _, dir := range []*node{k.class, k.devices} {
 			for _, c := range dir.children {
-				if c.tag == nsp.addr && c.isActive() {
+				// Not yet activated ones too: the removal claims
+				// them (KERNFS_REMOVING) so they never show.
+				if c.tag == nsp.addr && !c.removing {
 					doomed = append(doomed, c)
 				}
 			}
@@ -332,7 +378,7 @@ func (k *Kernel) exit(t *sched.Thread, ns int) model.Result {
 		t.Lock(&tr.lock)
 		live := doomed[:0]
 		for _, n := range doomed {
-			if n.isActive() {
+			if !n.removing {
 				live = append(live, n)
 			}
 		}
@@ -360,8 +406,8 @@ func (k *Kernel) gone(t *sched.Thread, op model.Op) model.Result {
 		return errno(model.EINVAL)
 	}
 	tr := &k.tree
-	t.Lock(&tr.lock)
-	defer t.Unlock(&tr.lock)
+	t.RLock(&tr.lock)
+	defer t.RUnlock(&tr.lock)
 	addr := k.ns[op.NS].addr
 	for _, dir := range []*node{k.class, k.devices} {
 		for _, c := range dir.children {

@@ -21,6 +21,9 @@ import (
 var (
 	update = flag.Bool("update", false, "rewrite the golden files of testdata/bugs and testdata/pass from their traces")
 	regen  = flag.Bool("regen-bugs", false, "find, shrink and save a fresh trace of every seeded bug in testdata/bugs (implies -update)")
+	// regenOnly limits -regen-bugs to the bugs named, so that a change to
+	// the simulator rewrites only the traces it broke.
+	regenOnly = flag.String("regen-bugs.only", "", "comma-separated bugs whose traces -regen-bugs rewrites (default: all)")
 )
 
 var corpusCheck = properties.Options{LinearizabilityTimeout: 10 * time.Second}
@@ -30,8 +33,14 @@ var corpusCheck = properties.Options{LinearizabilityTimeout: 10 * time.Second}
 // file says.
 func TestBugCorpus(t *testing.T) {
 	if *regen {
+		only, err := sim.ParseBugs(*regenOnly)
+		if err != nil {
+			t.Fatal(err)
+		}
 		for _, b := range sim.Bugs {
-			regenerate(t, b)
+			if len(only) == 0 || only.Has(b.Name) {
+				regenerate(t, b)
+			}
 		}
 	}
 	for _, b := range sim.Bugs {

@@ -205,7 +205,8 @@ type step struct {
 
 // touches over-approximates, in the current execution, what the next step
 // of thread st.tid touches: its declared access, every mutex it holds
-// (the step may unlock any of them), and the clock if it used it before.
+// (the step may unlock any of them: see holdAccess), and the clock if it
+// used it before.
 // A nil result with ok false means it may touch anything.
 func (e *explorer) touches(st step) (acc []access, ok bool) {
 	t := e.s.threads[st.tid]
@@ -214,7 +215,7 @@ func (e *explorer) touches(st step) (acc []access, ok bool) {
 	}
 	acc = append(e.buf[:0], t.pending)
 	for _, m := range t.held {
-		acc = append(acc, access{obj: m, write: true})
+		acc = append(acc, t.holdAccess(m))
 	}
 	if st.clock {
 		acc = append(acc, access{obj: clockKey{}, write: true})

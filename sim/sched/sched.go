@@ -30,19 +30,39 @@ import (
 	"sync"
 )
 
-// Mutex is a lock between simulated threads. Its zero value is unlocked; the
-// name appears in wait-for graphs.
+// Mutex is a lock between simulated threads: taken exclusively (Lock) it
+// is a mutex; taken shared as well (RLock) it is a reader-writer
+// semaphore, which several readers hold at once and a writer holds alone.
+// Its zero value is unlocked; the name appears in wait-for graphs.
+//
+// A reader gets in whenever no writer holds the lock, even while a writer
+// waits: Linux's rwsem lets a reader steal the lock from waiting writers
+// unless a handoff is pending (rwsem_down_read_slowpath), so this admits
+// only interleavings the kernel's lock admits. What it leaves out is a
+// reader made to queue behind a waiting writer, and so the deadlock of a
+// reader that takes a lock twice while a writer waits between.
 type Mutex struct {
 	Name   string
 	holder *Thread
+	// readers hold the lock shared, in the order they took it.
+	readers []*Thread
 }
 
-// Holder returns the id of the thread holding m, or -1.
+// Holder returns the id of the thread holding m exclusively, or -1.
 func (m *Mutex) Holder() int {
 	if m.holder == nil {
 		return -1
 	}
 	return m.holder.id
+}
+
+// HeldShared reports whether t holds m shared.
+func (m *Mutex) HeldShared(t *Thread) bool { return slices.Contains(m.readers, t) }
+
+// free reports whether a thread may take m: exclusively when no one holds
+// it, shared when no writer does.
+func (m *Mutex) free(shared bool) bool {
+	return m.holder == nil && (shared || len(m.readers) == 0)
 }
 
 // Strategy chooses the thread that runs the next step.
@@ -74,6 +94,7 @@ type Thread struct {
 
 	wait   waitKind
 	mutex  *Mutex
+	shared bool // the mutex waited for is wanted shared (RLock)
 	cond   func() bool
 	reason fmt.Stringer
 	held   []*Mutex
@@ -143,14 +164,29 @@ func (t *Thread) FirstAccess(obj any, write bool) {
 // data m protects, so code after Lock that reads or writes other shared
 // state must Yield (or Access) first.
 func (t *Thread) Lock(m *Mutex) {
-	if m.holder == t {
+	t.acquire(m, false)
+	m.holder = t
+}
+
+// RLock acquires m shared, blocking the thread while a writer holds it;
+// other readers may hold it too. Like Lock it is a preemption point, and
+// the step that follows is taken to read m and the data m protects; two
+// such steps of two readers are independent, so code after RLock that
+// writes shared state must declare so (Access) first.
+func (t *Thread) RLock(m *Mutex) {
+	t.acquire(m, true)
+	m.readers = append(m.readers, t)
+}
+
+// acquire waits for m in the mode asked and records the hold.
+func (t *Thread) acquire(m *Mutex, shared bool) {
+	if m.holder == t || m.HeldShared(t) {
 		panic(fmt.Sprintf("sched: thread %s locks %s twice", t.name, m.Name))
 	}
-	t.wait, t.mutex = onMutex, m
-	t.pending = access{obj: m, write: true}
+	t.wait, t.mutex, t.shared = onMutex, m, shared
+	t.pending = access{obj: m, write: !shared}
 	t.park()
-	t.wait, t.mutex = runnable, nil
-	m.holder = t
+	t.wait, t.mutex, t.shared = runnable, nil, false
 	t.held = append(t.held, m)
 }
 
@@ -173,10 +209,40 @@ func (t *Thread) Unlock(m *Mutex) {
 	}
 	m.holder = nil
 	t.s.touch(m)
+	t.release(m)
+}
+
+// RUnlock releases m held shared; like Unlock it is not a preemption point,
+// and while the scheduler unwinds the thread it only lets go of m. The
+// release reads m: two readers' releases commute, and each may let a
+// waiting writer in.
+func (t *Thread) RUnlock(m *Mutex) {
+	i := slices.Index(m.readers, t)
+	if t.aborting {
+		if i >= 0 {
+			m.readers = slices.Delete(m.readers, i, i+1)
+		}
+		return
+	}
+	if i < 0 {
+		panic(fmt.Sprintf("sched: thread %s unlocks %s, which it does not hold shared", t.name, m.Name))
+	}
+	m.readers = slices.Delete(m.readers, i, i+1)
+	t.s.stepAcc = append(t.s.stepAcc, access{obj: m})
+	t.release(m)
+}
+
+func (t *Thread) release(m *Mutex) {
 	if i := slices.Index(t.held, m); i >= 0 {
 		t.held = slices.Delete(t.held, i, i+1)
 	}
 }
+
+// holdAccess is what a step of t may do to m, which t holds: release it,
+// which writes m if t holds it exclusively and reads it if shared. Only a
+// writer's steps conflict with a reader's release, and none can run while
+// the reader holds m.
+func (t *Thread) holdAccess(m *Mutex) access { return access{obj: m, write: m.holder == t} }
 
 // Wait blocks until cond holds; reason names what is awaited in a wait-for
 // graph ("active refs of eth0 drain", say). cond must only read state.
@@ -206,7 +272,7 @@ func (r reasonString) String() string { return string(r) }
 func (t *Thread) enabled() bool {
 	switch t.wait {
 	case onMutex:
-		return t.mutex.holder == nil
+		return t.mutex.free(t.shared)
 	case onCond:
 		return t.cond()
 	}
@@ -439,10 +505,13 @@ type Result struct {
 
 // Wait is one edge of a wait-for graph.
 type Wait struct {
-	Thread int      `json:"thread"`
-	On     string   `json:"on"`     // mutex name or condition
-	Holder int      `json:"holder"` // thread holding the mutex, or -1
-	Holds  []string `json:"holds,omitempty"`
+	Thread int    `json:"thread"`
+	On     string `json:"on"`     // mutex name or condition
+	Holder int    `json:"holder"` // thread holding the mutex exclusively, or -1
+	// Readers are the threads holding the mutex shared, which a writer
+	// waits for.
+	Readers []int    `json:"readers,omitempty"`
+	Holds   []string `json:"holds,omitempty"`
 }
 
 // String renders the graph one edge per line.
@@ -452,6 +521,14 @@ func WaitForString(ws []Wait) string {
 		fmt.Fprintf(&b, "T%d waits for %s", w.Thread, w.On)
 		if w.Holder >= 0 {
 			fmt.Fprintf(&b, " held by T%d", w.Holder)
+		}
+		for i, r := range w.Readers {
+			if i == 0 {
+				b.WriteString(" held shared by")
+			} else {
+				b.WriteByte(',')
+			}
+			fmt.Fprintf(&b, " T%d", r)
 		}
 		if len(w.Holds) > 0 {
 			fmt.Fprintf(&b, " (holds %s)", strings.Join(w.Holds, ", "))
@@ -536,6 +613,11 @@ func (s *Scheduler) waitFor() []Wait {
 		case onMutex:
 			w.On = t.mutex.Name
 			w.Holder = t.mutex.Holder()
+			if !t.shared {
+				for _, r := range t.mutex.readers {
+					w.Readers = append(w.Readers, r.id)
+				}
+			}
 		case onCond:
 			w.On = t.reason.String()
 		default:
