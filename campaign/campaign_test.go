@@ -129,11 +129,12 @@ func TestCancelledCampaignSaysSo(t *testing.T) {
 }
 
 var (
-	bugFigures      = flag.Bool("bugfigures", false, "print the table of seeded-bug detection figures (BENCHMARKS.md, \"Seeded bugs\")")
-	bugFiguresSeeds = flag.Int("bugfigures.seeds", 10, "campaign seeds per bug and strategy")
-	bugFiguresMax   = flag.Int("bugfigures.max", 20000, "executions (programs, for exhaustive) a campaign may take")
-	bugFiguresOnly  = flag.String("bugfigures.bugs", "", "comma-separated bugs to measure (default: all)")
-	bugFiguresExh   = flag.Bool("bugfigures.exhaustive", false, "measure the exhaustive strategy too (slow: up to 1000 schedules per program)")
+	bugFigures       = flag.Bool("bugfigures", false, "print the table of seeded-bug detection figures (BENCHMARKS.md, \"Seeded bugs\")")
+	bugFiguresSeeds  = flag.Int("bugfigures.seeds", 10, "campaign seeds per bug and strategy")
+	bugFiguresMax    = flag.Int("bugfigures.max", 20000, "executions (programs, for exhaustive) a campaign may take")
+	bugFiguresOnly   = flag.String("bugfigures.bugs", "", "comma-separated bugs to measure (default: all)")
+	bugFiguresStrats = flag.String("bugfigures.strategies", "", "comma-separated strategies to measure (default: random, pct:2, pct:3, pos, surw, portfolio)")
+	bugFiguresExh    = flag.Bool("bugfigures.exhaustive", false, "measure the exhaustive strategy too (slow: up to 1000 schedules per program)")
 )
 
 // TestBugFigures measures, for every seeded bug and strategy, what a
@@ -152,7 +153,17 @@ func TestBugFigures(t *testing.T) {
 	if !*bugFigures {
 		t.Skip("run with -bugfigures")
 	}
-	strategies := []sched.StrategyName{"random", "pct:2", "pct:3", "portfolio"}
+	strategies := []sched.StrategyName{"random", "pct:2", "pct:3", "pos", "surw", "portfolio"}
+	if *bugFiguresStrats != "" {
+		strategies = nil
+		for _, n := range strings.Split(*bugFiguresStrats, ",") {
+			st, err := sched.ParseStrategy(n)
+			if err != nil {
+				t.Fatal(err)
+			}
+			strategies = append(strategies, st)
+		}
+	}
 	if *bugFiguresExh {
 		strategies = append(strategies, Exhaustive)
 	}

@@ -5,6 +5,7 @@ import (
 	"slices"
 
 	"github.com/sysfsim/sysfsim/gen"
+	"github.com/sysfsim/sysfsim/history"
 	"github.com/sysfsim/sysfsim/properties"
 	"github.com/sysfsim/sysfsim/sim"
 	"github.com/sysfsim/sysfsim/sim/sched"
@@ -50,6 +51,20 @@ func strategyFor(name sched.StrategyName, s uint64, n, k int) (sched.Strategy, s
 		return st, sched.PCTOfDepth(x.Depth())
 	}
 	return st, name
+}
+
+// surwCounts estimates, for SURW, the interesting steps each thread of p
+// takes: it runs p once, unchecked, under SURW without estimates, as Fray
+// and Shuttle take counts from a first execution (and sctbench's tests
+// do). The probe's seed differs from the checked execution's, which
+// would otherwise start with the same draws; it costs a run of p but no
+// check, and is not counted as an execution.
+func surwCounts(p history.Program, s uint64, opt sim.Options) []int {
+	w := sched.NewSURW(s^0x5a3c0de5a3c0de, nil)
+	x := sim.Run(p, w, opt)
+	counts := slices.Clone(w.Counts())
+	x.Release()
+	return counts
 }
 
 // pctDepths returns the PCT depths s ran, ascending.
@@ -112,6 +127,9 @@ func runOne(c *Config, i int64, k int) unit {
 	n := len(p.Threads)
 	st, name := strategyFor(c.Strategy, s, n, k)
 	opt := sim.Options{Bugs: c.Bugs, GoroutineBaseline: c.goroutineBaseline}
+	if name == sched.StrategySURW {
+		st = sched.NewSURW(s, surwCounts(p, s, opt))
+	}
 	x := sim.Run(p, st, opt)
 	defer x.Release() // after the trace, if any, has copied what it needs
 	r := properties.Check(x.History, c.Check)
