@@ -287,10 +287,11 @@ func (d *dpor) races() {
 				continue
 			}
 			e := i
-			if m := d.events[j].acq; m != nil && d.touches(i, m) {
-				// A release racing with an acquisition: reverse the
-				// critical sections, from the acquisition before it.
-				if e = d.acquisition(i, m); e < 0 || d.before(e, j) {
+			if m := d.events[j].acq; m != nil {
+				// A step under m racing with an acquisition of m:
+				// reverse the critical sections, from the acquisition
+				// before it.
+				if e = d.holding(i, m); e < i && d.before(e, j) {
 					continue
 				}
 			}
@@ -299,21 +300,22 @@ func (d *dpor) races() {
 	}
 }
 
-// touches reports whether step i touched m.
-func (d *dpor) touches(i int, m *Mutex) bool {
-	ev := d.events[i]
-	return slices.ContainsFunc(d.accs[ev.lo:ev.hi], func(a access) bool { return a.obj == m })
-}
-
-// acquisition returns the last step at or before i where step i's thread
-// acquired m, or -1.
-func (d *dpor) acquisition(i int, m *Mutex) int {
-	for a := i; a >= 0; a-- {
-		if d.events[a].tid == d.events[i].tid && d.events[a].acq == m {
-			return a
+// holding returns the step where step i's thread acquired m, when it
+// holds m as step i starts, and i otherwise: the reversal of a race
+// between step i and an acquisition of m starts where m is free.
+func (d *dpor) holding(i int, m *Mutex) int {
+	tid := d.events[i].tid
+	for k := i; k >= 0; k-- {
+		ev := d.events[k]
+		switch {
+		case ev.tid != tid:
+		case k < i && slices.ContainsFunc(d.accs[ev.lo+1:ev.hi], func(a access) bool { return a.obj == m }):
+			return i // released before step i
+		case ev.acq == m:
+			return k
 		}
 	}
-	return -1
+	return i
 }
 
 // before reports whether step a happens before the step of j's thread
