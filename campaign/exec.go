@@ -67,6 +67,22 @@ func surwCounts(p history.Program, s uint64, opt sim.Options) []int {
 	return counts
 }
 
+// searchMethod names the exhaustive search of a preemption bound
+// (ExhaustiveSummary.Method).
+func searchMethod(preemptions int) string {
+	if preemptions < 0 {
+		return "dpor"
+	}
+	return "sleep-sets"
+}
+
+func searchBound(preemptions int) string {
+	if preemptions < 0 {
+		return "without a preemption bound (DPOR)"
+	}
+	return fmt.Sprintf("with preemption bound %d", preemptions)
+}
+
 // pctDepths returns the PCT depths s ran, ascending.
 func pctDepths(s *Summary) []int {
 	var ds []int
@@ -98,6 +114,8 @@ type unit struct {
 	// exhaustive
 	exhausted, boundHit bool
 	reruns              int64
+	seed                uint64 // the program's
+	traces              int64  // the traces DPOR explored
 	err                 error
 }
 
@@ -153,18 +171,23 @@ func runOne(c *Config, i int64, k int) unit {
 	return u
 }
 
-// explore checks the schedules of program i within the preemption bound,
-// up to c.Schedules of them, stopping at the first violating one. The
-// search deepens the bound: first every schedule without preemption, then
-// those with one, and so on, so that a budget too small for the space
-// still covers the cheap schedules first (iterative context bounding,
-// Musuvathi and Qadeer, PLDI 2007). A level reruns the schedules of the
-// levels below without checking them again (unit.reruns).
+// explore checks the schedules of program i, up to c.Schedules of them,
+// stopping at the first violating one.
 //
-// The search is sim.Explore, so sched.Explore's sleep sets apply: a
-// schedule equivalent to one already checked (the same steps, independent
-// ones in another order) is skipped and counts against neither the budget
-// nor unit.execs, only unit.reruns (explored part way, then abandoned).
+// Without a bound (c.Preemptions < 0) the search is source-DPOR
+// (sched.Explore): every schedule it checks is a different Mazurkiewicz
+// trace of the program, and none is run twice; an exhausted search has
+// checked every trace, which its certificate says.
+//
+// Within a bound, the search deepens it: first every schedule without
+// preemption, then those with one, and so on, so that a budget too small
+// for the space still covers the cheap schedules first (iterative context
+// bounding, Musuvathi and Qadeer, PLDI 2007). A level reruns the schedules
+// of the levels below without checking them again (unit.reruns), and
+// sleep sets skip a schedule equivalent to one already checked (the same
+// steps, independent ones in another order), which counts against neither
+// the budget nor unit.execs, only unit.reruns (explored part way, then
+// abandoned).
 func explore(c *Config, i int64) unit {
 	s := ExecSeed(c.Seed, i)
 	p := gen.Program(gen.NewRand(s), c.Gen)
@@ -173,10 +196,8 @@ func explore(c *Config, i int64) unit {
 	if c.Preemptions < 0 {
 		name = string(Exhaustive) + ":unbounded"
 	}
-	u := unit{member: Exhaustive, threads: len(p.Threads)}
-	// Iterative context bounding: schedules with no preemption first, then
-	// one, then two, so that a small budget covers the cheap ones.
-	eo := sched.ExploreOptions{Bound: c.Preemptions, Iterative: true, MaxExecutions: c.Schedules}
+	u := unit{member: Exhaustive, threads: len(p.Threads), seed: s}
+	eo := sched.ExploreOptions{Bound: c.Preemptions, Iterative: c.Preemptions >= 0, MaxExecutions: c.Schedules}
 	st := sim.Explore(p, opt, eo, func(x sim.Execution) bool {
 		defer x.Release() // after the trace, if any, has copied what it needs
 		u.execs++
@@ -190,8 +211,8 @@ func explore(c *Config, i int64) unit {
 		if len(r.Violations) > 0 {
 			u.props = distinctProps(r.Violations)
 			t := traces.FromExecution(p, s, name, opt, x, r.Violations)
-			t.Notes = append(t.Notes, fmt.Sprintf("campaign seed %d, program %d, schedule %d of the search with preemption bound %d",
-				c.Seed, i, u.execs, c.Preemptions))
+			t.Notes = append(t.Notes, fmt.Sprintf("campaign seed %d, program %d, schedule %d of the search %s",
+				c.Seed, i, u.execs, searchBound(c.Preemptions)))
 			u.found = &finding{trace: t, v: r.Violations[0], seed: s, strategy: name, schedule: u.execs}
 			return false
 		}
@@ -203,5 +224,8 @@ func explore(c *Config, i int64) unit {
 	u.reruns = int64(st.Repeats + st.Pruned)
 	u.boundHit = st.BoundHit
 	u.exhausted = st.Exhausted && u.found == nil
+	if st.DPOR {
+		u.traces = int64(st.Executions)
+	}
 	return u
 }

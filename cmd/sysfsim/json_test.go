@@ -56,6 +56,7 @@ func jsonOutputs(t *testing.T) (outs []jsonOutput, skip string) {
 	addFile("summary.json, violations", "summary", filepath.Join(camp, campaign.SummaryFile))
 	add("run, exhaustive", "run", exitOK, "run", "--strategy", "exhaustive", "--threads", "2", "--ops", "1", "--executions", "20", "--out", filepath.Join(dir, "exh"), "--json")
 	addFile("summary.json, exhaustive", "summary", filepath.Join(dir, "exh", campaign.SummaryFile))
+	add("run, exhaustive DPOR", "run", exitOK, "run", "--strategy", "exhaustive", "--preemptions", "-1", "--threads", "2", "--ops", "1", "--executions", "5", "--json")
 	for _, i := range []string{"0", "1"} {
 		add("run, shard "+i, "run", exitViolation, "run", "--bug", "unlocked-add", "--keep-going", "--executions", "100", "--shard", i+"/2", "--out", filepath.Join(dir, "shard-"+i), "--json")
 	}
