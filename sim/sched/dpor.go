@@ -74,9 +74,12 @@ type dpor struct {
 	// check catches equivalent executions.
 	noSleep bool
 	err     error
-	// pred[j] holds the steps that happen before step j, as a bitset;
-	// cover[j] those that happen before a step j depends on.
-	pred, cover [][]uint64
+	// pred[j] holds the steps that happen before step j, as a bitset.
+	pred  [][]uint64
+	vbits []uint64
+	// from is the first step of the current execution that differs from
+	// the last one's: races before it were analysed then.
+	from int
 }
 
 // exploreDPOR is Explore without a bound.
@@ -106,7 +109,7 @@ func exploreDPOR(setup func(*Scheduler), opts ExploreOptions, visit func(Result)
 			st.Err = d.err
 			return st
 		}
-		d.races()
+		d.races(d.from)
 		if r.Outcome == abandoned {
 			st.Pruned++
 		} else {
@@ -233,7 +236,7 @@ func (d *dpor) backtrack() bool {
 		n := d.stack[i]
 		for _, tid := range n.backtrack {
 			if !n.explored(tid) && !n.asleep(tid) {
-				n.chosen = tid
+				n.chosen, d.from = tid, i
 				d.free = append(d.free, d.stack[i+1:]...)
 				clear(d.stack[i+1:])
 				d.stack = d.stack[:i+1]
@@ -244,61 +247,57 @@ func (d *dpor) backtrack() bool {
 	return false
 }
 
-// happens computes pred and cover for the current execution.
-func (d *dpor) happens() {
+// races finds the races of the steps from step from on (the earlier ones
+// were analysed in an earlier execution with the same prefix) and, for
+// each, asks the state before its first step for a thread that starts
+// the reversed order. It computes pred on the way: looking back from step
+// j, a step already known to happen before j happens before some step j
+// depends on, so it is no race and its own past is there already; a step
+// j depends on that is not yet known is a race, when another thread's.
+func (d *dpor) races(from int) {
 	n := len(d.events)
-	words := (n + 63) / 64
-	d.pred = growBits(d.pred, n, words)
-	d.cover = growBits(d.cover, n, words)
-	for j := range n {
-		pj, cj := d.pred[j], d.cover[j]
-		for i := range j {
-			if d.dependent(i, j) {
-				pj[i/64] |= 1 << (i % 64)
-				for w, x := range d.pred[i] {
-					pj[w] |= x
-					cj[w] |= x
-				}
+	for len(d.pred) < n {
+		d.pred = append(d.pred, nil)
+	}
+	for j := from; j < n; j++ {
+		pj := clearBits(d.pred[j], j/64+1)
+		for i := j - 1; i >= 0; i-- {
+			if has(pj, i) || !d.dependent(i, j) {
+				continue
+			}
+			pj[i/64] |= 1 << (i % 64)
+			for w, x := range d.pred[i] {
+				pj[w] |= x
+			}
+			if d.events[i].tid != d.events[j].tid {
+				d.race(i, j)
 			}
 		}
+		d.pred[j] = pj
 	}
 }
 
-// growBits returns n cleared bitsets of words words each, reusing bs.
-func growBits(bs [][]uint64, n, words int) [][]uint64 {
-	for len(bs) < n {
-		bs = append(bs, nil)
+// race handles the race between steps i and j.
+func (d *dpor) race(i, j int) {
+	e := i
+	if m := d.events[j].acq; m != nil {
+		// A step under m racing with an acquisition of m: reverse the
+		// critical sections, from the acquisition before it.
+		if e = d.holding(i, m); e < i && d.before(e, j) {
+			return
+		}
 	}
-	for i := range n {
-		bs[i] = append(bs[i][:0], make([]uint64, words)...)
-	}
-	return bs[:n]
+	d.reverse(e, j)
+}
+
+// clearBits returns a cleared bitset of words words, reusing bs.
+func clearBits(bs []uint64, words int) []uint64 {
+	bs = slices.Grow(bs[:0], words)[:words]
+	clear(bs)
+	return bs
 }
 
 func has(bits []uint64, i int) bool { return bits[i/64]&(1<<(i%64)) != 0 }
-
-// races finds every race of the current execution and, for each, asks the
-// state before its first step for a thread that starts the reversed order.
-func (d *dpor) races() {
-	d.happens()
-	for j := range d.events {
-		for i := j - 1; i >= 0; i-- {
-			if d.events[i].tid == d.events[j].tid || !has(d.pred[j], i) || has(d.cover[j], i) || !d.dependent(i, j) {
-				continue
-			}
-			e := i
-			if m := d.events[j].acq; m != nil {
-				// A step under m racing with an acquisition of m:
-				// reverse the critical sections, from the acquisition
-				// before it.
-				if e = d.holding(i, m); e < i && d.before(e, j) {
-					continue
-				}
-			}
-			d.reverse(e, j)
-		}
-	}
-}
 
 // holding returns the step where step i's thread acquired m, when it
 // holds m as step i starts, and i otherwise: the reversal of a race
@@ -332,47 +331,46 @@ func (d *dpor) before(a, j int) bool {
 // reverse adds, at the state before step i, a thread that starts
 // notdep(i).j: the steps between i and j that do not happen after i,
 // then j. Nothing is added when one of its initials is already there or
-// asleep, or none can run there.
+// asleep, or none can run there. An initial is a step of v with no step
+// before it in v happening before it within v; for the steps before j, pred
+// says so exactly, as nothing ordering them comes from i; j happens after
+// i, so for j it is its direct dependences in v.
 func (d *dpor) reverse(i, j int) {
 	n := d.stack[i]
-	var v []int
-	for k := i + 1; k < j; k++ {
-		if !has(d.pred[k], i) {
-			v = append(v, k)
-		}
-	}
-	v = append(v, j)
+	v := d.vbits[:0]
+	v = clearBits(v, j/64+1)
 	pick := -1
-	for x, k := range v {
+	for k := i + 1; k <= j; k++ {
+		if k < j && has(d.pred[k], i) {
+			continue // happens after i: not in notdep
+		}
 		tid := d.events[k].tid
-		if !d.initial(v, x) {
-			continue
+		if d.initialIn(v, i, k, j) {
+			if slices.Contains(n.backtrack, tid) || n.asleep(tid) {
+				d.vbits = v
+				return
+			}
+			if pick < 0 && slices.Contains(n.enabled, tid) {
+				pick = tid
+			}
 		}
-		if slices.Contains(n.backtrack, tid) || n.asleep(tid) {
-			return
-		}
-		if pick < 0 && slices.Contains(n.enabled, tid) {
-			pick = tid
-		}
+		v[k/64] |= 1 << (k % 64)
 	}
+	d.vbits = v
 	if pick >= 0 {
 		n.backtrack = append(n.backtrack, pick)
 	}
 }
 
-// initial reports whether step v[x] is an initial of the sequence of
-// steps v: no step before it in v happens before it within v.
-func (d *dpor) initial(v []int, x int) bool {
-	k := v[x]
-	last := x == len(v)-1
-	for _, y := range v[:x] {
-		if d.events[y].tid == d.events[k].tid {
-			return false
+// initialIn reports whether step k is an initial of the steps of v (a
+// bitset of steps after i) followed by k, the last of which is j.
+func (d *dpor) initialIn(v []uint64, i, k, j int) bool {
+	tid := d.events[k].tid
+	for y := i + 1; y < k; y++ {
+		if !has(v, y) {
+			continue
 		}
-		// The last step of v happens after the first one (the race), so
-		// its order within v is its direct dependences there; for the
-		// others, pred is exact, as nothing ordering them comes from i.
-		if last && d.dependent(y, k) || !last && has(d.pred[k], y) {
+		if d.events[y].tid == tid || k == j && d.dependent(y, k) || k < j && has(d.pred[k], y) {
 			return false
 		}
 	}
