@@ -128,6 +128,7 @@ func BenchmarkExhaustiveUnbounded(b *testing.B) {
 			b.ReportMetric(float64(execs)/b.Elapsed().Seconds(), "traces/s")
 			b.ReportMetric(float64(runs)/b.Elapsed().Seconds(), "runs/s")
 			b.ReportMetric(float64(runs)/float64(max(execs, 1)), "runs/trace")
+			b.ReportMetric(float64(execs)/float64(b.N), "schedules/op")
 		})
 	}
 }

@@ -133,8 +133,9 @@ var (
 	bugFiguresSeeds  = flag.Int("bugfigures.seeds", 10, "campaign seeds per bug and strategy")
 	bugFiguresMax    = flag.Int("bugfigures.max", 20000, "executions (programs, for exhaustive) a campaign may take")
 	bugFiguresOnly   = flag.String("bugfigures.bugs", "", "comma-separated bugs to measure (default: all)")
-	bugFiguresStrats = flag.String("bugfigures.strategies", "", "comma-separated strategies to measure (default: random, pct:2, pct:3, pos, surw, portfolio)")
+	bugFiguresStrats = flag.String("bugfigures.strategies", "", "comma-separated strategies to measure (default: random, pct:2, pct:3, pos, surw, portfolio; none: only -bugfigures.mix)")
 	bugFiguresExh    = flag.Bool("bugfigures.exhaustive", false, "measure the exhaustive strategy too (slow: up to 1000 schedules per program)")
+	bugFiguresMix    = flag.String("bugfigures.mix", "", "comma-separated strategies a candidate portfolio cycles through, execution by execution (row \"mix\")")
 )
 
 // TestBugFigures measures, for every seeded bug and strategy, what a
@@ -157,12 +158,18 @@ func TestBugFigures(t *testing.T) {
 	if *bugFiguresStrats != "" {
 		strategies = nil
 		for _, n := range strings.Split(*bugFiguresStrats, ",") {
+			if n == "none" {
+				continue
+			}
 			st, err := sched.ParseStrategy(n)
 			if err != nil {
 				t.Fatal(err)
 			}
 			strategies = append(strategies, st)
 		}
+	}
+	if *bugFiguresMix != "" {
+		strategies = append(strategies, mixName)
 	}
 	if *bugFiguresExh {
 		strategies = append(strategies, Exhaustive)
@@ -205,6 +212,9 @@ func TestBugFigures(t *testing.T) {
 	}
 }
 
+// mixName is the row of -bugfigures.mix, a candidate portfolio.
+const mixName sched.StrategyName = "mix"
+
 // detect runs the campaign of seed and strategy st with bug b on one
 // worker until an execution violates b's property: it returns the
 // executions it took (schedules, for exhaustive), the time, and the trace.
@@ -215,12 +225,25 @@ func detect(b sim.Bug, st sched.StrategyName, seed uint64, maxExecs int) (int64,
 	if usesPCT(st) {
 		k = calibrate(c)
 	}
+	var mix []sched.StrategyName
+	if st == mixName {
+		for _, n := range strings.Split(*bugFiguresMix, ",") {
+			mix = append(mix, sched.StrategyName(n))
+		}
+		k = calibrate(c)
+	}
 	var execs int64
 	for i := int64(0); i < int64(maxExecs); i++ {
 		var u unit
-		if st == Exhaustive {
+		switch {
+		case st == Exhaustive:
 			u = explore(&c, i)
-		} else {
+		case mix != nil:
+			// The member by execution seed, as NewPortfolio does.
+			m := c
+			m.Strategy = mix[ExecSeed(c.Seed, i)%uint64(len(mix))]
+			u = runOne(&m, i, k)
+		default:
 			u = runOne(&c, i, k)
 		}
 		execs += u.execs

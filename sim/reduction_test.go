@@ -182,6 +182,32 @@ func TestReductionFigures(t *testing.T) {
 			seed, fst.Executions, rst.Executions, ratio, len(full), len(red))
 	}
 	t.Logf("unbounded: median %.1fx", median(ratios))
+	dporFigures(t)
+}
+
+// dporFigures compares, on the programs of TestDPORExploresEachTraceOnce,
+// the runs each unbounded method takes per Mazurkiewicz trace: DPOR, and
+// the sleep-set search it replaced, abandoned runs included.
+func dporFigures(t *testing.T) {
+	programs, traces, dpor, sleep := 0, 0, 0, 0
+	all := func(x sim.Execution) bool { x.Release(); return true }
+	for seed := range uint64(80) {
+		p := gen.Program(gen.NewRand(seed), gen.Options{MinThreads: 2, MaxThreads: 3, MaxOps: 2})
+		st := sim.Explore(p, sim.Options{}, sched.ExploreOptions{Bound: sched.Unbounded, CheckTraces: true, MaxExecutions: 3000}, all)
+		if !st.Exhausted {
+			continue
+		}
+		old := sim.Explore(p, sim.Options{}, sched.ExploreOptions{Bound: sched.Unbounded, SleepSets: true, CheckTraces: true}, all)
+		if old.Traces != st.Traces || old.Duplicates != 0 {
+			t.Errorf("seed %d: sleep sets %+v, DPOR %+v", seed, old, st)
+		}
+		programs++
+		traces += st.Traces
+		dpor += st.Executions + st.Pruned
+		sleep += old.Executions + old.Pruned
+	}
+	t.Logf("unbounded, %d programs, %d traces: DPOR %d runs (%.4f per trace), sleep sets %d (%.4f per trace)",
+		programs, traces, dpor, float64(dpor)/float64(traces), sleep, float64(sleep)/float64(traces))
 }
 
 func median(xs []float64) float64 {
