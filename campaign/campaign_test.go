@@ -135,6 +135,7 @@ var (
 	bugFiguresOnly   = flag.String("bugfigures.bugs", "", "comma-separated bugs to measure (default: all)")
 	bugFiguresStrats = flag.String("bugfigures.strategies", "", "comma-separated strategies to measure (default: random, pct:2, pct:3, pos, surw, portfolio; none: only -bugfigures.mix)")
 	bugFiguresExh    = flag.Bool("bugfigures.exhaustive", false, "measure the exhaustive strategy too (slow: up to 1000 schedules per program)")
+	bugFiguresBound  = flag.Int("bugfigures.preemptions", 2, "the exhaustive strategy's preemption bound (-1: none, DPOR)")
 	bugFiguresMix    = flag.String("bugfigures.mix", "", "comma-separated strategies a candidate portfolio cycles through, execution by execution (row \"mix\")")
 )
 
@@ -149,7 +150,8 @@ var (
 //	go test ./campaign -run TestBugFigures -bugfigures -timeout 1h
 //
 // -bugfigures.exhaustive adds the exhaustive strategy (preemption bound
-// 2, 1000 schedules per program), which is not cheap.
+// 2, or -bugfigures.preemptions; 1000 schedules per program), which is not
+// cheap. -bugfigures.mix measures a candidate portfolio, as row "mix".
 func TestBugFigures(t *testing.T) {
 	if !*bugFigures {
 		t.Skip("run with -bugfigures")
@@ -219,7 +221,7 @@ const mixName sched.StrategyName = "mix"
 // worker until an execution violates b's property: it returns the
 // executions it took (schedules, for exhaustive), the time, and the trace.
 func detect(b sim.Bug, st sched.StrategyName, seed uint64, maxExecs int) (int64, time.Duration, *traces.Trace, bool) {
-	c := Config{Seed: seed, Bugs: sim.BugSet{b.Name}, Strategy: st, Preemptions: 2, Schedules: DefaultSchedules}
+	c := Config{Seed: seed, Bugs: sim.BugSet{b.Name}, Strategy: st, Preemptions: *bugFiguresBound, Schedules: DefaultSchedules}
 	start := time.Now()
 	k := 0
 	if usesPCT(st) {

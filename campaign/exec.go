@@ -21,9 +21,10 @@ var propertyOrder = properties.Names
 // generator options, so every worker, shard and resumed run agrees on k.
 const CalibrationRuns = 32
 
-// usesPCT reports whether strategy draws PCT executions.
+// usesPCT reports whether strategy draws PCT executions (the portfolio
+// no longer does: sched.NewPortfolio).
 func usesPCT(strategy sched.StrategyName) bool {
-	return strategy == sched.StrategyPortfolio || strategy.Depth() > 0
+	return strategy.Depth() > 0
 }
 
 // calibrate returns the most steps of CalibrationRuns probe executions.
@@ -41,7 +42,7 @@ func calibrate(c Config) int {
 
 // strategyFor returns the strategy of the execution of seed s, for a
 // program of n threads, and the name it is reported under: a portfolio
-// reports its member ("random", "pct:2", ...), "pct" its depth.
+// reports its member ("random", "pos", "surw"), "pct" its depth.
 func strategyFor(name sched.StrategyName, s uint64, n, k int) (sched.Strategy, sched.StrategyName) {
 	st := name.New(s, n, k)
 	switch x := st.(type) {
@@ -49,6 +50,10 @@ func strategyFor(name sched.StrategyName, s uint64, n, k int) (sched.Strategy, s
 		return st, sched.StrategyRandom
 	case *sched.PCT:
 		return st, sched.PCTOfDepth(x.Depth())
+	case *sched.POS:
+		return st, sched.StrategyPOS
+	case *sched.SURW:
+		return st, sched.StrategySURW
 	}
 	return st, name
 }

@@ -72,7 +72,7 @@ func TestCorrectCampaignSameWithAnyWorkers(t *testing.T) {
 		t.Fatalf("1 worker %+v\n3 workers %+v", a, b)
 	}
 	if len(a.ByStrategy) != 3 {
-		t.Fatalf("the portfolio ran %+v, want random, pct:2, pct:3", a.ByStrategy)
+		t.Fatalf("the portfolio ran %+v, want random, pos, surw", a.ByStrategy)
 	}
 }
 
@@ -227,7 +227,7 @@ func TestPortfolioMembersNamed(t *testing.T) {
 		_, name := strategyFor("portfolio", ExecSeed(1, i), 3, 50)
 		count[name]++
 	}
-	if len(count) != 3 || count["random"] == 0 || count["pct:2"] == 0 || count["pct:3"] == 0 {
+	if len(count) != 3 || count["random"] == 0 || count["pos"] == 0 || count["surw"] == 0 {
 		t.Fatalf("members %v", count)
 	}
 }
