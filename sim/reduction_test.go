@@ -182,13 +182,16 @@ func TestReductionFigures(t *testing.T) {
 			seed, fst.Executions, rst.Executions, ratio, len(full), len(red))
 	}
 	t.Logf("unbounded: median %.1fx", median(ratios))
-	dporFigures(t)
 }
 
-// dporFigures compares, on the programs of TestDPORExploresEachTraceOnce,
+// TestDPORFigures compares, on the programs of TestDPORExploresEachTraceOnce,
 // the runs each unbounded method takes per Mazurkiewicz trace: DPOR, and
-// the sleep-set search it replaced, abandoned runs included.
-func dporFigures(t *testing.T) {
+// the sleep-set search it replaced, abandoned runs included. Like
+// TestReductionFigures, a measurement: set SYSFSIM_REDUCTION_FIGURES=1.
+func TestDPORFigures(t *testing.T) {
+	if os.Getenv("SYSFSIM_REDUCTION_FIGURES") == "" {
+		t.Skip("set SYSFSIM_REDUCTION_FIGURES=1 to measure")
+	}
 	programs, traces, dpor, sleep := 0, 0, 0, 0
 	all := func(x sim.Execution) bool { x.Release(); return true }
 	for seed := range uint64(80) {
