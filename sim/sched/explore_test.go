@@ -189,16 +189,37 @@ func TestReductionKeepsFinalStates(t *testing.T) {
 }
 
 func TestExploreReportsNondeterminism(t *testing.T) {
-	calls := 0
-	st := Explore(func(s *Scheduler) {
-		calls++
-		n := 1 + calls%2 // a different number of threads each time
-		for range n {
-			s.Go("w", func(t *Thread) { t.Yield() })
+	for _, bound := range []int{DefaultPreemptionBound, Unbounded} {
+		calls := 0
+		st := Explore(func(s *Scheduler) {
+			calls++
+			n := 1 + calls%2 // a different number of threads each time
+			for range n {
+				s.Go("w", func(t *Thread) { t.Yield() })
+			}
+		}, ExploreOptions{Bound: bound}, func(Result) bool { return true })
+		if st.Err == nil {
+			t.Fatalf("bound %d: no error: %v", bound, st)
 		}
-	}, ExploreOptions{Bound: DefaultPreemptionBound}, func(Result) bool { return true })
-	if st.Err == nil {
-		t.Fatalf("no error: %v", st)
+	}
+}
+
+// DPOR stops where visit or MaxExecutions says, and says it did not
+// exhaust the space.
+func TestDPORStops(t *testing.T) {
+	var x int
+	prog := func(s *Scheduler) { x = 0; lostUpdate(s, &x, false, nil) }
+	st := Explore(prog, ExploreOptions{Bound: Unbounded}, func(Result) bool { return x == 2 })
+	if !st.DPOR || st.Exhausted || st.Executions == 0 {
+		t.Fatalf("search not stopped at first lost update: %v", st)
+	}
+	st = Explore(prog, ExploreOptions{Bound: Unbounded, MaxExecutions: 2}, func(Result) bool { return true })
+	if st.Exhausted || st.Executions != 2 {
+		t.Fatalf("MaxExecutions 2: %v", st)
+	}
+	st = Explore(prog, ExploreOptions{Bound: Unbounded}, func(Result) bool { return true })
+	if !st.Exhausted || st.Executions < 3 {
+		t.Fatalf("full search: %v", st)
 	}
 }
 
@@ -287,4 +308,47 @@ func TestDPORExploresEachTraceOnce(t *testing.T) {
 		t.Errorf("the trace check found no duplicate in DPOR without sleep sets")
 	}
 	t.Logf("%d traces, %d runs (sleep sets alone: %d); DPOR without sleep sets, %d duplicates", traces, runs, sleepRuns, weakDup)
+}
+
+// DPOR on programs whose threads wait for conditions (Wait steps conflict
+// with every step, and a waiter cannot run until its condition holds)
+// explores every trace once, as the search of every schedule finds them.
+func TestDPORWithConditionWaits(t *testing.T) {
+	waiters := func(n int) func(*Scheduler) {
+		return func(s *Scheduler) {
+			var flag, x, y int
+			mu := &Mutex{Name: "mu"}
+			s.Go("setter", func(t *Thread) {
+				t.Access(&y, true)
+				y = 1
+				t.Access(&flag, true)
+				flag++
+			})
+			for i := range n {
+				s.Go("waiter", func(t *Thread) {
+					t.Wait("flag", func() bool { return flag > 0 })
+					t.Lock(mu)
+					x += i
+					t.Unlock(mu)
+					t.Access(&y, false)
+				})
+			}
+			s.Go("writer", func(t *Thread) {
+				t.Lock(mu)
+				x = 7
+				t.Unlock(mu)
+				t.Access(&y, true)
+				y = 2
+			})
+		}
+	}
+	all := func(Result) bool { return true }
+	for n := 1; n <= 2; n++ {
+		full := Explore(waiters(n), ExploreOptions{Bound: Unbounded, NoReduction: true, CheckTraces: true}, all)
+		st := Explore(waiters(n), ExploreOptions{Bound: Unbounded, CheckTraces: true}, all)
+		if !full.Exhausted || !st.Exhausted || st.Duplicates != 0 || st.Traces != full.Traces || st.Executions != st.Traces {
+			t.Fatalf("%d waiters: DPOR %+v, every schedule %+v", n, st, full)
+		}
+		t.Logf("%d waiters: %d traces, DPOR %d runs, every schedule %d", n, st.Traces, st.Executions+st.Pruned, full.Executions)
+	}
 }
