@@ -31,9 +31,10 @@ import (
 // step that releases it and the step that acquires it cannot be reversed
 // at the state before the release, where the mutex is still held. The race
 // that matters is between the two acquisitions, critical section against
-// critical section, as in Nidhugg: for a release racing with an
-// acquisition, the reversal is taken at the state before the releasing
-// thread acquired the mutex.
+// critical section, as in Nidhugg: for a step of a thread that holds the
+// mutex (its release, or a declared access of the mutex) racing with an
+// acquisition of it, the reversal is taken at the state before that
+// thread acquired it (see holding).
 
 // dporEvent is one step of the current execution.
 type dporEvent struct {

@@ -128,8 +128,13 @@ func (st ExploreStats) String() string {
 //
 // Two schedules that differ only in the order of adjacent independent steps
 // (see Thread.Access) end in the same state; Explore covers only one of each
-// such class, using sleep sets (Godefroid, 1996). Schedules that would only
-// reach classes already covered are abandoned and counted in Pruned.
+// such class (a Mazurkiewicz trace). Without a bound (and not Iterative,
+// NoReduction or SleepSets) it does so with source-DPOR (dpor.go): it
+// tries a thread at a state only when a race asks for it, and almost never
+// abandons a run (TestDPORExploresEachTraceOnce). Otherwise it uses sleep
+// sets alone (Godefroid, 1996), trying every thread at every state:
+// schedules that would only reach classes already covered are abandoned
+// and counted in Pruned.
 //
 // A bound makes independent steps dependent (Coons, Musuvathi and
 // McKinley, OOPSLA 2013): the covered schedule of a class may need more
