@@ -50,7 +50,6 @@ func (e *explorer) queueRest(i int, n *node) {
 	if i > 0 {
 		n.parent = e.stack[i-1]
 		n.in = n.parent.chosen
-		n.parent.kids++
 	}
 	for j, tid := range n.enabled {
 		if tid == n.chosen || n.tried(tid) {
@@ -62,7 +61,6 @@ func (e *explorer) queueRest(i int, n *node) {
 			continue
 		}
 		e.seq++
-		n.pending++
 		heap.Push(&e.queue, pendingStep{n: n, tid: tid, cost: c, seq: e.seq})
 	}
 }
@@ -73,14 +71,12 @@ func (e *explorer) queueRest(i int, n *node) {
 func (e *explorer) nextCheapest() bool {
 	for e.queue.Len() > 0 {
 		p := heap.Pop(&e.queue).(pendingStep)
-		p.n.pending--
 		if p.n.tried(p.tid) {
 			continue
 		}
-		old := e.stack
-		e.stack = e.path[:0]
+		clear(e.stack)
+		e.stack = e.stack[:0]
 		for n := p.n; n != nil; n = n.parent {
-			n.onPath = true
 			e.stack = append(e.stack, n)
 		}
 		slices.Reverse(e.stack)
@@ -88,29 +84,7 @@ func (e *explorer) nextCheapest() bool {
 			e.stack[i].chosen = e.stack[i+1].in
 		}
 		p.n.chosen = p.tid
-		e.release(old)
-		e.path = old[:0]
 		return true
 	}
-	e.release(e.stack)
 	return false
-}
-
-// release returns to the free list the states of the last path that
-// nothing needs any more: no pending step, no state below them, and not on
-// the new path (marked onPath, which release clears).
-func (e *explorer) release(old []*node) {
-	for i := len(old) - 1; i >= 0; i-- {
-		n := old[i]
-		if n.onPath || n.pending > 0 || n.kids > 0 {
-			break // so are its ancestors
-		}
-		if n.parent != nil {
-			n.parent.kids--
-		}
-		e.free = append(e.free, n)
-	}
-	for _, n := range e.stack {
-		n.onPath = false
-	}
 }

@@ -365,10 +365,6 @@ type node struct {
 	// otherwise.
 	parent *node
 	in     int
-	// kids counts the states below it, pending its queued steps, and
-	// onPath marks the path being built: what release needs to know.
-	kids, pending int
-	onPath        bool
 	// sleep lists the steps that need not be taken from here: taking them
 	// only leads to schedules equivalent to ones covered from an ancestor.
 	sleep []step
@@ -420,7 +416,6 @@ type explorer struct {
 	cheapest bool
 	queue    pendingQueue
 	seq      int
-	path     []*node // the spare path buffer
 	// log and traces check the traces of complete executions
 	// (ExploreOptions.CheckTraces); nil otherwise.
 	log    *stepLog
