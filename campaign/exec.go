@@ -184,14 +184,15 @@ func runOne(c *Config, i int64, k int) unit {
 // trace of the program, and none is run twice; an exhausted search has
 // checked every trace, which its certificate says.
 //
-// Within a bound, the search takes the cheapest schedules first: those
-// without preemption, then with one, and so on, so that a budget too
-// small for the space still covers the cheap schedules first (iterative
-// context bounding, Musuvathi and Qadeer, PLDI 2007), each schedule once
-// (sched.ExploreOptions.Iterative). Sleep sets skip a schedule equivalent
-// to one already checked (the same steps, independent ones in another
-// order), which counts against neither the budget nor unit.execs, only
-// unit.reruns (explored part way, then abandoned).
+// Within a bound, the search deepens it: first every schedule without
+// preemption, then those with one, and so on, so that a budget too small
+// for the space still covers the cheap schedules first (iterative context
+// bounding, Musuvathi and Qadeer, PLDI 2007). A level reruns the schedules
+// of the levels below without checking them again (unit.reruns), and
+// sleep sets skip a schedule equivalent to one already checked (the same
+// steps, independent ones in another order), which counts against neither
+// the budget nor unit.execs, only unit.reruns (explored part way, then
+// abandoned).
 func explore(c *Config, i int64) unit {
 	s := ExecSeed(c.Seed, i)
 	p := gen.Program(gen.NewRand(s), c.Gen)

@@ -94,13 +94,13 @@ type ExhaustiveSummary struct {
 	// ProgramsBoundHit counts programs with schedules beyond the bound.
 	ProgramsBoundHit int64 `json:"programs_bound_hit"`
 	Schedules        int64 `json:"schedules"`
-	// Reruns counts executions abandoned part way (and, in summaries of
-	// earlier versions, those the deepening of the bound ran again).
+	// Reruns counts executions run again (unchecked) by the iterative
+	// deepening of the bound, or abandoned part way.
 	Reruns    int64 `json:"reruns"`
 	Exhausted bool  `json:"exhausted"`
 	// Method is the search: "dpor" (source-DPOR, without a bound) or
-	// "sleep-sets" (sleep sets within the bound, cheapest schedules
-	// first); empty in summaries written before it was recorded.
+	// "sleep-sets" (sleep sets within the bound, deepened level by
+	// level); empty in summaries written before it was recorded.
 	Method string `json:"method,omitempty"`
 	// Traces counts the Mazurkiewicz traces DPOR explored: every
 	// schedule it checked is one, none equivalent to another of its

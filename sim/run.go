@@ -70,7 +70,8 @@ func runOn(a *arena, p history.Program, strategy sched.Strategy, opt Options) Ex
 //
 // As with Run, visit may Release an execution when done with it, and the
 // search reuses its memory; so it does that of the executions it does not
-// visit (abandoned part way).
+// visit (abandoned part way, or rerun from a lower level of an iterative
+// search).
 func Explore(p history.Program, opt Options, eo sched.ExploreOptions, visit func(Execution) bool) sched.ExploreStats {
 	if eo.MaxSteps == 0 {
 		eo.MaxSteps = maxSteps(opt)

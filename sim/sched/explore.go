@@ -48,14 +48,11 @@ type ExploreOptions struct {
 	MaxExecutions int
 	// MaxSteps bounds each execution as in New; zero means no bound.
 	MaxSteps int
-	// Iterative takes the cheapest schedules first, so that bugs needing
-	// few preemptions or delays are found first (iterative context
-	// bounding, Musuvathi and Qadeer, PLDI 2007): the search keeps the
-	// states it has seen and always branches at the pending step of least
-	// cost, up to Bound (or without one). Unlike deepening the bound level
-	// by level, which it replaced, it runs no schedule twice; a branch's
-	// schedule may cost more than its branch point when the cheaper steps
-	// after it sleep (bestfirst.go).
+	// Iterative searches with bound 0, then 1, and so on up to Bound
+	// (Unbounded: until a bound is not hit), so that bugs needing few
+	// preemptions or delays are found first (iterative context bounding,
+	// Musuvathi and Qadeer, PLDI 2007). Each level reruns the schedules of
+	// the levels below but reports only its own to visit.
 	Iterative bool
 	// NoReduction turns sleep sets off, so that every schedule within the
 	// bound runs, equivalent or not. It is there to measure the reduction.
@@ -91,9 +88,8 @@ type ExploreStats struct {
 	// that could run next would only lead to schedules already covered (a
 	// sleep-set block) or past the preemption bound.
 	Pruned int
-	// Repeats counted the executions an iterative search ran again at a
-	// level because a lower level had already visited their schedule;
-	// the cost-ordered search runs none, so it stays zero.
+	// Repeats counts the executions an iterative search ran again at a
+	// level because a lower level had already visited their schedule.
 	Repeats int
 	// Exhausted is set when the search ran out of schedules rather than
 	// being stopped by visit or MaxExecutions.
