@@ -148,11 +148,27 @@ func Explore(setup func(*Scheduler), opts ExploreOptions, visit func(Result) boo
 	if opts.usesDPOR() {
 		return exploreDPOR(setup, opts, visit)
 	}
+	bound := opts.Bound
 	var st ExploreStats
-	e := newExplorer(opts, opts.Bound)
-	e.cheapest = opts.Iterative
-	st.Exhausted = e.search(setup, opts, visit, &st, 0)
-	st.BoundHit = e.boundHit
+	if !opts.Iterative {
+		e := newExplorer(opts, bound)
+		st.Exhausted = e.search(setup, opts, visit, &st, 0)
+		st.BoundHit = e.boundHit
+		return st
+	}
+	for level := 0; bound < 0 || level <= bound; level++ {
+		e := newExplorer(opts, level)
+		// A level stopped part way leaves the search not exhausted, even
+		// when the levels below were.
+		st.Exhausted = e.search(setup, opts, visit, &st, level)
+		st.BoundHit = e.boundHit
+		if !st.Exhausted {
+			return st
+		}
+		if !e.boundHit {
+			break
+		}
+	}
 	return st
 }
 
@@ -356,11 +372,6 @@ type node struct {
 	// done lists the steps already taken from here, in order, including
 	// the current one once it has run.
 	done []step
-	// parent and in (the thread taken from parent to here) link the
-	// states of a cost-ordered search (bestfirst.go); nil and -1
-	// otherwise.
-	parent *node
-	in     int
 	// sleep lists the steps that need not be taken from here: taking them
 	// only leads to schedules equivalent to ones covered from an ancestor.
 	sleep []step
@@ -407,11 +418,6 @@ type explorer struct {
 	buf      []access
 	boundHit bool
 	err      error
-	// cheapest: an iterative search, taking the cheapest pending step
-	// next (bestfirst.go); queue holds those steps, seq counts them.
-	cheapest bool
-	queue    pendingQueue
-	seq      int
 	// log and traces check the traces of complete executions
 	// (ExploreOptions.CheckTraces); nil otherwise.
 	log    *stepLog
@@ -470,9 +476,6 @@ func (e *explorer) pick(i int, enabled []int) int {
 	}
 	n.chosen = c
 	e.stack = append(e.stack, n)
-	if e.cheapest {
-		e.queueRest(i, n)
-	}
 	return c
 }
 
@@ -482,11 +485,11 @@ func (e *explorer) pick(i int, enabled []int) int {
 func (e *explorer) newNode(enabled []int) *node {
 	k := len(e.free)
 	if k == 0 {
-		return &node{enabled: slices.Clone(enabled), last: -1, in: -1}
+		return &node{enabled: slices.Clone(enabled), last: -1}
 	}
 	n := e.free[k-1]
 	e.free = e.free[:k-1]
-	*n = node{enabled: append(n.enabled[:0], enabled...), last: -1, in: -1, done: n.done[:0], sleep: n.sleep[:0]}
+	*n = node{enabled: append(n.enabled[:0], enabled...), last: -1, done: n.done[:0], sleep: n.sleep[:0]}
 	return n
 }
 
@@ -514,8 +517,8 @@ func (e *explorer) choose(n *node) int {
 // step runs.
 func (e *explorer) record(i int, after []int) {
 	n := e.stack[i]
-	if slices.ContainsFunc(n.done, func(s step) bool { return s.tid == n.chosen }) {
-		return // replayed
+	if len(n.done) > 0 && n.done[len(n.done)-1].tid == n.chosen {
+		return
 	}
 	s := step{tid: n.chosen, after: slices.Clone(after)}
 	for _, a := range e.s.stepAcc[1:] {
@@ -533,9 +536,6 @@ func (e *explorer) record(i int, after []int) {
 // that step the next execution's branch; it reports false when none is
 // left.
 func (e *explorer) backtrack() bool {
-	if e.cheapest {
-		return e.nextCheapest() // the tree keeps its states
-	}
 	for i := len(e.stack) - 1; i >= 0; i-- {
 		n := e.stack[i]
 		if c := e.choose(n); c >= 0 {
