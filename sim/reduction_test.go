@@ -129,6 +129,13 @@ func TestReductionKeepsOutcomes(t *testing.T) {
 			if !maps.Equal(fp, rp) {
 				t.Errorf("program %d, bugs %v, bound %d: properties violated without reduction %v, with %v", i, r.bugs, bound, fp, rp)
 			}
+			if bound >= 0 {
+				// The campaign's search, the bound deepened level by level.
+				it, ist := outcomes(t, r.p, opt, sched.ExploreOptions{Bound: bound, Iterative: true})
+				if !ist.Exhausted || len(it) != len(full) || !maps.Equal(violated(it), fp) {
+					t.Errorf("program %d, bugs %v, bound %d: iterative search %v reached %d outcomes, the full search %d", i, r.bugs, bound, ist, len(it), len(full))
+				}
+			}
 			maps.Copy(props, fp)
 			compared++
 		}

@@ -248,6 +248,24 @@ func TestBoundedReductionKeepsFinalStates(t *testing.T) {
 						t.Fatalf("program %d %v, bounding %d, bound %d: reduction lost %s\nfull %v\nreduced %v", i, p, bounding, bound, s, fst, rst)
 					}
 				}
+				// The iterative search, the campaign's, reaches them too,
+				// and visits no schedule twice.
+				var out func() string
+				iter, seen := map[string]bool{}, map[string]bool{}
+				ist := Explore(p.setup(&out, true), ExploreOptions{Bound: bound, Bounding: bounding, Iterative: true}, func(r Result) bool {
+					iter[out()] = true
+					k := fmt.Sprint(r.Schedule)
+					if seen[k] {
+						t.Fatalf("program %d, bound %d: schedule %s visited twice", i, bound, k)
+					}
+					seen[k] = true
+					return true
+				})
+				for s := range full {
+					if !iter[s] || !ist.Exhausted {
+						t.Fatalf("program %d %v, bounding %d, bound %d: the iterative search (%v) lost %s\nfull %v", i, p, bounding, bound, ist, s, fst)
+					}
+				}
 			}
 		}
 	}
