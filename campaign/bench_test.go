@@ -96,3 +96,39 @@ func BenchmarkExhaustive(b *testing.B) {
 	b.ReportMetric(float64(execs)/b.Elapsed().Seconds(), "schedules/s")
 	b.ReportMetric(float64(reruns)/b.Elapsed().Seconds(), "reruns/s")
 }
+
+// BenchmarkExhaustiveUnbounded is BenchmarkExhaustive without a bound, by
+// both methods sched.Explore has: the sleep-set search (sub-benchmark
+// sleep-sets, the method before DPOR) and source-DPOR (dpor, what
+// explore runs). Each checks up to DefaultSchedules schedules of one
+// program per op, as the campaign does: schedules/s are checked ones,
+// each a distinct Mazurkiewicz trace under either method (so traces/s is
+// the same figure), and runs/s adds the runs the search abandoned.
+func BenchmarkExhaustiveUnbounded(b *testing.B) {
+	for _, m := range []struct {
+		name string
+		eo   sched.ExploreOptions
+	}{
+		{"sleep-sets", sched.ExploreOptions{Bound: sched.Unbounded, SleepSets: true, MaxExecutions: DefaultSchedules}},
+		{"dpor", sched.ExploreOptions{Bound: sched.Unbounded, MaxExecutions: DefaultSchedules}},
+	} {
+		b.Run(m.name, func(b *testing.B) {
+			var execs, runs int64
+			for i := 0; b.Loop(); i++ {
+				p := gen.Program(gen.NewRand(ExecSeed(1, int64(i%64))), bench3x4)
+				st := sim.Explore(p, sim.Options{}, m.eo, func(x sim.Execution) bool {
+					properties.Check(x.History, properties.Options{})
+					x.Release()
+					return true
+				})
+				execs += int64(st.Executions)
+				runs += int64(st.Executions + st.Pruned + st.Repeats)
+			}
+			b.ReportMetric(float64(execs)/b.Elapsed().Seconds(), "schedules/s")
+			b.ReportMetric(float64(execs)/b.Elapsed().Seconds(), "traces/s")
+			b.ReportMetric(float64(runs)/b.Elapsed().Seconds(), "runs/s")
+			b.ReportMetric(float64(runs)/float64(max(execs, 1)), "runs/trace")
+			b.ReportMetric(float64(execs)/float64(b.N), "schedules/op")
+		})
+	}
+}

@@ -159,11 +159,14 @@ func TestCancelledCampaignSaysSo(t *testing.T) {
 }
 
 var (
-	bugFigures      = flag.Bool("bugfigures", false, "print the table of seeded-bug detection figures (BENCHMARKS.md, \"Seeded bugs\")")
-	bugFiguresSeeds = flag.Int("bugfigures.seeds", 10, "campaign seeds per bug and strategy")
-	bugFiguresMax   = flag.Int("bugfigures.max", 20000, "executions (programs, for exhaustive) a campaign may take")
-	bugFiguresOnly  = flag.String("bugfigures.bugs", "", "comma-separated bugs to measure (default: all)")
-	bugFiguresExh   = flag.Bool("bugfigures.exhaustive", false, "measure the exhaustive strategy too (slow: up to 1000 schedules per program)")
+	bugFigures       = flag.Bool("bugfigures", false, "print the table of seeded-bug detection figures (BENCHMARKS.md, \"Seeded bugs\")")
+	bugFiguresSeeds  = flag.Int("bugfigures.seeds", 10, "campaign seeds per bug and strategy")
+	bugFiguresMax    = flag.Int("bugfigures.max", 20000, "executions (programs, for exhaustive) a campaign may take")
+	bugFiguresOnly   = flag.String("bugfigures.bugs", "", "comma-separated bugs to measure (default: all)")
+	bugFiguresStrats = flag.String("bugfigures.strategies", "", "comma-separated strategies to measure (default: random, pct:2, pct:3, pos, surw, portfolio; none: only -bugfigures.mix)")
+	bugFiguresExh    = flag.Bool("bugfigures.exhaustive", false, "measure the exhaustive strategy too (slow: up to 1000 schedules per program)")
+	bugFiguresBound  = flag.Int("bugfigures.preemptions", 2, "the exhaustive strategy's preemption bound (-1: none, DPOR)")
+	bugFiguresMix    = flag.String("bugfigures.mix", "", "comma-separated strategies a candidate portfolio cycles through, execution by execution (row \"mix\")")
 )
 
 // TestBugFigures measures, for every seeded bug and strategy, what a
@@ -177,12 +180,29 @@ var (
 //	go test ./campaign -run TestBugFigures -bugfigures -timeout 1h
 //
 // -bugfigures.exhaustive adds the exhaustive strategy (preemption bound
-// 2, 1000 schedules per program), which is not cheap.
+// 2, or -bugfigures.preemptions; 1000 schedules per program), which is not
+// cheap. -bugfigures.mix measures a candidate portfolio, as row "mix".
 func TestBugFigures(t *testing.T) {
 	if !*bugFigures {
 		t.Skip("run with -bugfigures")
 	}
-	strategies := []sched.StrategyName{"random", "pct:2", "pct:3", "portfolio"}
+	strategies := []sched.StrategyName{"random", "pct:2", "pct:3", "pos", "surw", "portfolio"}
+	if *bugFiguresStrats != "" {
+		strategies = nil
+		for _, n := range strings.Split(*bugFiguresStrats, ",") {
+			if n == "none" {
+				continue
+			}
+			st, err := sched.ParseStrategy(n)
+			if err != nil {
+				t.Fatal(err)
+			}
+			strategies = append(strategies, st)
+		}
+	}
+	if *bugFiguresMix != "" {
+		strategies = append(strategies, mixName)
+	}
 	if *bugFiguresExh {
 		strategies = append(strategies, Exhaustive)
 	}
@@ -224,22 +244,38 @@ func TestBugFigures(t *testing.T) {
 	}
 }
 
+// mixName is the row of -bugfigures.mix, a candidate portfolio.
+const mixName sched.StrategyName = "mix"
+
 // detect runs the campaign of seed and strategy st with bug b on one
 // worker until an execution violates b's property: it returns the
 // executions it took (schedules, for exhaustive), the time, and the trace.
 func detect(b sim.Bug, st sched.StrategyName, seed uint64, maxExecs int) (int64, time.Duration, *traces.Trace, bool) {
-	c := Config{Seed: seed, Bugs: sim.BugSet{b.Name}, Strategy: st, Preemptions: 2, Schedules: DefaultSchedules}
+	c := Config{Seed: seed, Bugs: sim.BugSet{b.Name}, Strategy: st, Preemptions: *bugFiguresBound, Schedules: DefaultSchedules}
 	start := time.Now()
 	k := 0
 	if usesPCT(st) {
 		k = calibrate(c)
 	}
+	var mix []sched.StrategyName
+	if st == mixName {
+		for _, n := range strings.Split(*bugFiguresMix, ",") {
+			mix = append(mix, sched.StrategyName(n))
+		}
+		k = calibrate(c)
+	}
 	var execs int64
 	for i := int64(0); i < int64(maxExecs); i++ {
 		var u unit
-		if st == Exhaustive {
+		switch {
+		case st == Exhaustive:
 			u = explore(&c, i)
-		} else {
+		case mix != nil:
+			// The member by execution seed, as NewPortfolio does.
+			m := c
+			m.Strategy = mix[ExecSeed(c.Seed, i)%uint64(len(mix))]
+			u = runOne(&m, i, k)
+		default:
 			u = runOne(&c, i, k)
 		}
 		execs += u.execs

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 
+	"github.com/sysfsim/sysfsim/history"
 	"github.com/sysfsim/sysfsim/properties"
 	"github.com/sysfsim/sysfsim/sim"
 	"github.com/sysfsim/sysfsim/sim/sched"
@@ -19,9 +20,10 @@ var propertyOrder = properties.Names
 // generator options, so every worker, shard and resumed run agrees on k.
 const CalibrationRuns = 32
 
-// usesPCT reports whether strategy draws PCT executions.
+// usesPCT reports whether strategy draws PCT executions (the portfolio
+// no longer does: sched.NewPortfolio).
 func usesPCT(strategy sched.StrategyName) bool {
-	return strategy == sched.StrategyPortfolio || strategy.Depth() > 0
+	return strategy.Depth() > 0
 }
 
 // calibrate returns the most steps of CalibrationRuns probe executions.
@@ -39,7 +41,7 @@ func calibrate(c Config) int {
 
 // strategyFor returns the strategy of the execution of seed s, for a
 // program of n threads, and the name it is reported under: a portfolio
-// reports its member ("random", "pct:2", ...), "pct" its depth.
+// reports its member ("random", "pos", "surw"), "pct" its depth.
 func strategyFor(name sched.StrategyName, s uint64, n, k int) (sched.Strategy, sched.StrategyName) {
 	st := name.New(s, n, k)
 	switch x := st.(type) {
@@ -47,8 +49,42 @@ func strategyFor(name sched.StrategyName, s uint64, n, k int) (sched.Strategy, s
 		return st, sched.StrategyRandom
 	case *sched.PCT:
 		return st, sched.PCTOfDepth(x.Depth())
+	case *sched.POS:
+		return st, sched.StrategyPOS
+	case *sched.SURW:
+		return st, sched.StrategySURW
 	}
 	return st, name
+}
+
+// surwCounts estimates, for SURW, the interesting steps each thread of p
+// takes: it runs p once, unchecked, under SURW without estimates, as Fray
+// and Shuttle take counts from a first execution (and sctbench's tests
+// do). The probe's seed differs from the checked execution's, which
+// would otherwise start with the same draws; it costs a run of p but no
+// check, and is not counted as an execution.
+func surwCounts(p history.Program, s uint64, opt sim.Options) []int {
+	w := sched.NewSURW(s^0x5a3c0de5a3c0de, nil)
+	x := sim.Run(p, w, opt)
+	counts := slices.Clone(w.Counts())
+	x.Release()
+	return counts
+}
+
+// searchMethod names the exhaustive search of a preemption bound
+// (ExhaustiveSummary.Method).
+func searchMethod(preemptions int) string {
+	if preemptions < 0 {
+		return "dpor"
+	}
+	return "sleep-sets"
+}
+
+func searchBound(preemptions int) string {
+	if preemptions < 0 {
+		return "without a preemption bound (DPOR)"
+	}
+	return fmt.Sprintf("with preemption bound %d", preemptions)
 }
 
 // pctDepths returns the PCT depths s ran, ascending.
@@ -82,6 +118,8 @@ type unit struct {
 	// exhaustive
 	exhausted, boundHit bool
 	reruns              int64
+	seed                uint64 // the program's
+	traces              int64  // the traces DPOR explored
 	err                 error
 }
 
@@ -111,6 +149,9 @@ func runOne(c *Config, i int64, k int) unit {
 	n := len(p.Threads)
 	st, name := strategyFor(c.Strategy, s, n, k)
 	opt := sim.Options{Bugs: c.Bugs, GoroutineBaseline: c.goroutineBaseline}
+	if name == sched.StrategySURW {
+		st = sched.NewSURW(s, surwCounts(p, s, opt))
+	}
 	x := sim.Run(p, st, opt)
 	defer x.Release() // after the trace, if any, has copied what it needs
 	r := properties.Check(x.History, c.Check)
@@ -134,18 +175,23 @@ func runOne(c *Config, i int64, k int) unit {
 	return u
 }
 
-// explore checks the schedules of program i within the preemption bound,
-// up to c.Schedules of them, stopping at the first violating one. The
-// search deepens the bound: first every schedule without preemption, then
-// those with one, and so on, so that a budget too small for the space
-// still covers the cheap schedules first (iterative context bounding,
-// Musuvathi and Qadeer, PLDI 2007). A level reruns the schedules of the
-// levels below without checking them again (unit.reruns).
+// explore checks the schedules of program i, up to c.Schedules of them,
+// stopping at the first violating one.
 //
-// The search is sim.Explore, so sched.Explore's sleep sets apply: a
-// schedule equivalent to one already checked (the same steps, independent
-// ones in another order) is skipped and counts against neither the budget
-// nor unit.execs, only unit.reruns (explored part way, then abandoned).
+// Without a bound (c.Preemptions < 0) the search is source-DPOR
+// (sched.Explore): every schedule it checks is a different Mazurkiewicz
+// trace of the program, and none is run twice; an exhausted search has
+// checked every trace, which its certificate says.
+//
+// Within a bound, the search deepens it: first every schedule without
+// preemption, then those with one, and so on, so that a budget too small
+// for the space still covers the cheap schedules first (iterative context
+// bounding, Musuvathi and Qadeer, PLDI 2007). A level reruns the schedules
+// of the levels below without checking them again (unit.reruns), and
+// sleep sets skip a schedule equivalent to one already checked (the same
+// steps, independent ones in another order), which counts against neither
+// the budget nor unit.execs, only unit.reruns (explored part way, then
+// abandoned).
 func explore(c *Config, i int64) unit {
 	s := ExecSeed(c.Seed, i)
 	p := c.program(s)
@@ -154,10 +200,8 @@ func explore(c *Config, i int64) unit {
 	if c.Preemptions < 0 {
 		name = string(Exhaustive) + ":unbounded"
 	}
-	u := unit{member: Exhaustive, threads: len(p.Threads)}
-	// Iterative context bounding: schedules with no preemption first, then
-	// one, then two, so that a small budget covers the cheap ones.
-	eo := sched.ExploreOptions{Bound: c.Preemptions, Iterative: true, MaxExecutions: c.Schedules}
+	u := unit{member: Exhaustive, threads: len(p.Threads), seed: s}
+	eo := sched.ExploreOptions{Bound: c.Preemptions, Iterative: c.Preemptions >= 0, MaxExecutions: c.Schedules}
 	st := sim.Explore(p, opt, eo, func(x sim.Execution) bool {
 		defer x.Release() // after the trace, if any, has copied what it needs
 		u.execs++
@@ -171,8 +215,8 @@ func explore(c *Config, i int64) unit {
 		if len(r.Violations) > 0 {
 			u.props = distinctProps(r.Violations)
 			t := traces.FromExecution(p, s, name, opt, x, r.Violations)
-			t.Notes = append(t.Notes, fmt.Sprintf("campaign seed %d, program %d, schedule %d of the search with preemption bound %d",
-				c.Seed, i, u.execs, c.Preemptions))
+			t.Notes = append(t.Notes, fmt.Sprintf("campaign seed %d, program %d, schedule %d of the search %s",
+				c.Seed, i, u.execs, searchBound(c.Preemptions)))
 			u.found = &finding{trace: t, v: r.Violations[0], seed: s, strategy: name, schedule: u.execs}
 			return false
 		}
@@ -184,5 +228,8 @@ func explore(c *Config, i int64) unit {
 	u.reruns = int64(st.Repeats + st.Pruned)
 	u.boundHit = st.BoundHit
 	u.exhausted = st.Exhausted && u.found == nil
+	if st.DPOR {
+		u.traces = int64(st.Executions)
+	}
 	return u
 }

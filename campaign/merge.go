@@ -1,6 +1,7 @@
 package campaign
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 	"sort"
@@ -167,7 +168,7 @@ func (m *merger) addExhaustive(s Summary) {
 		return
 	}
 	if m.out.Exhaustive == nil {
-		m.out.Exhaustive = &ExhaustiveSummary{Preemptions: x.Preemptions, SchedulesPerProgram: x.SchedulesPerProgram}
+		m.out.Exhaustive = &ExhaustiveSummary{Preemptions: x.Preemptions, SchedulesPerProgram: x.SchedulesPerProgram, Method: x.Method}
 	}
 	y := m.out.Exhaustive
 	y.Programs += x.Programs
@@ -175,6 +176,8 @@ func (m *merger) addExhaustive(s Summary) {
 	y.ProgramsBoundHit += x.ProgramsBoundHit
 	y.Schedules += x.Schedules
 	y.Reruns += x.Reruns
+	y.Traces += x.Traces
+	y.Certificates = append(y.Certificates, x.Certificates...)
 }
 
 // finish derives what is not a sum: whether the space is exhausted, the
@@ -184,6 +187,7 @@ func (m *merger) finish(sums []Summary) Summary {
 	out := m.out
 	if y := out.Exhaustive; y != nil {
 		y.Exhausted = y.ProgramsExhausted == y.Programs
+		slices.SortFunc(y.Certificates, func(a, b Certificate) int { return cmp.Compare(a.Program, b.Program) })
 	}
 	for i := range m.covered {
 		out.Shards = append(out.Shards, i)

@@ -35,7 +35,7 @@ func (r *runner) start() (Summary, error) {
 		Seed: c.Seed, Bugs: c.Bugs, Strategy: c.Strategy, Gen: c.Gen, Shard: c.Shard.norm(), Program: c.Program,
 	}
 	if c.Strategy == Exhaustive {
-		fresh.Exhaustive = &ExhaustiveSummary{Preemptions: c.Preemptions, SchedulesPerProgram: c.Schedules}
+		fresh.Exhaustive = &ExhaustiveSummary{Preemptions: c.Preemptions, SchedulesPerProgram: c.Schedules, Method: searchMethod(c.Preemptions)}
 	}
 	fresh.normalize()
 	fresh.NextIndex = fresh.Shard.Global(0)
@@ -286,6 +286,9 @@ func (r *runner) commit(u unit) error {
 			x.ProgramsBoundHit++
 		}
 		x.Exhausted = x.ProgramsExhausted == x.Programs
+		x.Traces += u.traces
+		x.Certificates = append(x.Certificates, Certificate{Program: s.Shard.Global(u.j), Seed: u.seed,
+			Schedules: u.execs, Traces: u.traces, Exhausted: u.exhausted, BoundHit: u.boundHit})
 	}
 	if u.found == nil {
 		return nil
@@ -326,6 +329,7 @@ func (r *runner) snapshot() Summary {
 	}
 	if s.Exhaustive != nil {
 		x := *s.Exhaustive
+		x.Certificates = append([]Certificate{}, x.Certificates...)
 		s.Exhaustive = &x
 	}
 	s.finish()

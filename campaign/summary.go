@@ -97,9 +97,35 @@ type ExhaustiveSummary struct {
 	ProgramsBoundHit int64 `json:"programs_bound_hit"`
 	Schedules        int64 `json:"schedules"`
 	// Reruns counts executions run again (unchecked) by the iterative
-	// deepening of the bound.
+	// deepening of the bound, or abandoned part way.
 	Reruns    int64 `json:"reruns"`
 	Exhausted bool  `json:"exhausted"`
+	// Method is the search: "dpor" (source-DPOR, without a bound) or
+	// "sleep-sets" (sleep sets within the bound, deepened level by
+	// level); empty in summaries written before it was recorded.
+	Method string `json:"method,omitempty"`
+	// Traces counts the Mazurkiewicz traces DPOR explored: every
+	// schedule it checked is one, none equivalent to another of its
+	// program. Zero for the sleep-set search, which does not count them.
+	Traces int64 `json:"traces,omitempty"`
+	// Certificates says, program by program, what the search covered.
+	Certificates []Certificate `json:"certificates,omitempty"`
+}
+
+// Certificate is what the exhaustive search covered of one program.
+type Certificate struct {
+	// Program is the program's index in the campaign, Seed its seed.
+	Program int64  `json:"program"`
+	Seed    uint64 `json:"seed"`
+	// Schedules counts the checked schedules; under DPOR, Traces counts
+	// them too, as pairwise inequivalent executions.
+	Schedules int64 `json:"schedules"`
+	Traces    int64 `json:"traces,omitempty"`
+	// Exhausted: every schedule (within the bound, if any) was covered,
+	// up to equivalence, with no violation found; BoundHit: some lay
+	// beyond the bound.
+	Exhausted bool `json:"exhausted"`
+	BoundHit  bool `json:"bound_hit,omitempty"`
 }
 
 // Summary is a campaign's result, and the content of summary.json.

@@ -129,6 +129,13 @@ func TestReductionKeepsOutcomes(t *testing.T) {
 			if !maps.Equal(fp, rp) {
 				t.Errorf("program %d, bugs %v, bound %d: properties violated without reduction %v, with %v", i, r.bugs, bound, fp, rp)
 			}
+			if bound >= 0 {
+				// The campaign's search, the bound deepened level by level.
+				it, ist := outcomes(t, r.p, opt, sched.ExploreOptions{Bound: bound, Iterative: true})
+				if !ist.Exhausted || len(it) != len(full) || !maps.Equal(violated(it), fp) {
+					t.Errorf("program %d, bugs %v, bound %d: iterative search %v reached %d outcomes, the full search %d", i, r.bugs, bound, ist, len(it), len(full))
+				}
+			}
 			maps.Copy(props, fp)
 			compared++
 		}
@@ -184,7 +191,80 @@ func TestReductionFigures(t *testing.T) {
 	t.Logf("unbounded: median %.1fx", median(ratios))
 }
 
+// TestDPORFigures compares, on the programs of TestDPORExploresEachTraceOnce,
+// the runs each unbounded method takes per Mazurkiewicz trace: DPOR, and
+// the sleep-set search it replaced, abandoned runs included. Like
+// TestReductionFigures, a measurement: set SYSFSIM_REDUCTION_FIGURES=1.
+func TestDPORFigures(t *testing.T) {
+	if os.Getenv("SYSFSIM_REDUCTION_FIGURES") == "" {
+		t.Skip("set SYSFSIM_REDUCTION_FIGURES=1 to measure")
+	}
+	programs, traces, dpor, sleep := 0, 0, 0, 0
+	all := func(x sim.Execution) bool { x.Release(); return true }
+	for seed := range uint64(80) {
+		p := gen.Program(gen.NewRand(seed), gen.Options{MinThreads: 2, MaxThreads: 3, MaxOps: 2})
+		st := sim.Explore(p, sim.Options{}, sched.ExploreOptions{Bound: sched.Unbounded, CheckTraces: true, MaxExecutions: 3000}, all)
+		if !st.Exhausted {
+			continue
+		}
+		old := sim.Explore(p, sim.Options{}, sched.ExploreOptions{Bound: sched.Unbounded, SleepSets: true, CheckTraces: true}, all)
+		if old.Traces != st.Traces || old.Duplicates != 0 {
+			t.Errorf("seed %d: sleep sets %+v, DPOR %+v", seed, old, st)
+		}
+		programs++
+		traces += st.Traces
+		dpor += st.Executions + st.Pruned
+		sleep += old.Executions + old.Pruned
+	}
+	t.Logf("unbounded, %d programs, %d traces: DPOR %d runs (%.4f per trace), sleep sets %d (%.4f per trace)",
+		programs, traces, dpor, float64(dpor)/float64(traces), sleep, float64(sleep)/float64(traces))
+}
+
 func median(xs []float64) float64 {
 	slices.Sort(xs)
 	return (xs[(len(xs)-1)/2] + xs[len(xs)/2]) / 2
+}
+
+// TestDPORExploresEachTraceOnce runs the unbounded search, source-DPOR, on
+// generated programs with and without seeded bugs, checking the trace of
+// every complete execution (sched.ExploreOptions.CheckTraces): no two
+// explored executions are equivalent, every one is complete (at most 5%
+// more runs than traces, counting those sleep sets block) and, where every
+// schedule can be run, the traces are as many as the full search finds.
+// The check itself is shown to fail on a weakened reduction in sched's
+// test of the same name.
+func TestDPORExploresEachTraceOnce(t *testing.T) {
+	bugs := []sim.BugSet{nil, {sim.BugUnlockedAdd}, {sim.BugReaddirDropLock}, {sim.BugShowTakesRTNL}, {sim.BugRemoveByNameNoRef}}
+	programs, runs, traces, compared := 0, 0, 0, 0
+	for seed := range uint64(80) {
+		p := gen.Program(gen.NewRand(seed), gen.Options{MinThreads: 2, MaxThreads: 3, MaxOps: 2})
+		opt := sim.Options{Bugs: bugs[seed%uint64(len(bugs))]}
+		st := sim.Explore(p, opt, sched.ExploreOptions{Bound: sched.Unbounded, CheckTraces: true, MaxExecutions: 3000}, func(x sim.Execution) bool { x.Release(); return true })
+		if st.Err != nil || !st.DPOR || st.Duplicates != 0 || st.Executions != st.Traces {
+			t.Fatalf("seed %d %v: %+v", seed, p.Threads, st)
+		}
+		if !st.Exhausted {
+			continue
+		}
+		programs++
+		runs += st.Executions + st.Pruned
+		traces += st.Traces
+		if st.Traces > 300 {
+			continue
+		}
+		full := sim.Explore(p, opt, sched.ExploreOptions{Bound: sched.Unbounded, NoReduction: true, CheckTraces: true, MaxExecutions: 20000}, func(x sim.Execution) bool { x.Release(); return true })
+		if full.Exhausted {
+			compared++
+			if full.Traces != st.Traces {
+				t.Errorf("seed %d %v: DPOR explored %d traces, every schedule %d", seed, p.Threads, st.Traces, full.Traces)
+			}
+		}
+	}
+	if programs < 50 || compared < 20 {
+		t.Fatalf("%d programs exhausted, %d compared with every schedule", programs, compared)
+	}
+	if r := float64(runs) / float64(traces); r > 1.05 {
+		t.Errorf("%d runs for %d traces: %.3f per trace", runs, traces, r)
+	}
+	t.Logf("%d programs, %d traces, %d runs; %d compared with every schedule", programs, traces, runs, compared)
 }

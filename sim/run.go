@@ -55,12 +55,13 @@ func runOn(a *arena, p history.Program, strategy sched.Strategy, opt Options) Ex
 }
 
 // Explore runs p under every schedule of its concurrent part that
-// sched.Explore enumerates within opts (a preemption bound, sleep sets),
-// calling visit with each execution until visit returns false.
+// sched.Explore enumerates within opts (source-DPOR without a bound, sleep
+// sets within one), calling visit with each execution until visit returns
+// false.
 //
 // The simulator's preemption points declare what the step after each
 // touches (see Kernel.treeStep), and recording steps conflict with each
-// other, so sleep sets skip schedules that differ only in the order of
+// other, so the reduction skips schedules that differ only in the order of
 // independent steps and end in the same outcome: the same history,
 // timestamps included, and the same final tree. Without a bound the search
 // reaches every outcome of p; within a bound, every outcome some schedule

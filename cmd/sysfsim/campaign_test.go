@@ -31,8 +31,8 @@ func TestRunStrategies(t *testing.T) {
 		if m["strategy"] != s || m["executions"].(float64) != 100 {
 			t.Errorf("%s: %v %v", s, m["strategy"], m["executions"])
 		}
-		if s != "random" && m["pct"] == nil {
-			t.Errorf("%s: no PCT guarantee", s)
+		if strings.HasPrefix(s, "pct") != (m["pct"] != nil) {
+			t.Errorf("%s: PCT guarantee %v; want one for PCT only (the portfolio has none)", s, m["pct"])
 		}
 	}
 	code, out, _ := run(t, "run", "--executions", "100", "--strategy", "pct:2")

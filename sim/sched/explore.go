@@ -57,6 +57,26 @@ type ExploreOptions struct {
 	// NoReduction turns sleep sets off, so that every schedule within the
 	// bound runs, equivalent or not. It is there to measure the reduction.
 	NoReduction bool
+	// SleepSets makes a search without a bound use the sleep-set search
+	// that bounded ones use, instead of source-DPOR: the method before
+	// DPOR, there to compare them.
+	SleepSets bool
+	// CheckTraces makes a DPOR search compute the Mazurkiewicz trace of
+	// every complete execution, in canonical form, and count the distinct
+	// ones (ExploreStats.Traces) and the executions equivalent to an
+	// earlier one (Duplicates, which DPOR keeps at zero). It costs time
+	// cubic in the steps of an execution; tests and figures use it.
+	CheckTraces bool
+
+	// noSleep turns sleep sets off in DPOR, to show that the trace check
+	// catches a weakened reduction.
+	noSleep bool
+}
+
+// usesDPOR reports whether Explore searches with source-DPOR: without a
+// bound, levels or NoReduction, unless SleepSets asks for the old search.
+func (o ExploreOptions) usesDPOR() bool {
+	return o.Bound < 0 && !o.Iterative && !o.NoReduction && !o.SleepSets
 }
 
 // ExploreStats summarises a search.
@@ -78,6 +98,16 @@ type ExploreStats struct {
 	// preemptions (or delays) than the bound allows. Exhausted && !BoundHit means every
 	// schedule of the program was covered, up to equivalence.
 	BoundHit bool
+	// DPOR is set when the search was source-DPOR (see Explore); its
+	// Executions are then pairwise inequivalent complete executions, each
+	// a Mazurkiewicz trace of the program, and with Exhausted they are
+	// all of them: Exhausted and Executions are the program's
+	// certificate.
+	DPOR bool
+	// Traces counts the distinct Mazurkiewicz traces among the complete
+	// executions, and Duplicates the executions whose trace an earlier
+	// one had; both only with ExploreOptions.CheckTraces.
+	Traces, Duplicates int
 	// Err reports a program that is not deterministic under its schedule:
 	// replaying a prefix led to different threads being able to run.
 	Err error
@@ -98,8 +128,13 @@ func (st ExploreStats) String() string {
 //
 // Two schedules that differ only in the order of adjacent independent steps
 // (see Thread.Access) end in the same state; Explore covers only one of each
-// such class, using sleep sets (Godefroid, 1996). Schedules that would only
-// reach classes already covered are abandoned and counted in Pruned.
+// such class (a Mazurkiewicz trace). Without a bound (and not Iterative,
+// NoReduction or SleepSets) it does so with source-DPOR (dpor.go): it
+// tries a thread at a state only when a race asks for it, and almost never
+// abandons a run (TestDPORExploresEachTraceOnce). Otherwise it uses sleep
+// sets alone (Godefroid, 1996), trying every thread at every state:
+// schedules that would only reach classes already covered are abandoned
+// and counted in Pruned.
 //
 // A bound makes independent steps dependent (Coons, Musuvathi and
 // McKinley, OOPSLA 2013): the covered schedule of a class may need more
@@ -110,6 +145,9 @@ func (st ExploreStats) String() string {
 // (TestBoundedReductionKeepsFinalStates); the reduction is smaller than
 // without a bound, which also covers every state.
 func Explore(setup func(*Scheduler), opts ExploreOptions, visit func(Result) bool) ExploreStats {
+	if opts.usesDPOR() {
+		return exploreDPOR(setup, opts, visit)
+	}
 	bound := opts.Bound
 	var st ExploreStats
 	if !opts.Iterative {
@@ -135,7 +173,11 @@ func Explore(setup func(*Scheduler), opts ExploreOptions, visit func(Result) boo
 }
 
 func newExplorer(opts ExploreOptions, bound int) *explorer {
-	return &explorer{bound: bound, delays: opts.Bounding == Delays, reduce: !opts.NoReduction}
+	e := &explorer{bound: bound, delays: opts.Bounding == Delays, reduce: !opts.NoReduction}
+	if opts.CheckTraces {
+		e.log, e.traces = &stepLog{}, traceSet{}
+	}
+	return e
 }
 
 // search runs executions until the space within e.bound is exhausted,
@@ -148,10 +190,16 @@ func (e *explorer) search(setup func(*Scheduler), opts ExploreOptions, visit fun
 		} else {
 			e.s.Reset(e, opts.MaxSteps) // its threads and buffers serve again
 		}
+		if e.log != nil {
+			e.log.reset()
+		}
 		setup(e.s)
 		r := e.s.Run()
 		if r.Steps > 0 {
 			e.record(r.Steps-1, nil)
+		}
+		if e.log != nil && e.log.open() {
+			e.log.record(e.s)
 		}
 		if e.err == nil && r.Outcome != abandoned && r.Steps < len(e.stack) {
 			e.err = fmt.Errorf("sched: explore: execution ended after %d steps, replaying a prefix of %d", r.Steps, len(e.stack))
@@ -166,6 +214,7 @@ func (e *explorer) search(setup func(*Scheduler), opts ExploreOptions, visit fun
 			st.Repeats++
 		default:
 			st.Executions++
+			e.traces.add(e.log, st)
 			r.Schedule = slices.Clone(r.Schedule) // the scheduler's, reused next
 			if !visit(r) {
 				return false
@@ -204,46 +253,62 @@ type step struct {
 }
 
 // touches over-approximates, in the current execution, what the next step
+// of thread st.tid touches (see touchesOf).
+func (e *explorer) touches(st step) (acc []access, ok bool) {
+	acc, ok = touchesOf(e.s, st, e.buf)
+	e.buf = acc
+	return acc, ok
+}
+
+// touchesOf over-approximates, in the execution s runs, what the next step
 // of thread st.tid touches: its declared access, every mutex it holds
 // (the step may unlock any of them: see holdAccess), and the clock if it
 // used it before.
-// A nil result with ok false means it may touch anything.
-func (e *explorer) touches(st step) (acc []access, ok bool) {
-	t := e.s.threads[st.tid]
+// A nil result with ok false means it may touch anything. The result is
+// built on buf.
+func touchesOf(s *Scheduler, st step, buf []access) (acc []access, ok bool) {
+	t := s.threads[st.tid]
 	if t.pending.all {
-		return nil, false
+		return buf[:0], false
 	}
-	acc = append(e.buf[:0], t.pending)
+	acc = append(buf[:0], t.pending)
 	for _, m := range t.held {
 		acc = append(acc, t.holdAccess(m))
 	}
 	if st.clock {
 		acc = append(acc, access{obj: clockKey{}, write: true})
 	}
-	e.buf = acc
 	return acc, true
 }
 
 // independent reports whether the next step of st commutes with the step
-// that just ran, whose touches the scheduler recorded in ran: neither may
-// touch everything, and no object is touched by both with one of them
-// writing.
+// that just ran, whose touches the scheduler recorded in ran.
 func (e *explorer) independent(st step, ran []access) bool {
 	acc, ok := e.touches(st)
-	if !ok {
-		return false
-	}
-	for _, y := range ran {
-		if y.all {
-			return false
-		}
-		for _, x := range acc {
-			if x.obj == y.obj && (x.write || y.write) {
-				return false
+	return ok && !conflict(acc, ran)
+}
+
+// conflict reports whether two steps that touch xs and ys do not commute:
+// some pair of their accesses conflicts.
+func conflict(xs, ys []access) bool {
+	for _, y := range ys {
+		for _, x := range xs {
+			if dependent(x, y) {
+				return true
 			}
 		}
 	}
-	return true
+	return false
+}
+
+// dependent is the independence relation of every search, in one place:
+// two accesses conflict when either may touch anything, or both touch one
+// object and one of them writes. A lock acquisition declares a write of
+// its mutex (Thread.Lock), and a release writes it too (Thread.Unlock), so
+// that acquisitions of one mutex are ordered; a shared acquisition that
+// declared a read would commute with another.
+func dependent(x, y access) bool {
+	return x.all || y.all || x.obj == y.obj && (x.write || y.write)
 }
 
 // Under a bound, a sleeping step s stands for schedules that take it later
@@ -354,6 +419,10 @@ type explorer struct {
 	buf      []access
 	boundHit bool
 	err      error
+	// log and traces check the traces of complete executions
+	// (ExploreOptions.CheckTraces); nil otherwise.
+	log    *stepLog
+	traces traceSet
 }
 
 // Pick implements Strategy: it replays the current prefix, then extends it
@@ -361,6 +430,17 @@ type explorer struct {
 // breaks the bound, so that the first schedule has no preemption and
 // deviations come late in the order of search.
 func (e *explorer) Pick(i int, enabled []int) int {
+	if e.log != nil && i > 0 {
+		e.log.record(e.s)
+	}
+	c := e.pick(i, enabled)
+	if e.log != nil && c >= 0 {
+		e.log.start(e.s, c)
+	}
+	return c
+}
+
+func (e *explorer) pick(i int, enabled []int) int {
 	if i > 0 {
 		e.record(i-1, enabled)
 	}

@@ -9,7 +9,7 @@ import (
 // StrategyName is a strategy as the command line and campaigns name it:
 // "random", "pct" (depth DefaultPCTDepth), "pct:D" for depth D, "pos"
 // (NewPOS), "surw" (NewSURW, without counts), "portfolio" (NewPortfolio),
-// or "exhaustive", the bounded search of Explore, which is
+// or "exhaustive", the search of Explore, which is
 // no Strategy of one execution. ParseStrategy reads a name.
 type StrategyName string
 
@@ -91,8 +91,9 @@ func (n StrategyName) New(seed uint64, threads, steps int) Strategy {
 	case StrategyPOS:
 		return NewPOS(seed)
 	case StrategySURW:
-		// A campaign draws a new program each execution and has no
-		// counts of its interesting steps: SURW weighs threads equally.
+		// Without counts SURW weighs threads equally; a campaign,
+		// which knows the program, replaces it with one that has
+		// counts from a first run (campaign's surwCounts).
 		return NewSURW(seed, nil)
 	case StrategyPortfolio:
 		return NewPortfolio(seed, threads, steps)

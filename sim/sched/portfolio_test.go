@@ -104,6 +104,10 @@ func typeName(s Strategy) string {
 		return "*sched.Random"
 	case *PCT:
 		return "*sched.PCT"
+	case *POS:
+		return "*sched.POS"
+	case *SURW:
+		return "*sched.SURW"
 	}
 	return "?"
 }
@@ -113,7 +117,7 @@ func TestPortfolioCyclesMembers(t *testing.T) {
 	for seed := range uint64(8) {
 		got = append(got, typeName(NewPortfolio(seed, 2, 10)))
 	}
-	want := "*sched.Random *sched.PCT *sched.Random *sched.PCT *sched.Random *sched.PCT *sched.Random *sched.PCT"
+	want := "*sched.Random *sched.POS *sched.SURW *sched.Random *sched.POS *sched.SURW *sched.Random *sched.POS"
 	if strings.Join(got, " ") != want {
 		t.Fatalf("members %v", got)
 	}

@@ -17,8 +17,9 @@
 // execution), POS (partial order sampling: racing steps redraw their
 // priorities), SURW (a random walk uniform over the interleavings of the
 // interesting steps), NewPortfolio, StrategyName (what a campaign selects
-// by name), and Explore, a bounded systematic search with partial-order
-// reduction.
+// by name), and Explore, a systematic search with partial-order
+// reduction: source-DPOR without a bound (dpor.go), sleep sets within a
+// preemption or delay bound (explore.go).
 package sched
 
 import (

@@ -1,0 +1,379 @@
+package sched
+
+import (
+	"fmt"
+	"slices"
+)
+
+// This file is the search Explore runs without a bound: source-DPOR with
+// sleep sets (Abdulla, Aronis, Jonsson and Sagonas, "Source Sets: A
+// Foundation for Optimal Dynamic Partial Order Reduction", JACM 2017,
+// Algorithm 1, in the stateless form Nidhugg implements). Where the
+// sleep-set search of explore.go tries every thread that can run at every
+// state and abandons the runs that only reach covered classes, this one
+// tries, at a state, only the threads a race seen in some execution asks
+// for: after each execution it finds every pair of dependent steps of two
+// threads with nothing ordering them in between (a race), and at the state
+// before the first it adds a thread that starts the reversed order (an
+// initial of notdep(e, E).e'), unless one already is there or asleep. The
+// sleep sets make every complete execution explored a different
+// Mazurkiewicz trace; the source sets keep the runs that sleep sets would
+// block, and so abandon, few (TestDPORExploresEachTraceOnce counts them).
+//
+// Wakeup trees (the paper's Algorithm 2) would remove the blocked runs
+// altogether, but they compare steps of earlier executions with steps of
+// the current one, and a step's accesses are pointers into one
+// execution's state, built anew by the next: here every comparison is
+// between steps of one execution, or with the live state of a thread that
+// has not moved (a sleeping one).
+//
+// Locks: a thread waiting for a mutex cannot run, so the race between the
+// step that releases it and the step that acquires it cannot be reversed
+// at the state before the release, where the mutex is still held. The race
+// that matters is between the two acquisitions, critical section against
+// critical section, as in Nidhugg: for a step of a thread that holds the
+// mutex (its release, or a declared access of the mutex) racing with an
+// acquisition of it, the reversal is taken at the state before that
+// thread acquired it (see holding).
+
+// dporEvent is one step of the current execution.
+type dporEvent struct {
+	tid    int
+	lo, hi int    // its accesses, in dpor.accs
+	acq    *Mutex // the mutex the step acquires, if its thread waited for one
+}
+
+// dnode is one state along the current schedule of the DPOR search.
+type dnode struct {
+	enabled []int
+	last    int // thread that took the previous step, or -1
+	chosen  int
+	// backtrack lists the threads to take from here: the first one tried
+	// and those races asked for, in order.
+	backtrack []int
+	// done lists the steps already taken from here, the current one
+	// included once it has run; sleep lists those asleep on arrival.
+	done, sleep []step
+}
+
+func (n *dnode) asleep(tid int) bool {
+	return slices.ContainsFunc(n.sleep, func(s step) bool { return s.tid == tid })
+}
+
+func (n *dnode) explored(tid int) bool {
+	return slices.ContainsFunc(n.done, func(s step) bool { return s.tid == tid })
+}
+
+// dpor is the Strategy Explore runs each execution with, without a bound.
+type dpor struct {
+	s     *Scheduler
+	stack []*dnode
+	free  []*dnode
+	stepLog
+	buf []access
+	// noSleep turns sleep sets off, for the test that shows the trace
+	// check catches equivalent executions.
+	noSleep bool
+	err     error
+	// pred[j] holds the steps that happen before step j, as a bitset.
+	pred  [][]uint64
+	vbits []uint64
+	// from is the first step of the current execution that differs from
+	// the last one's: races before it were analysed then.
+	from int
+}
+
+// exploreDPOR is Explore without a bound.
+func exploreDPOR(setup func(*Scheduler), opts ExploreOptions, visit func(Result) bool) ExploreStats {
+	d := &dpor{noSleep: opts.noSleep}
+	st := ExploreStats{DPOR: true}
+	var traces traceSet
+	if opts.CheckTraces {
+		traces = traceSet{}
+	}
+	for opts.MaxExecutions <= 0 || st.Executions < opts.MaxExecutions {
+		if d.s == nil {
+			d.s = New(d, opts.MaxSteps)
+		} else {
+			d.s.Reset(d, opts.MaxSteps)
+		}
+		d.reset()
+		setup(d.s)
+		r := d.s.Run()
+		if d.open() {
+			d.record()
+		}
+		if d.err == nil && r.Outcome != abandoned && r.Steps < len(d.stack) {
+			d.err = fmt.Errorf("sched: explore: execution ended after %d steps, replaying a prefix of %d", r.Steps, len(d.stack))
+		}
+		if d.err != nil {
+			st.Err = d.err
+			return st
+		}
+		d.races(d.from)
+		if r.Outcome == abandoned {
+			st.Pruned++
+		} else {
+			st.Executions++
+			traces.add(&d.stepLog, &st)
+			r.Schedule = slices.Clone(r.Schedule)
+			if !visit(r) {
+				return st
+			}
+		}
+		if !d.backtrack() {
+			st.Exhausted = true
+			return st
+		}
+	}
+	return st
+}
+
+// Pick implements Strategy: it replays the current prefix, then extends it
+// with the first thread in round-robin order that does not sleep.
+func (d *dpor) Pick(i int, enabled []int) int {
+	if i > 0 {
+		d.record()
+	}
+	if i < len(d.stack) {
+		n := d.stack[i]
+		if !slices.Equal(n.enabled, enabled) {
+			d.err = fmt.Errorf("sched: explore: nondeterministic program: at step %d threads %v can run, earlier %v", i, enabled, n.enabled)
+			return -1
+		}
+		d.start(n.chosen)
+		return n.chosen
+	}
+	n := d.newNode(enabled)
+	if i > 0 {
+		p := d.stack[i-1]
+		n.last = p.chosen
+		if !d.noSleep {
+			ran := d.s.stepAcc
+			for _, s := range p.sleep {
+				if d.independent(s, ran) {
+					n.sleep = append(n.sleep, s)
+				}
+			}
+			for _, s := range p.done[:len(p.done)-1] {
+				if d.independent(s, ran) {
+					n.sleep = append(n.sleep, s)
+				}
+			}
+		}
+	}
+	c := n.first()
+	if c < 0 {
+		d.free = append(d.free, n) // every thread sleeps: blocked
+		return -1
+	}
+	n.chosen, n.backtrack = c, append(n.backtrack, c)
+	d.stack = append(d.stack, n)
+	d.start(c)
+	return c
+}
+
+// first returns the first thread in round-robin order that does not
+// sleep, or -1.
+func (n *dnode) first() int {
+	rr := node{enabled: n.enabled, last: n.last}
+	r := rr.rr()
+	for j := range n.enabled {
+		if tid := n.enabled[(r+j)%len(n.enabled)]; !n.asleep(tid) {
+			return tid
+		}
+	}
+	return -1
+}
+
+func (d *dpor) newNode(enabled []int) *dnode {
+	k := len(d.free)
+	if k == 0 {
+		return &dnode{enabled: slices.Clone(enabled), last: -1}
+	}
+	n := d.free[k-1]
+	d.free = d.free[:k-1]
+	*n = dnode{enabled: append(n.enabled[:0], enabled...), last: -1,
+		backtrack: n.backtrack[:0], done: n.done[:0], sleep: n.sleep[:0]}
+	return n
+}
+
+// start notes the step thread tid is about to take.
+func (d *dpor) start(tid int) { d.stepLog.start(d.s, tid) }
+
+// record notes what the last step touched, and, the first time it is
+// taken from its state, adds it to that state's done steps.
+func (d *dpor) record() {
+	d.stepLog.record(d.s)
+	n := d.stack[len(d.events)-1]
+	if n.explored(n.chosen) {
+		return
+	}
+	s := step{tid: n.chosen}
+	for _, a := range d.s.stepAcc[1:] {
+		switch a.obj.(type) {
+		case clockKey:
+			s.clock = true
+		case *Mutex:
+			s.unlocks = true
+		}
+	}
+	n.done = append(n.done, s)
+}
+
+// independent reports whether the next step of the sleeping st commutes
+// with the step that just ran, which touched ran.
+func (d *dpor) independent(st step, ran []access) bool {
+	acc, ok := touchesOf(d.s, st, d.buf)
+	d.buf = acc
+	return ok && !conflict(acc, ran)
+}
+
+// backtrack moves to the deepest state with a thread left to take that
+// neither was taken there nor sleeps, and makes it the next execution's
+// branch; it reports false when none is left.
+func (d *dpor) backtrack() bool {
+	for i := len(d.stack) - 1; i >= 0; i-- {
+		n := d.stack[i]
+		for _, tid := range n.backtrack {
+			if !n.explored(tid) && !n.asleep(tid) {
+				n.chosen, d.from = tid, i
+				d.free = append(d.free, d.stack[i+1:]...)
+				clear(d.stack[i+1:])
+				d.stack = d.stack[:i+1]
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// races finds the races of the steps from step from on (the earlier ones
+// were analysed in an earlier execution with the same prefix) and, for
+// each, asks the state before its first step for a thread that starts
+// the reversed order. It computes pred on the way: looking back from step
+// j, a step already known to happen before j happens before some step j
+// depends on, so it is no race and its own past is there already; a step
+// j depends on that is not yet known is a race, when another thread's.
+func (d *dpor) races(from int) {
+	n := len(d.events)
+	for len(d.pred) < n {
+		d.pred = append(d.pred, nil)
+	}
+	for j := from; j < n; j++ {
+		pj := clearBits(d.pred[j], j/64+1)
+		for i := j - 1; i >= 0; i-- {
+			if has(pj, i) || !d.dependent(i, j) {
+				continue
+			}
+			pj[i/64] |= 1 << (i % 64)
+			for w, x := range d.pred[i] {
+				pj[w] |= x
+			}
+			if d.events[i].tid != d.events[j].tid {
+				d.race(i, j)
+			}
+		}
+		d.pred[j] = pj
+	}
+}
+
+// race handles the race between steps i and j.
+func (d *dpor) race(i, j int) {
+	e := i
+	if m := d.events[j].acq; m != nil {
+		// A step under m racing with an acquisition of m: reverse the
+		// critical sections, from the acquisition before it.
+		if e = d.holding(i, m); e < i && d.before(e, j) {
+			return
+		}
+	}
+	d.reverse(e, j)
+}
+
+// clearBits returns a cleared bitset of words words, reusing bs.
+func clearBits(bs []uint64, words int) []uint64 {
+	bs = slices.Grow(bs[:0], words)[:words]
+	clear(bs)
+	return bs
+}
+
+func has(bits []uint64, i int) bool { return bits[i/64]&(1<<(i%64)) != 0 }
+
+// holding returns the step where step i's thread acquired m, when it
+// holds m as step i starts, and i otherwise: the reversal of a race
+// between step i and an acquisition of m starts where m is free.
+func (d *dpor) holding(i int, m *Mutex) int {
+	tid := d.events[i].tid
+	for k := i; k >= 0; k-- {
+		ev := d.events[k]
+		switch {
+		case ev.tid != tid:
+		case k < i && slices.ContainsFunc(d.accs[ev.lo+1:ev.hi], func(a access) bool { return a.obj == m }):
+			return i // released before step i
+		case ev.acq == m:
+			return k
+		}
+	}
+	return i
+}
+
+// before reports whether step a happens before the step of j's thread
+// that precedes j, so that j cannot be moved before a.
+func (d *dpor) before(a, j int) bool {
+	for k := j - 1; k > a; k-- {
+		if d.events[k].tid == d.events[j].tid {
+			return has(d.pred[k], a)
+		}
+	}
+	return false
+}
+
+// reverse adds, at the state before step i, a thread that starts
+// notdep(i).j: the steps between i and j that do not happen after i,
+// then j. Nothing is added when one of its initials is already there or
+// asleep, or none can run there. An initial is a step of v with no step
+// before it in v happening before it within v; for the steps before j, pred
+// says so exactly, as nothing ordering them comes from i; j happens after
+// i, so for j it is its direct dependences in v.
+func (d *dpor) reverse(i, j int) {
+	n := d.stack[i]
+	v := d.vbits[:0]
+	v = clearBits(v, j/64+1)
+	pick := -1
+	for k := i + 1; k <= j; k++ {
+		if k < j && has(d.pred[k], i) {
+			continue // happens after i: not in notdep
+		}
+		tid := d.events[k].tid
+		if d.initialIn(v, i, k, j) {
+			if slices.Contains(n.backtrack, tid) || n.asleep(tid) {
+				d.vbits = v
+				return
+			}
+			if pick < 0 && slices.Contains(n.enabled, tid) {
+				pick = tid
+			}
+		}
+		v[k/64] |= 1 << (k % 64)
+	}
+	d.vbits = v
+	if pick >= 0 {
+		n.backtrack = append(n.backtrack, pick)
+	}
+}
+
+// initialIn reports whether step k is an initial of the steps of v (a
+// bitset of steps after i) followed by k, the last of which is j.
+func (d *dpor) initialIn(v []uint64, i, k, j int) bool {
+	tid := d.events[k].tid
+	for y := i + 1; y < k; y++ {
+		if !has(v, y) {
+			continue
+		}
+		if d.events[y].tid == tid || k == j && d.dependent(y, k) || k < j && has(d.pred[k], y) {
+			return false
+		}
+	}
+	return true
+}
