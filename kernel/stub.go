@@ -47,3 +47,8 @@ func Isolated() bool { return false }
 
 // Reexec returns ErrNotSupported.
 func Reexec([]string) (int, error) { return 0, ErrNotSupported }
+
+// Record returns ErrNotSupported.
+func Record(context.Context, RecordConfig, Sink) (RecordStats, error) {
+	return RecordStats{}, ErrNotSupported
+}

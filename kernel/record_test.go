@@ -1,0 +1,155 @@
+package kernel
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/sysfsim/sysfsim/history"
+	"github.com/sysfsim/sysfsim/model"
+)
+
+// call is an operation under way and when it was called.
+type call struct {
+	op model.Op
+	t  int64
+}
+
+// logSink keeps a recording's events in memory and checks, as they come,
+// what Sink promises: times that never go back, a return only for a call
+// under way, an operation only on a namespace born and not exited, a
+// teardown only after an exit.
+type logSink struct {
+	last    int64
+	calls   map[int64]call
+	born    map[int]bool
+	exited  map[int]int64 // the exit's call time
+	down    map[int]int64
+	events  int
+	returns int
+	syncs   int
+	errs    []error
+	// empty counts the listings called after their mount's namespace was
+	// seen torn down, and wrong those of them that showed something.
+	empty, wrong int
+}
+
+func newLogSink() *logSink {
+	return &logSink{calls: map[int64]call{}, born: map[int]bool{}, exited: map[int]int64{}, down: map[int]int64{}}
+}
+
+func (s *logSink) errorf(format string, args ...any) {
+	if len(s.errs) < 10 {
+		s.errs = append(s.errs, fmt.Errorf(format, args...))
+	}
+}
+
+func (s *logSink) at(t int64) {
+	s.events++
+	if t < s.last {
+		s.errorf("event %d at %d, before the previous one's %d", s.events, t, s.last)
+	}
+	s.last = t
+}
+
+func (s *logSink) Born(t int64, ns int, initial []string) error {
+	s.at(t)
+	if s.born[ns] || ns != len(s.born)+1 {
+		s.errorf("ns%d born after %d namespaces", ns, len(s.born))
+	}
+	s.born[ns] = true
+	return nil
+}
+
+func (s *logSink) Mounted(t int64, m, ns int) error {
+	s.at(t)
+	if !s.born[ns] {
+		s.errorf("mount %d of ns%d, not born", m, ns)
+	}
+	return nil
+}
+
+func (s *logSink) Call(t int64, id int64, op model.Op) error {
+	s.at(t)
+	if _, ok := s.calls[id]; ok {
+		s.errorf("call %d twice", id)
+	}
+	s.calls[id] = call{op, t}
+	for _, ns := range []int{op.NS, op.To} {
+		if _, gone := s.exited[ns]; ns != 0 && (!s.born[ns] || gone) {
+			s.errorf("%v addresses ns%d, not alive", op, ns)
+		}
+	}
+	if op.Kind == model.Exit {
+		s.exited[op.NS] = t
+	}
+	return nil
+}
+
+func (s *logSink) Return(t int64, id int64, r model.Result) error {
+	s.at(t)
+	c, ok := s.calls[id]
+	op := c.op
+	if !ok {
+		s.errorf("return %d of no call under way", id)
+	}
+	delete(s.calls, id)
+	s.returns++
+	if op.Kind == model.Readdir {
+		if down, ok := s.down[op.Mount]; ok && c.t > down {
+			s.empty++
+			if len(r.Entries) > 0 {
+				s.wrong++
+			}
+		}
+	}
+	return nil
+}
+
+func (s *logSink) TornDown(t int64, ns int) error {
+	s.at(t)
+	if _, ok := s.exited[ns]; !ok {
+		s.errorf("ns%d torn down without an exit", ns)
+	}
+	s.down[ns] = t
+	return nil
+}
+
+func (s *logSink) Fault(f history.Fault) error {
+	s.at(f.Time)
+	s.errorf("fault %v", f)
+	return nil
+}
+
+func (s *logSink) Sync() error { s.syncs++; return nil }
+
+// TestRecord records a few seconds of the kernel and holds the recording
+// to Sink's promises.
+func TestRecord(t *testing.T) {
+	need(t)
+	s := newLogSink()
+	st, err := Record(context.Background(), RecordConfig{Duration: 2 * time.Second, Lifecycle: 100 * time.Millisecond, SyncEvery: 200 * time.Millisecond}, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range s.errs {
+		t.Error(e)
+	}
+	if len(s.calls) > 0 {
+		t.Errorf("%d calls never returned", len(s.calls))
+	}
+	if st.Operations != s.returns || st.Operations < 200 {
+		t.Errorf("stats say %d operations, the sink saw %d returns (want at least 200)", st.Operations, s.returns)
+	}
+	if st.Namespaces <= 3 || st.Exited == 0 || st.TornDown != st.Exited {
+		t.Errorf("%d namespaces, %d exited, %d torn down: want births beyond the 3 initial, and every exit torn down", st.Namespaces, st.Exited, st.TornDown)
+	}
+	if s.syncs < 5 {
+		t.Errorf("%d syncs in 2s at one per 200ms", s.syncs)
+	}
+	if s.wrong > 0 {
+		t.Errorf("%d of %d listings returning after their namespace's teardown showed entries", s.wrong, s.empty)
+	}
+	t.Logf("%+v; %d listings of torn-down namespaces", st, s.empty)
+}
