@@ -3,6 +3,11 @@ package kernel
 import (
 	"context"
 	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -152,4 +157,94 @@ func TestRecord(t *testing.T) {
 		t.Errorf("%d of %d listings returning after their namespace's teardown showed entries", s.wrong, s.empty)
 	}
 	t.Logf("%+v; %d listings of torn-down namespaces", st, s.empty)
+}
+
+// TestHelperRecording is not a test: TestRecordingLeavesNothing runs it
+// in a child process, which records until it is killed.
+func TestHelperRecording(t *testing.T) {
+	if os.Getenv(helperEnv) != "record" {
+		t.Skip("helper process for TestRecordingLeavesNothing")
+	}
+	Record(context.Background(), RecordConfig{Duration: 30 * time.Second, Lifecycle: 20 * time.Millisecond, Rate: -1}, newLogSink())
+}
+
+// netFDs returns the descriptors of process pid that hold a network
+// namespace other than this process's own (which the recorder opens
+// briefly, to come back to it after making a namespace), as paths under
+// /proc.
+func netFDs(pid int) []string {
+	own, _ := os.Readlink("/proc/self/ns/net")
+	dir := fmt.Sprintf("/proc/%d/fd", pid)
+	fds, _ := os.ReadDir(dir)
+	var paths []string
+	for _, fd := range fds {
+		if l, err := os.Readlink(filepath.Join(dir, fd.Name())); err == nil && strings.HasPrefix(l, "net:[") && l != own {
+			paths = append(paths, filepath.Join(dir, fd.Name()))
+		}
+	}
+	return paths
+}
+
+// TestRecordingLeavesNothing kills a recording in full flow, by SIGINT,
+// SIGTERM and SIGKILL, and checks that every namespace it held at that
+// moment is torn down with all its devices, watched through sysfs
+// instances of its own. A recording's namespaces are held only by the
+// process's descriptors, and its sysfs instances are detached mounts
+// that appear in no mount table: nothing outlives the process.
+func TestRecordingLeavesNothing(t *testing.T) {
+	need(t)
+	if os.Getenv(helperEnv) != "" {
+		t.Skip("inside the helper")
+	}
+	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM, syscall.SIGKILL} {
+		t.Run(sig.String(), func(t *testing.T) {
+			cmd := exec.Command(os.Args[0], "-test.run=^TestHelperRecording$")
+			cmd.Env = append(os.Environ(), helperEnv+"=record")
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			defer cmd.Process.Kill()
+			var views []*view
+			for deadline := time.Now().Add(10 * time.Second); len(views) == 0; {
+				if time.Now().After(deadline) {
+					t.Fatal("the recording never held 3 namespaces")
+				}
+				time.Sleep(200 * time.Millisecond) // births and exits under way
+				paths := netFDs(cmd.Process.Pid)
+				if len(paths) < 3 {
+					continue
+				}
+				for _, p := range paths {
+					if v, err := watch(p); err == nil { // err: closed meanwhile
+						defer v.close()
+						views = append(views, v)
+					}
+				}
+			}
+			// The watch sees a live namespace (lo at least): emptiness
+			// after the kill is the kernel's teardown, not a blind view.
+			if left, err := (&namespace{view: views[0]}).remaining(); err != nil || len(left) == 0 {
+				t.Fatalf("a namespace of the live recording shows %v %v", left, err)
+			}
+			cmd.Process.Signal(sig)
+			cmd.Wait()
+			deadline := time.Now().Add(10 * time.Second)
+			for i, v := range views {
+				for {
+					left, err := (&namespace{view: v}).remaining()
+					if err != nil {
+						t.Fatal(err)
+					}
+					if len(left) == 0 {
+						break
+					}
+					if time.Now().After(deadline) {
+						t.Fatalf("namespace %d of the killed recording still shows %v", i+1, left)
+					}
+					time.Sleep(time.Millisecond)
+				}
+			}
+			t.Logf("%d namespaces torn down after %v", len(views), sig)
+		})
+	}
 }
