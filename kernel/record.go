@@ -18,39 +18,45 @@ import (
 // event as it happens, so that a file written from it holds everything
 // recorded up to the moment the process ended, however it ended.
 
-// Sink receives a recording as it happens. The recorder calls it from one
-// goroutine at a time, with times (monotonic nanoseconds since the
-// recording began) that never go back from one call to the next, in the
-// order the events happened: a time is taken after the recorder knows the
-// event has happened (a return, a birth, a teardown seen over) and before
-// it lets the event happen (a call), so that it is never wrong, only late
-// or early by the time a line takes to write. An error from the sink ends
-// the recording.
+// Sink receives a recording as it happens, and stamps each event with
+// its own clock (monotonic, never going back from one event to the next),
+// as tracefile.Recorder does: a call is stamped before the recorder puts
+// the operation to the kernel, a return after the answer came, an event
+// (a namespace born, a mount made, a teardown over) after the recorder
+// saw it happen, so that no stamp is ever wrong, only early or late by the
+// time a line takes to write. It must be safe for concurrent use. An
+// error from the sink ends the recording.
 type Sink interface {
-	// Born: namespace ns exists, with the entries the kernel makes in
-	// every new network namespace (lo, and any fallback devices of loaded
-	// modules), by name, in both net class directories. Born comes before
-	// anything addresses ns.
-	Born(t int64, ns int, initial []string) error
-	// Mounted: mount m is a sysfs instance made inside namespace ns; it
-	// sees ns's entries for its whole life, also after ns exits (then none).
-	Mounted(t int64, m, ns int) error
-	// Call: operation id starts. A create's op carries the ifindex asked
-	// for; it is the device's if the create succeeds.
-	Call(t int64, id int64, op model.Op) error
-	// Return: operation id returned r. Entries and tags are the mount's
-	// namespace's: the kernel shows no tag, only the instance's view.
-	Return(t int64, id int64, r model.Result) error
-	// TornDown: the exit of ns is over, cleanup_net has unregistered every
-	// device it held (the namespace's own mount shows nothing, lo
-	// included); nothing of ns may be seen after t.
-	TornDown(t int64, ns int) error
-	// Fault: something the recorder noticed beyond results (a teardown not
-	// over within RecordConfig.ExitTimeout).
+	// Call records that op starts on thread and returns the id its Return
+	// names.
+	Call(thread int, op model.Op) (id int, at int64, err error)
+	// Return records that call id returned r.
+	Return(id int, r model.Result) (at int64, err error)
+	// Event records a lifecycle operation that takes no time: clone (a
+	// namespace born), mount (a sysfs instance made inside a namespace,
+	// r.Tag), gone (a namespace's teardown seen over).
+	Event(thread int, op model.Op, r model.Result) (at int64, err error)
+	// Fault records what the recorder noticed beyond results: a teardown
+	// not over within RecordConfig.ExitTimeout.
 	Fault(f history.Fault) error
-	// Sync makes everything received so far durable (fsync); the
-	// recorder calls it every RecordConfig.SyncEvery and at the end.
+	// Sync makes everything received so far durable; the recorder calls
+	// it every RecordConfig.SyncEvery and at the end.
 	Sync() error
+}
+
+// AsyncThread is the thread of the kernel's own asynchronous work: the
+// device removals of a namespace's teardown, which no thread of the
+// recorder runs. It is tracefile.AnyThread, a lane the reader picks.
+const AsyncThread = -2
+
+// RecordSetup is what a recording fixes before its first event: its
+// configuration (every namespace it may make, those after the first
+// RecordConfig.Initial declared for later, under the kernel's exit
+// scheme), and the entries the kernel makes in every new network namespace
+// (lo, and the fallback devices of some modules), found in the first.
+type RecordSetup struct {
+	Config  model.Config
+	Initial []string
 }
 
 // RecordConfig says what a recording does. Zero fields take the defaults

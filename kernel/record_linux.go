@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"runtime"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -14,27 +15,30 @@ import (
 	"github.com/sysfsim/sysfsim/model"
 )
 
-// Record runs a recording (RecordConfig) and hands it to sink as it
-// happens. It returns when the workload has run for c.Duration or ctx has
-// ended, every operation under way has returned, and every namespace that
-// exited has been seen torn down (or its ExitTimeout passed); then it drops
-// everything it made. The error is non-nil when the recording could not
-// start, when the kernel failed in a way that is no answer (the recording
-// then ends where it was, an operation maybe without its return), or when
-// sink failed.
-func Record(ctx context.Context, c RecordConfig, sink Sink) (RecordStats, error) {
+// Record runs a recording (RecordConfig): it makes the initial
+// namespaces, hands what it learned to open for the sink, and then hands
+// the sink every event as it happens. It returns when the workload has run
+// for c.Duration or ctx has ended, every operation under way has returned,
+// and every namespace that exited has been seen torn down (or its
+// ExitTimeout passed); then it drops everything it made. The error is
+// non-nil when the recording could not start, when the kernel failed in a
+// way that is no answer (the recording then ends where it was, that call
+// without its return), or when the sink failed.
+func Record(ctx context.Context, c RecordConfig, open func(RecordSetup) (Sink, error)) (RecordStats, error) {
 	c, err := c.withDefaults()
 	if err != nil {
 		return RecordStats{}, err
 	}
-	r := &recorder{c: c, sink: sink, start: time.Now(),
+	r := &recorder{c: c, start: time.Now(),
 		stats: RecordStats{ByKind: map[string]int{}, Errors: map[string]int{}}}
 	r.nextIndex.Store(firstIndex)
 	defer r.close()
-	for range c.Initial {
-		if err := r.birth(); err != nil {
-			return r.stats, err
-		}
+	setup, err := r.begin()
+	if err != nil {
+		return r.stats, err
+	}
+	if r.sink, err = open(setup); err != nil {
+		return r.stats, err
 	}
 	ctx, cancel := context.WithTimeout(ctx, c.Duration)
 	defer cancel()
@@ -52,6 +56,32 @@ func Record(ctx context.Context, c RecordConfig, sink Sink) (RecordStats, error)
 	return r.stats, r.err
 }
 
+// begin makes the initial namespaces and returns the recording's setup.
+// Every namespace must be born with the same entries, since the format
+// declares them once.
+func (r *recorder) begin() (RecordSetup, error) {
+	c := model.Config{Namespaces: r.c.Max, Exit: model.ExitKernel}
+	var initial []string
+	for i := 1; i <= r.c.Max; i++ {
+		if i > r.c.Initial {
+			c.Later = append(c.Later, i)
+			continue
+		}
+		ns, err := r.make()
+		if err != nil {
+			return RecordSetup{}, err
+		}
+		if i == 1 {
+			initial = ns.initial()
+		} else if !slices.Equal(initial, ns.initial()) {
+			return RecordSetup{}, fmt.Errorf("kernel recording: ns1 was born with %v, ns%d with %v", initial, i, ns.initial())
+		}
+		c.Mounts = append(c.Mounts, i)
+		r.live = append(r.live, ns)
+	}
+	return RecordSetup{Config: c, Initial: initial}, nil
+}
+
 // recorder is a recording under way.
 type recorder struct {
 	c      RecordConfig
@@ -59,12 +89,9 @@ type recorder struct {
 	start  time.Time
 	cancel func()
 
-	// mu orders the events: it is held while an event is timed and handed
-	// to the sink, so that times and the sink's order agree.
-	mu     sync.Mutex
-	nextID int64
-	stats  RecordStats
-	err    error // the first failure; it ends the recording
+	mu    sync.Mutex // guards stats and err
+	stats RecordStats
+	err   error // the first failure; it ends the recording
 
 	// relink is held across a rename's two requests and by moves, as
 	// Backend.relink.
@@ -78,46 +105,40 @@ type recorder struct {
 	drains    sync.WaitGroup
 }
 
-// emit times an event and hands it to the sink, unless the recording has
-// already failed.
-func (r *recorder) emit(f func(t int64) error) error {
+// check keeps err, the first failure, which ends the recording, and
+// returns the first failure.
+func (r *recorder) check(err error) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if r.err != nil {
-		return r.err
-	}
-	if err := f(int64(time.Since(r.start))); err != nil {
-		r.failLocked(err)
-	}
-	return r.err
-}
-
-// fail records the first failure and ends the recording.
-func (r *recorder) fail(err error) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.failLocked(err)
-}
-
-func (r *recorder) failLocked(err error) {
-	if r.err == nil {
+	if r.err == nil && err != nil {
 		r.err = err
 		if r.cancel != nil {
 			r.cancel()
 		}
 	}
+	return r.err
 }
 
-// do records op around ask, which puts it to the kernel; notFound is
-// what ENODEV means for it (see result).
-func (r *recorder) do(op model.Op, notFound model.Errno, ask func() (model.Result, error)) error {
-	var id int64
-	if err := r.emit(func(t int64) error {
-		r.nextID++
-		id = r.nextID
-		return r.sink.Call(t, id, op)
-	}); err != nil {
+// count adds an operation that returned res to the statistics.
+func (r *recorder) count(op model.Op, res model.Result) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.stats.Operations++
+	r.stats.ByKind[op.Kind.String()]++
+	if res.Err != model.OK {
+		r.stats.Errors[string(res.Err)]++
+	}
+}
+
+// do records op on thread around ask, which puts it to the kernel;
+// notFound is what ENODEV means for it (see result).
+func (r *recorder) do(thread int, op model.Op, notFound model.Errno, ask func() (model.Result, error)) error {
+	if err := r.check(nil); err != nil {
 		return err
+	}
+	id, _, err := r.sink.Call(thread, op)
+	if err != nil {
+		return r.check(err)
 	}
 	res, err := ask()
 	if err != nil {
@@ -125,17 +146,11 @@ func (r *recorder) do(op model.Op, notFound model.Errno, ask func() (model.Resul
 	}
 	if err != nil {
 		// No answer: the call stays pending in the recording.
-		r.fail(fmt.Errorf("kernel recording: %v: %w", op, err))
-		return err
+		return r.check(fmt.Errorf("kernel recording: %v: %w", op, err))
 	}
-	return r.emit(func(t int64) error {
-		r.stats.Operations++
-		r.stats.ByKind[op.Kind.String()]++
-		if res.Err != model.OK {
-			r.stats.Errors[string(res.Err)]++
-		}
-		return r.sink.Return(t, id, res)
-	})
+	r.count(op, res)
+	_, err = r.sink.Return(id, res)
+	return r.check(err)
 }
 
 // run starts the writers, readers, the births and exits, and the syncs,
@@ -153,16 +168,18 @@ func (r *recorder) run(ctx context.Context) {
 			step = r.readStep
 		}
 		wg.Go(func() {
-			// Like Run's threads: each worker on an OS thread of its own.
+			// Like Run's threads: each worker on an OS thread of its own,
+			// and its own thread in the recording.
 			runtime.LockOSThread()
 			defer runtime.UnlockOSThread()
-			paced(ctx, every, func() error { return step(rng) })
+			paced(ctx, every, func() error { return step(i, rng) })
 		})
 	}
 	rng := rand.New(rand.NewPCG(r.c.Seed, 1<<32))
-	wg.Go(func() { paced(ctx, r.c.Lifecycle, func() error { return r.lifecycle(rng) }) })
+	life := r.c.Writers + r.c.Readers
+	wg.Go(func() { paced(ctx, r.c.Lifecycle, func() error { return r.lifecycle(life, rng) }) })
 	wg.Go(func() {
-		paced(ctx, r.c.SyncEvery, func() error { return r.emit(func(int64) error { return r.sink.Sync() }) })
+		paced(ctx, r.c.SyncEvery, func() error { return r.check(r.sink.Sync()) })
 	})
 	wg.Wait()
 }

@@ -6,7 +6,9 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -21,27 +23,35 @@ type call struct {
 	t  int64
 }
 
-// logSink keeps a recording's events in memory and checks, as they come,
-// what Sink promises: times that never go back, a return only for a call
-// under way, an operation only on a namespace born and not exited, a
-// teardown only after an exit.
+// logSink keeps a recording's events in memory, stamped by its own clock,
+// and checks, as they come, the recording's promises: a return only for a
+// call under way, an operation only on a namespace born and not exited,
+// only the teardown's removals on one that exited, a teardown only after
+// an exit, and nothing seen through a mount after its namespace's teardown.
 type logSink struct {
-	last    int64
-	calls   map[int64]call
+	mu      sync.Mutex
+	start   time.Time
+	setup   RecordSetup
+	next    int
+	calls   map[int]call
 	born    map[int]bool
-	exited  map[int]int64 // the exit's call time
+	exited  map[int]bool
 	down    map[int]int64
-	events  int
 	returns int
+	events  int
 	syncs   int
 	errs    []error
-	// empty counts the listings called after their mount's namespace was
+	// late counts the listings called after their mount's namespace was
 	// seen torn down, and wrong those of them that showed something.
-	empty, wrong int
+	late, wrong int
 }
 
-func newLogSink() *logSink {
-	return &logSink{calls: map[int64]call{}, born: map[int]bool{}, exited: map[int]int64{}, down: map[int]int64{}}
+func newLogSink(s RecordSetup) *logSink {
+	ls := &logSink{start: time.Now(), setup: s, calls: map[int]call{}, born: map[int]bool{}, exited: map[int]bool{}, down: map[int]int64{}}
+	for _, m := range s.Config.Mounts {
+		ls.born[m] = true
+	}
+	return ls
 }
 
 func (s *logSink) errorf(format string, args ...any) {
@@ -50,91 +60,104 @@ func (s *logSink) errorf(format string, args ...any) {
 	}
 }
 
-func (s *logSink) at(t int64) {
-	s.events++
-	if t < s.last {
-		s.errorf("event %d at %d, before the previous one's %d", s.events, t, s.last)
-	}
-	s.last = t
-}
+func (s *logSink) now() int64 { return int64(time.Since(s.start)) }
 
-func (s *logSink) Born(t int64, ns int, initial []string) error {
-	s.at(t)
-	if s.born[ns] || ns != len(s.born)+1 {
-		s.errorf("ns%d born after %d namespaces", ns, len(s.born))
-	}
-	s.born[ns] = true
-	return nil
-}
-
-func (s *logSink) Mounted(t int64, m, ns int) error {
-	s.at(t)
-	if !s.born[ns] {
-		s.errorf("mount %d of ns%d, not born", m, ns)
-	}
-	return nil
-}
-
-func (s *logSink) Call(t int64, id int64, op model.Op) error {
-	s.at(t)
-	if _, ok := s.calls[id]; ok {
-		s.errorf("call %d twice", id)
-	}
+func (s *logSink) Call(thread int, op model.Op) (int, int64, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	id, t := s.next, s.now()
+	s.next++
 	s.calls[id] = call{op, t}
 	for _, ns := range []int{op.NS, op.To} {
-		if _, gone := s.exited[ns]; ns != 0 && (!s.born[ns] || gone) {
+		if ns != 0 && (!s.born[ns] || s.exited[ns] && !op.Cleanup) {
 			s.errorf("%v addresses ns%d, not alive", op, ns)
 		}
 	}
-	if op.Kind == model.Exit {
-		s.exited[op.NS] = t
+	if op.Cleanup && thread != AsyncThread {
+		s.errorf("%v on thread %d", op, thread)
 	}
-	return nil
+	if op.Kind == model.Exit {
+		s.exited[op.NS] = true
+	}
+	return id, t, nil
 }
 
-func (s *logSink) Return(t int64, id int64, r model.Result) error {
-	s.at(t)
+func (s *logSink) Return(id int, r model.Result) (int64, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t := s.now()
 	c, ok := s.calls[id]
-	op := c.op
 	if !ok {
 		s.errorf("return %d of no call under way", id)
 	}
 	delete(s.calls, id)
 	s.returns++
-	if op.Kind == model.Readdir {
-		if down, ok := s.down[op.Mount]; ok && c.t > down {
-			s.empty++
+	if c.op.Kind == model.Readdir {
+		if down, ok := s.down[c.op.Mount]; ok && c.t > down {
+			s.late++
 			if len(r.Entries) > 0 {
 				s.wrong++
 			}
 		}
 	}
-	return nil
+	return t, nil
 }
 
-func (s *logSink) TornDown(t int64, ns int) error {
-	s.at(t)
-	if _, ok := s.exited[ns]; !ok {
-		s.errorf("ns%d torn down without an exit", ns)
+func (s *logSink) Event(thread int, op model.Op, r model.Result) (int64, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t := s.now()
+	s.events++
+	switch op.Kind {
+	case model.Clone:
+		if s.born[op.NS] || !slices.Contains(s.setup.Config.Later, op.NS) {
+			s.errorf("ns%d born twice, or not declared for later", op.NS)
+		}
+		s.born[op.NS] = true
+	case model.Mount:
+		if !s.born[r.Tag] || op.Mount != r.Tag {
+			s.errorf("mount %d of ns%d", op.Mount, r.Tag)
+		}
+	case model.Gone:
+		if !s.exited[op.NS] {
+			s.errorf("ns%d torn down without an exit", op.NS)
+		}
+		for _, c := range s.calls {
+			if c.op.NS == op.NS && c.op.Cleanup {
+				s.errorf("ns%d gone, its %v still under way", op.NS, c.op)
+			}
+		}
+		s.down[op.NS] = t
+	default:
+		s.errorf("event %v", op)
 	}
-	s.down[ns] = t
-	return nil
+	return t, nil
 }
 
 func (s *logSink) Fault(f history.Fault) error {
-	s.at(f.Time)
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	s.errorf("fault %v", f)
 	return nil
 }
 
-func (s *logSink) Sync() error { s.syncs++; return nil }
+func (s *logSink) Sync() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.syncs++
+	return nil
+}
 
 // TestRecord records a few seconds of the kernel and holds the recording
 // to Sink's promises.
 func TestRecord(t *testing.T) {
 	need(t)
-	s := newLogSink()
-	st, err := Record(context.Background(), RecordConfig{Duration: 2 * time.Second, Lifecycle: 100 * time.Millisecond, SyncEvery: 200 * time.Millisecond}, s)
+	var s *logSink
+	st, err := Record(context.Background(), RecordConfig{Duration: 2 * time.Second, Lifecycle: 100 * time.Millisecond, SyncEvery: 200 * time.Millisecond},
+		func(setup RecordSetup) (Sink, error) {
+			s = newLogSink(setup)
+			return s, nil
+		})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -144,8 +167,11 @@ func TestRecord(t *testing.T) {
 	if len(s.calls) > 0 {
 		t.Errorf("%d calls never returned", len(s.calls))
 	}
-	if st.Operations != s.returns || st.Operations < 200 {
-		t.Errorf("stats say %d operations, the sink saw %d returns (want at least 200)", st.Operations, s.returns)
+	if st.Operations != s.returns+s.events || st.Operations < 200 {
+		t.Errorf("stats say %d operations, the sink saw %d returns and %d events (want at least 200)", st.Operations, s.returns, s.events)
+	}
+	if !slices.Equal(s.setup.Initial, []string{"lo"}) {
+		t.Logf("namespaces are born with %v", s.setup.Initial)
 	}
 	if st.Namespaces <= 3 || st.Exited == 0 || st.TornDown != st.Exited {
 		t.Errorf("%d namespaces, %d exited, %d torn down: want births beyond the 3 initial, and every exit torn down", st.Namespaces, st.Exited, st.TornDown)
@@ -154,9 +180,9 @@ func TestRecord(t *testing.T) {
 		t.Errorf("%d syncs in 2s at one per 200ms", s.syncs)
 	}
 	if s.wrong > 0 {
-		t.Errorf("%d of %d listings returning after their namespace's teardown showed entries", s.wrong, s.empty)
+		t.Errorf("%d of %d listings called after their namespace's teardown showed entries", s.wrong, s.late)
 	}
-	t.Logf("%+v; %d listings of torn-down namespaces", st, s.empty)
+	t.Logf("%+v; %d listings of torn-down namespaces", st, s.late)
 }
 
 // TestHelperRecording is not a test: TestRecordingLeavesNothing runs it
@@ -165,7 +191,8 @@ func TestHelperRecording(t *testing.T) {
 	if os.Getenv(helperEnv) != "record" {
 		t.Skip("helper process for TestRecordingLeavesNothing")
 	}
-	Record(context.Background(), RecordConfig{Duration: 30 * time.Second, Lifecycle: 20 * time.Millisecond, Rate: -1}, newLogSink())
+	Record(context.Background(), RecordConfig{Duration: 30 * time.Second, Lifecycle: 20 * time.Millisecond, Rate: -1},
+		func(s RecordSetup) (Sink, error) { return newLogSink(s), nil })
 }
 
 // netFDs returns the descriptors of process pid that hold a network

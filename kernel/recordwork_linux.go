@@ -44,49 +44,53 @@ func (r *recorder) pick(rng *rand.Rand) *namespace {
 }
 
 // writeStep creates, removes, renames or moves a device.
-func (r *recorder) writeStep(rng *rand.Rand) error {
+func (r *recorder) writeStep(thread int, rng *rand.Rand) error {
 	switch n := rng.IntN(20); {
 	case n < 6:
-		return r.create(rng)
+		return r.create(thread, rng)
 	case n < 11:
-		return r.remove(rng)
+		return r.remove(thread, rng)
 	case n < 16:
-		return r.rename(rng)
+		return r.rename(thread, rng)
 	default:
-		return r.move(rng)
+		return r.move(thread, rng)
 	}
 }
 
 // create makes an ifb device with an ifindex unique in the recording, so
-// that an ifindex names one device.
-func (r *recorder) create(rng *rand.Rand) error {
+// that an ifindex names one device, and returns the ifindex when the
+// kernel took it.
+func (r *recorder) create(thread int, rng *rand.Rand) error {
 	ns := r.pick(rng)
 	if ns == nil {
 		return nil
 	}
 	defer ns.mu.RUnlock()
 	idx := r.nextIndex.Add(1) - 1
-	op := model.Op{Kind: model.Create, NS: ns.id, Name: r.name(rng), Index: int(idx)}
-	return r.do(op, model.ENOENT, func() (model.Result, error) {
-		return model.Result{}, ns.createIfb(op.Name, idx)
+	op := model.Op{Kind: model.Create, NS: ns.id, Name: r.name(rng)}
+	return r.do(thread, op, model.ENOENT, func() (model.Result, error) {
+		if err := ns.createIfb(op.Name, idx); err != nil {
+			return model.Result{}, err
+		}
+		return model.Result{Index: int(idx)}, nil
 	})
 }
 
-func (r *recorder) remove(rng *rand.Rand) error {
+func (r *recorder) remove(thread int, rng *rand.Rand) error {
 	ns := r.pick(rng)
 	if ns == nil {
 		return nil
 	}
 	defer ns.mu.RUnlock()
 	op := model.Op{Kind: model.Remove, NS: ns.id, Name: r.name(rng)}
-	return r.do(op, model.ENOENT, func() (model.Result, error) {
+	return r.do(thread, op, model.ENOENT, func() (model.Result, error) {
 		return model.Result{}, ns.deleteLink(op.Name)
 	})
 }
 
 // rename resolves the name to an ifindex and renames by ifindex, under
 // relink, as Backend.rename does.
-func (r *recorder) rename(rng *rand.Rand) error {
+func (r *recorder) rename(thread int, rng *rand.Rand) error {
 	r.relink.Lock()
 	defer r.relink.Unlock()
 	ns := r.pick(rng)
@@ -95,7 +99,7 @@ func (r *recorder) rename(rng *rand.Rand) error {
 	}
 	defer ns.mu.RUnlock()
 	op := model.Op{Kind: model.Rename, NS: ns.id, Name: r.name(rng), NewName: r.name(rng)}
-	return r.do(op, model.ENOENT, func() (model.Result, error) {
+	return r.do(thread, op, model.ENOENT, func() (model.Result, error) {
 		idx, err := ns.index(op.Name)
 		if err != nil {
 			return model.Result{}, err
@@ -106,7 +110,7 @@ func (r *recorder) rename(rng *rand.Rand) error {
 
 // move moves a device between two live namespaces, taking their shared
 // locks in increasing order, as Backend.move does.
-func (r *recorder) move(rng *rand.Rand) error {
+func (r *recorder) move(thread int, rng *rand.Rand) error {
 	r.relink.Lock()
 	defer r.relink.Unlock()
 	r.nsMu.RLock()
@@ -130,15 +134,16 @@ func (r *recorder) move(rng *rand.Rand) error {
 		return nil // one exited meanwhile: nothing asked, nothing recorded
 	}
 	op := model.Op{Kind: model.Move, NS: from.id, To: to.id, Name: r.name(rng)}
-	return r.do(op, model.ENOENT, func() (model.Result, error) {
+	return r.do(thread, op, model.ENOENT, func() (model.Result, error) {
 		return model.Result{}, from.moveLink(op.Name, to.fd)
 	})
 }
 
 // readStep lists a directory, looks a name up or reads a link, through
 // the mount of a namespace: mostly a live one, sometimes one that exited,
-// whose view must then stay empty.
-func (r *recorder) readStep(rng *rand.Rand) error {
+// whose view must then stay empty. Results carry no tags: the kernel shows
+// none, and the format gives a tagless entry the tag its mount captured.
+func (r *recorder) readStep(thread int, rng *rand.Rand) error {
 	r.nsMu.RLock()
 	var ns *namespace
 	switch {
@@ -163,33 +168,33 @@ func (r *recorder) readStep(rng *rand.Rand) error {
 	switch n := rng.IntN(10); {
 	case n < 5:
 		op := model.Op{Kind: model.Readdir, Mount: m, Dir: dir}
-		return r.do(op, model.ENOENT, func() (model.Result, error) {
+		return r.do(thread, op, model.ENOENT, func() (model.Result, error) {
 			names, err := v.list(dir)
 			es := make([]model.Entry, len(names))
 			for i, n := range names {
-				es[i] = model.Entry{Name: n, Tag: m}
+				es[i] = model.Entry{Name: n}
 			}
 			return model.Result{Entries: es}, err
 		})
 	case n < 9:
 		op := model.Op{Kind: model.Lookup, Mount: m, Dir: dir, Name: name}
-		return r.do(op, model.ENOENT, func() (model.Result, error) {
-			return model.Result{Tag: m}, v.lookup(dir, name)
+		return r.do(thread, op, model.ENOENT, func() (model.Result, error) {
+			return model.Result{}, v.lookup(dir, name)
 		})
 	default:
 		op := model.Op{Kind: model.Readlink, Mount: m, Name: name}
-		return r.do(op, model.ENOENT, func() (model.Result, error) {
+		return r.do(thread, op, model.ENOENT, func() (model.Result, error) {
 			target, err := v.readlink(name)
 			return model.Result{Target: target}, err
 		})
 	}
 }
 
-// lifecycle gives birth to a namespace or makes one exit, keeping the live
-// ones between MinLive and MaxLive and all of them within Max. Namespace 1
-// never exits: the model's kernel exit scheme has it stand for the initial
-// namespace.
-func (r *recorder) lifecycle(rng *rand.Rand) error {
+// lifecycle gives birth to a namespace or makes one exit, on thread,
+// keeping the live ones between MinLive and MaxLive and all of them within
+// Max. Namespace 1 never exits: the model's kernel exit scheme has it
+// stand for the initial namespace.
+func (r *recorder) lifecycle(thread int, rng *rand.Rand) error {
 	r.nsMu.RLock()
 	live, all := len(r.live), len(r.all)
 	r.nsMu.RUnlock()
@@ -197,50 +202,69 @@ func (r *recorder) lifecycle(rng *rand.Rand) error {
 	canExit := live > r.c.MinLive
 	switch {
 	case canBirth && (!canExit || rng.IntN(2) == 0):
-		return r.birth()
+		return r.birth(thread)
 	case canExit:
-		return r.exit(rng)
+		return r.exit(thread, rng)
 	}
 	return nil
 }
 
-// birth makes the next namespace with its sysfs instance, which is also
-// its mount, and records both before anything can address them.
-func (r *recorder) birth() error {
-	r.nsMu.RLock()
-	id := len(r.all) + 1
-	r.nsMu.RUnlock()
-	ns := &namespace{id: id, fd: -1}
-	if err := ns.make(); err != nil {
-		err = fmt.Errorf("kernel recording: namespace %d: %w", id, err)
-		r.fail(err)
-		return err
-	}
-	initial := make([]string, 0, len(ns.base))
-	for n := range ns.base {
-		initial = append(initial, n)
-	}
-	slices.Sort(initial)
-	err := r.emit(func(t int64) error {
-		r.stats.Namespaces++
-		if err := r.sink.Born(t, id, initial); err != nil {
-			return err
-		}
-		return r.sink.Mounted(t, id, id)
-	})
+// make makes the next namespace with its sysfs instance, which is also its
+// mount, and keeps it among all the recording's namespaces (not yet among
+// the live ones).
+func (r *recorder) make() (*namespace, error) {
 	r.nsMu.Lock()
 	defer r.nsMu.Unlock()
-	r.all = append(r.all, ns) // closed with the others, even if emit failed
-	if err == nil {
-		r.live = append(r.live, ns)
+	ns := &namespace{id: len(r.all) + 1, fd: -1}
+	if err := ns.make(); err != nil {
+		return nil, fmt.Errorf("kernel recording: namespace %d: %w", ns.id, err)
 	}
-	return err
+	r.all = append(r.all, ns)
+	r.mu.Lock()
+	r.stats.Namespaces++
+	r.mu.Unlock()
+	return ns, nil
 }
 
-// exit makes a live namespace other than the first exit: its last
-// references dropped once the operations under way on it are done, its
-// teardown then watched through its own mount by a goroutine of its own.
-func (r *recorder) exit(rng *rand.Rand) error {
+// initial returns the entries the namespace was born with, sorted.
+func (ns *namespace) initial() []string {
+	names := make([]string, 0, len(ns.base))
+	for n := range ns.base {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	return names
+}
+
+// birth makes a namespace born during the recording, records its birth
+// and its mount, and only then lets the workers address it.
+func (r *recorder) birth(thread int) error {
+	ns, err := r.make()
+	if err != nil {
+		return r.check(err)
+	}
+	if !slices.Equal(ns.initial(), r.all[0].initial()) {
+		return r.check(fmt.Errorf("kernel recording: ns%d was born with %v, unlike ns1", ns.id, ns.initial()))
+	}
+	if err := r.event(thread, model.Op{Kind: model.Clone, NS: ns.id}, model.Result{}); err != nil {
+		return err
+	}
+	if err := r.event(thread, model.Op{Kind: model.Mount, Mount: ns.id}, model.Result{Tag: ns.id}); err != nil {
+		return err
+	}
+	r.nsMu.Lock()
+	r.live = append(r.live, ns)
+	r.nsMu.Unlock()
+	return nil
+}
+
+// exit makes a live namespace other than the first exit, on thread: once
+// the operations under way on it are done, the devices it holds (lo
+// included) are listed, their removals by cleanup_net called, and its last
+// references dropped; a goroutine of its own then watches the teardown
+// through the namespace's own mount. The removals are called before the
+// references go, so that none can have begun before its call.
+func (r *recorder) exit(thread int, rng *rand.Rand) error {
 	r.nsMu.Lock()
 	var ns *namespace
 	if len(r.live) > 1 {
@@ -253,46 +277,81 @@ func (r *recorder) exit(rng *rand.Rand) error {
 		return nil
 	}
 	ns.mu.Lock()
-	err := r.do(model.Op{Kind: model.Exit, NS: ns.id}, model.ENOENT, func() (model.Result, error) {
+	defer ns.mu.Unlock()
+	var removals []int
+	err := r.do(thread, model.Op{Kind: model.Exit, NS: ns.id}, model.ENOENT, func() (model.Result, error) {
+		// Nothing can add a device now: creations and moves hold ns.mu.
+		held, err := ns.view.list(model.Devices)
+		if err != nil {
+			return model.Result{}, fmt.Errorf("listing ns%d at its exit: %w", ns.id, err)
+		}
+		for _, name := range held {
+			id, _, err := r.sink.Call(AsyncThread, model.Op{Kind: model.Remove, NS: ns.id, Name: name, Cleanup: true})
+			if err != nil {
+				return model.Result{}, err
+			}
+			removals = append(removals, id)
+		}
 		ns.drop()
 		return model.Result{}, nil
 	})
-	ns.mu.Unlock()
 	if err != nil {
 		return err
 	}
-	dropped := time.Now()
-	r.drains.Go(func() { r.drain(ns, dropped) })
+	r.drains.Go(func() { r.drain(thread, ns, removals) })
 	return nil
 }
 
 // drain waits until the namespace's sysfs instance shows nothing in either
-// directory, lo included, and records its teardown over; past ExitTimeout
-// it records a fault instead.
-func (r *recorder) drain(ns *namespace, dropped time.Time) {
-	deadline := dropped.Add(r.c.ExitTimeout)
+// directory, then records the removals of its teardown returned and the
+// teardown over (gone); past ExitTimeout it records a fault instead, and
+// leaves the removals pending.
+func (r *recorder) drain(thread int, ns *namespace, removals []int) {
+	begin := time.Now()
 	for {
 		left, err := ns.remaining()
 		if err != nil {
-			r.fail(fmt.Errorf("kernel recording: listing ns%d during its teardown: %w", ns.id, err))
+			r.check(fmt.Errorf("kernel recording: listing ns%d during its teardown: %w", ns.id, err))
 			return
 		}
 		if len(left) == 0 {
-			r.emit(func(t int64) error {
-				r.stats.TornDown++
-				r.stats.TeardownMaxMS = max(r.stats.TeardownMaxMS, float64(time.Since(dropped))/1e6)
-				return r.sink.TornDown(t, ns.id)
-			})
+			r.tornDown(thread, ns, removals, time.Since(begin))
 			return
 		}
-		if time.Now().After(deadline) {
-			r.emit(func(t int64) error {
-				r.stats.Faults++
-				return r.sink.Fault(history.Fault{Kind: history.StepBound, Thread: -1, Time: t,
-					Detail: fmt.Sprintf("ns%d still shows %v %v after its exit", ns.id, left, r.c.ExitTimeout)})
-			})
+		if time.Since(begin) > r.c.ExitTimeout {
+			r.mu.Lock()
+			r.stats.Faults++
+			r.mu.Unlock()
+			r.check(r.sink.Fault(history.Fault{Kind: history.StepBound, Thread: -1,
+				Detail: fmt.Sprintf("ns%d still shows %v %v after its exit", ns.id, left, r.c.ExitTimeout)}))
 			return
 		}
 		time.Sleep(r.c.ExitPoll)
 	}
+}
+
+// tornDown records a teardown seen over after took.
+func (r *recorder) tornDown(thread int, ns *namespace, removals []int, took time.Duration) {
+	for _, id := range removals {
+		if _, err := r.sink.Return(id, model.Result{}); r.check(err) != nil {
+			return
+		}
+	}
+	r.mu.Lock()
+	r.stats.TornDown++
+	r.stats.TeardownMaxMS = max(r.stats.TeardownMaxMS, float64(took)/1e6)
+	r.stats.Operations += len(removals)
+	r.stats.ByKind[model.Remove.String()] += len(removals)
+	r.mu.Unlock()
+	r.event(thread, model.Op{Kind: model.Gone, NS: ns.id}, model.Result{})
+}
+
+// event records a lifecycle event and counts it among the operations.
+func (r *recorder) event(thread int, op model.Op, res model.Result) error {
+	if err := r.check(nil); err != nil {
+		return err
+	}
+	r.count(op, res)
+	_, err := r.sink.Event(thread, op, res)
+	return r.check(err)
 }
