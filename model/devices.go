@@ -7,6 +7,24 @@ import "slices"
 // class/net/<name>. The net core runs them under rtnl, in the order Steps
 // gives; each is atomic under the kernfs tree lock.
 
+// byIndex returns op addressed by name: an operation of a kind that may
+// address its device by ifindex (KindSpec.ByIndex) and does so gets the
+// name the visible device of namespace op.NS with that ifindex has in s,
+// as __dev_get_by_index finds it when the step runs. ok is false when no
+// such device is there (the kernel's ENODEV from rtnl, ENOENT here as for
+// a name that is not there).
+func (s State) byIndex(op Op) (_ Op, ok bool) {
+	if op.Index == 0 || op.Name != "" || !kindSpecs[op.Kind].ByIndex {
+		return op, true
+	}
+	i := slices.IndexFunc(s.devs, func(d device) bool { return d.index == op.Index && d.tag == op.NS && !d.dying })
+	if i < 0 {
+		return op, false
+	}
+	op.Name, op.Index = s.devs[i].name, 0
+	return op, true
+}
+
 // addable is the check before an add into a tagged directory of the net
 // class: a tagged parent requires a valid tag (kernfs_add_one), the name
 // must pass dev_valid_name, and a namespace not alive takes no new entries.

@@ -143,6 +143,12 @@ func (f *Flow) Run(step func(Op) Result) Result {
 // applyFlow is Apply of a device flow: its description run step by step
 // on the specification, undo included.
 func applyFlow(c Config, s State, op Op) (Result, State) {
+	// A flow addressed by ifindex is resolved once, before its first
+	// step, so that an undo names the device as the kernel held it.
+	op, ok := s.byIndex(op)
+	if !ok {
+		return fail(s, ENOENT)
+	}
 	f := FlowOf(op)
 	r := f.Run(func(st Op) Result {
 		var r Result

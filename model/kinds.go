@@ -113,6 +113,13 @@ type KindSpec struct {
 	Needs Fields
 	// Returns are the result fields beyond Err that the kind may set.
 	Returns Results
+	// ByIndex marks a kind whose device may be addressed by its ifindex
+	// (Index) instead of its name, as iproute2 addresses it once it has
+	// resolved the name (RTM_GETLINK, then RTM_NEWLINK or RTM_DELLINK on
+	// the ifindex): the device is the one of namespace NS with that
+	// ifindex when the step runs (State.byIndex). On a create or add-dev,
+	// Index is the ifindex given instead.
+	ByIndex bool
 
 	form  form   // Form, compiled
 	takes Fields // the fields Form names
@@ -125,13 +132,13 @@ var kindSpecs = []KindSpec{
 		Form: `create(ns{ns}, {name}[, ifindex {index}][, {phys}])`},
 	Remove: {Name: "remove", Doc: "unregister a device: unregister, then its link, then its directory",
 		Class: FlowClass, Needs: FNS,
-		Form: `remove(ns{ns}, {name}[, {cleanup}])`},
+		Form: `remove(ns{ns}, {name}[, ifindex {index}][, {cleanup}])`, ByIndex: true},
 	Rename: {Name: "rename", Doc: "rename a device: its link, then its directory (the link put back if the directory cannot follow)",
 		Class: FlowClass, Needs: FNS,
-		Form: `rename(ns{ns}, {name} -> {new_name})`},
+		Form: `rename(ns{ns}, {name} -> {new_name}[, ifindex {index}])`, ByIndex: true},
 	Move: {Name: "move", Doc: "move a device to another namespace: its link, then its directory",
 		Class: FlowClass, Needs: FNS | FTo,
-		Form: `move({name}, ns{ns} -> ns{to})`},
+		Form: `move({name}, ns{ns} -> ns{to}[, ifindex {index}])`, ByIndex: true},
 
 	AddDev: {Name: "add-dev", Doc: "add devices/virtual/net/NAME with its attributes",
 		Class: StepClass, Needs: FNS,
@@ -141,25 +148,25 @@ var kindSpecs = []KindSpec{
 		Form: `add-link(ns{ns}, {name})`},
 	Unregister: {Name: "unregister", Doc: "the device leaves the registered state: its attributes read EINVAL",
 		Class: StepClass, Needs: FNS,
-		Form: `unregister(ns{ns}, {name}[, {cleanup}])`},
+		Form: `unregister(ns{ns}, {name}[, ifindex {index}][, {cleanup}])`, ByIndex: true},
 	DelLink: {Name: "del-link", Doc: "remove the class symlink",
 		Class: StepClass, Needs: FNS,
-		Form: `del-link(ns{ns}, {name}[, {cleanup}])`},
+		Form: `del-link(ns{ns}, {name}[, ifindex {index}][, {cleanup}])`, ByIndex: true},
 	DelDev: {Name: "del-dev", Doc: "remove the device directory: invisible at once, unlinked after the drain",
 		Class: StepClass, Needs: FNS,
-		Form: `del-dev(ns{ns}, {name}[, {cleanup}])`},
+		Form: `del-dev(ns{ns}, {name}[, ifindex {index}][, {cleanup}])`, ByIndex: true},
 	RenameLink: {Name: "rename-link", Doc: "rename the class symlink",
 		Class: StepClass, Needs: FNS,
-		Form: `rename-link(ns{ns}, {name} -> {new_name}[, {cleanup}])`},
+		Form: `rename-link(ns{ns}, {name} -> {new_name}[, ifindex {index}][, {cleanup}])`, ByIndex: true},
 	RenameDev: {Name: "rename-dev", Doc: "rename the device directory",
 		Class: StepClass, Needs: FNS,
-		Form: `rename-dev(ns{ns}, {name} -> {new_name}[, {cleanup}])`},
+		Form: `rename-dev(ns{ns}, {name} -> {new_name}[, ifindex {index}][, {cleanup}])`, ByIndex: true},
 	MoveLink: {Name: "move-link", Doc: "re-tag (and maybe rename) the class symlink",
 		Class: StepClass, Needs: FNS | FTo,
-		Form: `move-link({name}, ns{ns} -> [{new_name}, ]ns{to}[, {cleanup}])`},
+		Form: `move-link({name}, ns{ns} -> [{new_name}, ]ns{to}[, ifindex {index}][, {cleanup}])`, ByIndex: true},
 	MoveDev: {Name: "move-dev", Doc: "re-tag (and maybe rename) the device directory",
 		Class: StepClass, Needs: FNS | FTo,
-		Form: `move-dev({name}, ns{ns} -> [{new_name}, ]ns{to}[, {cleanup}])`},
+		Form: `move-dev({name}, ns{ns} -> [{new_name}, ]ns{to}[, ifindex {index}][, {cleanup}])`, ByIndex: true},
 	AddUID: {Name: "add-uid", Doc: "add a kernel/uids entry tagged by a user namespace",
 		Class: StepClass, Needs: FUser,
 		Form: `add-uid(user{user}, {name})`},
@@ -325,6 +332,9 @@ func (o Op) Check() error {
 	}
 	if missing := s.Needs &^ set; missing != 0 {
 		return fmt.Errorf("%s needs %v", s.Name, missing)
+	}
+	if s.ByIndex && o.Index != 0 && o.Name != "" {
+		return fmt.Errorf("%s addresses its device by name or by ifindex, not both (%q, ifindex %d)", s.Name, o.Name, o.Index)
 	}
 	if !slices.Contains(dirs, o.Dir) {
 		return fmt.Errorf("%s: unknown directory %q (known: devices, uids, or none for class/net)", s.Name, o.Dir)

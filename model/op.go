@@ -88,7 +88,9 @@ func (d Dir) TagType() TagType {
 // namespace its tag belongs to.
 type Entry struct {
 	Name string `json:"name"`
-	Tag  int    `json:"tag"`
+	// Tag is left out of a trace when zero, as a recorder that cannot see
+	// tags writes it (the recorded form fills it in; version 1 rejects it).
+	Tag int `json:"tag,omitempty"`
 }
 
 func (e Entry) String() string { return fmt.Sprintf("%s@ns%d", e.Name, e.Tag) }

@@ -17,6 +17,10 @@ type Outcome struct {
 // show, may make op fail where it would otherwise succeed. Then op has two
 // outcomes: its outcome once the race is over, and the race's failure.
 func Step(c Config, s State, op Op) []Outcome {
+	op, ok := s.byIndex(op)
+	if !ok {
+		return []Outcome{{Result{Err: ENOENT}, s}}
+	}
 	rc, racing := raceIn(s, op)
 	if !racing {
 		r, next := apply(c, s, op)
@@ -35,6 +39,10 @@ func Step(c Config, s State, op Op) []Outcome {
 // does unless op may race. It does not allocate a slice of outcomes: the
 // common case of a sequential check.
 func single(c Config, s State, op Op) (Result, State, bool) {
+	op, ok := s.byIndex(op)
+	if !ok {
+		return Result{Err: ENOENT}, s, true
+	}
 	if _, racing := raceIn(s, op); racing {
 		return Result{}, State{}, false
 	}

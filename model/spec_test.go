@@ -51,6 +51,21 @@ func TestApply(t *testing.T) {
 			{create(1, "eth1"), "ok"},
 			{Op{Kind: Rename, NS: 1, Name: "eth1", NewName: "vlan100"}, "EEXIST"},
 		}},
+		{"a device addressed by ifindex, as iproute2 addresses it", []step{
+			{Op{Kind: Create, NS: 1, Name: "eth0", Index: 5}, "ok"},
+			{Op{Kind: Create, NS: 2, Name: "eth0", Index: 6}, "ok"},
+			{Op{Kind: Rename, NS: 1, Index: 5, NewName: "eth1"}, "ok"},
+			{Op{Kind: Lookup, Mount: 1, Name: "eth1"}, "ns1"},
+			{Op{Kind: Lookup, Mount: 2, Name: "eth0"}, "ns2"},
+			{Op{Kind: Rename, NS: 1, Index: 6, NewName: "eth2"}, "ENOENT"}, // ifindex 6 is ns2's
+			{Op{Kind: Move, NS: 1, Index: 5, To: 3}, "ok"},
+			{Op{Kind: Remove, NS: 1, Index: 5}, "ENOENT"}, // it left ns1
+			{Op{Kind: Remove, NS: 3, Index: 5}, "ok"},
+			{Op{Kind: Readdir, Mount: 3}, "[]"},
+			{Op{Kind: RenameLink, NS: 2, Index: 6, NewName: "x"}, "ok"},
+			{Op{Kind: RenameDev, NS: 2, Index: 6, NewName: "x"}, "ok"},
+			{Op{Kind: Readdir, Mount: 2}, "[x@ns2]"},
+		}},
 		{"move onto a taken name fails, elsewhere succeeds", []step{
 			{create(1, "eth0"), "ok"},
 			{create(2, "eth0"), "ok"},

@@ -49,6 +49,9 @@ type formatDoc struct {
 	traces   []string            // ```jsonl blocks
 	opTables [][]string          // the field tables of "Operations and results"
 	text     string
+	// rec holds the same for the sections of the recorded form, which
+	// document the lines it adds or changes.
+	rec *formatDoc
 }
 
 func readFormat(t *testing.T) formatDoc {
@@ -57,6 +60,8 @@ func readFormat(t *testing.T) formatDoc {
 		t.Fatal(err)
 	}
 	d := formatDoc{fields: map[string][]string{}, text: string(b)}
+	d.rec = &formatDoc{fields: map[string][]string{}, text: d.text}
+	top := &d
 	section := regexp.MustCompile("^### `([a-z]+)`$")
 	row := regexp.MustCompile("^\\| `([a-z_]+)` \\|")
 	kind, fence, block, ops, fields := "", "", "", false, false
@@ -64,9 +69,9 @@ func readFormat(t *testing.T) formatDoc {
 		switch {
 		case fence != "" && line == "```":
 			if fence == "json" {
-				d.examples = append(d.examples, block)
+				top.examples = append(top.examples, block)
 			} else {
-				d.traces = append(d.traces, block)
+				top.traces = append(top.traces, block)
 			}
 			fence, block = "", ""
 		case fence != "":
@@ -75,9 +80,14 @@ func readFormat(t *testing.T) formatDoc {
 			fence = strings.TrimPrefix(line, "```")
 		case section.MatchString(line):
 			kind = section.FindStringSubmatch(line)[1]
-			d.order = append(d.order, kind)
+			top.order = append(top.order, kind)
 		case strings.HasPrefix(line, "## "):
 			kind, ops = "", line == "## Operations and results"
+			if strings.HasPrefix(line, "## The recorded form") {
+				top = d.rec
+			} else {
+				top = &d
+			}
 		case ops && strings.HasPrefix(line, "| field |"):
 			d.opTables, fields = append(d.opTables, nil), true
 		case line == "":
@@ -86,7 +96,7 @@ func readFormat(t *testing.T) formatDoc {
 			n := len(d.opTables) - 1
 			d.opTables[n] = append(d.opTables[n], row.FindStringSubmatch(line)[1])
 		case kind != "" && row.MatchString(line):
-			d.fields[kind] = append(d.fields[kind], row.FindStringSubmatch(line)[1])
+			top.fields[kind] = append(top.fields[kind], row.FindStringSubmatch(line)[1])
 		}
 	}
 	return d
@@ -193,5 +203,29 @@ func TestFormatExamplesParse(t *testing.T) {
 		if _, err := (Reader{CheckOptions: seededBugs}).Read(strings.NewReader(tr), "FORMAT.md"); err != nil {
 			t.Errorf("trace example %d: %v", i+1, err)
 		}
+	}
+}
+
+// recordedLineTypes are the line types of the lines the recorded form
+// adds or changes, by kind.
+var recordedLineTypes = map[string]any{
+	KindConfig: configLine{}, KindCall: recCallLine{}, KindReturn: recReturnLine{}, KindEvent: eventLine{},
+}
+
+func TestFormatDocumentsRecordedLines(t *testing.T) {
+	d := readFormat(t).rec
+	if want := []string{KindConfig, KindCall, KindReturn, KindEvent}; !slices.Equal(d.order, want) {
+		t.Errorf("FORMAT.md's recorded form documents kinds %v, want %v", d.order, want)
+	}
+	for k, lt := range recordedLineTypes {
+		if !slices.Contains(RecordedKinds, k) {
+			t.Errorf("kind %q is not in RecordedKinds", k)
+		}
+		if got, want := d.fields[k], jsonFields(reflect.TypeOf(lt)); !slices.Equal(got, want) {
+			t.Errorf("FORMAT.md documents recorded %s fields %v, the code writes %v", k, got, want)
+		}
+	}
+	if len(d.traces) == 0 || len(d.examples) != len(d.order) {
+		t.Errorf("the recorded form has %d one-line examples and %d traces", len(d.examples), len(d.traces))
 	}
 }

@@ -94,10 +94,12 @@ func (t *Trace) ScheduleError(err error) error {
 // them.
 const (
 	KindHeader    = "header"
+	KindConfig    = "config" // the recorded form's, in place of a program
 	KindProgram   = "program"
 	KindNote      = "note"
 	KindCall      = "call"
 	KindReturn    = "return"
+	KindEvent     = "event" // the recorded form's
 	KindFault     = "fault"
 	KindSchedule  = "schedule"
 	KindViolation = "violation"
@@ -106,3 +108,8 @@ const (
 
 // Kinds lists every event kind a trace may hold.
 var Kinds = []string{KindHeader, KindProgram, KindNote, KindCall, KindReturn, KindFault, KindSchedule, KindViolation, KindEnd}
+
+// RecordedKinds lists the event kinds of the recorded form, in the order
+// FORMAT.md documents them there: a call and a return are not the same
+// lines as in version 1 (they pair by id).
+var RecordedKinds = []string{KindHeader, KindConfig, KindProgram, KindNote, KindCall, KindReturn, KindEvent, KindFault, KindSchedule, KindViolation, KindEnd}

@@ -30,7 +30,14 @@ func validProgram(p history.Program) error {
 			}
 		}
 	}
-	c := p.Config
+	if err := validConfig(p.Config); err != nil {
+		return err
+	}
+	return undeclaredMount(p, declaredMounts(p))
+}
+
+// validConfig rejects a configuration no execution can have.
+func validConfig(c model.Config) error {
 	if c.Namespaces < 1 || c.Namespaces > 63 {
 		return fmt.Errorf("%d namespaces; a program has 1 to 63", c.Namespaces)
 	}
@@ -49,7 +56,7 @@ func validProgram(p history.Program) error {
 			return fmt.Errorf("process %d starts in namespace %d, which the program does not have", i+1, ns)
 		}
 	}
-	return undeclaredMount(p, declaredMounts(p))
+	return nil
 }
 
 // declaredMounts returns the mounts a program has: those made before the
