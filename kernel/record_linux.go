@@ -184,10 +184,14 @@ func (r *recorder) run(ctx context.Context) {
 	wg.Wait()
 }
 
-// paced runs step every period until ctx ends or step fails; a step
-// late by more than a period does not make the next ones hurry.
+// paced runs step until ctx ends or step fails, pausing after each step
+// for a random time of mean every (half to one and a half times it). The
+// pause follows the step, whatever it took: a kernel operation that took
+// long (a removal waits for RCU grace periods, 17ms median here) is
+// followed by a pause all the same, so that the workers are idle together
+// often. The check cuts the history where nothing is under way, and only
+// such moments let it.
 func paced(ctx context.Context, every time.Duration, step func() error) {
-	next := time.Now()
 	for ctx.Err() == nil {
 		if err := step(); err != nil {
 			return
@@ -195,19 +199,12 @@ func paced(ctx context.Context, every time.Duration, step func() error) {
 		if every <= 0 {
 			continue
 		}
-		next = next.Add(every)
-		wait := time.Until(next)
-		if wait < -every {
-			next, wait = time.Now(), 0
-		}
-		if wait > 0 {
-			t := time.NewTimer(wait)
-			select {
-			case <-ctx.Done():
-				t.Stop()
-				return
-			case <-t.C:
-			}
+		t := time.NewTimer(every/2 + rand.N(every))
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return
+		case <-t.C:
 		}
 	}
 }
