@@ -8,13 +8,14 @@ import "slices"
 // gives; each is atomic under the kernfs tree lock.
 
 // byIndex returns op addressed by name: an operation of a kind that may
-// address its device by ifindex (KindSpec.ByIndex) and does so gets the
-// name the visible device of namespace op.NS with that ifindex has in s,
-// as __dev_get_by_index finds it when the step runs. ok is false when no
-// such device is there (the kernel's ENODEV from rtnl, ENOENT here as for
-// a name that is not there).
+// address its device by ifindex (KindSpec.ByIndex) and does so acts on the
+// visible device of namespace op.NS with that ifindex, as
+// __dev_get_by_index finds it when the step runs, under the name it has
+// in s then (a rename may have come between the recorder's resolving the
+// name and the step). ok is false when no such device is there (the
+// kernel's ENODEV from rtnl, ENOENT here as for a name that is not there).
 func (s State) byIndex(op Op) (_ Op, ok bool) {
-	if op.Index == 0 || op.Name != "" || !kindSpecs[op.Kind].ByIndex {
+	if op.Index == 0 || !kindSpecs[op.Kind].ByIndex {
 		return op, true
 	}
 	i := slices.IndexFunc(s.devs, func(d device) bool { return d.index == op.Index && d.tag == op.NS && !d.dying })

@@ -101,8 +101,8 @@ func drawOp(t *rapid.T) Op {
 			t.Skip("a needed field drawn zero")
 		}
 	}
-	if s.ByIndex && op.Index != 0 && op.Name != "" {
-		t.Skip("a device addressed by name and ifindex both")
+	if s.ByIndex && op.Index != 0 && op.Name == "" {
+		t.Skip("a device addressed by ifindex without its name")
 	}
 	return op
 }

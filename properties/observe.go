@@ -102,8 +102,10 @@ func checkNoResurrection(f *facts) []Violation {
 			continue
 		}
 		switch x.Op.Kind {
-		case model.Exit, model.Gone, model.ExitUser:
-			vs = f.seenAfterExit(vs, i)
+		case model.Exit, model.ExitUser:
+			// What is seen after a teardown ends (Gone) is Teardown's.
+			seen := x.Op.Kind == model.ExitUser || f.h.Config.Exit != model.ExitKernel
+			vs = f.afterExit(vs, i, NoResurrection, seen, true)
 		case model.DelLink, model.DelDev, model.Remove, model.DelUID:
 			vs = f.seenAfterRemoval(vs, i)
 		}
@@ -111,17 +113,19 @@ func checkNoResurrection(f *facts) []Violation {
 	return vs
 }
 
-// seenAfterExit appends the violations of exit i: under the seed's scheme
-// nothing of the namespace is seen after its exit returned, under the
-// kernel's nothing after its cleanup is done (Gone); under either, nothing
-// of it is made.
-func (f *facts) seenAfterExit(vs []Violation, i int) []Violation {
+// afterExit appends the violations of prop that record i, an exit or the
+// end of a teardown (Gone), finds: an operation called after it returned
+// that observed something of the namespace (when seen is set) or made
+// something in it (when made is set). Under the seed's scheme nothing of
+// the namespace is seen after its exit returned, under the kernel's
+// nothing after its teardown is over; under either, nothing of it is
+// made after its exit.
+func (f *facts) afterExit(vs []Violation, i int, prop Property, seen, made bool) []Violation {
 	x, h := &f.index, f.h
 	e := h.Records[i]
 	ns := subject{key{tag: e.Op.NS}, netns}
-	gone := e.Op.Kind == model.Gone || h.Config.Exit != model.ExitKernel
 	if e.Op.Kind == model.ExitUser {
-		ns, gone = subject{key{tag: e.Op.User}, userns}, true
+		ns = subject{key{tag: e.Op.User}, userns}
 	}
 	type hit struct {
 		row
@@ -135,10 +139,12 @@ func (f *facts) seenAfterExit(vs []Violation, i int) []Violation {
 			hits = append(hits, hit{r, made})
 		}
 	}
-	if gone {
+	if seen {
 		after(seenIn, false)
 	}
-	after(madeIn, true)
+	if made {
+		after(madeIn, true)
+	}
 	// In record order, what a record observed before what it made.
 	slices.SortFunc(hits, func(a, b hit) int {
 		return cmp.Or(cmp.Compare(a.rec, b.rec), cmp.Compare(btoi(a.made), btoi(b.made)))
@@ -146,10 +152,10 @@ func (f *facts) seenAfterExit(vs []Violation, i int) []Violation {
 	for _, t := range hits {
 		o := h.Records[t.rec]
 		if t.made {
-			vs = append(vs, Violation{NoResurrection, fmt.Sprintf("%v succeeded after %v returned", o.Op, e.Op), []int{i, int(t.rec)}})
+			vs = append(vs, Violation{prop, fmt.Sprintf("%v succeeded after %v returned", o.Op, e.Op), []int{i, int(t.rec)}})
 			continue
 		}
-		vs = append(vs, Violation{NoResurrection, fmt.Sprintf("%v observed %v after %v returned", o.Op, x.subjects[t.entry].key, e.Op), []int{i, int(t.rec)}})
+		vs = append(vs, Violation{prop, fmt.Sprintf("%v observed %v after %v returned", o.Op, x.subjects[t.entry].key, e.Op), []int{i, int(t.rec)}})
 	}
 	return vs
 }

@@ -52,9 +52,9 @@ func oracleNoResurrection(f *facts) []Violation {
 			continue
 		}
 		switch x.Op.Kind {
-		case model.Exit, model.Gone, model.ExitUser:
+		case model.Exit, model.ExitUser:
 			ns := x.Op.NS
-			gone := x.Op.Kind == model.Gone || h.Config.Exit != model.ExitKernel
+			gone := h.Config.Exit != model.ExitKernel
 			user := x.Op.Kind == model.ExitUser
 			if user {
 				ns, gone = x.Op.User, true

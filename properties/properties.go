@@ -28,10 +28,11 @@ const (
 	Regularity      Property = "readdir-regularity"
 	SafeFree        Property = "safe-free"
 	Liveness        Property = "liveness"
+	Teardown        Property = "teardown"
 )
 
 // Names lists every property in a stable order, the order of reports.
-var Names = []Property{Linearizability, TagIsolation, NoResurrection, Uniqueness, Regularity, SafeFree, Liveness}
+var Names = []Property{Linearizability, TagIsolation, NoResurrection, Uniqueness, Regularity, SafeFree, Liveness, Teardown}
 
 // ParseProperty reads a property's name; an unknown one is an error
 // listing the known ones.
@@ -108,6 +109,7 @@ var checkers = [...]checker{
 	{[]Property{Uniqueness}, func(f *facts, _ Options) ([]Violation, bool) { return checkUniqueness(f), true }},
 	{[]Property{SafeFree, Liveness}, func(f *facts, _ Options) ([]Violation, bool) { return CheckFaults(f.h), true }},
 	{[]Property{Regularity}, func(f *facts, _ Options) ([]Violation, bool) { return checkReaddir(f), true }},
+	{[]Property{Teardown}, func(f *facts, _ Options) ([]Violation, bool) { return checkTeardown(f), true }},
 	{[]Property{Linearizability}, func(f *facts, o Options) ([]Violation, bool) {
 		if o.SkipLinearizability {
 			return nil, false // undecided, never a pass

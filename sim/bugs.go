@@ -38,6 +38,7 @@ const (
 	BugExitHandbackClash      BugName = "exit-handback-clash"
 	BugReaddirCursorNoRef     BugName = "readdir-cursor-no-ref"
 	BugRenameLinkRecreate     BugName = "rename-link-recreate"
+	BugExitForgetsDevice      BugName = "exit-forgets-device"
 )
 
 // Bugs is the catalogue, in a stable order.
@@ -119,6 +120,12 @@ var Bugs = []Bug{
 		Reference: "\"fix class symlinks in sysfs\" (2005, Bill Nottingham, drivers/base/class.c): a device rename renamed its class symlink by removing the old link and creating the new one, \"it should be using sysfs_rename_link. Unfortunately, sysfs_rename_link doesn't exist\" until the tagged-sysfs series added it (2.6.35): between the two, the device has no link at all",
 		Property:  "linearizability",
 		Scenario:  "rename(ns1, eth0 -> eth1) || lookup(m1, class/net/eth1); lookup(m1, class/net/eth0): both miss, inside one rename",
+	},
+	{
+		Name:      BugExitForgetsDevice,
+		Reference: "a namespace's teardown that ends with one of its devices still registered, which netdev_exit warns of (WARN_ON_ONCE(!list_empty(&net->dev_base_head)), net/core/dev.c): the class of 50624c934db1 (2013) \"net: Delay default_device_exit_batch until no devices are unregistering v2\", where cleanup_net went on while devices of the namespace were still unregistering, and of pernet exits that walk their own list of devices and miss one (the x-netns tunnels' destroy_tunnels); here cleanup_net's walk misses the last virtual device it collected",
+		Property:  "teardown",
+		Scenario:  "create(ns2, eth0); exit(ns2): cleanup_net unregisters nothing, and gone(ns2) finds eth0 still there",
 	},
 }
 

@@ -3,6 +3,7 @@ package sim
 import (
 	"cmp"
 	"fmt"
+	"slices"
 
 	"github.com/sysfsim/sysfsim/history"
 
@@ -98,6 +99,9 @@ func (c caller) exitKernel(op model.Op) {
 		}
 	}
 	c.t.Unlock(&tr.lock)
+	if c.k.bugs.Has(BugExitForgetsDevice) {
+		devs = forgetLastVirtual(devs, func(d dev) bool { return !d.phys })
+	}
 	for _, d := range devs {
 		if !d.phys {
 			c.run(model.FlowOf(model.Op{Kind: model.Remove, NS: op.NS, Name: d.name, Cleanup: true}))
@@ -114,6 +118,17 @@ func (c caller) exitKernel(op model.Op) {
 	c.step(model.Op{Kind: model.Gone, NS: op.NS})
 	ns.cleaning = false
 	k.freeNS(ns)
+}
+
+// forgetLastVirtual is BugExitForgetsDevice: the walk of cleanup_net
+// misses the last virtual device it collected.
+func forgetLastVirtual[D any](devs []D, virtual func(D) bool) []D {
+	for i := len(devs) - 1; i >= 0; i-- {
+		if virtual(devs[i]) {
+			return slices.Delete(slices.Clone(devs), i, i+1)
+		}
+	}
+	return devs
 }
 
 // handbackName is the name default_device_exit_net gives a physical

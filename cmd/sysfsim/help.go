@@ -18,6 +18,7 @@ var help = map[string]struct{ synopsis, example string }{
 	"shrink":  {"FILE -o OUT [--property P] [--max-runs N] [--json]", "shrink traces/testdata/bugs/tag-blind-lookup.jsonl -o /tmp/small.jsonl"},
 	"show":    {"FILE [--width N] [--check]", "show traces/testdata/bugs/tag-blind-lookup.jsonl --width 100"},
 	"viz":     {"FILE -o OUT.html [--timeout D]", "viz traces/testdata/bugs/tag-blind-lookup.jsonl -o /tmp/found.html"},
+	"convert": {"--to v1|recorded IN OUT", "convert --to recorded traces/testdata/bugs/tag-blind-lookup.jsonl /tmp/recorded.jsonl"},
 	"bugs":    {"[--json]", "bugs --json"},
 	"merge":   {"DIR... [-o DIR] [--json]", "merge /tmp/shard0 /tmp/shard1 -o /tmp/merged"},
 	"report":  {"DIR [-o FILE]", "report /tmp/found -o /tmp/found.html"},
@@ -91,6 +92,8 @@ func argCount(fs *flag.FlagSet, pos []string, lo, hi int, what string, stderr io
 		want = "one " + what
 	case lo == 1 && hi < 0:
 		want = "one or more " + what
+	case lo == hi && lo > 1:
+		want = what
 	}
 	got := "none"
 	if n > 0 {

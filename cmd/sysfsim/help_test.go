@@ -79,6 +79,7 @@ func TestWrongArgumentsSayWhat(t *testing.T) {
 		{[]string{"kernel", "x"}, `sysfsim kernel: takes no arguments, got 1: ["x"]`},
 		{[]string{"litmus"}, "sysfsim litmus: takes one or more FILE or DIR, got none"},
 		{[]string{"version", "x"}, `sysfsim version: takes no arguments, got 1: ["x"]`},
+		{[]string{"convert", "--to", "v1", "a"}, `sysfsim convert: takes IN OUT, got 1: ["a"]`},
 	}
 	tried := map[string]bool{}
 	for _, c := range cases {

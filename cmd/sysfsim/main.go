@@ -9,6 +9,7 @@
 //	sysfsim shrink FILE -o OUT    a smaller trace with the same violated property
 //	sysfsim show FILE             print a trace as a timeline, one column per thread
 //	sysfsim viz FILE -o OUT.html  porcupine's visualization of a trace, annotated
+//	sysfsim convert --to F IN OUT write a trace in version 1 or the recorded form
 //	sysfsim bugs                  list the seeded bugs
 //	sysfsim merge DIR...          fold shard directories into one summary; exit 1 if it holds violations
 //	sysfsim report DIR            write a campaign directory's HTML report

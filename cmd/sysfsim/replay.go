@@ -100,6 +100,9 @@ func cmdCheck(args []string, stdout, stderr io.Writer) int {
 	if code >= 0 {
 		return code
 	}
+	if err := t.NothingToJudge(); err != nil {
+		return failUsage(stderr, "%v", err)
+	}
 	r := properties.Check(t.History, properties.Options{LinearizabilityTimeout: time.Duration(timeout)})
 	v := checkVerdict{File: file, Operations: len(t.History.Records), Violations: r.Violations, Undecided: r.Unknown}
 	if v.Violations == nil {

@@ -48,6 +48,13 @@ func TestTraceCommands(t *testing.T) {
 	noSchedule := withSchedule(t, bugTrace, "")
 	shrunkHistory := filepath.Join(dir, "history.jsonl")
 	html := filepath.Join(dir, "out.html")
+	programOnly := filepath.Join(dir, "program-only.jsonl")
+	os.WriteFile(programOnly, []byte(`{"kind":"header","format":1,"sysfsim":"0.1.0","source":"kernel","seed":0,"options":{}}
+{"kind":"program","config":{"namespaces":1,"mounts":[1]},"threads":[[{"op":"create","ns":1,"name":"eth0"}]]}
+{"kind":"end","operations":0}
+`), 0o644)
+	recorded := filepath.Join(dir, "recorded.jsonl")
+	backV1 := filepath.Join(dir, "v1.jsonl")
 	cases := []struct {
 		name string
 		args []string
@@ -62,6 +69,13 @@ func TestTraceCommands(t *testing.T) {
 		{"check a bad file", []string{"check", bad}, exitUsage, "", "bad.jsonl:1: format version 9"},
 		{"check a missing file", []string{"check", filepath.Join(dir, "none.jsonl")}, exitUsage, "", "no such file"},
 		{"check without a file", []string{"check"}, exitUsage, "", "usage"},
+		{"check a trace with nothing to judge", []string{"check", programOnly}, exitUsage, "", "program-only.jsonl:2: nothing to judge: the program has 1 operations and the trace records none"},
+		{"convert to the recorded form", []string{"convert", "--to", "recorded", bugTrace, recorded}, exitOK, "written as recorded", ""},
+		{"check the recorded form", []string{"check", recorded}, exitViolation, "VIOLATION uniqueness", ""},
+		{"replay the recorded form", []string{"replay", recorded}, exitOK, "reproduces the trace", ""},
+		{"convert back to version 1", []string{"convert", "--to", "v1", recorded, backV1}, exitOK, "written as v1", ""},
+		{"convert to an unknown form", []string{"convert", "--to", "v3", bugTrace, backV1}, exitUsage, "", `--to "v3": the forms are v1 and recorded`},
+		{"convert without OUT", []string{"convert", "--to", "v1", bugTrace}, exitUsage, "", "usage"},
 		{"replay", []string{"replay", bugTrace}, exitOK, "reproduces the trace", ""},
 		{"replay a schedule that does not fit", []string{"replay", withSchedule(t, bugTrace, "[0]")}, exitViolation, "the schedule does not fit the program: step 1: the schedule has only 1 picks", ""},
 		{"replay names the schedule's line", []string{"replay", withSchedule(t, bugTrace, "[0]")}, exitViolation, "edited.jsonl:", ""},
@@ -95,6 +109,9 @@ func TestTraceCommands(t *testing.T) {
 			}
 		})
 	}
+	if a, b := readOrEmpty(bugTrace), readOrEmpty(backV1); len(a) == 0 || !bytes.Equal(a, b) {
+		t.Errorf("converted to the recorded form and back, the trace differs:\n%s\nwas\n%s", b, a)
+	}
 	if b, err := os.ReadFile(html); err != nil || !bytes.Contains(b, []byte("<html")) {
 		t.Errorf("viz wrote no page: %v", err)
 	}
@@ -105,4 +122,9 @@ func TestTraceCommands(t *testing.T) {
 	if _, err := traces.Replay(tr); err != nil {
 		t.Errorf("the shrunk trace: %v", err)
 	}
+}
+
+func readOrEmpty(path string) []byte {
+	b, _ := os.ReadFile(path)
+	return b
 }

@@ -7,12 +7,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"reflect"
 	"slices"
 	"strings"
 
 	"github.com/sysfsim/sysfsim/history"
+	"github.com/sysfsim/sysfsim/model"
 )
 
 // Error is a problem with a trace file, at a line (0: the file as a whole).
@@ -65,16 +67,30 @@ func (rd Reader) ReadFile(path string) (*Trace, error) {
 
 // Read parses a trace; name is used in error messages. Every problem, from
 // malformed JSON to a return without a call, is an *Error naming the line.
+// A trace in the recorded form may lack its end line (a recording cut
+// short): it is read as it stands, Trace.Cut set, its last line dropped
+// when it was cut in the middle.
 func (rd Reader) Read(r io.Reader, name string) (*Trace, error) {
 	p := parser{name: name, t: &Trace{}, open: map[int]int{}, checkOptions: rd.CheckOptions, checkProperty: rd.CheckProperty}
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 0, 64<<10), maxLine)
+	unterminated := false
+	sc.Split(func(data []byte, atEOF bool) (int, []byte, error) {
+		adv, tok, err := bufio.ScanLines(data, atEOF)
+		unterminated = atEOF && tok != nil && adv == len(data) && !bytes.HasSuffix(data, []byte("\n"))
+		return adv, tok, err
+	})
 	for sc.Scan() {
 		p.line++
 		if len(bytes.TrimSpace(sc.Bytes())) == 0 {
 			continue
 		}
 		if err := p.parse(sc.Bytes()); err != nil {
+			if unterminated && p.version == RecordedVersion && !p.ended {
+				// A recorder stopped in the middle of its last line.
+				p.line--
+				break
+			}
 			return nil, &Error{name, p.line, err}
 		}
 	}
@@ -84,14 +100,38 @@ func (rd Reader) Read(r io.Reader, name string) (*Trace, error) {
 	if p.line == 0 {
 		return nil, &Error{name, 0, errors.New("empty file, not a trace")}
 	}
+	if err := p.finish(); err != nil {
+		return nil, &Error{name, p.line, err}
+	}
+	p.t.file, p.t.programLine = name, p.programLine
+	return p.t, nil
+}
+
+// finish checks what only the whole file shows, once every line is read:
+// that it ends, and that its records are its program's.
+func (p *parser) finish() error {
 	if !p.ended {
-		return nil, &Error{name, p.line, errors.New("truncated: the trace ends without its end line")}
+		if p.version != RecordedVersion || p.seen < 2 {
+			return errors.New("truncated: the trace ends without its end line")
+		}
+		p.t.Cut = true
 	}
 	for _, i := range p.open {
 		p.t.History.Records[i].Pending = true
 	}
-	p.t.file = name
-	return p.t, nil
+	for _, i := range p.ids {
+		p.t.History.Records[i].Pending = true
+	}
+	if p.derived {
+		p.t.Program = derivedProgram(p.t.History)
+		p.t.derived = true
+		return nil
+	}
+	if err := recordsOfProgram(p.t.Program, p.t.History); err != nil {
+		p.line = p.programLine
+		return err
+	}
+	return nil
 }
 
 type parser struct {
@@ -104,6 +144,9 @@ type parser struct {
 	last          int64 // time of the last event
 	open          map[int]int
 	ended         bool
+	version       int // the header's format
+	programLine   int // the line of the program, 0 when derived
+	recorded          // the recorded form's state
 }
 
 func strict(b []byte, v any) error {
@@ -112,6 +155,9 @@ func strict(b []byte, v any) error {
 	if err := d.Decode(v); err != nil {
 		if unknown := unknownKeys(b, v); len(unknown) > 0 {
 			return fmt.Errorf("unknown field %q in a %q line (its fields: %s)", unknown[0], kindOf(b), strings.Join(jsonKeys(reflect.TypeOf(v).Elem()), ", "))
+		}
+		if nested := unknownNested(b); nested != nil {
+			return nested
 		}
 		return err
 	}
@@ -156,6 +202,49 @@ func jsonKeys(t reflect.Type) []string {
 	return keys
 }
 
+// unknownNested names a misspelled field inside a line's operation,
+// result or config, with the fields it could have meant: for an
+// operation, those its kind takes. Only called on a failed decode.
+func unknownNested(b []byte) error {
+	var m map[string]json.RawMessage
+	if json.Unmarshal(b, &m) != nil {
+		return nil
+	}
+	nested := []struct {
+		key  string
+		what string
+		t    reflect.Type
+	}{
+		{"op", "operation", reflect.TypeFor[model.Op]()},
+		{"result", "result", reflect.TypeFor[model.Result]()},
+		{"config", "config", reflect.TypeFor[model.Config]()},
+	}
+	for _, n := range nested {
+		var inner map[string]json.RawMessage
+		if json.Unmarshal(m[n.key], &inner) != nil {
+			continue
+		}
+		known := jsonKeys(n.t)
+		for _, k := range slices.Sorted(maps.Keys(inner)) {
+			if slices.Contains(known, k) {
+				continue
+			}
+			if n.key != "op" {
+				return fmt.Errorf("unknown field %q in the %s of a %q line (its fields: %s)", k, n.what, kindOf(b), strings.Join(known, ", "))
+			}
+			var name string
+			json.Unmarshal(inner["op"], &name)
+			kind, ok := model.KindNamed(name)
+			if !ok {
+				return fmt.Errorf("unknown field %q in an operation of a %q line (operation fields: %s)", k, kindOf(b), strings.Join(known, ", "))
+			}
+			takes := strings.ReplaceAll(kind.Takes().String(), `"`, "")
+			return fmt.Errorf("unknown field %q in the %s operation of a %q line (%s takes: %s)", k, name, kindOf(b), name, takes)
+		}
+	}
+	return nil
+}
+
 func kindOf(b []byte) string {
 	var k struct {
 		Kind string `json:"kind"`
@@ -185,8 +274,10 @@ var lineParsers = map[string]func(*parser, []byte) error{
 	KindHeader:    (*parser).parseHeader,
 	KindProgram:   (*parser).parseProgram,
 	KindNote:      (*parser).parseNote,
+	KindConfig:    (*parser).parseConfig,
 	KindCall:      (*parser).parseCall,
 	KindReturn:    (*parser).parseReturn,
+	KindEvent:     (*parser).parseEvent,
 	KindFault:     (*parser).parseFault,
 	KindSchedule:  (*parser).parseSchedule,
 	KindViolation: (*parser).parseViolation,
@@ -223,12 +314,18 @@ func (p *parser) place(kind string) error {
 	switch {
 	case p.seen == 1 && kind != KindHeader:
 		return fmt.Errorf("the first line must be the header, not %q", kind)
-	case p.seen == 2 && kind != KindProgram:
+	case (kind == KindConfig || kind == KindEvent) && p.version != RecordedVersion:
+		return fmt.Errorf("a %q line in a version %d trace: only the recorded form (version %d) has them", kind, p.version, RecordedVersion)
+	case p.seen == 2 && p.version == RecordedVersion && kind != KindProgram && kind != KindConfig:
+		return fmt.Errorf("the second line must be the config or the program, not %q", kind)
+	case p.seen == 2 && p.version != RecordedVersion && kind != KindProgram:
 		return fmt.Errorf("the second line must be the program, not %q", kind)
 	case kind == KindHeader && p.seen > 1:
 		return errors.New("a second header")
-	case kind == KindProgram && p.seen > 2:
-		return errors.New("a second program")
+	case (kind == KindProgram || kind == KindConfig) && p.seen > 2:
+		return fmt.Errorf("a second %s", kind)
+	case kind == KindSchedule && p.derived:
+		return errors.New("a schedule without a program: a schedule picks the program's threads")
 	case kind == KindSchedule && p.t.Schedule != nil:
 		return errors.New("a second schedule")
 	}
@@ -240,9 +337,10 @@ func (p *parser) parseHeader(b []byte) error {
 	if err := strict(b, &h); err != nil {
 		return err
 	}
-	if h.Format != FormatVersion {
-		return fmt.Errorf("format version %d; this sysfsim (%s) reads version %d", h.Format, Version, FormatVersion)
+	if h.Format != FormatVersion && h.Format != RecordedVersion {
+		return fmt.Errorf("format version %d; this sysfsim (%s) reads versions %d and %d (the recorded form)", h.Format, Version, FormatVersion, RecordedVersion)
 	}
+	p.version = h.Format
 	if err := requireKeys(b, "sysfsim", "source", "seed", "options"); err != nil {
 		return err
 	}
@@ -268,6 +366,7 @@ func (p *parser) parseProgram(b []byte) error {
 	}
 	p.t.Program = pl.Program
 	p.t.History.Config = pl.Program.Config
+	p.programLine = p.line
 	return nil
 }
 
@@ -281,6 +380,9 @@ func (p *parser) parseNote(b []byte) error {
 }
 
 func (p *parser) parseCall(b []byte) error {
+	if p.version == RecordedVersion {
+		return p.parseRecordedCall(b)
+	}
 	var c callLine
 	if err := strict(b, &c); err != nil {
 		return err
@@ -320,6 +422,9 @@ func (p *parser) fromProgram(thread int) error {
 }
 
 func (p *parser) parseReturn(b []byte) error {
+	if p.version == RecordedVersion {
+		return p.parseRecordedReturn(b)
+	}
 	var r returnLine
 	if err := strict(b, &r); err != nil {
 		return err
@@ -333,13 +438,42 @@ func (p *parser) parseReturn(b []byte) error {
 	}
 	delete(p.open, r.Thread)
 	rec := &p.t.History.Records[i]
-	if err := r.Result.Err.Check(); err != nil {
+	if err := checkResult(rec.Op, r.Result); err != nil {
 		return err
 	}
-	if err := rec.Op.Kind.CheckResult(r.Result); err != nil {
-		return fmt.Errorf("%v: %w", rec.Op, err)
+	if err := tagged(rec.Op, r.Result); err != nil {
+		return err
 	}
 	rec.Result, rec.Return = r.Result, r.Time
+	return nil
+}
+
+// checkResult rejects an errno no kernel returns and a result field op's
+// kind never sets.
+func checkResult(op model.Op, r model.Result) error {
+	if err := r.Err.Check(); err != nil {
+		return err
+	}
+	if err := op.Kind.CheckResult(r); err != nil {
+		return fmt.Errorf("%v: %w", op, err)
+	}
+	return nil
+}
+
+// tagged rejects, in version 1, a found entry without its tag: tag 0 is no
+// namespace, and would be judged as another's. The recorded form fills it.
+func tagged(op model.Op, r model.Result) error {
+	if r.Err != model.OK {
+		return nil
+	}
+	if (op.Kind == model.Lookup || op.Kind == model.Open) && r.Tag == 0 {
+		return fmt.Errorf("%v found its entry but the result has no tag (version 1 needs it; the recorded form, version %d, takes the mount's)", op, RecordedVersion)
+	}
+	for _, e := range r.Entries {
+		if e.Tag == 0 {
+			return fmt.Errorf("%v lists %q without a tag (version 1 needs it; the recorded form, version %d, takes the mount's)", op, e.Name, RecordedVersion)
+		}
+	}
 	return nil
 }
 
@@ -400,8 +534,12 @@ func (p *parser) parseEnd(b []byte) error {
 	if err := strict(b, &e); err != nil {
 		return err
 	}
-	if e.Operations != len(p.t.History.Records) {
-		return fmt.Errorf("the end line counts %d operations, the trace has %d", e.Operations, len(p.t.History.Records))
+	n := len(p.t.History.Records)
+	if p.version == RecordedVersion {
+		n = p.fileOps
+	}
+	if e.Operations != n {
+		return fmt.Errorf("the end line counts %d operations, the trace has %d", e.Operations, n)
 	}
 	p.ended = true
 	return nil

@@ -49,7 +49,7 @@ var badInputs = []struct {
 	{"truncated in the middle of a line", strings.Join(baseTrace[:7], "\n") + "\n" + baseTrace[7][:20], 8, "not a JSON object"},
 	{"not JSON", edit(3, "hello"), 3, "not a JSON object"},
 	{"two values on a line", edit(10, baseTrace[9]+baseTrace[9]), 10, "after top-level value"},
-	{"wrong version", edit(1, strings.Replace(baseTrace[0], `"format":1`, `"format":2`, 1)), 1, "format version 2"},
+	{"wrong version", edit(1, strings.Replace(baseTrace[0], `"format":1`, `"format":3`, 1)), 1, "format version 3"},
 	{"header not first", edit(1, baseTrace[1], baseTrace[0]), 1, "first line must be the header"},
 	{"program not second", edit(2, baseTrace[2]), 2, "second line must be the program"},
 	{"second header", insert(3, baseTrace[0]), 3, "second header"},

@@ -11,6 +11,8 @@
 package tracefile
 
 import (
+	"fmt"
+
 	"github.com/sysfsim/sysfsim/history"
 )
 
@@ -71,12 +73,37 @@ type Trace struct {
 	// Notes are free text for people: where the trace came from, what
 	// shrinking did to it. Tools ignore them.
 	Notes []string
+	// Cut is set on a trace in the recorded form that ends without its
+	// end line: a recording cut short, read as far as it went.
+	Cut bool
+
+	// derived is set when the program was derived from the records (a
+	// recorded trace with a config line): Write then writes the config
+	// line back rather than the program.
+	derived bool
 
 	// file and scheduleLine locate the trace and its schedule line when it
 	// was read from a file, so that a schedule that does not fit the
 	// program is reported where it stands.
 	file         string
 	scheduleLine int
+	programLine  int // the program's line, or the config's
+}
+
+// NothingToJudge reports a trace without a single record, such as a
+// program whose execution recorded nothing: no checker has anything to
+// judge, and a verdict on it would be an empty pass. For a trace read
+// from a file, the error is an *Error naming the program's (or config's)
+// line.
+func (t *Trace) NothingToJudge() error {
+	if len(t.History.Records) > 0 {
+		return nil
+	}
+	err := fmt.Errorf("nothing to judge: the program has %d operations and the trace records none", t.Program.Ops())
+	if t.file == "" {
+		return err
+	}
+	return &Error{t.file, t.programLine, err}
 }
 
 // ScheduleError places err, a problem with t's schedule, where the

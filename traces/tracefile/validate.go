@@ -91,3 +91,61 @@ func undeclaredMount(p history.Program, mounts map[int]bool) error {
 	}
 	return nil
 }
+
+// recordsOfProgram rejects a record that is not its program's: each
+// thread's records, in order, are its program's operations in order, each
+// recorded whole or as the steps of its flow (FlowOf, undo included), a
+// prefix of them when the execution stopped early. The steps cleanup_net
+// takes on the exiting thread's behalf (marked Cleanup, and Gone) are no
+// program's and may stand anywhere. A create's ifindex is the recorder's,
+// not the program's.
+func recordsOfProgram(p history.Program, h history.History) error {
+	next := map[int]int{} // thread -> index of the program operation reached
+	for i, r := range h.Records {
+		if r.Op.Cleanup || r.Op.Kind == model.Gone {
+			continue
+		}
+		ops := p.Setup
+		if r.Thread >= 0 && r.Thread < len(p.Threads) {
+			ops = p.Threads[r.Thread]
+		}
+		j := next[r.Thread]
+		for j < len(ops) && !fromOp(r.Op, ops[j]) {
+			j++
+		}
+		if j == len(ops) {
+			where := "setup"
+			if r.Thread >= 0 {
+				where = fmt.Sprintf("thread %d", r.Thread)
+			}
+			return fmt.Errorf("operation %d, %v on %s, is not the program's: %s has no such operation at or after its operation %d", i, r.Op, where, where, next[r.Thread])
+		}
+		next[r.Thread] = j
+	}
+	return nil
+}
+
+// fromOp reports whether rec, a recorded operation, is program operation
+// op recorded whole or one of its flow's steps.
+func fromOp(rec, op model.Op) bool {
+	same := func(a model.Op) bool {
+		r := rec
+		if a.Index == 0 {
+			r.Index = 0
+		}
+		return r == a
+	}
+	if same(op) {
+		return true
+	}
+	if !op.Kind.IsFlow() {
+		return false
+	}
+	f := model.FlowOf(op)
+	for _, st := range f.Steps() {
+		if same(st.Op) || st.Undo.Kind != 0 && same(st.Undo) {
+			return true
+		}
+	}
+	return false
+}
