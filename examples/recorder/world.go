@@ -34,15 +34,22 @@ type netNS struct {
 	exited  bool
 }
 
+// device is a device the writer made: its namespace and name.
+type device struct {
+	ns   int
+	name string
+}
+
 // world is what the recording made.
 type world struct {
 	// life orders the writer's operations (shared) against births and
 	// exits (exclusive), so that no handle is used after its exit.
 	life sync.RWMutex
 	ns   []*netNS // ns[i] is namespace i+1
-	// devs is where each device the writer made is, by ifindex, as its own
-	// answers tell; next is the ifindex it asks for next. The writer's only.
-	devs map[int]int
+	// devs is where each device the writer made is and what it is called,
+	// by ifindex, as its own answers tell (nothing else renames or moves
+	// them); next is the ifindex it asks for next. The writer's only.
+	devs map[int]device
 	next int
 
 	mu  sync.Mutex
@@ -50,7 +57,7 @@ type world struct {
 }
 
 func newWorld() (*world, error) {
-	w := &world{devs: map[int]int{}, next: 100}
+	w := &world{devs: map[int]device{}, next: 100}
 	for id := 1; id <= 2; id++ {
 		n, err := newNS(id)
 		if err != nil {
@@ -244,25 +251,34 @@ func (w *world) writeOne(rec *tracefile.Recorder, rng *rand.Rand) error {
 		idx = i // map order is random enough
 		break
 	}
+	d := w.devs[idx]
 	switch k := rng.IntN(4); {
 	case k == 0 || idx == 0:
 		n := live[rng.IntN(len(live))]
 		return w.create(rec, n, name)
 	case k == 1:
-		op := model.Op{Kind: model.Rename, NS: w.devs[idx], Index: idx, NewName: name}
-		return w.ask(rec, op, func(n *netNS, l netlink.Link) error { return n.nl.LinkSetName(l, name) })
+		// By ifindex, with the name the ifindex stands for, as iproute2
+		// records it once it has resolved the name.
+		op := model.Op{Kind: model.Rename, NS: d.ns, Name: d.name, Index: idx, NewName: name}
+		return w.ask(rec, op, func(n *netNS, l netlink.Link) error {
+			err := n.nl.LinkSetName(l, name)
+			if err == nil {
+				w.devs[idx] = device{d.ns, name}
+			}
+			return err
+		})
 	case k == 2:
 		to := live[rng.IntN(len(live))]
-		op := model.Op{Kind: model.Move, NS: w.devs[idx], Index: idx, To: to.id}
+		op := model.Op{Kind: model.Move, NS: d.ns, Name: d.name, Index: idx, To: to.id}
 		return w.ask(rec, op, func(n *netNS, l netlink.Link) error {
 			err := n.nl.LinkSetNsFd(l, int(to.handle))
 			if err == nil {
-				w.devs[idx] = to.id
+				w.devs[idx] = device{to.id, d.name}
 			}
 			return err
 		})
 	default:
-		op := model.Op{Kind: model.Remove, NS: w.devs[idx], Index: idx}
+		op := model.Op{Kind: model.Remove, NS: d.ns, Name: d.name, Index: idx}
 		return w.ask(rec, op, func(n *netNS, l netlink.Link) error {
 			err := n.nl.LinkDel(l)
 			if err == nil {
@@ -284,7 +300,7 @@ func (w *world) create(rec *tracefile.Recorder, n *netNS, name string) error {
 		r, fail = answer(n.nl.LinkAdd(&netlink.Ifb{LinkAttrs: netlink.LinkAttrs{Name: name, Index: idx}}))
 		if fail == nil && r.Err == model.OK {
 			r.Index = idx
-			w.devs[idx] = n.id
+			w.devs[idx] = device{n.id, name}
 		}
 		return r
 	})
@@ -390,8 +406,8 @@ func (w *world) exit(rec *tracefile.Recorder, n *netNS) error {
 		removals, err = append(removals, id), errors.Join(err, cerr)
 	}
 	n.drop()
-	for idx, ns := range w.devs {
-		if ns == n.id {
+	for idx, d := range w.devs {
+		if d.ns == n.id {
 			delete(w.devs, idx) // gone with the namespace
 		}
 	}
