@@ -278,7 +278,7 @@ func (r *recorder) exit(thread int, rng *rand.Rand) error {
 	}
 	ns.mu.Lock()
 	defer ns.mu.Unlock()
-	var removals []int
+	removals := map[string]int{} // the call of each device's removal, by name
 	err := r.do(thread, model.Op{Kind: model.Exit, NS: ns.id}, model.ENOENT, func() (model.Result, error) {
 		// Nothing can add a device now: creations and moves hold ns.mu.
 		held, err := ns.view.list(model.Devices)
@@ -290,7 +290,7 @@ func (r *recorder) exit(thread int, rng *rand.Rand) error {
 			if err != nil {
 				return model.Result{}, err
 			}
-			removals = append(removals, id)
+			removals[name] = id
 		}
 		ns.drop()
 		return model.Result{}, nil
@@ -302,11 +302,12 @@ func (r *recorder) exit(thread int, rng *rand.Rand) error {
 	return nil
 }
 
-// drain waits until the namespace's sysfs instance shows nothing in either
-// directory, then records the removals of its teardown returned and the
-// teardown over (gone); past ExitTimeout it records a fault instead, and
-// leaves the removals pending.
-func (r *recorder) drain(thread int, ns *namespace, removals []int) {
+// drain watches the namespace's sysfs instance until it shows nothing in
+// either directory. Each device's removal returns when the device is seen
+// gone from both, and the teardown is recorded over (gone) when nothing is
+// left, lo included; past ExitTimeout it records a fault instead, and
+// leaves the removals still open pending.
+func (r *recorder) drain(thread int, ns *namespace, removals map[string]int) {
 	begin := time.Now()
 	for {
 		left, err := ns.remaining()
@@ -314,8 +315,17 @@ func (r *recorder) drain(thread int, ns *namespace, removals []int) {
 			r.check(fmt.Errorf("kernel recording: listing ns%d during its teardown: %w", ns.id, err))
 			return
 		}
+		for name, id := range removals {
+			if !slices.Contains(left, name) {
+				r.count(model.Op{Kind: model.Remove}, model.Result{})
+				if _, err := r.sink.Return(id, model.Result{}); r.check(err) != nil {
+					return
+				}
+				delete(removals, name)
+			}
+		}
 		if len(left) == 0 {
-			r.tornDown(thread, ns, removals, time.Since(begin))
+			r.tornDown(thread, ns, time.Since(begin))
 			return
 		}
 		if time.Since(begin) > r.c.ExitTimeout {
@@ -331,17 +341,10 @@ func (r *recorder) drain(thread int, ns *namespace, removals []int) {
 }
 
 // tornDown records a teardown seen over after took.
-func (r *recorder) tornDown(thread int, ns *namespace, removals []int, took time.Duration) {
-	for _, id := range removals {
-		if _, err := r.sink.Return(id, model.Result{}); r.check(err) != nil {
-			return
-		}
-	}
+func (r *recorder) tornDown(thread int, ns *namespace, took time.Duration) {
 	r.mu.Lock()
 	r.stats.TornDown++
 	r.stats.TeardownMaxMS = max(r.stats.TeardownMaxMS, float64(took)/1e6)
-	r.stats.Operations += len(removals)
-	r.stats.ByKind[model.Remove.String()] += len(removals)
 	r.mu.Unlock()
 	r.event(thread, model.Op{Kind: model.Gone, NS: ns.id}, model.Result{})
 }
