@@ -3,6 +3,7 @@ package model
 import (
 	"fmt"
 	"slices"
+	"strings"
 )
 
 // Kind names an operation.
@@ -315,7 +316,11 @@ func (k Kind) MarshalText() ([]byte, error) {
 func (k *Kind) UnmarshalText(b []byte) error {
 	x, ok := KindNamed(string(b))
 	if !ok {
-		return fmt.Errorf("unknown operation %q", b)
+		var known []string
+		for _, k := range Kinds() {
+			known = append(known, kindSpecs[k].Name)
+		}
+		return fmt.Errorf("unknown operation %q (known: %s)", b, strings.Join(known, ", "))
 	}
 	*k = x
 	return nil

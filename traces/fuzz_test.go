@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -24,6 +25,16 @@ func FuzzReadTrace(f *testing.F) {
 			f.Fatal(err)
 		}
 		f.Add(b)
+	}
+	// FORMAT.md's whole traces, the recorded form's among them.
+	doc, err := os.ReadFile(filepath.Join("tracefile", "FORMAT.md"))
+	if err != nil {
+		f.Fatal(err)
+	}
+	for i, block := range strings.Split(string(doc), "```jsonl\n") {
+		if i > 0 {
+			f.Add([]byte(block[:strings.Index(block, "```")]))
+		}
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
 		tr, err := Read(bytes.NewReader(b), "fuzz.jsonl")

@@ -54,7 +54,7 @@ type formatDoc struct {
 	rec *formatDoc
 }
 
-func readFormat(t *testing.T) formatDoc {
+func readFormat(t testing.TB) formatDoc {
 	b, err := os.ReadFile("FORMAT.md")
 	if err != nil {
 		t.Fatal(err)

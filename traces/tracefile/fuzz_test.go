@@ -5,13 +5,16 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
 // FuzzRead feeds arbitrary bytes to Read: it must never panic, every
 // failure must be an *Error naming the file, and whatever it accepts must
 // survive a write and a second read unchanged (the format round-trips).
-// The seeds are the corpus of package traces and badInputs.
+// The seeds are the corpus of package traces, badInputs, and the
+// recorded form's: its base, its bad inputs, and FORMAT.md's examples cut
+// at every line.
 func FuzzRead(f *testing.F) {
 	files, _ := filepath.Glob(filepath.Join("..", "testdata", "*", "*.jsonl"))
 	if len(files) == 0 {
@@ -26,6 +29,15 @@ func FuzzRead(f *testing.F) {
 	}
 	for _, c := range badInputs {
 		f.Add([]byte(c.text))
+	}
+	f.Add([]byte(strings.Join(recordedBase, "\n") + "\n"))
+	for _, c := range recordedBadInputs {
+		f.Add([]byte(c.text))
+	}
+	for _, ex := range readFormat(f).rec.traces {
+		for n := range strings.Count(ex, "\n") {
+			f.Add([]byte(strings.Join(strings.SplitAfter(ex, "\n")[:n+1], "")))
+		}
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
 		tr, err := Read(bytes.NewReader(b), "fuzz.jsonl")

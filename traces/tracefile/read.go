@@ -127,8 +127,8 @@ func (p *parser) finish() error {
 		p.t.derived = true
 		return nil
 	}
-	if err := recordsOfProgram(p.t.Program, p.t.History); err != nil {
-		p.line = p.programLine
+	if i, err := recordsOfProgram(p.t.Program, p.t.History); err != nil {
+		p.line = p.callLines[i]
 		return err
 	}
 	return nil
@@ -144,9 +144,10 @@ type parser struct {
 	last          int64 // time of the last event
 	open          map[int]int
 	ended         bool
-	version       int // the header's format
-	programLine   int // the line of the program, 0 when derived
-	recorded          // the recorded form's state
+	version       int   // the header's format
+	programLine   int   // the line of the program, or of the config
+	callLines     []int // the line of each record's call
+	recorded            // the recorded form's state
 }
 
 func strict(b []byte, v any) error {
@@ -404,6 +405,7 @@ func (p *parser) parseCall(b []byte) error {
 	}
 	p.open[c.Thread] = len(p.t.History.Records)
 	p.t.History.Records = append(p.t.History.Records, history.Record{Thread: c.Thread, Op: c.Op, Call: c.Time})
+	p.callLines = append(p.callLines, p.line)
 	return nil
 }
 

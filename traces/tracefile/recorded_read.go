@@ -23,6 +23,7 @@ type recorded struct {
 	// before the start from the config, the others from their mount's
 	// result.
 	mountTag, mountUser map[int]int
+	mountCalled         map[int]bool // mounts a mount operation was called for
 }
 
 func (p *parser) parseConfig(b []byte) error {
@@ -57,6 +58,7 @@ func (p *parser) parseConfig(b []byte) error {
 func (p *parser) makeInitial(thread, ns int, at int64) {
 	for _, name := range p.initial {
 		p.t.History.Records = append(p.t.History.Records, history.Record{Thread: thread, Op: model.Op{Kind: model.Create, NS: ns, Name: name}, Call: at, Return: at})
+		p.callLines = append(p.callLines, p.line)
 	}
 }
 
@@ -66,7 +68,7 @@ func (r *recorded) init(c model.Config) {
 		return
 	}
 	r.ids, r.usedIDs, r.busy = map[int]int{}, map[int]bool{}, map[int]int{}
-	r.mountTag, r.mountUser = map[int]int{}, map[int]int{}
+	r.mountTag, r.mountUser, r.mountCalled = map[int]int{}, map[int]int{}, map[int]bool{}
 	for m, ns := range c.Mounts {
 		r.mountTag[m+1] = ns
 		r.mountUser[m+1] = max(1, at(c.MountUsers, m))
@@ -129,25 +131,26 @@ func (p *parser) parseRecordedCall(b []byte) error {
 		return err
 	}
 	p.usedIDs[c.ID], p.ids[c.ID] = true, len(p.t.History.Records)
+	if c.Op.Kind == model.Mount {
+		p.mountCalled[c.Op.Mount] = true
+	}
 	p.busy[th]++
 	p.fileOps++
 	p.t.History.Records = append(p.t.History.Records, history.Record{Thread: th, Op: c.Op, Call: c.Time})
+	p.callLines = append(p.callLines, p.line)
 	return nil
 }
 
-// knownMount rejects an operation through a mount that neither the
-// configuration nor an earlier mount operation makes.
+// knownMount rejects, in a history without a program, an operation
+// through a mount that neither the configuration nor an earlier mount
+// operation makes.
 func (p *parser) knownMount(op model.Op) error {
-	if op.Kind.Takes()&model.FMount == 0 || op.Kind == model.Mount {
+	if op.Kind.Takes()&model.FMount == 0 || op.Kind == model.Mount || !p.derived {
+		// A given program's mounts were checked with the program.
 		return nil
 	}
-	if _, ok := p.mountTag[op.Mount]; ok {
+	if _, ok := p.mountTag[op.Mount]; ok || p.mountCalled[op.Mount] {
 		return nil
-	}
-	for _, r := range p.t.History.Records {
-		if r.Op.Kind == model.Mount && r.Op.Mount == op.Mount {
-			return nil
-		}
 	}
 	return fmt.Errorf("%v goes through mount %d, which neither the config (mounts 1..%d) nor an earlier mount makes", op, op.Mount, len(p.t.History.Config.Mounts))
 }
@@ -196,20 +199,25 @@ func (p *parser) filled(op *model.Op, r model.Result) (model.Result, error) {
 	if err := checkResult(*op, r); err != nil {
 		return r, err
 	}
-	if r.Err != model.OK || op.Kind.Takes()&model.FMount == 0 || op.Kind == model.Mount {
+	if r.Err != model.OK || op.Kind == model.Mount {
 		return p.filledMount(*op, r), nil
 	}
-	tag, ok := p.mountTag[op.Mount], true
+	foundUntagged := (op.Kind == model.Lookup || op.Kind == model.Open) && r.Tag == 0
+	listedUntagged := slices.ContainsFunc(r.Entries, func(e model.Entry) bool { return e.Tag == 0 })
+	if !foundUntagged && !listedUntagged {
+		return r, nil
+	}
+	tag, ok := p.mountTag[op.Mount]
 	if op.Dir == model.UIDs {
 		tag, ok = p.mountUser[op.Mount]
 	}
 	if tag == 0 || !ok {
-		return r, fmt.Errorf("%v: the tag mount %d captured is not known yet (its mount has not returned)", op, op.Mount)
+		return r, fmt.Errorf("%v: the result leaves out the tag, and the tag mount %d captured is not known (its mount has not returned, or failed)", op, op.Mount)
 	}
-	if (op.Kind == model.Lookup || op.Kind == model.Open) && r.Tag == 0 {
+	if foundUntagged {
 		r.Tag = tag
 	}
-	if slices.ContainsFunc(r.Entries, func(e model.Entry) bool { return e.Tag == 0 }) {
+	if listedUntagged {
 		r.Entries = slices.Clone(r.Entries)
 		for i := range r.Entries {
 			if r.Entries[i].Tag == 0 {
@@ -269,8 +277,12 @@ func (p *parser) parseEvent(b []byte) error {
 		return err
 	}
 	p.fileOps++
+	if e.Op.Kind == model.Mount {
+		p.mountCalled[e.Op.Mount] = true
+	}
 	rec := history.Record{Thread: th, Op: e.Op, Result: res, Call: e.Time, Return: e.Time}
 	p.t.History.Records = append(p.t.History.Records, rec)
+	p.callLines = append(p.callLines, p.line)
 	p.learnMount(rec)
 	if e.Op.Kind == model.Clone && res.Err == model.OK {
 		p.makeInitial(th, e.Op.NS, e.Time)

@@ -179,6 +179,8 @@ var recordedBadInputs = []struct {
 	{"by ifindex without a name", recEdit(3, `{"kind":"call","id":1,"time":10,"op":{"op":"remove","ns":1,"index":3}}`), 3, "names none"},
 	{"header without sysfsim", recEdit(1, strings.Replace(recordedBase[0], `"sysfsim":"0.1.0",`, "", 1)), 1, `no "sysfsim"`},
 	{"end miscounts", recEdit(7, `{"kind":"end","operations":3}`), 7, "counts 3 operations"},
+	{"a lane the program does not have", recEdit(2, `{"kind":"program","config":{"namespaces":2,"mounts":[1,2]},"threads":[]}`), 3, "on thread 0, which the program (threads 0..-1) does not have"},
+	{"a record not the program's", recEdit(2, `{"kind":"program","config":{"namespaces":2,"mounts":[1,2]},"threads":[[{"op":"create","ns":1,"name":"eth0"},{"op":"lookup","mount":2,"name":"eth0"}]]}`), 5, `lookup(m1, class/net/eth0) on thread 0 is not the program's`},
 }
 
 func TestReadRecordedRejectsBadInput(t *testing.T) {

@@ -81,8 +81,8 @@ type Recorder struct {
 	enc    *json.Encoder
 	clock  func() int64
 	last   int64
-	next   int          // the next call's id
-	open   map[int]bool // ids called, not yet returned
+	next   int              // the next call's id
+	open   map[int]model.Op // ids called, not yet returned, with their operation
 	calls  int
 	closed bool
 	err    error // the first write error: every later call returns it
@@ -109,8 +109,13 @@ func NewRecorder(w io.Writer, h Header, s Setup, clock func() int64) (*Recorder,
 	if err := validConfig(s.Config); err != nil {
 		return nil, err
 	}
+	for _, name := range s.Initial {
+		if e := model.ValidName(name); e != model.OK {
+			return nil, fmt.Errorf("tracefile: initial entry %q is not a device name (%s)", name, e)
+		}
+	}
 	bw := bufio.NewWriter(w)
-	r := &Recorder{w: w, bw: bw, enc: lineEncoder(bw), clock: clock, open: map[int]bool{}}
+	r := &Recorder{w: w, bw: bw, enc: lineEncoder(bw), clock: clock, open: map[int]model.Op{}}
 	r.put(headerLine{KindHeader, h})
 	r.put(configLine{KindConfig, s})
 	return r, r.err
@@ -162,7 +167,7 @@ func (r *Recorder) Call(thread int, op model.Op) (id int, at int64, err error) {
 	}
 	id, at = r.next, r.stamp()
 	r.next++
-	r.open[id] = true
+	r.open[id] = op
 	r.calls++
 	r.put(recCallLine{KindCall, id, at, threadField(thread), op})
 	return id, at, r.err
@@ -176,8 +181,16 @@ func (r *Recorder) Return(id int, res model.Result) (at int64, err error) {
 	if err := r.usable(); err != nil {
 		return 0, err
 	}
-	if !r.open[id] {
+	op, ok := r.open[id]
+	if !ok {
 		return 0, fmt.Errorf("tracefile: return of id %d, which is not an open call", id)
+	}
+	checked := res
+	if op.Kind == model.Create || op.Kind == model.AddDev {
+		checked.Index = 0 // the ifindex it got, which the reader moves into the operation
+	}
+	if err := checkResult(op, checked); err != nil {
+		return 0, fmt.Errorf("tracefile: %w", err)
 	}
 	delete(r.open, id)
 	at = r.stamp()
@@ -196,6 +209,9 @@ func (r *Recorder) Event(thread int, op model.Op, res model.Result) (at int64, e
 	if thread < AnyThread {
 		return 0, fmt.Errorf("tracefile: thread %d; threads are 0.., -1 for setup, or AnyThread", thread)
 	}
+	if err := r.checkEvent(op, res); err != nil {
+		return 0, err
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if err := r.usable(); err != nil {
@@ -209,6 +225,26 @@ func (r *Recorder) Event(thread int, op model.Op, res model.Result) (at int64, e
 	}
 	r.put(eventLine{KindEvent, at, threadField(thread), op, rp})
 	return at, r.err
+}
+
+// checkEvent refuses an event the reader would reject: an operation that
+// cannot be run, a result it never gives, a mount without a process that
+// names no namespace of the configuration.
+func (r *Recorder) checkEvent(op model.Op, res model.Result) error {
+	check := op
+	if op.Kind == model.Mount && op.Proc == 0 {
+		check.Proc = 1 // the reader gives it a process of its own
+		if res.Err != model.OK || res.Tag < 1 {
+			return errors.New("tracefile: a mount event without a process needs the namespace it captured (res.Tag) and success")
+		}
+	}
+	if err := check.Check(); err != nil {
+		return fmt.Errorf("tracefile: %w", err)
+	}
+	if err := checkResult(op, res); err != nil {
+		return fmt.Errorf("tracefile: %w", err)
+	}
+	return nil
 }
 
 // Fault records something the implementation noticed about itself, now.

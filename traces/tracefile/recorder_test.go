@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/sysfsim/sysfsim/model"
@@ -108,6 +109,9 @@ func TestRecorderRefuses(t *testing.T) {
 		{"bad thread", second(r.Call(-3, model.Op{Kind: model.Lookup, Mount: 1})), "thread -3"},
 		{"unknown id", first(r.Return(id+1, model.Result{})), "not an open call"},
 		{"event not lifecycle", first(r.Event(AnyThread, model.Op{Kind: model.Lookup, Mount: 1}, model.Result{})), "lifecycle"},
+		{"mount event without its namespace", first(r.Event(AnyThread, model.Op{Kind: model.Mount, Mount: 2}, model.Result{})), "needs the namespace it captured"},
+		{"unknown errno", first(r.Return(id, model.Result{Err: "ENOTFOUND"})), "unknown errno"},
+		{"a result the kind never gives", first(r.Return(id, model.Result{Target: "x"})), "returns no"},
 	} {
 		if c.err == nil || !strings.Contains(c.err.Error(), c.want) {
 			t.Errorf("%s: error %v, want one saying %q", c.name, c.err, c.want)
@@ -129,3 +133,81 @@ func TestRecorderRefuses(t *testing.T) {
 
 func first[T any](_ T, err error) error          { return err }
 func second[T, U any](_ T, _ U, err error) error { return err }
+
+// TestRecorderConcurrent: goroutines recording at once write lines in
+// time order that read back as their operations, and what was flushed
+// reads at any moment, before the end line.
+func TestRecorderConcurrent(t *testing.T) {
+	var buf syncBuffer
+	cfg := model.Config{Namespaces: 2, Mounts: []int{1, 2}, Exit: model.ExitKernel}
+	r, err := NewRecorder(&buf, Header{Source: "kernel"}, Setup{Config: cfg, Initial: []string{"lo"}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const workers, each = 4, 200
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range each {
+				th := w
+				if i%3 == 0 {
+					th = AnyThread
+				}
+				id, _, err := r.Call(th, model.Op{Kind: model.Lookup, Mount: 1 + w%2, Name: "lo"})
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				if _, err := r.Return(id, model.Result{}); err != nil {
+					t.Error(err)
+					return
+				}
+				if i%50 == 0 {
+					if err := r.Flush(); err != nil {
+						t.Error(err)
+					}
+					prefix, err := Read(bytes.NewReader(buf.Bytes()), "prefix.jsonl")
+					if err != nil || !prefix.Cut {
+						t.Errorf("a flushed prefix does not read as cut short: %v", err)
+					}
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if err := r.Close(); err != nil {
+		t.Fatal(err)
+	}
+	tr, err := Read(bytes.NewReader(buf.Bytes()), "all.jsonl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(tr.History.Records); n != workers*each+2 || tr.Cut {
+		t.Fatalf("%d records (cut %v), want %d and the two initial entries", n, tr.Cut, workers*each)
+	}
+	for _, rec := range tr.History.Records[2:] {
+		if rec.Result.Tag != rec.Op.Mount || rec.Return < rec.Call {
+			t.Fatalf("record %v: the tag is not its mount's, or it returns before its call", rec)
+		}
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for a writer and readers at once.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) Bytes() []byte {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return bytes.Clone(s.b.Bytes())
+}

@@ -2,6 +2,15 @@
 // JSON Lines it is written as, and a reader whose errors name the file
 // and the line.
 //
+// The format has two forms. Version 1 is the simulator's: the program,
+// then calls and returns paired by thread. The recorded form (version 2,
+// RecordedVersion) is a recorder's: calls and returns paired by id,
+// threads optional, namespace births, mounts and teardowns as events,
+// results without tags; a Recorder writes it line by line as things
+// happen, and any prefix of it reads. Read reads both; Write writes
+// version 1 when it can express the history and the recorded form when
+// it cannot; Convert and Expressible choose explicitly.
+//
 // It depends on the model and the history only, so a recorder (sysfsim
 // kernel, which records the real kernel; a test writing a history by
 // hand) writes traces without pulling in the simulator or the checkers. Package traces holds

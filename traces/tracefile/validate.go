@@ -99,14 +99,17 @@ func undeclaredMount(p history.Program, mounts map[int]bool) error {
 // takes on the exiting thread's behalf (marked Cleanup, and Gone) are no
 // program's and may stand anywhere. A create's ifindex is the recorder's,
 // not the program's.
-func recordsOfProgram(p history.Program, h history.History) error {
+func recordsOfProgram(p history.Program, h history.History) (record int, err error) {
 	next := map[int]int{} // thread -> index of the program operation reached
 	for i, r := range h.Records {
 		if r.Op.Cleanup || r.Op.Kind == model.Gone {
 			continue
 		}
 		ops := p.Setup
-		if r.Thread >= 0 && r.Thread < len(p.Threads) {
+		switch {
+		case r.Thread >= len(p.Threads) || r.Thread < history.SetupThread:
+			return i, fmt.Errorf("%v on thread %d, which the program (threads 0..%d) does not have", r.Op, r.Thread, len(p.Threads)-1)
+		case r.Thread >= 0:
 			ops = p.Threads[r.Thread]
 		}
 		j := next[r.Thread]
@@ -118,11 +121,11 @@ func recordsOfProgram(p history.Program, h history.History) error {
 			if r.Thread >= 0 {
 				where = fmt.Sprintf("thread %d", r.Thread)
 			}
-			return fmt.Errorf("operation %d, %v on %s, is not the program's: %s has no such operation at or after its operation %d", i, r.Op, where, where, next[r.Thread])
+			return i, fmt.Errorf("%v on %s is not the program's: %s has no such operation at or after its operation %d", r.Op, where, where, next[r.Thread])
 		}
 		next[r.Thread] = j
 	}
-	return nil
+	return 0, nil
 }
 
 // fromOp reports whether rec, a recorded operation, is program operation
