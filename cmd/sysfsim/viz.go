@@ -52,6 +52,9 @@ func writeAtomic(path string, data []byte) error {
 	}
 	defer os.Remove(f.Name()) // after the rename, there is nothing to remove
 	if _, err = f.Write(data); err == nil {
+		err = f.Chmod(0o644) // as os.WriteFile would make it, not CreateTemp's 0600
+	}
+	if err == nil {
 		err = f.Sync()
 	}
 	if err != nil {
