@@ -40,15 +40,15 @@ func Record(ctx context.Context, c RecordConfig, open func(RecordSetup) (Sink, e
 	if r.sink, err = open(setup); err != nil {
 		return r.stats, err
 	}
-	ctx, cancel := context.WithTimeout(ctx, c.Duration)
+	work, cancel := context.WithTimeout(ctx, c.Duration)
 	defer cancel()
 	r.cancel = cancel
-	r.run(ctx)
+	r.run(work)
 	r.drains.Wait()
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.stats.ElapsedS = time.Since(r.start).Seconds()
-	r.stats.Interrupted = ctx.Err() == context.Canceled
+	r.stats.Interrupted = ctx.Err() != nil
 	r.stats.Exited = r.stats.ByKind[model.Exit.String()]
 	if r.err == nil {
 		r.err = r.sink.Sync()
