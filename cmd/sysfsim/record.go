@@ -86,7 +86,12 @@ func runRecord(o recordRun, stdout, stderr io.Writer) int {
 			sink, err = newRecordingSink(f, o.seed, s)
 			return sink, err
 		})
-	if cerr := sink.Close(); err == nil {
+	if sink == nil {
+		// The recording never began (no namespace could be made): its
+		// empty file would only stand in the way of the next run.
+		f.Close()
+		os.Remove(path)
+	} else if cerr := sink.Close(); err == nil {
 		err = cerr
 	}
 	if err != nil {
@@ -203,12 +208,8 @@ func (s *recordingSink) Fault(f history.Fault) error {
 
 func (s *recordingSink) Sync() error { return cmp.Or(s.Flush(), s.f.Sync()) }
 
-// Close ends the recording with its end line and closes the file; a
-// recording that never began (nil) closes nothing.
+// Close ends the recording with its end line and closes the file.
 func (s *recordingSink) Close() error {
-	if s == nil {
-		return nil
-	}
 	return cmp.Or(s.Recorder.Close(), s.f.Sync(), s.f.Close())
 }
 
