@@ -123,6 +123,9 @@ func cmdCheck(args []string, stdout, stderr io.Writer) int {
 // printCheck prints check's verdict: the violations with the operations
 // they name, the properties left undecided.
 func printCheck(w io.Writer, t *traces.Trace, v checkVerdict, timeout time.Duration) {
+	if t.Cut {
+		fmt.Fprintf(w, "%s: the recording was cut short (no end line): judged as far as it went\n", v.File)
+	}
 	switch {
 	case len(v.Violations) == 0 && len(v.Undecided) == 0:
 		fmt.Fprintf(w, "%s: every property holds (%d operations)\n", v.File, v.Operations)

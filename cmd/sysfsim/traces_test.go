@@ -54,6 +54,12 @@ func TestTraceCommands(t *testing.T) {
 {"kind":"end","operations":0}
 `), 0o644)
 	recorded := filepath.Join(dir, "recorded.jsonl")
+	cut := filepath.Join(dir, "cut.jsonl")
+	os.WriteFile(cut, []byte(`{"kind":"header","format":2,"sysfsim":"0.1.0","source":"kernel","seed":0,"options":{}}
+{"kind":"config","config":{"namespaces":1,"mounts":[1]},"initial":["lo"]}
+{"kind":"call","id":0,"time":5,"op":{"op":"lookup","mount":1,"name":"lo"}}
+{"kind":"return","id":0,"time":6,"result":{}}
+{"kind":"call","id":1,"time":7,"op":{"op":"readdir","mo`), 0o644)
 	backV1 := filepath.Join(dir, "v1.jsonl")
 	cases := []struct {
 		name string
@@ -70,6 +76,7 @@ func TestTraceCommands(t *testing.T) {
 		{"check a missing file", []string{"check", filepath.Join(dir, "none.jsonl")}, exitUsage, "", "no such file"},
 		{"check without a file", []string{"check"}, exitUsage, "", "usage"},
 		{"check a trace with nothing to judge", []string{"check", programOnly}, exitUsage, "", "program-only.jsonl:2: nothing to judge: the program has 1 operations and the trace records none"},
+		{"check a recording cut short", []string{"check", cut}, exitOK, "cut.jsonl: the recording was cut short (no end line): judged as far as it went\n" + cut + ": every property holds (2 operations)", ""},
 		{"convert to the recorded form", []string{"convert", "--to", "recorded", bugTrace, recorded}, exitOK, "written as recorded", ""},
 		{"check the recorded form", []string{"check", recorded}, exitViolation, "VIOLATION uniqueness", ""},
 		{"replay the recorded form", []string{"replay", recorded}, exitOK, "reproduces the trace", ""},
