@@ -64,10 +64,14 @@ type recordSummary struct {
 
 // runRecord records in the isolated copy, then checks what it wrote.
 // SIGINT or SIGTERM ends the recording early; the recording is then
-// completed, checked and summarized, and the command exits 130 (143); a
-// second signal kills it at once, leaving what it had written.
+// completed, checked and summarized, and the command exits 130 (143).
+// Later signals are held until then, as a kernel campaign holds them: a
+// terminal's ^C reaches this copy twice, once from the terminal and once
+// passed on by the process that started it (Reexec), and the second must
+// not cut the recording's end short. SIGKILL still ends it at once,
+// leaving what it had written.
 func runRecord(o recordRun, stdout, stderr io.Writer) int {
-	ctx, interrupted, stop := interruptible(false, os.Interrupt, syscall.SIGTERM)
+	ctx, interrupted, stop := interruptible(true, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	dir, err := recordDir(o.out)
 	if err != nil {

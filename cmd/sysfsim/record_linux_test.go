@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -54,19 +55,29 @@ func TestRecordInterrupted(t *testing.T) {
 		t.Skip("records the kernel")
 	}
 	for _, c := range []struct {
-		sig  syscall.Signal
-		want int
+		sig   syscall.Signal
+		group bool // to the process group, as a terminal's ^C
+		want  int
 	}{
-		{syscall.SIGINT, exitInterrupted},
-		{syscall.SIGTERM, 128 + int(syscall.SIGTERM)},
-		{syscall.SIGKILL, -1},
+		{syscall.SIGINT, false, exitInterrupted},
+		{syscall.SIGINT, true, exitInterrupted},
+		{syscall.SIGTERM, false, 128 + int(syscall.SIGTERM)},
+		{syscall.SIGKILL, false, -1},
 	} {
-		t.Run(c.sig.String(), func(t *testing.T) {
+		name := c.sig.String()
+		if c.group {
+			name += " to the group"
+		}
+		t.Run(name, func(t *testing.T) {
 			dir := filepath.Join(t.TempDir(), "rec")
 			path := filepath.Join(dir, recordingFile)
-			p := start(t, "kernel", "--record", "10m", "--out", dir, "--json")
+			p := startGroup(t, "kernel", "--record", "10m", "--out", dir, "--json")
 			waitUntil(t, p, "200 lines recorded", func() bool { return lines(path) > 200 || p.cmd.ProcessState != nil })
-			if err := p.cmd.Process.Signal(c.sig); err != nil {
+			pid := p.cmd.Process.Pid
+			if c.group {
+				pid = -pid // the copy Reexec started gets it twice: from here, and passed on
+			}
+			if err := syscall.Kill(pid, c.sig); err != nil {
 				t.Fatal(err)
 			}
 			code := p.wait(t)
@@ -94,6 +105,25 @@ func TestRecordInterrupted(t *testing.T) {
 			}
 		})
 	}
+}
+
+// startGroup is start, the command in a process group of its own.
+func startGroup(t *testing.T, args ...string) *process {
+	t.Helper()
+	p := &process{cmd: exec.Command(os.Args[0], args...)}
+	p.cmd.Env = append(os.Environ(), asCommand+"=1")
+	p.cmd.Stdout, p.cmd.Stderr = &p.stdout, &p.stderr
+	p.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := p.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if p.cmd.ProcessState == nil {
+			syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL)
+			p.cmd.Wait()
+		}
+	})
+	return p
 }
 
 // killed checks what a recording killed outright left in dir: a prefix
