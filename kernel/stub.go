@@ -49,6 +49,6 @@ func Isolated() bool { return false }
 func Reexec([]string) (int, error) { return 0, ErrNotSupported }
 
 // Record returns ErrNotSupported.
-func Record(context.Context, RecordConfig, Sink) (RecordStats, error) {
+func Record(context.Context, RecordConfig, func(RecordSetup) (Sink, error)) (RecordStats, error) {
 	return RecordStats{}, ErrNotSupported
 }
