@@ -53,3 +53,8 @@ const FirstIndex = 1
 
 // Exists reports false.
 func (*Backend) Exists(int, string) bool { return false }
+
+// Record returns ErrNotSupported.
+func Record(context.Context, RecordConfig, func(RecordSetup) (Sink, error)) (RecordStats, error) {
+	return RecordStats{}, ErrNotSupported
+}

@@ -22,7 +22,7 @@ var help = map[string]struct{ synopsis, example string }{
 	"bugs":    {"[--json]", "bugs --json"},
 	"merge":   {"DIR... [-o DIR] [--json]", "merge /tmp/shard0 /tmp/shard1 -o /tmp/merged"},
 	"report":  {"DIR [-o FILE]", "report /tmp/found -o /tmp/found.html"},
-	"kernel":  {"[--time D | --executions N] [--seed N] [--exit-scheme S] [--out DIR] [--json]", "kernel --time 60s"},
+	"kernel":  {"[--time D | --executions N | --record D [--rate N]] [--seed N] [--exit-scheme S] [--out DIR] [--json]", "kernel --time 60s"},
 	"litmus":  {"FILE|DIR... [--bug NAME[,NAME]] [--out DIR] [--json] [--kernel N [--delay D] [--seed N]]", "litmus litmus/testdata"},
 	"version": {"", "version"},
 }

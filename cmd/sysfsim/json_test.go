@@ -85,6 +85,9 @@ func jsonOutputs(t *testing.T) (outs []jsonOutput, skip string) {
 	if k != nil {
 		outs = append(outs, jsonOutput{"kernel", "kernel", k})
 		outs = append(outs, litmusKernelJSON(t)...)
+		rec := filepath.Join(dir, "record")
+		outs = append(outs, jsonOutput{"kernel --record", "record", kernelRun(t, "--record", "2s", "--out", rec, "--json")})
+		addFile("summary.json, recording", "record", filepath.Join(rec, "summary.json"))
 	}
 	return outs, skip
 }
@@ -99,18 +102,46 @@ func kernelJSON(t *testing.T) ([]byte, string) {
 	if err != nil {
 		return nil, err.Error()
 	}
-	var out, errb bytes.Buffer
-	cmd := exec.Command(bin, "kernel", "--executions", "3", "--out", t.TempDir(), "--json")
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	err = cmd.Run()
+	kernelBinary = bin
+	out, code, errs := runKernelBinary(t, "--executions", "3", "--out", t.TempDir(), "--json")
+	switch {
+	case code == exitUsage:
+		return nil, "kernel: " + strings.TrimSpace(errs)
+	case code != exitOK && code != exitViolation:
+		t.Fatalf("sysfsim kernel: exit %d\n%s", code, errs)
+	}
+	return out, ""
+}
+
+// kernelBinary is the binary kernelJSON built.
+var kernelBinary string
+
+// runKernelBinary runs 'sysfsim kernel' with args from kernelBinary.
+func runKernelBinary(t *testing.T, args ...string) (out []byte, code int, errs string) {
+	t.Helper()
+	var o, e bytes.Buffer
+	cmd := exec.Command(kernelBinary, append([]string{"kernel"}, args...)...)
+	cmd.Stdout, cmd.Stderr = &o, &e
+	err := cmd.Run()
 	var exit *exec.ExitError
 	switch {
-	case errors.As(err, &exit) && exit.ExitCode() == exitUsage:
-		return nil, "kernel: " + strings.TrimSpace(errb.String())
-	case err != nil && !(errors.As(err, &exit) && exit.ExitCode() == exitViolation):
-		t.Fatalf("sysfsim kernel: %v\n%s", err, errb.String())
+	case errors.As(err, &exit):
+		code = exit.ExitCode()
+	case err != nil:
+		t.Fatalf("sysfsim kernel: %v", err)
 	}
-	return out.Bytes(), ""
+	return o.Bytes(), code, e.String()
+}
+
+// kernelRun is what 'sysfsim kernel ARGS' prints, from the binary
+// kernelJSON built, which must exit with a verdict (0, 1 or 3).
+func kernelRun(t *testing.T, args ...string) []byte {
+	t.Helper()
+	out, code, errs := runKernelBinary(t, args...)
+	if code != exitOK && code != exitViolation && code != exitUndecided {
+		t.Fatalf("sysfsim kernel %v: exit %d\n%s", args, code, errs)
+	}
+	return out
 }
 
 // buildBinary builds sysfsim into dir.
@@ -185,6 +216,8 @@ func checkBroken(t *testing.T, schemas map[string]*jsonschema.Schema, outs []jso
 		{"a kernel median as text", "kernel", func(m any) { obj(m)["median_us"] = map[string]any{"create": "fast"} }, false},
 		{"an observation herd7 has not", "litmus", func(m any) { obj(m)["observation"] = "Rarely" }, false},
 		{"a kernel outcome without its verdict", "litmus-kernel", func(m any) { delete(obj(obj(m)["outcomes"].([]any)[0]), "allowed") }, false},
+		{"a recording without its check time", "record", func(m any) { delete(obj(m), "check_s") }, false},
+		{"a recording's errno count as text", "record", func(m any) { obj(m)["errors_by_errno"] = map[string]any{"EEXIST": "many"} }, false},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			o, ok := real[c.schema]
@@ -256,6 +289,8 @@ var mapPaths = []string{
 	"/violating_by_known_gap",
 	"/skipped_by_operation",
 	"/median_us",
+	"/operations_by_kind",
+	"/errors_by_errno",
 }
 
 var snakeKey = regexp.MustCompile(`^[a-z][a-z0-9]*(_[a-z0-9]+)*$`)

@@ -2,8 +2,10 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -41,6 +43,9 @@ func cmdKernel(args []string, stdout, stderr io.Writer) int {
 	noWait := fs.Bool("exit-nowait", false, "with --exit-scheme tag: let exit return as soon as the namespace's last reference is dropped")
 	timeout := new(time.Duration)
 	durationVar(fs, timeout, "timeout", 0, "bound on each history's linearizability search, a `duration` (0: the default, 10s); out of time, the history is undecided (exit 3 if nothing is violated)")
+	record := new(time.Duration)
+	durationVar(fs, record, "record", 0, "instead of a campaign, record one concurrent history this long, a `duration`, into --out/"+recordingFile+" as it happens, then check it")
+	rate := fs.Float64("rate", 500, "with --record: operations per second, all workers together (negative: as fast as the kernel answers)")
 	pos, code := parse(fs, args, stdout, stderr)
 	if code < 0 {
 		code = argCount(fs, pos, 0, 0, "", stderr)
@@ -54,6 +59,9 @@ func cmdKernel(args []string, stdout, stderr io.Writer) int {
 	if err := checkExitScheme(*scheme, *noWait); err != nil {
 		return failUsage(stderr, "%v", err)
 	}
+	if err := checkRecordFlags(fs, *record, *rate); err != nil {
+		return failUsage(stderr, "%v", err)
+	}
 	if !kernel.Isolated() {
 		code, err := kernel.Reexec(append([]string{"kernel"}, args...))
 		if err != nil {
@@ -63,6 +71,10 @@ func cmdKernel(args []string, stdout, stderr io.Writer) int {
 	}
 	if err := kernel.Probe(); err != nil {
 		return failUsage(stderr, "kernel backend unavailable: %v", err)
+	}
+	if *record > 0 {
+		return runRecord(recordRun{duration: *record, rate: *rate, seed: *seed, out: *out, asJSON: *asJSON,
+			timeout: cmp.Or(*timeout, 10*time.Second)}, stdout, stderr)
 	}
 	return runKernel(kernel.CampaignConfig{
 		Seed: *seed, Duration: *dur, Executions: *execs,
@@ -146,6 +158,36 @@ func traceSaver(dir string) func(uint64, history.Program, history.History, []pro
 		}
 		return path, tracefile.WriteFile(path, t)
 	}
+}
+
+// checkRecordFlags checks --record and --rate against the campaign's
+// flags: a recording has no programs to count or time, and judges exits
+// by the kernel's scheme only, so those flags are refused rather than
+// ignored.
+func checkRecordFlags(fs *flag.FlagSet, record time.Duration, rate float64) error {
+	set := map[string]string{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = f.Value.String() })
+	if record < 0 {
+		return errors.New("--record must not be negative")
+	}
+	if record == 0 {
+		if _, ok := set["rate"]; ok {
+			return errors.New("--rate applies to --record only")
+		}
+		return nil
+	}
+	for _, name := range []string{"time", "executions", "exit-nowait"} {
+		if _, ok := set[name]; ok {
+			return fmt.Errorf("--%s is a campaign's: a --record recording runs for its own duration", name)
+		}
+	}
+	if s, ok := set["exit-scheme"]; ok && s != model.ExitKernel.String() {
+		return fmt.Errorf("--record judges by the kernel's exit scheme only, not --exit-scheme %s", s)
+	}
+	if rate == 0 {
+		return errors.New("--rate must not be 0 (negative: as fast as the kernel answers)")
+	}
+	return nil
 }
 
 // checkExitScheme checks --exit-scheme and --exit-nowait. Under the

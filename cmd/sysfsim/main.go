@@ -13,7 +13,7 @@
 //	sysfsim bugs                  list the seeded bugs
 //	sysfsim merge DIR...          fold shard directories into one summary; exit 1 if it holds violations
 //	sysfsim report DIR            write a campaign directory's HTML report
-//	sysfsim kernel [flags]        a campaign on the real kernel; exit 1 if a violation is found
+//	sysfsim kernel [flags]        a campaign on the real kernel (--record D: one long recording); exit 1 if a violation is found
 //	sysfsim litmus FILE|DIR...    litmus tests on the model and the simulator (--kernel N: on the kernel); exit 1 if one is not as expected
 //	sysfsim version               the version and the build's module information (also --version)
 //	sysfsim help                  list the commands

@@ -42,14 +42,22 @@ func cmdViz(args []string, stdout, stderr io.Writer) int {
 	return exitOK
 }
 
-// writeAtomic writes data to path through a temporary file and a rename.
+// writeAtomic writes data to path whole or not at all: through a
+// temporary file of the same directory (named with tempPrefix), synced,
+// then renamed over path.
 func writeAtomic(path string, data []byte) error {
-	f, err := os.CreateTemp(filepath.Dir(path), ".viz-*.tmp")
+	f, err := os.CreateTemp(filepath.Dir(path), tempPrefix+"*")
 	if err != nil {
 		return err
 	}
-	defer os.Remove(f.Name())
-	if _, err := f.Write(data); err != nil {
+	defer os.Remove(f.Name()) // after the rename, there is nothing to remove
+	if _, err = f.Write(data); err == nil {
+		err = f.Chmod(0o644) // as os.WriteFile would make it, not CreateTemp's 0600
+	}
+	if err == nil {
+		err = f.Sync()
+	}
+	if err != nil {
 		f.Close()
 		return err
 	}
