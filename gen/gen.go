@@ -177,12 +177,13 @@ func Program(c Chooser, o Options) history.Program {
 		p.Config.ProcUsers = append(p.Config.ProcUsers, 1+c.IntN(p.Config.Users, "proc user"))
 	}
 	d := &drawer{c: c, cfg: p.Config, mounts: len(p.Config.Mounts), swarm: newSwarm(c), noUsers: o.NoUsers}
+	fds := &descriptors{c: c, mounts: len(p.Config.Mounts)}
 	for range c.IntN(6, "setup ops") {
 		op := model.Op{Kind: model.Create, NS: 1 + c.IntN(nns, "ns"), Name: name(c), Phys: c.IntN(3, "phys") == 0}
 		if c.IntN(2, "setup kind") == 0 {
 			op = d.op()
 		}
-		p.Setup = append(p.Setup, op)
+		p.Setup = append(p.Setup, fds.give(op))
 	}
 	if len(p.Config.Later) > 0 && c.IntN(2, "lifecycle") == 0 {
 		// A namespace dies while its mount lives on, and a new one is
@@ -190,32 +191,46 @@ func Program(c Chooser, o Options) history.Program {
 		p.Setup = append(p.Setup, model.Op{Kind: model.Exit, NS: 1 + c.IntN(2, "ns")}, model.Op{Kind: model.Clone, NS: p.Config.Later[0]})
 	}
 	threads := o.MinThreads + c.IntN(o.MaxThreads-o.MinThreads+1, "threads")
-	fds := 0
 	for range threads {
 		ops := make([]model.Op, 1+c.IntN(o.MaxOps, "ops"))
-		var open []int // descriptors this thread opened
+		fds.open = nil // a thread reads and closes only what it opened
 		for i := range ops {
-			ops[i] = d.op()
-			switch ops[i].Kind {
-			case model.Read, model.Close:
-				if len(open) == 0 {
-					ops[i].Kind = model.Open
-					ops[i].Mount = 1 + c.IntN(len(p.Config.Mounts), "mount")
-					ops[i].Name = name(c)
-					break
-				}
-				ops[i].FD = open[c.IntN(len(open), "fd")]
-				continue
-			default:
-				continue
-			}
-			fds++
-			ops[i].FD = fds
-			open = append(open, fds)
+			ops[i] = fds.give(d.op())
 		}
 		p.Threads = append(p.Threads, ops)
 	}
 	return p
+}
+
+// descriptors numbers the files a program opens, one number per open
+// across the program, and points reads and closes at files opened before
+// them in the same thread (or in the setup, for the setup's).
+type descriptors struct {
+	c      Chooser
+	mounts int   // mounts made before the start
+	last   int   // the last number given
+	open   []int // what the current thread (or the setup) opened
+}
+
+// give returns op with its descriptor: a new one for an open, one opened
+// before for a read or close. A read or close with nothing open before it
+// becomes an open, which would otherwise always fail.
+func (f *descriptors) give(op model.Op) model.Op {
+	switch op.Kind {
+	case model.Read, model.Close:
+		if len(f.open) > 0 {
+			op.FD = f.open[f.c.IntN(len(f.open), "fd")]
+			return op
+		}
+		op = model.Op{Kind: model.Open, Mount: 1 + f.c.IntN(f.mounts, "mount"), Name: name(f.c)}
+	case model.Open:
+	default:
+		return op
+	}
+	f.last++
+	op.FD = f.last
+	f.open = append(f.open, f.last)
+	return op
 }
 
 // drawer draws operations and numbers the mounts they make.

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/sysfsim/sysfsim/gen"
+	"github.com/sysfsim/sysfsim/model"
 	"github.com/sysfsim/sysfsim/traces/tracefile"
 )
 
@@ -29,5 +30,37 @@ func TestEveryDrawnOpIsWellFormed(t *testing.T) {
 		if _, err := tracefile.Read(&b, "drawn.jsonl"); err != nil {
 			t.Fatalf("seed %d: the program's trace is refused: %v", seed, err)
 		}
+	}
+}
+
+// TestDescriptorsAreUsable: every open a program draws gets a descriptor
+// of its own, and every read or close names one opened before it in its
+// thread (or in the setup, for the setup's). An open left at descriptor 0,
+// or given one in use, always fails with EINVAL and tests nothing.
+func TestDescriptorsAreUsable(t *testing.T) {
+	opens := 0
+	for seed := range uint64(2000) {
+		p := gen.Program(gen.NewRand(seed), gen.Options{})
+		given := map[int]bool{}
+		for i, ops := range append([][]model.Op{p.Setup}, p.Threads...) {
+			opened := map[int]bool{}
+			for _, op := range ops {
+				switch op.Kind {
+				case model.Open:
+					opens++
+					if op.FD <= 0 || given[op.FD] {
+						t.Fatalf("seed %d, part %d: %v: descriptor 0 or given twice: always EINVAL", seed, i, op)
+					}
+					given[op.FD], opened[op.FD] = true, true
+				case model.Read, model.Close:
+					if !opened[op.FD] {
+						t.Fatalf("seed %d, part %d: %v: descriptor not opened before it", seed, i, op)
+					}
+				}
+			}
+		}
+	}
+	if opens < 1000 {
+		t.Fatalf("only %d opens in 2000 programs: the test checks too little", opens)
 	}
 }
