@@ -155,6 +155,7 @@ func (tr *tree) alloc(kind nodeKind, name string, tag int) *node {
 // touches only the tree and the history (see Kernel.treeStep).
 func (tr *tree) touch(t *sched.Thread, n *node, what string) {
 	tr.k.treeStep(t)
+	tr.k.coverTouch(t, n)
 	if n.freed {
 		tr.k.fault(t, history.UseAfterFree, fmt.Sprintf("%s touched freed node %v", what, n))
 	}
