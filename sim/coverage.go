@@ -73,8 +73,8 @@ var (
 	// programKindOf is its inverse, -1 for the others.
 	programKinds, programKindOf = numberProgramKinds()
 	// touchesNode is touchesNodes by kind, for the hot path.
-	touchesNode = tableOf(touchesNodes)
-	coverageNames               = makeCoverageNames()
+	touchesNode   = tableOf(touchesNodes)
+	coverageNames = makeCoverageNames()
 )
 
 // touchesNodes reports whether the node points of kind k exist: the
