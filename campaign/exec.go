@@ -84,6 +84,8 @@ type unit struct {
 	exhausted, boundHit bool
 	reruns              int64
 	err                 error
+	// cov is what the execution reached (a search: all its schedules).
+	cov sim.Coverage
 }
 
 // finding is a violation before it is saved.
@@ -115,7 +117,7 @@ func runOne(c *Config, i int64, k int) unit {
 	x := sim.Run(p, st, opt)
 	defer x.Release() // after the trace, if any, has copied what it needs
 	r := properties.Check(x.History, c.Check)
-	u := unit{execs: 1, steps: int64(x.Steps), hash: scheduleHash(x.Schedule), member: name, maxSteps: x.Steps, threads: n}
+	u := unit{execs: 1, steps: int64(x.Steps), hash: scheduleHash(x.Schedule), member: name, maxSteps: x.Steps, threads: n, cov: x.Coverage}
 	if len(r.Unknown) > 0 {
 		u.unknown = 1
 	}
@@ -165,6 +167,7 @@ func explore(c *Config, i int64) unit {
 		u.steps += int64(x.Steps)
 		u.maxSteps = max(u.maxSteps, x.Steps)
 		u.hashes = append(u.hashes, scheduleHash(x.Schedule))
+		u.cov.Or(&x.Coverage)
 		r := properties.Check(x.History, c.Check)
 		if len(r.Unknown) > 0 {
 			u.unknown++

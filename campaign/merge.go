@@ -34,6 +34,10 @@ func Merge(sums ...Summary) (Summary, error) {
 		m.addSketch(s)
 		m.addPCT(s)
 		m.addExhaustive(s)
+		if s.StateCoverage != nil {
+			m.cov.load(s.StateCoverage)
+			m.haveCov = true
+		}
 	}
 	return m.finish(sums), nil
 }
@@ -78,6 +82,8 @@ type merger struct {
 	sk         sketch
 	haveSketch bool         // every summary so far had a sketch
 	covered    map[int]bool // the shards folded in
+	cov        *coverCounts
+	haveCov    bool // some summary had coverage
 }
 
 // newMerger starts the merge of the shards of first's campaign.
@@ -87,7 +93,7 @@ func newMerger(first Summary) *merger {
 		Shard: Shard{Count: first.Shard.norm().Count}, Stopped: "merged",
 	}
 	out.normalize()
-	return &merger{out: out, haveSketch: true, covered: map[int]bool{}}
+	return &merger{out: out, haveSketch: true, covered: map[int]bool{}, cov: newCoverCounts()}
 }
 
 // cover claims the shards s covers: its own, or those it merged.
@@ -193,6 +199,9 @@ func (m *merger) finish(sums []Summary) Summary {
 	out.Timeline = mergeTimelines(sums)
 	if m.haveSketch {
 		out.DistinctSketch = m.sk[:]
+	}
+	if m.haveCov {
+		out.StateCoverage = m.cov.summary()
 	}
 	out.finish()
 	return out

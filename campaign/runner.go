@@ -14,6 +14,7 @@ type runner struct {
 	c       Config
 	sum     Summary
 	sk      sketch
+	cov     *coverCounts
 	k       int     // PCT's step estimate
 	prevS   float64 // elapsed seconds of earlier runs
 	startJ  int64   // first local index of this run
@@ -40,6 +41,7 @@ func (r *runner) start() (Summary, error) {
 	fresh.normalize()
 	fresh.NextIndex = fresh.Shard.Global(0)
 	r.sum = fresh
+	r.cov = newCoverCounts()
 	if c.OutDir != "" {
 		r.dir, r.persist = c.OutDir, true
 		if _, err := r.outDir(); err != nil {
@@ -57,6 +59,7 @@ func (r *runner) start() (Summary, error) {
 				return fresh, fmt.Errorf("campaign: %s: %w", c.OutDir, err)
 			}
 			r.sum = old
+			r.cov.load(old.StateCoverage)
 			r.prevS = old.ElapsedS
 			if len(old.DistinctSketch) == sketchSize {
 				copy(r.sk[:], old.DistinctSketch)
@@ -271,6 +274,7 @@ func (r *runner) commit(u unit) error {
 	for _, h := range u.hashes {
 		r.sk.add(h)
 	}
+	r.cov.add(&u.cov, s.Shard.Global(u.j))
 	if s.PCT != nil {
 		s.PCT.MaxSteps = max(s.PCT.MaxSteps, u.maxSteps)
 		s.PCT.MaxThreads = max(s.PCT.MaxThreads, u.threads)
@@ -316,6 +320,7 @@ func (r *runner) snapshot() Summary {
 	s := r.sum
 	s.ElapsedS = r.elapsed().Seconds()
 	s.DistinctSketch = append([]byte(nil), r.sk[:]...)
+	s.StateCoverage = r.cov.summary()
 	s.Violations = append([]Found{}, s.Violations...)
 	s.ByStrategy = cloneRows(s.ByStrategy)
 	s.Timeline = append([]Sample{}, s.Timeline...)

@@ -158,6 +158,9 @@ type Summary struct {
 	PCT        *PCTSummary        `json:"pct,omitempty"`
 	Exhaustive *ExhaustiveSummary `json:"exhaustive,omitempty"`
 	Timeline   []Sample           `json:"timeline"`
+	// StateCoverage is what the campaign reached of the simulator's state
+	// space; nil in a summary written before it was recorded.
+	StateCoverage *CoverageSummary `json:"coverage,omitempty"`
 }
 
 // LoadSummary reads DIR/summary.json. An absent file is reported with an

@@ -24,7 +24,7 @@ import (
 //     (dead, its cleanup running), dead-held (dead, kept by a mount) or
 //     torn-down (its struct freed).
 //   - list: how full a directory was at each getdents call of a listing
-//     (0 to 5 or more entries of any tag).
+//     (0 to 5+ entries of any tag).
 //   - cursor: what had become of a listing's saved cursor (the entry it
 //     resumes from) when the next getdents call came: still valid,
 //     deactivated, unlinked, or renamed or moved (its hash changed). A
@@ -82,7 +82,7 @@ var (
 func touchesNodes(k model.Kind) bool {
 	spec, _ := k.Spec()
 	switch k {
-	case model.Exit, model.Gone, model.AddUID, model.DelUID, model.ExitUser:
+	case model.Exit, model.AddUID, model.DelUID, model.ExitUser:
 		return true
 	}
 	return spec.Class == model.StepClass || spec.Class == model.ObserverClass
@@ -137,9 +137,9 @@ func makeCoverageNames() []string {
 	}
 	for d := range dirs {
 		for b := range listBuckets {
-			names[listBase+d*listBuckets+b] = fmt.Sprintf("list %s %d entries", dirNames[d], b)
+			names[listBase+d*listBuckets+b] = fmt.Sprintf("list %s %d", dirNames[d], b)
 		}
-		names[listBase+d*listBuckets+listBuckets-1] += " or more"
+		names[listBase+d*listBuckets+listBuckets-1] += "+"
 		for c := range cursorCases {
 			names[cursorBase+d*cursorCases+c] = fmt.Sprintf("cursor %s %s", dirNames[d], cursorNames[c])
 		}

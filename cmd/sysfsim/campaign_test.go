@@ -298,3 +298,21 @@ func TestMergedSummarySaysWhatItIs(t *testing.T) {
 		}
 	}
 }
+
+// run --coverage prints the share of the state space reached and what
+// was never reached; without the flag the text has neither, and --json
+// always carries it.
+func TestRunCoverage(t *testing.T) {
+	code, out, _ := run(t, "run", "--executions", "50", "--coverage")
+	if code != exitOK || !strings.Contains(out, "points reached") || !strings.Contains(out, "never reached:") {
+		t.Fatalf("run --coverage:\n%s", out)
+	}
+	if _, out, _ := run(t, "run", "--executions", "50"); strings.Contains(out, "points reached") {
+		t.Fatalf("run without --coverage prints it:\n%s", out)
+	}
+	m := runJSON(t, exitOK, "run", "--executions", "50", "--json")
+	c, ok := m["coverage"].(map[string]any)
+	if !ok || c["reached"].(float64) < 1 || c["points"].(float64) <= c["reached"].(float64) {
+		t.Fatalf("--json coverage: %v", m["coverage"])
+	}
+}

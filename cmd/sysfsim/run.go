@@ -76,6 +76,7 @@ type runFlags struct {
 	threads   string
 	ops       int
 	timeout   durationValue
+	coverage  bool
 }
 
 func (f *runFlags) flagSet() *flag.FlagSet {
@@ -96,6 +97,7 @@ func (f *runFlags) flagSet() *flag.FlagSet {
 	fs.BoolVar(&f.shrink, "shrink", true, "shrink each violation's trace before reporting it (the trace as found is kept too)")
 	fs.StringVar(&f.threads, "threads", "", "threads per program, N or MIN-MAX (default 2-4)")
 	fs.IntVar(&f.ops, "ops", 0, "operations per thread at most (default 4)")
+	fs.BoolVar(&f.coverage, "coverage", false, "also print what the campaign reached of the simulator's state space, and every point it never reached (--json always has it, under \"coverage\")")
 	fs.Var(&f.timeout, "timeout", "bound on each execution's linearizability search (0: none); out of time, the execution is undecided (exit 3 if nothing is violated)")
 	return fs
 }
@@ -203,6 +205,9 @@ func (f *runFlags) print(stdout io.Writer, sum campaign.Summary) {
 		return
 	}
 	printSummary(stdout, sum)
+	if f.coverage {
+		sum.StateCoverage.WriteText(stdout)
+	}
 	if x := sum.Exhaustive; x != nil && f.execs > 0 && sum.RunExecutions > int64(f.execs) {
 		fmt.Fprintf(stdout, "--executions %d bounds an exhaustive search between programs: each program's search runs to its end (at most --schedules %d), so this run checked %d schedules\n",
 			f.execs, x.SchedulesPerProgram, sum.RunExecutions)
