@@ -69,19 +69,17 @@ func (c *coverCounts) load(s *CoverageSummary) {
 }
 
 // add counts cov, reached by execution (program) index; it reports
-// whether cov reached a point no execution had.
+// whether one of its points was rare before (rareBelow).
 func (c *coverCounts) add(cov *sim.Coverage, index int64) bool {
-	fresh := false
+	rare := false
 	cov.Points(func(i int) {
-		if c.hits[i] == 0 {
-			fresh = true
-		}
+		rare = rare || c.hits[i] < rareBelow[i]
 		c.hits[i]++
 		if c.first[i] < 0 || index < c.first[i] {
 			c.first[i] = index
 		}
 	})
-	return fresh
+	return rare
 }
 
 // summary returns the counts as summary.json holds them.

@@ -5,6 +5,7 @@ import (
 	"slices"
 
 	"github.com/sysfsim/sysfsim/gen"
+	"github.com/sysfsim/sysfsim/history"
 	"github.com/sysfsim/sysfsim/properties"
 	"github.com/sysfsim/sysfsim/sim"
 	"github.com/sysfsim/sysfsim/sim/sched"
@@ -86,6 +87,9 @@ type unit struct {
 	err                 error
 	// cov is what the execution reached (a search: all its schedules).
 	cov sim.Coverage
+	// entry is the execution as a corpus entry of a guided run, if it
+	// may have reached new coverage.
+	entry *corpusEntry
 }
 
 // finding is a violation before it is saved.
@@ -110,14 +114,50 @@ func distinctProps(vs []properties.Violation) []properties.Property {
 // runOne runs and checks execution i (global index) of the campaign.
 func runOne(c *Config, i int64, k int) unit {
 	s := ExecSeed(c.Seed, i)
-	p := gen.Program(gen.NewRand(s), c.Gen)
+	return runProgram(c, i, k, s, gen.Program(gen.NewRand(s), c.Gen), guided{})
+}
+
+// runGuided is runOne for execution i, local index j, of a guided run
+// (see guide). It reports false if the run stopped before j could run.
+func runGuided(c *Config, g *guide, w *worker, i, j int64, k int) (unit, bool) {
+	s := ExecSeed(c.Seed, i)
+	p, prefix, common, ok := guidedProgram(c, g, w, j, s)
+	if !ok {
+		return unit{}, false
+	}
+	u := runProgram(c, i, k, s, p, guided{on: true, prefix: prefix, common: &common, choices: w.rec.Choices, swarm: w.swarm, given: w.given})
+	if u.entry != nil {
+		u.entry.j = j
+	}
+	return u, true
+}
+
+// guided is how a guided run runs one execution: the schedule prefix to
+// replay, the points common when it began, and the program's choices,
+// kept (unit.entry) if it may reach a rare point.
+type guided struct {
+	on           bool
+	prefix       []int
+	common       *sim.Coverage
+	choices      []int
+	swarm, given gen.Swarm
+}
+
+// runProgram runs and checks p, the program of execution i, seed s.
+func runProgram(c *Config, i int64, k int, s uint64, p history.Program, gd guided) unit {
 	n := len(p.Threads)
 	st, name := strategyFor(c.Strategy, s, n, k)
+	if gd.prefix != nil {
+		st = &prefixed{prefix: gd.prefix, then: st}
+	}
 	opt := sim.Options{Bugs: c.Bugs, GoroutineBaseline: c.goroutineBaseline}
 	x := sim.Run(p, st, opt)
 	defer x.Release() // after the trace, if any, has copied what it needs
 	r := properties.Check(x.History, c.Check)
 	u := unit{execs: 1, steps: int64(x.Steps), hash: scheduleHash(x.Schedule), member: name, maxSteps: x.Steps, threads: n, cov: x.Coverage}
+	if gd.on && mayBeRare(&x.Coverage, gd.common) {
+		u.entry = &corpusEntry{choices: slices.Clone(gd.choices), swarm: gd.swarm, given: gd.given, schedule: slices.Clone(x.Schedule)}
+	}
 	if len(r.Unknown) > 0 {
 		u.unknown = 1
 	}
@@ -130,6 +170,9 @@ func runOne(c *Config, i int64, k int) unit {
 		}
 		if name.Depth() > 0 {
 			note += fmt.Sprintf(", PCT n=%d k=%d", n, k)
+		}
+		if gd.on {
+			note += ", guided by coverage"
 		}
 		t.Notes = append(t.Notes, note)
 		u.found = &finding{trace: t, v: r.Violations[0], seed: s, strategy: string(name)}

@@ -89,7 +89,7 @@ type merger struct {
 // newMerger starts the merge of the shards of first's campaign.
 func newMerger(first Summary) *merger {
 	out := Summary{
-		Seed: first.Seed, Bugs: first.Bugs, Strategy: first.Strategy, Gen: first.Gen,
+		Seed: first.Seed, Bugs: first.Bugs, Strategy: first.Strategy, Gen: first.Gen, Guided: first.Guided,
 		Shard: Shard{Count: first.Shard.norm().Count}, Stopped: "merged",
 	}
 	out.normalize()

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"slices"
 	"time"
 
 	"github.com/sysfsim/sysfsim/properties"
@@ -15,6 +16,7 @@ type runner struct {
 	sum     Summary
 	sk      sketch
 	cov     *coverCounts
+	guide   *guide  // nil unless Config.Guided
 	k       int     // PCT's step estimate
 	prevS   float64 // elapsed seconds of earlier runs
 	startJ  int64   // first local index of this run
@@ -33,7 +35,7 @@ type runner struct {
 func (r *runner) start() (Summary, error) {
 	c := &r.c
 	fresh := Summary{
-		Seed: c.Seed, Bugs: c.Bugs, Strategy: c.Strategy, Gen: c.Gen, Shard: c.Shard.norm(),
+		Seed: c.Seed, Bugs: c.Bugs, Strategy: c.Strategy, Gen: c.Gen, Shard: c.Shard.norm(), Guided: c.Guided,
 	}
 	if c.Strategy == Exhaustive {
 		fresh.Exhaustive = &ExhaustiveSummary{Preemptions: c.Preemptions, SchedulesPerProgram: c.Schedules}
@@ -83,6 +85,9 @@ func (r *runner) start() (Summary, error) {
 		}
 		r.k = r.sum.PCT.K
 	}
+	if c.Guided {
+		r.guide = r.rebuildGuide() // after k, which its executions use
+	}
 	return r.sum, nil
 }
 
@@ -109,6 +114,9 @@ func (r *runner) run(ctx context.Context) (Summary, error) {
 		cm.stop("interrupted")
 	}
 	cm.loop(ctx)
+	if r.guide != nil {
+		r.guide.stop()
+	}
 	return r.finish(cm)
 }
 
@@ -164,6 +172,9 @@ func (cm *committer) stop(why string) {
 		cm.stopped = true
 		cm.r.sum.Stopped = why
 		close(cm.p.done)
+		if g := cm.r.guide; g != nil {
+			g.stop() // a worker waiting for commits that will not come
+		}
 	}
 }
 
@@ -222,6 +233,9 @@ func (cm *committer) receive(us []unit) {
 			}
 			cm.frontier++
 		}
+		if g := cm.r.guide; g != nil {
+			g.advance(cm.frontier)
+		}
 	}
 }
 
@@ -274,7 +288,10 @@ func (r *runner) commit(u unit) error {
 	for _, h := range u.hashes {
 		r.sk.add(h)
 	}
-	r.cov.add(&u.cov, s.Shard.Global(u.j))
+	rare := r.cov.add(&u.cov, s.Shard.Global(u.j))
+	if r.guide != nil && r.guide.commit(&u, rare, r.cov.hits) {
+		s.GuideCorpus = append(s.GuideCorpus, s.Shard.Global(u.j))
+	}
 	if s.PCT != nil {
 		s.PCT.MaxSteps = max(s.PCT.MaxSteps, u.maxSteps)
 		s.PCT.MaxThreads = max(s.PCT.MaxThreads, u.threads)
@@ -324,6 +341,7 @@ func (r *runner) snapshot() Summary {
 	s.Violations = append([]Found{}, s.Violations...)
 	s.ByStrategy = cloneRows(s.ByStrategy)
 	s.Timeline = append([]Sample{}, s.Timeline...)
+	s.GuideCorpus = slices.Clone(s.GuideCorpus)
 	if s.PCT != nil {
 		p := *s.PCT
 		p.Guarantees = nil

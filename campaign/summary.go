@@ -121,6 +121,10 @@ type Summary struct {
 	Strategy sched.StrategyName `json:"strategy"`
 	Gen      gen.Options        `json:"gen"`
 	Shard    Shard              `json:"shard"`
+	// Guided is Config.Guided; GuideCorpus the execution indices of its
+	// corpus, from which a resumed run rebuilds it.
+	Guided      bool    `json:"guided,omitempty"`
+	GuideCorpus []int64 `json:"guide_corpus,omitempty"`
 	// Shards lists the shard indices a merged summary covers; a merged
 	// summary cannot be resumed.
 	Shards     []int    `json:"shards,omitempty"`
@@ -262,6 +266,8 @@ func sameCampaign(a, b Summary, ignoreShard bool) error {
 		return diff("strategy", a.Strategy, b.Strategy)
 	case a.Gen != b.Gen:
 		return diff("generator options", a.Gen, b.Gen)
+	case a.Guided != b.Guided:
+		return diff("guided", a.Guided, b.Guided)
 	case !ignoreShard && a.Shard != b.Shard:
 		return diff("shard", a.Shard, b.Shard)
 	case ignoreShard && a.Shard.Count != b.Shard.Count:

@@ -148,6 +148,20 @@ var UIDs = []string{"0", "1000"}
 
 // Program draws one program.
 func Program(c Chooser, o Options) history.Program {
+	p, _ := Draw(c, o, nil)
+	return p
+}
+
+// Swarm is the kinds of operation a program may draw from (see
+// newSwarm), in the order of the generator's table. Callers treat it as
+// opaque and read-only.
+type Swarm []bool
+
+// Draw draws one program as Program does and returns the swarm it drew
+// from. A non-nil swarm is used instead of one drawn, so that a guided
+// campaign can keep the swarm of a program that reached new coverage and
+// draw the rest anew.
+func Draw(c Chooser, o Options, swarm Swarm) (history.Program, Swarm) {
 	o = o.withDefaults()
 	nns := 2 + c.IntN(o.MaxNamespaces-1, "namespaces")
 	p := history.Program{Config: model.Config{Namespaces: nns}}
@@ -176,7 +190,10 @@ func Program(c Chooser, o Options) history.Program {
 		p.Config.Procs = append(p.Config.Procs, 1+c.IntN(2, "proc ns"))
 		p.Config.ProcUsers = append(p.Config.ProcUsers, 1+c.IntN(p.Config.Users, "proc user"))
 	}
-	d := &drawer{c: c, cfg: p.Config, mounts: len(p.Config.Mounts), swarm: newSwarm(c), noUsers: o.NoUsers}
+	if swarm == nil {
+		swarm = newSwarm(c)
+	}
+	d := &drawer{c: c, cfg: p.Config, mounts: len(p.Config.Mounts), swarm: swarm, noUsers: o.NoUsers}
 	fds := &descriptors{c: c, mounts: len(p.Config.Mounts)}
 	for range c.IntN(6, "setup ops") {
 		op := model.Op{Kind: model.Create, NS: 1 + c.IntN(nns, "ns"), Name: name(c), Phys: c.IntN(3, "phys") == 0}
@@ -199,8 +216,21 @@ func Program(c Chooser, o Options) history.Program {
 		}
 		p.Threads = append(p.Threads, ops)
 	}
-	return p
+	if swarm == nil {
+		swarm = allKinds
+	}
+	return p, swarm
 }
+
+// allKinds is the swarm of every kind, as Draw returns it: nil there
+// asks for a swarm to be drawn.
+var allKinds = func() Swarm {
+	s := make(Swarm, len(kinds))
+	for i := range s {
+		s[i] = true
+	}
+	return s
+}()
 
 // descriptors numbers the files a program opens, one number per open
 // across the program, and points reads and closes at files opened before
@@ -247,11 +277,11 @@ type drawer struct {
 // even odds, creates and readdirs always (swarm testing, Groce et al.
 // 2012: a program that leaves most kinds out goes deeper into the rest,
 // and the campaign as a whole still draws every combination).
-func newSwarm(c Chooser) []bool {
+func newSwarm(c Chooser) Swarm {
 	if c.IntN(4, "swarm") == 0 {
 		return nil // a quarter of the programs use every kind
 	}
-	swarm := make([]bool, len(kinds))
+	swarm := make(Swarm, len(kinds))
 	for i, w := range kinds {
 		swarm[i] = w.kind == model.Create || w.kind == model.Readdir || c.IntN(2, "swarm kind") == 0
 	}
@@ -332,4 +362,46 @@ func dir(c Chooser) model.Dir {
 		return model.Devices
 	}
 	return model.ClassNet
+}
+
+// Recorder is a Chooser that passes C's choices on and records them in
+// Choices, so that a program can be drawn again, or changed a little
+// (Mutant). Reset empties Choices, keeping its memory.
+type Recorder struct {
+	C       Chooser
+	Choices []int
+}
+
+// IntN implements Chooser.
+func (r *Recorder) IntN(n int, label string) int {
+	v := r.C.IntN(n, label)
+	r.Choices = append(r.Choices, v)
+	return v
+}
+
+// Reset starts a new recording from c.
+func (r *Recorder) Reset(c Chooser) { r.C, r.Choices = c, r.Choices[:0] }
+
+// Mutant is a Chooser that replays Base, the choices of an earlier
+// program, changing each with odds 1 in Rate (never, if Rate is 0) to one
+// drawn from R, and drawing from R past Base's end. A choice Base holds
+// that is out of range now (an earlier change made fewer namespaces, say)
+// is drawn from R too. So a mutant keeps most of what made its parent
+// (swarm, shape, names) and varies the rest, as a greybox fuzzer mutates
+// the inputs that reached new coverage.
+type Mutant struct {
+	Base []int
+	R    Chooser
+	Rate int
+	i    int
+}
+
+// IntN implements Chooser.
+func (m *Mutant) IntN(n int, label string) int {
+	i := m.i
+	m.i++
+	if i < len(m.Base) && m.Base[i] < n && (m.Rate == 0 || m.R.IntN(m.Rate, "mutate") != 0) {
+		return m.Base[i]
+	}
+	return m.R.IntN(n, label)
 }

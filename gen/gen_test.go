@@ -2,6 +2,7 @@ package gen_test
 
 import (
 	"bytes"
+	"reflect"
 	"slices"
 	"testing"
 
@@ -62,5 +63,31 @@ func TestDescriptorsAreUsable(t *testing.T) {
 	}
 	if opens < 1000 {
 		t.Fatalf("only %d opens in 2000 programs: the test checks too little", opens)
+	}
+}
+
+// A program drawn again from its recorded choices is the same program; a
+// mutant at a high rate differs from its parent in some programs and
+// keeps most of its choices.
+func TestRecorderAndMutant(t *testing.T) {
+	differ := 0
+	for seed := range uint64(200) {
+		rec := &gen.Recorder{C: gen.NewRand(seed)}
+		p := gen.Program(rec, gen.Options{})
+		again := gen.Program(&gen.Mutant{Base: rec.Choices}, gen.Options{})
+		if !reflect.DeepEqual(p, again) {
+			t.Fatalf("seed %d: replayed choices draw another program:\n%+v\n%+v", seed, p, again)
+		}
+		same := gen.Program(&gen.Mutant{Base: rec.Choices, R: gen.NewRand(seed + 1), Rate: 1 << 30}, gen.Options{})
+		if !reflect.DeepEqual(p, same) {
+			differ++ // odds 1 in 2^30 per choice: almost never
+		}
+		m := gen.Program(&gen.Mutant{Base: rec.Choices, R: gen.NewRand(seed + 1), Rate: 4}, gen.Options{})
+		if !reflect.DeepEqual(p, m) {
+			differ += 1000
+		}
+	}
+	if differ%1000 != 0 || differ/1000 < 150 {
+		t.Fatalf("%d mutants at rate 4 differ from their parent, %d at rate 2^30", differ/1000, differ%1000)
 	}
 }

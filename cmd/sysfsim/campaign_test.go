@@ -316,3 +316,17 @@ func TestRunCoverage(t *testing.T) {
 		t.Fatalf("--json coverage: %v", m["coverage"])
 	}
 }
+
+// run --guided runs a guided campaign, says so, and refuses exhaustive.
+func TestRunGuided(t *testing.T) {
+	m := runJSON(t, exitOK, "run", "--executions", "600", "--guided", "--json")
+	if m["guided"] != true || len(m["guide_corpus"].([]any)) == 0 {
+		t.Fatalf("guided %v, corpus %v", m["guided"], m["guide_corpus"])
+	}
+	if code, out, _ := run(t, "run", "--executions", "300", "--guided"); code != exitOK || !strings.Contains(out, "guided by coverage") {
+		t.Fatalf("exit %d:\n%s", code, out)
+	}
+	if code, _, errs := run(t, "run", "--guided", "--strategy", "exhaustive"); code != exitUsage || !strings.Contains(errs, "--guided") {
+		t.Fatalf("guided exhaustive: exit %d, %s", code, errs)
+	}
+}
