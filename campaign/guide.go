@@ -15,15 +15,17 @@ import (
 // A guided campaign (Config.Guided) steers toward unreached coverage as a
 // greybox fuzzer does (AFL, and FairFuzz's rare branches; for
 // interleavings, KRACE's and Fray's coverage of thread orders): an
-// execution that reaches a point of sim.Coverage that fewer than
-// rareHits earlier ones reached (rareBelow) joins the corpus, and most later
-// executions start from a corpus entry, often a recent one, instead of a
-// fresh draw. Either
-// the entry's program is mutated (gen.Mutant: its swarm, shape and names
-// mostly kept, a few choices drawn anew) and run under a fresh schedule,
-// or the same program is run under the entry's schedule up to a random
-// cut, then a fresh one: the interleavings next to one that reached new
-// ground.
+// execution that reaches a point of sim.Coverage that few earlier ones
+// reached (rareBelow) joins the corpus, and most later executions start
+// from a corpus entry, often a recent one, instead of a fresh draw.
+// Either the program is drawn anew within the entry's swarm (the kinds of
+// operation it may use: gen.Draw), or the entry's own program runs under
+// its schedule up to a random cut, then a fresh one: the interleavings
+// next to one that reached rare ground.
+//
+// Mutating the entry's choices one by one (gen.Mutant with a rate) was
+// tried first and did worse than fresh draws on the seeded bugs: a
+// changed early choice reinterprets every later one.
 //
 // The search stays deterministic whatever the number of workers: the
 // corpus execution j draws from is the one made by the executions before
@@ -36,13 +38,12 @@ import (
 const guideLag = 256
 
 // Odds of a guided execution's kind, out of guideOdds: fresh (a new
-// program, as unguided), a mutated program, or the entry's program under
-// part of its schedule. mutationRate is gen.Mutant's Rate.
+// program, as unguided), a new program in the entry's swarm, or the
+// entry's program under part of its schedule (the rest).
 const (
 	guideOdds     = 8
 	guideFresh    = 2
-	guideMutate   = 3
-	mutationRate  = 8
+	guideSwarm    = 3
 	maxCorpusSize = 4096
 	// rareHits: a point fewer executions reached is rare.
 	rareHits = 4
@@ -187,7 +188,7 @@ func guidedProgram(c *Config, g *guide, w *worker, j int64, s uint64) (history.P
 	if r.IntN(2, "recent") == 0 {
 		parent = corpus[len(corpus)-1-r.IntN(min(recent, len(corpus)), "parent")]
 	}
-	if kind < guideFresh+guideMutate {
+	if kind < guideFresh+guideSwarm {
 		// The parent's swarm, the rest drawn anew.
 		w.rec.Reset(gen.NewRand(s))
 		w.given = parent.swarm
