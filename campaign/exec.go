@@ -117,6 +117,14 @@ func runOne(c *Config, i int64, k int) unit {
 	return runProgram(c, i, k, s, gen.Program(gen.NewRand(s), c.Gen), guided{})
 }
 
+// runOneOn is runOne on w's memory: its program is drawn into w's buffer.
+func runOneOn(c *Config, w *worker, i int64, k int) unit {
+	s := ExecSeed(c.Seed, i)
+	w.rand.Reseed(s)
+	p, _ := w.buf.Draw(&w.rand, c.Gen, nil)
+	return runProgram(c, i, k, s, p, guided{})
+}
+
 // runGuided is runOne for execution i, local index j, of a guided run
 // (see guide). It reports false if the run stopped before j could run.
 func runGuided(c *Config, g *guide, w *worker, i, j int64, k int) (unit, bool) {
@@ -156,14 +164,18 @@ func runProgram(c *Config, i int64, k int, s uint64, p history.Program, gd guide
 	r := properties.Check(x.History, c.Check)
 	u := unit{execs: 1, steps: int64(x.Steps), hash: scheduleHash(x.Schedule), member: name, maxSteps: x.Steps, threads: n, cov: x.Coverage}
 	if gd.on && mayBeRare(&x.Coverage, gd.common) {
-		u.entry = &corpusEntry{choices: slices.Clone(gd.choices), swarm: gd.swarm, given: gd.given, schedule: slices.Clone(x.Schedule)}
+		u.entry = &corpusEntry{choices: slices.Clone(gd.choices), swarm: slices.Clone(gd.swarm), given: gd.given, schedule: slices.Clone(x.Schedule)}
 	}
 	if len(r.Unknown) > 0 {
 		u.unknown = 1
 	}
 	if len(r.Violations) > 0 {
 		u.props = distinctProps(r.Violations)
-		t := traces.FromExecution(p, s, string(name), opt, x, r.Violations)
+		// A clone: p may be a worker's buffer, which its next draw reuses,
+		// and the history's configuration shares p's lists.
+		kept := gen.Clone(p)
+		t := traces.FromExecution(kept, s, string(name), opt, x, r.Violations)
+		t.History.Config = kept.Config
 		note := fmt.Sprintf("campaign seed %d, execution %d, strategy %s", c.Seed, i, c.Strategy)
 		if c.Strategy != name {
 			note += " (" + string(name) + ")"

@@ -158,10 +158,15 @@ var rareBelow = func() []int64 {
 	return r
 }()
 
-// worker is what one worker keeps from execution to execution: the
-// recorder of its programs' choices, and the swarms of the last (as
+// worker is what one worker keeps from execution to execution, so that
+// drawing a program allocates nothing: the generators (the program's,
+// the guide's, a mutant's) and the program's buffer; for a guided run,
+// the recorder of its programs' choices and the swarms of the last (as
 // corpusEntry's).
 type worker struct {
+	rand, grand  gen.Rand
+	mutant       gen.Mutant
+	buf          gen.Buffer
 	rec          gen.Recorder
 	swarm, given gen.Swarm
 }
@@ -175,13 +180,15 @@ func guidedProgram(c *Config, g *guide, w *worker, j int64, s uint64) (history.P
 	if !ok {
 		return history.Program{}, nil, common, false
 	}
-	r := gen.NewRand(s ^ 0x5bd1e9955bd1e995) // apart from the program's own stream
+	w.grand.Reseed(s ^ 0x5bd1e9955bd1e995) // apart from the program's own stream
+	r := &w.grand
 	kind := r.IntN(guideOdds, "guide")
 	var p history.Program
 	if len(corpus) == 0 || kind < guideFresh {
-		w.rec.Reset(gen.NewRand(s))
+		w.rand.Reseed(s)
+		w.rec.Reset(&w.rand)
 		w.given = nil
-		p, w.swarm = gen.Draw(&w.rec, c.Gen, nil)
+		p, w.swarm = w.buf.Draw(&w.rec, c.Gen, nil)
 		return p, nil, common, true
 	}
 	parent := corpus[r.IntN(len(corpus), "parent")]
@@ -190,15 +197,17 @@ func guidedProgram(c *Config, g *guide, w *worker, j int64, s uint64) (history.P
 	}
 	if kind < guideFresh+guideSwarm {
 		// The parent's swarm, the rest drawn anew.
-		w.rec.Reset(gen.NewRand(s))
+		w.rand.Reseed(s)
+		w.rec.Reset(&w.rand)
 		w.given = parent.swarm
-		p, w.swarm = gen.Draw(&w.rec, c.Gen, parent.swarm)
+		p, w.swarm = w.buf.Draw(&w.rec, c.Gen, parent.swarm)
 		return p, nil, common, true
 	}
 	// The parent's program, drawn again.
-	w.rec.Reset(&gen.Mutant{Base: parent.choices})
+	w.mutant = gen.Mutant{Base: parent.choices}
+	w.rec.Reset(&w.mutant)
 	w.given = parent.given
-	p, w.swarm = gen.Draw(&w.rec, c.Gen, parent.given)
+	p, w.swarm = w.buf.Draw(&w.rec, c.Gen, parent.given)
 	cut := r.IntN(len(parent.schedule)+1, "cut")
 	return p, parent.schedule[:cut], common, true
 }

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sysfsim/sysfsim/gen"
 	"github.com/sysfsim/sysfsim/sim"
 	"github.com/sysfsim/sysfsim/sim/sched"
 	"github.com/sysfsim/sysfsim/traces"
@@ -172,5 +173,26 @@ func TestGuidedFigures(t *testing.T) {
 			line += fmt.Sprintf(" | guided=%-5v median %6.0f, found %2d/%d %v", guided, median(ns), found, seeds, ns)
 		}
 		t.Log(line)
+	}
+}
+
+// Workers draw programs into buffers they reuse: every saved trace still
+// holds its own program, the one its seed draws, and its history the same
+// configuration.
+func TestSavedTracesKeepTheirPrograms(t *testing.T) {
+	s := mustRun(t, Config{Seed: 3, Executions: 400, Workers: 2, Strategy: "random", Bugs: sim.BugSet{sim.BugUnlockedAdd},
+		KeepGoing: true, MaxViolations: 10, NoShrink: true, NoViz: true, OutDir: t.TempDir()})
+	if len(s.Violations) < 3 {
+		t.Fatalf("%d violations saved: too few to tell", len(s.Violations))
+	}
+	for _, v := range s.Violations {
+		tr, err := traces.ReadFile(v.Trace)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := gen.Program(gen.NewRand(v.Seed), gen.Options{})
+		if !reflect.DeepEqual(tr.Program, want) || !reflect.DeepEqual(tr.History.Config, want.Config) {
+			t.Fatalf("execution %d: the trace holds\n%+v\n%+v\nits seed draws\n%+v", v.Index, tr.Program, tr.History.Config, want)
+		}
 	}
 }

@@ -112,7 +112,7 @@ func (r *runner) runBatch(w *worker, j0, n int64) []unit {
 				return us
 			}
 		default:
-			u = runOne(c, i, r.k)
+			u = runOneOn(c, w, i, r.k)
 		}
 		u.j = j
 		us = append(us, u)

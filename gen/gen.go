@@ -25,10 +25,29 @@ type Chooser interface {
 }
 
 // Rand is a Chooser from a seeded PCG generator.
-type Rand struct{ r *rand.Rand }
+type Rand struct {
+	r   *rand.Rand
+	pcg *rand.PCG
+}
+
+// pcgStream is the second word of every Rand's PCG state.
+const pcgStream = 0x9e3779b97f4a7c15
 
 // NewRand returns the chooser for seed.
-func NewRand(seed uint64) Rand { return Rand{rand.New(rand.NewPCG(seed, 0x9e3779b97f4a7c15))} }
+func NewRand(seed uint64) Rand {
+	pcg := rand.NewPCG(seed, pcgStream)
+	return Rand{rand.New(pcg), pcg}
+}
+
+// Reseed makes r the chooser NewRand(seed) returns, on r's memory: a
+// worker that draws one program after another allocates no generator.
+func (r *Rand) Reseed(seed uint64) {
+	if r.pcg == nil {
+		*r = NewRand(seed)
+		return
+	}
+	r.pcg.Seed(seed, pcgStream)
+}
 
 // IntN implements Chooser.
 func (r Rand) IntN(n int, _ string) int { return r.r.IntN(n) }
@@ -162,12 +181,55 @@ type Swarm []bool
 // campaign can keep the swarm of a program that reached new coverage and
 // draw the rest anew.
 func Draw(c Chooser, o Options, swarm Swarm) (history.Program, Swarm) {
+	return new(Buffer).Draw(c, o, swarm)
+}
+
+// Buffer is memory Draw reuses from one program to the next: a worker
+// that is done with each program before it draws the next (or keeps a
+// Clone) allocates nothing once its buffer has grown to its programs'
+// size. The zero Buffer is empty and ready.
+type Buffer struct {
+	ints    []int        // the Config's lists, carved one after another
+	ops     []model.Op   // the setup's and the threads' operations
+	threads [][]model.Op // the threads
+	swarm   Swarm        // the last swarm drawn
+}
+
+// carve returns a slice of n ints of b's, growing b if needed; what was
+// carved before stays valid.
+func (b *Buffer) carve(n int) []int {
+	if cap(b.ints)-len(b.ints) < n {
+		b.ints = make([]int, 0, max(2*cap(b.ints), n, 16))
+	}
+	s := b.ints[len(b.ints) : len(b.ints)+n : len(b.ints)+n]
+	b.ints = b.ints[:len(b.ints)+n]
+	return s[:0]
+}
+
+// carveOps is carve for operations.
+func (b *Buffer) carveOps(n int) []model.Op {
+	if cap(b.ops)-len(b.ops) < n {
+		b.ops = make([]model.Op, 0, max(2*cap(b.ops), n, 24))
+	}
+	s := b.ops[len(b.ops) : len(b.ops)+n : len(b.ops)+n]
+	b.ops = b.ops[:len(b.ops)+n]
+	return s
+}
+
+// Draw is gen.Draw on b's memory: the program and the swarm it returns
+// are valid until the next call.
+func (b *Buffer) Draw(c Chooser, o Options, swarm Swarm) (history.Program, Swarm) {
 	o = o.withDefaults()
+	b.ints, b.ops = b.ints[:0], b.ops[:0]
 	nns := 2 + c.IntN(o.MaxNamespaces-1, "namespaces")
 	p := history.Program{Config: model.Config{Namespaces: nns}}
+	// At most two procs, so each list has room for a namespace each.
+	cfg := &p.Config
+	cfg.Mounts, cfg.Owners, cfg.MountUsers = b.carve(nns), b.carve(nns), b.carve(nns)
+	cfg.Procs, cfg.ProcUsers = b.carve(2), b.carve(2)
 	if nns > 2 && c.IntN(3, "later") == 0 {
 		// The last namespace is born during the run: the tag-recycling cases.
-		p.Config.Later = []int{nns}
+		p.Config.Later = append(b.carve(1), nns)
 	}
 	for ns := 1; ns <= nns; ns++ {
 		if len(p.Config.Later) == 0 || ns != nns {
@@ -191,31 +253,38 @@ func Draw(c Chooser, o Options, swarm Swarm) (history.Program, Swarm) {
 		p.Config.ProcUsers = append(p.Config.ProcUsers, 1+c.IntN(p.Config.Users, "proc user"))
 	}
 	if swarm == nil {
-		swarm = newSwarm(c)
+		swarm = b.newSwarm(c)
 	}
 	d := &drawer{c: c, cfg: p.Config, mounts: len(p.Config.Mounts), swarm: swarm, noUsers: o.NoUsers}
 	fds := &descriptors{c: c, mounts: len(p.Config.Mounts)}
+	// At most 5 drawn, then 2 for the lifecycle.
+	setup := b.carveOps(7)[:0]
 	for range c.IntN(6, "setup ops") {
 		op := model.Op{Kind: model.Create, NS: 1 + c.IntN(nns, "ns"), Name: name(c), Phys: c.IntN(3, "phys") == 0}
 		if c.IntN(2, "setup kind") == 0 {
 			op = d.op()
 		}
-		p.Setup = append(p.Setup, fds.give(op))
+		setup = append(setup, fds.give(op))
 	}
 	if len(p.Config.Later) > 0 && c.IntN(2, "lifecycle") == 0 {
 		// A namespace dies while its mount lives on, and a new one is
 		// born: where tags get recycled.
-		p.Setup = append(p.Setup, model.Op{Kind: model.Exit, NS: 1 + c.IntN(2, "ns")}, model.Op{Kind: model.Clone, NS: p.Config.Later[0]})
+		setup = append(setup, model.Op{Kind: model.Exit, NS: 1 + c.IntN(2, "ns")}, model.Op{Kind: model.Clone, NS: p.Config.Later[0]})
+	}
+	if len(setup) > 0 {
+		p.Setup = setup
 	}
 	threads := o.MinThreads + c.IntN(o.MaxThreads-o.MinThreads+1, "threads")
+	p.Threads = b.threads[:0]
 	for range threads {
-		ops := make([]model.Op, 1+c.IntN(o.MaxOps, "ops"))
-		fds.open = nil // a thread reads and closes only what it opened
+		ops := b.carveOps(1 + c.IntN(o.MaxOps, "ops"))
+		fds.open = fds.open[:0] // a thread reads and closes only what it opened
 		for i := range ops {
 			ops[i] = fds.give(d.op())
 		}
 		p.Threads = append(p.Threads, ops)
 	}
+	b.threads = p.Threads[:0]
 	if swarm == nil {
 		swarm = allKinds
 	}
@@ -277,11 +346,14 @@ type drawer struct {
 // even odds, creates and readdirs always (swarm testing, Groce et al.
 // 2012: a program that leaves most kinds out goes deeper into the rest,
 // and the campaign as a whole still draws every combination).
-func newSwarm(c Chooser) Swarm {
+func (b *Buffer) newSwarm(c Chooser) Swarm {
 	if c.IntN(4, "swarm") == 0 {
 		return nil // a quarter of the programs use every kind
 	}
-	swarm := make(Swarm, len(kinds))
+	if len(b.swarm) != len(kinds) {
+		b.swarm = make(Swarm, len(kinds))
+	}
+	swarm := b.swarm
 	for i, w := range kinds {
 		swarm[i] = w.kind == model.Create || w.kind == model.Readdir || c.IntN(2, "swarm kind") == 0
 	}
@@ -404,4 +476,23 @@ func (m *Mutant) IntN(n int, label string) int {
 		return m.Base[i]
 	}
 	return m.R.IntN(n, label)
+}
+
+// Clone returns a copy of p that shares no memory with it: what a caller
+// keeps of a program a Buffer drew, since the buffer's next Draw
+// overwrites it.
+func Clone(p history.Program) history.Program {
+	c := p
+	cfg := &c.Config
+	cfg.Mounts, cfg.Later, cfg.Procs = slices.Clone(cfg.Mounts), slices.Clone(cfg.Later), slices.Clone(cfg.Procs)
+	cfg.Owners, cfg.MountUsers, cfg.ProcUsers = slices.Clone(cfg.Owners), slices.Clone(cfg.MountUsers), slices.Clone(cfg.ProcUsers)
+	c.Setup = slices.Clone(p.Setup)
+	c.Threads = make([][]model.Op, len(p.Threads))
+	for i, th := range p.Threads {
+		c.Threads[i] = slices.Clone(th)
+	}
+	if p.Threads == nil {
+		c.Threads = nil
+	}
+	return c
 }

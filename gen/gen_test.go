@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/sysfsim/sysfsim/gen"
+	"github.com/sysfsim/sysfsim/history"
 	"github.com/sysfsim/sysfsim/model"
 	"github.com/sysfsim/sysfsim/traces/tracefile"
 )
@@ -89,5 +90,29 @@ func TestRecorderAndMutant(t *testing.T) {
 	}
 	if differ%1000 != 0 || differ/1000 < 150 {
 		t.Fatalf("%d mutants at rate 4 differ from their parent, %d at rate 2^30", differ/1000, differ%1000)
+	}
+}
+
+// A Buffer draws the programs Program draws, from one call to the next,
+// and a Clone of one outlives the buffer's next draw.
+func TestBufferDrawsWhatProgramDraws(t *testing.T) {
+	var (
+		buf  gen.Buffer
+		r    gen.Rand
+		kept []history.Program
+	)
+	for seed := range uint64(300) {
+		r.Reseed(seed)
+		p, _ := buf.Draw(&r, gen.Options{}, nil)
+		want := gen.Program(gen.NewRand(seed), gen.Options{})
+		if !reflect.DeepEqual(p, want) {
+			t.Fatalf("seed %d: the buffer drew\n%+v\nProgram draws\n%+v", seed, p, want)
+		}
+		kept = append(kept, gen.Clone(p))
+	}
+	for seed, p := range kept {
+		if want := gen.Program(gen.NewRand(uint64(seed)), gen.Options{}); !reflect.DeepEqual(p, want) {
+			t.Fatalf("seed %d: the clone changed with later draws", seed)
+		}
 	}
 }
