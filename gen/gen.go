@@ -216,11 +216,9 @@ func (b *Buffer) carveOps(n int) []model.Op {
 	return s
 }
 
-// Draw is gen.Draw on b's memory: the program and the swarm it returns
-// are valid until the next call.
-func (b *Buffer) Draw(c Chooser, o Options, swarm Swarm) (history.Program, Swarm) {
-	o = o.withDefaults()
-	b.ints, b.ops = b.ints[:0], b.ops[:0]
+// config draws a program's configuration: its namespaces, mounts, user
+// namespaces and processes.
+func (b *Buffer) config(c Chooser, o Options) model.Config {
 	nns := 2 + c.IntN(o.MaxNamespaces-1, "namespaces")
 	p := history.Program{Config: model.Config{Namespaces: nns}}
 	// At most two procs, so each list has room for a namespace each.
@@ -252,6 +250,16 @@ func (b *Buffer) Draw(c Chooser, o Options, swarm Swarm) (history.Program, Swarm
 		p.Config.Procs = append(p.Config.Procs, 1+c.IntN(2, "proc ns"))
 		p.Config.ProcUsers = append(p.Config.ProcUsers, 1+c.IntN(p.Config.Users, "proc user"))
 	}
+	return p.Config
+}
+
+// Draw is gen.Draw on b's memory: the program and the swarm it returns
+// are valid until the next call.
+func (b *Buffer) Draw(c Chooser, o Options, swarm Swarm) (history.Program, Swarm) {
+	o = o.withDefaults()
+	b.ints, b.ops = b.ints[:0], b.ops[:0]
+	p := history.Program{Config: b.config(c, o)}
+	nns := p.Config.Namespaces
 	if swarm == nil {
 		swarm = b.newSwarm(c)
 	}
