@@ -11,6 +11,7 @@ package gen
 import (
 	"math/rand/v2"
 	"slices"
+	"sync"
 
 	"pgregory.net/rapid"
 
@@ -181,8 +182,19 @@ type Swarm []bool
 // campaign can keep the swarm of a program that reached new coverage and
 // draw the rest anew.
 func Draw(c Chooser, o Options, swarm Swarm) (history.Program, Swarm) {
-	return new(Buffer).Draw(c, o, swarm)
+	b := buffers.Get().(*Buffer)
+	defer buffers.Put(b)
+	p, sw := b.Draw(c, o, swarm)
+	if len(sw) > 0 && &sw[0] == &allKinds[0] {
+		return Clone(p), sw // the shared swarm of every kind, read-only
+	}
+	return Clone(p), slices.Clone(sw)
 }
+
+// buffers lend Draw their memory: it draws in one, then returns a clone
+// the size of the program, so that a caller that keeps every program
+// allocates what it keeps and little else.
+var buffers = sync.Pool{New: func() any { return new(Buffer) }}
 
 // Buffer is memory Draw reuses from one program to the next: a worker
 // that is done with each program before it draws the next (or keeps a
@@ -209,7 +221,7 @@ func (b *Buffer) carve(n int) []int {
 // carveOps is carve for operations.
 func (b *Buffer) carveOps(n int) []model.Op {
 	if cap(b.ops)-len(b.ops) < n {
-		b.ops = make([]model.Op, 0, max(2*cap(b.ops), n, 24))
+		b.ops = make([]model.Op, 0, max(2*cap(b.ops), n, 16))
 	}
 	s := b.ops[len(b.ops) : len(b.ops)+n : len(b.ops)+n]
 	b.ops = b.ops[:len(b.ops)+n]
