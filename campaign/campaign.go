@@ -67,6 +67,14 @@ type Config struct {
 	// "exhaustive"; 0 means DefaultSchedules.
 	Schedules int
 
+	// Guided steers the campaign toward the coverage it has not reached
+	// (see guide): executions start from earlier ones that reached new
+	// points, their programs mutated or their schedules replayed in part.
+	// An execution is then no longer named by its seed alone, but by the
+	// campaign's seed and its index; its trace holds its program and
+	// schedule, as always. Not for "exhaustive".
+	Guided bool
+
 	// Workers run executions in parallel; 0 means GOMAXPROCS.
 	Workers int
 	// Shard restricts the campaign to its part of the index space.
@@ -176,6 +184,13 @@ func Run(ctx context.Context, c Config) (Summary, error) {
 	}
 	if c.Strategy == "" {
 		c.Strategy = DefaultStrategy
+	}
+	defer tuneGC()()
+	if c.Guided && c.Strategy == Exhaustive {
+		return Summary{}, fmt.Errorf("campaign: a guided campaign draws its programs from its coverage; an exhaustive one searches each program it draws")
+	}
+	if c.Guided && c.Program != nil {
+		return Summary{}, fmt.Errorf("campaign: a guided campaign draws its programs from its coverage; Program fixes one")
 	}
 	if c.Workers <= 0 {
 		c.Workers = runtime.GOMAXPROCS(0)

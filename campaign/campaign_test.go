@@ -19,12 +19,19 @@ import (
 	"github.com/sysfsim/sysfsim/traces"
 )
 
-// budget is how many executions a campaign may take to find a seeded bug.
-const budget = 10000
+// budget is how many executions a campaign may take to find a seeded bug,
+// as a median over budgetSeeds campaigns: one seed's figure depends on
+// how its draws fall (a change to the generator moves it by thousands),
+// the median much less.
+const (
+	budget      = 10000
+	budgetSeeds = 5
+)
 
 // budgetShapes are the program shapes of the bugs whose scenario the
 // default shape draws too rarely for the budget, by name (the others get
-// the default, what `sysfsim run --bug NAME` draws).
+// the default, what `sysfsim run --bug NAME` draws). The figures below
+// were taken at seed 1 before gen gave every open a descriptor.
 //
 // readdir-cursor-no-ref needs two creates, a listing resumed over two
 // getdents calls and a removal of the cursor entry in between: with the
@@ -46,8 +53,9 @@ var budgetShapes = map[sim.BugName]gen.Options{
 	sim.BugNegativeDentryInactive: {NoUsers: true},
 }
 
-// Every seeded bug is caught by its own property within the budget, and
-// the correct simulator passes the very same executions.
+// Every seeded bug is caught by its own property within the budget in
+// most of budgetSeeds campaigns (so the median is within it), and the
+// correct simulator passes the very same executions.
 func TestEveryBugCaughtWithinBudget(t *testing.T) {
 	for name := range budgetShapes {
 		if _, ok := sim.LookupBug(name); !ok {
@@ -56,24 +64,46 @@ func TestEveryBugCaughtWithinBudget(t *testing.T) {
 	}
 	for _, b := range sim.Bugs {
 		t.Run(string(b.Name), func(t *testing.T) {
-			shape := budgetShapes[b.Name]
-			n := int64(0)
-			for ; n < budget; n++ {
-				_, rep, _ := One(ExecSeed(1, n), sim.BugSet{b.Name}, shape, properties.Options{})
-				if has(rep.Violations, b.Property) {
-					break
+			var found []int64 // executions to the bug, by seed that found it
+			for seed := uint64(1); seed <= budgetSeeds; seed++ {
+				n, ok := executionsToBug(b, seed)
+				if ok {
+					found = append(found, n)
 				}
+				checkCorrect(t, seed, n, budgetShapes[b.Name])
 			}
-			if n == budget {
-				t.Fatalf("%s not caught by %s in %d executions", b.Name, b.Property, budget)
-			}
-			t.Logf("caught by %s after %d executions", b.Property, n+1)
-			for i := range n + 1 {
-				if _, rep, _ := One(ExecSeed(1, i), nil, shape, properties.Options{}); !rep.OK() {
-					t.Fatalf("correct simulator, execution %d: %v %v", i, rep.Violations, rep.Unknown)
-				}
+			t.Logf("caught by %s after %v executions (seeds 1-%d)", b.Property, found, budgetSeeds)
+			if len(found) <= budgetSeeds/2 {
+				t.Fatalf("%s caught by %s within %d executions in %d of %d seeds: the median is beyond the budget",
+					b.Name, b.Property, budget, len(found), budgetSeeds)
 			}
 		})
+	}
+}
+
+// executionsToBug is how many executions the campaign of seed takes to
+// catch b, if it does within the budget.
+func executionsToBug(b sim.Bug, seed uint64) (int64, bool) {
+	for n := range int64(budget) {
+		_, rep, x := One(ExecSeed(seed, n), sim.BugSet{b.Name}, budgetShapes[b.Name], properties.Options{})
+		x.Release()
+		if has(rep.Violations, b.Property) {
+			return n + 1, true
+		}
+	}
+	return budget, false
+}
+
+// checkCorrect runs the correct simulator on the first n executions of
+// the campaign of seed, of the given shape: all must pass.
+func checkCorrect(t *testing.T, seed uint64, n int64, shape gen.Options) {
+	t.Helper()
+	for i := range n {
+		_, rep, x := One(ExecSeed(seed, i), nil, shape, properties.Options{})
+		x.Release()
+		if !rep.OK() {
+			t.Fatalf("correct simulator, seed %d, execution %d: %v %v", seed, i, rep.Violations, rep.Unknown)
+		}
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 
+	"github.com/sysfsim/sysfsim/gen"
 	"github.com/sysfsim/sysfsim/history"
 	"github.com/sysfsim/sysfsim/properties"
 	"github.com/sysfsim/sysfsim/sim"
@@ -121,6 +122,11 @@ type unit struct {
 	seed                uint64 // the program's
 	traces              int64  // the traces DPOR explored
 	err                 error
+	// cov is what the execution reached (a search: all its schedules).
+	cov sim.Coverage
+	// entry is the execution as a corpus entry of a guided run, if it
+	// may have reached new coverage.
+	entry *corpusEntry
 }
 
 // finding is a violation before it is saved.
@@ -145,9 +151,54 @@ func distinctProps(vs []properties.Violation) []properties.Property {
 // runOne runs and checks execution i (global index) of the campaign.
 func runOne(c *Config, i int64, k int) unit {
 	s := ExecSeed(c.Seed, i)
-	p := c.program(s)
+	return runProgram(c, i, k, s, c.program(s), guided{})
+}
+
+// runOneOn is runOne on w's memory: its program is drawn into w's buffer
+// (a fixed program is used as it is).
+func runOneOn(c *Config, w *worker, i int64, k int) unit {
+	s := ExecSeed(c.Seed, i)
+	if c.Program != nil {
+		return runProgram(c, i, k, s, *c.Program, guided{})
+	}
+	w.rand.Reseed(s)
+	p, _ := w.buf.Draw(&w.rand, c.Gen, nil)
+	return runProgram(c, i, k, s, p, guided{})
+}
+
+// runGuided is runOne for execution i, local index j, of a guided run
+// (see guide). It reports false if the run stopped before j could run.
+func runGuided(c *Config, g *guide, w *worker, i, j int64, k int) (unit, bool) {
+	s := ExecSeed(c.Seed, i)
+	p, prefix, common, ok := guidedProgram(c, g, w, j, s)
+	if !ok {
+		return unit{}, false
+	}
+	u := runProgram(c, i, k, s, p, guided{on: true, prefix: prefix, common: &common, choices: w.rec.Choices, swarm: w.swarm, given: w.given})
+	if u.entry != nil {
+		u.entry.j = j
+	}
+	return u, true
+}
+
+// guided is how a guided run runs one execution: the schedule prefix to
+// replay, the points common when it began, and the program's choices,
+// kept (unit.entry) if it may reach a rare point.
+type guided struct {
+	on           bool
+	prefix       []int
+	common       *sim.Coverage
+	choices      []int
+	swarm, given gen.Swarm
+}
+
+// runProgram runs and checks p, the program of execution i, seed s.
+func runProgram(c *Config, i int64, k int, s uint64, p history.Program, gd guided) unit {
 	n := len(p.Threads)
 	st, name := strategyFor(c.Strategy, s, n, k)
+	if gd.prefix != nil {
+		st = &prefixed{prefix: gd.prefix, then: st}
+	}
 	opt := sim.Options{Bugs: c.Bugs, GoroutineBaseline: c.goroutineBaseline}
 	if name == sched.StrategySURW {
 		st = sched.NewSURW(s, surwCounts(p, s, opt))
@@ -155,19 +206,29 @@ func runOne(c *Config, i int64, k int) unit {
 	x := sim.Run(p, st, opt)
 	defer x.Release() // after the trace, if any, has copied what it needs
 	r := properties.Check(x.History, c.Check)
-	u := unit{execs: 1, steps: int64(x.Steps), hash: scheduleHash(x.Schedule), member: name, maxSteps: x.Steps, threads: n}
+	u := unit{execs: 1, steps: int64(x.Steps), hash: scheduleHash(x.Schedule), member: name, maxSteps: x.Steps, threads: n, cov: x.Coverage}
+	if gd.on && mayBeRare(&x.Coverage, gd.common) {
+		u.entry = &corpusEntry{choices: slices.Clone(gd.choices), swarm: slices.Clone(gd.swarm), given: gd.given, schedule: slices.Clone(x.Schedule)}
+	}
 	if len(r.Unknown) > 0 {
 		u.unknown = 1
 	}
 	if len(r.Violations) > 0 {
 		u.props = distinctProps(r.Violations)
-		t := traces.FromExecution(p, s, string(name), opt, x, r.Violations)
+		// A clone: p may be a worker's buffer, which its next draw reuses,
+		// and the history's configuration shares p's lists.
+		kept := gen.Clone(p)
+		t := traces.FromExecution(kept, s, string(name), opt, x, r.Violations)
+		t.History.Config = kept.Config
 		note := fmt.Sprintf("campaign seed %d, execution %d, strategy %s", c.Seed, i, c.Strategy)
 		if c.Strategy != name {
 			note += " (" + string(name) + ")"
 		}
 		if name.Depth() > 0 {
 			note += fmt.Sprintf(", PCT n=%d k=%d", n, k)
+		}
+		if gd.on {
+			note += ", guided by coverage"
 		}
 		t.Notes = append(t.Notes, note)
 		u.found = &finding{trace: t, v: r.Violations[0], seed: s, strategy: string(name)}
@@ -208,6 +269,7 @@ func explore(c *Config, i int64) unit {
 		u.steps += int64(x.Steps)
 		u.maxSteps = max(u.maxSteps, x.Steps)
 		u.hashes = append(u.hashes, scheduleHash(x.Schedule))
+		u.cov.Or(&x.Coverage)
 		r := properties.Check(x.History, c.Check)
 		if len(r.Unknown) > 0 {
 			u.unknown++

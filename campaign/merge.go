@@ -35,6 +35,10 @@ func Merge(sums ...Summary) (Summary, error) {
 		m.addSketch(s)
 		m.addPCT(s)
 		m.addExhaustive(s)
+		if s.StateCoverage != nil {
+			m.cov.load(s.StateCoverage)
+			m.haveCov = true
+		}
 	}
 	return m.finish(sums), nil
 }
@@ -79,16 +83,18 @@ type merger struct {
 	sk         sketch
 	haveSketch bool         // every summary so far had a sketch
 	covered    map[int]bool // the shards folded in
+	cov        *coverCounts
+	haveCov    bool // some summary had coverage
 }
 
 // newMerger starts the merge of the shards of first's campaign.
 func newMerger(first Summary) *merger {
 	out := Summary{
-		Seed: first.Seed, Bugs: first.Bugs, Strategy: first.Strategy, Gen: first.Gen, Program: first.Program,
+		Seed: first.Seed, Bugs: first.Bugs, Strategy: first.Strategy, Gen: first.Gen, Program: first.Program, Guided: first.Guided,
 		Shard: Shard{Count: first.Shard.norm().Count}, Stopped: "merged",
 	}
 	out.normalize()
-	return &merger{out: out, haveSketch: true, covered: map[int]bool{}}
+	return &merger{out: out, haveSketch: true, covered: map[int]bool{}, cov: newCoverCounts()}
 }
 
 // cover claims the shards s covers: its own, or those it merged.
@@ -197,6 +203,9 @@ func (m *merger) finish(sums []Summary) Summary {
 	out.Timeline = mergeTimelines(sums)
 	if m.haveSketch {
 		out.DistinctSketch = m.sk[:]
+	}
+	if m.haveCov {
+		out.StateCoverage = m.cov.summary()
 	}
 	out.finish()
 	return out

@@ -60,13 +60,19 @@ func (r *runner) startWorkers(p *pool) {
 
 // work runs batches until the run's limit or its stop.
 func (r *runner) work(p *pool) {
+	w := new(worker)
 	for p.acquire() {
 		j0 := p.next.Add(p.batch) - p.batch
 		if j0 >= p.limit {
 			<-p.tokens
 			return
 		}
-		p.results <- r.runBatch(j0, min(p.batch, p.limit-j0))
+		us := r.runBatch(w, j0, min(p.batch, p.limit-j0))
+		if len(us) == 0 { // the run stopped before the batch could start
+			<-p.tokens
+			return
+		}
+		p.results <- us
 	}
 }
 
@@ -88,17 +94,25 @@ func (p *pool) acquire() bool {
 	}
 }
 
-// runBatch runs the n local indices from j0 on.
-func (r *runner) runBatch(j0, n int64) []unit {
+// runBatch runs the n local indices from j0 on, on w. A guided run that
+// stops meanwhile cuts the batch short: what it leaves out is never
+// committed.
+func (r *runner) runBatch(w *worker, j0, n int64) []unit {
 	c := &r.c
 	us := make([]unit, 0, n)
 	for j := j0; j < j0+n; j++ {
 		i := r.sum.Shard.Global(j)
 		var u unit
-		if c.Strategy == Exhaustive {
+		switch {
+		case c.Strategy == Exhaustive:
 			u = explore(c, i)
-		} else {
-			u = runOne(c, i, r.k)
+		case r.guide != nil:
+			var ok bool
+			if u, ok = runGuided(c, r.guide, w, i, j, r.k); !ok {
+				return us
+			}
+		default:
+			u = runOneOn(c, w, i, r.k)
 		}
 		u.j = j
 		us = append(us, u)

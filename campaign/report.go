@@ -26,7 +26,16 @@ func WriteReport(w io.Writer, s Summary, dir string) error {
 	return reportTemplate.Execute(w, reportData{
 		S: s, Props: props, Rows: rows, Total: total,
 		Violations: reportViolations(s, dir), Plot: makePlot(s.Timeline), Facts: reportFacts(s),
+		Coverage: s.StateCoverage, Unreached: groupUnreached(s.StateCoverage),
 	})
+}
+
+// groupUnreached is the report's list of the points c never reached.
+func groupUnreached(c *CoverageSummary) []pointGroup {
+	if c == nil {
+		return nil
+	}
+	return groupPoints(c.Unreached)
 }
 
 // reportData is what the report's template reads.
@@ -38,6 +47,8 @@ type reportData struct {
 	Violations []reportViolation
 	Plot       plot
 	Facts      [][2]string // label and value
+	Coverage   *CoverageSummary
+	Unreached  []pointGroup
 }
 
 // reportRow is a strategy's line of the table: its violations by property
@@ -260,6 +271,13 @@ svg text{font-size:11px}
 <p>{{range $i, $l := .Links}}{{if $i}} · {{end}}<a href="{{$l.Href}}">{{$l.Text}}</a>{{end}}</p>
 <p><code>{{.Replay}}</code></p>
 </div>{{end}}
+
+<h2>Coverage of the state space</h2>
+{{with .Coverage}}<p>{{.Reached}} of {{.Points}} points reached; never reached: {{len .Unreached}}.</p>
+{{if $.Unreached}}<table>
+<tr><th>points never reached</th><th>cases</th></tr>
+{{range $.Unreached}}<tr><td>{{.Head}}</td><td style="text-align:left">{{range $i, $t := .Tails}}{{if $i}} {{end}}{{$t}}{{end}}</td></tr>
+{{end}}</table>{{end}}{{else}}<p>Not recorded: a summary from before coverage.</p>{{end}}
 
 <h2>Over time</h2>
 {{if .Plot.Empty}}<p>Too short a campaign for a plot.</p>{{else}}

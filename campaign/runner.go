@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"slices"
 	"time"
 
 	"github.com/sysfsim/sysfsim/properties"
@@ -14,6 +15,8 @@ type runner struct {
 	c       Config
 	sum     Summary
 	sk      sketch
+	cov     *coverCounts
+	guide   *guide  // nil unless Config.Guided
 	k       int     // PCT's step estimate
 	prevS   float64 // elapsed seconds of earlier runs
 	startJ  int64   // first local index of this run
@@ -32,7 +35,7 @@ type runner struct {
 func (r *runner) start() (Summary, error) {
 	c := &r.c
 	fresh := Summary{
-		Seed: c.Seed, Bugs: c.Bugs, Strategy: c.Strategy, Gen: c.Gen, Shard: c.Shard.norm(), Program: c.Program,
+		Seed: c.Seed, Bugs: c.Bugs, Strategy: c.Strategy, Gen: c.Gen, Shard: c.Shard.norm(), Program: c.Program, Guided: c.Guided,
 	}
 	if c.Strategy == Exhaustive {
 		fresh.Exhaustive = &ExhaustiveSummary{Preemptions: c.Preemptions, SchedulesPerProgram: c.Schedules, Method: searchMethod(c.Preemptions)}
@@ -40,6 +43,7 @@ func (r *runner) start() (Summary, error) {
 	fresh.normalize()
 	fresh.NextIndex = fresh.Shard.Global(0)
 	r.sum = fresh
+	r.cov = newCoverCounts()
 	if c.OutDir != "" {
 		r.dir, r.persist = c.OutDir, true
 		if _, err := r.outDir(); err != nil {
@@ -57,6 +61,7 @@ func (r *runner) start() (Summary, error) {
 				return fresh, fmt.Errorf("campaign: %s: %w", c.OutDir, err)
 			}
 			r.sum = old
+			r.cov.load(old.StateCoverage)
 			r.prevS = old.ElapsedS
 			if len(old.DistinctSketch) == sketchSize {
 				copy(r.sk[:], old.DistinctSketch)
@@ -79,6 +84,9 @@ func (r *runner) start() (Summary, error) {
 			r.sum.PCT = &PCTSummary{K: calibrate(*c)}
 		}
 		r.k = r.sum.PCT.K
+	}
+	if c.Guided {
+		r.guide = r.rebuildGuide() // after k, which its executions use
 	}
 	return r.sum, nil
 }
@@ -106,6 +114,9 @@ func (r *runner) run(ctx context.Context) (Summary, error) {
 		cm.stop("interrupted")
 	}
 	cm.loop(ctx)
+	if r.guide != nil {
+		r.guide.stop()
+	}
 	return r.finish(cm)
 }
 
@@ -161,6 +172,9 @@ func (cm *committer) stop(why string) {
 		cm.stopped = true
 		cm.r.sum.Stopped = why
 		close(cm.p.done)
+		if g := cm.r.guide; g != nil {
+			g.stop() // a worker waiting for commits that will not come
+		}
 	}
 }
 
@@ -219,6 +233,9 @@ func (cm *committer) receive(us []unit) {
 			}
 			cm.frontier++
 		}
+		if g := cm.r.guide; g != nil {
+			g.advance(cm.frontier)
+		}
 	}
 }
 
@@ -271,6 +288,10 @@ func (r *runner) commit(u unit) error {
 	for _, h := range u.hashes {
 		r.sk.add(h)
 	}
+	rare := r.cov.add(&u.cov, s.Shard.Global(u.j))
+	if r.guide != nil && r.guide.commit(&u, rare, r.cov.hits) {
+		s.GuideCorpus = append(s.GuideCorpus, s.Shard.Global(u.j))
+	}
 	if s.PCT != nil {
 		s.PCT.MaxSteps = max(s.PCT.MaxSteps, u.maxSteps)
 		s.PCT.MaxThreads = max(s.PCT.MaxThreads, u.threads)
@@ -319,9 +340,11 @@ func (r *runner) snapshot() Summary {
 	s := r.sum
 	s.ElapsedS = r.elapsed().Seconds()
 	s.DistinctSketch = append([]byte(nil), r.sk[:]...)
+	s.StateCoverage = r.cov.summary()
 	s.Violations = append([]Found{}, s.Violations...)
 	s.ByStrategy = cloneRows(s.ByStrategy)
 	s.Timeline = append([]Sample{}, s.Timeline...)
+	s.GuideCorpus = slices.Clone(s.GuideCorpus)
 	if s.PCT != nil {
 		p := *s.PCT
 		p.Guarantees = nil

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"reflect"
 	"runtime"
 	"strings"
 	"testing"
@@ -138,6 +139,9 @@ func TestShardsMergeToTheWholeCampaign(t *testing.T) {
 	if len(m.Shards) != 3 || len(m.Timeline) == 0 || m.Timeline[len(m.Timeline)-1].Executions != 300 {
 		t.Fatalf("shards %v, timeline %+v", m.Shards, m.Timeline)
 	}
+	if !reflect.DeepEqual(m.StateCoverage, whole.StateCoverage) {
+		t.Fatalf("merged coverage %+v\nwhole %+v", m.StateCoverage, whole.StateCoverage)
+	}
 	if _, err := Merge(parts[0], parts[0]); err == nil {
 		t.Fatal("a shard merged twice")
 	}
@@ -161,6 +165,9 @@ func TestResumeExtendsWithoutRepeating(t *testing.T) {
 	if second.Executions != 300 || second.RunExecutions != 150 || second.Runs != 2 || second.Steps != whole.Steps ||
 		second.DistinctSchedules != whole.DistinctSchedules || second.NextIndex != whole.NextIndex {
 		t.Fatalf("resumed %+v\nwhole %+v", second, whole)
+	}
+	if !reflect.DeepEqual(second.StateCoverage, whole.StateCoverage) {
+		t.Fatalf("resumed coverage %+v\nwhole %+v", second.StateCoverage, whole.StateCoverage)
 	}
 	if len(second.Timeline) < 3 || second.Timeline[len(second.Timeline)-1].T < first.ElapsedS {
 		t.Fatalf("timeline does not continue: %+v", second.Timeline)

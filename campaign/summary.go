@@ -152,6 +152,10 @@ type Summary struct {
 	// absent when programs are generated.
 	Program *history.Program `json:"program,omitempty"`
 	Shard   Shard            `json:"shard"`
+	// Guided is Config.Guided; GuideCorpus the execution indices of its
+	// corpus, from which a resumed run rebuilds it.
+	Guided      bool    `json:"guided,omitempty"`
+	GuideCorpus []int64 `json:"guide_corpus,omitempty"`
 	// Shards lists the shard indices a merged summary covers; a merged
 	// summary cannot be resumed.
 	Shards     []int    `json:"shards,omitempty"`
@@ -189,6 +193,9 @@ type Summary struct {
 	PCT        *PCTSummary        `json:"pct,omitempty"`
 	Exhaustive *ExhaustiveSummary `json:"exhaustive,omitempty"`
 	Timeline   []Sample           `json:"timeline"`
+	// StateCoverage is what the campaign reached of the simulator's state
+	// space; nil in a summary written before it was recorded.
+	StateCoverage *CoverageSummary `json:"coverage,omitempty"`
 }
 
 // LoadSummary reads DIR/summary.json. An absent file is reported with an
@@ -292,6 +299,8 @@ func sameCampaign(a, b Summary, ignoreShard bool) error {
 		return diff("generator options", a.Gen, b.Gen)
 	case !sameProgram(a.Program, b.Program):
 		return fmt.Errorf("%w: another fixed program (or none)", ErrMismatch)
+	case a.Guided != b.Guided:
+		return diff("guided", a.Guided, b.Guided)
 	case !ignoreShard && a.Shard != b.Shard:
 		return diff("shard", a.Shard, b.Shard)
 	case ignoreShard && a.Shard.Count != b.Shard.Count:

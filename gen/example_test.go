@@ -17,6 +17,6 @@ func ExampleProgram() {
 	}
 	// Output:
 	// namespaces 1..2, mounts [1 2]
-	// T0 [readdir(m2, kernel/uids) del-uid(user1, "0")]
-	// T1 [open(m1, devices/virtual/net/eth0/ifindex) = fd1]
+	// T0 [move("eth0", ns2 -> ns1) move("eth1", ns2 -> ns1)]
+	// T1 [del-uid(user2, "1000")]
 }

@@ -11,6 +11,7 @@ package gen
 import (
 	"math/rand/v2"
 	"slices"
+	"sync"
 
 	"pgregory.net/rapid"
 
@@ -25,10 +26,29 @@ type Chooser interface {
 }
 
 // Rand is a Chooser from a seeded PCG generator.
-type Rand struct{ r *rand.Rand }
+type Rand struct {
+	r   *rand.Rand
+	pcg *rand.PCG
+}
+
+// pcgStream is the second word of every Rand's PCG state.
+const pcgStream = 0x9e3779b97f4a7c15
 
 // NewRand returns the chooser for seed.
-func NewRand(seed uint64) Rand { return Rand{rand.New(rand.NewPCG(seed, 0x9e3779b97f4a7c15))} }
+func NewRand(seed uint64) Rand {
+	pcg := rand.NewPCG(seed, pcgStream)
+	return Rand{rand.New(pcg), pcg}
+}
+
+// Reseed makes r the chooser NewRand(seed) returns, on r's memory: a
+// worker that draws one program after another allocates no generator.
+func (r *Rand) Reseed(seed uint64) {
+	if r.pcg == nil {
+		*r = NewRand(seed)
+		return
+	}
+	r.pcg.Seed(seed, pcgStream)
+}
 
 // IntN implements Chooser.
 func (r Rand) IntN(n int, _ string) int { return r.r.IntN(n) }
@@ -148,12 +168,78 @@ var UIDs = []string{"0", "1000"}
 
 // Program draws one program.
 func Program(c Chooser, o Options) history.Program {
-	o = o.withDefaults()
+	p, _ := Draw(c, o, nil)
+	return p
+}
+
+// Swarm is the kinds of operation a program may draw from (see
+// newSwarm), in the order of the generator's table. Callers treat it as
+// opaque and read-only.
+type Swarm []bool
+
+// Draw draws one program as Program does and returns the swarm it drew
+// from. A non-nil swarm is used instead of one drawn, so that a guided
+// campaign can keep the swarm of a program that reached new coverage and
+// draw the rest anew.
+func Draw(c Chooser, o Options, swarm Swarm) (history.Program, Swarm) {
+	b := buffers.Get().(*Buffer)
+	defer buffers.Put(b)
+	p, sw := b.Draw(c, o, swarm)
+	if len(sw) > 0 && &sw[0] == &allKinds[0] {
+		return Clone(p), sw // the shared swarm of every kind, read-only
+	}
+	return Clone(p), slices.Clone(sw)
+}
+
+// buffers lend Draw their memory: it draws in one, then returns a clone
+// the size of the program, so that a caller that keeps every program
+// allocates what it keeps and little else.
+var buffers = sync.Pool{New: func() any { return new(Buffer) }}
+
+// Buffer is memory Draw reuses from one program to the next: a worker
+// that is done with each program before it draws the next (or keeps a
+// Clone) allocates nothing once its buffer has grown to its programs'
+// size. The zero Buffer is empty and ready.
+type Buffer struct {
+	ints    []int        // the Config's lists, carved one after another
+	ops     []model.Op   // the setup's and the threads' operations
+	threads [][]model.Op // the threads
+	swarm   Swarm        // the last swarm drawn
+}
+
+// carve returns a slice of n ints of b's, growing b if needed; what was
+// carved before stays valid.
+func (b *Buffer) carve(n int) []int {
+	if cap(b.ints)-len(b.ints) < n {
+		b.ints = make([]int, 0, max(2*cap(b.ints), n, 16))
+	}
+	s := b.ints[len(b.ints) : len(b.ints)+n : len(b.ints)+n]
+	b.ints = b.ints[:len(b.ints)+n]
+	return s[:0]
+}
+
+// carveOps is carve for operations.
+func (b *Buffer) carveOps(n int) []model.Op {
+	if cap(b.ops)-len(b.ops) < n {
+		b.ops = make([]model.Op, 0, max(2*cap(b.ops), n, 16))
+	}
+	s := b.ops[len(b.ops) : len(b.ops)+n : len(b.ops)+n]
+	b.ops = b.ops[:len(b.ops)+n]
+	return s
+}
+
+// config draws a program's configuration: its namespaces, mounts, user
+// namespaces and processes.
+func (b *Buffer) config(c Chooser, o Options) model.Config {
 	nns := 2 + c.IntN(o.MaxNamespaces-1, "namespaces")
 	p := history.Program{Config: model.Config{Namespaces: nns}}
+	// At most two procs, so each list has room for a namespace each.
+	cfg := &p.Config
+	cfg.Mounts, cfg.Owners, cfg.MountUsers = b.carve(nns), b.carve(nns), b.carve(nns)
+	cfg.Procs, cfg.ProcUsers = b.carve(2), b.carve(2)
 	if nns > 2 && c.IntN(3, "later") == 0 {
 		// The last namespace is born during the run: the tag-recycling cases.
-		p.Config.Later = []int{nns}
+		p.Config.Later = append(b.carve(1), nns)
 	}
 	for ns := 1; ns <= nns; ns++ {
 		if len(p.Config.Later) == 0 || ns != nns {
@@ -176,46 +262,94 @@ func Program(c Chooser, o Options) history.Program {
 		p.Config.Procs = append(p.Config.Procs, 1+c.IntN(2, "proc ns"))
 		p.Config.ProcUsers = append(p.Config.ProcUsers, 1+c.IntN(p.Config.Users, "proc user"))
 	}
-	d := &drawer{c: c, cfg: p.Config, mounts: len(p.Config.Mounts), swarm: newSwarm(c), noUsers: o.NoUsers}
+	return p.Config
+}
+
+// Draw is gen.Draw on b's memory: the program and the swarm it returns
+// are valid until the next call.
+func (b *Buffer) Draw(c Chooser, o Options, swarm Swarm) (history.Program, Swarm) {
+	o = o.withDefaults()
+	b.ints, b.ops = b.ints[:0], b.ops[:0]
+	p := history.Program{Config: b.config(c, o)}
+	nns := p.Config.Namespaces
+	if swarm == nil {
+		swarm = b.newSwarm(c)
+	}
+	d := &drawer{c: c, cfg: p.Config, mounts: len(p.Config.Mounts), swarm: swarm, noUsers: o.NoUsers}
+	fds := &descriptors{c: c, mounts: len(p.Config.Mounts)}
+	// At most 5 drawn, then 2 for the lifecycle.
+	setup := b.carveOps(7)[:0]
 	for range c.IntN(6, "setup ops") {
 		op := model.Op{Kind: model.Create, NS: 1 + c.IntN(nns, "ns"), Name: name(c), Phys: c.IntN(3, "phys") == 0}
 		if c.IntN(2, "setup kind") == 0 {
 			op = d.op()
 		}
-		p.Setup = append(p.Setup, op)
+		setup = append(setup, fds.give(op))
 	}
 	if len(p.Config.Later) > 0 && c.IntN(2, "lifecycle") == 0 {
 		// A namespace dies while its mount lives on, and a new one is
 		// born: where tags get recycled.
-		p.Setup = append(p.Setup, model.Op{Kind: model.Exit, NS: 1 + c.IntN(2, "ns")}, model.Op{Kind: model.Clone, NS: p.Config.Later[0]})
+		setup = append(setup, model.Op{Kind: model.Exit, NS: 1 + c.IntN(2, "ns")}, model.Op{Kind: model.Clone, NS: p.Config.Later[0]})
+	}
+	if len(setup) > 0 {
+		p.Setup = setup
 	}
 	threads := o.MinThreads + c.IntN(o.MaxThreads-o.MinThreads+1, "threads")
-	fds := 0
+	p.Threads = b.threads[:0]
 	for range threads {
-		ops := make([]model.Op, 1+c.IntN(o.MaxOps, "ops"))
-		var open []int // descriptors this thread opened
+		ops := b.carveOps(1 + c.IntN(o.MaxOps, "ops"))
+		fds.open = fds.open[:0] // a thread reads and closes only what it opened
 		for i := range ops {
-			ops[i] = d.op()
-			switch ops[i].Kind {
-			case model.Read, model.Close:
-				if len(open) == 0 {
-					ops[i].Kind = model.Open
-					ops[i].Mount = 1 + c.IntN(len(p.Config.Mounts), "mount")
-					ops[i].Name = name(c)
-					break
-				}
-				ops[i].FD = open[c.IntN(len(open), "fd")]
-				continue
-			default:
-				continue
-			}
-			fds++
-			ops[i].FD = fds
-			open = append(open, fds)
+			ops[i] = fds.give(d.op())
 		}
 		p.Threads = append(p.Threads, ops)
 	}
-	return p
+	b.threads = p.Threads[:0]
+	if swarm == nil {
+		swarm = allKinds
+	}
+	return p, swarm
+}
+
+// allKinds is the swarm of every kind, as Draw returns it: nil there
+// asks for a swarm to be drawn.
+var allKinds = func() Swarm {
+	s := make(Swarm, len(kinds))
+	for i := range s {
+		s[i] = true
+	}
+	return s
+}()
+
+// descriptors numbers the files a program opens, one number per open
+// across the program, and points reads and closes at files opened before
+// them in the same thread (or in the setup, for the setup's).
+type descriptors struct {
+	c      Chooser
+	mounts int   // mounts made before the start
+	last   int   // the last number given
+	open   []int // what the current thread (or the setup) opened
+}
+
+// give returns op with its descriptor: a new one for an open, one opened
+// before for a read or close. A read or close with nothing open before it
+// becomes an open, which would otherwise always fail.
+func (f *descriptors) give(op model.Op) model.Op {
+	switch op.Kind {
+	case model.Read, model.Close:
+		if len(f.open) > 0 {
+			op.FD = f.open[f.c.IntN(len(f.open), "fd")]
+			return op
+		}
+		op = model.Op{Kind: model.Open, Mount: 1 + f.c.IntN(f.mounts, "mount"), Name: name(f.c)}
+	case model.Open:
+	default:
+		return op
+	}
+	f.last++
+	op.FD = f.last
+	f.open = append(f.open, f.last)
+	return op
 }
 
 // drawer draws operations and numbers the mounts they make.
@@ -232,11 +366,14 @@ type drawer struct {
 // even odds, creates and readdirs always (swarm testing, Groce et al.
 // 2012: a program that leaves most kinds out goes deeper into the rest,
 // and the campaign as a whole still draws every combination).
-func newSwarm(c Chooser) []bool {
+func (b *Buffer) newSwarm(c Chooser) Swarm {
 	if c.IntN(4, "swarm") == 0 {
 		return nil // a quarter of the programs use every kind
 	}
-	swarm := make([]bool, len(kinds))
+	if len(b.swarm) != len(kinds) {
+		b.swarm = make(Swarm, len(kinds))
+	}
+	swarm := b.swarm
 	for i, w := range kinds {
 		swarm[i] = w.kind == model.Create || w.kind == model.Readdir || c.IntN(2, "swarm kind") == 0
 	}
@@ -317,4 +454,65 @@ func dir(c Chooser) model.Dir {
 		return model.Devices
 	}
 	return model.ClassNet
+}
+
+// Recorder is a Chooser that passes C's choices on and records them in
+// Choices, so that a program can be drawn again, or changed a little
+// (Mutant). Reset empties Choices, keeping its memory.
+type Recorder struct {
+	C       Chooser
+	Choices []int
+}
+
+// IntN implements Chooser.
+func (r *Recorder) IntN(n int, label string) int {
+	v := r.C.IntN(n, label)
+	r.Choices = append(r.Choices, v)
+	return v
+}
+
+// Reset starts a new recording from c.
+func (r *Recorder) Reset(c Chooser) { r.C, r.Choices = c, r.Choices[:0] }
+
+// Mutant is a Chooser that replays Base, the choices of an earlier
+// program, changing each with odds 1 in Rate (never, if Rate is 0) to one
+// drawn from R, and drawing from R past Base's end. A choice Base holds
+// that is out of range now (an earlier change made fewer namespaces, say)
+// is drawn from R too. So a mutant keeps most of what made its parent
+// (swarm, shape, names) and varies the rest, as a greybox fuzzer mutates
+// the inputs that reached new coverage.
+type Mutant struct {
+	Base []int
+	R    Chooser
+	Rate int
+	i    int
+}
+
+// IntN implements Chooser.
+func (m *Mutant) IntN(n int, label string) int {
+	i := m.i
+	m.i++
+	if i < len(m.Base) && m.Base[i] < n && (m.Rate == 0 || m.R.IntN(m.Rate, "mutate") != 0) {
+		return m.Base[i]
+	}
+	return m.R.IntN(n, label)
+}
+
+// Clone returns a copy of p that shares no memory with it: what a caller
+// keeps of a program a Buffer drew, since the buffer's next Draw
+// overwrites it.
+func Clone(p history.Program) history.Program {
+	c := p
+	cfg := &c.Config
+	cfg.Mounts, cfg.Later, cfg.Procs = slices.Clone(cfg.Mounts), slices.Clone(cfg.Later), slices.Clone(cfg.Procs)
+	cfg.Owners, cfg.MountUsers, cfg.ProcUsers = slices.Clone(cfg.Owners), slices.Clone(cfg.MountUsers), slices.Clone(cfg.ProcUsers)
+	c.Setup = slices.Clone(p.Setup)
+	c.Threads = make([][]model.Op, len(p.Threads))
+	for i, th := range p.Threads {
+		c.Threads[i] = slices.Clone(th)
+	}
+	if p.Threads == nil {
+		c.Threads = nil
+	}
+	return c
 }

@@ -55,10 +55,12 @@ func (a *arena) resetKernel() *Kernel {
 	k := &a.kernel
 	records, faults := k.hist.Records[:0], k.faults[:0]
 	nodes, files, mounts := k.tree.nodes[:0], k.files, k.mounts
+	cov := k.cov
+	cov.reset()
 	clear(files)
 	clear(mounts)
 	clear(records[:cap(records)]) // let go of the last execution's strings and entries
-	*k = Kernel{files: files, mounts: mounts, faults: faults}
+	*k = Kernel{files: files, mounts: mounts, faults: faults, cov: cov}
 	k.hist.Records = records
 	k.tree.nodes = nodes
 	k.tree.slab = a.slab

@@ -34,6 +34,7 @@ type Kernel struct {
 	clock     int64
 	hist      history.History
 	faults    []history.Fault
+	cov       coverer // what the execution reached (Coverage)
 	// sched runs the concurrent part; nil during setup. See now.
 	sched *sched.Scheduler
 
@@ -149,7 +150,9 @@ func (k *Kernel) fault(t *sched.Thread, kind history.FaultKind, detail string) {
 func (k *Kernel) record(t *sched.Thread, thread int, op model.Op, run func() model.Result) model.Result {
 	i := len(k.hist.Records)
 	k.hist.Records = append(k.hist.Records, history.Record{Thread: thread, Op: op, Call: k.now(), Pending: true})
+	was := k.coverStep(t, op.Kind)
 	r := run()
+	k.coverStepEnd(t, was)
 	rec := &k.hist.Records[i]
 	rec.Result, rec.Return, rec.Pending = r, k.now(), false
 	return r
@@ -172,6 +175,8 @@ func (k *Kernel) do(t *sched.Thread, thread int, op model.Op) {
 		t.Access(private{}, false)
 	}
 	c := caller{k, t, thread}
+	k.coverBegin(t, op)
+	defer k.coverEnd(t)
 	if int(op.Kind) < len(flowFuncs) && flowFuncs[op.Kind] != nil {
 		flowFuncs[op.Kind](c, op)
 		return

@@ -168,6 +168,7 @@ func (tr *tree) alloc(kind nodeKind, name string, tag int) *node {
 // touches only the tree and the history (see Kernel.treeStep).
 func (tr *tree) touch(t *sched.Thread, n *node, what string) {
 	tr.k.treeStep(t)
+	tr.k.coverTouch(t, n)
 	tr.check(t, n, what)
 }
 

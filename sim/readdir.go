@@ -36,6 +36,8 @@ func (k *Kernel) readdir(t *sched.Thread, op model.Op) model.Result {
 	var saved *node
 	for {
 		t.RLock(&tr.lock) // kernfs_fop_readdir: down_read
+		k.coverList(parent)
+		k.coverCursor(parent, hash, saved)
 		emitted, full := 0, false
 		for pos := k.dirPos(t, parent, hash, saved, tag); pos != nil; pos = k.dirNextPos(t, parent, hash, pos, tag) {
 			hash, saved = pos.hash, pos

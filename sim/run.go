@@ -29,6 +29,8 @@ type Execution struct {
 	Schedule []int
 	Steps    int
 	Outcome  sched.Outcome
+	// Coverage is what the execution reached of the state space.
+	Coverage Coverage
 	kernel   *Kernel
 	arena    *arena // the memory Release gives back; nil if not from one
 	gen      uint64 // arena.gen when x was made: a copy released already is stale
@@ -155,7 +157,7 @@ func finish(k *Kernel, r sched.Result) Execution {
 	if len(k.faults) > 0 { // nil otherwise, as on fresh memory
 		h.Faults = k.faults
 	}
-	return Execution{History: h, Schedule: r.Schedule, Steps: r.Steps, Outcome: r.Outcome, kernel: k}
+	return Execution{History: h, Schedule: r.Schedule, Steps: r.Steps, Outcome: r.Outcome, Coverage: k.cov.points, kernel: k}
 }
 
 type firstEnabled struct{}

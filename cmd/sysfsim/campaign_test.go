@@ -298,3 +298,35 @@ func TestMergedSummarySaysWhatItIs(t *testing.T) {
 		}
 	}
 }
+
+// run --coverage prints the share of the state space reached and what
+// was never reached; without the flag the text has neither, and --json
+// always carries it.
+func TestRunCoverage(t *testing.T) {
+	code, out, _ := run(t, "run", "--executions", "50", "--coverage")
+	if code != exitOK || !strings.Contains(out, "points reached") || !strings.Contains(out, "never reached:") {
+		t.Fatalf("run --coverage:\n%s", out)
+	}
+	if _, out, _ := run(t, "run", "--executions", "50"); strings.Contains(out, "points reached") {
+		t.Fatalf("run without --coverage prints it:\n%s", out)
+	}
+	m := runJSON(t, exitOK, "run", "--executions", "50", "--json")
+	c, ok := m["coverage"].(map[string]any)
+	if !ok || c["reached"].(float64) < 1 || c["points"].(float64) <= c["reached"].(float64) {
+		t.Fatalf("--json coverage: %v", m["coverage"])
+	}
+}
+
+// run --guided runs a guided campaign, says so, and refuses exhaustive.
+func TestRunGuided(t *testing.T) {
+	m := runJSON(t, exitOK, "run", "--executions", "600", "--guided", "--json")
+	if m["guided"] != true || len(m["guide_corpus"].([]any)) == 0 {
+		t.Fatalf("guided %v, corpus %v", m["guided"], m["guide_corpus"])
+	}
+	if code, out, _ := run(t, "run", "--executions", "300", "--guided"); code != exitOK || !strings.Contains(out, "guided by coverage") {
+		t.Fatalf("exit %d:\n%s", code, out)
+	}
+	if code, _, errs := run(t, "run", "--guided", "--strategy", "exhaustive"); code != exitUsage || !strings.Contains(errs, "--guided") {
+		t.Fatalf("guided exhaustive: exit %d, %s", code, errs)
+	}
+}

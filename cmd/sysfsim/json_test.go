@@ -55,6 +55,7 @@ func jsonOutputs(t *testing.T) (outs []jsonOutput, skip string) {
 	out := add("run, violations", "run", exitViolation, "run", "--bug", "unlocked-add", "--keep-going", "--max-violations", "2", "--executions", "300", "--out", camp, "--json")
 	addFile("summary.json, violations", "summary", filepath.Join(camp, campaign.SummaryFile))
 	add("run, exhaustive", "run", exitOK, "run", "--strategy", "exhaustive", "--threads", "2", "--ops", "1", "--executions", "20", "--out", filepath.Join(dir, "exh"), "--json")
+	add("run, guided", "run", exitOK, "run", "--guided", "--executions", "400", "--json")
 	addFile("summary.json, exhaustive", "summary", filepath.Join(dir, "exh", campaign.SummaryFile))
 	add("run, fixed program", "run", exitOK, "run", "--program", "../../litmus/testdata/two-eth0.litmus", "--executions", "50", "--out", filepath.Join(dir, "prog"), "--json")
 	addFile("summary.json, fixed program", "summary", filepath.Join(dir, "prog", campaign.SummaryFile))

@@ -77,6 +77,8 @@ type runFlags struct {
 	ops       int
 	timeout   durationValue
 	program   string
+	coverage  bool
+	guided    bool
 }
 
 func (f *runFlags) flagSet() *flag.FlagSet {
@@ -98,6 +100,8 @@ func (f *runFlags) flagSet() *flag.FlagSet {
 	fs.StringVar(&f.threads, "threads", "", "threads per program, N or MIN-MAX (default 2-4)")
 	fs.IntVar(&f.ops, "ops", 0, "operations per thread at most (default 4)")
 	fs.StringVar(&f.program, "program", "", "run this program in every execution instead of generated ones: a litmus test (.litmus) or the program of a trace `FILE`")
+	fs.BoolVar(&f.coverage, "coverage", false, "also print what the campaign reached of the simulator's state space, and every point it never reached (--json always has it, under \"coverage\")")
+	fs.BoolVar(&f.guided, "guided", false, "steer toward the coverage not reached yet: most executions start from earlier ones that reached rare points, keeping their swarm of operation kinds or replaying part of their schedule (not with exhaustive)")
 	fs.Var(&f.timeout, "timeout", "bound on each execution's linearizability search (0: none); out of time, the execution is undecided (exit 3 if nothing is violated)")
 	return fs
 }
@@ -137,10 +141,16 @@ func (f *runFlags) config() (campaign.Config, error) {
 	if err != nil {
 		return campaign.Config{}, err
 	}
+	if f.guided && prog != nil {
+		return campaign.Config{}, errors.New("--guided draws programs from the coverage reached; --program runs one program: not both")
+	}
+	if f.guided && st == campaign.Exhaustive {
+		return campaign.Config{}, errors.New("--guided draws programs from the coverage reached; --strategy exhaustive searches each program it draws: not both")
+	}
 	return campaign.Config{
 		Seed: f.seed, Executions: f.execs, Duration: f.dur, Bugs: bs, OutDir: f.out, Gen: g, Program: prog,
 		Strategy: st, Preemptions: f.preempt, Schedules: f.schedules, Workers: f.workers, Shard: shard,
-		KeepGoing: f.keepGoing, MaxViolations: f.maxViol, NoShrink: !f.shrink, Command: self,
+		KeepGoing: f.keepGoing, MaxViolations: f.maxViol, NoShrink: !f.shrink, Command: self, Guided: f.guided,
 		Check: properties.Options{LinearizabilityTimeout: time.Duration(f.timeout)},
 	}, nil
 }
@@ -195,6 +205,7 @@ func resume(cfg *campaign.Config, fs *flag.FlagSet) error {
 			}
 		}},
 		{"shrink", func() { cfg.NoShrink = old.NoShrink }},
+		{"guided", func() { cfg.Guided = old.Guided }},
 	} {
 		if !given[s.flag] {
 			s.take()
@@ -210,6 +221,9 @@ func (f *runFlags) print(stdout io.Writer, sum campaign.Summary) {
 		return
 	}
 	printSummary(stdout, sum)
+	if f.coverage {
+		sum.StateCoverage.WriteText(stdout)
+	}
 	if x := sum.Exhaustive; x != nil && f.execs > 0 && sum.RunExecutions > int64(f.execs) {
 		fmt.Fprintf(stdout, "--executions %d bounds an exhaustive search between programs: each program's search runs to its end (at most --schedules %d), so this run checked %d schedules\n",
 			f.execs, x.SchedulesPerProgram, sum.RunExecutions)
@@ -312,6 +326,9 @@ func printHow(w io.Writer, s campaign.Summary) {
 	}
 	if len(parts) > 1 {
 		fmt.Fprintf(w, " (%s)", strings.Join(parts, ", "))
+	}
+	if s.Guided {
+		fmt.Fprintf(w, ", guided by coverage (corpus of %d)", len(s.GuideCorpus))
 	}
 	fmt.Fprintf(w, "; ~%d distinct schedules", s.DistinctSchedules)
 	switch {
