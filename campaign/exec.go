@@ -197,7 +197,7 @@ func runProgram(c *Config, i int64, k int, s uint64, p history.Program, gd guide
 	n := len(p.Threads)
 	st, name := strategyFor(c.Strategy, s, n, k)
 	if gd.prefix != nil {
-		st = &prefixed{prefix: gd.prefix, then: st}
+		st = sched.NewPrefixed(gd.prefix, st)
 	}
 	opt := sim.Options{Bugs: c.Bugs, GoroutineBaseline: c.goroutineBaseline}
 	if name == sched.StrategySURW {

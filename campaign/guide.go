@@ -9,7 +9,6 @@ import (
 	"github.com/sysfsim/sysfsim/gen"
 	"github.com/sysfsim/sysfsim/history"
 	"github.com/sysfsim/sysfsim/sim"
-	"github.com/sysfsim/sysfsim/sim/sched"
 )
 
 // A guided campaign (Config.Guided) steers toward unreached coverage as a
@@ -210,24 +209,6 @@ func guidedProgram(c *Config, g *guide, w *worker, j int64, s uint64) (history.P
 	p, w.swarm = w.buf.Draw(&w.rec, c.Gen, parent.given)
 	cut := r.IntN(len(parent.schedule)+1, "cut")
 	return p, parent.schedule[:cut], common, true
-}
-
-// prefixed replays a schedule prefix, then lets its strategy pick. A
-// thread of the prefix that is not enabled (the program took another
-// turn) hands over to the strategy at once.
-type prefixed struct {
-	prefix []int
-	then   sched.Strategy
-	off    bool
-}
-
-// Pick implements sched.Strategy.
-func (p *prefixed) Pick(step int, enabled []int) int {
-	if !p.off && step < len(p.prefix) && slices.Contains(enabled, p.prefix[step]) {
-		return p.prefix[step]
-	}
-	p.off = true
-	return p.then.Pick(step, enabled)
 }
 
 // mayBeRare reports whether cov reached a point not common: only then

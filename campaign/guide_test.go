@@ -14,7 +14,6 @@ import (
 
 	"github.com/sysfsim/sysfsim/gen"
 	"github.com/sysfsim/sysfsim/sim"
-	"github.com/sysfsim/sysfsim/sim/sched"
 	"github.com/sysfsim/sysfsim/traces"
 )
 
@@ -98,25 +97,6 @@ func TestGuidedExhaustiveRefused(t *testing.T) {
 		t.Fatal("a guided exhaustive campaign ran")
 	}
 }
-
-// prefixed replays its prefix while the threads it names are enabled,
-// then hands over for good.
-func TestPrefixedStrategy(t *testing.T) {
-	p := &prefixed{prefix: []int{1, 0, 2, 1}, then: firstOf{}}
-	var got []int
-	for step, enabled := range [][]int{{0, 1}, {0, 1}, {0, 1}, {0, 1}, {1, 2}} {
-		got = append(got, p.Pick(step, enabled))
-	}
-	if want := []int{1, 0, 0, 0, 1}; !reflect.DeepEqual(got, want) {
-		t.Fatalf("picked %v, want %v", got, want)
-	}
-}
-
-type firstOf struct{}
-
-func (firstOf) Pick(_ int, enabled []int) int { return enabled[0] }
-
-var _ sched.Strategy = firstOf{}
 
 // A campaign raises the collector's setting while it runs, unless the
 // program chose one, and puts it back.

@@ -168,12 +168,13 @@ func (tr *tree) alloc(kind nodeKind, name string, tag int) *node {
 // touches only the tree and the history (see Kernel.treeStep).
 func (tr *tree) touch(t *sched.Thread, n *node, what string) {
 	tr.k.treeStep(t)
-	tr.k.coverTouch(t, n)
 	tr.check(t, n, what)
 }
 
-// check faults if n is freed: the use after free a touch finds.
+// check faults if n is freed: the use after free a touch finds. It is
+// also where coverage sees which node state each operation met.
 func (tr *tree) check(t *sched.Thread, n *node, what string) {
+	tr.k.coverTouch(t, n)
 	if n.freed {
 		tr.k.fault(t, history.UseAfterFree, fmt.Sprintf("%s touched freed node %v", what, n))
 	}
