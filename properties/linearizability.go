@@ -20,19 +20,42 @@ import (
 // which respects real time (an operation that returned before another was
 // called comes first); when replaying them in that order on the model
 // explains every result, that order is a linearization and porcupine's
-// search is not needed. Only the others go to porcupine.
+// search is not needed. Only the others go to porcupine: whole when they
+// are short, in pieces cut at quiescent points when they are long (see
+// segments).
 func CheckLinearizable(h history.History, timeout time.Duration) (vs []Violation, decided bool) {
+	v := checkLinearizable(h, timeout)
+	return v.violations, v.decided
+}
+
+// linVerdict is the linearizability checker's verdict. An undecided one
+// says in progress how far it got.
+type linVerdict struct {
+	violations []Violation
+	decided    bool
+	progress   string
+}
+
+func checkLinearizable(h history.History, timeout time.Duration) linVerdict {
+	if len(h.Records) > pieceSteps {
+		// Long histories go to the pieces without trying the return
+		// order first: over tens of thousands of operations, some
+		// stretch almost always breaks it (every long simulator history
+		// of BenchmarkCheckLong does), and its events would double the
+		// memory the check holds.
+		return checkPieces(h, h.Steps(nil), timeout)
+	}
 	if explainedInReturnOrder(h) {
-		return nil, true
+		return linVerdict{decided: true}
 	}
 	res, info := Linearize(h, timeout)
 	switch res {
 	case porcupine.Illegal:
-		return []Violation{notLinearizable(h, info)}, true
+		return linVerdict{violations: []Violation{notLinearizable(h, info)}, decided: true}
 	case porcupine.Unknown:
-		return nil, false
+		return linVerdict{}
 	}
-	return nil, true
+	return linVerdict{decided: true}
 }
 
 // notLinearizable is the violation of h, which porcupine found not
@@ -63,12 +86,12 @@ func explainedInReturnOrder(h history.History) bool {
 	steps := h.Steps(buf.steps[:0])
 	// Sort indices, not the steps themselves: a step is a few hundred
 	// bytes with pointers in it.
-	order := buf.order[:0]
+	order := slices.Grow(buf.order[:0], len(steps))
 	for i := range steps {
 		order = append(order, i)
 	}
 	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(steps[a].Return, steps[b].Return) })
-	events := buf.events[:0]
+	events := slices.Grow(buf.events[:0], len(steps))
 	for _, i := range order {
 		events = append(events, steps[i].Event)
 	}
