@@ -11,11 +11,14 @@ import (
 	"github.com/sysfsim/sysfsim/model"
 )
 
-// pieceSteps is the least number of steps of a piece porcupine decides,
-// and the most of a history checked whole. A piece is made of consecutive
-// segments (see segments): one porcupine call per segment, of a handful of
-// steps each, would cost more in setting up than in searching.
-const pieceSteps = 1000
+// pieceSteps is the least number of steps of a piece, and the most
+// records of a history checked whole. A piece is made of consecutive
+// segments (see segments): a piece no order explains goes to porcupine
+// with enough history before its culprit for the culprit search, and one
+// porcupine call per segment, of a handful of steps each, would cost more
+// in setting up than in searching. A variable for the tests, which cut
+// short histories into many pieces.
+var pieceSteps = 1000
 
 // checkPieces decides h, whose steps are steps, piece by piece (see
 // segments), each from the states the pieces before it can end in. The
@@ -31,7 +34,7 @@ const pieceSteps = 1000
 func checkPieces(h history.History, steps []history.Step, timeout time.Duration) linVerdict {
 	var deadline time.Time
 	if timeout > 0 {
-		deadline = time.Now().Add(timeout)
+		deadline = clock().Add(timeout)
 	}
 	segs := segments(steps)
 	search := newEndSearch(h.Config)
@@ -39,7 +42,7 @@ func checkPieces(h history.History, steps []history.Step, timeout time.Duration)
 	done := 0 // steps decided
 	var buf pieceBuf
 	for lo, n := 0, 1; lo < len(segs); n++ {
-		if !deadline.IsZero() && time.Now().After(deadline) {
+		if !deadline.IsZero() && clock().After(deadline) {
 			return undecidedAt(steps, segs, lo, n, done, timeout)
 		}
 		hi, end, how := nextPiece(search, steps, segs, lo, start)
@@ -48,7 +51,7 @@ func checkPieces(h history.History, steps []history.Step, timeout time.Duration)
 			continue
 		}
 		piece := buf.of(steps, segs[lo:hi])
-		left := time.Until(deadline)
+		left := deadline.Sub(clock())
 		switch {
 		case deadline.IsZero():
 			left = 0
@@ -74,6 +77,9 @@ func checkPieces(h history.History, steps []history.Step, timeout time.Duration)
 	}
 	return linVerdict{decided: true}
 }
+
+// clock is the time the deadline is measured by; the tests replace it.
+var clock = time.Now
 
 // porcupineEveryPiece makes porcupine decide the pieces the end search
 // explained too, and a disagreement undecided: for the tests that hold
