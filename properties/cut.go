@@ -2,6 +2,7 @@ package properties
 
 import (
 	"cmp"
+	"math"
 	"slices"
 
 	"github.com/anishathalye/porcupine"
@@ -61,20 +62,52 @@ func segments(ops []history.Step) [][]int {
 	return segs
 }
 
-// maxSegment bounds the operations of a segment whose end states
-// endSearch works out, and maxFrontier the (operations placed, state)
-// pairs it keeps at a time. Beyond, a segment is too concurrent to search
-// every order of, and the rest of the history goes to porcupine whole.
+// maxPending bounds the operations a search may leave unplaced behind
+// the last one it placed, maxNext those that may go next, and maxFrontier
+// the (placed set, state) pairs it keeps at a time. Beyond, a stretch is
+// too concurrent to follow every order of, and the rest of the history
+// goes to porcupine whole.
 const (
-	maxSegment  = 128
+	maxPending  = 16
+	maxNext     = 64
 	maxFrontier = 1 << 14
 )
 
-// placed is a set of a segment's operations, a bit each.
-type placed [maxSegment / 64]uint64
+// placed is a set of a segment's operations that can be placed first,
+// numbered in call order: every operation before hi is placed but the
+// first n of pending, and none from hi on. An operation left unplaced
+// while later ones are placed (a long one, concurrent with many) is
+// pending; there are few, since everything called after it returned must
+// go after it.
+type placed struct {
+	hi, n   int
+	pending [maxPending]int32 // increasing
+}
 
-func (p placed) has(i int) bool    { return p[i/64]&(1<<(i%64)) != 0 }
-func (p placed) with(i int) placed { p[i/64] |= 1 << (i % 64); return p }
+func (p *placed) has(r int) bool {
+	return r < p.hi && !slices.Contains(p.pending[:p.n], int32(r))
+}
+
+// with returns p with operation r placed; ok is false when that leaves
+// more than maxPending operations pending.
+func (p placed) with(r int) (q placed, ok bool) {
+	if r < p.hi {
+		i := slices.Index(p.pending[:p.n], int32(r))
+		copy(p.pending[i:p.n], p.pending[i+1:p.n])
+		p.n--
+		p.pending[p.n] = 0
+		return p, true
+	}
+	if p.n+r-p.hi > maxPending {
+		return p, false
+	}
+	for x := p.hi; x < r; x++ {
+		p.pending[p.n] = int32(x)
+		p.n++
+	}
+	p.hi = r + 1
+	return p, true
+}
 
 // endSearch works out the states a segment can end in, from a set of
 // states it can start in: every state some order of its operations that
@@ -86,42 +119,61 @@ func (p placed) with(i int) placed { p[i/64] |= 1 << (i % 64); return p }
 // that can be placed first, each with every state placing them can lead
 // to. Memoizing on (placed set, state), as Wing and Gong's algorithm
 // with Lowe's cache does, an order is followed once per distinct state,
-// and only two layers are kept.
+// and only two layers are kept. A placed set is a point in the call order
+// with the few operations pending behind it (placed), so a segment may be
+// as long as it likes: only its concurrency is bounded.
 type endSearch struct {
-	c        model.Config
-	layers   [2][]frontier   // two layers' memory, reused
-	next     []frontier      // the layer being made
-	index    map[placed]int  // a placed set's place in next
-	outcomes []model.Outcome // of one step
+	c         model.Config
+	layers    [2][]pair       // two layers' memory, reused
+	next      []pair          // the layer being made
+	index     map[pairKey]int // the last pair of a key in next
+	outcomes  []model.Outcome // of one step
+	byCall    []int           // the segment's steps in call order
+	call, ret []int64         // their calls and returns
+	cand      []int           // the operations that may go next
 }
 
-// frontier is one placed set with the states placing it can lead to.
-type frontier struct {
+// pair is one placed set with one state placing it can lead to; more is
+// the pair before it in its layer with the same key, or -1.
+type pair struct {
 	placed placed
-	states []model.State
+	state  model.State
+	more   int
+}
+
+// pairKey is what a layer's pairs are found by: the placed set and the
+// state's hash.
+type pairKey struct {
+	placed placed
+	hash   uint64
 }
 
 func newEndSearch(c model.Config) *endSearch {
-	return &endSearch{c: c, index: map[placed]int{}}
+	return &endSearch{c: c, index: map[pairKey]int{}}
 }
 
-// ends returns the states seg (indices into ops) can end in from start;
-// none when no order of it fits from any of them (it is not
-// linearizable from there). ok is false when the segment is too large or
-// too concurrent to search (maxSegment, maxFrontier).
-func (e *endSearch) ends(ops []history.Step, seg []int, start []model.State) (end []model.State, ok bool) {
-	if len(seg) > maxSegment {
-		return nil, false
+// ends returns the states seg (indices into steps) can end in from
+// start; none when no order of it fits from any of them (it is not
+// linearizable from there). ok is false when it is too concurrent to
+// search (maxPending, maxNext, maxFrontier).
+func (e *endSearch) ends(steps []history.Step, seg []int, start []model.State) (end []model.State, ok bool) {
+	e.byCall = append(e.byCall[:0], seg...)
+	slices.SortStableFunc(e.byCall, func(a, b int) int { return cmp.Compare(steps[a].Call, steps[b].Call) })
+	e.call, e.ret = e.call[:0], e.ret[:0]
+	for _, i := range e.byCall {
+		e.call, e.ret = append(e.call, steps[i].Call), append(e.ret, steps[i].Return)
 	}
-	first := [1]frontier{{states: start}}
-	cur := first[:]
+	cur := e.layers[1][:0]
+	for _, s := range start {
+		cur = append(cur, pair{state: s, more: -1})
+	}
+	e.layers[1] = cur
 	for k := range seg {
 		e.next = e.layers[k%2][:0]
 		clear(e.index)
-		width := 0
-		for _, f := range cur {
-			width += e.expand(ops, seg, f)
-			if width > maxFrontier {
+		for i := range cur {
+			if !e.expand(steps, &cur[i]) || len(e.next) > maxFrontier {
+				e.layers[k%2] = e.next
 				return nil, false
 			}
 		}
@@ -131,71 +183,130 @@ func (e *endSearch) ends(ops []history.Step, seg []int, start []model.State) (en
 		}
 		cur = e.next
 	}
-	// The layers' memory is reused: the caller keeps a copy.
-	return slices.Clone(cur[0].states), true
+	for _, p := range cur {
+		end = append(end, p.state)
+	}
+	return end, true
 }
 
 // expand adds to the next layer every way of placing one more operation
-// after f, and returns the number of states it added.
-func (e *endSearch) expand(ops []history.Step, seg []int, f frontier) (added int) {
+// after f; ok is false when the stretch is too concurrent to search
+// (maxNext, maxPending).
+func (e *endSearch) expand(steps []history.Step, f *pair) (ok bool) {
 	// An operation may go next if no operation left returned before it
 	// was called: its call is at most the least return of the others.
-	first, second := int64(1<<63-1), int64(1<<63-1)
-	for i, o := range seg {
-		if r := ops[o].Return; !f.placed.has(i) {
-			if r < first {
-				first, second = r, first
-			} else if r < second {
-				second = r
-			}
+	// In call order, the scan stops at a call past the second least
+	// return: every later operation returns later still.
+	first, second := int64(math.MaxInt64), int64(math.MaxInt64)
+	next := e.cand[:0]
+	see := func(r int) bool {
+		if e.call[r] > second {
+			return false
 		}
-	}
-	for i, o := range seg {
-		op := &ops[o]
-		if f.placed.has(i) {
-			continue
-		}
-		least := first
-		if op.Return == first {
-			least = second
-		}
-		if op.Call > least {
-			continue
-		}
-		for _, s := range f.states {
-			e.outcomes = model.AppendStep(e.outcomes[:0], e.c, s, op.Op)
-			for _, x := range e.outcomes {
-				if (op.Pending || model.SameResult(x.Result, op.Result)) && e.add(f.placed.with(i), x.State) {
-					added++
-				}
-			}
-		}
-	}
-	return added
-}
-
-// add puts state s in the next layer under p, unless it is there.
-func (e *endSearch) add(p placed, s model.State) bool {
-	k, ok := e.index[p]
-	if !ok {
-		// The slot's states, from two layers ago, are free to reuse: a
-		// layer's states are all new, never the caller's start.
-		k = len(e.next)
-		e.index[p] = k
-		if k < cap(e.next) {
-			e.next = e.next[:k+1]
-			e.next[k] = frontier{placed: p, states: append(e.next[k].states[:0], s)}
-		} else {
-			e.next = append(e.next, frontier{placed: p, states: []model.State{s}})
+		next = append(next, r)
+		if x := e.ret[r]; x < first {
+			first, second = x, first
+		} else if x < second {
+			second = x
 		}
 		return true
 	}
-	f := &e.next[k]
-	if slices.ContainsFunc(f.states, s.Equal) {
-		return false
+	for _, r := range f.placed.pending[:f.placed.n] {
+		if !see(int(r)) {
+			break
+		}
 	}
-	f.states = append(f.states, s)
+	for r := f.placed.hi; r < len(e.call) && see(r); r++ {
+		if len(next) > maxNext {
+			return false
+		}
+	}
+	e.cand = next
+	if r, ok := e.failureFirst(steps, f, next, first, second); ok {
+		p, ok := f.placed.with(r)
+		if ok {
+			e.add(p, f.state)
+		}
+		return ok
+	}
+	for _, r := range next {
+		if !mayGo(e, r, first, second) {
+			continue
+		}
+		p, ok := f.placed.with(r)
+		if !ok {
+			return false
+		}
+		st := &steps[e.byCall[r]]
+		e.outcomes = model.AppendStep(e.outcomes[:0], e.c, f.state, st.Op)
+		for _, x := range e.outcomes {
+			if st.Pending || model.SameResult(x.Result, st.Result) {
+				e.add(p, x.State)
+			}
+		}
+	}
 	return true
+}
+
+// mayGo reports whether operation r may go next, when the least returns
+// of the operations not placed are first and second.
+func mayGo(e *endSearch, r int, first, second int64) bool {
+	least := first
+	if e.ret[r] == first {
+		least = second
+	}
+	return e.call[r] <= least
+}
+
+// failureFirst finds, among the operations that may go next after f, one
+// that failed and whose failure fits f's state: placing it now is as good
+// as placing it anywhere later, and the search follows that order only.
+//
+// Take any order that places it later, at a point where its failure
+// fits: a failure leaves the state as it was (model.Step never changes
+// the state of a failing step), so taking it out from there and placing
+// it first leaves every other step the states it had, the same results
+// and the same end state; and real time allows it first, since it may go
+// next. Most of a recorded history's operations fail (on a namespace that
+// has exited, a name that is taken), and without this the search would
+// follow every interleaving of the failures of concurrent threads.
+func (e *endSearch) failureFirst(steps []history.Step, f *pair, next []int, first, second int64) (int, bool) {
+	for _, r := range next {
+		st := &steps[e.byCall[r]]
+		if st.Pending || st.Result.Err == model.OK || !mayGo(e, r, first, second) {
+			continue
+		}
+		e.outcomes = model.AppendStep(e.outcomes[:0], e.c, f.state, st.Op)
+		fits := false
+		for _, x := range e.outcomes {
+			if model.SameResult(x.Result, st.Result) {
+				fits = true
+				if !x.State.Equal(f.state) {
+					return 0, false // not a failure that leaves the state: follow every order
+				}
+			}
+		}
+		if fits {
+			return r, true
+		}
+	}
+	return 0, false
+}
+
+// add puts (p, s) in the next layer, unless it is there.
+func (e *endSearch) add(p placed, s model.State) {
+	k := pairKey{p, s.Hash()}
+	last, ok := e.index[k]
+	if !ok {
+		last = -1
+	}
+	for i := last; i >= 0; i = e.next[i].more {
+		if e.next[i].state.Equal(s) {
+			return
+		}
+	}
+	e.index[k] = len(e.next)
+	e.next = append(e.next, pair{placed: p, state: s, more: last})
 }
 
 // startingIn returns the porcupine model of configuration c, starting in
