@@ -90,4 +90,3 @@ func writeGzip(t *testing.T, path string, tr *tracefile.Trace) {
 		t.Fatal(err)
 	}
 }
-
