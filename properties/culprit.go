@@ -41,6 +41,11 @@ type Culprit struct {
 	// Partitions the partitions porcupine checked apart.
 	Prefix         []int
 	Of, Partitions int
+	// Explained is the length of the longest explained prefix: that of
+	// Prefix, or, when the end search named the culprit in a stretch
+	// too long for porcupine (see checkPieces), the number of steps it
+	// placed, whose order it does not keep (Prefix is nil).
+	Explained int
 	// Piece numbers, from 1, the piece of a long history the culprit was
 	// found in, when the history was cut at quiescent points (see
 	// segments), and PieceFrom is the piece's first call; Piece is 0 when
@@ -163,7 +168,7 @@ func stuckAfter(c model.Config, ops []porcupine.Operation, steps, prefix []int, 
 	}
 	op, res := ops[next].Input.(model.Op), ops[next].Output
 	x = Culprit{Step: next, Op: op, Others: others, Allowed: allowed(c, states, op),
-		Prefix: prefix, Of: len(steps), partition: steps, start: start}
+		Prefix: prefix, Explained: len(prefix), Of: len(steps), partition: steps, start: start}
 	x.Result, _ = res.(model.Result)
 	return x, true
 }
@@ -238,7 +243,7 @@ func (c Culprit) Violation(h history.History) Violation {
 		fmt.Fprintf(&b, " (its step %v returned %v)", c.Op, c.Result)
 	}
 	b.WriteString("; ")
-	of := fmt.Sprintf("%d of %s", len(c.Prefix), operations(c.Of))
+	of := fmt.Sprintf("%d of %s", c.Explained, operations(c.Of))
 	if c.Partitions > 1 {
 		of += " of its partition"
 	}

@@ -131,6 +131,10 @@ type endSearch struct {
 	byCall    []int           // the segment's steps in call order
 	call, ret []int64         // their calls and returns
 	cand      []int           // the operations that may go next
+	// stuck is the last layer of a segment no order explains, whose
+	// pairs placed placedN steps: the longest explained prefixes.
+	stuck   []pair
+	placedN int
 }
 
 // pair is one placed set with one state placing it can lead to; more is
@@ -179,6 +183,7 @@ func (e *endSearch) ends(steps []history.Step, seg []int, start []model.State) (
 		}
 		e.layers[k%2] = e.next
 		if len(e.next) == 0 {
+			e.stuck, e.placedN = cur, k
 			return nil, true
 		}
 		cur = e.next
@@ -326,4 +331,62 @@ func startingIn(c model.Config, states []model.State) porcupine.Model {
 		m.Partition = nil
 	}
 	return m
+}
+
+// culprit names the culprit of the segment the last call to ends found
+// no order of, from the longest explained prefixes (stuck), as
+// FindCulprit does from porcupine's: after each, the operation not placed
+// that returned first must go next, and neither it nor any other that may
+// go next fits. Of the prefixes, the one whose culprit has the lowest
+// record is taken, and the results the model allows it are those of
+// every state of that prefix's placed set.
+func (e *endSearch) culprit(steps []history.Step) Culprit {
+	best := -1
+	var c Culprit
+	for i := range e.stuck {
+		x, others := e.mustGo(steps, &e.stuck[i])
+		if best < 0 || steps[x].Record < c.Record {
+			best = i
+			c = Culprit{Step: x, Record: steps[x].Record, Op: steps[x].Op, Result: steps[x].Result, Others: others}
+		}
+	}
+	var states []model.State
+	for _, p := range e.stuck {
+		if p.placed == e.stuck[best].placed {
+			states = append(states, p.state)
+		}
+	}
+	c.Allowed = allowed(e.c, states, c.Op)
+	c.Explained = e.placedN
+	return c
+}
+
+// mustGo returns, after pair f, the step not placed that returned first
+// and the steps of the others that may go next.
+func (e *endSearch) mustGo(steps []history.Step, f *pair) (step int, others []int) {
+	first, second := int64(math.MaxInt64), int64(math.MaxInt64)
+	var unplaced []int
+	for r := range e.call {
+		if f.placed.has(r) {
+			continue
+		}
+		if e.call[r] > second {
+			break
+		}
+		unplaced = append(unplaced, r)
+		if x := e.ret[r]; x < first {
+			first, second = x, first
+		} else if x < second {
+			second = x
+		}
+	}
+	must := -1
+	for _, r := range unplaced {
+		if e.ret[r] == first && must < 0 {
+			must = r
+		} else if mayGo(e, r, first, second) {
+			others = append(others, e.byCall[r])
+		}
+	}
+	return e.byCall[must], others
 }

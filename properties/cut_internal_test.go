@@ -146,7 +146,8 @@ func cutCase(t *testing.T, seed uint64, perThread int, bugs sim.BugSet) history.
 // wrong result injected: the cut's pieces are small (a few steps each),
 // so that the short histories porcupine can still judge whole are cut
 // many times. Porcupine deciding every piece too never disagrees with the
-// end search.
+// end search, and the end search naming every culprit finds the same
+// violations.
 func TestCutAgreesWithTheWhole(t *testing.T) {
 	bugs := []sim.BugSet{nil}
 	for _, b := range sim.Bugs {
@@ -167,11 +168,16 @@ func TestCutAgreesWithTheWhole(t *testing.T) {
 			}
 			for _, h := range hs {
 				whole, _ := Linearize(h, 0)
-				for _, every := range []bool{false, true} {
+				for mode, every := range []bool{false, true, false} {
 					withPieces(t, 3, every, func() {
+						if mode == 2 { // the end search names every culprit
+							old := porcupineSteps
+							porcupineSteps = 0
+							defer func() { porcupineSteps = old }()
+						}
 						v := checkPieces(h, h.Steps(nil), 0)
 						if !v.decided || (whole == porcupine.Illegal) != (len(v.violations) > 0) {
-							t.Fatalf("seed %d, bug %v, porcupine on every piece %v: whole %v, cut decided %v with %v (%s)", seed, bug, every, whole, v.decided, v.violations, v.progress)
+							t.Fatalf("seed %d, bug %v, mode %d: whole %v, cut decided %v with %v (%s)", seed, bug, mode, whole, v.decided, v.violations, v.progress)
 						}
 					})
 				}
@@ -210,7 +216,9 @@ func injectAt(h history.History, r gen.Rand) int {
 // long enough to be cut into pieces of the default size, is found and
 // named: its record is among those the violation names (first, most of
 // the time), in the piece the violation says, with its time in the whole
-// history.
+// history; whether porcupine names it (a piece of a few thousand steps)
+// or the end search does (a stretch too long for porcupine, here made
+// so), and both name the same record first.
 func TestCutNamesAnInjectedError(t *testing.T) {
 	const histories = 10
 	var named, first int
@@ -220,26 +228,44 @@ func TestCutNamesAnInjectedError(t *testing.T) {
 			t.Fatalf("seed %d: the correct simulator's history: decided %v, %v", seed, decided, vs)
 		}
 		i := injectAt(h, gen.NewRand(seed+1000))
-		vs, decided := CheckLinearizable(h, 0)
-		if !decided {
-			t.Fatalf("seed %d: undecided without a timeout", seed)
+		var byPorcupine, bySearch []Violation
+		for _, limit := range []int{1 << 30, 0} {
+			old := porcupineSteps
+			porcupineSteps = limit
+			vs, decided := CheckLinearizable(h, 0)
+			porcupineSteps = old
+			if !decided {
+				t.Fatalf("seed %d: undecided without a timeout", seed)
+			}
+			if limit == 0 {
+				bySearch = vs
+			} else {
+				byPorcupine = vs
+			}
 		}
-		if len(vs) == 0 {
+		if len(byPorcupine) != len(bySearch) {
+			t.Fatalf("seed %d: porcupine finds %v, the end search %v", seed, byPorcupine, bySearch)
+		}
+		if len(bySearch) == 0 {
 			continue // some order explains the wrong result
 		}
-		rs := vs[0].Records
 		r := h.Records[i]
-		if !slices.Contains(rs, i) || len(rs) > 5 {
-			t.Fatalf("seed %d: injected at record %d (%v -> %v), the violation names %v: %s", seed, i, r.Op, r.Result, rs, vs[0].Detail)
+		for _, v := range []Violation{byPorcupine[0], bySearch[0]} {
+			if rs := v.Records; !slices.Contains(rs, i) || len(rs) > 5 {
+				t.Fatalf("seed %d: injected at record %d (%v -> %v), the violation names %v: %s", seed, i, r.Op, r.Result, rs, v.Detail)
+			}
+			if v.Records[0] == i && !strings.Contains(v.Detail, fmt.Sprintf("on T%d at t=%d..%d", r.Thread, r.Call, r.Return)) {
+				t.Errorf("seed %d: the violation does not give the record's thread and time: %s", seed, v.Detail)
+			}
+			if !strings.Contains(v.Detail, "of piece ") {
+				t.Errorf("seed %d: the violation does not name its piece: %s", seed, v.Detail)
+			}
 		}
-		if rs[0] == i && !strings.Contains(vs[0].Detail, fmt.Sprintf("on T%d at t=%d..%d", r.Thread, r.Call, r.Return)) {
-			t.Errorf("seed %d: the violation does not give the record's thread and time: %s", seed, vs[0].Detail)
-		}
-		if !strings.Contains(vs[0].Detail, "of piece ") {
-			t.Errorf("seed %d: the violation does not name its piece: %s", seed, vs[0].Detail)
+		if byPorcupine[0].Records[0] != bySearch[0].Records[0] {
+			t.Errorf("seed %d: porcupine names %s, the end search %s", seed, byPorcupine[0].Detail, bySearch[0].Detail)
 		}
 		named++
-		if rs[0] == i {
+		if bySearch[0].Records[0] == i {
 			first++
 		}
 	}

@@ -50,6 +50,9 @@ func checkPieces(h history.History, steps []history.Step, timeout time.Duration)
 			start, done, lo = end, done+count(segs[lo:hi]), hi
 			continue
 		}
+		if how == unexplained && count(segs[lo:hi]) > porcupineSteps {
+			return linVerdict{violations: []Violation{searchViolation(h, steps, search, segs, lo, hi, n)}, decided: true}
+		}
 		piece := buf.of(steps, segs[lo:hi])
 		left := deadline.Sub(clock())
 		switch {
@@ -77,6 +80,14 @@ func checkPieces(h history.History, steps []history.Step, timeout time.Duration)
 	}
 	return linVerdict{decided: true}
 }
+
+// porcupineSteps is the most steps of a piece no order explains that
+// porcupine is given to name its culprit. A longer one is a stretch
+// without a quiescent point (a real kernel's threads are seldom all
+// between two operations at once), on which porcupine's search takes
+// minutes and gigabytes; the end search names the culprit there. A
+// variable for the tests.
+var porcupineSteps = 4 * 1000
 
 // clock is the time the deadline is measured by; the tests replace it.
 var clock = time.Now
@@ -195,4 +206,25 @@ func pieceViolation(h history.History, piece []porcupine.Operation, start []mode
 		Detail: fmt.Sprintf("no order of the %d operations of piece %d (from t=%d; the history is cut at quiescent points) explains their results",
 			len(piece), n, firstCall(piece)),
 	}
+}
+
+// searchViolation is the violation of piece n of h, segments lo to hi,
+// whose last segment the end search (search) found no order of: the
+// culprit it names, with the steps of the piece before that segment
+// counted in the explained prefix.
+func searchViolation(h history.History, steps []history.Step, search *endSearch, segs [][]int, lo, hi, n int) Violation {
+	c := search.culprit(steps)
+	others := make([]int, len(c.Others))
+	for i, s := range c.Others {
+		others[i] = steps[s].Record
+	}
+	slices.Sort(others)
+	c.Others = slices.DeleteFunc(slices.Compact(others), func(r int) bool { return r == c.Record })
+	c.Explained += count(segs[lo : hi-1])
+	c.Of, c.Partitions, c.Piece = count(segs[lo:hi]), 1, n
+	c.PieceFrom = steps[segs[lo][0]].Call
+	for _, i := range segs[lo] {
+		c.PieceFrom = min(c.PieceFrom, steps[i].Call)
+	}
+	return c.Violation(h)
 }
