@@ -34,6 +34,7 @@ type linVerdict struct {
 	violations []Violation
 	decided    bool
 	progress   string
+	culprit    *Culprit // of the violation, when found
 }
 
 func checkLinearizable(h history.History, timeout time.Duration) linVerdict {
@@ -51,24 +52,41 @@ func checkLinearizable(h history.History, timeout time.Duration) linVerdict {
 	res, info := Linearize(h, timeout)
 	switch res {
 	case porcupine.Illegal:
-		return linVerdict{violations: []Violation{notLinearizable(h, info)}, decided: true}
+		return notLinearizable(h, info)
 	case porcupine.Unknown:
 		return linVerdict{}
 	}
 	return linVerdict{decided: true}
 }
 
-// notLinearizable is the violation of h, which porcupine found not
+// notLinearizable is the verdict on h, which porcupine found not
 // linearizable: its culprit, if the search got stuck for good somewhere.
 // Only the culprit search runs here, on histories already judged.
-func notLinearizable(h history.History, info porcupine.LinearizationInfo) Violation {
+func notLinearizable(h history.History, info porcupine.LinearizationInfo) linVerdict {
 	if c, ok := FindCulprit(h, info); ok {
-		return c.Violation(h)
+		return c.verdict(h)
 	}
-	return Violation{
+	return linVerdict{decided: true, violations: []Violation{{
 		Property: Linearizability,
 		Detail:   fmt.Sprintf("no order of the %d operations explains their results (sysfsim viz draws the longest partial orders)", len(h.Records)),
+	}}}
+}
+
+// verdict is the verdict of a violation whose culprit is c.
+func (c Culprit) verdict(h history.History) linVerdict {
+	return linVerdict{violations: []Violation{c.Violation(h)}, decided: true, culprit: &c}
+}
+
+// CulpritOf checks h for linearizability as CheckLinearizable does and
+// returns the culprit of its violation: for the tools that need more than
+// the violation says, such as the results the model allows the culprit
+// (the history shrinker). ok is false when h is linearizable, the check
+// ran out of time, or no culprit was found.
+func CulpritOf(h history.History, timeout time.Duration) (c Culprit, ok bool) {
+	if v := checkLinearizable(h, timeout); v.culprit != nil {
+		return *v.culprit, true
 	}
+	return Culprit{}, false
 }
 
 // Linearize runs porcupine on h and returns its verdict with the

@@ -51,7 +51,7 @@ func checkPieces(h history.History, steps []history.Step, timeout time.Duration)
 			continue
 		}
 		if how == unexplained && count(segs[lo:hi]) > porcupineSteps {
-			return linVerdict{violations: []Violation{searchViolation(h, steps, search, segs, lo, hi, n)}, decided: true}
+			return searchViolation(h, steps, search, segs, lo, hi, n)
 		}
 		piece := buf.of(steps, segs[lo:hi])
 		left := deadline.Sub(clock())
@@ -67,7 +67,7 @@ func checkPieces(h history.History, steps []history.Step, timeout time.Duration)
 		case res == porcupine.Unknown:
 			return undecidedAt(steps, segs, lo, n, done, timeout)
 		case res == porcupine.Illegal && how == unexplained:
-			return linVerdict{violations: []Violation{pieceViolation(h, piece, start, m, info, n)}, decided: true}
+			return pieceViolation(h, piece, start, m, info, n)
 		case res == porcupine.Illegal || how == unexplained:
 			// One of porcupine and the end search found an order the
 			// other did not: one of them is wrong, and the history is
@@ -195,24 +195,24 @@ func undecidedAt(steps []history.Step, segs [][]int, lo, n, done int, timeout ti
 // start with model m, found not linearizable: its culprit, named by
 // record, time and thread in the whole history. The history's steps are
 // made into porcupine's operations here, once, for the culprit search.
-func pieceViolation(h history.History, piece []porcupine.Operation, start []model.State, m porcupine.Model, info porcupine.LinearizationInfo, n int) Violation {
+func pieceViolation(h history.History, piece []porcupine.Operation, start []model.State, m porcupine.Model, info porcupine.LinearizationInfo, n int) linVerdict {
 	ops, from := h.Operations()
 	if c, ok := findCulprit(h.Config, m, ops, from, piece, start, info); ok {
 		c.Piece, c.PieceFrom = n, firstCall(piece)
-		return c.Violation(h)
+		return c.verdict(h)
 	}
-	return Violation{
+	return linVerdict{decided: true, violations: []Violation{{
 		Property: Linearizability,
 		Detail: fmt.Sprintf("no order of the %d operations of piece %d (from t=%d; the history is cut at quiescent points) explains their results",
 			len(piece), n, firstCall(piece)),
-	}
+	}}}
 }
 
 // searchViolation is the violation of piece n of h, segments lo to hi,
 // whose last segment the end search (search) found no order of: the
 // culprit it names, with the steps of the piece before that segment
 // counted in the explained prefix.
-func searchViolation(h history.History, steps []history.Step, search *endSearch, segs [][]int, lo, hi, n int) Violation {
+func searchViolation(h history.History, steps []history.Step, search *endSearch, segs [][]int, lo, hi, n int) linVerdict {
 	c := search.culprit(steps)
 	others := make([]int, len(c.Others))
 	for i, s := range c.Others {
@@ -226,5 +226,5 @@ func searchViolation(h history.History, steps []history.Step, search *endSearch,
 	for _, i := range segs[lo] {
 		c.PieceFrom = min(c.PieceFrom, steps[i].Call)
 	}
-	return c.Violation(h)
+	return c.verdict(h)
 }
