@@ -342,3 +342,35 @@ func TestFailuresLeaveTheStateAsItWas(t *testing.T) {
 		t.Fatalf("only %d failures tried", failures)
 	}
 }
+
+// A stretch too concurrent for the end search (18 lookups at once, any of
+// whose 2^18 subsets may be placed first: more than maxFrontier in the
+// widest layer) goes to porcupine whole, which decides it: linearizable
+// as recorded, and not once a lookup returns another namespace's tag.
+func TestTooConcurrentGoesToPorcupine(t *testing.T) {
+	c := model.Config{Namespaces: 2, Mounts: []int{1, 2}}
+	recs := []history.Record{at(0, 1, 2, model.Op{Kind: model.Create, NS: 1, Name: "eth0"}, model.Result{})}
+	for i := 1; i <= 18; i++ {
+		recs = append(recs, at(i, 3, 100, model.Op{Kind: model.Lookup, Mount: 1, Name: "eth0"}, model.Result{Tag: 1}))
+	}
+	h := history.History{Config: c, Records: recs}
+	steps := h.Steps(nil)
+	segs := segments(steps)
+	if _, ok := newEndSearch(c).ends(steps, segs[len(segs)-1], []model.State{model.Init()}); ok {
+		t.Fatal("the end search followed 18 concurrent lookups")
+	}
+	for _, wrong := range []bool{false, true} {
+		if wrong {
+			h.Records[10].Result.Tag = 2
+		}
+		withPieces(t, 1, false, func() {
+			v := checkPieces(h, h.Steps(nil), 0)
+			if !v.decided || (len(v.violations) > 0) != wrong {
+				t.Fatalf("a wrong tag %v: decided %v, %v", wrong, v.decided, v.violations)
+			}
+			if wrong && !slices.Contains(v.violations[0].Records, 10) {
+				t.Errorf("the violation names %v: %s", v.violations[0].Records, v.violations[0].Detail)
+			}
+		})
+	}
+}

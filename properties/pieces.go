@@ -66,7 +66,7 @@ func checkPieces(h history.History, steps []history.Step, timeout time.Duration)
 		switch {
 		case res == porcupine.Unknown:
 			return undecidedAt(steps, segs, lo, n, done, timeout)
-		case res == porcupine.Illegal && how == unexplained:
+		case res == porcupine.Illegal && how != explained:
 			return pieceViolation(h, piece, start, m, info, n)
 		case res == porcupine.Illegal || how == unexplained:
 			// One of porcupine and the end search found an order the
