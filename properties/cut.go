@@ -21,9 +21,11 @@ import (
 // other, each starting in a state the one before it can end in. The whole
 // is linearizable if and only if, starting from the initial state, each
 // piece can be linearized from one of the states the pieces before it can
-// end in. So each piece is decided by porcupine from the set of those
-// states (a model.Set, the specification's power-set state), and the set
-// it can end in is worked out exactly (endSearch) for the next piece.
+// end in. So each piece is decided from the set of those states (a
+// model.Set, the specification's power-set state), and the set it can
+// end in is worked out exactly (endSearch) for the next piece: by the
+// end search itself when some order explains the piece, by porcupine
+// when none does, to name the culprit (see checkPieces).
 //
 // The cut is exact, not an approximation: an end set with a state too few
 // could fail a linearizable history, one with a state too many could
