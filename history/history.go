@@ -136,6 +136,9 @@ func (h History) Steps(dst []Step) []Step {
 		last = max(last, r.Return, r.Call)
 	}
 	clients := h.clients()
+	// Most records are one step: growing once saves copying a long
+	// history's steps as append doubles.
+	dst = slices.Grow(dst, len(h.Records))
 	for i, r := range h.Records {
 		if r.Op.Kind == model.Readdir {
 			continue
@@ -176,13 +179,20 @@ func (h History) Operations() ([]porcupine.Operation, []int) {
 	ops := make([]porcupine.Operation, len(steps))
 	from := make([]int, len(steps))
 	for i, st := range steps {
-		ops[i] = porcupine.Operation{ClientId: st.Client, Input: st.Op, Output: st.Result, Call: st.Call, Return: st.Return}
-		if st.Pending {
-			ops[i].Output = nil
-		}
+		ops[i] = st.Operation()
 		from[i] = st.Record
 	}
 	return ops, from
+}
+
+// Operation converts the step into a porcupine operation. A pending one
+// gets a nil output: any result.
+func (st Step) Operation() porcupine.Operation {
+	o := porcupine.Operation{ClientId: st.Client, Input: st.Op, Output: st.Result, Call: st.Call, Return: st.Return}
+	if st.Pending {
+		o.Output = nil
+	}
+	return o
 }
 
 // clients returns the number of concurrent threads in the history.

@@ -186,6 +186,49 @@ func (s State) Equal(t State) bool {
 		s.userExits == t.userExits && slices.Equal(s.uids, t.uids) && slices.Equal(s.uidsDying, t.uidsDying)
 }
 
+// Hash returns a hash of s for tables of states: equal states (Equal)
+// hash alike. It mixes the numbers of the state and leaves its names
+// out, so states that differ only in names collide, and Equal tells them
+// apart.
+func (s State) Hash() uint64 {
+	h := uint64(14695981039346656037)
+	mix := func(x int) { h = (h ^ uint64(x)) * 1099511628211 }
+	mix(int(s.exits))
+	mix(int(s.borns))
+	mix(int(s.unmounted))
+	mix(int(s.userExits))
+	mix(s.next)
+	mix(len(s.devs))
+	for _, d := range s.devs {
+		mix(d.id<<8 | d.tag<<3 | b2i(d.dying)<<2 | b2i(d.phys)<<1 | b2i(d.unreg))
+		mix(d.index)
+	}
+	mix(len(s.links))
+	for _, l := range s.links {
+		mix(l.tag<<32 | l.dev)
+	}
+	mix(len(s.files))
+	for _, f := range s.files {
+		mix(f.fd<<32 | f.dev<<8 | f.mount)
+	}
+	for _, p := range s.procs {
+		mix(p)
+	}
+	for _, m := range s.mounts {
+		mix(m.id<<16 | m.tag<<8 | m.user)
+	}
+	mix(len(s.uids))
+	mix(len(s.uidsDying))
+	return h
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
 func (s State) String() string {
 	var b strings.Builder
 	b.WriteString("class/net {")

@@ -41,8 +41,20 @@ type Culprit struct {
 	// Partitions the partitions porcupine checked apart.
 	Prefix         []int
 	Of, Partitions int
+	// Explained is the length of the longest explained prefix: that of
+	// Prefix, or, when the end search named the culprit in a stretch
+	// too long for porcupine (see checkPieces), the number of steps it
+	// placed, whose order it does not keep (Prefix is nil).
+	Explained int
+	// Piece numbers, from 1, the piece of a long history the culprit was
+	// found in, when the history was cut at quiescent points (see
+	// segments), and PieceFrom is the piece's first call; Piece is 0 when
+	// the history was checked whole. Prefix and Of are then the piece's.
+	Piece     int
+	PieceFrom int64
 
-	partition []int // the steps of the partition, in history order
+	partition []int         // the steps of the partition, in history order
+	start     []model.State // the states the piece starts in; nil: Init
 }
 
 // FindCulprit locates the culprit of h, a history Linearize found not
@@ -56,9 +68,20 @@ func FindCulprit(h history.History, info porcupine.LinearizationInfo) (c Culprit
 	for i := range ops {
 		ops[i].Metadata = i
 	}
+	return findCulprit(h.Config, model.Porcupine(h.Config), ops, from, ops, nil, info)
+}
+
+// findCulprit locates the culprit of piece, operations of ops (the
+// history's steps, each with its index as Metadata; from: their records),
+// which porcupine found not linearizable with model m, starting in start
+// (nil: the initial state).
+func findCulprit(cfg model.Config, m porcupine.Model, ops []porcupine.Operation, from []int, piece []porcupine.Operation, start []model.State, info porcupine.LinearizationInfo) (c Culprit, ok bool) {
 	// The same partitions as porcupine's: the function is deterministic,
 	// and porcupine numbers each partition's operations in their order.
-	parts := model.Porcupine(h.Config).Partition(ops)
+	parts := [][]porcupine.Operation{piece}
+	if m.Partition != nil {
+		parts = m.Partition(piece)
+	}
 	partials := info.PartialLinearizations()
 	for p, part := range parts[:min(len(parts), len(partials))] {
 		steps := make([]int, len(part))
@@ -66,7 +89,7 @@ func FindCulprit(h history.History, info porcupine.LinearizationInfo) (c Culprit
 			steps[id] = o.Metadata.(int)
 		}
 		for _, prefix := range longestPartials(partials[p], steps) {
-			x, stuck := stuckAfter(h.Config, ops, steps, prefix)
+			x, stuck := stuckAfter(cfg, ops, steps, prefix, start)
 			if stuck && (!ok || from[x.Step] < from[c.Step]) {
 				c, ok = x, true
 			}
@@ -113,7 +136,7 @@ func longestPartials(partials [][]int, steps []int) [][]int {
 // partition's steps, and checks that neither it nor any other that could
 // go next fits the model there. stuck is false when one fits: the search
 // did not end at this prefix (a timeout cut it short).
-func stuckAfter(c model.Config, ops []porcupine.Operation, steps, prefix []int) (x Culprit, stuck bool) {
+func stuckAfter(c model.Config, ops []porcupine.Operation, steps, prefix []int, start []model.State) (x Culprit, stuck bool) {
 	placed := make(map[int]bool, len(prefix))
 	for _, s := range prefix {
 		placed[s] = true
@@ -127,7 +150,7 @@ func stuckAfter(c model.Config, ops []porcupine.Operation, steps, prefix []int) 
 	if next < 0 {
 		return Culprit{}, false
 	}
-	states := replay(c, ops, prefix)
+	states := replay(c, ops, start, prefix)
 	if states == nil {
 		return Culprit{}, false
 	}
@@ -145,15 +168,19 @@ func stuckAfter(c model.Config, ops []porcupine.Operation, steps, prefix []int) 
 	}
 	op, res := ops[next].Input.(model.Op), ops[next].Output
 	x = Culprit{Step: next, Op: op, Others: others, Allowed: allowed(c, states, op),
-		Prefix: prefix, Of: len(steps), partition: steps}
+		Prefix: prefix, Explained: len(prefix), Of: len(steps), partition: steps, start: start}
 	x.Result, _ = res.(model.Result)
 	return x, true
 }
 
-// replay runs the steps of order on the model from its initial state and
-// returns every state they may end in; nil if they do not fit.
-func replay(c model.Config, ops []porcupine.Operation, order []int) []model.State {
-	states := []model.State{model.Init()}
+// replay runs the steps of order on the model from start (nil: its
+// initial state) and returns every state they may end in; nil if they do
+// not fit.
+func replay(c model.Config, ops []porcupine.Operation, start []model.State, order []int) []model.State {
+	states := start
+	if states == nil {
+		states = []model.State{model.Init()}
+	}
 	for _, s := range order {
 		if states = stepStates(c, states, ops[s]); len(states) == 0 {
 			return nil
@@ -216,9 +243,12 @@ func (c Culprit) Violation(h history.History) Violation {
 		fmt.Fprintf(&b, " (its step %v returned %v)", c.Op, c.Result)
 	}
 	b.WriteString("; ")
-	of := fmt.Sprintf("%d of %s", len(c.Prefix), operations(c.Of))
+	of := fmt.Sprintf("%d of %s", c.Explained, operations(c.Of))
 	if c.Partitions > 1 {
 		of += " of its partition"
+	}
+	if c.Piece > 0 {
+		of += fmt.Sprintf(" of piece %d, from t=%d, of the history cut at quiescent points", c.Piece, c.PieceFrom)
 	}
 	fmt.Fprintf(&b, "after the longest explained prefix (%s) the model allows %s", of, results(c.Allowed))
 	switch n := len(c.Others); n {

@@ -18,6 +18,9 @@ type facts struct {
 	produced, observed [][]key
 	buf                []key // the array of their entries
 	index              index
+	// progress is what the checkers of undecided properties say of how
+	// far they got (Report.Progress).
+	progress []Progress
 }
 
 func factsOf(h history.History) *facts {
@@ -49,6 +52,7 @@ func (f *facts) release() {
 	clear(f.produced)
 	clear(f.observed)
 	f.index.reset()
+	f.progress = f.progress[:0]
 	f.h = history.History{}
 	factsPool.Put(f)
 }

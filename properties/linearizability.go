@@ -20,32 +20,73 @@ import (
 // which respects real time (an operation that returned before another was
 // called comes first); when replaying them in that order on the model
 // explains every result, that order is a linearization and porcupine's
-// search is not needed. Only the others go to porcupine.
+// search is not needed. Only the others go to porcupine: whole when they
+// are short, in pieces cut at quiescent points when they are long (see
+// segments).
 func CheckLinearizable(h history.History, timeout time.Duration) (vs []Violation, decided bool) {
+	v := checkLinearizable(h, timeout)
+	return v.violations, v.decided
+}
+
+// linVerdict is the linearizability checker's verdict. An undecided one
+// says in progress how far it got.
+type linVerdict struct {
+	violations []Violation
+	decided    bool
+	progress   string
+	culprit    *Culprit // of the violation, when found
+}
+
+func checkLinearizable(h history.History, timeout time.Duration) linVerdict {
+	if len(h.Records) > pieceSteps {
+		// Long histories go to the pieces without trying the return
+		// order first: over tens of thousands of operations, some
+		// stretch almost always breaks it (every long simulator history
+		// of BenchmarkCheckLong does), and its events would double the
+		// memory the check holds.
+		return checkPieces(h, h.Steps(nil), timeout)
+	}
 	if explainedInReturnOrder(h) {
-		return nil, true
+		return linVerdict{decided: true}
 	}
 	res, info := Linearize(h, timeout)
 	switch res {
 	case porcupine.Illegal:
-		return []Violation{notLinearizable(h, info)}, true
+		return notLinearizable(h, info)
 	case porcupine.Unknown:
-		return nil, false
+		return linVerdict{}
 	}
-	return nil, true
+	return linVerdict{decided: true}
 }
 
-// notLinearizable is the violation of h, which porcupine found not
+// notLinearizable is the verdict on h, which porcupine found not
 // linearizable: its culprit, if the search got stuck for good somewhere.
 // Only the culprit search runs here, on histories already judged.
-func notLinearizable(h history.History, info porcupine.LinearizationInfo) Violation {
+func notLinearizable(h history.History, info porcupine.LinearizationInfo) linVerdict {
 	if c, ok := FindCulprit(h, info); ok {
-		return c.Violation(h)
+		return c.verdict(h)
 	}
-	return Violation{
+	return linVerdict{decided: true, violations: []Violation{{
 		Property: Linearizability,
 		Detail:   fmt.Sprintf("no order of the %d operations explains their results (sysfsim viz draws the longest partial orders)", len(h.Records)),
+	}}}
+}
+
+// verdict is the verdict of a violation whose culprit is c.
+func (c Culprit) verdict(h history.History) linVerdict {
+	return linVerdict{violations: []Violation{c.Violation(h)}, decided: true, culprit: &c}
+}
+
+// CulpritOf checks h for linearizability as CheckLinearizable does and
+// returns the culprit of its violation: for the tools that need more than
+// the violation says, such as the results the model allows the culprit
+// (the history shrinker). ok is false when h is linearizable, the check
+// ran out of time, or no culprit was found.
+func CulpritOf(h history.History, timeout time.Duration) (c Culprit, ok bool) {
+	if v := checkLinearizable(h, timeout); v.culprit != nil {
+		return *v.culprit, true
 	}
+	return Culprit{}, false
 }
 
 // Linearize runs porcupine on h and returns its verdict with the
@@ -63,12 +104,12 @@ func explainedInReturnOrder(h history.History) bool {
 	steps := h.Steps(buf.steps[:0])
 	// Sort indices, not the steps themselves: a step is a few hundred
 	// bytes with pointers in it.
-	order := buf.order[:0]
+	order := slices.Grow(buf.order[:0], len(steps))
 	for i := range steps {
 		order = append(order, i)
 	}
 	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(steps[a].Return, steps[b].Return) })
-	events := buf.events[:0]
+	events := slices.Grow(buf.events[:0], len(steps))
 	for _, i := range order {
 		events = append(events, steps[i].Event)
 	}

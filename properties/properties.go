@@ -88,6 +88,15 @@ type Report struct {
 	Violations []Violation `json:"violations,omitempty"`
 	// Unknown lists properties that could not be decided.
 	Unknown []Property `json:"unknown,omitempty"`
+	// Progress says, of an undecided property whose checker got part of
+	// the way, how far: the pieces of a long history it decided.
+	Progress []Progress `json:"progress,omitempty"`
+}
+
+// Progress is how far the checker of an undecided property got.
+type Progress struct {
+	Property Property `json:"property"`
+	Detail   string   `json:"detail"`
 }
 
 // OK reports whether every property was decided and holds.
@@ -114,7 +123,11 @@ var checkers = [...]checker{
 		if o.SkipLinearizability {
 			return nil, false // undecided, never a pass
 		}
-		return CheckLinearizable(f.h, o.LinearizabilityTimeout)
+		v := checkLinearizable(f.h, o.LinearizabilityTimeout)
+		if v.progress != "" {
+			f.progress = append(f.progress, Progress{Linearizability, v.progress})
+		}
+		return v.violations, v.decided
 	}},
 }
 
@@ -130,6 +143,7 @@ func Check(h history.History, o Options) Report {
 		}
 		r.Violations = append(r.Violations, vs...)
 	}
+	r.Progress = slices.Clone(f.progress)
 	return r
 }
 

@@ -7,7 +7,6 @@ import (
 	"github.com/anishathalye/porcupine"
 
 	"github.com/sysfsim/sysfsim/history"
-	"github.com/sysfsim/sysfsim/model"
 )
 
 // Window is a piece of a long history around its culprit, small enough to
@@ -60,12 +59,7 @@ func (c Culprit) Window(h history.History, around int) Window {
 	for i, s := range steps {
 		w.Ops[i] = ops[s]
 	}
-	var start any = model.Set(replay(h.Config, ops, c.Prefix[:k]))
-	if s := start.(model.Set); len(s) == 1 {
-		start = s[0]
-	}
-	w.Model = model.Porcupine(h.Config)
+	w.Model = startingIn(h.Config, replay(h.Config, ops, c.start, c.Prefix[:k]))
 	w.Model.Partition = nil
-	w.Model.Init = func() any { return start }
 	return w
 }

@@ -7,8 +7,6 @@ import (
 	"slices"
 	"sort"
 
-	"github.com/anishathalye/porcupine"
-
 	"github.com/sysfsim/sysfsim/history"
 	"github.com/sysfsim/sysfsim/model"
 	"github.com/sysfsim/sysfsim/properties"
@@ -149,65 +147,32 @@ func violationKey(v properties.Violation, keep []int) string {
 
 // rightResult returns a result the model allows record c of the original
 // history, one with which the history is linearizable up to c's return.
-// It asks porcupine for a linearization of the history up to just before
-// c returns, c pending, and replays it on the model to c. A device flow
-// recorded whole is several steps and has no one result to give: not
+// It asks the checker for the culprit of the history up to c's return,
+// which is c, and tries the results the model allows it there. A device
+// flow recorded whole is several steps and has no one result to give: not
 // found.
 func (s *historyShrinker) rightResult(c int) (model.Result, bool) {
 	if s.h.Records[c].Op.Kind.IsFlow() {
 		return model.Result{}, false
 	}
-	before := upTo(s.h, c, false)
-	ops, from := before.Operations()
-	for i := range ops {
-		ops[i].Metadata = from[i]
-	}
-	ci := 0 // c's index in before, whose records are the original's called by c's return
+	ci := 0 // c's index in the history up to its return, whose records are the original's called by then
 	for i := range c {
 		ci += boolInt(s.h.Records[i].Call <= s.h.Records[c].Return)
 	}
 	s.checks++
-	res, info := porcupine.CheckOperationsVerbose(model.Porcupine(s.h.Config), ops, s.check.LinearizabilityTimeout)
-	if res != porcupine.Ok {
+	x, ok := properties.CulpritOf(upTo(s.h, c, true), s.check.LinearizabilityTimeout)
+	if !ok || x.Record != ci {
 		return model.Result{}, false
 	}
-	for _, part := range info.PartialLinearizationsOperations() {
-		for _, lin := range part {
-			for _, r := range resultsAt(s.h.Config, lin, ci) {
-				h := s.h
-				h.Records = slices.Clone(h.Records)
-				h.Records[c].Result = r
-				if s.linearizable(upTo(h, c, true)) == yes {
-					return r, true
-				}
-			}
+	for _, r := range x.Allowed {
+		h := s.h
+		h.Records = slices.Clone(h.Records)
+		h.Records[c].Result = r
+		if s.linearizable(upTo(h, c, true)) == yes {
+			return r, true
 		}
 	}
 	return model.Result{}, false
-}
-
-// resultsAt replays the linearization lin on the model and returns the
-// results it allows the operation of record c, at its place in lin.
-func resultsAt(cfg model.Config, lin []porcupine.Operation, c int) []model.Result {
-	states := []model.State{model.Init()}
-	for _, o := range lin {
-		op := o.Input.(model.Op)
-		var next []model.State
-		var results []model.Result
-		for _, st := range states {
-			for _, out := range model.Step(cfg, st, op) {
-				results = append(results, out.Result)
-				if r, known := o.Output.(model.Result); (!known || model.SameResult(r, out.Result)) && !slices.ContainsFunc(next, out.State.Equal) {
-					next = append(next, out.State)
-				}
-			}
-		}
-		if o.Metadata.(int) == c {
-			return results
-		}
-		states = next
-	}
-	return nil
 }
 
 func boolInt(b bool) int {

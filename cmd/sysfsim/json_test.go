@@ -2,9 +2,11 @@ package main
 
 import (
 	"bytes"
+	"compress/gzip"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -76,6 +78,7 @@ func jsonOutputs(t *testing.T) (outs []jsonOutput, skip string) {
 	add("replay, divergent", "replay", exitViolation, "replay", withSchedule(t, bugTrace, "[0]"), "--json")
 	add("check, violations", "check", exitViolation, "check", found, "--json")
 	add("check, pass", "check", exitOK, "check", passTrace, "--json")
+	add("check, a long history out of time", "check", exitUndecided, "check", gunzipped(t, dir, "kernel-30k.jsonl"), "--timeout", "1ns", "--json")
 	add("shrink", "shrink", exitOK, "shrink", found, "-o", filepath.Join(dir, "small.jsonl"), "--json")
 	add("bugs", "bugs", exitOK, "bugs", "--json")
 	lib := filepath.Join("..", "..", "litmus", "testdata")
@@ -446,4 +449,28 @@ func TestResumeGoNamedGen(t *testing.T) {
 	if b, _ := os.ReadFile(path); !bytes.Contains(b, []byte(`"min_threads": 2`)) {
 		t.Errorf("summary.json not written back snake_case:\n%s", b)
 	}
+}
+
+// gunzipped writes properties/testdata/NAME.gz, decompressed, to dir and
+// returns its path.
+func gunzipped(t *testing.T, dir, name string) string {
+	t.Helper()
+	f, err := os.Open(filepath.Join("..", "..", "properties", "testdata", name+".gz"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	z, err := gzip.NewReader(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := io.ReadAll(z)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, name)
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
 }

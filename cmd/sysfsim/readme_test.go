@@ -1,9 +1,13 @@
 package main
 
 import (
+	"compress/gzip"
+	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -113,5 +117,61 @@ func readmeShrinkExample(t *testing.T, readme, dir string) {
 	out = strings.ReplaceAll(strings.ReplaceAll(out, small, "/tmp/small.jsonl"), recorded, "recorded.jsonl")
 	if got, want := normalize(out), normalize(sample); got != want {
 		t.Errorf("README.md's shrink sample is stale; shrink prints:\n%s\n\nthe README shows:\n%s", got, want)
+	}
+}
+
+// TestReadmeLongHistory: the README's walkthrough of a long recorded
+// history prints what check prints, on the kernel recording in testdata
+// and on it with the README's one line changed (its sed command). The
+// shrink after it takes minutes and is not replayed here.
+func TestReadmeLongHistory(t *testing.T) {
+	readme, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	z, err := os.Open(filepath.Join("..", "..", "properties", "testdata", "kernel-30k.jsonl.gz"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer z.Close()
+	r, err := gzip.NewReader(z)
+	if err != nil {
+		t.Fatal(err)
+	}
+	whole, err := io.ReadAll(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.SplitAfter(string(whole), "\n")
+	const line, from, to = 35025, `{"tag":1}`, `{"err":"ENOENT"}`
+	if !strings.Contains(string(readme), fmt.Sprintf("$ sed '%ds/%s/%s/' kernel-30k.jsonl > wrong.jsonl\n", line, from, to)) {
+		t.Fatal("README.md's walkthrough changes another line than the test")
+	}
+	wrong := slices.Clone(lines)
+	wrong[line-1] = strings.Replace(wrong[line-1], from, to, 1)
+	work := t.TempDir()
+	for _, f := range []struct {
+		name  string
+		lines []string
+		code  int
+	}{{"kernel-30k.jsonl", lines, exitOK}, {"wrong.jsonl", wrong, exitViolation}} {
+		path := filepath.Join(work, f.name)
+		if err := os.WriteFile(path, []byte(strings.Join(f.lines, "")), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		cmd := "$ go run ./cmd/sysfsim check " + f.name + "\n"
+		i := strings.Index(string(readme), cmd)
+		if i < 0 {
+			t.Fatalf("README.md has no %q", cmd)
+		}
+		sample := string(readme[i+len(cmd):])
+		sample = sample[:strings.Index(sample, "\n$ ")]
+		code, out, errs := run(t, "check", path)
+		if code != f.code {
+			t.Fatalf("check %s: exit %d: %s", f.name, code, errs)
+		}
+		if got, want := normalize(strings.ReplaceAll(out, path, f.name)), normalize(sample); got != want {
+			t.Errorf("README.md's check %s sample is stale; check prints:\n%s\n\nthe README shows:\n%s", f.name, got, want)
+		}
 	}
 }

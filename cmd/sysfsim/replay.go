@@ -86,6 +86,9 @@ type checkVerdict struct {
 	Violations []properties.Violation `json:"violations"`
 	Unknown    []properties.Property  `json:"unknown"`
 	Undecided  []properties.Property  `json:"undecided"`
+	// Progress says how far the checker of an undecided property got:
+	// the pieces of a long history it decided.
+	Progress []properties.Progress `json:"progress,omitempty"`
 }
 
 // cmdCheck exits 0 when every property holds, 1 on a violation, 3 when
@@ -104,7 +107,7 @@ func cmdCheck(args []string, stdout, stderr io.Writer) int {
 		return failUsage(stderr, "%v", err)
 	}
 	r := properties.Check(t.History, properties.Options{LinearizabilityTimeout: time.Duration(timeout)})
-	v := checkVerdict{File: file, Operations: len(t.History.Records), Violations: r.Violations, Undecided: r.Unknown}
+	v := checkVerdict{File: file, Operations: len(t.History.Records), Violations: r.Violations, Undecided: r.Unknown, Progress: r.Progress}
 	if v.Violations == nil {
 		v.Violations = []properties.Violation{}
 	}
@@ -142,5 +145,10 @@ func printCheck(w io.Writer, t *traces.Trace, v checkVerdict, timeout time.Durat
 	}
 	for _, p := range v.Undecided {
 		fmt.Fprintf(w, "UNDECIDED %s: not decided within %v (--timeout); not counted as holding\n", p, timeout)
+		for _, g := range v.Progress {
+			if g.Property == p {
+				fmt.Fprintf(w, "  %s\n", g.Detail)
+			}
+		}
 	}
 }

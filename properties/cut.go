@@ -1,0 +1,394 @@
+package properties
+
+import (
+	"cmp"
+	"math"
+	"slices"
+
+	"github.com/anishathalye/porcupine"
+
+	"github.com/sysfsim/sysfsim/history"
+	"github.com/sysfsim/sysfsim/model"
+)
+
+// A long history is checked in pieces cut at its quiescent points: the
+// instants at which no operation is pending, because every operation
+// called before returned before any operation called after.
+//
+// Every linearization respects real time, so it places the operations of
+// a piece before those of the pieces after it: the linearizations of the
+// whole are exactly the linearizations of the pieces, one after the
+// other, each starting in a state the one before it can end in. The whole
+// is linearizable if and only if, starting from the initial state, each
+// piece can be linearized from one of the states the pieces before it can
+// end in. So each piece is decided from the set of those states (a
+// model.Set, the specification's power-set state), and the set it can
+// end in is worked out exactly (endSearch) for the next piece: by the
+// end search itself when some order explains the piece, by porcupine
+// when none does, to name the culprit (see checkPieces).
+//
+// The cut is exact, not an approximation: an end set with a state too few
+// could fail a linearizable history, one with a state too many could
+// pass a violation; endSearch follows every order and every outcome.
+
+// segments cuts ops at every quiescent point, as porcupine orders them:
+// an operation precedes another when it returned strictly before the
+// other was called ([Call, Return] is closed). Each segment lists its
+// operations' indices in history order; the segments are in time order.
+// A pending operation (it returns after everything, see History.Steps)
+// leaves no quiescent point after its call.
+func segments(ops []history.Step) [][]int {
+	byCall := make([]int, len(ops))
+	for i := range byCall {
+		byCall[i] = i
+	}
+	slices.SortStableFunc(byCall, func(a, b int) int { return cmp.Compare(ops[a].Call, ops[b].Call) })
+	var segs [][]int
+	start := 0
+	var latest int64 // the latest return of the operations since start
+	for k, i := range byCall {
+		if k > start && latest < ops[i].Call {
+			segs = append(segs, byCall[start:k:k])
+			start = k
+		}
+		if k == start || ops[i].Return > latest {
+			latest = ops[i].Return
+		}
+	}
+	if len(byCall) > start {
+		segs = append(segs, byCall[start:])
+	}
+	for _, s := range segs {
+		slices.Sort(s)
+	}
+	return segs
+}
+
+// maxPending bounds the operations a search may leave unplaced behind
+// the last one it placed, maxNext those that may go next, and maxFrontier
+// the (placed set, state) pairs it keeps at a time. Beyond, a stretch is
+// too concurrent to follow every order of, and the rest of the history
+// goes to porcupine whole.
+const (
+	maxPending  = 16
+	maxNext     = 64
+	maxFrontier = 1 << 14
+)
+
+// placed is a set of a segment's operations that can be placed first,
+// numbered in call order: every operation before hi is placed but the
+// first n of pending, and none from hi on. An operation left unplaced
+// while later ones are placed (a long one, concurrent with many) is
+// pending; there are few, since everything called after it returned must
+// go after it.
+type placed struct {
+	hi, n   int
+	pending [maxPending]int32 // increasing
+}
+
+func (p *placed) has(r int) bool {
+	return r < p.hi && !slices.Contains(p.pending[:p.n], int32(r))
+}
+
+// with returns p with operation r placed; ok is false when that leaves
+// more than maxPending operations pending.
+func (p placed) with(r int) (q placed, ok bool) {
+	if r < p.hi {
+		i := slices.Index(p.pending[:p.n], int32(r))
+		copy(p.pending[i:p.n], p.pending[i+1:p.n])
+		p.n--
+		p.pending[p.n] = 0
+		return p, true
+	}
+	if p.n+r-p.hi > maxPending {
+		return p, false
+	}
+	for x := p.hi; x < r; x++ {
+		p.pending[p.n] = int32(x)
+		p.n++
+	}
+	p.hi = r + 1
+	return p, true
+}
+
+// endSearch works out the states a segment can end in, from a set of
+// states it can start in: every state some order of its operations that
+// respects real time, and fits every result, leads to.
+//
+// It is the just-in-time search of Lowe's linearizability testers (an
+// operation is placed only when no operation left has returned before it
+// was called), breadth first: layer k holds every set of k operations
+// that can be placed first, each with every state placing them can lead
+// to. Memoizing on (placed set, state), as Wing and Gong's algorithm
+// with Lowe's cache does, an order is followed once per distinct state,
+// and only two layers are kept. A placed set is a point in the call order
+// with the few operations pending behind it (placed), so a segment may be
+// as long as it likes: only its concurrency is bounded.
+type endSearch struct {
+	c         model.Config
+	layers    [2][]pair       // two layers' memory, reused
+	next      []pair          // the layer being made
+	index     map[pairKey]int // the last pair of a key in next
+	outcomes  []model.Outcome // of one step
+	byCall    []int           // the segment's steps in call order
+	call, ret []int64         // their calls and returns
+	cand      []int           // the operations that may go next
+	// stuck is the last layer of a segment no order explains, whose
+	// pairs placed placedN steps: the longest explained prefixes.
+	stuck   []pair
+	placedN int
+}
+
+// pair is one placed set with one state placing it can lead to; more is
+// the pair before it in its layer with the same key, or -1.
+type pair struct {
+	placed placed
+	state  model.State
+	more   int
+}
+
+// pairKey is what a layer's pairs are found by: the placed set and the
+// state's hash.
+type pairKey struct {
+	placed placed
+	hash   uint64
+}
+
+func newEndSearch(c model.Config) *endSearch {
+	return &endSearch{c: c, index: map[pairKey]int{}}
+}
+
+// ends returns the states seg (indices into steps) can end in from
+// start; none when no order of it fits from any of them (it is not
+// linearizable from there). ok is false when it is too concurrent to
+// search (maxPending, maxNext, maxFrontier).
+func (e *endSearch) ends(steps []history.Step, seg []int, start []model.State) (end []model.State, ok bool) {
+	e.byCall = append(e.byCall[:0], seg...)
+	slices.SortStableFunc(e.byCall, func(a, b int) int { return cmp.Compare(steps[a].Call, steps[b].Call) })
+	e.call, e.ret = e.call[:0], e.ret[:0]
+	for _, i := range e.byCall {
+		e.call, e.ret = append(e.call, steps[i].Call), append(e.ret, steps[i].Return)
+	}
+	cur := e.layers[1][:0]
+	for _, s := range start {
+		cur = append(cur, pair{state: s, more: -1})
+	}
+	e.layers[1] = cur
+	for k := range seg {
+		e.next = e.layers[k%2][:0]
+		clear(e.index)
+		for i := range cur {
+			if !e.expand(steps, &cur[i]) || len(e.next) > maxFrontier {
+				e.layers[k%2] = e.next
+				return nil, false
+			}
+		}
+		e.layers[k%2] = e.next
+		if len(e.next) == 0 {
+			e.stuck, e.placedN = cur, k
+			return nil, true
+		}
+		cur = e.next
+	}
+	for _, p := range cur {
+		end = append(end, p.state)
+	}
+	return end, true
+}
+
+// expand adds to the next layer every way of placing one more operation
+// after f; ok is false when the stretch is too concurrent to search
+// (maxNext, maxPending).
+func (e *endSearch) expand(steps []history.Step, f *pair) (ok bool) {
+	// An operation may go next if no operation left returned before it
+	// was called: its call is at most the least return of the others.
+	// In call order, the scan stops at a call past the second least
+	// return: every later operation returns later still.
+	first, second := int64(math.MaxInt64), int64(math.MaxInt64)
+	next := e.cand[:0]
+	see := func(r int) bool {
+		if e.call[r] > second {
+			return false
+		}
+		next = append(next, r)
+		if x := e.ret[r]; x < first {
+			first, second = x, first
+		} else if x < second {
+			second = x
+		}
+		return true
+	}
+	for _, r := range f.placed.pending[:f.placed.n] {
+		if !see(int(r)) {
+			break
+		}
+	}
+	for r := f.placed.hi; r < len(e.call) && see(r); r++ {
+		if len(next) > maxNext {
+			return false
+		}
+	}
+	e.cand = next
+	if r, ok := e.failureFirst(steps, f, next, first, second); ok {
+		p, ok := f.placed.with(r)
+		if ok {
+			e.add(p, f.state)
+		}
+		return ok
+	}
+	for _, r := range next {
+		if !mayGo(e, r, first, second) {
+			continue
+		}
+		p, ok := f.placed.with(r)
+		if !ok {
+			return false
+		}
+		st := &steps[e.byCall[r]]
+		e.outcomes = model.AppendStep(e.outcomes[:0], e.c, f.state, st.Op)
+		for _, x := range e.outcomes {
+			if st.Pending || model.SameResult(x.Result, st.Result) {
+				e.add(p, x.State)
+			}
+		}
+	}
+	return true
+}
+
+// mayGo reports whether operation r may go next, when the least returns
+// of the operations not placed are first and second.
+func mayGo(e *endSearch, r int, first, second int64) bool {
+	least := first
+	if e.ret[r] == first {
+		least = second
+	}
+	return e.call[r] <= least
+}
+
+// failureFirst finds, among the operations that may go next after f, one
+// that failed and whose failure fits f's state: placing it now is as good
+// as placing it anywhere later, and the search follows that order only.
+//
+// Take any order that places it later, at a point where its failure
+// fits: a failure leaves the state as it was (model.Step never changes
+// the state of a failing step), so taking it out from there and placing
+// it first leaves every other step the states it had, the same results
+// and the same end state; and real time allows it first, since it may go
+// next. Most of a recorded history's operations fail (on a namespace that
+// has exited, a name that is taken), and without this the search would
+// follow every interleaving of the failures of concurrent threads.
+func (e *endSearch) failureFirst(steps []history.Step, f *pair, next []int, first, second int64) (int, bool) {
+	for _, r := range next {
+		st := &steps[e.byCall[r]]
+		if st.Pending || st.Result.Err == model.OK || !mayGo(e, r, first, second) {
+			continue
+		}
+		e.outcomes = model.AppendStep(e.outcomes[:0], e.c, f.state, st.Op)
+		fits := false
+		for _, x := range e.outcomes {
+			if model.SameResult(x.Result, st.Result) {
+				fits = true
+				if !x.State.Equal(f.state) {
+					return 0, false // not a failure that leaves the state: follow every order
+				}
+			}
+		}
+		if fits {
+			return r, true
+		}
+	}
+	return 0, false
+}
+
+// add puts (p, s) in the next layer, unless it is there.
+func (e *endSearch) add(p placed, s model.State) {
+	k := pairKey{p, s.Hash()}
+	last, ok := e.index[k]
+	if !ok {
+		last = -1
+	}
+	for i := last; i >= 0; i = e.next[i].more {
+		if e.next[i].state.Equal(s) {
+			return
+		}
+	}
+	e.index[k] = len(e.next)
+	e.next = append(e.next, pair{placed: p, state: s, more: last})
+}
+
+// startingIn returns the porcupine model of configuration c, starting in
+// any of states instead of the initial state. The namespace partitions
+// stay only when it starts in one state: the partitions of a product
+// state are independent, but a set of states may tie one namespace's
+// content to another's (x in ns1 only where y is in ns2), which
+// partitions checked apart would not see.
+func startingIn(c model.Config, states []model.State) porcupine.Model {
+	var start any = model.Set(states)
+	if len(states) == 1 {
+		start = states[0]
+	}
+	m := model.Porcupine(c)
+	m.Init = func() any { return start }
+	if len(states) > 1 {
+		m.Partition = nil
+	}
+	return m
+}
+
+// culprit names the culprit of the segment the last call to ends found
+// no order of, from the longest explained prefixes (stuck), as
+// FindCulprit does from porcupine's: after each, the operation not placed
+// that returned first must go next, and neither it nor any other that may
+// go next fits. Of the prefixes, the one whose culprit has the lowest
+// record is taken, and the results the model allows it are those of
+// every state of that prefix's placed set.
+func (e *endSearch) culprit(steps []history.Step) Culprit {
+	best := -1
+	var c Culprit
+	for i := range e.stuck {
+		x, others := e.mustGo(steps, &e.stuck[i])
+		if best < 0 || steps[x].Record < c.Record {
+			best = i
+			c = Culprit{Step: x, Record: steps[x].Record, Op: steps[x].Op, Result: steps[x].Result, Others: others}
+		}
+	}
+	var states []model.State
+	for _, p := range e.stuck {
+		if p.placed == e.stuck[best].placed {
+			states = append(states, p.state)
+		}
+	}
+	c.Allowed = allowed(e.c, states, c.Op)
+	c.Explained = e.placedN
+	return c
+}
+
+// mustGo returns, after pair f, the step not placed that returned first
+// and the steps of the others that may go next.
+func (e *endSearch) mustGo(steps []history.Step, f *pair) (step int, others []int) {
+	first, second := int64(math.MaxInt64), int64(math.MaxInt64)
+	var unplaced []int
+	for r := range e.call {
+		if f.placed.has(r) {
+			continue
+		}
+		if e.call[r] > second {
+			break
+		}
+		unplaced = append(unplaced, r)
+		if x := e.ret[r]; x < first {
+			first, second = x, first
+		} else if x < second {
+			second = x
+		}
+	}
+	must := -1
+	for _, r := range unplaced {
+		if e.ret[r] == first && must < 0 {
+			must = r
+		} else if mayGo(e, r, first, second) {
+			others = append(others, e.byCall[r])
+		}
+	}
+	return e.byCall[must], others
+}
