@@ -98,7 +98,9 @@ func undeclaredMount(p history.Program, mounts map[int]bool) error {
 // prefix of them when the execution stopped early. The steps cleanup_net
 // takes on the exiting thread's behalf (marked Cleanup, and Gone) are no
 // program's and may stand anywhere. A create's ifindex is the recorder's,
-// not the program's.
+// not the program's, and so is a virtual device made where the program
+// asked for a physical one (the kernel backend has no hardware to give a
+// namespace, and records what it made).
 func recordsOfProgram(p history.Program, h history.History) (record int, err error) {
 	next := map[int]int{} // thread -> index of the program operation reached
 	for i, r := range h.Records {
@@ -135,6 +137,9 @@ func fromOp(rec, op model.Op) bool {
 		r := rec
 		if a.Index == 0 {
 			r.Index = 0
+		}
+		if a.Phys && !r.Phys {
+			r.Phys = true
 		}
 		return r == a
 	}
