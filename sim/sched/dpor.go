@@ -34,13 +34,20 @@ import (
 // critical section, as in Nidhugg: for a step of a thread that holds the
 // mutex (its release, or a declared access of the mutex) racing with an
 // acquisition of it, the reversal is taken at the state before that
-// thread acquired it (see holding).
+// thread acquired it (see holding). Not so when both hold it shared (a
+// reader's step racing with another reader's RLock, through the clock,
+// say): readers do not wait for readers, so the acquisition can run
+// where the first step is, and the race is reversed there, as any other;
+// taken from the first reader's acquisition instead, the orders in which
+// the second reader takes the lock inside the first's hold are never
+// tried (TestDPORSharedHolders).
 
 // dporEvent is one step of the current execution.
 type dporEvent struct {
 	tid    int
 	lo, hi int    // its accesses, in dpor.accs
 	acq    *Mutex // the mutex the step acquires, if its thread waited for one
+	shared bool   // acq is taken shared (RLock)
 }
 
 // dnode is one state along the current schedule of the DPOR search.
@@ -283,8 +290,12 @@ func (d *dpor) race(i, j int) {
 	e := i
 	if m := d.events[j].acq; m != nil {
 		// A step under m racing with an acquisition of m: reverse the
-		// critical sections, from the acquisition before it.
-		if e = d.holding(i, m); e < i && d.before(e, j) {
+		// critical sections, from the acquisition before it, unless both
+		// hold m shared: then j's thread could take m where step i is,
+		// and the race is reversed there, as any other.
+		if e = d.holding(i, m); e < i && d.events[j].shared && d.events[e].shared {
+			e = i
+		} else if e < i && d.before(e, j) {
 			return
 		}
 	}
@@ -302,7 +313,8 @@ func has(bits []uint64, i int) bool { return bits[i/64]&(1<<(i%64)) != 0 }
 
 // holding returns the step where step i's thread acquired m, when it
 // holds m as step i starts, and i otherwise: the reversal of a race
-// between step i and an acquisition of m starts where m is free.
+// between step i and an acquisition of m that conflicts with the hold
+// starts where m is free (race leaves shared holds and acquisitions out).
 func (d *dpor) holding(i int, m *Mutex) int {
 	tid := d.events[i].tid
 	for k := i; k >= 0; k-- {

@@ -158,3 +158,53 @@ func TestRUnlockNotHeldPanics(t *testing.T) {
 type lowest struct{}
 
 func (lowest) Pick(_ int, enabled []int) int { return enabled[0] }
+
+// readersTicking runs two readers of m that each take a clock tick before
+// the lock and one in the step that takes it (or, for the first, in the
+// step that releases it, later), and, with writer, a writer of m too. The
+// ticks order the readers' steps though the lock does not: a reader may
+// take m, and tick, while the other holds it.
+func readersTicking(writer bool) func(*Scheduler) {
+	return func(s *Scheduler) {
+		m := &Mutex{Name: "rw"}
+		s.Go("reader0", func(t *Thread) {
+			t.Access(nil, false)
+			s.Now()
+			t.RLock(m)
+			t.Access(m, false)
+			s.Now()
+			t.RUnlock(m)
+		})
+		s.Go("reader1", func(t *Thread) {
+			t.Access(nil, false)
+			s.Now()
+			t.RLock(m)
+			s.Now() // in the step that takes m
+			t.RUnlock(m)
+		})
+		if writer {
+			s.Go("writer", func(t *Thread) {
+				t.Lock(m)
+				t.Access(m, true)
+				t.Unlock(m)
+			})
+		}
+	}
+}
+
+// DPOR explores every trace of readers that hold a shared lock together,
+// as the search of every schedule finds them: a race between a step of a
+// reader holding m and another reader's acquisition of m is reversed
+// where it is, the acquisition being possible there, not from where the
+// first reader took m (as for a writer).
+func TestDPORSharedHolders(t *testing.T) {
+	all := func(Result) bool { return true }
+	for _, writer := range []bool{false, true} {
+		full := Explore(readersTicking(writer), ExploreOptions{Bound: Unbounded, NoReduction: true, CheckTraces: true}, all)
+		st := Explore(readersTicking(writer), ExploreOptions{Bound: Unbounded, CheckTraces: true}, all)
+		if !full.Exhausted || !st.Exhausted || st.Duplicates != 0 || st.Traces != full.Traces || st.Executions != st.Traces {
+			t.Errorf("writer %v: DPOR %+v, every schedule %+v", writer, st, full)
+		}
+		t.Logf("writer %v: %d traces, DPOR %d runs, every schedule %d", writer, full.Traces, st.Executions+st.Pruned, full.Executions)
+	}
+}

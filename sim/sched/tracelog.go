@@ -17,7 +17,7 @@ func (l *stepLog) reset() { l.events, l.accs = l.events[:0], l.accs[:0] }
 func (l *stepLog) start(s *Scheduler, tid int) {
 	ev := dporEvent{tid: tid, hi: -1}
 	if t := s.threads[tid]; t.wait == onMutex {
-		ev.acq = t.mutex
+		ev.acq, ev.shared = t.mutex, t.shared
 	}
 	l.events = append(l.events, ev)
 }
