@@ -40,7 +40,10 @@ import (
 // where the first step is, and the race is reversed there, as any other;
 // taken from the first reader's acquisition instead, the orders in which
 // the second reader takes the lock inside the first's hold are never
-// tried (TestDPORSharedHolders).
+// tried (TestDPORSharedHolders). And a thread still waiting for a mutex
+// when a run ends (deadlocked, or blocked by sleep sets) has its
+// acquisition analysed as if it came next, as Flanagan and Godefroid's
+// DPOR analyses every thread's next transition (see blockedRaces).
 
 // dporEvent is one step of the current execution.
 type dporEvent struct {
@@ -88,6 +91,47 @@ type dpor struct {
 	// from is the first step of the current execution that differs from
 	// the last one's: races before it were analysed then.
 	from int
+	// blocked lists the threads that, as the execution ended, could not
+	// run for waiting on a mutex, with the acquisition each would take.
+	blocked []blockedAcq
+}
+
+// blockedAcq is the next step of a thread waiting on a mutex: taking it.
+type blockedAcq struct {
+	tid     int
+	pending access
+	acq     *Mutex
+	shared  bool
+}
+
+// ending implements ender: it notes the threads blocked on a mutex.
+func (d *dpor) ending() {
+	d.blocked = d.blocked[:0]
+	for _, t := range d.s.threads {
+		if !t.done && t.wait == onMutex && !t.enabled() {
+			d.blocked = append(d.blocked, blockedAcq{tid: t.id, pending: t.pending, acq: t.mutex, shared: t.shared})
+		}
+	}
+}
+
+// blockedRaces analyses, for an execution that ended with threads blocked
+// on a mutex (a deadlock, or a run sleep sets blocked), the races of the
+// acquisitions those threads would take next, each as if it were the
+// execution's next step, as Flanagan and Godefroid's DPOR does with the
+// next transition of every thread, enabled or not. The steps that took the
+// mutex away from such a thread are otherwise never seen racing with it,
+// since it never gets to take it: in a run blocked with the holder
+// waiting for another mutex, the order in which the blocked thread takes
+// the first mutex before the holder does would never be tried
+// (TestDPORBlockedAcquisitions).
+func (d *dpor) blockedRaces() {
+	n, lo := len(d.events), len(d.accs)
+	for _, b := range d.blocked {
+		d.events = append(d.events, dporEvent{tid: b.tid, lo: lo, hi: lo + 1, acq: b.acq, shared: b.shared})
+		d.accs = append(d.accs, b.pending)
+		d.races(n)
+		d.events, d.accs = d.events[:n], d.accs[:lo]
+	}
 }
 
 // exploreDPOR is Explore without a bound.
@@ -118,6 +162,7 @@ func exploreDPOR(setup func(*Scheduler), opts ExploreOptions, visit func(Result)
 			return st
 		}
 		d.races(d.from)
+		d.blockedRaces()
 		if r.Outcome == abandoned {
 			st.Pruned++
 		} else {
