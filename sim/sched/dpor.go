@@ -44,6 +44,11 @@ import (
 // when a run ends (deadlocked, or blocked by sleep sets) has its
 // acquisition analysed as if it came next, as Flanagan and Godefroid's
 // DPOR analyses every thread's next transition (see blockedRaces).
+//
+// Conditions: a thread waiting for a condition that a step falsified (a
+// lock made of a flag, say) cannot run where the step that makes it true
+// again is, so the race between that step and its wait is also reversed
+// from the last state before where it could run (see enabledBefore).
 
 // dporEvent is one step of the current execution.
 type dporEvent struct {
@@ -51,6 +56,7 @@ type dporEvent struct {
 	lo, hi int    // its accesses, in dpor.accs
 	acq    *Mutex // the mutex the step acquires, if its thread waited for one
 	shared bool   // acq is taken shared (RLock)
+	cond   bool   // the step's thread waited for a condition
 }
 
 // dnode is one state along the current schedule of the DPOR search.
@@ -343,8 +349,27 @@ func (d *dpor) race(i, j int) {
 		} else if e < i && d.before(e, j) {
 			return
 		}
+	} else if d.events[j].cond {
+		if k := d.enabledBefore(i, j); k >= 0 && k < i {
+			d.reverse(k, j)
+		}
 	}
 	d.reverse(e, j)
+}
+
+// enabledBefore returns the last state, not after step i, where step j's
+// thread could take step j, or -1 if there is none: a thread waiting for a
+// condition that step i's state falsifies cannot take its step there, and
+// the race is reversed from where it last could, as Flanagan and
+// Godefroid's DPOR does for steps that are not co-enabled.
+func (d *dpor) enabledBefore(i, j int) int {
+	tid := d.events[j].tid
+	for k := i; k >= 0 && d.events[k].tid != tid; k-- {
+		if slices.Contains(d.stack[k].enabled, tid) {
+			return k
+		}
+	}
+	return -1
 }
 
 // clearBits returns a cleared bitset of words words, reusing bs.

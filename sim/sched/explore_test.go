@@ -413,3 +413,41 @@ func TestDPORBlockedAcquisitions(t *testing.T) {
 	}
 	t.Logf("%d traces, DPOR %d runs, every schedule %d", st.Traces, st.Executions+st.Pruned, full.Executions)
 }
+
+// condLocked runs two threads that each take a lock made of a condition
+// (wait until it is free, then take it) around one declared step. The
+// step that frees the lock races with the other thread's wait, but that
+// thread cannot run where the step is, the lock being taken: the order
+// in which it takes the lock first is tried from where it last could.
+func condLocked(s *Scheduler) {
+	var x int
+	held := false
+	lock := func(t *Thread) {
+		t.Wait("free", func() bool { return !held })
+		held = true
+	}
+	unlock := func(t *Thread) {
+		t.Access(&held, true)
+		held = false
+	}
+	for i := range 2 {
+		s.Go("t", func(t *Thread) {
+			lock(t)
+			t.Access(&x, i == 1)
+			unlock(t)
+		})
+	}
+}
+
+// DPOR explores every trace of threads synchronising through a condition
+// that a step falsifies, as the search of every schedule finds them (see
+// dpor.enabledBefore).
+func TestDPORConditionLock(t *testing.T) {
+	all := func(Result) bool { return true }
+	full := Explore(condLocked, ExploreOptions{Bound: Unbounded, NoReduction: true, CheckTraces: true}, all)
+	st := Explore(condLocked, ExploreOptions{Bound: Unbounded, CheckTraces: true}, all)
+	if !full.Exhausted || !st.Exhausted || st.Duplicates != 0 || st.Traces != full.Traces || st.Executions != st.Traces {
+		t.Fatalf("DPOR %+v, every schedule %+v", st, full)
+	}
+	t.Logf("%d traces, DPOR %d runs, every schedule %d", st.Traces, st.Executions+st.Pruned, full.Executions)
+}
