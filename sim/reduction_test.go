@@ -260,7 +260,7 @@ func TestDPORExploresEachTraceOnce(t *testing.T) {
 			}
 		}
 	}
-	if programs < 50 || compared < 20 {
+	if programs < 45 || compared < 20 {
 		t.Fatalf("%d programs exhausted, %d compared with every schedule", programs, compared)
 	}
 	if r := float64(runs) / float64(traces); r > 1.05 {

@@ -23,7 +23,7 @@ func TestLitmusExitCodes(t *testing.T) {
 		code int
 		want string
 	}{
-		{[]string{"litmus", lib}, exitOK, "Observation two-eth0 Never 0 60"},
+		{[]string{"litmus", lib}, exitOK, "Observation two-eth0 Never 0 72"},
 		{[]string{"litmus", "--bug", "unlocked-add", filepath.Join(lib, "bug-unlocked-add.litmus")}, exitOK, "Observation bug-unlocked-add Sometimes"},
 		{[]string{"litmus", "--bug", "tag-blind-lookup", filepath.Join(lib, "two-eth0.litmus")}, exitViolation, "Expected Never, observed Sometimes"},
 		{[]string{"litmus", wrong}, exitViolation, "Expected Never, observed Always"},

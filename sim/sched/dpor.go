@@ -34,13 +34,29 @@ import (
 // critical section, as in Nidhugg: for a step of a thread that holds the
 // mutex (its release, or a declared access of the mutex) racing with an
 // acquisition of it, the reversal is taken at the state before that
-// thread acquired it (see holding).
+// thread acquired it (see holding). Not so when both hold it shared (a
+// reader's step racing with another reader's RLock, through the clock,
+// say): readers do not wait for readers, so the acquisition can run
+// where the first step is, and the race is reversed there, as any other;
+// taken from the first reader's acquisition instead, the orders in which
+// the second reader takes the lock inside the first's hold are never
+// tried (TestDPORSharedHolders). And a thread still waiting for a mutex
+// when a run ends (deadlocked, or blocked by sleep sets) has its
+// acquisition analysed as if it came next, as Flanagan and Godefroid's
+// DPOR analyses every thread's next transition (see blockedRaces).
+//
+// Conditions: a thread waiting for a condition that a step falsified (a
+// lock made of a flag, say) cannot run where the step that makes it true
+// again is, so the race between that step and its wait is also reversed
+// from the last state before where it could run (see enabledBefore).
 
 // dporEvent is one step of the current execution.
 type dporEvent struct {
 	tid    int
 	lo, hi int    // its accesses, in dpor.accs
 	acq    *Mutex // the mutex the step acquires, if its thread waited for one
+	shared bool   // acq is taken shared (RLock)
+	cond   bool   // the step's thread waited for a condition
 }
 
 // dnode is one state along the current schedule of the DPOR search.
@@ -81,6 +97,47 @@ type dpor struct {
 	// from is the first step of the current execution that differs from
 	// the last one's: races before it were analysed then.
 	from int
+	// blocked lists the threads that, as the execution ended, could not
+	// run for waiting on a mutex, with the acquisition each would take.
+	blocked []blockedAcq
+}
+
+// blockedAcq is the next step of a thread waiting on a mutex: taking it.
+type blockedAcq struct {
+	tid     int
+	pending access
+	acq     *Mutex
+	shared  bool
+}
+
+// ending implements ender: it notes the threads blocked on a mutex.
+func (d *dpor) ending() {
+	d.blocked = d.blocked[:0]
+	for _, t := range d.s.threads {
+		if !t.done && t.wait == onMutex && !t.enabled() {
+			d.blocked = append(d.blocked, blockedAcq{tid: t.id, pending: t.pending, acq: t.mutex, shared: t.shared})
+		}
+	}
+}
+
+// blockedRaces analyses, for an execution that ended with threads blocked
+// on a mutex (a deadlock, or a run sleep sets blocked), the races of the
+// acquisitions those threads would take next, each as if it were the
+// execution's next step, as Flanagan and Godefroid's DPOR does with the
+// next transition of every thread, enabled or not. The steps that took the
+// mutex away from such a thread are otherwise never seen racing with it,
+// since it never gets to take it: in a run blocked with the holder
+// waiting for another mutex, the order in which the blocked thread takes
+// the first mutex before the holder does would never be tried
+// (TestDPORBlockedAcquisitions).
+func (d *dpor) blockedRaces() {
+	n, lo := len(d.events), len(d.accs)
+	for _, b := range d.blocked {
+		d.events = append(d.events, dporEvent{tid: b.tid, lo: lo, hi: lo + 1, acq: b.acq, shared: b.shared})
+		d.accs = append(d.accs, b.pending)
+		d.races(n)
+		d.events, d.accs = d.events[:n], d.accs[:lo]
+	}
 }
 
 // exploreDPOR is Explore without a bound.
@@ -111,6 +168,7 @@ func exploreDPOR(setup func(*Scheduler), opts ExploreOptions, visit func(Result)
 			return st
 		}
 		d.races(d.from)
+		d.blockedRaces()
 		if r.Outcome == abandoned {
 			st.Pruned++
 		} else {
@@ -283,12 +341,35 @@ func (d *dpor) race(i, j int) {
 	e := i
 	if m := d.events[j].acq; m != nil {
 		// A step under m racing with an acquisition of m: reverse the
-		// critical sections, from the acquisition before it.
-		if e = d.holding(i, m); e < i && d.before(e, j) {
+		// critical sections, from the acquisition before it, unless both
+		// hold m shared: then j's thread could take m where step i is,
+		// and the race is reversed there, as any other.
+		if e = d.holding(i, m); e < i && d.events[j].shared && d.events[e].shared {
+			e = i
+		} else if e < i && d.before(e, j) {
 			return
+		}
+	} else if d.events[j].cond {
+		if k := d.enabledBefore(i, j); k >= 0 && k < i {
+			d.reverse(k, j)
 		}
 	}
 	d.reverse(e, j)
+}
+
+// enabledBefore returns the last state, not after step i, where step j's
+// thread could take step j, or -1 if there is none: a thread waiting for a
+// condition that step i's state falsifies cannot take its step there, and
+// the race is reversed from where it last could, as Flanagan and
+// Godefroid's DPOR does for steps that are not co-enabled.
+func (d *dpor) enabledBefore(i, j int) int {
+	tid := d.events[j].tid
+	for k := i; k >= 0 && d.events[k].tid != tid; k-- {
+		if slices.Contains(d.stack[k].enabled, tid) {
+			return k
+		}
+	}
+	return -1
 }
 
 // clearBits returns a cleared bitset of words words, reusing bs.
@@ -302,7 +383,8 @@ func has(bits []uint64, i int) bool { return bits[i/64]&(1<<(i%64)) != 0 }
 
 // holding returns the step where step i's thread acquired m, when it
 // holds m as step i starts, and i otherwise: the reversal of a race
-// between step i and an acquisition of m starts where m is free.
+// between step i and an acquisition of m that conflicts with the hold
+// starts where m is free (race leaves shared holds and acquisitions out).
 func (d *dpor) holding(i int, m *Mutex) int {
 	tid := d.events[i].tid
 	for k := i; k >= 0; k-- {

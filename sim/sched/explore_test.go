@@ -370,3 +370,84 @@ func TestDPORWithConditionWaits(t *testing.T) {
 		t.Logf("%d waiters: %d traces, DPOR %d runs, every schedule %d", n, st.Traces, st.Executions+st.Pruned, full.Executions)
 	}
 }
+
+// nestedLocks: t0 reads x under m; t1 writes x under m2; t2 takes m and
+// lets it go, then takes m and, inside, m2. In the runs where t2 takes m
+// the second time while t1 holds m2, and t1 sleeps (its step is covered
+// elsewhere), t2 blocks on m2 with t0 blocked on m: sleep sets block the
+// run, and t0's acquisition, never taken, races with t2's only there.
+func nestedLocks(s *Scheduler) {
+	var x int
+	m, m2 := &Mutex{Name: "m"}, &Mutex{Name: "m2"}
+	s.Go("t0", func(t *Thread) {
+		t.Lock(m)
+		t.Access(&x, false)
+		t.Unlock(m)
+	})
+	s.Go("t1", func(t *Thread) {
+		t.Lock(m2)
+		t.Access(&x, true)
+		x++
+		t.Unlock(m2)
+	})
+	s.Go("t2", func(t *Thread) {
+		t.Lock(m)
+		t.Unlock(m)
+		t.Lock(m)
+		t.Lock(m2)
+		t.Unlock(m2)
+		t.Unlock(m)
+	})
+}
+
+// DPOR explores every trace of nestedLocks, as the search of every
+// schedule finds them: the acquisitions that threads blocked on a mutex
+// would take next, at the end of a run sleep sets blocked, are analysed
+// for races too (dpor.blockedRaces).
+func TestDPORBlockedAcquisitions(t *testing.T) {
+	all := func(Result) bool { return true }
+	full := Explore(nestedLocks, ExploreOptions{Bound: Unbounded, NoReduction: true, CheckTraces: true}, all)
+	st := Explore(nestedLocks, ExploreOptions{Bound: Unbounded, CheckTraces: true}, all)
+	if !full.Exhausted || !st.Exhausted || st.Duplicates != 0 || st.Traces != full.Traces || st.Executions != st.Traces {
+		t.Fatalf("DPOR %+v, every schedule %+v", st, full)
+	}
+	t.Logf("%d traces, DPOR %d runs, every schedule %d", st.Traces, st.Executions+st.Pruned, full.Executions)
+}
+
+// condLocked runs two threads that each take a lock made of a condition
+// (wait until it is free, then take it) around one declared step. The
+// step that frees the lock races with the other thread's wait, but that
+// thread cannot run where the step is, the lock being taken: the order
+// in which it takes the lock first is tried from where it last could.
+func condLocked(s *Scheduler) {
+	var x int
+	held := false
+	lock := func(t *Thread) {
+		t.Wait("free", func() bool { return !held })
+		held = true
+	}
+	unlock := func(t *Thread) {
+		t.Access(&held, true)
+		held = false
+	}
+	for i := range 2 {
+		s.Go("t", func(t *Thread) {
+			lock(t)
+			t.Access(&x, i == 1)
+			unlock(t)
+		})
+	}
+}
+
+// DPOR explores every trace of threads synchronising through a condition
+// that a step falsifies, as the search of every schedule finds them (see
+// dpor.enabledBefore).
+func TestDPORConditionLock(t *testing.T) {
+	all := func(Result) bool { return true }
+	full := Explore(condLocked, ExploreOptions{Bound: Unbounded, NoReduction: true, CheckTraces: true}, all)
+	st := Explore(condLocked, ExploreOptions{Bound: Unbounded, CheckTraces: true}, all)
+	if !full.Exhausted || !st.Exhausted || st.Duplicates != 0 || st.Traces != full.Traces || st.Executions != st.Traces {
+		t.Fatalf("DPOR %+v, every schedule %+v", st, full)
+	}
+	t.Logf("%d traces, DPOR %d runs, every schedule %d", st.Traces, st.Executions+st.Pruned, full.Executions)
+}

@@ -592,8 +592,16 @@ func (s *Scheduler) decide() *Thread {
 
 func (s *Scheduler) stop(r Result) *Thread {
 	s.ended, s.end = true, r
+	if e, ok := s.strategy.(ender); ok {
+		e.ending()
+	}
 	return nil
 }
+
+// ender is a Strategy told when an execution ends, while its threads are
+// as they ended (Run then unwinds those that did not return): DPOR reads
+// which wait for a mutex.
+type ender interface{ ending() }
 
 func (s *Scheduler) result(o Outcome) Result {
 	r := Result{Outcome: o, Steps: s.steps, Schedule: s.picks}

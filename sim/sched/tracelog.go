@@ -16,8 +16,11 @@ func (l *stepLog) reset() { l.events, l.accs = l.events[:0], l.accs[:0] }
 // start notes the step thread tid of s is about to take.
 func (l *stepLog) start(s *Scheduler, tid int) {
 	ev := dporEvent{tid: tid, hi: -1}
-	if t := s.threads[tid]; t.wait == onMutex {
-		ev.acq = t.mutex
+	switch t := s.threads[tid]; t.wait {
+	case onMutex:
+		ev.acq, ev.shared = t.mutex, t.shared
+	case onCond:
+		ev.cond = true
 	}
 	l.events = append(l.events, ev)
 }
