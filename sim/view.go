@@ -27,7 +27,11 @@ func (x Execution) View(m int) fs.FS {
 			v["kernel/uids/"+u.name] = &fstest.MapFile{Mode: fs.ModeDir | 0o755}
 		}
 	}
-	for _, d := range k.devices.children {
+	var devices []*node
+	if dir := k.devDir(); dir != nil {
+		devices = dir.children
+	}
+	for _, d := range devices {
 		if d.tag != tag || !d.isActive() {
 			continue
 		}
