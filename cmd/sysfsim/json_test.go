@@ -59,7 +59,7 @@ func jsonOutputs(t *testing.T) (outs []jsonOutput, skip string) {
 	add("run, fixed program", "run", exitOK, "run", "--program", "../../litmus/testdata/two-eth0.litmus", "--executions", "50", "--out", filepath.Join(dir, "prog"), "--json")
 	addFile("summary.json, fixed program", "summary", filepath.Join(dir, "prog", campaign.SummaryFile))
 	for _, i := range []string{"0", "1"} {
-		add("run, shard "+i, "run", exitViolation, "run", "--bug", "unlocked-add", "--keep-going", "--executions", "100", "--shard", i+"/2", "--out", filepath.Join(dir, "shard-"+i), "--json")
+		add("run, shard "+i, "run", exitViolation, "run", "--bug", "unlocked-add", "--keep-going", "--executions", "300", "--shard", i+"/2", "--out", filepath.Join(dir, "shard-"+i), "--json")
 	}
 	merged := filepath.Join(dir, "merged")
 	add("merge", "merge", exitViolation, "merge", filepath.Join(dir, "shard-0"), filepath.Join(dir, "shard-1"), "-o", merged, "--json")
