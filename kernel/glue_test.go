@@ -12,9 +12,13 @@ import (
 	"github.com/sysfsim/sysfsim/sim/sched"
 )
 
-func glueCreate(ns int, name string) model.Op { return model.Op{Kind: model.Create, NS: ns, Name: name} }
-func glueRemove(ns int, name string) model.Op { return model.Op{Kind: model.Remove, NS: ns, Name: name} }
-func glueList(m int) model.Op                 { return model.Op{Kind: model.Readdir, Mount: m, Dir: model.Devices} }
+func glueCreate(ns int, name string) model.Op {
+	return model.Op{Kind: model.Create, NS: ns, Name: name}
+}
+func glueRemove(ns int, name string) model.Op {
+	return model.Op{Kind: model.Remove, NS: ns, Name: name}
+}
+func glueList(m int) model.Op { return model.Op{Kind: model.Readdir, Mount: m, Dir: model.Devices} }
 func glueLookup(m int, name string) model.Op {
 	return model.Op{Kind: model.Lookup, Mount: m, Dir: model.Devices, Name: name}
 }
