@@ -55,10 +55,13 @@ func (a *arena) resetKernel() *Kernel {
 	k := &a.kernel
 	records, faults := k.hist.Records[:0], k.faults[:0]
 	nodes, files, mounts := k.tree.nodes[:0], k.files, k.mounts
+	glues := k.glue.made[:0]
 	clear(files)
 	clear(mounts)
 	clear(records[:cap(records)]) // let go of the last execution's strings and entries
+	clear(glues[:cap(glues)])
 	*k = Kernel{files: files, mounts: mounts, faults: faults}
+	k.glue.made = glues
 	k.hist.Records = records
 	k.tree.nodes = nodes
 	k.tree.slab = a.slab

@@ -50,6 +50,9 @@ type glueState struct {
 	// made is every glue kobject of the execution, so that a device's
 	// parent kobject (dev->kobj.parent) is found from its node's parent.
 	made []*glueDir
+	// first is the memory of the execution's first glue kobject, most
+	// executions' only one: no allocation for it.
+	first glueDir
 }
 
 // devDir is devices/virtual/net as kernfs has it now: the glue directory
@@ -105,7 +108,11 @@ func (k *Kernel) classDirCreate(t *sched.Thread) *glueDir {
 	tr.get(kn) // pinned until activated
 	t.Unlock(&tr.lock)
 	k.activate(t, kn)
-	d := &glueDir{kref: 1, sd: kn, kn: kn}
+	d := &k.glue.first
+	if len(k.glue.made) > 0 {
+		d = new(glueDir)
+	}
+	*d = glueDir{kref: 1, sd: kn, kn: kn}
 	k.glue.listed = d
 	k.glue.made = append(k.glue.made, d)
 	return d
