@@ -151,7 +151,7 @@ var Bugs = []Bug{
 	},
 	{
 		Name:      BugGlueDirNoKref,
-		Reference: "726e41097920 (2018) \"drivers: core: Remove glue dirs from sysfs earlier\" made cleanup_glue_dir remove the class glue directory (kobject_del) as soon as it had no children, though a device_add that had already taken its reference in get_device_parent was about to add its device under it: kernfs_new_node then took a reference on the freed glue_dir->sd (use after free, then a double free). Fixed by ac43432cb1f5 (2019) \"driver core: Fix use-after-free and double free on glue directory\", which removes it only when kref_read(&glue_dir->kref) is 1; cebf8fd16900 had put the cleanup under gdp_mutex (drivers/base/core.c)",
+		Reference: "726e41097920 (2018) \"drivers: core: Remove glue dirs from sysfs earlier\" made cleanup_glue_dir remove the class glue directory (kobject_del) as soon as it had no children, though a device_add that had already taken its reference in get_device_parent was about to add its device under it: kernfs_new_node then took a reference on the freed glue_dir->sd (use after free, then a double free). Fixed by ac43432cb1f5 (2019) \"driver core: Fix use-after-free and double free on glue directory\", which removes it only when kref_read(&glue_dir->kref) is 1; cebf8fd16900 \"driver core: fix race between creating/querying glue dir and its cleanup\" had made cleanup_glue_dir drop the glue reference under gdp_mutex (drivers/base/core.c)",
 		Property:  "linearizability",
 		Scenario:  "create(ns1, eth0); exit(ns1) || create(ns2, eth1): the create takes the glue directory's reference, the exit's cleanup_glue_dir sees the directory empty and removes it, and the add of eth1 under it fails with ENOENT, or, the directory freed first, uses it after free",
 	},

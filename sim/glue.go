@@ -16,9 +16,11 @@ import (
 // path). Both run under gdp_mutex, and a device holds a reference on the
 // glue kobject from get_device_parent to its cleanup_glue_dir.
 //
-// The removal has a history. cebf8fd16900 moved cleanup_glue_dir under
-// gdp_mutex, so that a device_add querying the glue directory and the
-// cleanup removing it are serialized. 726e41097920 (2018) "drivers: core:
+// The removal has a history. cebf8fd16900 "driver core: fix race between
+// creating/querying glue dir and its cleanup" had cleanup_glue_dir drop
+// the glue kobject's reference under gdp_mutex, after the device's
+// kobject_del, so that the glue directory leaves the class's list under
+// the mutex get_device_parent searches it under. 726e41097920 (2018) "drivers: core:
 // Remove glue dirs from sysfs earlier" removed the glue directory from
 // sysfs (kobject_del) as soon as it had no children, no longer waiting for
 // the kobject's last reference; that let it go while a device_add that had
@@ -36,7 +38,11 @@ import (
 
 // glueDir is a glue directory's kobject (class_dir).
 type glueDir struct {
-	kref int   // kobj->kref: one per device from get_device_parent to its cleanup_glue_dir
+	// kref is kobj->kref: one per device from get_device_parent to its
+	// cleanup_glue_dir. The kernel's kobject_add takes one more for the
+	// device's kobject, which the device's kobject_del drops before
+	// cleanup_glue_dir reads the count: it never changes the test.
+	kref int
 	sd   *node // kobj->sd; nil once kobject_del has run (sysfs_remove_dir)
 	kn   *node // the kernfs directory it was made with: its devices' parent
 }
