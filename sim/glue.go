@@ -20,13 +20,13 @@ import (
 // creating/querying glue dir and its cleanup" had cleanup_glue_dir drop
 // the glue kobject's reference under gdp_mutex, after the device's
 // kobject_del, so that the glue directory leaves the class's list under
-// the mutex get_device_parent searches it under. 726e41097920 (2018) "drivers: core:
-// Remove glue dirs from sysfs earlier" removed the glue directory from
-// sysfs (kobject_del) as soon as it had no children, no longer waiting for
-// the kobject's last reference; that let it go while a device_add that had
-// taken its reference in get_device_parent was about to add its device
-// under it, which then used the freed kernfs node (kernfs_new_node ->
-// kernfs_get on glue_dir->sd). ac43432cb1f5 (2019) "driver core: Fix
+// the mutex get_device_parent searches it under. 726e41097920 (2018)
+// "drivers: core: Remove glue dirs from sysfs earlier" removed the glue
+// directory from sysfs (kobject_del) as soon as it had no children, no
+// longer waiting for the kobject's last reference; that let it go while a
+// device_add that had taken its reference in get_device_parent was about
+// to add its device under it, which then used the freed kernfs node
+// (kernfs_new_node -> kernfs_get on glue_dir->sd). ac43432cb1f5 (2019) "driver core: Fix
 // use-after-free and double free on glue directory" removes it only when
 // the device being removed holds its last reference (kref_read == 1), as
 // here; BugGlueDirNoKref does what 726e41097920 did.
