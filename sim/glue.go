@@ -26,10 +26,10 @@ import (
 // longer waiting for the kobject's last reference; that let it go while a
 // device_add that had taken its reference in get_device_parent was about
 // to add its device under it, which then used the freed kernfs node
-// (kernfs_new_node -> kernfs_get on glue_dir->sd). ac43432cb1f5 (2019) "driver core: Fix
-// use-after-free and double free on glue directory" removes it only when
-// the device being removed holds its last reference (kref_read == 1), as
-// here; BugGlueDirNoKref does what 726e41097920 did.
+// (kernfs_new_node -> kernfs_get on glue_dir->sd). ac43432cb1f5 (2019)
+// "driver core: Fix use-after-free and double free on glue directory"
+// removes it only when the device being removed holds its last reference
+// (kref_read == 1), as here; BugGlueDirNoKref does what 726e41097920 did.
 //
 // Net devices register and unregister under rtnl, which already
 // serializes the two; what races with a device flow here is the seed
