@@ -232,7 +232,7 @@ func moveTo(c Config, s State, op Op) (string, Errno) {
 // with EEXIST, though lookups no longer find it.
 var dyingDev = race{err: EEXIST, on: dyingDevIn, over: withoutDyingDev}
 
-func dyingDevIn(s State, op Op) bool {
+func dyingDevIn(_ Config, s State, op Op) bool {
 	i := s.findDev(devTarget(op))
 	return i >= 0 && s.devs[i].dying
 }

@@ -147,6 +147,6 @@ func umount(c Config, s State, op Op) (Result, State) {
 // always allowed.
 var busyMount = race{
 	err:  EBUSY,
-	on:   func(State, Op) bool { return true },
+	on:   func(Config, State, Op) bool { return true },
 	over: func(s State, _ Op) State { return s },
 }

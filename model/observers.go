@@ -131,3 +131,26 @@ func closeFile(_ Config, s State, op Op) (Result, State) {
 	s.files = slices.Delete(slices.Clone(s.files), i, i+1)
 	return Result{}, s
 }
+
+// glueGone is a listing's race in devices/virtual/net, the class's glue
+// directory: get_device_parent makes it with the class's first device and
+// cleanup_glue_dir removes it with the last, of every namespace
+// (drivers/base/core.c), so while it is gone opening it fails with ENOENT.
+// It is gone only when no namespace has a device, and ENOENT is allowed
+// when the state has no visible device at all. A history checked whole
+// has every namespace's devices in its state: the rule is exact there. A
+// history checked namespace by namespace (partition) has only the mount's
+// own namespace's: the rule is then the weakest that is sound, ENOENT
+// whenever that namespace has none, since the others' the check cannot
+// see. A dying device does not keep the directory: its removal may have
+// unlinked it already.
+var glueGone = race{
+	err: ENOENT,
+	on: func(c Config, s State, op Op) bool {
+		if op.Dir != Devices || s.mountTag(c, op.Mount) == 0 {
+			return false
+		}
+		return !slices.ContainsFunc(s.devs, func(d device) bool { return !d.dying })
+	},
+	over: func(s State, _ Op) State { return s },
+}

@@ -21,7 +21,7 @@ func Step(c Config, s State, op Op) []Outcome {
 	if !ok {
 		return []Outcome{{Result{Err: ENOENT}, s}}
 	}
-	rc, racing := raceIn(s, op)
+	rc, racing := raceIn(c, s, op)
 	if !racing {
 		r, next := apply(c, s, op)
 		return []Outcome{{r, next}}
@@ -43,7 +43,7 @@ func single(c Config, s State, op Op) (Result, State, bool) {
 	if !ok {
 		return Result{Err: ENOENT}, s, true
 	}
-	if _, racing := raceIn(s, op); racing {
+	if _, racing := raceIn(c, s, op); racing {
 		return Result{}, State{}, false
 	}
 	r, next := apply(c, s, op)
@@ -54,29 +54,30 @@ func single(c Config, s State, op Op) (Result, State, bool) {
 // may make an operation fail: a removal that has made an entry invisible
 // but not yet unlinked it, or an operation in flight through a mount.
 type race struct {
-	err  Errno                      // what op may return while it is on
-	on   func(s State, op Op) bool  // whether s leaves room for it
-	over func(s State, op Op) State // s once it is over
+	err  Errno                               // what op may return while it is on
+	on   func(c Config, s State, op Op) bool // whether s leaves room for it
+	over func(s State, op Op) State          // s once it is over
 }
 
 // races holds the race each kind's operations may meet. Every other kind
 // has exactly one outcome in every state.
 var races = [...]race{
 	AddDev: dyingDev, RenameDev: dyingDev, MoveDev: dyingDev,
-	AddUID: dyingUID,
-	Umount: busyMount,
+	AddUID:  dyingUID,
+	Umount:  busyMount,
+	Readdir: glueGone,
 }
 
 // mayRace reports whether operations of kind k may meet a race.
 func mayRace(k Kind) bool { return int(k) < len(races) && races[k].on != nil }
 
 // raceIn returns the race op may meet and whether s leaves room for it.
-func raceIn(s State, op Op) (race, bool) {
+func raceIn(c Config, s State, op Op) (race, bool) {
 	if !mayRace(op.Kind) {
 		return race{}, false
 	}
 	r := races[op.Kind]
-	return r, r.on(s, op)
+	return r, r.on(c, s, op)
 }
 
 // Apply returns the outcome of op when nothing else runs, so that every

@@ -43,7 +43,7 @@ func delUID(_ Config, s State, op Op) (Result, State) {
 // these entries too.
 var dyingUID = race{err: EEXIST, on: dyingUIDIn, over: withoutDyingUID}
 
-func dyingUIDIn(s State, op Op) bool { return has(s.uidsDying, Entry{op.Name, op.User}) }
+func dyingUIDIn(_ Config, s State, op Op) bool { return has(s.uidsDying, Entry{op.Name, op.User}) }
 
 func withoutDyingUID(s State, op Op) State {
 	s.uidsDying = without(s.uidsDying, Entry{op.Name, op.User})

@@ -20,17 +20,19 @@ func rec(thread int, call, ret int64, op model.Op, res *model.Result) history.Re
 }
 
 var (
-	ok       = &model.Result{}
-	enoent   = &model.Result{Err: model.ENOENT}
-	found    = func(tag int) *model.Result { return &model.Result{Tag: tag} }
-	listing  = func(es ...model.Entry) *model.Result { return &model.Result{Entries: append([]model.Entry{}, es...)} }
-	create   = func(ns int, name string) model.Op { return model.Op{Kind: model.Create, NS: ns, Name: name} }
-	remove   = func(ns int, name string) model.Op { return model.Op{Kind: model.Remove, NS: ns, Name: name} }
-	lookup   = func(m int, name string) model.Op { return model.Op{Kind: model.Lookup, Mount: m, Name: name} }
-	readdir  = func(m int) model.Op { return model.Op{Kind: model.Readdir, Mount: m} }
-	exit     = func(ns int) model.Op { return model.Op{Kind: model.Exit, NS: ns} }
-	eth0     = func(ns int) model.Entry { return model.Entry{Name: "eth0", Tag: ns} }
-	noFaults []history.Fault
+	ok      = &model.Result{}
+	enoent  = &model.Result{Err: model.ENOENT}
+	found   = func(tag int) *model.Result { return &model.Result{Tag: tag} }
+	listing = func(es ...model.Entry) *model.Result { return &model.Result{Entries: append([]model.Entry{}, es...)} }
+	create  = func(ns int, name string) model.Op { return model.Op{Kind: model.Create, NS: ns, Name: name} }
+	remove  = func(ns int, name string) model.Op { return model.Op{Kind: model.Remove, NS: ns, Name: name} }
+	lookup  = func(m int, name string) model.Op { return model.Op{Kind: model.Lookup, Mount: m, Name: name} }
+	readdir = func(m int) model.Op { return model.Op{Kind: model.Readdir, Mount: m} }
+	// listDevices lists devices/virtual/net, the glue directory.
+	listDevices = func(m int) model.Op { return model.Op{Kind: model.Readdir, Mount: m, Dir: model.Devices} }
+	exit        = func(ns int) model.Op { return model.Op{Kind: model.Exit, NS: ns} }
+	eth0        = func(ns int) model.Entry { return model.Entry{Name: "eth0", Tag: ns} }
+	noFaults    []history.Fault
 )
 
 // Every checker has histories it must pass and histories it must reject.
@@ -88,6 +90,26 @@ func TestCheckers(t *testing.T) {
 			rec(1, 3, 4, remove(1, "eth0"), ok),
 			rec(0, 5, 6, create(1, "eth0"), ok),
 		}, noFaults, nil},
+		{"the glue directory gone while a device was there", []history.Record{
+			rec(0, 1, 2, create(1, "eth0"), ok),
+			rec(1, 3, 4, listDevices(1), enoent),
+		}, noFaults, []properties.Property{properties.Regularity}},
+		{"the glue directory gone while another namespace's device was there", []history.Record{
+			rec(0, 1, 2, create(2, "eth0"), ok),
+			rec(1, 3, 4, listDevices(1), enoent),
+		}, noFaults, []properties.Property{properties.Regularity}},
+		{"the glue directory gone with no device", []history.Record{
+			rec(1, 1, 2, listDevices(1), enoent),
+			rec(0, 3, 4, create(1, "eth0"), ok),
+		}, noFaults, nil},
+		{"the glue directory gone during the last device's removal", []history.Record{
+			rec(0, 1, 2, create(1, "eth0"), ok),
+			rec(0, 3, 6, remove(1, "eth0"), ok),
+			rec(1, 4, 5, listDevices(1), enoent),
+		}, noFaults, nil},
+		{"class/net is never gone", []history.Record{
+			rec(1, 1, 2, readdir(1), enoent),
+		}, noFaults, []properties.Property{properties.Regularity}},
 		{"a listing misses an entry there for the whole call", []history.Record{
 			rec(0, 1, 2, create(1, "eth0"), ok),
 			rec(1, 3, 4, readdir(1), listing()),

@@ -33,6 +33,8 @@ var checkerPairs = []struct {
 		{"listed twice", regexp.MustCompile(` twice$`)},
 		{"listed but absent", regexp.MustCompile(`, which was not there at any time during the call$`)},
 		{"missed", regexp.MustCompile(`, which was there and unchanged for the whole call$`)},
+		{"never gone", regexp.MustCompile(` failed with ENOENT: the directory is never gone$`)},
+		{"glue gone", regexp.MustCompile(`, and with it the glue directory$`)},
 	}},
 }
 

@@ -108,7 +108,11 @@ func oracleReaddir(f *facts) []Violation {
 	var vs []Violation
 	h, mounts := f.h, &f.mounts
 	for i, r := range h.Records {
-		if r.Op.Kind != model.Readdir || !succeeded(r) {
+		if r.Op.Kind != model.Readdir {
+			continue
+		}
+		if !succeeded(r) {
+			vs = append(vs, oracleGlueGone(f, r, i)...)
 			continue
 		}
 		tag := mounts.tag(r.Op.Mount, r.Op.Dir)
@@ -130,6 +134,24 @@ func oracleReaddir(f *facts) []Violation {
 		}
 	}
 	return vs
+}
+
+// oracleGlueGone is glueGone by the definition: a listing's ENOENT is a
+// violation outside devices/virtual/net, and there when some device of
+// some namespace was certainly there for the whole call.
+func oracleGlueGone(f *facts, l history.Record, i int) []Violation {
+	if l.Pending || l.Result.Err != model.ENOENT || f.mounts.tag(l.Op.Mount, l.Op.Dir) == 0 {
+		return nil
+	}
+	if l.Op.Dir != model.Devices {
+		return []Violation{{Regularity, fmt.Sprintf("%v failed with ENOENT: the directory is never gone", l.Op), []int{i}}}
+	}
+	for tag := 1; tag <= f.h.Config.Namespaces; tag++ {
+		if vis := oracleCertainlyVisible(f, l.Op.Dir, tag, l); len(vis) > 0 {
+			return []Violation{{Regularity, fmt.Sprintf("%v failed with ENOENT, though %v was there for the whole call, and with it the glue directory", l.Op, vis[0]), []int{i}}}
+		}
+	}
+	return nil
 }
 
 func oracleMayBeVisible(f *facts, k key, l history.Record) bool {

@@ -35,7 +35,11 @@ func checkReaddir(f *facts) []Violation {
 	listed := map[key]bool{}
 	for i := range h.Records {
 		r := &h.Records[i]
-		if r.Op.Kind != model.Readdir || !succeeded(*r) {
+		if r.Op.Kind != model.Readdir {
+			continue
+		}
+		if !succeeded(*r) {
+			vs = append(vs, f.glueGone(r, int32(i))...)
 			continue
 		}
 		tag := mounts.tag(r.Op.Mount, r.Op.Dir)
@@ -96,4 +100,28 @@ func (f *facts) certainlyVisible(dir model.Dir, tag int, l int32) []int32 {
 	}
 	x.makers, x.visible = makers, visible
 	return visible
+}
+
+// glueGone judges a listing l (record i) that failed with ENOENT through
+// a mount that exists: only devices/virtual/net, the glue directory, may
+// be gone (class/net and kernel/uids never are), and only when no
+// device of any namespace was there for the whole call. The directory
+// goes with the class's last device, of every namespace (the model's
+// rule, model/observers.go glueGone, which sees one namespace at a time
+// when a history is checked in parts; this checker sees them all). One
+// device certainly there all along kept it.
+func (f *facts) glueGone(l *history.Record, i int32) []Violation {
+	if l.Pending || l.Result.Err != model.ENOENT || f.mounts.tag(l.Op.Mount, l.Op.Dir) == 0 {
+		return nil
+	}
+	if l.Op.Dir != model.Devices {
+		return []Violation{{Regularity, fmt.Sprintf("%v failed with ENOENT: the directory is never gone", l.Op), []int{int(i)}}}
+	}
+	for tag := 1; tag <= f.h.Config.Namespaces; tag++ {
+		if vis := f.certainlyVisible(l.Op.Dir, tag, i); len(vis) > 0 {
+			k := f.index.subjects[vis[0]].key
+			return []Violation{{Regularity, fmt.Sprintf("%v failed with ENOENT, though %v was there for the whole call, and with it the glue directory", l.Op, k), []int{int(i)}}}
+		}
+	}
+	return nil
 }

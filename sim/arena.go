@@ -57,10 +57,13 @@ func (a *arena) resetKernel() *Kernel {
 	nodes, files, mounts := k.tree.nodes[:0], k.files, k.mounts
 	cov := k.cov
 	cov.reset()
+	glues := k.glue.made[:0]
 	clear(files)
 	clear(mounts)
 	clear(records[:cap(records)]) // let go of the last execution's strings and entries
+	clear(glues[:cap(glues)])
 	*k = Kernel{files: files, mounts: mounts, faults: faults, cov: cov}
+	k.glue.made = glues
 	k.hist.Records = records
 	k.tree.nodes = nodes
 	k.tree.slab = a.slab

@@ -42,6 +42,7 @@ const (
 	BugActivateRemoving       BugName = "activate-removing"
 	BugNegativeDentryInactive BugName = "negative-dentry-inactive"
 	BugDentryNSUnchecked      BugName = "dentry-ns-unchecked"
+	BugGlueDirNoKref          BugName = "glue-dir-no-kref"
 )
 
 // Bugs is the catalogue, in a stable order.
@@ -147,6 +148,12 @@ var Bugs = []Bug{
 		Reference: "kernfs_dop_revalidate's \"The kernfs node has been moved to a different namespace\" test (sysfs_dentry_revalidate's since the tagged-sysfs series, 2.6.35): without it a positive dentry of a tagged directory stays valid when its node is moved to another namespace under the same name, and a mount keeps seeing an entry of a tag it did not capture (fs/kernfs/dir.c)",
 		Property:  "tag-isolation",
 		Scenario:  "lookup(m1, devices/virtual/net/eth0); move(ns1, eth0 -> ns2); lookup(m1, devices/virtual/net/eth0): the cached dentry still passes revalidation and m1 finds ns2's eth0",
+	},
+	{
+		Name:      BugGlueDirNoKref,
+		Reference: "726e41097920 (2018) \"drivers: core: Remove glue dirs from sysfs earlier\" made cleanup_glue_dir remove the class glue directory (kobject_del) as soon as it had no children, though a device_add that had already taken its reference in get_device_parent was about to add its device under it: kernfs_new_node then took a reference on the freed glue_dir->sd (use after free, then a double free). Fixed by ac43432cb1f5 (2019) \"driver core: Fix use-after-free and double free on glue directory\", which removes it only when kref_read(&glue_dir->kref) is 1; cebf8fd16900 \"driver core: fix race between creating/querying glue dir and its cleanup\" had made cleanup_glue_dir drop the glue reference under gdp_mutex (drivers/base/core.c)",
+		Property:  "linearizability",
+		Scenario:  "create(ns1, eth0); exit(ns1) || create(ns2, eth1): the create takes the glue directory's reference, the exit's cleanup_glue_dir sees the directory empty and removes it, and the add of eth1 under it fails with ENOENT, or, the directory freed first, uses it after free",
 	},
 }
 

@@ -303,12 +303,12 @@ func (k *Kernel) coverTouch(t *sched.Thread, n *node) {
 
 // dirIndex is the coverage number of a listed directory, -1 if none.
 func (k *Kernel) dirIndex(parent *node) int {
-	switch parent {
-	case k.class:
+	switch {
+	case parent == k.class:
 		return 0
-	case k.devices:
+	case parent != nil && parent.parent == k.virtual: // the glue directory, made and removed with the class's devices
 		return 1
-	case k.uids:
+	case parent == k.uids:
 		return 2
 	}
 	return -1

@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"github.com/sysfsim/sysfsim/model"
 	"github.com/sysfsim/sysfsim/sim/sched"
 )
 
@@ -25,8 +26,33 @@ type dentry struct {
 // other, as lookups of one name do in the VFS (d_alloc_parallel), while
 // the listing steps of readdir, which never use the cache, stay reads.
 func (k *Kernel) walk(t *sched.Thread, x *sysfsMount, parent *node, name string, tag int) *node {
+	t.Access(&k.tree.lock, true)
+	return k.component(t, x, parent, name, tag)
+}
+
+// walkDir is walk of name in directory d of mount x. Under
+// devices/virtual, the glue directory's own component ("net") is walked
+// in the same step, through the cache like any other: nothing can make
+// or remove the glue directory while the walk holds the tree lock shared
+// (kobject_add and kobject_del of a directory take it exclusively), so
+// the step is one of the walks the kernel could take, with no window
+// between the two components that matters. Without the glue directory
+// the name is not found.
+func (k *Kernel) walkDir(t *sched.Thread, x *sysfsMount, d model.Dir, name string, tag int) *node {
+	if d != model.Devices {
+		return k.walk(t, x, k.dir(d), name, tag)
+	}
+	t.Access(&k.tree.lock, true)
+	parent := k.component(t, x, k.virtual, "net", 0)
+	if parent == nil {
+		return nil
+	}
+	return k.component(t, x, parent, name, tag)
+}
+
+// component is walk's work within the step walk starts.
+func (k *Kernel) component(t *sched.Thread, x *sysfsMount, parent *node, name string, tag int) *node {
 	tr := &k.tree
-	t.Access(&tr.lock, true)
 	tr.check(t, parent, "lookup_fast")
 	if i := x.dentry(parent, name); i >= 0 {
 		d := x.dcache[i]

@@ -18,7 +18,7 @@ func disagreements(n uint64, bugs sim.BugSet) int {
 		x := sim.Run(p, sched.NewRandom(seed), sim.Options{Bugs: bugs})
 		s := model.Init()
 		for _, r := range x.History.Records {
-			want, next := model.Apply(p.Config, s, r.Op)
+			want, next := sequentialStep(p.Config, s, r.Op)
 			if !model.SameResult(want, r.Result) {
 				bad++
 				break

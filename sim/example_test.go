@@ -29,5 +29,5 @@ func ExampleRun() {
 	// T1 lookup(m1, class/net/eth0) -> ENOENT
 	// T0 add-dev(ns1, "eth0", ifindex 1) -> ok
 	// T0 add-link(ns1, "eth0") -> ok
-	// 18 scheduling decisions
+	// 21 scheduling decisions
 }

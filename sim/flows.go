@@ -89,7 +89,11 @@ func (c caller) exitKernel(op model.Op) {
 	}
 	var devs []dev
 	c.t.RLock(&tr.lock)
-	for _, d := range k.devices.children {
+	var devices []*node
+	if dir := k.devDir(); dir != nil {
+		devices = dir.children
+	}
+	for _, d := range devices {
 		if d.tag == ns.addr && d.isActive() {
 			x := dev{name: d.name, phys: d.phys}
 			for _, a := range d.children {
@@ -154,5 +158,6 @@ func (c caller) nameInUse(id int, name string) bool {
 	c.t.RLock(&tr.lock)
 	defer c.t.RUnlock(&tr.lock)
 	ns := c.k.alive(id)
-	return ns != nil && tr.find(c.t, c.k.devices, name, ns.addr) != nil
+	devices := c.k.devDir()
+	return ns != nil && devices != nil && tr.find(c.t, devices, name, ns.addr) != nil
 }

@@ -13,13 +13,16 @@ import (
 // (class/net with a symlink per device, devices/virtual/net with a
 // directory per device), the namespaces, the mounts and open files of one
 // program, and rtnl, the lock the net core holds across a device flow.
+//
+// devices/virtual/net is the class's glue directory: made with the first
+// device and removed with the last (glue.go); devDir finds it.
 type Kernel struct {
 	cfg       model.Config
 	bugs      BugSet
 	tree      tree
 	rtnl      sched.Mutex
 	class     *node // /sys/class/net
-	devices   *node // /sys/devices/virtual/net
+	virtual   *node // /sys/devices/virtual, the glue directory's parent
 	uids      *node // /sys/kernel/uids, tagged by user namespace
 	users     []*userns
 	types     tagTypes
@@ -41,6 +44,9 @@ type Kernel struct {
 	// uidsMutex is uids_mutex, which alloc_uid held across
 	// uids_user_create (see addUID).
 	uidsMutex sched.Mutex
+
+	// glue is the driver core's side of the glue directory (glue.go).
+	glue glueState
 }
 
 // What each preemption point declares the step after it touches (until the
@@ -105,7 +111,8 @@ func newKernel(cfg model.Config, bugs BugSet, a *arena) *Kernel {
 		return n
 	}
 	k.class = mkdir(mkdir(tr.root, "class"), "net")
-	k.devices = mkdir(mkdir(mkdir(tr.root, "devices"), "virtual"), "net")
+	k.virtual = mkdir(mkdir(tr.root, "devices"), "virtual")
+	k.glue.mutex.Name = "gdp_mutex"
 	k.uids = mkdir(mkdir(tr.root, "kernel"), "uids")
 	k.types.register(model.NetTag)  // net_ns_init
 	k.types.register(model.UserTag) // the seed's kernel/uids example
@@ -113,10 +120,12 @@ func newKernel(cfg model.Config, bugs BugSet, a *arena) *Kernel {
 	return k
 }
 
+// dir is directory d as the kernel's own code reaches it: the glue
+// directory, which may be absent (nil), is the one linked now (devDir).
 func (k *Kernel) dir(d model.Dir) *node {
 	switch d {
 	case model.Devices:
-		return k.devices
+		return k.devDir()
 	case model.UIDs:
 		return k.uids
 	}
@@ -224,8 +233,8 @@ var atomics = [...]func(*Kernel, *sched.Thread, model.Op) model.Result{
 	model.ExitUser:   (*Kernel).exitUser,
 	model.AddDev:     (*Kernel).addDev,
 	model.AddLink:    (*Kernel).addLink,
-	model.DelLink:    func(k *Kernel, t *sched.Thread, op model.Op) model.Result { return k.remove(t, k.class, op) },
-	model.DelDev:     func(k *Kernel, t *sched.Thread, op model.Op) model.Result { return k.remove(t, k.devices, op) },
+	model.DelLink:    func(k *Kernel, t *sched.Thread, op model.Op) model.Result { return k.remove(t, model.ClassNet, op) },
+	model.DelDev:     func(k *Kernel, t *sched.Thread, op model.Op) model.Result { return k.remove(t, model.Devices, op) },
 	model.Unregister: (*Kernel).unregister,
 	model.RenameLink: (*Kernel).renameLink,
 	model.MoveLink:   (*Kernel).renameLink,

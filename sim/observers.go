@@ -16,7 +16,7 @@ func (k *Kernel) lookup(t *sched.Thread, op model.Op) model.Result {
 	tr := &k.tree
 	t.RLock(&tr.lock)
 	defer t.RUnlock(&tr.lock)
-	n := k.walk(t, mnt, k.dir(op.Dir), op.Name, tag)
+	n := k.walkDir(t, mnt, op.Dir, op.Name, tag)
 	if n == nil {
 		return errno(model.ENOENT)
 	}
@@ -65,7 +65,7 @@ func (k *Kernel) open(t *sched.Thread, op model.Op) model.Result {
 	tr := &k.tree
 	t.RLock(&tr.lock)
 	defer t.RUnlock(&tr.lock)
-	dir := k.walk(t, mnt, k.devices, op.Name, tag)
+	dir := k.walkDir(t, mnt, model.Devices, op.Name, tag)
 	if dir == nil {
 		mnt.done()
 		return errno(model.ENOENT)

@@ -30,12 +30,18 @@ func (k *Kernel) readdir(t *sched.Thread, op model.Op) model.Result {
 		return errno(model.EINVAL)
 	}
 	tr := &k.tree
-	parent := k.dir(op.Dir)
+	var parent *node // opened at the first getdents call (openDir)
 	entries := []model.Entry{}
 	hash := uint32(2) // ctx->pos after "." and ".."
 	var saved *node
 	for {
 		t.RLock(&tr.lock) // kernfs_fop_readdir: down_read
+		if parent == nil {
+			if parent = k.openDir(t, op.Dir); parent == nil {
+				t.RUnlock(&tr.lock)
+				return errno(model.ENOENT)
+			}
+		}
 		k.coverList(parent)
 		k.coverCursor(parent, hash, saved)
 		emitted, full := 0, false
@@ -70,10 +76,14 @@ func (k *Kernel) readdir(t *sched.Thread, op model.Op) model.Result {
 			}
 			emitted++
 		}
-		t.RUnlock(&tr.lock)
 		if !full {
+			if op.Dir == model.Devices {
+				tr.drop(t, parent) // the open file's reference (fput)
+			}
+			t.RUnlock(&tr.lock)
 			break
 		}
+		t.RUnlock(&tr.lock)
 		for range userSteps {
 			// Back in user space between two getdents calls: these
 			// steps touch nothing shared, the last up to the Lock.
@@ -81,6 +91,24 @@ func (k *Kernel) readdir(t *sched.Thread, op model.Op) model.Result {
 		}
 	}
 	return model.Result{Entries: entries}
+}
+
+// openDir is open(2) of directory d, which the listing's getdents calls
+// then read: the glue directory (devices/virtual/net) is the one active
+// now, found as kernfs_iop_lookup would (the dentry cache's answer is a
+// fresh lookup's) and pinned by the open file, or nil when there is none;
+// the other directories are always there. It is folded into the first
+// getdents call's critical section, under the tree lock held shared.
+func (k *Kernel) openDir(t *sched.Thread, d model.Dir) *node {
+	if d != model.Devices {
+		return k.dir(d)
+	}
+	n := k.devDir()
+	if n == nil || !n.isActive() {
+		return nil
+	}
+	k.tree.get(n)
+	return n
 }
 
 // dirPos is kernfs_dir_pos: the saved node if it is still valid, or else

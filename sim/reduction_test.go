@@ -87,6 +87,10 @@ func reductionPrograms() []struct {
 			Threads: [][]model.Op{{{Kind: model.Read, FD: 1}}, {{Kind: model.Remove, NS: 1, Name: "eth0"}}}}, sim.BugSet{sim.BugShowTakesRTNL}},
 		{history.Program{Config: two, Setup: []model.Op{create},
 			Threads: [][]model.Op{{{Kind: model.Readdir, Mount: 1, Dir: model.ClassNet}}, {{Kind: model.Rename, NS: 1, Name: "eth0", NewName: "eth1"}}}}, sim.BugSet{sim.BugReaddirDropLock}},
+		// The glue directory: gdp_mutex's steps and the directory's
+		// removal beside an add that holds it.
+		{history.Program{Config: two, Setup: []model.Op{create},
+			Threads: [][]model.Op{{{Kind: model.Exit, NS: 1}}, {{Kind: model.AddDev, NS: 2, Name: "eth1", Index: 2}}}}, sim.BugSet{sim.BugGlueDirNoKref}},
 	} {
 		runs = append(runs, r, run{p: r.p})
 	}

@@ -31,6 +31,9 @@ func (k *Kernel) findActive(t *sched.Thread, parent *node, name string, tag int)
 // once its last reference is gone (maybe_get_net fails).
 func (k *Kernel) findIn(t *sched.Thread, dir *node, op model.Op) *node {
 	id := op.NS
+	if dir == nil {
+		return nil // no glue directory: no device at all
+	}
 	if id < 1 || id >= len(k.ns) || k.ns[id] == nil || k.ns[id].freed {
 		return nil
 	}
@@ -47,7 +50,7 @@ func (k *Kernel) unregister(t *sched.Thread, op model.Op) model.Result {
 	tr := &k.tree
 	t.Lock(&tr.lock)
 	defer t.Unlock(&tr.lock)
-	d := k.findIn(t, k.devices, op)
+	d := k.findIn(t, k.devDir(), op)
 	if d == nil || d.unreg {
 		return errno(model.ENOENT)
 	}
@@ -55,9 +58,12 @@ func (k *Kernel) unregister(t *sched.Thread, op model.Op) model.Result {
 	return model.Result{}
 }
 
-// addDev is kobject_add of the device under devices/virtual/net followed
-// by its attribute files, linked in one critical section and activated in
-// the next (kernfs_add_one, then kernfs_activate: see activate).
+// addDev is device_add: the glue directory (get_device_parent), then
+// kobject_add of the device under it followed by its attribute files,
+// linked in one critical section and activated in the next
+// (kernfs_add_one, then kernfs_activate: see activate). A failed add
+// gives its glue reference back (cleanup_glue_dir), which may remove the
+// glue directory it has just made.
 func (k *Kernel) addDev(t *sched.Thread, op model.Op) model.Result {
 	if !k.validNS(op.NS) {
 		return errno(model.EINVAL) // kernfs_add_one: a tagged parent requires a tag
@@ -65,27 +71,35 @@ func (k *Kernel) addDev(t *sched.Thread, op model.Op) model.Result {
 	if e := model.ValidName(op.Name); e != model.OK {
 		return errno(e)
 	}
+	glue, parent := k.getDeviceParent(t)
 	tr := &k.tree
 	t.Lock(&tr.lock)
-	dir, e := k.linkDev(t, op)
+	dir, e := k.linkDev(t, parent, op)
 	t.Unlock(&tr.lock)
 	if e != model.OK {
+		k.cleanupGlueDir(t, glue) // device_add's error path
 		return errno(e)
 	}
 	k.activate(t, dir)
 	return model.Result{}
 }
 
-// linkDev is addDev's first critical section: kernfs_add_one's checks and
-// kernfs_link_sibling, for the directory and its attribute.
-func (k *Kernel) linkDev(t *sched.Thread, op model.Op) (*node, model.Errno) {
+// linkDev is addDev's first critical section under the glue directory
+// parent: kernfs_new_node's reference on the parent (where a freed one
+// shows), kernfs_add_one's checks and kernfs_link_sibling, for the
+// directory and its attribute.
+func (k *Kernel) linkDev(t *sched.Thread, parent *node, op model.Op) (*node, model.Errno) {
 	tr := &k.tree
 	k.treeStep(t)
 	ns := k.alive(op.NS)
 	if ns == nil {
 		return nil, model.ENOENT
 	}
-	if tr.find(t, k.devices, op.Name, ns.addr) != nil {
+	tr.touch(t, parent, "kernfs_new_node")
+	if parent.removing {
+		return nil, model.ENOENT // kernfs_add_one: the parent is being removed
+	}
+	if tr.child(parent, op.Name, ns.addr) != nil {
 		return nil, model.EEXIST
 	}
 	if k.bugs.Has(BugUnlockedAdd) {
@@ -99,8 +113,8 @@ func (k *Kernel) linkDev(t *sched.Thread, op model.Op) (*node, model.Errno) {
 	attr := tr.alloc(fileNode, "ifindex", 0)
 	attr.value = op.Index
 	tr.link(dir, attr)
-	tr.touch(t, k.devices, "kernfs_link_sibling")
-	tr.link(k.devices, dir)
+	tr.touch(t, parent, "kernfs_link_sibling")
+	tr.link(parent, dir)
 	tr.get(dir) // pinned until activated
 	return dir, model.OK
 }
@@ -133,7 +147,11 @@ func (k *Kernel) linkLink(t *sched.Thread, op model.Op) (*node, model.Errno) {
 	if ns == nil {
 		return nil, model.ENOENT
 	}
-	target := tr.find(t, k.devices, op.Name, ns.addr)
+	devices := k.devDir()
+	if devices == nil {
+		return nil, model.ENOENT
+	}
+	target := tr.find(t, devices, op.Name, ns.addr)
 	if target == nil || !target.isActive() {
 		return nil, model.ENOENT
 	}
@@ -153,17 +171,25 @@ func (k *Kernel) linkLink(t *sched.Thread, op model.Op) (*node, model.Errno) {
 // (sysfs_delete_link, by name and target's tag: a link has no active
 // users, so the drain does not wait) or its directory (kobject_del ->
 // kernfs_remove).
-func (k *Kernel) remove(t *sched.Thread, dir *node, op model.Op) model.Result {
+//
+// A device's directory removed, its glue reference goes, and with the
+// class's last device the glue directory (cleanup_glue_dir).
+func (k *Kernel) remove(t *sched.Thread, d model.Dir, op model.Op) model.Result {
 	tr := &k.tree
 	t.Lock(&tr.lock)
-	n := k.findIn(t, dir, op)
+	n := k.findIn(t, k.dir(d), op)
 	if n == nil {
 		t.Unlock(&tr.lock)
 		return errno(model.ENOENT)
 	}
+	var glue *glueDir
+	if d == model.Devices {
+		glue = k.glueOf(n.parent) // dev->kobj.parent
+	}
 	nodes := k.deactivate(t, n)
 	t.Unlock(&tr.lock)
 	k.drainAndUnlink(t, nodes)
+	k.cleanupGlueDir(t, glue)
 	return model.Result{}
 }
 
@@ -263,20 +289,21 @@ func (k *Kernel) drainAndUnlinkFrom(t *sched.Thread, nodes []*node, unpinned *no
 
 // renameLink is sysfs_rename_link_ns: kernfs_rename_ns on the class link.
 func (k *Kernel) renameLink(t *sched.Thread, op model.Op) model.Result {
-	return k.renameNode(t, k.class, op)
+	return k.renameNode(t, model.ClassNet, op)
 }
 
 // renameDev is kobject_rename: kernfs_rename_ns on the device directory.
 func (k *Kernel) renameDev(t *sched.Thread, op model.Op) model.Result {
-	return k.renameNode(t, k.devices, op)
+	return k.renameNode(t, model.Devices, op)
 }
 
-// renameNode is kernfs_rename_ns for the rename and move steps: name and
-// tag change in one step under the tree lock.
-func (k *Kernel) renameNode(t *sched.Thread, parent *node, op model.Op) model.Result {
+// renameNode is kernfs_rename_ns for the rename and move steps in
+// directory d: name and tag change in one step under the tree lock.
+func (k *Kernel) renameNode(t *sched.Thread, d model.Dir, op model.Op) model.Result {
 	tr := &k.tree
 	t.Lock(&tr.lock)
 	defer t.Unlock(&tr.lock)
+	parent := k.dir(d)
 	n := k.findIn(t, parent, op)
 	if n == nil {
 		return errno(model.ENOENT)
@@ -352,7 +379,10 @@ func (k *Kernel) exit(t *sched.Thread, ns int) model.Result {
 	}
 	collect := func() []*node {
 		var doomed []*node
-		for _, dir := range []*node{k.class, k.devices} {
+		for _, dir := range []*node{k.class, k.devDir()} {
+			if dir == nil {
+				continue
+			}
 			for _, c := range dir.children {
 				// Not yet activated ones too: the removal claims
 				// them (KERNFS_REMOVING) so they never show.
@@ -390,11 +420,18 @@ func (k *Kernel) exit(t *sched.Thread, ns int) model.Result {
 	// tag a new namespace's entry that then collides with a dying one.
 	nsp.cleaning = true
 	var nodes []*node
+	var glues []*glueDir // each removed device's (cleanup_glue_dir)
 	for _, n := range doomed {
+		if g := k.glueOf(n.parent); g != nil {
+			glues = append(glues, g)
+		}
 		nodes = append(nodes, k.deactivate(t, n)...)
 	}
 	t.Unlock(&tr.lock)
 	k.drainAndUnlink(t, nodes)
+	for _, g := range glues {
+		k.cleanupGlueDir(t, g)
+	}
 	nsp.cleaning = false
 	k.freeNS(nsp)
 	return model.Result{}
@@ -409,7 +446,10 @@ func (k *Kernel) gone(t *sched.Thread, op model.Op) model.Result {
 	t.RLock(&tr.lock)
 	defer t.RUnlock(&tr.lock)
 	addr := k.ns[op.NS].addr
-	for _, dir := range []*node{k.class, k.devices} {
+	for _, dir := range []*node{k.class, k.devDir()} {
+		if dir == nil {
+			continue
+		}
 		for _, c := range dir.children {
 			if c.tag == addr && c.isActive() {
 				return errno(model.EBUSY)

@@ -10,7 +10,9 @@ import (
 
 // View returns what mount m shows of the simulated tree at the end of the
 // execution, as a file system rooted at /sys (see model.View, its twin).
-// Only active nodes of the mount's tag are visible.
+// Only active nodes of the mount's tag are visible. devices/virtual/net
+// is there even when the glue directory is gone, as in model.View, which
+// has no state for it (docs/SEMANTICS.md, rule 8 of mounts).
 func (x Execution) View(m int) fs.FS {
 	k := x.kernel
 	tag, mnt := k.useMount(m, model.ClassNet)
@@ -27,7 +29,11 @@ func (x Execution) View(m int) fs.FS {
 			v["kernel/uids/"+u.name] = &fstest.MapFile{Mode: fs.ModeDir | 0o755}
 		}
 	}
-	for _, d := range k.devices.children {
+	var devices []*node
+	if dir := k.devDir(); dir != nil {
+		devices = dir.children
+	}
+	for _, d := range devices {
 		if d.tag != tag || !d.isActive() {
 			continue
 		}

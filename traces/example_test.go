@@ -49,7 +49,7 @@ func ExampleFromExecution() {
 		}
 		x.Release() // optional: the next Run reuses the execution's memory
 	}
-	// Output: seed 0: uniqueness, replays: true
+	// Output: seed 2: uniqueness, replays: true
 }
 
 // TestReadmeShowsExample: the README's "As a Go library" code is

@@ -63,7 +63,7 @@ func jsonOutputs(t *testing.T) (outs []jsonOutput, skip string) {
 	addFile("summary.json, fixed program", "summary", filepath.Join(dir, "prog", campaign.SummaryFile))
 	add("run, exhaustive DPOR", "run", exitOK, "run", "--strategy", "exhaustive", "--preemptions", "-1", "--threads", "2", "--ops", "1", "--executions", "5", "--json")
 	for _, i := range []string{"0", "1"} {
-		add("run, shard "+i, "run", exitViolation, "run", "--bug", "unlocked-add", "--keep-going", "--executions", "200", "--shard", i+"/2", "--out", filepath.Join(dir, "shard-"+i), "--json")
+		add("run, shard "+i, "run", exitViolation, "run", "--bug", "unlocked-add", "--keep-going", "--executions", "500", "--shard", i+"/2", "--out", filepath.Join(dir, "shard-"+i), "--json")
 	}
 	merged := filepath.Join(dir, "merged")
 	add("merge", "merge", exitViolation, "merge", filepath.Join(dir, "shard-0"), filepath.Join(dir, "shard-1"), "-o", merged, "--json")
