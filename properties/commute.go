@@ -1,0 +1,231 @@
+package properties
+
+import "github.com/sysfsim/sysfsim/model"
+
+// The end search places, in a (placed set, state) where several
+// operations may go next, only those of a persistent set (Godefroid's
+// partial-order reduction): a set P of them such that every operation
+// that may be placed before the first of P is placed is independent of
+// every operation of P. Any order that explains the segment then has an
+// equivalent one, ending in the same state, that starts with an
+// operation of P: take the first operation of P in it, and move it to
+// the front past the operations before it, which commute with it; real
+// time allows it, since they were all called before any operation of P
+// returned. So following P only finds every state the segment can end
+// in, as following every operation does.
+//
+// Without it, the n concurrent steps of a namespace's teardown (each
+// device's removal is three steps spanning the whole 10-150 ms of
+// cleanup_net, in no fixed order) make 2^n placed sets, each with its own
+// state; with it, the devices are placed one after the other.
+
+// footprint is what an operation reads and writes, for independence: at
+// most two keys, each the entries of one name with one tag (a device's
+// directory and its link, and the lookups and readlinks of them) or, with
+// no name, a namespace's life (whether it was born and has exited:
+// clone and exit write it, adds and the steps not of cleanup_net read it);
+// and for a device add the model's next device id. Every other operation
+// is global: it touches more (a namespace's teardown, a move, a rename, a
+// mount, a descriptor, a device addressed by ifindex, kernel/uids, an exit
+// under the seed's scheme, which drops every entry of its tag) and is
+// independent of nothing.
+type footprint struct {
+	global bool
+	alloc  bool // takes the next device id
+	names  bool // reads or changes which name a device has (readlink; renames, moves, adds)
+	later  bool // a lookup through a mount made by the program: its tag is the state's
+	n      int
+	keys   [4]fpKey
+}
+
+// fpKey is one name with one tag; the empty name is the tag's namespace's
+// life.
+type fpKey struct {
+	tag  int
+	name string
+}
+
+// footprintOf returns op's footprint in configuration c and state s. A
+// lookup through a mount made by the program sees the tag the mount has
+// in s: only mounts, unmounts and setns change it, and they are global,
+// so it is the same in every state the operations independent of a
+// persistent set lead to.
+func footprintOf(c model.Config, s model.State, op model.Op) footprint {
+	global := footprint{global: true}
+	if op.Name == "" && op.Kind != model.Exit && op.Kind != model.Clone {
+		return global // an invalid operation: not worth telling apart
+	}
+	entry := fpKey{op.NS, op.Name}
+	life := fpKey{tag: op.NS}
+	switch op.Kind {
+	case model.Create, model.AddDev:
+		// An add may first drop a dying device of its name (the race
+		// of dyingDev): the device a link of another name points to.
+		return footprint{alloc: true, names: true, n: 2, keys: [4]fpKey{entry, life}}
+	case model.AddLink:
+		return footprint{n: 2, keys: [4]fpKey{entry, life}}
+	case model.Remove, model.Unregister, model.DelLink, model.DelDev:
+		if op.Index != 0 {
+			return global // the device is found by ifindex
+		}
+		if op.Cleanup {
+			return footprint{n: 1, keys: [4]fpKey{entry}}
+		}
+		return footprint{n: 2, keys: [4]fpKey{entry, life}}
+	case model.Rename, model.RenameLink, model.RenameDev:
+		if op.Index != 0 {
+			return global
+		}
+		return footprint{names: true, n: 3, keys: [4]fpKey{entry, {op.NS, op.NewName}, life}}
+	case model.Move, model.MoveLink, model.MoveDev:
+		if op.Index != 0 {
+			return global
+		}
+		to := op.Name
+		if op.NewName != "" {
+			to = op.NewName
+		}
+		return footprint{names: true, n: 4, keys: [4]fpKey{entry, {op.To, to}, life, {tag: op.To}}}
+	case model.Lookup, model.Readlink:
+		if op.Dir == model.UIDs {
+			return global // a user tag
+		}
+		// A readlink reads the name of the device its link points to,
+		// which a rename may have given another name.
+		names := op.Kind == model.Readlink
+		if op.Mount > len(c.Mounts) {
+			return footprint{names: names, n: 1, keys: [4]fpKey{{s.MountTag(c, op.Mount), op.Name}}, later: true}
+		}
+		return footprint{names: names, n: 1, keys: [4]fpKey{{c.MountTag(op.Mount), op.Name}}}
+	case model.Exit:
+		if c.Exit != model.ExitKernel {
+			return global
+		}
+		return footprint{n: 1, keys: [4]fpKey{life}}
+	case model.Clone:
+		return footprint{n: 1, keys: [4]fpKey{life}}
+	}
+	return global
+}
+
+// independent reports whether operations of footprints a and b commute in
+// every state: either order gives each the same results and leaves the
+// same states (TestFootprintsCommute).
+func independent(a, b footprint) bool {
+	if a.global || b.global || a.alloc && b.alloc || a.names && b.names {
+		return false
+	}
+	for _, x := range a.keys[:a.n] {
+		for _, y := range b.keys[:b.n] {
+			if x == y {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// maxReduce bounds the operations the search of a persistent set looks
+// at: past it, every operation that may go next is followed.
+const maxReduce = 2 * maxNext
+
+// persistent returns a persistent set of the operations that may go next
+// after f (next, in call order; first and second are the least returns
+// of those not placed), grown from the first that may go: every operation
+// not placed that may be placed before the set's least return, and is
+// not independent of one in the set, is added to it. It returns nil when
+// the set is every operation that may go next, or it cannot tell.
+func (e *endSearch) persistent(f *pair, next []int, first, second int64) []int {
+	seed := -1
+	mayGoN := 0
+	for _, r := range next {
+		if mayGo(e, r, first, second) {
+			mayGoN++
+			if seed < 0 {
+				seed = r
+			}
+		}
+	}
+	if mayGoN < 2 {
+		return nil
+	}
+	set := append(e.set[:0], seed)
+	least := e.ret[seed]
+	for grown := true; grown; {
+		grown = false
+		seen := 0
+		ok := e.unplaced(f, least, func(x int) bool {
+			if seen++; seen > maxReduce {
+				return false
+			}
+			if containsInt(set, x) {
+				return true
+			}
+			fx := e.footprint(x, f.state)
+			for _, p := range set {
+				if !independent(fx, e.footprint(p, f.state)) {
+					set = append(set, x)
+					least = min(least, e.ret[x])
+					grown = true
+					break
+				}
+			}
+			return true
+		})
+		if !ok {
+			e.set = set
+			return nil
+		}
+	}
+	e.set = set
+	n := 0
+	for _, r := range set {
+		if mayGo(e, r, first, second) {
+			n++
+		}
+	}
+	if n == mayGoN {
+		return nil
+	}
+	return set
+}
+
+// unplaced calls see on every operation not placed in f called at or
+// before t, in call order, until see returns false; it reports whether
+// see took them all.
+func (e *endSearch) unplaced(f *pair, t int64, see func(r int) bool) bool {
+	for _, r := range f.placed.pending[:f.placed.n] {
+		if e.call[r] > t {
+			return true
+		}
+		if !see(int(r)) {
+			return false
+		}
+	}
+	for r := f.placed.hi; r < len(e.call) && e.call[r] <= t; r++ {
+		if !see(r) {
+			return false
+		}
+	}
+	return true
+}
+
+func containsInt(xs []int, x int) bool {
+	for _, y := range xs {
+		if y == x {
+			return true
+		}
+	}
+	return false
+}
+
+// footprint returns the footprint of operation r (in call order) in state
+// s: the one worked out for the segment, but for the tag of a lookup
+// through a mount made by the program.
+func (e *endSearch) footprint(r int, s model.State) footprint {
+	fp := e.fp[r]
+	if fp.later {
+		fp.keys[0].tag = s.MountTag(e.c, e.mount[r])
+	}
+	return fp
+}
