@@ -6,12 +6,12 @@ import "github.com/sysfsim/sysfsim/model"
 // operations may go next, only those of a persistent set (Godefroid's
 // partial-order reduction): a set P of them such that every operation
 // that may be placed before the first of P is placed is independent of
-// every operation of P. Any order that explains the segment then has an
+// every operation of P, and none of them returned before an operation of
+// P was called. Any order that explains the segment then has an
 // equivalent one, ending in the same state, that starts with an
 // operation of P: take the first operation of P in it, and move it to
 // the front past the operations before it, which commute with it; real
-// time allows it, since they were all called before any operation of P
-// returned. So following P only finds every state the segment can end
+// time allows it, since none of them returned before it was called. So following P only finds every state the segment can end
 // in, as following every operation does.
 //
 // Without it, the n concurrent steps of a namespace's teardown (each
@@ -133,7 +133,8 @@ const maxReduce = 2 * maxNext
 // after f (next, in call order; first and second are the least returns
 // of those not placed), grown from the first that may go: every operation
 // not placed that may be placed before the set's least return, and is
-// not independent of one in the set, is added to it. It returns nil when
+// not independent of one in the set or returned before one in the set
+// was called, is added to it. It returns nil when
 // the set is every operation that may go next, or it cannot tell.
 func (e *endSearch) persistent(f *pair, next []int, first, second int64) []int {
 	seed := -1
@@ -150,7 +151,7 @@ func (e *endSearch) persistent(f *pair, next []int, first, second int64) []int {
 		return nil
 	}
 	set := append(e.set[:0], seed)
-	least := e.ret[seed]
+	least, latest := e.ret[seed], e.call[seed]
 	for grown := true; grown; {
 		grown = false
 		seen := 0
@@ -161,11 +162,14 @@ func (e *endSearch) persistent(f *pair, next []int, first, second int64) []int {
 			if containsInt(set, x) {
 				return true
 			}
+			// x returned before an operation of the set was called: it
+			// must go before it, and cannot be moved after it.
+			tied := e.ret[x] < latest
 			fx := e.footprint(x, f.state)
 			for _, p := range set {
-				if !independent(fx, e.footprint(p, f.state)) {
+				if tied || !independent(fx, e.footprint(p, f.state)) {
 					set = append(set, x)
-					least = min(least, e.ret[x])
+					least, latest = min(least, e.ret[x]), max(latest, e.call[x])
 					grown = true
 					break
 				}

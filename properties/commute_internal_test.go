@@ -2,6 +2,7 @@ package properties
 
 import (
 	"fmt"
+	"slices"
 	"testing"
 
 	"github.com/sysfsim/sysfsim/history"
@@ -113,5 +114,76 @@ func TestCanonicalBehavesAlike(t *testing.T) {
 	}
 	if renumbered < 100 {
 		t.Fatalf("only %d states renumbered", renumbered)
+	}
+}
+
+// The recorder's 60 s recording is followed by the end search from end
+// to end: every segment is explained from the states the ones before can
+// end in, none too concurrent to search (before the persistent sets and
+// the canonical states, the first teardown's 2^18 placed sets sent the
+// rest of it to porcupine whole, which ran out of memory). A lookup made
+// to return another namespace's tag is then named as the culprit.
+func TestRecordedTeardownsAreSearched(t *testing.T) {
+	h := kernelHistory(t, kernelRecorded60s)
+	steps := h.Steps(nil)
+	search := newEndSearch(h.Config)
+	start := []model.State{model.Init()}
+	for n, seg := range segments(steps) {
+		end, ok := search.ends(steps, seg, start)
+		if !ok || len(end) == 0 {
+			t.Fatalf("segment %d (%d steps, from record %d): searched %v, %d end states", n, len(seg), steps[seg[0]].Record, ok, len(end))
+		}
+		start = end
+	}
+	wrong := -1
+	for i, r := range h.Records {
+		if r.Op.Kind == model.Lookup && r.Result.Err == model.OK && i > len(h.Records)/2 {
+			wrong = i
+			break
+		}
+	}
+	if wrong < 0 {
+		t.Fatal("no successful lookup in the second half")
+	}
+	h.Records = append([]history.Record(nil), h.Records...)
+	h.Records[wrong].Result.Tag = h.Records[wrong].Result.Tag%h.Config.Namespaces + 1
+	v := checkPieces(h, h.Steps(nil), 0)
+	if !v.decided || len(v.violations) != 1 || !slices.Contains(v.violations[0].Records, wrong) {
+		t.Fatalf("record %d made wrong: decided %v, %v", wrong, v.decided, v.violations)
+	}
+}
+
+// A persistent set keeps real time: while a move is under way, a lookup
+// of another name returns, and then a lookup of the moved device finds
+// it where it was. The second lookup is tied to the move, and the first
+// lookup, which returned before the second was called, must join their
+// set: without it the set {move, second lookup} is followed alone, the
+// second lookup cannot go first (the first returned before it was
+// called) and the move first makes it miss the device, so a linearizable
+// history is failed. Taken from the 60 s recording; with the lookup made
+// to find the device where it goes before the move begins, it is not
+// linearizable.
+func TestPersistentSetKeepsRealTime(t *testing.T) {
+	c := model.Config{Namespaces: 2, Mounts: []int{1, 2}, Exit: model.ExitKernel}
+	recs := []history.Record{
+		at(0, 1, 2, model.Op{Kind: model.Create, NS: 1, Name: "d4"}, model.Result{}),
+		at(0, 3, 4, model.Op{Kind: model.Create, NS: 2, Name: "lo"}, model.Result{}),
+		at(0, 10, 100, model.Op{Kind: model.Move, NS: 1, To: 2, Name: "d4"}, model.Result{}),
+		at(1, 20, 30, model.Op{Kind: model.Lookup, Mount: 2, Name: "lo"}, model.Result{Tag: 2}),
+		at(2, 40, 50, model.Op{Kind: model.Lookup, Mount: 1, Name: "d4"}, model.Result{Tag: 1}),
+	}
+	h := history.History{Config: c, Records: recs}
+	for _, wrong := range []bool{false, true} {
+		if wrong { // the device found where it went, before the move
+			h.Records[4].Op.Mount, h.Records[4].Result.Tag = 2, 2
+			h.Records[4].Return = 5
+			h.Records[4].Call = 5
+		}
+		withPieces(t, 1, true, func() {
+			v := checkPieces(h, h.Steps(nil), 0)
+			if !v.decided || (len(v.violations) > 0) != wrong {
+				t.Fatalf("wrong %v: decided %v, %v, %s", wrong, v.decided, v.violations, v.progress)
+			}
+		})
 	}
 }
