@@ -24,38 +24,48 @@ func (s State) Canonical() State {
 	if s.canonical() || sharedIndex(s.devs) {
 		return s
 	}
-	devs := slices.Clone(s.devs)
-	slices.SortStableFunc(devs, func(a, b device) int {
-		return cmp.Or(cmp.Compare(a.tag, b.tag), strings.Compare(a.name, b.name), cmp.Compare(a.id, b.id))
-	})
-	renum := make(map[int]int, len(devs))
+	old := s.devs // by id, as every State keeps them
+	devs := slices.Clone(old)
+	if !slices.IsSortedFunc(devs, byTagName) {
+		slices.SortStableFunc(devs, byTagName)
+	}
+	var buf [64]int
+	renum := buf[:0] // the new number of old[i]
+	if len(old) > len(buf) {
+		renum = make([]int, 0, len(old))
+	}
+	renum = renum[:len(old)]
 	for i := range devs {
-		renum[devs[i].id] = i
+		j, _ := slices.BinarySearchFunc(old, devs[i].id, func(d device, id int) int { return cmp.Compare(d.id, id) })
+		renum[j] = i
 		devs[i].id = i
+	}
+	number := func(id int) int {
+		if j, ok := slices.BinarySearchFunc(old, id, func(d device, id int) int { return cmp.Compare(d.id, id) }); ok {
+			return renum[j]
+		}
+		return -1 // a device no longer there: a file open on a device that went
 	}
 	s.devs = devs
 	if len(s.links) > 0 {
 		s.links = slices.Clone(s.links)
 		for i := range s.links {
-			s.links[i].dev = renumbered(renum, s.links[i].dev)
+			s.links[i].dev = number(s.links[i].dev)
 		}
 	}
 	if len(s.files) > 0 {
 		s.files = slices.Clone(s.files)
 		for i := range s.files {
-			s.files[i].dev = renumbered(renum, s.files[i].dev)
+			s.files[i].dev = number(s.files[i].dev)
 		}
 	}
 	return s
 }
 
-// renumbered returns the new number of device id, or -1 for a device no
-// longer there (a file open on a device that went): no device has it.
-func renumbered(renum map[int]int, id int) int {
-	if n, ok := renum[id]; ok {
-		return n
-	}
-	return -1
+// byTagName is the canonical order of devices (stable: devices of one
+// tag and name keep the order of their numbers).
+func byTagName(a, b device) int {
+	return cmp.Or(cmp.Compare(a.tag, b.tag), strings.Compare(a.name, b.name))
 }
 
 // canonical reports whether s is its own canonical form.
@@ -66,7 +76,7 @@ func (s State) canonical() bool {
 		}
 		if i > 0 {
 			p := s.devs[i-1]
-			if cmp.Or(cmp.Compare(p.tag, d.tag), strings.Compare(p.name, d.name)) > 0 {
+			if p.tag > d.tag || p.tag == d.tag && p.name > d.name {
 				return false
 			}
 		}
