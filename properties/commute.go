@@ -154,31 +154,21 @@ func (e *endSearch) persistent(f *pair, next []int, first, second int64) []int {
 	least, latest := e.ret[seed], e.call[seed]
 	for grown := true; grown; {
 		grown = false
-		seen := 0
-		ok := e.unplaced(f, least, func(x int) bool {
-			if seen++; seen > maxReduce {
-				return false
-			}
-			if containsInt(set, x) {
-				return true
-			}
-			// x returned before an operation of the set was called: it
-			// must go before it, and cannot be moved after it.
-			tied := e.ret[x] < latest
-			fx := e.footprint(x, f.state)
-			for _, p := range set {
-				if tied || !independent(fx, e.footprint(p, f.state)) {
-					set = append(set, x)
-					least, latest = min(least, e.ret[x]), max(latest, e.call[x])
-					grown = true
-					break
-				}
-			}
-			return true
-		})
+		var ok bool
+		e.seen, ok = e.unplaced(e.seen[:0], f, least)
 		if !ok {
 			e.set = set
 			return nil
+		}
+		for _, x := range e.seen {
+			if containsInt(set, x) {
+				continue
+			}
+			if e.joins(f, set, x, latest) {
+				set = append(set, x)
+				least, latest = min(least, e.ret[x]), max(latest, e.call[x])
+				grown = true
+			}
 		}
 	}
 	e.set = set
@@ -194,24 +184,40 @@ func (e *endSearch) persistent(f *pair, next []int, first, second int64) []int {
 	return set
 }
 
-// unplaced calls see on every operation not placed in f called at or
-// before t, in call order, until see returns false; it reports whether
-// see took them all.
-func (e *endSearch) unplaced(f *pair, t int64, see func(r int) bool) bool {
-	for _, r := range f.placed.pending[:f.placed.n] {
-		if e.call[r] > t {
+// joins reports whether x must join set, whose latest call is latest:
+// it is not independent of one of set's operations in f's state, or it
+// returned before one of them was called (it must go before it, and
+// cannot be moved after it).
+func (e *endSearch) joins(f *pair, set []int, x int, latest int64) bool {
+	if e.ret[x] < latest {
+		return true
+	}
+	fx := e.footprint(x, f.state)
+	for _, p := range set {
+		if !independent(fx, e.footprint(p, f.state)) {
 			return true
 		}
-		if !see(int(r)) {
-			return false
+	}
+	return false
+}
+
+// unplaced appends to dst the operations not placed in f called at or
+// before t, in call order; ok is false when there are more than
+// maxReduce.
+func (e *endSearch) unplaced(dst []int, f *pair, t int64) (_ []int, ok bool) {
+	for _, r := range f.placed.pending[:f.placed.n] {
+		if e.call[r] > t {
+			return dst, true
 		}
+		dst = append(dst, int(r))
 	}
 	for r := f.placed.hi; r < len(e.call) && e.call[r] <= t; r++ {
-		if !see(r) {
-			return false
+		if len(dst) >= maxReduce {
+			return dst, false
 		}
+		dst = append(dst, r)
 	}
-	return true
+	return dst, true
 }
 
 func containsInt(xs []int, x int) bool {

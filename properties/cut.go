@@ -142,6 +142,7 @@ type endSearch struct {
 	fp        []footprint     // the steps' footprints, in call order
 	mount     []int           // the steps' mounts, in call order
 	set       []int           // a persistent set (persistent)
+	seen      []int           // the operations it looks at
 	// stuck is the last layer of a segment no order explains, whose
 	// pairs placed placedN steps: the longest explained prefixes.
 	stuck   []pair
