@@ -134,7 +134,8 @@ type endSearch struct {
 	c         model.Config
 	layers    [2][]pair       // two layers' memory, reused
 	next      []pair          // the layer being made
-	index     map[pairKey]int // the last pair of a key in next
+	index     map[pairKey]int // the last pair of a key in next, once indexed
+	indexed   bool            // next is indexed (add)
 	outcomes  []model.Outcome // of one step
 	byCall    []int           // the segment's steps in call order
 	call, ret []int64         // their calls and returns
@@ -154,6 +155,7 @@ type endSearch struct {
 type pair struct {
 	placed placed
 	state  model.State
+	hash   uint64 // the state's
 	more   int
 }
 
@@ -188,7 +190,10 @@ func (e *endSearch) ends(steps []history.Step, seg []int, start []model.State) (
 	e.layers[1] = cur
 	for k := range seg {
 		e.next = e.layers[k%2][:0]
-		clear(e.index)
+		if e.indexed {
+			clear(e.index)
+			e.indexed = false
+		}
 		for i := range cur {
 			if !e.expand(steps, &cur[i]) || len(e.next) > maxFrontier {
 				e.layers[k%2] = e.next
@@ -316,10 +321,34 @@ func (e *endSearch) failureFirst(steps []history.Step, f *pair, next []int, firs
 	return 0, false
 }
 
-// add puts (p, s) in the next layer, unless it is there.
+// add puts (p, s) in the next layer, unless it is there. A layer of a
+// few pairs (most of them: a segment of a few sequential steps) is
+// searched through; a larger one by the index, made when it grows past
+// smallLayer.
 func (e *endSearch) add(p placed, s model.State) {
 	s = s.Canonical()
-	k := pairKey{p, s.Hash()}
+	h := s.Hash()
+	if !e.indexed {
+		for i := range e.next {
+			if q := &e.next[i]; q.hash == h && q.placed == p && q.state.Equal(s) {
+				return
+			}
+		}
+		e.next = append(e.next, pair{placed: p, state: s, hash: h, more: -1})
+		if len(e.next) > smallLayer {
+			e.indexed = true
+			for i := range e.next {
+				k := pairKey{e.next[i].placed, e.next[i].hash}
+				last, ok := e.index[k]
+				if !ok {
+					last = -1
+				}
+				e.next[i].more, e.index[k] = last, i
+			}
+		}
+		return
+	}
+	k := pairKey{p, h}
 	last, ok := e.index[k]
 	if !ok {
 		last = -1
@@ -330,8 +359,12 @@ func (e *endSearch) add(p placed, s model.State) {
 		}
 	}
 	e.index[k] = len(e.next)
-	e.next = append(e.next, pair{placed: p, state: s, more: last})
+	e.next = append(e.next, pair{placed: p, state: s, hash: h, more: last})
 }
+
+// smallLayer is the most pairs of a layer searched through without the
+// index.
+const smallLayer = 8
 
 // startingIn returns the porcupine model of configuration c, starting in
 // any of states instead of the initial state. The namespace partitions
