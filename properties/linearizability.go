@@ -46,7 +46,14 @@ func checkLinearizable(h history.History, timeout time.Duration) linVerdict {
 		// memory the check holds.
 		return checkPieces(h, h.Steps(nil), timeout)
 	}
-	if explainedInReturnOrder(h) || explainedBySearch(h) {
+	if explainedInReturnOrder(h) {
+		return linVerdict{decided: true}
+	}
+	began := clock()
+	if explainedBySearch(h) {
+		if timeout > 0 && clock().Sub(began) > timeout {
+			return linVerdict{} // explained, but after the time it had
+		}
 		return linVerdict{decided: true}
 	}
 	res, info := Linearize(h, timeout)
