@@ -11,8 +11,9 @@ import "github.com/sysfsim/sysfsim/model"
 // equivalent one, ending in the same state, that starts with an
 // operation of P: take the first operation of P in it, and move it to
 // the front past the operations before it, which commute with it; real
-// time allows it, since none of them returned before it was called. So following P only finds every state the segment can end
-// in, as following every operation does.
+// time allows it, since none of them returned before it was called. So
+// following P only finds every state the segment can end in, as
+// following every operation does.
 //
 // Without it, the n concurrent steps of a namespace's teardown (each
 // device's removal is three steps spanning the whole 10-150 ms of
@@ -20,15 +21,16 @@ import "github.com/sysfsim/sysfsim/model"
 // state; with it, the devices are placed one after the other.
 
 // footprint is what an operation reads and writes, for independence: at
-// most two keys, each the entries of one name with one tag (a device's
-// directory and its link, and the lookups and readlinks of them) or, with
-// no name, a namespace's life (whether it was born and has exited:
-// clone and exit write it, adds and the steps not of cleanup_net read it);
-// and for a device add the model's next device id. Every other operation
-// is global: it touches more (a namespace's teardown, a move, a rename, a
-// mount, a descriptor, a device addressed by ifindex, kernel/uids, an exit
-// under the seed's scheme, which drops every entry of its tag) and is
-// independent of nothing.
+// most four keys, each the entries of one name with one tag (a device's
+// directory and its link, and the lookups and readlinks of them; a
+// rename's two names, a move's two tags) or, with no name, a namespace's
+// life (whether it was born and has exited: clone and exit write it,
+// adds, moves and the steps not of cleanup_net read it); for a device add
+// the model's next device id; and whether it reads or changes the name a
+// device has. Every other operation is global: it touches more (a
+// namespace's teardown, a mount, a descriptor, a device addressed by
+// ifindex, kernel/uids, an exit under the seed's scheme, which drops
+// every entry of its tag) and is independent of nothing.
 type footprint struct {
 	global bool
 	alloc  bool // takes the next device id
