@@ -27,15 +27,17 @@ import "github.com/sysfsim/sysfsim/model"
 // life (whether it was born and has exited: clone and exit write it,
 // adds, moves and the steps not of cleanup_net read it); for a device add
 // the model's next device id; and whether it reads or changes the name a
-// device has. Every other operation is global: it touches more (a
-// namespace's teardown, a mount, a descriptor, a device addressed by
+// device has; for the end of a namespace's teardown (gone), every entry
+// of its tag. Every other operation is global: it touches more (a mount, a descriptor, a device addressed by
 // ifindex, kernel/uids, an exit under the seed's scheme, which drops
 // every entry of its tag) and is independent of nothing.
 type footprint struct {
 	global bool
 	alloc  bool // takes the next device id
-	names  bool // reads or changes which name a device has (readlink; renames, moves, adds)
+	names  bool // changes which name a device has, or drops one (renames, moves, adds, gone)
+	target bool // reads the name of the device a link points to (readlink)
 	later  bool // a lookup through a mount made by the program: its tag is the state's
+	whole  int  // a tag every entry of which it reads or writes (gone), or 0
 	n      int
 	keys   [4]fpKey
 }
@@ -94,11 +96,11 @@ func footprintOf(c model.Config, s model.State, op model.Op) footprint {
 		}
 		// A readlink reads the name of the device its link points to,
 		// which a rename may have given another name.
-		names := op.Kind == model.Readlink
+		target := op.Kind == model.Readlink
 		if op.Mount > len(c.Mounts) {
-			return footprint{names: names, n: 1, keys: [4]fpKey{{s.MountTag(c, op.Mount), op.Name}}, later: true}
+			return footprint{target: target, n: 1, keys: [4]fpKey{{s.MountTag(c, op.Mount), op.Name}}, later: true}
 		}
-		return footprint{names: names, n: 1, keys: [4]fpKey{{c.MountTag(op.Mount), op.Name}}}
+		return footprint{target: target, n: 1, keys: [4]fpKey{{c.MountTag(op.Mount), op.Name}}}
 	case model.Exit:
 		if c.Exit != model.ExitKernel {
 			return global
@@ -106,6 +108,13 @@ func footprintOf(c model.Config, s model.State, op model.Op) footprint {
 		return footprint{n: 1, keys: [4]fpKey{life}}
 	case model.Clone:
 		return footprint{n: 1, keys: [4]fpKey{life}}
+	case model.Gone:
+		if c.Exit != model.ExitKernel {
+			return global
+		}
+		// It drops every entry of its tag left, and with its devices
+		// what links of another tag (a move half done) point to.
+		return footprint{whole: op.NS, names: true, n: 1, keys: [4]fpKey{life}}
 	}
 	return global
 }
@@ -114,17 +123,17 @@ func footprintOf(c model.Config, s model.State, op model.Op) footprint {
 // every state: either order gives each the same results and leaves the
 // same states (TestFootprintsCommute).
 func independent(a, b footprint) bool {
-	if a.global || b.global || a.alloc && b.alloc || a.names && b.names {
+	if a.global || b.global || a.alloc && b.alloc || a.names && b.target || a.target && b.names {
 		return false
 	}
 	for _, x := range a.keys[:a.n] {
 		for _, y := range b.keys[:b.n] {
-			if x == y {
+			if x == y || x.tag == b.whole || y.tag == a.whole {
 				return false
 			}
 		}
 	}
-	return true
+	return a.whole == 0 || a.whole != b.whole
 }
 
 // maxReduce bounds the operations the search of a persistent set looks
@@ -133,34 +142,67 @@ const maxReduce = 2 * maxNext
 
 // persistent returns a persistent set of the operations that may go next
 // after f (next, in call order; first and second are the least returns
-// of those not placed), grown from the first that may go: every operation
+// of those not placed), grown from each of the first maxSeeds that may
+// go, the one with the fewest that may go kept: every operation
 // not placed that may be placed before the set's least return, and is
 // not independent of one in the set or returned before one in the set
 // was called, is added to it. It returns nil when
 // the set is every operation that may go next, or it cannot tell.
 func (e *endSearch) persistent(f *pair, next []int, first, second int64) []int {
-	seed := -1
 	mayGoN := 0
 	for _, r := range next {
 		if mayGo(e, r, first, second) {
 			mayGoN++
-			if seed < 0 {
-				seed = r
-			}
 		}
 	}
 	if mayGoN < 2 {
 		return nil
 	}
-	set := append(e.set[:0], seed)
+	// The set grown from each of the first seeds that may go, the one
+	// with the fewest that may go kept (in e.best).
+	var best []int
+	bestN, tried := mayGoN, 0
+	for _, seed := range next {
+		if tried == maxSeeds || bestN == 1 {
+			break
+		}
+		if !mayGo(e, seed, first, second) || containsInt(best, seed) {
+			continue
+		}
+		tried++
+		set, ok := e.grow(f, seed)
+		if !ok {
+			continue
+		}
+		n := 0
+		for _, r := range set {
+			if mayGo(e, r, first, second) {
+				n++
+			}
+		}
+		if n < bestN {
+			bestN = n
+			best = append(e.best[:0], set...)
+			e.best = best
+		}
+	}
+	return best
+}
+
+// maxSeeds is the most operations persistent grows a set from.
+const maxSeeds = 4
+
+// grow returns the persistent set grown from seed (see persistent); ok is
+// false when it cannot tell.
+func (e *endSearch) grow(f *pair, seed int) (set []int, ok bool) {
+	set = append(e.set[:0], seed)
 	least, latest := e.ret[seed], e.call[seed]
 	for grown := true; grown; {
 		grown = false
-		var ok bool
 		e.seen, ok = e.unplaced(e.seen[:0], f, least)
 		if !ok {
 			e.set = set
-			return nil
+			return nil, false
 		}
 		for _, x := range e.seen {
 			if containsInt(set, x) {
@@ -174,16 +216,7 @@ func (e *endSearch) persistent(f *pair, next []int, first, second int64) []int {
 		}
 	}
 	e.set = set
-	n := 0
-	for _, r := range set {
-		if mayGo(e, r, first, second) {
-			n++
-		}
-	}
-	if n == mayGoN {
-		return nil
-	}
-	return set
+	return set, true
 }
 
 // joins reports whether x must join set, whose latest call is latest:

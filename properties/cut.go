@@ -144,6 +144,7 @@ type endSearch struct {
 	mount     []int           // the steps' mounts, in call order
 	set       []int           // a persistent set (persistent)
 	seen      []int           // the operations it looks at
+	best      []int           // the smallest persistent set found
 	// stuck is the last layer of a segment no order explains, whose
 	// pairs placed placedN steps: the longest explained prefixes.
 	stuck   []pair
