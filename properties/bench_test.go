@@ -75,6 +75,7 @@ func BenchmarkCheckLong(b *testing.B) {
 	for _, k := range []struct{ name, path string }{
 		{"kernel-30k", kernel30k},
 		{"kernel-recorded-60s", kernelRecorded60s},
+		{"kernel-recorded-32k", kernelRecorded32k},
 	} {
 		b.Run(k.name, func(b *testing.B) {
 			h := kernelHistory(b, k.path)
@@ -114,9 +115,12 @@ func BenchmarkCheckLong(b *testing.B) {
 // (seed 1, Linux 6.18, 18,977 operations in the recorded form):
 // writers and readers over namespaces born and deleted, each teardown
 // recorded as concurrent cleanup removals until its gone event.
+// kernelRecorded32k is `sysfsim kernel --record 40s --rate 1500 --seed
+// 4`: 32,545 operations, 26 teardowns overlapping writers' removals.
 const (
 	kernel30k         = "testdata/kernel-30k.jsonl.gz"
 	kernelRecorded60s = "testdata/kernel-recorded-60s.jsonl.gz"
+	kernelRecorded32k = "testdata/kernel-recorded-32k.jsonl.gz"
 )
 
 // kernelHistory reads the gzip-compressed recording at path.

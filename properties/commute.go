@@ -1,6 +1,11 @@
 package properties
 
-import "github.com/sysfsim/sysfsim/model"
+import (
+	"cmp"
+	"slices"
+
+	"github.com/sysfsim/sysfsim/model"
+)
 
 // The end search places, in a (placed set, state) where several
 // operations may go next, only those of a persistent set (Godefroid's
@@ -142,8 +147,8 @@ const maxReduce = 2 * maxNext
 
 // persistent returns a persistent set of the operations that may go next
 // after f (next, in call order; first and second are the least returns
-// of those not placed), grown from each of the first maxSeeds that may
-// go, the one with the fewest that may go kept: every operation
+// of those not placed), grown from each of the maxSeeds that may go and
+// return first, the one with the fewest that may go kept: every operation
 // not placed that may be placed before the set's least return, and is
 // not independent of one in the set or returned before one in the set
 // was called, is added to it. It returns nil when
@@ -158,18 +163,26 @@ func (e *endSearch) persistent(f *pair, next []int, first, second int64) []int {
 	if mayGoN < 2 {
 		return nil
 	}
-	// The set grown from each of the first seeds that may go, the one
-	// with the fewest that may go kept (in e.best).
+	// The set grown from each of the maxSeeds operations that may go and
+	// return first (whose sets start from the fewest operations that may
+	// be placed before them), the one with the fewest that may go kept
+	// (in e.best).
+	e.seeds = e.seeds[:0]
+	for _, r := range next {
+		if mayGo(e, r, first, second) {
+			e.seeds = append(e.seeds, r)
+		}
+	}
+	slices.SortStableFunc(e.seeds, func(a, b int) int { return cmp.Compare(e.ret[a], e.ret[b]) })
 	var best []int
-	bestN, tried := mayGoN, 0
-	for _, seed := range next {
-		if tried == maxSeeds || bestN == 1 {
+	bestN := mayGoN
+	for k, seed := range e.seeds {
+		if k == maxSeeds || bestN == 1 {
 			break
 		}
-		if !mayGo(e, seed, first, second) || containsInt(best, seed) {
+		if containsInt(best, seed) {
 			continue
 		}
-		tried++
 		set, ok := e.grow(f, seed)
 		if !ok {
 			continue

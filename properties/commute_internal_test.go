@@ -117,25 +117,19 @@ func TestCanonicalBehavesAlike(t *testing.T) {
 	}
 }
 
-// The recorder's 60 s recording is followed by the end search from end
-// to end: every segment is explained from the states the ones before can
+// The recorder's 60 s recording, and one of 32k operations at three
+// times its rate, are followed by the end search from end to end: every segment is explained from the states the ones before can
 // end in, none too concurrent to search (before the persistent sets and
 // the canonical states, the first teardown's 2^18 placed sets sent the
 // rest of it to porcupine whole, which ran out of memory). A lookup made
 // to return another namespace's tag is then named as the culprit.
 func TestRecordedTeardownsAreSearched(t *testing.T) {
-	h := kernelHistory(t, kernelRecorded60s)
-	steps := h.Steps(nil)
-	search := newEndSearch(h.Config)
-	start := []model.State{model.Init()}
-	for n, seg := range segments(steps) {
-		end, ok := search.ends(steps, seg, start)
-		if !ok || len(end) == 0 {
-			t.Fatalf("segment %d (%d steps, from record %d): searched %v, %d end states", n, len(seg), steps[seg[0]].Record, ok, len(end))
-		}
-		start = end
-	}
+	h := kernelHistory(t, kernelRecorded32k)
+	searchedThrough(t, h)
+	h = kernelHistory(t, kernelRecorded60s)
+	searchedThrough(t, h)
 	wrong := -1
+
 	for i, r := range h.Records {
 		if r.Op.Kind == model.Lookup && r.Result.Err == model.OK && i > len(h.Records)/2 {
 			wrong = i
@@ -185,5 +179,21 @@ func TestPersistentSetKeepsRealTime(t *testing.T) {
 				t.Fatalf("wrong %v: decided %v, %v, %s", wrong, v.decided, v.violations, v.progress)
 			}
 		})
+	}
+}
+
+// searchedThrough fails t unless the end search explains every segment
+// of h, each from the states the ones before can end in.
+func searchedThrough(t *testing.T, h history.History) {
+	t.Helper()
+	steps := h.Steps(nil)
+	search := newEndSearch(h.Config)
+	start := []model.State{model.Init()}
+	for n, seg := range segments(steps) {
+		end, ok := search.ends(steps, seg, start)
+		if !ok || len(end) == 0 {
+			t.Fatalf("segment %d (%d steps, from record %d): searched %v, %d end states", n, len(seg), steps[seg[0]].Record, ok, len(end))
+		}
+		start = end
 	}
 }

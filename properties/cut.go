@@ -145,6 +145,7 @@ type endSearch struct {
 	set       []int           // a persistent set (persistent)
 	seen      []int           // the operations it looks at
 	best      []int           // the smallest persistent set found
+	seeds     []int           // the operations it is grown from
 	// stuck is the last layer of a segment no order explains, whose
 	// pairs placed placedN steps: the longest explained prefixes.
 	stuck   []pair
