@@ -123,6 +123,11 @@ func (s State) mountTag(c Config, m int) int {
 	return 0
 }
 
+// MountTag returns the namespace mount m captured in s, or 0 (not made,
+// or unmounted): the tag its lookups and listings see. The end search of
+// properties tells operations through different tags apart by it.
+func (s State) MountTag(c Config, m int) int { return s.mountTag(c, m) }
+
 // mountUser returns the user namespace mount m captured, or 0.
 func (s State) mountUser(c Config, m int) int {
 	if s.mountTag(c, m) == 0 {

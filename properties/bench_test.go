@@ -72,17 +72,23 @@ func BenchmarkCheckLong(b *testing.B) {
 		{"check-no-linearizability", func(h history.History) { Check(h, Options{SkipLinearizability: true}) }},
 		{"check", func(h history.History) { Check(h, Options{}) }},
 	}
-	b.Run("kernel-30k", func(b *testing.B) {
-		h := kernelHistory(b)
-		for _, c := range checkers {
-			b.Run(c.name, func(b *testing.B) {
-				b.ReportAllocs()
-				for b.Loop() {
-					c.check(h)
-				}
-			})
-		}
-	})
+	for _, k := range []struct{ name, path string }{
+		{"kernel-30k", kernel30k},
+		{"kernel-recorded-60s", kernelRecorded60s},
+		{"kernel-recorded-32k", kernelRecorded32k},
+	} {
+		b.Run(k.name, func(b *testing.B) {
+			h := kernelHistory(b, k.path)
+			for _, c := range checkers {
+				b.Run(c.name, func(b *testing.B) {
+					b.ReportAllocs()
+					for b.Loop() {
+						c.check(h)
+					}
+				})
+			}
+		})
+	}
 	for _, ops := range []int{10_000, 20_000, 100_000, 1_000_000} {
 		if ops > 100_000 && testing.Short() {
 			continue
@@ -102,12 +108,24 @@ func BenchmarkCheckLong(b *testing.B) {
 	}
 }
 
-// kernelHistory reads the long real-kernel recording in testdata: 4
-// threads of 7,500 generated operations run at once on Linux 6.18
-// (kernel.TestRecordLongHistory made it, and says how to make it again).
-func kernelHistory(tb testing.TB) history.History {
+// The long real-kernel recordings in testdata. kernel30k is 4 threads of
+// 7,500 generated operations run at once on Linux 6.18 by the first
+// kernel backend (kernel.TestRecordLongHistory made it, and says how to
+// make it again). kernelRecorded60s is `sysfsim kernel --record 60s`
+// (seed 1, Linux 6.18, 18,977 operations in the recorded form):
+// writers and readers over namespaces born and deleted, each teardown
+// recorded as concurrent cleanup removals until its gone event.
+// kernelRecorded32k is `sysfsim kernel --record 40s --rate 1500 --seed
+// 4`: 32,545 operations, 26 teardowns overlapping writers' removals.
+const (
+	kernel30k         = "testdata/kernel-30k.jsonl.gz"
+	kernelRecorded60s = "testdata/kernel-recorded-60s.jsonl.gz"
+	kernelRecorded32k = "testdata/kernel-recorded-32k.jsonl.gz"
+)
+
+// kernelHistory reads the gzip-compressed recording at path.
+func kernelHistory(tb testing.TB, path string) history.History {
 	tb.Helper()
-	const path = "testdata/kernel-30k.jsonl.gz"
 	f, err := os.Open(path)
 	if err != nil {
 		tb.Fatal(err)

@@ -65,12 +65,14 @@ func segments(ops []history.Step) [][]int {
 }
 
 // maxPending bounds the operations a search may leave unplaced behind
-// the last one it placed, maxNext those that may go next, and maxFrontier
+// the last one it placed (a namespace's teardown is up to 18 concurrent
+// steps, and the persistent sets place them one device at a time while
+// a failure called later goes first), maxNext those that may go next, and maxFrontier
 // the (placed set, state) pairs it keeps at a time. Beyond, a stretch is
 // too concurrent to follow every order of, and the rest of the history
 // goes to porcupine whole.
 const (
-	maxPending  = 16
+	maxPending  = 40
 	maxNext     = 64
 	maxFrontier = 1 << 14
 )
@@ -120,19 +122,30 @@ func (p placed) with(r int) (q placed, ok bool) {
 // was called), breadth first: layer k holds every set of k operations
 // that can be placed first, each with every state placing them can lead
 // to. Memoizing on (placed set, state), as Wing and Gong's algorithm
-// with Lowe's cache does, an order is followed once per distinct state,
-// and only two layers are kept. A placed set is a point in the call order
+// with Lowe's cache does, an order is followed once per distinct state
+// (states merged by their canonical forms, model.State.Canonical, so
+// that two orders of concurrent adds are one state), and only two layers
+// are kept. Where several operations may go next, only those of a
+// persistent set are followed (commute.go): concurrent operations on
+// different names are placed in one order, not in all. A placed set is a point in the call order
 // with the few operations pending behind it (placed), so a segment may be
 // as long as it likes: only its concurrency is bounded.
 type endSearch struct {
 	c         model.Config
 	layers    [2][]pair       // two layers' memory, reused
 	next      []pair          // the layer being made
-	index     map[pairKey]int // the last pair of a key in next
+	index     map[pairKey]int // the last pair of a key in next, once indexed
+	indexed   bool            // next is indexed (add)
 	outcomes  []model.Outcome // of one step
 	byCall    []int           // the segment's steps in call order
 	call, ret []int64         // their calls and returns
 	cand      []int           // the operations that may go next
+	fp        []footprint     // the steps' footprints, in call order
+	mount     []int           // the steps' mounts, in call order
+	set       []int           // a persistent set (persistent)
+	seen      []int           // the operations it looks at
+	best      []int           // the smallest persistent set found
+	seeds     []int           // the operations it is grown from
 	// stuck is the last layer of a segment no order explains, whose
 	// pairs placed placedN steps: the longest explained prefixes.
 	stuck   []pair
@@ -144,6 +157,7 @@ type endSearch struct {
 type pair struct {
 	placed placed
 	state  model.State
+	hash   uint64 // the state's
 	more   int
 }
 
@@ -165,9 +179,11 @@ func newEndSearch(c model.Config) *endSearch {
 func (e *endSearch) ends(steps []history.Step, seg []int, start []model.State) (end []model.State, ok bool) {
 	e.byCall = append(e.byCall[:0], seg...)
 	slices.SortStableFunc(e.byCall, func(a, b int) int { return cmp.Compare(steps[a].Call, steps[b].Call) })
-	e.call, e.ret = e.call[:0], e.ret[:0]
+	e.call, e.ret, e.fp, e.mount = e.call[:0], e.ret[:0], e.fp[:0], e.mount[:0]
 	for _, i := range e.byCall {
 		e.call, e.ret = append(e.call, steps[i].Call), append(e.ret, steps[i].Return)
+		e.fp = append(e.fp, footprintOf(e.c, model.State{}, steps[i].Op)) // a later mount's tag: see footprint
+		e.mount = append(e.mount, steps[i].Op.Mount)
 	}
 	cur := e.layers[1][:0]
 	for _, s := range start {
@@ -176,7 +192,10 @@ func (e *endSearch) ends(steps []history.Step, seg []int, start []model.State) (
 	e.layers[1] = cur
 	for k := range seg {
 		e.next = e.layers[k%2][:0]
-		clear(e.index)
+		if e.indexed {
+			clear(e.index)
+			e.indexed = false
+		}
 		for i := range cur {
 			if !e.expand(steps, &cur[i]) || len(e.next) > maxFrontier {
 				e.layers[k%2] = e.next
@@ -230,11 +249,12 @@ func (e *endSearch) expand(steps []history.Step, f *pair) (ok bool) {
 	}
 	e.cand = next
 	if r, ok := e.failureFirst(steps, f, next, first, second); ok {
-		p, ok := f.placed.with(r)
-		if ok {
-			e.add(p, f.state)
-		}
-		return ok
+		p, _ := f.placed.with(r)
+		e.add(p, f.state)
+		return true
+	}
+	if set := e.persistent(f, next, first, second); set != nil {
+		next = set
 	}
 	for _, r := range next {
 		if !mayGo(e, r, first, second) {
@@ -283,6 +303,9 @@ func (e *endSearch) failureFirst(steps []history.Step, f *pair, next []int, firs
 		if st.Pending || st.Result.Err == model.OK || !mayGo(e, r, first, second) {
 			continue
 		}
+		if _, ok := f.placed.with(r); !ok {
+			continue // too far ahead to place now
+		}
 		e.outcomes = model.AppendStep(e.outcomes[:0], e.c, f.state, st.Op)
 		fits := false
 		for _, x := range e.outcomes {
@@ -300,9 +323,34 @@ func (e *endSearch) failureFirst(steps []history.Step, f *pair, next []int, firs
 	return 0, false
 }
 
-// add puts (p, s) in the next layer, unless it is there.
+// add puts (p, s) in the next layer, unless it is there. A layer of a
+// few pairs (most of them: a segment of a few sequential steps) is
+// searched through; a larger one by the index, made when it grows past
+// smallLayer.
 func (e *endSearch) add(p placed, s model.State) {
-	k := pairKey{p, s.Hash()}
+	s = s.Canonical()
+	h := s.Hash()
+	if !e.indexed {
+		for i := range e.next {
+			if q := &e.next[i]; q.hash == h && q.placed == p && q.state.Equal(s) {
+				return
+			}
+		}
+		e.next = append(e.next, pair{placed: p, state: s, hash: h, more: -1})
+		if len(e.next) > smallLayer {
+			e.indexed = true
+			for i := range e.next {
+				k := pairKey{e.next[i].placed, e.next[i].hash}
+				last, ok := e.index[k]
+				if !ok {
+					last = -1
+				}
+				e.next[i].more, e.index[k] = last, i
+			}
+		}
+		return
+	}
+	k := pairKey{p, h}
 	last, ok := e.index[k]
 	if !ok {
 		last = -1
@@ -313,8 +361,12 @@ func (e *endSearch) add(p placed, s model.State) {
 		}
 	}
 	e.index[k] = len(e.next)
-	e.next = append(e.next, pair{placed: p, state: s, more: last})
+	e.next = append(e.next, pair{placed: p, state: s, hash: h, more: last})
 }
+
+// smallLayer is the most pairs of a layer searched through without the
+// index.
+const smallLayer = 8
 
 // startingIn returns the porcupine model of configuration c, starting in
 // any of states instead of the initial state. The namespace partitions
