@@ -50,6 +50,19 @@ func shrinkHistory(t *Trace, want properties.Violation, all []properties.Violati
 	if want.Property == properties.SafeFree || want.Property == properties.Liveness {
 		return nil, ShrinkStats{}, fmt.Errorf("%s is judged from the faults the implementation reported, not from the records: removing records does not shrink it", want.Property)
 	}
+	s := newHistoryShrinker(t, want, all, opts)
+	for s.cutAfterCulprits() || s.cutIrrelevant() || s.removeKeys() || s.removeThreads() || s.removeChunks() || s.removePairs() {
+	}
+	st := ShrinkStats{
+		Property: want.Property, Method: MethodHistory, Checks: s.checks,
+		OpsBefore: len(t.History.Records), OpsAfter: len(s.pinned) + len(s.rest),
+	}
+	return s.trace(t, st), st, nil
+}
+
+// newHistoryShrinker returns the shrinker of t's violation want, all
+// its violations of want's property, with every record in its candidate.
+func newHistoryShrinker(t *Trace, want properties.Violation, all []properties.Violation, opts ShrinkOptions) *historyShrinker {
 	s := &historyShrinker{h: t.History, check: opts.Check, maxChecks: opts.MaxRuns}
 	s.witness(want, all)
 	for i := range t.History.Records {
@@ -57,13 +70,7 @@ func shrinkHistory(t *Trace, want properties.Violation, all []properties.Violati
 			s.rest = append(s.rest, i)
 		}
 	}
-	for s.cutAfterCulprits() || s.removeKeys() || s.removeThreads() || s.removeChunks() || s.removePairs() {
-	}
-	st := ShrinkStats{
-		Property: want.Property, Method: MethodHistory, Checks: s.checks,
-		OpsBefore: len(t.History.Records), OpsAfter: len(s.pinned) + len(s.rest),
-	}
-	return s.trace(t, st), st, nil
+	return s
 }
 
 // historyShrinker holds the current candidate: the records kept, as
@@ -78,6 +85,7 @@ type historyShrinker struct {
 	// numbering, shows the original violation (see witness).
 	same              func(sub history.History, keep []int) bool
 	checks, maxChecks int
+	cutTried          bool // cutIrrelevant has had its tries
 }
 
 // witness decides how a candidate is judged to show the violation want,
@@ -325,6 +333,135 @@ func (s *historyShrinker) cutAfterCulprits() bool {
 	}
 	cut := slices.IndexFunc(s.rest, func(i int) bool { return s.h.Records[i].Call > end })
 	return cut >= 0 && s.try(s.rest[:cut:cut])
+}
+
+// cutIrrelevant tries the candidate cut down to the records relevant to
+// the culprits (see relevant), in one check a cut: first the changes
+// touching the culprits' entries, then also those touching the entries of
+// those, and so on, up to the whole closure, then with the observers of
+// what it touches. On a long recording with one wrong result most records
+// are about other names or other times, and a cut takes them out at once
+// where ddmin would spend thousands of checks of long histories. A cut is
+// a guess, judged like any candidate: when it loses the violation the next
+// wider one is tried, and when every one does, the passes after go on from
+// the candidate as it was.
+func (s *historyShrinker) cutIrrelevant() bool {
+	if len(s.pinned) == 0 || s.cutTried {
+		return false
+	}
+	s.cutTried = true
+	for _, observers := range []bool{false, true} {
+		prev := -1
+		for depth := 1; ; depth++ {
+			rest := s.relevant(observers, depth)
+			if len(rest) == prev || len(rest) >= len(s.rest) {
+				break
+			}
+			if s.try(rest) {
+				return true
+			}
+			prev = len(rest)
+		}
+	}
+	return false
+}
+
+// relKey is an entry a record touches: a name under a tag (a namespace),
+// tag anyTag when the tag is not known before running (a mount made by
+// the program, a descriptor).
+type relKey struct {
+	tag  int
+	name string
+}
+
+const anyTag = -1
+
+// relKeys returns the entries op touches and the namespaces whose life
+// it reads or writes: its name and new name under its namespace (or the
+// tag its mount captured), and under its destination for a move.
+func relKeys(c model.Config, op model.Op) ([]relKey, []int) {
+	tag := op.NS
+	if op.Mount != 0 {
+		tag = cmp.Or(c.MountTag(op.Mount), anyTag)
+	} else if op.Kind.IsObserver() && tag == 0 {
+		tag = anyTag
+	}
+	var ks []relKey
+	for _, n := range []string{op.Name, op.NewName} {
+		if n != "" {
+			ks = append(ks, relKey{tag, n})
+			if op.To != 0 {
+				ks = append(ks, relKey{op.To, n})
+			}
+		}
+	}
+	var tags []int
+	for _, t := range []int{op.NS, op.To, c.MountTag(op.Mount)} {
+		if t != 0 {
+			tags = append(tags, t)
+		}
+	}
+	return ks, tags
+}
+
+// relevant returns the records of the current candidate relevant to the
+// culprits, a closure cut at depth rounds: a change (an operation that is not an observer)
+// is relevant when it touches an entry a relevant record touches, or has
+// no name and goes through the life of a relevant record's namespace or
+// of no known one (a clone, an exit, a mount, a setns); with observers,
+// an observer touching such an entry is too. A relevant record's entries
+// and namespaces count in the next round.
+func (s *historyShrinker) relevant(observers bool, depth int) []int {
+	names := map[string]map[int]bool{} // name -> tags touched (anyTag: any)
+	tags := map[int]bool{}
+	add := func(i int) {
+		ks, ts := relKeys(s.h.Config, s.h.Records[i].Op)
+		for _, k := range ks {
+			if names[k.name] == nil {
+				names[k.name] = map[int]bool{}
+			}
+			names[k.name][k.tag] = true
+		}
+		for _, t := range ts {
+			tags[t] = true
+		}
+	}
+	meets := func(i int) bool {
+		op := s.h.Records[i].Op
+		if op.Kind.IsObserver() && !observers {
+			return false
+		}
+		ks, ts := relKeys(s.h.Config, op)
+		for _, k := range ks {
+			if m := names[k.name]; m != nil && (k.tag == anyTag || m[anyTag] || m[k.tag]) {
+				return true
+			}
+		}
+		if op.Name != "" || op.Kind.IsObserver() {
+			return false
+		}
+		return len(ts) == 0 || slices.ContainsFunc(ts, func(t int) bool { return tags[t] })
+	}
+	for _, i := range s.pinned {
+		add(i)
+	}
+	in := make([]bool, len(s.h.Records))
+	for ; depth > 0; depth-- {
+		var found []int
+		for _, i := range s.rest {
+			if !in[i] && meets(i) {
+				in[i] = true
+				found = append(found, i)
+			}
+		}
+		if len(found) == 0 {
+			break
+		}
+		for _, i := range found {
+			add(i)
+		}
+	}
+	return slices.DeleteFunc(slices.Clone(s.rest), func(i int) bool { return !in[i] })
 }
 
 // key is something operations share: a kind, a device name, a namespace,

@@ -253,3 +253,58 @@ func BenchmarkShrinkHistory(b *testing.B) {
 		})
 	}
 }
+
+// The relevance cut keeps the culprits and the changes of what they
+// touch when that still shows the violation, and is rejected, leaving
+// the candidate to the passes after it, when it does not.
+func TestCutIrrelevant(t *testing.T) {
+	renameEth0 := model.Op{Kind: model.Rename, NS: 1, Name: "eth0", NewName: "eth1"}
+	lookupEth1 := model.Op{Kind: model.Lookup, Mount: 1, Name: "eth1"}
+	createVeth0 := model.Op{Kind: model.Create, NS: 1, Name: "veth0"}
+	lookupVeth0 := model.Op{Kind: model.Lookup, Mount: 1, Name: "veth0"}
+	cases := []struct {
+		name string
+		prop properties.Property
+		recs []rec
+		cut  bool
+		want []int // the candidate's records after the cut, culprits too
+	}{
+		{
+			// The rename alone (the first cut) makes its success wrong;
+			// with eth0's create (the second) it shows the violation.
+			"a lookup after a rename: the create renamed kept, other names dropped", properties.Linearizability,
+			[]rec{{0, createEth0, ok}, {1, createVeth0, ok}, {0, renameEth0, ok}, {1, lookupVeth0, model.Result{Tag: 1}}, {0, listing, model.Result{Entries: []model.Entry{{Name: "eth1", Tag: 1}, {Name: "veth0", Tag: 1}}}}, {1, lookupEth1, model.Result{Err: model.ENOENT}}},
+			true, []int{0, 2, 5},
+		},
+		{
+			// A listing names no entry: the cut keeps it alone, which
+			// lists a device never made, another violation.
+			"a listing that misses a device: the cut loses it", properties.Regularity,
+			[]rec{{0, createEth1, ok}, {0, createEth0, ok}, {1, listing, model.Result{Entries: []model.Entry{{Name: "eth1", Tag: 1}}}}},
+			false, []int{0, 1, 2},
+		},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			tr := handTrace(c.recs)
+			vs, err := properties.CheckProperty(tr.History, c.prop, properties.Options{})
+			if err != nil || len(vs) == 0 {
+				t.Fatalf("the history shows no %s violation: %v %v", c.prop, vs, err)
+			}
+			s := newHistoryShrinker(tr, vs[0], vs, ShrinkOptions{MaxRuns: DefaultShrinkRuns})
+			before := s.checks
+			if got := s.cutIrrelevant(); got != c.cut {
+				t.Errorf("cut %v, want %v", got, c.cut)
+			}
+			if s.checks == before {
+				t.Error("the cut was not checked")
+			}
+			if got := slices.Sorted(slices.Values(slices.Concat(s.pinned, s.rest))); !slices.Equal(got, c.want) {
+				t.Errorf("kept %v, want %v", got, c.want)
+			}
+			if !s.same(s.sub(c.want), c.want) {
+				t.Error("the candidate kept does not show the violation")
+			}
+		})
+	}
+}
