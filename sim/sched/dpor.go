@@ -267,15 +267,7 @@ func (d *dpor) record() {
 	if n.explored(n.chosen) {
 		return
 	}
-	s := step{tid: n.chosen}
-	for _, a := range d.s.stepAcc[1:] {
-		switch a.obj.(type) {
-		case clockKey:
-			s.clock = true
-		case *Mutex:
-			s.unlocks = true
-		}
-	}
+	s := doneStep(d.s, n.chosen)
 	n.done = append(n.done, s)
 }
 

@@ -521,15 +521,8 @@ func (e *explorer) record(i int, after []int) {
 	if len(n.done) > 0 && n.done[len(n.done)-1].tid == n.chosen {
 		return
 	}
-	s := step{tid: n.chosen, after: slices.Clone(after)}
-	for _, a := range e.s.stepAcc[1:] {
-		switch a.obj.(type) {
-		case clockKey:
-			s.clock = true
-		case *Mutex:
-			s.unlocks = true
-		}
-	}
+	s := doneStep(e.s, n.chosen)
+	s.after = slices.Clone(after)
 	n.done = append(n.done, s)
 }
 
@@ -548,4 +541,20 @@ func (e *explorer) backtrack() bool {
 		}
 	}
 	return false
+}
+
+// doneStep is the step thread tid just ran as a sleep set keeps it:
+// whether it ticked the clock or released a mutex, from what the scheduler
+// recorded it touching. The sleep-set search and DPOR both keep it.
+func doneStep(s *Scheduler, tid int) step {
+	st := step{tid: tid}
+	for _, a := range s.stepAcc[1:] {
+		switch a.obj.(type) {
+		case clockKey:
+			st.clock = true
+		case *Mutex:
+			st.unlocks = true
+		}
+	}
+	return st
 }
