@@ -1,6 +1,7 @@
 package campaign
 
 import (
+	"cmp"
 	"math"
 	"slices"
 	"strings"
@@ -92,18 +93,8 @@ func (g *guide) view(j int64) ([]corpusEntry, sim.Coverage, bool) {
 	if g.stopped && g.frontier < j-guideLag {
 		return nil, sim.Coverage{}, false
 	}
-	n, _ := slices.BinarySearchFunc(g.corpus, j-guideLag, func(e corpusEntry, j int64) int { return cmpInt(e.j, j) })
+	n, _ := slices.BinarySearchFunc(g.corpus, j-guideLag, func(e corpusEntry, j int64) int { return cmp.Compare(e.j, j) })
 	return g.corpus[:n:n], g.common, true
-}
-
-func cmpInt(a, b int64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // commit records u, committed, given the campaign's hits per point, its

@@ -2,6 +2,7 @@ package campaign
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -326,23 +327,13 @@ func (s *Summary) row(name sched.StrategyName) *StrategyRow {
 		}
 	}
 	s.ByStrategy = append(s.ByStrategy, StrategyRow{Strategy: name, Violations: map[properties.Property]int64{}})
-	slices.SortFunc(s.ByStrategy, func(a, b StrategyRow) int { return cmpStrategy(a.Strategy, b.Strategy) })
+	slices.SortFunc(s.ByStrategy, func(a, b StrategyRow) int { return cmp.Compare(a.Strategy, b.Strategy) })
 	for i := range s.ByStrategy {
 		if s.ByStrategy[i].Strategy == name {
 			return &s.ByStrategy[i]
 		}
 	}
 	panic("unreachable")
-}
-
-func cmpStrategy(a, b sched.StrategyName) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // finish computes the derived figures.
