@@ -121,3 +121,17 @@ func TestShowNanosecondsFromTheStart(t *testing.T) {
 		t.Errorf("times not shown from the first event:\n%s", b.String())
 	}
 }
+
+// An empty listing comes back from a trace file with no entries at all;
+// the timeline still says it listed nothing, not "ok".
+func TestShowEmptyListing(t *testing.T) {
+	tr := oddTrace()
+	tr.History.Records = append(tr.History.Records, history.Record{Thread: 1, Op: model.Op{Kind: model.Readdir, Mount: 1}, Call: 6, Return: 7})
+	var b bytes.Buffer
+	if err := Show(&b, tr, 80); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(b.String(), "└ []") {
+		t.Errorf("the empty listing is not drawn as []:\n%s", b.String())
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/sysfsim/sysfsim/history"
+	"github.com/sysfsim/sysfsim/model"
 )
 
 // MinColumn is the narrowest thread column Show draws; with many threads
@@ -127,6 +128,16 @@ func result(r history.Record) string {
 	if r.Pending {
 		return "never returned"
 	}
+	return returned(r)
+}
+
+// returned is a record's result as show prints it. An empty listing
+// reads back from a trace with no entries field at all, which
+// model.Result alone cannot tell from a plain "ok".
+func returned(r history.Record) string {
+	if r.Op.Kind == model.Readdir && r.Result.Err == model.OK && len(r.Result.Entries) == 0 {
+		return "[]"
+	}
 	return r.Result.String()
 }
 
@@ -184,7 +195,7 @@ func (s *show) timeline(w *bufio.Writer) {
 				text += " (never returned)" + s.marks[e.record]
 			}
 		} else {
-			text, first, rest = r.Result.String()+s.marks[e.record], "└ ", "  "
+			text, first, rest = returned(r)+s.marks[e.record], "└ ", "  "
 		}
 		open[k] = e.call
 		for j, line := range wrap(text, s.colW-2) {
