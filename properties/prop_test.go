@@ -19,12 +19,13 @@ var checkOpts = properties.Options{LinearizabilityTimeout: 10 * time.Second}
 // a program rapid draws and neighbours-1 mutants of it, each under
 // schedules schedules. Each seeded bug needs a shape of program
 // (operations of the right kinds on the same names, in the right
-// threads) that even a drawing made for contention (gen.Contended) hits
-// in only about one program in a hundred; so one program per check would
-// leave most bugs unfound in rapid's 100 checks, whatever the schedules.
-// Measured (docs/bench-rapidreach.md): 10 programs of 5 schedules each
-// find every seeded bug in at least 19 of 20 rapid seeds.
-var (
+// threads, over the right setup) that even a drawing made for contention
+// (gen.Contended) takes in a few programs in a hundred at most, so one
+// program per check leaves most bugs unfound in rapid's 100 checks
+// however many schedules it runs; more programs per check is what finds
+// them. Measured (docs/bench-rapidreach.md): with 60 programs of 3
+// schedules each, every seeded bug is found in 20 of 20 rapid seeds.
+const (
 	neighbours = 60
 	schedules  = 3
 	// mutationRate: a neighbour changes each of the drawn program's
@@ -47,15 +48,17 @@ type failure struct {
 // contended program (gen.Contended) and a seed; the program and
 // neighbours-1 mutants of it, drawn from the seed, each run under
 // schedules schedules (random walks, POS and SURW in turn,
-// sched.NewPortfolio), on the simulator with bugs. It returns the first
-// execution bad rejects, or false when none was. Everything follows from
-// rapid's draws, so rapid shrinks a failure by shrinking the program it
-// drew and the seed: the neighbours of a smaller program are no larger
-// (within, trim).
+// sched.NewPortfolio), on the simulator with bugs, until bad rejects
+// one. It returns that execution and true, or the last one run and
+// false; the caller releases it. Everything follows from rapid's draws,
+// so rapid shrinks a failure by shrinking the program it drew and the
+// seed: the neighbours of a smaller program are no larger (within,
+// trim).
 func explore(t *rapid.T, bugs sim.BugSet, bad func(history.History) bool) (failure, bool) {
 	rec := &gen.Recorder{C: gen.Rapid{T: t}}
 	drawn := gen.Contended(rec, gen.Options{})
 	seed := rapid.Uint64().Draw(t, "seed")
+	var f failure
 	for n := range neighbours {
 		p := drawn
 		if n > 0 {
@@ -63,15 +66,15 @@ func explore(t *rapid.T, bugs sim.BugSet, bad func(history.History) bool) (failu
 			p = trim(gen.Contended(m, within(drawn)), drawn)
 		}
 		for s := range schedules {
-			sseed := seed + uint64(n*schedules+s)
-			x := sim.Run(p, sched.NewPortfolio(sseed, 0, 0), sim.Options{Bugs: bugs})
-			if bad(x.History) {
-				return failure{P: p, X: x, Neighbour: n, Seed: sseed}, true
+			f.X.Release()
+			f.P, f.Neighbour, f.Seed = p, n, seed+uint64(n*schedules+s)
+			f.X = sim.Run(p, sched.NewPortfolio(f.Seed, 0, 0), sim.Options{Bugs: bugs})
+			if bad(f.X.History) {
+				return f, true
 			}
-			x.Release()
 		}
 	}
-	return failure{}, false
+	return f, false
 }
 
 // within bounds a neighbour to the drawn program's threads and
@@ -99,14 +102,10 @@ func trim(p, drawn history.Program) history.Program {
 }
 
 // execute is explore judged by every checker, for FuzzProgram: the
-// program and execution of the first violation, or of the drawn program's
-// first schedule when there is none.
+// program and execution of the first violation, or of the last execution
+// when there is none.
 func execute(t *rapid.T, bugs sim.BugSet) (history.Program, sim.Execution) {
-	f, ok := explore(t, bugs, func(h history.History) bool { return !properties.Check(h, checkOpts).OK() })
-	if !ok {
-		f.P = gen.Contended(gen.NewRand(0), gen.Options{})
-		f.X = sim.Run(f.P, sched.NewRandom(0), sim.Options{Bugs: bugs})
-	}
+	f, _ := explore(t, bugs, func(h history.History) bool { return !properties.Check(h, checkOpts).OK() })
 	return f.P, f.X
 }
 
@@ -126,10 +125,10 @@ func prop(bugs sim.BugSet, property properties.Property, last *failure) func(*ra
 	}
 	return func(t *rapid.T) {
 		f, ok := explore(t, bugs, bad)
+		defer f.X.Release()
 		if !ok {
 			return
 		}
-		defer f.X.Release()
 		if last != nil {
 			*last = f
 		}
