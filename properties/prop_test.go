@@ -33,6 +33,11 @@ const (
 	mutationRate = 2
 )
 
+// explored counts the executions explore has run, for
+// TestRapidSeedsPerBug's figures: a count that does not depend on the
+// machine's load.
+var explored int
+
 // failure is an execution explore's judge rejected, with what made it.
 type failure struct {
 	P history.Program
@@ -69,6 +74,7 @@ func explore(t *rapid.T, bugs sim.BugSet, bad func(history.History) bool) (failu
 			f.X.Release()
 			f.P, f.Neighbour, f.Seed = p, n, seed+uint64(n*schedules+s)
 			f.X = sim.Run(p, sched.NewPortfolio(f.Seed, 0, 0), sim.Options{Bugs: bugs})
+			explored++
 			if bad(f.X.History) {
 				return f, true
 			}

@@ -4,6 +4,7 @@ import (
 	"flag"
 	"fmt"
 	"testing"
+	"time"
 
 	"pgregory.net/rapid"
 
@@ -45,8 +46,9 @@ func TestRapidSeedsPerBug(t *testing.T) {
 		seeds[i] = i + 1
 	}
 	for _, b := range sim.Bugs {
+		start, runs := time.Now(), explored
 		found := foundInSeeds(t, b, seeds)
-		t.Logf("%-26s found in %2d of 20 rapid seeds", b.Name, found)
+		t.Logf("%-26s found in %2d of 20 rapid seeds, %7d executions, %5.2f s", b.Name, found, explored-runs, time.Since(start).Seconds())
 		if found < 19 {
 			t.Errorf("%s: found in %d of 20 rapid seeds, want at least 19", b.Name, found)
 		}
