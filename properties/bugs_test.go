@@ -8,8 +8,6 @@ import (
 
 	"pgregory.net/rapid"
 
-	"github.com/sysfsim/sysfsim/gen"
-	"github.com/sysfsim/sysfsim/history"
 	"github.com/sysfsim/sysfsim/properties"
 	"github.com/sysfsim/sysfsim/sim"
 	"github.com/sysfsim/sysfsim/sim/sched"
@@ -49,111 +47,54 @@ func setFlags(t *testing.T, kv map[string]string) {
 	}
 }
 
-// rapidShape is how TestPropEveryBugCaught draws programs for one bug,
-// when the default makes the bug's scenario too rare under rapid's
-// choices.
-type rapidShape struct {
-	// gen is the program shape.
-	gen gen.Options
-	// seeded draws each program from a seed, as a campaign does, instead
-	// of letting rapid make every choice: rapid favors the first of each
-	// set of choices, and the scenario needs operations it then almost
-	// never draws. rapid shrinks the seeds only; traces.Shrink shrinks the
-	// program of a saved trace.
-	seeded bool
-	// checks, if set, is the bug's budget of rapid checks instead of the
-	// test's 20,000: for a bug about one execution in ten thousand hits
-	// under a random walk whatever the shape.
-	checks int
-}
+// maxShrunkOps bounds the operations (setup and threads) of the
+// counterexample rapid shrinks a seeded bug's violation to. The bugs'
+// scenarios (sim.Bug.Scenario) have at most four; the counterexamples
+// have 2 to 8 (docs/bench-rapidreach.md), and the rest is room for a
+// shrink that rapid cuts short on a loaded machine (rapid.shrinktime
+// bounds it by time). Unshrunk programs have up to 18, and neighbours
+// not cut to the drawn program's size (trim) shrank to 9 to 11.
+const maxShrunkOps = 10
 
-// rapidShapes are the bugs that need a shape of their own, by name; the
-// others get the zero rapidShape.
-var rapidShapes = map[sim.BugName]rapidShape{
-	sim.BugShowTakesRTNL:      {seeded: true},
-	sim.BugReaddirCursorNoRef: {gen: gen.Options{MinThreads: 3, MaxThreads: 3, MaxOps: 3}},
-	// rapid's draws rarely put two lookups of the two names beside a
-	// rename; seeded programs do, and more often without the user
-	// namespaces' operations (seeded alone found none in 20,000 once the
-	// glue directory added steps to every device flow).
-	sim.BugRenameLinkRecreate: {seeded: true, gen: gen.Options{NoUsers: true}},
-	// A lookup, a move to another namespace, and a lookup of the same
-	// name through the same mount: rare in rapid's draws, common in
-	// seeded programs.
-	sim.BugDentryNSUnchecked: {seeded: true},
-	// An exit of a user namespace beside a removal of its entry by name:
-	// once the glue directory added steps to every device flow and every
-	// open got a descriptor, about one random walk in 10,000 hits it
-	// whatever the shape (`sysfsim run --strategy random` found it at
-	// execution 9,443), so it gets a budget of its own.
-	sim.BugRemoveByNameNoRef: {seeded: true, checks: 60000},
-}
-
-// propViolates fails only when the bug's own property is violated, so the
-// shrunk counterexample is one of that property.
-func propViolates(b sim.Bug, shape rapidShape) func(*rapid.T) {
-	bugs, property := sim.BugSet{b.Name}, properties.Property(b.Property)
-	return func(t *rapid.T) {
-		var p history.Program
-		if shape.seeded {
-			p = gen.Program(gen.NewRand(rapid.Uint64().Draw(t, "program seed")), shape.gen)
-		} else {
-			p = gen.Program(gen.Rapid{T: t}, shape.gen)
-		}
-		seed := rapid.Uint64().Draw(t, "schedule seed")
-		x := sim.Run(p, sched.NewRandom(seed), sim.Options{Bugs: bugs})
-		vs, err := properties.CheckProperty(x.History, property, checkOpts)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(vs) > 0 {
-			t.Fatalf("%v", vs[0])
-		}
-	}
-}
-
-// The property tests catch every seeded bug within a fixed budget of rapid
-// checks, with a fixed seed so that the budget is a fact, not a hope. A
-// bug may ask for its own program shape or for programs drawn from seeds
-// (rapidShapes).
+// TestPropEveryBugCaught: the general property test (prop) finds every
+// seeded bug at rapid's default settings, with a fixed seed so that this
+// is a fact, not a hope, and no program shape of the bug's own; the
+// counterexample rapid shrinks it to is a real program, small, whose
+// schedule violates the bug's property again when run anew.
 func TestPropEveryBugCaught(t *testing.T) {
-	if err := unknownShapes(rapidShapes); err != nil {
-		t.Fatal(err)
-	}
-	setFlags(t, map[string]string{"rapid.checks": "20000", "rapid.seed": "1", "rapid.nofailfile": "true", "rapid.shrinktime": "300ms"})
+	setFlags(t, map[string]string{"rapid.checks": "100", "rapid.seed": "1", "rapid.nofailfile": "true", "rapid.shrinktime": "300ms"})
 	for _, b := range sim.Bugs {
 		t.Run(string(b.Name), func(t *testing.T) {
-			if n := rapidShapes[b.Name].checks; n > 0 {
-				setFlags(t, map[string]string{"rapid.checks": fmt.Sprint(n)})
-			}
+			bugs, property := sim.BugSet{b.Name}, properties.Property(b.Property)
 			c := &catchTB{name: t.Name()}
-			rapid.Check(c, propViolates(b, rapidShapes[b.Name]))
+			var last failure
+			rapid.Check(c, prop(bugs, property, &last))
 			if !c.failed {
 				t.Fatalf("rapid found no %s violation with bug %s", b.Property, b.Name)
 			}
 			if !strings.Contains(c.out.String(), b.Property) {
 				t.Fatalf("the failure does not name %s:\n%s", b.Property, c.out.String())
 			}
+			if err := shrunkIsReal(last, bugs, property); err != nil {
+				t.Fatalf("%v\n%s", err, c.out.String())
+			}
+			t.Logf("shrunk to %d operations: %v", last.P.Ops(), last.P)
 		})
 	}
 }
 
-// unknownShapes reports a shape for a bug the catalogue does not have: a
-// renamed bug would otherwise lose its shape without a word.
-func unknownShapes(shapes map[sim.BugName]rapidShape) error {
-	for name := range shapes {
-		if _, ok := sim.LookupBug(name); !ok {
-			return fmt.Errorf("rapidShapes has a shape for %q, which is not a seeded bug", name)
-		}
+// shrunkIsReal checks the counterexample rapid shrank to: a valid
+// program of at most maxShrunkOps operations that, run anew under its
+// strategy, violates property again.
+func shrunkIsReal(f failure, bugs sim.BugSet, property properties.Property) error {
+	if ops := f.P.Ops(); ops == 0 || ops > maxShrunkOps {
+		return fmt.Errorf("the shrunk counterexample has %d operations, want 1 to %d: %+v", ops, maxShrunkOps, f.P)
+	}
+	x := sim.Run(f.P, sched.NewPortfolio(f.Seed, 0, 0), sim.Options{Bugs: bugs})
+	defer x.Release()
+	vs, err := properties.CheckProperty(x.History, property, checkOpts)
+	if err != nil || len(vs) == 0 {
+		return fmt.Errorf("the shrunk counterexample run anew violates no %s (%v): %+v", property, err, f.P)
 	}
 	return nil
-}
-
-func TestUnknownShapes(t *testing.T) {
-	if err := unknownShapes(map[sim.BugName]rapidShape{sim.BugTagReuse: {}}); err != nil {
-		t.Errorf("a catalogue bug: %v", err)
-	}
-	if err := unknownShapes(map[sim.BugName]rapidShape{"no-such-bug": {seeded: true}}); err == nil {
-		t.Error("a shape for a bug the catalogue does not have passes")
-	}
 }
