@@ -1,7 +1,9 @@
 package sched_test
 
 import (
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/sysfsim/sysfsim/gen"
 	"github.com/sysfsim/sysfsim/history"
@@ -19,7 +21,9 @@ import (
 // level), the same search in one pass, and the bounded-DPOR prototype.
 // schedules/s counts the executions visited, runs/s every run (repeated
 // and abandoned ones too), traces/s the program's Mazurkiewicz traces
-// within the bound (counted beforehand, by the one-pass search).
+// within the bound (counted beforehand, by the one-pass search), and
+// cpu-ns/op the process's CPU time per program, which other processes on
+// a loaded machine change less than the elapsed time.
 func BenchmarkBoundedExhaust(b *testing.B) {
 	const programs = 40
 	var ps []genProgram
@@ -38,6 +42,7 @@ func BenchmarkBoundedExhaust(b *testing.B) {
 	} {
 		b.Run(m.name, func(b *testing.B) {
 			var visited, runs, traces int
+			cpu0 := cpuTime()
 			for i := 0; b.Loop(); i++ {
 				p := ps[i%programs]
 				st := sim.Explore(p.p, sim.Options{}, m.eo, func(x sim.Execution) bool {
@@ -49,6 +54,7 @@ func BenchmarkBoundedExhaust(b *testing.B) {
 				runs += st.Executions + st.Pruned + st.Repeats
 				traces += p.traces
 			}
+			b.ReportMetric(float64(cpuTime()-cpu0)/float64(b.N), "cpu-ns/op")
 			s := b.Elapsed().Seconds()
 			b.ReportMetric(float64(visited)/s, "schedules/s")
 			b.ReportMetric(float64(runs)/s, "runs/s")
@@ -63,3 +69,12 @@ type genProgram struct {
 }
 
 func release(x sim.Execution) bool { x.Release(); return true }
+
+// cpuTime returns the CPU time the process has used, user and system.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
