@@ -166,7 +166,9 @@ func (st ExploreStats) String() string {
 // first cost no more than those it stands for (see nocheaper and wakes),
 // and every state some schedule within the bound reaches is still reached
 // (TestBoundedReductionKeepsFinalStates); the reduction is smaller than
-// without a bound, which also covers every state.
+// without a bound, which also covers every state. ExperimentalBPOR runs
+// source-DPOR within the bound instead (bounded.go), a prototype that
+// keeps the outcomes but not yet one run per trace.
 func Explore(setup func(*Scheduler), opts ExploreOptions, visit func(Result) bool) ExploreStats {
 	if opts.usesDPOR() {
 		return exploreDPOR(setup, opts, visit)
