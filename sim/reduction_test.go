@@ -106,8 +106,10 @@ func reductionPrograms() []struct {
 // bugs, the search with reduction reaches exactly the outcomes that every
 // schedule reaches, and so every property violation. Without a bound, on
 // the programs whose schedules can all be run; with preemption bound 2, on
-// all of them, against every schedule within the bound. A declaration that
-// promises less than its step touches (Kernel.treeStep, say) fails this.
+// all of them, against every schedule within the bound, for the
+// campaign's search (the bound deepened level by level) and the
+// bounded-DPOR prototype too. A declaration that promises less than its
+// step touches (Kernel.treeStep, say) fails this.
 func TestReductionKeepsOutcomes(t *testing.T) {
 	const limit = 20000 // schedules without reduction
 	compared, props := 0, map[string]bool{}
@@ -138,6 +140,11 @@ func TestReductionKeepsOutcomes(t *testing.T) {
 				it, ist := outcomes(t, r.p, opt, sched.ExploreOptions{Bound: bound, Iterative: true})
 				if !ist.Exhausted || len(it) != len(full) || !maps.Equal(violated(it), fp) {
 					t.Errorf("program %d, bugs %v, bound %d: iterative search %v reached %d outcomes, the full search %d", i, r.bugs, bound, ist, len(it), len(full))
+				}
+				// The bounded-DPOR prototype, in one pass.
+				bp, bst := outcomes(t, r.p, opt, sched.ExploreOptions{Bound: bound, ExperimentalBPOR: true})
+				if !bst.Exhausted || len(bp) != len(full) || !maps.Equal(violated(bp), fp) {
+					t.Errorf("program %d, bugs %v, bound %d: bounded DPOR %v reached %d outcomes, the full search %d", i, r.bugs, bound, bst, len(bp), len(full))
 				}
 			}
 			maps.Copy(props, fp)
@@ -271,4 +278,60 @@ func TestDPORExploresEachTraceOnce(t *testing.T) {
 		t.Errorf("%d runs for %d traces: %.3f per trace", runs, traces, r)
 	}
 	t.Logf("%d programs, %d traces, %d runs; %d compared with every schedule", programs, traces, runs, compared)
+}
+
+// TestBPORFigures measures, within preemption bounds 0 to 3, the bounded
+// searches on generated programs: the campaign's (sleep sets, the bound
+// deepened level by level), the same sleep-set search in one pass, and the
+// bounded-DPOR prototype (sched.ExploreOptions.ExperimentalBPOR). It
+// reports, at bound 2, the runs each takes per Mazurkiewicz trace within
+// the bound (abandoned and repeated runs included; the one-pass sleep-set
+// search gives the traces) and the executions the prototype explores
+// twice, and at every bound the searches where the prototype misses an
+// outcome the campaign's search reaches. A measurement, not a check (the
+// prototype fails it): set SYSFSIM_REDUCTION_FIGURES=1.
+func TestBPORFigures(t *testing.T) {
+	if os.Getenv("SYSFSIM_REDUCTION_FIGURES") == "" {
+		t.Skip("set SYSFSIM_REDUCTION_FIGURES=1 to measure")
+	}
+	bugs := []sim.BugSet{nil, {sim.BugUnlockedAdd}, {sim.BugReaddirDropLock}, {sim.BugShowTakesRTNL}, {sim.BugRemoveByNameNoRef}}
+	type sums struct{ programs, traces, iter, pass, passDup, bpor, bporTraces, bporDup int }
+	var s sums
+	missed, searches := map[int]int{}, map[int]int{}
+	for seed := range uint64(60) {
+		p := gen.Program(gen.NewRand(seed), gen.Options{MinThreads: 2, MaxThreads: 3, MaxOps: 2})
+		opt := sim.Options{Bugs: bugs[seed%uint64(len(bugs))]}
+		for bound := range 4 {
+			it, ist := outcomes(t, p, opt, sched.ExploreOptions{Bound: bound, Iterative: true, MaxExecutions: 5000})
+			bp, bst := outcomes(t, p, opt, sched.ExploreOptions{Bound: bound, ExperimentalBPOR: true, CheckTraces: true, MaxExecutions: 5000})
+			if !ist.Exhausted || !bst.Exhausted {
+				continue
+			}
+			searches[bound]++
+			for o := range it {
+				if _, ok := bp[o]; !ok {
+					missed[bound]++
+					break
+				}
+			}
+			if bound != 2 {
+				continue
+			}
+			_, pst := outcomes(t, p, opt, sched.ExploreOptions{Bound: bound, SleepSets: true, CheckTraces: true, MaxExecutions: 5000})
+			s.programs++
+			s.traces += pst.Traces
+			s.iter += ist.Executions + ist.Pruned + ist.Repeats
+			s.pass += pst.Executions + pst.Pruned
+			s.passDup += pst.Duplicates
+			s.bpor += bst.Executions + bst.Pruned
+			s.bporTraces += bst.Traces
+			s.bporDup += bst.Duplicates
+		}
+	}
+	per := func(runs int) float64 { return float64(runs) / float64(s.traces) }
+	t.Logf("bound 2, %d programs, %d traces within the bound: iterative sleep sets %d runs (%.3f per trace); one pass %d runs (%.3f), %d executions equivalent to an earlier one; BPOR prototype %d runs (%.3f), %d traces reached, %d executions equivalent to an earlier one",
+		s.programs, s.traces, s.iter, per(s.iter), s.pass, per(s.pass), s.passDup, s.bpor, per(s.bpor), s.bporTraces, s.bporDup)
+	for bound := range 4 {
+		t.Logf("bound %d: the BPOR prototype misses an outcome of the iterative search in %d of %d searches", bound, missed[bound], searches[bound])
+	}
 }

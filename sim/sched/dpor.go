@@ -60,16 +60,14 @@ type dporEvent struct {
 }
 
 // dnode is one state along the current schedule of the DPOR search.
+// Its node part is the sleep-set search's: the threads that can run, the
+// step taken, the steps done from here (the current one included once it
+// has run), those asleep on arrival, and the preemptions spent before.
 type dnode struct {
-	enabled []int
-	last    int // thread that took the previous step, or -1
-	chosen  int
+	node
 	// backtrack lists the threads to take from here: the first one tried
 	// and those races asked for, in order.
 	backtrack []int
-	// done lists the steps already taken from here, the current one
-	// included once it has run; sleep lists those asleep on arrival.
-	done, sleep []step
 }
 
 func (n *dnode) asleep(tid int) bool {
@@ -90,7 +88,9 @@ type dpor struct {
 	// noSleep turns sleep sets off, for the test that shows the trace
 	// check catches equivalent executions.
 	noSleep bool
-	err     error
+	// noConservative turns off bounded DPOR's conservative reversals.
+	noConservative bool
+	err            error
 	// pred[j] holds the steps that happen before step j, as a bitset.
 	pred  [][]uint64
 	vbits []uint64
@@ -98,26 +98,58 @@ type dpor struct {
 	// the last one's: races before it were analysed then.
 	from int
 	// blocked lists the threads that, as the execution ended, could not
-	// run for waiting on a mutex, with the acquisition each would take.
-	blocked []blockedAcq
+	// run for waiting on a mutex, with the acquisition each would take,
+	// and, in a run the bound cut, the threads that could run but were
+	// not taken (see ending); nextAccs holds what their steps touch.
+	blocked  []blockedAcq
+	nextAccs []access
+	// bound is the preemption bound, negative for none (see bounded.go);
+	// boundHit is set when it cut some schedule off, and cut when it cut
+	// the current execution, whose last state's sleep set is cutSleep.
+	bound         int
+	boundHit, cut bool
+	cutSleep      []step
 }
 
-// blockedAcq is the next step of a thread waiting on a mutex: taking it.
+// blockedAcq is the next step of a thread that did not take it as the
+// execution ended: for one waiting on a mutex, taking it.
 type blockedAcq struct {
-	tid     int
-	pending access
-	acq     *Mutex
-	shared  bool
+	tid    int
+	lo, hi int // what the step touches, in dpor.nextAccs
+	acq    *Mutex
+	shared bool
+	cond   bool
 }
 
-// ending implements ender: it notes the threads blocked on a mutex.
+// ending implements ender: it notes the threads blocked on a mutex and,
+// when the bound cut the execution, those the bound kept from running.
 func (d *dpor) ending() {
-	d.blocked = d.blocked[:0]
+	d.blocked, d.nextAccs = d.blocked[:0], d.nextAccs[:0]
 	for _, t := range d.s.threads {
-		if !t.done && t.wait == onMutex && !t.enabled() {
-			d.blocked = append(d.blocked, blockedAcq{tid: t.id, pending: t.pending, acq: t.mutex, shared: t.shared})
+		switch {
+		case t.done:
+		case t.wait == onMutex && !t.enabled():
+			d.noteNext(t, []access{t.pending})
+		case d.cut && t.enabled() && !slices.ContainsFunc(d.cutSleep, func(s step) bool { return s.tid == t.id }):
+			acc, ok := touchesOf(d.s, step{tid: t.id}, d.buf)
+			d.buf = acc
+			if !ok {
+				acc = []access{{all: true}}
+			}
+			d.noteNext(t, acc)
 		}
 	}
+}
+
+// noteNext notes the next step of t, which touches acc, as one blocked.
+func (d *dpor) noteNext(t *Thread, acc []access) {
+	b := blockedAcq{tid: t.id, lo: len(d.nextAccs), cond: t.wait == onCond}
+	if t.wait == onMutex {
+		b.acq, b.shared = t.mutex, t.shared
+	}
+	d.nextAccs = append(d.nextAccs, acc...)
+	b.hi = len(d.nextAccs)
+	d.blocked = append(d.blocked, b)
 }
 
 // blockedRaces analyses, for an execution that ended with threads blocked
@@ -133,17 +165,18 @@ func (d *dpor) ending() {
 func (d *dpor) blockedRaces() {
 	n, lo := len(d.events), len(d.accs)
 	for _, b := range d.blocked {
-		d.events = append(d.events, dporEvent{tid: b.tid, lo: lo, hi: lo + 1, acq: b.acq, shared: b.shared})
-		d.accs = append(d.accs, b.pending)
+		d.events = append(d.events, dporEvent{tid: b.tid, lo: lo, hi: lo + b.hi - b.lo, acq: b.acq, shared: b.shared, cond: b.cond})
+		d.accs = append(d.accs, d.nextAccs[b.lo:b.hi]...)
 		d.races(n)
 		d.events, d.accs = d.events[:n], d.accs[:lo]
 	}
 }
 
 // exploreDPOR is Explore without a bound.
-func exploreDPOR(setup func(*Scheduler), opts ExploreOptions, visit func(Result) bool) ExploreStats {
-	d := &dpor{noSleep: opts.noSleep}
-	st := ExploreStats{DPOR: true}
+func exploreDPOR(setup func(*Scheduler), opts ExploreOptions, visit func(Result) bool) (st ExploreStats) {
+	d := &dpor{noSleep: opts.noSleep, noConservative: opts.noConservative, bound: opts.dporBound()}
+	st.DPOR = d.bound < 0 // bounded DPOR explores some traces twice: no certificate
+	defer func() { st.BoundHit = d.boundHit }()
 	var traces traceSet
 	if opts.CheckTraces {
 		traces = traceSet{}
@@ -155,10 +188,11 @@ func exploreDPOR(setup func(*Scheduler), opts ExploreOptions, visit func(Result)
 			d.s.Reset(d, opts.MaxSteps)
 		}
 		d.reset()
+		d.cut = false
 		setup(d.s)
 		r := d.s.Run()
 		if d.open() {
-			d.record()
+			d.record(nil)
 		}
 		if d.err == nil && r.Outcome != abandoned && r.Steps < len(d.stack) {
 			d.err = fmt.Errorf("sched: explore: execution ended after %d steps, replaying a prefix of %d", r.Steps, len(d.stack))
@@ -191,7 +225,7 @@ func exploreDPOR(setup func(*Scheduler), opts ExploreOptions, visit func(Result)
 // with the first thread in round-robin order that does not sleep.
 func (d *dpor) Pick(i int, enabled []int) int {
 	if i > 0 {
-		d.record()
+		d.record(enabled)
 	}
 	if i < len(d.stack) {
 		n := d.stack[i]
@@ -204,25 +238,15 @@ func (d *dpor) Pick(i int, enabled []int) int {
 	}
 	n := d.newNode(enabled)
 	if i > 0 {
-		p := d.stack[i-1]
-		n.last = p.chosen
-		if !d.noSleep {
-			ran := d.s.stepAcc
-			for _, s := range p.sleep {
-				if d.independent(s, ran) {
-					n.sleep = append(n.sleep, s)
-				}
-			}
-			for _, s := range p.done[:len(p.done)-1] {
-				if d.independent(s, ran) {
-					n.sleep = append(n.sleep, s)
-				}
-			}
-		}
+		d.inherit(n, d.stack[i-1], enabled)
 	}
-	c := n.first()
+	c := d.first(n)
 	if c < 0 {
-		d.free = append(d.free, n) // every thread sleeps: blocked
+		// Every thread sleeps, or would break the bound: blocked.
+		if d.cut {
+			d.cutSleep = append(d.cutSleep[:0], n.sleep...)
+		}
+		d.free = append(d.free, n)
 		return -1
 	}
 	n.chosen, n.backtrack = c, append(n.backtrack, c)
@@ -231,28 +255,75 @@ func (d *dpor) Pick(i int, enabled []int) int {
 	return c
 }
 
-// first returns the first thread in round-robin order that does not
-// sleep, or -1.
-func (n *dnode) first() int {
-	rr := node{enabled: n.enabled, last: n.last}
-	r := rr.rr()
-	for j := range n.enabled {
-		if tid := n.enabled[(r+j)%len(n.enabled)]; !n.asleep(tid) {
-			return tid
+// inherit sets up n, the state after p's step, which left enabled able to
+// run: the thread that ran, the preemptions spent, and the sleep set, the
+// steps asleep or done at p that commute with p's step. Under a bound a
+// step sleeps on only where the sleep-set search lets it (nocheaper,
+// wakes): the bound makes steps that commute dependent.
+func (d *dpor) inherit(n, p *dnode, enabled []int) {
+	n.last = p.chosen
+	n.spent = p.cost(slices.Index(p.enabled, p.chosen), false)
+	if d.noSleep {
+		return
+	}
+	ran := d.s.stepAcc
+	for _, s := range p.sleep {
+		if d.independent(s, ran) && !d.wakes(s, enabled) {
+			n.sleep = append(n.sleep, s)
 		}
 	}
+	for _, s := range p.done[:len(p.done)-1] {
+		if d.independent(s, ran) && !d.wakes(s, enabled) && (d.bound < 0 || nocheaper(&p.node, s, false)) {
+			n.sleep = append(n.sleep, s)
+		}
+	}
+}
+
+// wakes reports whether, under a bound, taking s could change which
+// threads can run (see wakes).
+func (d *dpor) wakes(s step, enabled []int) bool {
+	if d.bound < 0 {
+		return false
+	}
+	w, buf := wakes(d.s, s, enabled, d.buf)
+	d.buf = buf
+	return w
+}
+
+// first returns the first thread in round-robin order that neither sleeps
+// nor breaks the bound, or -1.
+func (d *dpor) first(n *dnode) int {
+	r := n.rr()
+	for j := range n.enabled {
+		k := (r + j) % len(n.enabled)
+		tid := n.enabled[k]
+		if n.asleep(tid) {
+			continue
+		}
+		if !d.affordable(n, k) {
+			d.boundHit, d.cut = true, true
+			continue
+		}
+		return tid
+	}
 	return -1
+}
+
+// affordable reports whether taking n.enabled[k] from n keeps within the
+// bound.
+func (d *dpor) affordable(n *dnode, k int) bool {
+	return d.bound < 0 || n.cost(k, false) <= d.bound
 }
 
 func (d *dpor) newNode(enabled []int) *dnode {
 	k := len(d.free)
 	if k == 0 {
-		return &dnode{enabled: slices.Clone(enabled), last: -1}
+		return &dnode{node: node{enabled: slices.Clone(enabled), last: -1}}
 	}
 	n := d.free[k-1]
 	d.free = d.free[:k-1]
-	*n = dnode{enabled: append(n.enabled[:0], enabled...), last: -1,
-		backtrack: n.backtrack[:0], done: n.done[:0], sleep: n.sleep[:0]}
+	*n = dnode{node: node{enabled: append(n.enabled[:0], enabled...), last: -1, done: n.done[:0], sleep: n.sleep[:0]},
+		backtrack: n.backtrack[:0]}
 	return n
 }
 
@@ -260,14 +331,18 @@ func (d *dpor) newNode(enabled []int) *dnode {
 func (d *dpor) start(tid int) { d.stepLog.start(d.s, tid) }
 
 // record notes what the last step touched, and, the first time it is
-// taken from its state, adds it to that state's done steps.
-func (d *dpor) record() {
+// taken from its state, adds it to that state's done steps, with the
+// threads that could run after it (after, nil if the execution ended).
+func (d *dpor) record(after []int) {
 	d.stepLog.record(d.s)
 	n := d.stack[len(d.events)-1]
 	if n.explored(n.chosen) {
 		return
 	}
 	s := doneStep(d.s, n.chosen)
+	if d.bound >= 0 {
+		s.after = slices.Clone(after)
+	}
 	n.done = append(n.done, s)
 }
 
@@ -286,13 +361,18 @@ func (d *dpor) backtrack() bool {
 	for i := len(d.stack) - 1; i >= 0; i-- {
 		n := d.stack[i]
 		for _, tid := range n.backtrack {
-			if !n.explored(tid) && !n.asleep(tid) {
-				n.chosen, d.from = tid, i
-				d.free = append(d.free, d.stack[i+1:]...)
-				clear(d.stack[i+1:])
-				d.stack = d.stack[:i+1]
-				return true
+			if n.explored(tid) || n.asleep(tid) {
+				continue
 			}
+			if !d.affordable(n, slices.Index(n.enabled, tid)) {
+				d.boundHit = true
+				continue
+			}
+			n.chosen, d.from = tid, i
+			d.free = append(d.free, d.stack[i+1:]...)
+			clear(d.stack[i+1:])
+			d.stack = d.stack[:i+1]
+			return true
 		}
 	}
 	return false
@@ -343,10 +423,10 @@ func (d *dpor) race(i, j int) {
 		}
 	} else if d.events[j].cond {
 		if k := d.enabledBefore(i, j); k >= 0 && k < i {
-			d.reverse(k, j)
+			d.reverseBounded(k, j)
 		}
 	}
-	d.reverse(e, j)
+	d.reverseBounded(e, j)
 }
 
 // enabledBefore returns the last state, not after step i, where step j's
@@ -421,11 +501,12 @@ func (d *dpor) reverse(i, j int) {
 		}
 		tid := d.events[k].tid
 		if d.initialIn(v, i, k, j) {
-			if slices.Contains(n.backtrack, tid) || n.asleep(tid) {
+			x := slices.Index(n.enabled, tid)
+			if n.asleep(tid) || slices.Contains(n.backtrack, tid) && d.affordable(n, x) {
 				d.vbits = v
 				return
 			}
-			if pick < 0 && slices.Contains(n.enabled, tid) {
+			if pick < 0 && x >= 0 && d.affordable(n, x) {
 				pick = tid
 			}
 		}
@@ -434,6 +515,8 @@ func (d *dpor) reverse(i, j int) {
 	d.vbits = v
 	if pick >= 0 {
 		n.backtrack = append(n.backtrack, pick)
+	} else if d.bound >= 0 {
+		d.boundHit = true // maybe: no initial could run within it
 	}
 }
 

@@ -59,15 +59,27 @@ type ExploreOptions struct {
 	NoReduction bool
 	// SleepSets makes a search without a bound use the sleep-set search
 	// that bounded ones use, instead of source-DPOR: the method before
-	// DPOR, there to compare them.
+	// DPOR, there to compare them. It overrides ExperimentalBPOR too.
 	SleepSets bool
 	// CheckTraces makes a DPOR search compute the Mazurkiewicz trace of
 	// every complete execution, in canonical form, and count the distinct
 	// ones (ExploreStats.Traces) and the executions equivalent to an
-	// earlier one (Duplicates, which DPOR keeps at zero). It costs time
+	// earlier one (Duplicates, which DPOR without a bound keeps at zero). It costs time
 	// cubic in the steps of an execution; tests and figures use it.
 	CheckTraces bool
 
+	// ExperimentalBPOR makes a search within a preemption bound (not
+	// Iterative, NoReduction or SleepSets) use bounded DPOR (bounded.go)
+	// instead of the sleep-set search. It is a prototype, there to be
+	// measured (TestBPORFigures, docs/bench-bpor.md): it reaches the
+	// outcomes the sleep-set search reaches, in one pass, but explores
+	// many traces more than once, so ExploreStats.Duplicates is not zero
+	// and Executions are not a count of traces.
+	ExperimentalBPOR bool
+
+	// noConservative turns off bounded DPOR's conservative reversals, to
+	// show the test of final states catches their absence.
+	noConservative bool
 	// noSleep turns sleep sets off in DPOR, to show that the trace check
 	// catches a weakened reduction.
 	noSleep bool
@@ -76,7 +88,18 @@ type ExploreOptions struct {
 // usesDPOR reports whether Explore searches with source-DPOR: without a
 // bound, levels or NoReduction, unless SleepSets asks for the old search.
 func (o ExploreOptions) usesDPOR() bool {
-	return o.Bound < 0 && !o.Iterative && !o.NoReduction && !o.SleepSets
+	if o.Iterative || o.NoReduction || o.SleepSets {
+		return false
+	}
+	return o.Bound < 0 || o.ExperimentalBPOR && o.Bounding == Preemptions
+}
+
+// dporBound is the preemption bound DPOR keeps to, negative for none.
+func (o ExploreOptions) dporBound() int {
+	if o.Bound < 0 {
+		return -1
+	}
+	return o.Bound
 }
 
 // ExploreStats summarises a search.
@@ -143,7 +166,9 @@ func (st ExploreStats) String() string {
 // first cost no more than those it stands for (see nocheaper and wakes),
 // and every state some schedule within the bound reaches is still reached
 // (TestBoundedReductionKeepsFinalStates); the reduction is smaller than
-// without a bound, which also covers every state.
+// without a bound, which also covers every state. ExperimentalBPOR runs
+// source-DPOR within the bound instead (bounded.go), a prototype that
+// keeps the outcomes but not yet one run per trace.
 func Explore(setup func(*Scheduler), opts ExploreOptions, visit func(Result) bool) ExploreStats {
 	if opts.usesDPOR() {
 		return exploreDPOR(setup, opts, visit)
@@ -326,17 +351,22 @@ func dependent(x, y access) bool {
 // s first cost no more than those that take p.chosen first, up to the
 // step after s.
 func (e *explorer) nocheaper(p *node, s step) bool {
-	if e.bound < 0 {
-		return true
-	}
+	return e.bound < 0 || nocheaper(p, s, e.delays)
+}
+
+// nocheaper reports whether the schedules from p that take s first cost
+// no more than those that take p.chosen first, up to the step after s: the
+// condition under which a bounded search (this one or bounded DPOR) may
+// put s to sleep after p.chosen.
+func nocheaper(p *node, s step, delays bool) bool {
 	b := slices.Index(s.after, p.chosen)
 	if b < 0 {
 		return false
 	}
 	// The costs of picking p.chosen after s, from the state s led to.
 	after := node{enabled: s.after, last: s.tid}
-	first := p.cost(slices.Index(p.enabled, s.tid), e.delays) + after.cost(b, e.delays)
-	return first <= p.cost(slices.Index(p.enabled, p.chosen), e.delays)
+	first := p.cost(slices.Index(p.enabled, s.tid), delays) + after.cost(b, delays)
+	return first <= p.cost(slices.Index(p.enabled, p.chosen), delays)
 }
 
 // wakes reports whether, under a bound, taking s could change whether a
@@ -346,22 +376,33 @@ func (e *explorer) wakes(s step, enabled []int) bool {
 	if e.bound < 0 {
 		return false
 	}
-	for _, t := range e.s.threads {
+	w, buf := wakes(e.s, s, enabled, e.buf)
+	e.buf = buf
+	return w
+}
+
+// wakes reports whether taking s, in the execution sch runs, could change
+// whether a thread that cannot run now (enabled lists those that can)
+// could: it waits for a condition, or for a mutex that s may release. It
+// returns buf, maybe grown, for reuse.
+func wakes(sch *Scheduler, s step, enabled []int, buf []access) (bool, []access) {
+	for _, t := range sch.threads {
 		if t.done || t.id == s.tid || slices.Contains(enabled, t.id) {
 			continue
 		}
 		if t.wait != onMutex {
-			return true
+			return true, buf
 		}
 		if !s.unlocks {
 			continue
 		}
-		acc, ok := e.touches(s)
+		acc, ok := touchesOf(sch, s, buf)
+		buf = acc
 		if !ok || slices.ContainsFunc(acc, func(a access) bool { return a.obj == t.mutex }) {
-			return true
+			return true, buf
 		}
 	}
-	return false
+	return false, buf
 }
 
 // node is one state along the current schedule.

@@ -451,3 +451,45 @@ func TestDPORConditionLock(t *testing.T) {
 	}
 	t.Logf("%d traces, DPOR %d runs, every schedule %d", st.Traces, st.Executions+st.Pruned, full.Executions)
 }
+
+// TestBPORPrototypeKeepsFinalStates holds what the bounded-DPOR prototype
+// (ExperimentalBPOR) does keep: on the random programs of
+// TestBoundedReductionKeepsFinalStates, every final state some schedule
+// within preemption bound 0 to 2 reaches. On generated kernfs programs it
+// does not (TestBPORFigures in sim). Without its conservative reversals
+// (noConservative) it loses states here too.
+func TestBPORPrototypeKeepsFinalStates(t *testing.T) {
+	for _, weak := range []bool{false, true} {
+		rng := rand.New(rand.NewPCG(3, 4))
+		lost := 0
+		for i := range 80 {
+			p := randomProgram(rng, 2+i%2, 3+i%3, 2+i%2)
+			for bound := range 3 {
+				states := func(opts ExploreOptions) map[string]bool {
+					var out func() string
+					seen := map[string]bool{}
+					Explore(p.setup(&out, !opts.NoReduction), opts, func(Result) bool {
+						seen[out()] = true
+						return true
+					})
+					return seen
+				}
+				full := states(ExploreOptions{Bound: bound, NoReduction: true})
+				red := states(ExploreOptions{Bound: bound, ExperimentalBPOR: true, noConservative: weak})
+				for s := range full {
+					if !red[s] {
+						lost++
+						if !weak {
+							t.Errorf("program %d %v, bound %d: bounded DPOR lost %s", i, p, bound, s)
+						}
+						break
+					}
+				}
+			}
+		}
+		if weak && lost == 0 {
+			t.Errorf("bounded DPOR without conservative reversals lost no final state")
+		}
+		t.Logf("conservative reversals off: %v; searches that lost a final state: %d", weak, lost)
+	}
+}

@@ -78,6 +78,45 @@ type lowest struct{}
 
 func (lowest) Pick(_ int, enabled []int) int { return enabled[0] }
 
+// TestBPORKeepsOutcomes compares, on every port within preemption bounds
+// 0 to 3, the outcomes (bug shown or not, how the execution ended, its
+// length) that the bounded-DPOR prototype reaches with those of the
+// campaign's search, sleep sets deepened level by level: the prototype
+// must reach every one. Searches either leaves unfinished within the
+// limit are not compared.
+func TestBPORKeepsOutcomes(t *testing.T) {
+	compared := 0
+	for _, p := range All {
+		for bound := range 4 {
+			old, ost := outcomeSet(p, sched.ExploreOptions{Bound: bound, Iterative: true, MaxExecutions: limit})
+			bp, bst := outcomeSet(p, sched.ExploreOptions{Bound: bound, ExperimentalBPOR: true, MaxExecutions: limit})
+			if !ost.Exhausted || !bst.Exhausted {
+				continue
+			}
+			compared++
+			for o := range old {
+				if !bp[o] {
+					t.Errorf("%s, bound %d: bounded DPOR (%v) misses %s, which sleep sets (%v) reach", p.Name, bound, bst, o, ost)
+				}
+			}
+		}
+	}
+	if compared < 12 {
+		t.Fatalf("only %d searches compared", compared)
+	}
+}
+
+// outcomeSet explores p with opts and returns the outcomes it reached.
+func outcomeSet(p Program, opts sched.ExploreOptions) (map[string]bool, sched.ExploreStats) {
+	var bug func(sched.Result) bool
+	seen := map[string]bool{}
+	st := sched.Explore(func(s *sched.Scheduler) { bug = p.Setup(s) }, opts, func(r sched.Result) bool {
+		seen[fmt.Sprintf("bug=%v %v after %d steps", bug(r), r.Outcome, r.Steps)] = true
+		return true
+	})
+	return seen, st
+}
+
 // TestExecutionsToFirstBug prints, with -v, the median number of
 // executions each strategy needs to show each bug, over independent seeds;
 // systematic search is deterministic and needs one run. A 0 from search,
@@ -85,8 +124,9 @@ func (lowest) Pick(_ int, enabled []int) int { return enabled[0] }
 //
 // Each strategy's cell is its median and, in parentheses, how many seeds
 // found the bug. dpor is the search without a bound (source-DPOR), sleep
-// the sleep-set search it replaced, both counting every run, abandoned
-// ones included.
+// the sleep-set search it replaced, pb2-bpor the bounded-DPOR prototype
+// at bound 2 (sched.ExploreOptions.ExperimentalBPOR), all counting every
+// run, abandoned ones included.
 func TestExecutionsToFirstBug(t *testing.T) {
 	seeds := 10
 	if testing.Short() {
@@ -97,7 +137,7 @@ func TestExecutionsToFirstBug(t *testing.T) {
 	for _, st := range strategies {
 		fmt.Fprintf(&b, " %12s", st.name)
 	}
-	fmt.Fprintf(&b, " %10s %10s %10s %10s %10s\n", "pb2", "pb2-noPOR", "idb", "dpor", "sleep")
+	fmt.Fprintf(&b, " %10s %10s %10s %10s %10s %10s\n", "pb2", "pb2-noPOR", "pb2-bpor", "idb", "dpor", "sleep")
 	for _, p := range All {
 		k := Steps(p, 0)
 		fmt.Fprintf(&b, "%-16s %6d", p.Name, k)
@@ -118,10 +158,11 @@ func TestExecutionsToFirstBug(t *testing.T) {
 		}
 		n, _ := ExploreToBug(p, sched.ExploreOptions{Bound: sched.DefaultPreemptionBound, MaxExecutions: limit})
 		nr, _ := ExploreToBug(p, sched.ExploreOptions{Bound: sched.DefaultPreemptionBound, MaxExecutions: limit, NoReduction: true})
+		bp, _ := ExploreToBug(p, sched.ExploreOptions{Bound: sched.DefaultPreemptionBound, MaxExecutions: limit, ExperimentalBPOR: true})
 		db, _ := ExploreToBug(p, idb)
 		dp, _ := ExploreToBug(p, sched.ExploreOptions{Bound: sched.Unbounded, MaxExecutions: limit})
 		sl, _ := ExploreToBug(p, sched.ExploreOptions{Bound: sched.Unbounded, SleepSets: true, MaxExecutions: limit})
-		fmt.Fprintf(&b, " %10d %10d %10d %10d %10d\n", n, nr, db, dp, sl)
+		fmt.Fprintf(&b, " %10d %10d %10d %10d %10d %10d\n", n, nr, bp, db, dp, sl)
 	}
 	t.Log(b.String())
 }
