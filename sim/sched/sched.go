@@ -186,7 +186,9 @@ func (t *Thread) acquire(m *Mutex, shared bool) {
 	}
 	t.wait, t.mutex, t.shared = onMutex, m, shared
 	t.pending = access{obj: m, write: !shared}
+	t.s.block(t)
 	t.park()
+	t.s.unblock(t)
 	t.wait, t.mutex, t.shared = runnable, nil, false
 	t.held = append(t.held, m)
 }
@@ -262,7 +264,9 @@ func (t *Thread) WaitOn(reason fmt.Stringer, cond func() bool) {
 	// The scheduler resumes the thread only while cond holds, and nothing
 	// runs between that check and the thread's next step.
 	t.wait, t.cond, t.reason = onCond, cond, reason
+	t.s.block(t)
 	t.park()
+	t.s.unblock(t)
 	t.wait, t.cond, t.reason = runnable, nil, nil
 }
 
@@ -288,7 +292,20 @@ type Scheduler struct {
 	steps    int
 	clock    int64
 	picks    []int
-	enabled  []int
+	// enabled lists the threads that may run the next step, ascending:
+	// the set listed, kept up to date by the threads as they start and
+	// stop waiting and return rather than rescanned at every step (see
+	// enable).
+	enabled []int
+	listed  uint64
+	// ready has a bit for each thread (of the first maxReady) that has
+	// not returned and waits for nothing: enabled, whatever the others
+	// do. waiting holds the threads waiting for a mutex or a condition,
+	// whose enabledness changes with the others' steps; live counts the
+	// threads not returned.
+	ready   uint64
+	waiting []*Thread
+	live    int
 	// spare: threads of an earlier execution, for Go to reuse (Reset).
 	spare []*Thread
 	// handoff is the thread a parking thread decided runs next; ended
@@ -328,6 +345,7 @@ func (s *Scheduler) Reset(strategy Strategy, maxSteps int) {
 		spare:    spare,
 		picks:    s.picks[:0],
 		enabled:  s.enabled[:0],
+		waiting:  s.waiting[:0],
 		stepAcc:  s.stepAcc[:0],
 	}
 	bindTo(s, strategy)
@@ -365,6 +383,10 @@ func (s *Scheduler) Go(name string, fn func(t *Thread)) *Thread {
 		t.co.t, t.co.fn = t, fn
 	}
 	s.threads = append(s.threads, t)
+	s.live++
+	if t.id < maxReady {
+		s.ready |= 1 << t.id
+	}
 	return t
 }
 
@@ -436,6 +458,7 @@ func (c *coroutine) run() {
 	t := c.t
 	defer func() {
 		t.done = true
+		t.s.retire(t)
 		if r := recover(); r != nil && r != errAbort {
 			c.dead = true
 			panic(r)
@@ -560,19 +583,9 @@ func (s *Scheduler) Run() Result {
 // runs on the scheduler's goroutine or, from park, on the thread's that
 // just finished a step: the state it reads is the same either way.
 func (s *Scheduler) decide() *Thread {
-	s.enabled = s.enabled[:0]
-	live := 0
-	for _, t := range s.threads {
-		if t.done {
-			continue
-		}
-		live++
-		if t.enabled() {
-			s.enabled = append(s.enabled, t.id)
-		}
-	}
+	s.enable()
 	switch {
-	case live == 0:
+	case s.live == 0:
 		return s.stop(s.result(Finished))
 	case len(s.enabled) == 0:
 		return s.stop(s.result(Deadlocked))
