@@ -57,6 +57,15 @@ func (m *Mutex) Holder() int {
 	return m.holder.id
 }
 
+// Readers returns the threads holding m shared, in the order they took
+// it. The slice is m's own.
+func (m *Mutex) Readers() []*Thread { return m.readers }
+
+// KeepReaders gives an unlocked m the memory of rs, an empty list, for
+// its readers: a caller that makes its mutexes anew for every execution
+// keeps the last one's memory so.
+func (m *Mutex) KeepReaders(rs []*Thread) { m.readers = rs[:0] }
+
 // HeldShared reports whether t holds m shared.
 func (m *Mutex) HeldShared(t *Thread) bool { return slices.Contains(m.readers, t) }
 
@@ -230,15 +239,23 @@ func (t *Thread) RUnlock(m *Mutex) {
 	if i < 0 {
 		panic(fmt.Sprintf("sched: thread %s unlocks %s, which it does not hold shared", t.name, m.Name))
 	}
-	m.readers = slices.Delete(m.readers, i, i+1)
+	m.readers = remove(m.readers, i)
 	t.s.stepAcc = append(t.s.stepAcc, access{obj: m})
 	t.release(m)
 }
 
 func (t *Thread) release(m *Mutex) {
 	if i := slices.Index(t.held, m); i >= 0 {
-		t.held = slices.Delete(t.held, i, i+1)
+		t.held = remove(t.held, i)
 	}
+}
+
+// remove deletes xs[i], keeping the order. Unlike slices.Delete it does
+// not clear the element freed at the end: the lists it serves (a thread's
+// mutexes, a mutex's readers) live as long as the scheduler's memory,
+// and clearing a pointer costs a write barrier at every unlock.
+func remove[T any](xs []T, i int) []T {
+	return append(xs[:i], xs[i+1:]...)
 }
 
 // holdAccess is what a step of t may do to m, which t holds: release it,
@@ -300,12 +317,11 @@ type Scheduler struct {
 	listed  uint64
 	// ready has a bit for each thread (of the first maxReady) that has
 	// not returned and waits for nothing: enabled, whatever the others
-	// do. waiting holds the threads waiting for a mutex or a condition,
+	// do. waiting has one for each waiting for a mutex or a condition,
 	// whose enabledness changes with the others' steps; live counts the
-	// threads not returned.
-	ready   uint64
-	waiting []*Thread
-	live    int
+	// threads not returned (enabled.go).
+	ready, waiting uint64
+	live           int
 	// spare: threads of an earlier execution, for Go to reuse (Reset).
 	spare []*Thread
 	// handoff is the thread a parking thread decided runs next; ended
@@ -345,7 +361,6 @@ func (s *Scheduler) Reset(strategy Strategy, maxSteps int) {
 		spare:    spare,
 		picks:    s.picks[:0],
 		enabled:  s.enabled[:0],
-		waiting:  s.waiting[:0],
 		stepAcc:  s.stepAcc[:0],
 	}
 	bindTo(s, strategy)
