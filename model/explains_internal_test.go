@@ -2,6 +2,7 @@ package model
 
 import (
 	"math/rand/v2"
+	"strings"
 	"testing"
 )
 
@@ -72,5 +73,44 @@ func TestSingleOnIsSingle(t *testing.T) {
 				t.Errorf("%d of %d answers differ from single (broken: %v)", diffs, compared, tc.broken)
 			}
 		})
+	}
+}
+
+// TestValidNameTable compares ValidName with dev_valid_name's rule as
+// strings.ContainsAny states it, on every byte in every position of a
+// short name. The broken case is a table that misses ':'.
+func TestValidNameTable(t *testing.T) {
+	rule := func(name string) Errno {
+		if len(name) >= IFNAMSIZ {
+			return ERANGE
+		}
+		if name == "" || name == "." || name == ".." || strings.ContainsAny(name, nameBreakers) {
+			return EINVAL
+		}
+		return OK
+	}
+	differ := func() int {
+		n := 0
+		for b := range 256 {
+			for _, name := range []string{string(rune(b)), "a" + string([]byte{byte(b)}), string([]byte{byte(b)}) + "eth", "e" + string([]byte{byte(b)}) + "0"} {
+				if ValidName(name) != rule(name) {
+					n++
+				}
+			}
+		}
+		for _, name := range []string{"", ".", "..", "...", "eth0", "0123456789abcde", "0123456789abcdef"} {
+			if ValidName(name) != rule(name) {
+				n++
+			}
+		}
+		return n
+	}
+	if n := differ(); n > 0 {
+		t.Fatalf("%d names judged unlike dev_valid_name", n)
+	}
+	badNameByte[':'] = false
+	defer func() { badNameByte[':'] = true }()
+	if differ() == 0 {
+		t.Fatal("a table without ':' went unnoticed")
 	}
 }
