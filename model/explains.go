@@ -26,11 +26,10 @@ func Explains(c Config, events []Event) bool {
 	for i := range events {
 		e := &events[i]
 		if len(cur) == 1 {
-			if r, s, ok := single(c, cur[0], e.Op); ok {
+			if r, ok := singleOn(&c, &cur[0], &e.Op); ok {
 				if !e.Pending && !SameResult(r, e.Result) {
 					return false
 				}
-				cur[0] = s
 				continue
 			}
 		}
@@ -59,4 +58,31 @@ func hasState(ss []State, s State) bool {
 		}
 	}
 	return false
+}
+
+// singleOn is single on *s, which becomes the state after op: Explains
+// runs a step per event of every checked history, and passing the
+// configuration, the state and the operation down by value, three calls
+// deep, cost as much as the transitions themselves. It reports false,
+// leaving *s as it was, when op may race.
+func singleOn(c *Config, s *State, op *Op) (Result, bool) {
+	o := op
+	if op.Index != 0 && kindSpecs[op.Kind].ByIndex {
+		named, ok := s.byIndex(*op)
+		if !ok {
+			return Result{Err: ENOENT}, true
+		}
+		o = &named
+	}
+	if mayRace(o.Kind) && races[o.Kind].on(*c, *s, *o) {
+		return Result{}, false
+	}
+	if int(o.Kind) < len(transitions) {
+		if t := transitions[o.Kind]; t != nil {
+			var r Result
+			r, *s = t(*c, *s, *o)
+			return r, true
+		}
+	}
+	return Result{Err: EINVAL}, true
 }

@@ -1,7 +1,5 @@
 package model
 
-import "strings"
-
 // IFNAMSIZ is the size of a net device name buffer, NUL included.
 const IFNAMSIZ = 16
 
@@ -15,8 +13,27 @@ func ValidName(name string) Errno {
 	if len(name) >= IFNAMSIZ {
 		return ERANGE
 	}
-	if name == "" || name == "." || name == ".." || strings.ContainsAny(name, "/: \t\n\v\f\r") {
+	if name == "" || name == "." || name == ".." {
 		return EINVAL
+	}
+	for i := range len(name) {
+		if badNameByte[name[i]] {
+			return EINVAL
+		}
 	}
 	return OK
 }
+
+// nameBreakers are the bytes dev_valid_name refuses: '/', ':' and white
+// space (isspace).
+const nameBreakers = "/: \t\n\v\f\r"
+
+// badNameByte holds nameBreakers as a table: every simulated and checked
+// operation names a device, and strings.ContainsAny built its set anew at
+// each call.
+var badNameByte = func() (t [256]bool) {
+	for i := range len(nameBreakers) {
+		t[nameBreakers[i]] = true
+	}
+	return t
+}()

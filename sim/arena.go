@@ -4,6 +4,7 @@ import (
 	"sync"
 
 	"github.com/sysfsim/sysfsim/history"
+	"github.com/sysfsim/sysfsim/model"
 	"github.com/sysfsim/sysfsim/sim/sched"
 )
 
@@ -53,16 +54,27 @@ func (x *Execution) Release() {
 // execution leaks into this one; only emptied buffers are kept.
 func (a *arena) resetKernel() *Kernel {
 	k := &a.kernel
-	records, faults := k.hist.Records[:0], k.faults[:0]
+	// The records past the last execution's were cleared when it began
+	// (growRecords' new slices are zero), so clearing its own lets go of
+	// every string and entry: the capacity, grown for the largest
+	// execution seen, need not be cleared whole each time.
+	used := k.hist.Records
+	records, faults := used[:0], k.faults[:0]
 	nodes, files, mounts := k.tree.nodes[:0], k.files, k.mounts
 	cov := k.cov
 	cov.reset()
 	glues := k.glue.made[:0]
+	mem := k.mem
+	mem.reset()
+	ns, users, procs, procUsers := emptied(k.ns), emptied(k.users), emptied(k.procs), emptied(k.procUsers)
+	readers := emptied(k.tree.lock.Readers())
 	clear(files)
 	clear(mounts)
-	clear(records[:cap(records)]) // let go of the last execution's strings and entries
+	clear(used) // let go of the last execution's strings and entries
 	clear(glues[:cap(glues)])
-	*k = Kernel{files: files, mounts: mounts, faults: faults, cov: cov}
+	*k = Kernel{files: files, mounts: mounts, faults: faults, cov: cov, mem: mem,
+		ns: ns, users: users, procs: procs, procUsers: procUsers}
+	k.tree.lock.KeepReaders(readers)
 	k.glue.made = glues
 	k.hist.Records = records
 	k.tree.nodes = nodes
@@ -92,4 +104,109 @@ func growRecords(rs []history.Record, n int) []history.Record {
 		return make([]history.Record, 0, n)
 	}
 	return rs
+}
+
+// emptied returns xs cleared and of length 0, for the next execution to
+// fill again.
+func emptied[T any](xs []T) []T {
+	clear(xs)
+	return xs[:0]
+}
+
+// kmem hands out the namespaces, user namespaces and mounts of one
+// execution from slabs the arena keeps, as tree.alloc does nodes: each was
+// a small allocation of every execution (a third of a campaign's). A
+// mount keeps its dentry cache's memory for the next execution's mount.
+type kmem struct {
+	nss                []netns
+	users              []userns
+	mounts             []sysfsMount
+	nsN, userN, mountN int // handed out in this execution
+	// bodies are the functions of the program's threads, by thread;
+	// setup's is the setup thread's.
+	bodies []*body
+	setup  *body
+}
+
+// body is the function of program thread i: its operations in order. The
+// arena keeps each with its method value, so that spawning a thread
+// allocates no closure.
+type body struct {
+	k   *Kernel
+	i   int
+	ops []model.Op
+	fn  func(*sched.Thread)
+}
+
+func (b *body) run(t *sched.Thread) {
+	for _, op := range b.ops {
+		b.k.do(t, b.i, op)
+	}
+}
+
+// body returns the function of thread i of k's program (or of its setup,
+// history.SetupThread), which runs ops.
+func (m *kmem) body(k *Kernel, i int, ops []model.Op) func(*sched.Thread) {
+	var b *body
+	if i == history.SetupThread {
+		if m.setup == nil {
+			m.setup = newBody()
+		}
+		b = m.setup
+	} else {
+		for len(m.bodies) <= i {
+			m.bodies = append(m.bodies, newBody())
+		}
+		b = m.bodies[i]
+	}
+	b.k, b.i, b.ops = k, i, ops
+	return b.fn
+}
+
+func newBody() *body {
+	b := new(body)
+	b.fn = b.run
+	return b
+}
+
+// slabItem returns the next item of slab, made x, counting it in *n; past
+// the slab's end, a new one.
+func slabItem[T any](slab []T, n *int, x T) *T {
+	*n++
+	if *n > len(slab) {
+		p := new(T)
+		*p = x
+		return p
+	}
+	p := &slab[*n-1]
+	*p = x
+	return p
+}
+
+func (m *kmem) netns(x netns) *netns    { return slabItem(m.nss, &m.nsN, x) }
+func (m *kmem) userns(x userns) *userns { return slabItem(m.users, &m.userN, x) }
+
+func (m *kmem) mount(x sysfsMount) *sysfsMount {
+	if m.mountN < len(m.mounts) {
+		dc := m.mounts[m.mountN].dcache
+		clear(dc[:cap(dc)])
+		x.dcache = dc[:0]
+	}
+	return slabItem(m.mounts, &m.mountN, x)
+}
+
+// reset makes the slabs serve a new execution from the start, grown to
+// what the last one took where it took more.
+func (m *kmem) reset() {
+	m.nss = regrow(m.nss, m.nsN)
+	m.users = regrow(m.users, m.userN)
+	m.mounts = regrow(m.mounts, m.mountN)
+	m.nsN, m.userN, m.mountN = 0, 0, 0
+}
+
+func regrow[T any](slab []T, n int) []T {
+	if n > len(slab) {
+		return make([]T, n+n/2)
+	}
+	return slab
 }

@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"fmt"
 	"reflect"
 	"testing"
 
@@ -32,6 +33,9 @@ func TestReleasedMemoryIsReused(t *testing.T) {
 		if len(y.History.Records) > 0 && &y.History.Records[0] != &a.kernel.hist.Records[:1][0] {
 			t.Fatalf("seed %d: the records are not the arena's", seed)
 		}
+		if err := fromSlabs(&a.kernel); err != nil {
+			t.Fatalf("seed %d: %v", seed, err)
+		}
 		y.Release()
 	}
 	if reused == 0 {
@@ -53,4 +57,35 @@ func TestReleaseTwiceIsHarmless(t *testing.T) {
 	if y.arena == z.arena {
 		t.Fatal("two executions run on one arena, released more than once")
 	}
+}
+
+// fromSlabs reports a namespace, user namespace or mount of k that is
+// not from its arena's slabs, where they had room for all.
+func fromSlabs(k *Kernel) error {
+	m := &k.mem
+	for _, ns := range k.ns {
+		if ns != nil && m.nsN <= len(m.nss) && !containsPtr(m.nss, ns) {
+			return fmt.Errorf("namespace %d is not from the arena's slab", ns.id)
+		}
+	}
+	for id, x := range k.mounts {
+		if m.mountN <= len(m.mounts) && !containsPtr(m.mounts, x) {
+			return fmt.Errorf("mount %d is not from the arena's slab", id)
+		}
+	}
+	for i, u := range k.users {
+		if m.userN <= len(m.users) && !containsPtr(m.users, u) {
+			return fmt.Errorf("user namespace %d is not from the arena's slab", i+1)
+		}
+	}
+	return nil
+}
+
+func containsPtr[T any](slab []T, p *T) bool {
+	for i := range slab {
+		if &slab[i] == p {
+			return true
+		}
+	}
+	return false
 }

@@ -47,6 +47,9 @@ type Kernel struct {
 
 	// glue is the driver core's side of the glue directory (glue.go).
 	glue glueState
+
+	// mem holds the namespaces, user namespaces and mounts (arena.go).
+	mem kmem
 }
 
 // What each preemption point declares the step after it touches (until the

@@ -51,7 +51,7 @@ func (k *Kernel) newNS(id int) *netns {
 		k.nextAddr++
 		addr = k.nextAddr
 	}
-	ns := &netns{id: id, addr: addr}
+	ns := k.mem.netns(netns{id: id, addr: addr})
 	k.ns[id] = ns
 	return ns
 }
@@ -132,7 +132,7 @@ func (k *Kernel) mount(t *sched.Thread, op model.Op) model.Result {
 	}
 	ns.passive++
 	user := k.procUsers[op.Proc-1]
-	k.mounts[op.Mount] = &sysfsMount{addr: ns.addr, ns: ns, user: user}
+	k.mounts[op.Mount] = k.mem.mount(sysfsMount{addr: ns.addr, ns: ns, user: user})
 	return model.Result{Tag: ns.id, User: user.id}
 }
 
@@ -221,14 +221,14 @@ func (k *Kernel) setns(t *sched.Thread, op model.Op) model.Result {
 // starts with.
 func (k *Kernel) initNamespaces() {
 	c := k.cfg
-	k.ns = make([]*netns, c.Namespaces+1)
+	k.ns = append(k.ns[:0], make([]*netns, c.Namespaces+1)...)
 	for i := 1; i <= c.Namespaces; i++ {
 		if !slices.Contains(c.Later, i) {
 			k.newNS(i)
 		}
 	}
 	for u := range max(c.Users, 1) {
-		k.users = append(k.users, &userns{id: u + 1, addr: userAddrBase + u + 1})
+		k.users = append(k.users, k.mem.userns(userns{id: u + 1, addr: userAddrBase + u + 1}))
 	}
 	user := func(xs []int, i int) *userns {
 		if i < len(xs) && xs[i] >= 1 && xs[i] <= len(k.users) {
@@ -242,13 +242,13 @@ func (k *Kernel) initNamespaces() {
 	for i, id := range c.Mounts {
 		if ns := k.alive(id); ns != nil {
 			ns.passive++
-			k.mounts[i+1] = &sysfsMount{addr: ns.addr, ns: ns, user: user(c.MountUsers, i)}
+			k.mounts[i+1] = k.mem.mount(sysfsMount{addr: ns.addr, ns: ns, user: user(c.MountUsers, i)})
 		}
 	}
 	for _, id := range c.Procs {
 		ns := k.alive(id)
 		if ns == nil {
-			ns = &netns{id: id, dead: true} // a process in no namespace
+			ns = k.mem.netns(netns{id: id, dead: true}) // a process in no namespace
 		}
 		k.procs = append(k.procs, ns)
 		k.procUsers = append(k.procUsers, user(c.ProcUsers, len(k.procUsers)))

@@ -116,11 +116,7 @@ func prepare(p history.Program, opt Options, a *arena) *Kernel {
 	k.hist.Records = growRecords(k.hist.Records, 3*p.Ops())
 	if len(p.Setup) > 0 {
 		s := a.scheduler(firstEnabled{}, 0, opt)
-		s.Go("setup", func(t *sched.Thread) {
-			for _, op := range p.Setup {
-				k.do(t, history.SetupThread, op)
-			}
-		})
+		s.Go("setup", k.mem.body(k, history.SetupThread, p.Setup))
 		if r := s.Run(); r.Outcome != sched.Finished {
 			k.fault(nil, history.Deadlock, "setup did not finish:\n"+sched.WaitForString(r.WaitFor))
 		}
@@ -132,11 +128,7 @@ func prepare(p history.Program, opt Options, a *arena) *Kernel {
 func spawn(s *sched.Scheduler, k *Kernel, p history.Program) {
 	k.sched = s
 	for i, ops := range p.Threads {
-		t := s.Go(threadName(i), func(t *sched.Thread) {
-			for _, op := range ops {
-				k.do(t, i, op)
-			}
-		})
+		t := s.Go(threadName(i), k.mem.body(k, i, ops))
 		// The first step only reaches the first operation's preemption
 		// point (Kernel.do).
 		t.FirstAccess(private{}, false)

@@ -57,6 +57,15 @@ func (m *Mutex) Holder() int {
 	return m.holder.id
 }
 
+// Readers returns the threads holding m shared, in the order they took
+// it. The slice is m's own.
+func (m *Mutex) Readers() []*Thread { return m.readers }
+
+// KeepReaders gives an unlocked m the memory of rs, an empty list, for
+// its readers: a caller that makes its mutexes anew for every execution
+// keeps the last one's memory so.
+func (m *Mutex) KeepReaders(rs []*Thread) { m.readers = rs[:0] }
+
 // HeldShared reports whether t holds m shared.
 func (m *Mutex) HeldShared(t *Thread) bool { return slices.Contains(m.readers, t) }
 
@@ -186,7 +195,9 @@ func (t *Thread) acquire(m *Mutex, shared bool) {
 	}
 	t.wait, t.mutex, t.shared = onMutex, m, shared
 	t.pending = access{obj: m, write: !shared}
+	t.s.block(t)
 	t.park()
+	t.s.unblock(t)
 	t.wait, t.mutex, t.shared = runnable, nil, false
 	t.held = append(t.held, m)
 }
@@ -228,15 +239,23 @@ func (t *Thread) RUnlock(m *Mutex) {
 	if i < 0 {
 		panic(fmt.Sprintf("sched: thread %s unlocks %s, which it does not hold shared", t.name, m.Name))
 	}
-	m.readers = slices.Delete(m.readers, i, i+1)
+	m.readers = remove(m.readers, i)
 	t.s.stepAcc = append(t.s.stepAcc, access{obj: m})
 	t.release(m)
 }
 
 func (t *Thread) release(m *Mutex) {
 	if i := slices.Index(t.held, m); i >= 0 {
-		t.held = slices.Delete(t.held, i, i+1)
+		t.held = remove(t.held, i)
 	}
+}
+
+// remove deletes xs[i], keeping the order. Unlike slices.Delete it does
+// not clear the element freed at the end: the lists it serves (a thread's
+// mutexes, a mutex's readers) live as long as the scheduler's memory,
+// and clearing a pointer costs a write barrier at every unlock.
+func remove[T any](xs []T, i int) []T {
+	return append(xs[:i], xs[i+1:]...)
 }
 
 // holdAccess is what a step of t may do to m, which t holds: release it,
@@ -262,7 +281,9 @@ func (t *Thread) WaitOn(reason fmt.Stringer, cond func() bool) {
 	// The scheduler resumes the thread only while cond holds, and nothing
 	// runs between that check and the thread's next step.
 	t.wait, t.cond, t.reason = onCond, cond, reason
+	t.s.block(t)
 	t.park()
+	t.s.unblock(t)
 	t.wait, t.cond, t.reason = runnable, nil, nil
 }
 
@@ -288,7 +309,19 @@ type Scheduler struct {
 	steps    int
 	clock    int64
 	picks    []int
-	enabled  []int
+	// enabled lists the threads that may run the next step, ascending:
+	// the set listed, kept up to date by the threads as they start and
+	// stop waiting and return rather than rescanned at every step (see
+	// enable).
+	enabled []int
+	listed  uint64
+	// ready has a bit for each thread (of the first maxReady) that has
+	// not returned and waits for nothing: enabled, whatever the others
+	// do. waiting has one for each waiting for a mutex or a condition,
+	// whose enabledness changes with the others' steps; live counts the
+	// threads not returned (enabled.go).
+	ready, waiting uint64
+	live           int
 	// spare: threads of an earlier execution, for Go to reuse (Reset).
 	spare []*Thread
 	// handoff is the thread a parking thread decided runs next; ended
@@ -365,6 +398,10 @@ func (s *Scheduler) Go(name string, fn func(t *Thread)) *Thread {
 		t.co.t, t.co.fn = t, fn
 	}
 	s.threads = append(s.threads, t)
+	s.live++
+	if t.id < maxReady {
+		s.ready |= 1 << t.id
+	}
 	return t
 }
 
@@ -436,6 +473,7 @@ func (c *coroutine) run() {
 	t := c.t
 	defer func() {
 		t.done = true
+		t.s.retire(t)
 		if r := recover(); r != nil && r != errAbort {
 			c.dead = true
 			panic(r)
@@ -560,19 +598,9 @@ func (s *Scheduler) Run() Result {
 // runs on the scheduler's goroutine or, from park, on the thread's that
 // just finished a step: the state it reads is the same either way.
 func (s *Scheduler) decide() *Thread {
-	s.enabled = s.enabled[:0]
-	live := 0
-	for _, t := range s.threads {
-		if t.done {
-			continue
-		}
-		live++
-		if t.enabled() {
-			s.enabled = append(s.enabled, t.id)
-		}
-	}
+	s.enable()
 	switch {
-	case live == 0:
+	case s.live == 0:
 		return s.stop(s.result(Finished))
 	case len(s.enabled) == 0:
 		return s.stop(s.result(Deadlocked))
