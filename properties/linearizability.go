@@ -35,6 +35,9 @@ type linVerdict struct {
 	decided    bool
 	progress   string
 	culprit    *Culprit // of the violation, when found
+	// stuck is the segment the end search named the culprit in, when
+	// it did (see searchViolation).
+	stuck *stuckSegment
 }
 
 func checkLinearizable(h history.History, timeout time.Duration) linVerdict {

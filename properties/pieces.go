@@ -51,7 +51,7 @@ func checkPieces(h history.History, steps []history.Step, timeout time.Duration)
 			continue
 		}
 		if how == unexplained && (count(segs[lo:hi]) > porcupineSteps || width(steps, segs[lo:hi]) > porcupineWidth) {
-			return searchViolation(h, steps, search, segs, lo, hi, n)
+			return searchViolation(h, steps, search, segs, lo, hi, n, end)
 		}
 		piece := buf.of(steps, segs[lo:hi])
 		left := deadline.Sub(clock())
@@ -141,7 +141,8 @@ const (
 // pieceSteps steps, and returns where it ends (hi), the states it can
 // end in from start, and how it came out: it stops early at a segment no
 // order of which is explained from there (porcupine then finds the
-// culprit in the piece), and a segment too concurrent to search ends the
+// culprit in the piece; end is then the states that segment starts
+// in), and a segment too concurrent to search ends the
 // cutting (the piece is then the rest of the history, decided whole).
 func nextPiece(search *endSearch, steps []history.Step, segs [][]int, lo int, start []model.State) (hi int, end []model.State, how pieceHow) {
 	n := 0
@@ -152,7 +153,7 @@ func nextPiece(search *endSearch, steps []history.Step, segs [][]int, lo int, st
 		case !ok:
 			return len(segs), nil, tooWide
 		case len(next) == 0:
-			return hi + 1, nil, unexplained
+			return hi + 1, end, unexplained // end: the states segment hi starts in
 		}
 		end = next
 		n += len(segs[hi])
@@ -240,10 +241,10 @@ func pieceViolation(h history.History, piece []porcupine.Operation, start []mode
 }
 
 // searchViolation is the violation of piece n of h, segments lo to hi,
-// whose last segment the end search (search) found no order of: the
-// culprit it names, with the steps of the piece before that segment
-// counted in the explained prefix.
-func searchViolation(h history.History, steps []history.Step, search *endSearch, segs [][]int, lo, hi, n int) linVerdict {
+// whose last segment the end search (search) found no order of from
+// start: the culprit it names, with the steps of the piece before that
+// segment counted in the explained prefix.
+func searchViolation(h history.History, steps []history.Step, search *endSearch, segs [][]int, lo, hi, n int, start []model.State) linVerdict {
 	c := search.culprit(steps)
 	others := make([]int, len(c.Others))
 	for i, s := range c.Others {
@@ -257,5 +258,18 @@ func searchViolation(h history.History, steps []history.Step, search *endSearch,
 	for _, i := range segs[lo] {
 		c.PieceFrom = min(c.PieceFrom, steps[i].Call)
 	}
-	return c.verdict(h)
+	v := c.verdict(h)
+	v.stuck = &stuckSegment{steps: steps, seg: segs[hi-1], start: start, placed: search.placedN}
+	return v
+}
+
+// stuckSegment is the segment the end search found no order of, for a
+// drawing of the window around its culprit (view.go): the history's
+// steps, the segment's, the states it starts in, and how many of its
+// steps the longest explained prefixes placed.
+type stuckSegment struct {
+	steps  []history.Step
+	seg    []int
+	start  []model.State
+	placed int
 }

@@ -25,11 +25,13 @@ func cmdViz(args []string, stdout, stderr io.Writer) int {
 	if code >= 0 {
 		return code
 	}
-	// The page shows what the checkers find now, not what was recorded.
-	r := properties.Check(t.History, properties.Options{LinearizabilityTimeout: timeout})
+	// The page shows what the checkers find now, not what was recorded;
+	// linearizability is checked once, as the drawing is cut.
+	d := properties.Draw(t.History, timeout, traces.VizAround)
+	r := properties.CheckDrawn(t.History, properties.Options{LinearizabilityTimeout: timeout}, d)
 	t.Violations = traces.Violations(r.Violations)
 	var b bytes.Buffer
-	if err := traces.Visualize(&b, t, timeout); err != nil {
+	if err := traces.VisualizeDrawing(&b, t, d); err != nil {
 		return failUsage(stderr, "%v", err)
 	}
 	if err := writeAtomic(*out, b.Bytes()); err != nil {
