@@ -31,7 +31,11 @@ var pieceSteps = 1000
 // Only the piece porcupine is deciding is made into porcupine's
 // operations, whose inputs and outputs are boxed: the memory the check
 // holds is the history's steps and one piece.
-func checkPieces(h history.History, steps []history.Step, timeout time.Duration) linVerdict {
+//
+// Porcupine's search stops at the memory bound of b: the part not decided
+// is then undecided, never a pass, and the verdict says why (overAt).
+func checkPieces(h history.History, steps []history.Step, b bounds) linVerdict {
+	timeout := b.timeout
 	var deadline time.Time
 	if timeout > 0 {
 		deadline = clock().Add(timeout)
@@ -62,8 +66,10 @@ func checkPieces(h history.History, steps []history.Step, timeout time.Duration)
 			return undecidedAt(steps, segs, lo, n, done, timeout)
 		}
 		m := startingIn(h.Config, start)
-		res, info := porcupine.CheckOperationsVerbose(m, piece, left)
+		res, info, heap := searchPorcupine(m, piece, left, b.heapLimit())
 		switch {
+		case heap > 0:
+			return overAt(steps, segs, lo, hi, n, done, how, heap, b.heapLimit())
 		case res == porcupine.Unknown:
 			return undecidedAt(steps, segs, lo, n, done, timeout)
 		case res == porcupine.Illegal && how != explained:
@@ -221,6 +227,20 @@ func undecidedAt(steps []history.Step, segs [][]int, lo, n, done int, timeout ti
 	}
 	return linVerdict{progress: fmt.Sprintf("pieces 1-%d (%d of the %d steps, up to a quiescent point before t=%d) are linearizable; from piece %d on, nothing is decided%s",
 		n-1, done, len(steps), from, n, within)}
+}
+
+// overAt is the verdict of a check whose porcupine search of piece n
+// (segments lo to hi) stopped at the memory bound limit, the heap grown
+// to heap, with done steps decided before it.
+func overAt(steps []history.Step, segs [][]int, lo, hi, n, done int, how pieceHow, heap, limit uint64) linVerdict {
+	v := undecidedAt(steps, segs, lo, n, done, 0)
+	what := fmt.Sprintf("piece %d, %d steps no order of which the end search explains, given to porcupine to name the culprit", n, count(segs[lo:hi]))
+	if how == tooWide {
+		what = wideStretch(count(segs[lo:hi]), width(steps, segs[lo:hi]))
+	}
+	v.progress += ": " + overMemory(what, heap, limit)
+	v.cause = "memory"
+	return v
 }
 
 // pieceViolation is the violation of piece n of h, which porcupine, from

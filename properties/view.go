@@ -25,10 +25,11 @@ type Drawing struct {
 	Violations []Violation
 	Decided    bool
 	Progress   string
+	Cause      string
 	Culprit    *Culprit
 	// Window is what is drawn: the whole history (Window.Whole), or a
 	// window of it, and Result and Info porcupine's verdict on its steps
-	// from Window.Model.
+	// from Window.Model (Unknown when it ran out of time or memory).
 	Window Window
 	Result porcupine.CheckResult
 	Info   porcupine.LinearizationInfo
@@ -48,10 +49,11 @@ type Drawing struct {
 // window starts in states the steps before it lead to, so porcupine
 // judges it as it would within the whole. timeout bounds the check and
 // porcupine's search of the window together (0: none).
-func Draw(h history.History, timeout time.Duration, around int) Drawing {
+func Draw(h history.History, o Options, around int) Drawing {
+	timeout, b := o.LinearizabilityTimeout, bounds{o.LinearizabilityTimeout, o.MemoryLimit}
 	began := clock()
-	v := checkLinearizable(h, timeout)
-	d := Drawing{Violations: v.violations, Decided: v.decided, Progress: v.progress, Culprit: v.culprit}
+	v := checkLinearizable(h, b)
+	d := Drawing{Violations: v.violations, Decided: v.decided, Progress: v.progress, Cause: v.cause, Culprit: v.culprit}
 	ops, from := h.Operations()
 	for i := range ops {
 		ops[i].Metadata = i
@@ -67,9 +69,9 @@ func Draw(h history.History, timeout time.Duration, around int) Drawing {
 	switch {
 	case len(ops) <= 2*around:
 		d.Window = Window{Model: model.Porcupine(h.Config), Ops: ops, Whole: true}
-		d.Result, d.Info = porcupine.CheckOperationsVerbose(d.Window.Model, ops, left())
+		d.Result, d.Info, _ = searchPorcupine(d.Window.Model, ops, left(), b.heapLimit())
 	case c != nil && c.Prefix != nil:
-		d.widen(h, *c, around, left)
+		d.widen(h, *c, around, left, b.heapLimit())
 	default:
 		if v.stuck != nil {
 			d.Window, d.How = stuckWindow(h.Config, ops, v.stuck, around)
@@ -77,7 +79,7 @@ func Draw(h history.History, timeout time.Duration, around int) Drawing {
 		if len(d.Window.Ops) == 0 {
 			d.Window, d.How = firstWindow(h, ops, 2*around)
 		}
-		d.Result, d.Info = porcupine.CheckOperationsVerbose(d.Window.Model, d.Window.Ops, left())
+		d.Result, d.Info, _ = searchPorcupine(d.Window.Model, d.Window.Ops, left(), b.heapLimit())
 	}
 	d.spans(from)
 	return d
@@ -86,10 +88,10 @@ func Draw(h history.History, timeout time.Duration, around int) Drawing {
 // widen cuts a window around c, a culprit porcupine named, widening it
 // until porcupine cannot explain it either (or it is the culprit's whole
 // partition, or porcupine ran out of time).
-func (d *Drawing) widen(h history.History, c Culprit, around int, left func() time.Duration) {
+func (d *Drawing) widen(h history.History, c Culprit, around int, left func() time.Duration, limit uint64) {
 	for a := around; ; a *= 2 {
 		d.Window = c.Window(h, a)
-		d.Result, d.Info = porcupine.CheckOperationsVerbose(d.Window.Model, d.Window.Ops, left())
+		d.Result, d.Info, _ = searchPorcupine(d.Window.Model, d.Window.Ops, left(), limit)
 		if d.Result != porcupine.Ok || d.Window.Whole {
 			break
 		}
@@ -195,7 +197,7 @@ func CheckDrawn(h history.History, o Options, d Drawing) Report {
 		r.Unknown = append(r.Unknown, Linearizability)
 	}
 	if d.Progress != "" {
-		r.Progress = append(r.Progress, Progress{Linearizability, d.Progress})
+		r.Progress = append(r.Progress, Progress{Linearizability, d.Progress, d.Cause})
 	}
 	return r
 }

@@ -48,7 +48,7 @@ func TestDrawWindowAroundTheCulprit(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			h, wrong := tc.h(t)
-			d := Draw(h, 0, around)
+			d := Draw(h, Options{}, around)
 			if d.Culprit == nil || d.Culprit.Record != wrong || !d.Decided || len(d.Violations) != 1 || (d.Culprit.Prefix == nil) != tc.bySearch {
 				t.Fatalf("the drawing's verdict: decided %v, %v, culprit %v; want record %d named, by the end search %v", d.Decided, d.Violations, d.Culprit, wrong, tc.bySearch)
 			}
@@ -115,7 +115,7 @@ func TestDrawLinearizable(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			d := Draw(tc.h, tc.timeout, around)
+			d := Draw(tc.h, Options{LinearizabilityTimeout: tc.timeout}, around)
 			if d.Decided != tc.decided || len(d.Violations) > 0 || d.Culprit != nil {
 				t.Fatalf("decided %v, %v; want decided %v, no violation", d.Decided, d.Violations, tc.decided)
 			}
@@ -144,7 +144,7 @@ func TestCheckDrawnIsCheck(t *testing.T) {
 		for _, timeout := range []time.Duration{0, time.Nanosecond} {
 			o := Options{LinearizabilityTimeout: timeout}
 			want := Check(h, o)
-			got := CheckDrawn(h, o, Draw(h, timeout, 100))
+			got := CheckDrawn(h, o, Draw(h, o, 100))
 			if timeout == 0 && !slices.EqualFunc(got.Violations, want.Violations, func(a, b Violation) bool {
 				return a.Property == b.Property && a.Detail == b.Detail && slices.Equal(a.Records, b.Records)
 			}) || !slices.Equal(got.Unknown, want.Unknown) {

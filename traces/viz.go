@@ -54,7 +54,7 @@ const VizAround = 200
 // as HTML, so every such string is escaped here; descriptions and
 // annotations it inserts as text, where escaping would show as &lt;.
 func Visualize(w io.Writer, t *Trace, timeout time.Duration) error {
-	return VisualizeDrawing(w, t, properties.Draw(t.History, timeout, VizAround))
+	return VisualizeDrawing(w, t, properties.Draw(t.History, properties.Options{LinearizabilityTimeout: timeout}, VizAround))
 }
 
 // VisualizeDrawing is Visualize of the drawing d, which properties.Draw

@@ -27,8 +27,9 @@ func cmdViz(args []string, stdout, stderr io.Writer) int {
 	}
 	// The page shows what the checkers find now, not what was recorded;
 	// linearizability is checked once, as the drawing is cut.
-	d := properties.Draw(t.History, timeout, traces.VizAround)
-	r := properties.CheckDrawn(t.History, properties.Options{LinearizabilityTimeout: timeout}, d)
+	o := properties.Options{LinearizabilityTimeout: timeout}
+	d := properties.Draw(t.History, o, traces.VizAround)
+	r := properties.CheckDrawn(t.History, o, d)
 	t.Violations = traces.Violations(r.Violations)
 	var b bytes.Buffer
 	if err := traces.VisualizeDrawing(&b, t, d); err != nil {
@@ -39,7 +40,11 @@ func cmdViz(args []string, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintf(stdout, "%s: %d operations, %d violations drawn in %s\n", file, len(t.History.Records), len(t.Violations), *out)
 	for _, p := range r.Unknown {
-		fmt.Fprintf(stdout, "UNDECIDED %s: not decided within %v (--timeout); the page draws porcupine's partial orders, not a verdict\n", p, timeout)
+		within := fmt.Sprintf("within %v (--timeout)", timeout)
+		if d.Cause == "memory" && p == properties.Linearizability {
+			within = "within the memory bound"
+		}
+		fmt.Fprintf(stdout, "UNDECIDED %s: not decided %s; the page draws porcupine's partial orders, not a verdict\n", p, within)
 	}
 	return exitOK
 }
