@@ -234,6 +234,9 @@ func (e *endSearch) ends(steps []history.Step, seg []int, start []model.State) (
 			e.stuck, e.placedN = cur, k
 			return nil, true
 		}
+		if e.keepFrom >= 0 && e.keptPairs(len(e.next)) > maxKept {
+			return nil, false // a drawing's window too wide to keep
+		}
 		cur = e.next
 	}
 	if e.keepFrom >= 0 && k == len(seg) && k >= e.keepFrom {
@@ -480,6 +483,18 @@ func (e *endSearch) mustGo(steps []history.Step, f *pair) (step int, others []in
 		}
 	}
 	return e.byCall[must], others
+}
+
+// maxKept bounds the pairs the layers kept for a drawing hold (about
+// 250 bytes each, and their states).
+const maxKept = 1 << 18
+
+// keptPairs returns the pairs of the kept layers and n more.
+func (e *endSearch) keptPairs(n int) int {
+	for _, l := range e.kept {
+		n += len(l)
+	}
+	return n
 }
 
 // path follows pair target of the last layer ends kept back to the

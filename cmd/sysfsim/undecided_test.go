@@ -201,6 +201,26 @@ func TestCheckMemoryBound(t *testing.T) {
 					t.Errorf("sysfsim %s: stdout lacks %q:\n%s", strings.Join(c.args, " "), want, out)
 				}
 			}
+			if c.name == "wide" {
+				readmeHolds(t, out)
+			}
 		})
+	}
+}
+
+// readmeHolds fails t unless README.md's sample of an undecided check at
+// the memory bound (run there with --memory 64) shows what check printed
+// (out), but for the heap figures.
+func readmeHolds(t *testing.T, out string) {
+	t.Helper()
+	readme, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(strings.TrimSpace(out), "\n")[1:] {
+		line, _, _ = strings.Cut(line, " (heap ")
+		if !bytes.Contains(readme, []byte(line)) {
+			t.Errorf("README.md's sample of the memory bound lacks %q", line)
+		}
 	}
 }
