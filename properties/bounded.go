@@ -44,58 +44,49 @@ func heapBytes() uint64 {
 	return s[0].Value.Uint64()
 }
 
-// heapEvery is how often the heap is read while porcupine searches. At
-// the rate porcupine allocates (about a gigabyte a second), it overshoots
-// the bound by a few megabytes at most.
-const heapEvery = 2 * time.Millisecond
+// heapEvery is how many of porcupine's steps go between two readings of
+// the heap while it searches: a step copies a state at most (a few
+// kilobytes), so the search overshoots the bound by a few megabytes at
+// most, and a reading (about a microsecond) costs little beside a
+// thousand steps.
+const heapEvery = 1024
 
 // searchPorcupine runs porcupine's check of ops with model m within
 // timeout (0: none), stopping it when the heap grows past limit bytes
 // (0: no bound). A search stopped so is Unknown, never a pass, and over
 // is the heap read then; info is what porcupine had found.
 //
-// Porcupine takes no context from its caller: its search is stopped by
-// making every step fail from then on, which unwinds it in a few passes
-// over its stack (it then says Illegal, which is not believed).
-// Porcupine runs on histories whose concurrency the end search cannot
-// follow (issue 13: a stretch of 40 pending steps makes porcupine follow
-// every interleaving, and a process that runs out of memory crashes
-// rather than saying it could not decide).
+// Porcupine takes no context from its caller: its search is watched and
+// stopped from the model's Step, which reads the heap every heapEvery
+// steps and, once over the bound, fails every step, which unwinds the
+// search in a few passes over its stack (porcupine then says Illegal,
+// which is not believed). Porcupine runs on histories whose concurrency
+// the end search cannot follow (issue 13: a stretch of 40 pending steps
+// makes it follow every interleaving), and a process that runs out of
+// memory crashes rather than saying it could not decide.
 func searchPorcupine(m porcupine.Model, ops []porcupine.Operation, timeout time.Duration, limit uint64) (res porcupine.CheckResult, info porcupine.LinearizationInfo, over uint64) {
 	if limit == 0 {
 		res, info = porcupine.CheckOperationsVerbose(m, ops, timeout)
 		return res, info, 0
 	}
-	var stop atomic.Bool
+	var steps atomic.Int64 // partitions are searched in parallel
+	var heap atomic.Uint64 // the heap read over the bound; 0: not over
 	step := m.Step
 	m.Step = func(s, in, out any) (bool, any) {
-		if stop.Load() {
+		if heap.Load() > 0 {
 			return false, s
+		}
+		if steps.Add(1)%heapEvery == 0 {
+			if x := heapBytes(); x > limit {
+				heap.Store(x)
+				return false, s
+			}
 		}
 		return step(s, in, out)
 	}
-	done := make(chan struct{})
-	var heap atomic.Uint64
-	go func() {
-		t := time.NewTicker(heapEvery)
-		defer t.Stop()
-		for {
-			select {
-			case <-done:
-				return
-			case <-t.C:
-				if x := heapBytes(); x > limit {
-					heap.Store(x)
-					stop.Store(true)
-					return
-				}
-			}
-		}
-	}()
 	res, info = porcupine.CheckOperationsVerbose(m, ops, timeout)
-	close(done)
-	if stop.Load() {
-		return porcupine.Unknown, info, heap.Load()
+	if x := heap.Load(); x > 0 {
+		return porcupine.Unknown, info, x
 	}
 	return res, info, 0
 }
