@@ -141,7 +141,7 @@ func TestRecordedTeardownsAreSearched(t *testing.T) {
 	}
 	h.Records = append([]history.Record(nil), h.Records...)
 	h.Records[wrong].Result.Tag = h.Records[wrong].Result.Tag%h.Config.Namespaces + 1
-	v := checkPieces(h, h.Steps(nil), 0)
+	v := checkPieces(h, h.Steps(nil), bounds{})
 	if !v.decided || len(v.violations) != 1 || !slices.Contains(v.violations[0].Records, wrong) {
 		t.Fatalf("record %d made wrong: decided %v, %v", wrong, v.decided, v.violations)
 	}
@@ -174,7 +174,7 @@ func TestPersistentSetKeepsRealTime(t *testing.T) {
 			h.Records[4].Call = 5
 		}
 		withPieces(t, 1, true, func() {
-			v := checkPieces(h, h.Steps(nil), 0)
+			v := checkPieces(h, h.Steps(nil), bounds{})
 			if !v.decided || (len(v.violations) > 0) != wrong {
 				t.Fatalf("wrong %v: decided %v, %v, %s", wrong, v.decided, v.violations, v.progress)
 			}

@@ -150,15 +150,27 @@ type endSearch struct {
 	// pairs placed placedN steps: the longest explained prefixes.
 	stuck   []pair
 	placedN int
+	// With keepFrom at least 0, ends keeps every layer from layer
+	// keepFrom on in kept (layer keepFrom+i is kept[i]), each pair with
+	// the pair of the layer before it was first reached from, so that
+	// path can follow one order back; it stops at layer stopAt when that
+	// is above 0. Only a drawing of a window asks for it (view.go): a
+	// check keeps two layers.
+	keepFrom, stopAt int
+	kept             [][]pair
+	from             int32 // the pair of cur being expanded
 }
 
 // pair is one placed set with one state placing it can lead to; more is
-// the pair before it in its layer with the same key, or -1.
+// the pair before it in its layer with the same key, or -1, and parent
+// the pair of the layer before that it was first reached from (see
+// keepFrom).
 type pair struct {
 	placed placed
 	state  model.State
 	hash   uint64 // the state's
-	more   int
+	more   int32
+	parent int32
 }
 
 // pairKey is what a layer's pairs are found by: the placed set and the
@@ -169,7 +181,7 @@ type pairKey struct {
 }
 
 func newEndSearch(c model.Config) *endSearch {
-	return &endSearch{c: c, index: map[pairKey]int{}}
+	return &endSearch{c: c, index: map[pairKey]int{}, keepFrom: -1}
 }
 
 // ends returns the states seg (indices into steps) can end in from
@@ -185,18 +197,33 @@ func (e *endSearch) ends(steps []history.Step, seg []int, start []model.State) (
 		e.fp = append(e.fp, footprintOf(e.c, model.State{}, steps[i].Op)) // a later mount's tag: see footprint
 		e.mount = append(e.mount, steps[i].Op.Mount)
 	}
+	if e.keepFrom >= 0 {
+		e.layers = [2][]pair{} // they hold kept layers: never reused
+	}
 	cur := e.layers[1][:0]
 	for _, s := range start {
-		cur = append(cur, pair{state: s, more: -1})
+		cur = append(cur, pair{state: s, more: -1, parent: -1})
 	}
 	e.layers[1] = cur
-	for k := range seg {
+	e.kept = e.kept[:0]
+	k := 0
+	for ; k < len(seg); k++ {
+		if e.keepFrom >= 0 && k >= e.keepFrom {
+			e.kept = append(e.kept, cur)
+			if k == e.stopAt {
+				break
+			}
+		}
 		e.next = e.layers[k%2][:0]
+		if e.keepFrom >= 0 && k+1 >= e.keepFrom {
+			e.next = nil // a fresh layer, kept
+		}
 		if e.indexed {
 			clear(e.index)
 			e.indexed = false
 		}
 		for i := range cur {
+			e.from = int32(i)
 			if !e.expand(steps, &cur[i]) || len(e.next) > maxFrontier {
 				e.layers[k%2] = e.next
 				return nil, false
@@ -207,7 +234,13 @@ func (e *endSearch) ends(steps []history.Step, seg []int, start []model.State) (
 			e.stuck, e.placedN = cur, k
 			return nil, true
 		}
+		if e.keepFrom >= 0 && e.keptPairs(len(e.next)) > maxKept {
+			return nil, false // a drawing's window too wide to keep
+		}
 		cur = e.next
+	}
+	if e.keepFrom >= 0 && k == len(seg) && k >= e.keepFrom {
+		e.kept = append(e.kept, cur) // the last layer: every step placed
 	}
 	for _, p := range cur {
 		end = append(end, p.state)
@@ -336,7 +369,7 @@ func (e *endSearch) add(p placed, s model.State) {
 				return
 			}
 		}
-		e.next = append(e.next, pair{placed: p, state: s, hash: h, more: -1})
+		e.next = append(e.next, pair{placed: p, state: s, hash: h, more: -1, parent: e.from})
 		if len(e.next) > smallLayer {
 			e.indexed = true
 			for i := range e.next {
@@ -345,7 +378,7 @@ func (e *endSearch) add(p placed, s model.State) {
 				if !ok {
 					last = -1
 				}
-				e.next[i].more, e.index[k] = last, i
+				e.next[i].more, e.index[k] = int32(last), i
 			}
 		}
 		return
@@ -355,13 +388,13 @@ func (e *endSearch) add(p placed, s model.State) {
 	if !ok {
 		last = -1
 	}
-	for i := last; i >= 0; i = e.next[i].more {
+	for i := last; i >= 0; i = int(e.next[i].more) {
 		if e.next[i].state.Equal(s) {
 			return
 		}
 	}
 	e.index[k] = len(e.next)
-	e.next = append(e.next, pair{placed: p, state: s, hash: h, more: last})
+	e.next = append(e.next, pair{placed: p, state: s, hash: h, more: int32(last), parent: e.from})
 }
 
 // smallLayer is the most pairs of a layer searched through without the
@@ -395,15 +428,7 @@ func startingIn(c model.Config, states []model.State) porcupine.Model {
 // record is taken, and the results the model allows it are those of
 // every state of that prefix's placed set.
 func (e *endSearch) culprit(steps []history.Step) Culprit {
-	best := -1
-	var c Culprit
-	for i := range e.stuck {
-		x, others := e.mustGo(steps, &e.stuck[i])
-		if best < 0 || steps[x].Record < c.Record {
-			best = i
-			c = Culprit{Step: x, Record: steps[x].Record, Op: steps[x].Op, Result: steps[x].Result, Others: others}
-		}
-	}
+	best, c := e.stuckAt(steps)
 	var states []model.State
 	for _, p := range e.stuck {
 		if p.placed == e.stuck[best].placed {
@@ -413,6 +438,21 @@ func (e *endSearch) culprit(steps []history.Step) Culprit {
 	c.Allowed = allowed(e.c, states, c.Op)
 	c.Explained = e.placedN
 	return c
+}
+
+// stuckAt returns the pair of the stuck layer the culprit is named
+// after (that of the lowest record) and the culprit, its results
+// allowed and explained prefix not filled in.
+func (e *endSearch) stuckAt(steps []history.Step) (best int, c Culprit) {
+	best = -1
+	for i := range e.stuck {
+		x, others := e.mustGo(steps, &e.stuck[i])
+		if best < 0 || steps[x].Record < c.Record {
+			best = i
+			c = Culprit{Step: x, Record: steps[x].Record, Op: steps[x].Op, Result: steps[x].Result, Others: others}
+		}
+	}
+	return best, c
 }
 
 // mustGo returns, after pair f, the step not placed that returned first
@@ -443,4 +483,45 @@ func (e *endSearch) mustGo(steps []history.Step, f *pair) (step int, others []in
 		}
 	}
 	return e.byCall[must], others
+}
+
+// maxKept bounds the pairs the layers kept for a drawing hold (about
+// 250 bytes each, and their states).
+const maxKept = 1 << 18
+
+// keptPairs returns the pairs of the kept layers and n more.
+func (e *endSearch) keptPairs(n int) int {
+	for _, l := range e.kept {
+		n += len(l)
+	}
+	return n
+}
+
+// path follows pair target of the last layer ends kept back to the
+// first kept layer (keepFrom), and returns the steps placed on the way,
+// in the order they were placed (indices into the steps ends was given),
+// and the state that order starts in. Every order the search follows
+// respects real time and fits every result, so porcupine, from that
+// state, explains those steps at least that far.
+func (e *endSearch) path(target int) (order []int, start model.State) {
+	i := target
+	for j := len(e.kept) - 1; j > 0; j-- {
+		p := &e.kept[j][i]
+		q := &e.kept[j-1][p.parent]
+		order = append(order, e.byCall[added(q.placed, p.placed)])
+		i = int(p.parent)
+	}
+	slices.Reverse(order)
+	return order, e.kept[0][i].state
+}
+
+// added returns the operation placed in q and not in p, a placed set one
+// operation smaller.
+func added(p, q placed) int {
+	for _, r := range p.pending[:p.n] {
+		if q.has(int(r)) {
+			return int(r)
+		}
+	}
+	return q.hi - 1 // beyond p.hi, q placed only its last
 }

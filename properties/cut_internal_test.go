@@ -114,7 +114,7 @@ func TestPieceStartsInEveryEndState(t *testing.T) {
 		}
 		for _, every := range []bool{false, true} {
 			withPieces(t, 1, every, func() {
-				if v := checkPieces(h, steps, 0); !v.decided || len(v.violations) > 0 {
+				if v := checkPieces(h, steps, bounds{}); !v.decided || len(v.violations) > 0 {
 					t.Errorf("mount captures ns%d, porcupine on every piece %v: decided %v, %v", last, every, v.decided, v.violations)
 				}
 			})
@@ -123,7 +123,7 @@ func TestPieceStartsInEveryEndState(t *testing.T) {
 		// a violation, found in the second piece.
 		h.Records[2].Result.Tag = 1
 		withPieces(t, 1, false, func() {
-			v := checkPieces(h, h.Steps(nil), 0)
+			v := checkPieces(h, h.Steps(nil), bounds{})
 			if !v.decided || len(v.violations) != 1 || v.violations[0].Records[0] != 2 {
 				t.Fatalf("mount captures ns1: decided %v, %v", v.decided, v.violations)
 			}
@@ -175,7 +175,7 @@ func TestCutAgreesWithTheWhole(t *testing.T) {
 							porcupineSteps = 0
 							defer func() { porcupineSteps = old }()
 						}
-						v := checkPieces(h, h.Steps(nil), 0)
+						v := checkPieces(h, h.Steps(nil), bounds{})
 						if !v.decided || (whole == porcupine.Illegal) != (len(v.violations) > 0) {
 							t.Fatalf("seed %d, bug %v, mode %d: whole %v, cut decided %v with %v (%s)", seed, bug, mode, whole, v.decided, v.violations, v.progress)
 						}
@@ -368,7 +368,7 @@ func TestTooConcurrentGoesToPorcupine(t *testing.T) {
 			h.Records[10].Result.Tag = 2
 		}
 		withPieces(t, 1, false, func() {
-			v := checkPieces(h, h.Steps(nil), 0)
+			v := checkPieces(h, h.Steps(nil), bounds{})
 			if !v.decided || (len(v.violations) > 0) != wrong {
 				t.Fatalf("a wrong tag %v: decided %v, %v", wrong, v.decided, v.violations)
 			}

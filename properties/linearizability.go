@@ -24,27 +24,33 @@ import (
 // are short, in pieces cut at quiescent points when they are long (see
 // segments).
 func CheckLinearizable(h history.History, timeout time.Duration) (vs []Violation, decided bool) {
-	v := checkLinearizable(h, timeout)
+	v := checkLinearizable(h, bounds{timeout: timeout})
 	return v.violations, v.decided
 }
 
 // linVerdict is the linearizability checker's verdict. An undecided one
-// says in progress how far it got.
+// says in progress how far it got, and cause is "memory" when it stopped
+// at the memory bound (see Progress).
 type linVerdict struct {
 	violations []Violation
 	decided    bool
 	progress   string
+	cause      string
 	culprit    *Culprit // of the violation, when found
+	// stuck is the segment the end search named the culprit in, when
+	// it did (see searchViolation).
+	stuck *stuckSegment
 }
 
-func checkLinearizable(h history.History, timeout time.Duration) linVerdict {
+func checkLinearizable(h history.History, b bounds) linVerdict {
+	timeout := b.timeout
 	if len(h.Records) > pieceSteps {
 		// Long histories go to the pieces without trying the return
 		// order first: over tens of thousands of operations, some
 		// stretch almost always breaks it (every long simulator history
 		// of BenchmarkCheckLong does), and its events would double the
 		// memory the check holds.
-		return checkPieces(h, h.Steps(nil), timeout)
+		return checkPieces(h, h.Steps(nil), b)
 	}
 	if explainedInReturnOrder(h) {
 		return linVerdict{decided: true}
@@ -56,11 +62,16 @@ func checkLinearizable(h history.History, timeout time.Duration) linVerdict {
 		}
 		return linVerdict{decided: true}
 	}
-	res, info := Linearize(h, timeout)
-	switch res {
-	case porcupine.Illegal:
+	ops, _ := h.Operations()
+	res, info, heap := searchPorcupine(model.Porcupine(h.Config), ops, timeout, b.heapLimit())
+	switch {
+	case heap > 0:
+		steps := h.Steps(nil)
+		what := wideStretch(len(steps), width(steps, segments(steps)))
+		return linVerdict{progress: fmt.Sprintf("none of the %d steps decided: %s", len(steps), overMemory(what, heap, b.heapLimit())), cause: "memory"}
+	case res == porcupine.Illegal:
 		return notLinearizable(h, info)
-	case porcupine.Unknown:
+	case res == porcupine.Unknown:
 		return linVerdict{}
 	}
 	return linVerdict{decided: true}
@@ -90,17 +101,19 @@ func (c Culprit) verdict(h history.History) linVerdict {
 // (the history shrinker). ok is false when h is linearizable, the check
 // ran out of time, or no culprit was found.
 func CulpritOf(h history.History, timeout time.Duration) (c Culprit, ok bool) {
-	if v := checkLinearizable(h, timeout); v.culprit != nil {
+	if v := checkLinearizable(h, bounds{timeout: timeout}); v.culprit != nil {
 		return *v.culprit, true
 	}
 	return Culprit{}, false
 }
 
 // Linearize runs porcupine on h and returns its verdict with the
-// information its visualization needs.
+// information its visualization needs; porcupine's search stops, Unknown,
+// when the heap passes DefaultMemoryLimit.
 func Linearize(h history.History, timeout time.Duration) (porcupine.CheckResult, porcupine.LinearizationInfo) {
 	ops, _ := h.Operations()
-	return porcupine.CheckOperationsVerbose(model.Porcupine(h.Config), ops, timeout)
+	res, info, _ := searchPorcupine(model.Porcupine(h.Config), ops, timeout, bounds{}.heapLimit())
+	return res, info
 }
 
 // explainedInReturnOrder reports whether replaying h's steps on the model

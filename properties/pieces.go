@@ -31,7 +31,11 @@ var pieceSteps = 1000
 // Only the piece porcupine is deciding is made into porcupine's
 // operations, whose inputs and outputs are boxed: the memory the check
 // holds is the history's steps and one piece.
-func checkPieces(h history.History, steps []history.Step, timeout time.Duration) linVerdict {
+//
+// Porcupine's search stops at the memory bound of b: the part not decided
+// is then undecided, never a pass, and the verdict says why (overAt).
+func checkPieces(h history.History, steps []history.Step, b bounds) linVerdict {
+	timeout := b.timeout
 	var deadline time.Time
 	if timeout > 0 {
 		deadline = clock().Add(timeout)
@@ -51,7 +55,7 @@ func checkPieces(h history.History, steps []history.Step, timeout time.Duration)
 			continue
 		}
 		if how == unexplained && (count(segs[lo:hi]) > porcupineSteps || width(steps, segs[lo:hi]) > porcupineWidth) {
-			return searchViolation(h, steps, search, segs, lo, hi, n)
+			return searchViolation(h, steps, search, segs, lo, hi, n, end)
 		}
 		piece := buf.of(steps, segs[lo:hi])
 		left := deadline.Sub(clock())
@@ -62,8 +66,10 @@ func checkPieces(h history.History, steps []history.Step, timeout time.Duration)
 			return undecidedAt(steps, segs, lo, n, done, timeout)
 		}
 		m := startingIn(h.Config, start)
-		res, info := porcupine.CheckOperationsVerbose(m, piece, left)
+		res, info, heap := searchPorcupine(m, piece, left, b.heapLimit())
 		switch {
+		case heap > 0:
+			return overAt(steps, segs, lo, hi, n, done, how, heap, b.heapLimit())
 		case res == porcupine.Unknown:
 			return undecidedAt(steps, segs, lo, n, done, timeout)
 		case res == porcupine.Illegal && how != explained:
@@ -141,7 +147,8 @@ const (
 // pieceSteps steps, and returns where it ends (hi), the states it can
 // end in from start, and how it came out: it stops early at a segment no
 // order of which is explained from there (porcupine then finds the
-// culprit in the piece), and a segment too concurrent to search ends the
+// culprit in the piece; end is then the states that segment starts
+// in), and a segment too concurrent to search ends the
 // cutting (the piece is then the rest of the history, decided whole).
 func nextPiece(search *endSearch, steps []history.Step, segs [][]int, lo int, start []model.State) (hi int, end []model.State, how pieceHow) {
 	n := 0
@@ -152,7 +159,7 @@ func nextPiece(search *endSearch, steps []history.Step, segs [][]int, lo int, st
 		case !ok:
 			return len(segs), nil, tooWide
 		case len(next) == 0:
-			return hi + 1, nil, unexplained
+			return hi + 1, end, unexplained // end: the states segment hi starts in
 		}
 		end = next
 		n += len(segs[hi])
@@ -222,6 +229,20 @@ func undecidedAt(steps []history.Step, segs [][]int, lo, n, done int, timeout ti
 		n-1, done, len(steps), from, n, within)}
 }
 
+// overAt is the verdict of a check whose porcupine search of piece n
+// (segments lo to hi) stopped at the memory bound limit, the heap grown
+// to heap, with done steps decided before it.
+func overAt(steps []history.Step, segs [][]int, lo, hi, n, done int, how pieceHow, heap, limit uint64) linVerdict {
+	v := undecidedAt(steps, segs, lo, n, done, 0)
+	what := fmt.Sprintf("piece %d, %d steps no order of which the end search explains, given to porcupine to name the culprit", n, count(segs[lo:hi]))
+	if how == tooWide {
+		what = wideStretch(count(segs[lo:hi]), width(steps, segs[lo:hi]))
+	}
+	v.progress += ": " + overMemory(what, heap, limit)
+	v.cause = "memory"
+	return v
+}
+
 // pieceViolation is the violation of piece n of h, which porcupine, from
 // start with model m, found not linearizable: its culprit, named by
 // record, time and thread in the whole history. The history's steps are
@@ -240,10 +261,10 @@ func pieceViolation(h history.History, piece []porcupine.Operation, start []mode
 }
 
 // searchViolation is the violation of piece n of h, segments lo to hi,
-// whose last segment the end search (search) found no order of: the
-// culprit it names, with the steps of the piece before that segment
-// counted in the explained prefix.
-func searchViolation(h history.History, steps []history.Step, search *endSearch, segs [][]int, lo, hi, n int) linVerdict {
+// whose last segment the end search (search) found no order of from
+// start: the culprit it names, with the steps of the piece before that
+// segment counted in the explained prefix.
+func searchViolation(h history.History, steps []history.Step, search *endSearch, segs [][]int, lo, hi, n int, start []model.State) linVerdict {
 	c := search.culprit(steps)
 	others := make([]int, len(c.Others))
 	for i, s := range c.Others {
@@ -257,5 +278,18 @@ func searchViolation(h history.History, steps []history.Step, search *endSearch,
 	for _, i := range segs[lo] {
 		c.PieceFrom = min(c.PieceFrom, steps[i].Call)
 	}
-	return c.verdict(h)
+	v := c.verdict(h)
+	v.stuck = &stuckSegment{steps: steps, seg: segs[hi-1], start: start, placed: search.placedN}
+	return v
+}
+
+// stuckSegment is the segment the end search found no order of, for a
+// drawing of the window around its culprit (view.go): the history's
+// steps, the segment's, the states it starts in, and how many of its
+// steps the longest explained prefixes placed.
+type stuckSegment struct {
+	steps  []history.Step
+	seg    []int
+	start  []model.State
+	placed int
 }

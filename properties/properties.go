@@ -76,6 +76,12 @@ type Options struct {
 	// LinearizabilityTimeout bounds porcupine; 0 means no bound. A check
 	// that times out is reported in Report.Unknown, never as passing.
 	LinearizabilityTimeout time.Duration
+	// MemoryLimit bounds the heap, in bytes, porcupine's search may grow
+	// the process to (0: DefaultMemoryLimit; negative: no bound). Over
+	// it, the search stops and linearizability is reported in
+	// Report.Unknown, with the part not decided in Report.Progress,
+	// rather than the process running out of memory.
+	MemoryLimit int64
 	// SkipLinearizability leaves porcupine out of Check, for a caller
 	// that wants the other properties of a history too long to
 	// linearize. Linearizability is then reported in Report.Unknown,
@@ -93,10 +99,13 @@ type Report struct {
 	Progress []Progress `json:"progress,omitempty"`
 }
 
-// Progress is how far the checker of an undecided property got.
+// Progress is how far the checker of an undecided property got, and
+// why it stopped: Cause is "memory" when it passed Options.MemoryLimit,
+// empty when it ran out of time.
 type Progress struct {
 	Property Property `json:"property"`
 	Detail   string   `json:"detail"`
+	Cause    string   `json:"cause,omitempty"`
 }
 
 // OK reports whether every property was decided and holds.
@@ -123,9 +132,9 @@ var checkers = [...]checker{
 		if o.SkipLinearizability {
 			return nil, false // undecided, never a pass
 		}
-		v := checkLinearizable(f.h, o.LinearizabilityTimeout)
+		v := checkLinearizable(f.h, bounds{o.LinearizabilityTimeout, o.MemoryLimit})
 		if v.progress != "" {
-			f.progress = append(f.progress, Progress{Linearizability, v.progress})
+			f.progress = append(f.progress, Progress{Linearizability, v.progress, v.cause})
 		}
 		return v.violations, v.decided
 	}},

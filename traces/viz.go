@@ -11,7 +11,6 @@ import (
 	"github.com/anishathalye/porcupine"
 
 	"github.com/sysfsim/sysfsim/history"
-	"github.com/sysfsim/sysfsim/model"
 	"github.com/sysfsim/sysfsim/properties"
 	"github.com/sysfsim/sysfsim/traces/tracefile"
 )
@@ -19,10 +18,11 @@ import (
 // Annotation rows of the visualization, below the threads; each
 // violated property has a row of its own, named after it.
 const (
-	vizListings = "readdir listings"
-	vizFaults   = "faults"
-	vizCulprit  = "culprit"
-	vizWindow   = "window"
+	vizListings  = "readdir listings"
+	vizFaults    = "faults"
+	vizCulprit   = "culprit"
+	vizWindow    = "window"
+	vizUndecided = "undecided"
 )
 
 // VizAround is how many operations a visualization of a long history that
@@ -35,12 +35,16 @@ const VizAround = 200
 // annotations, what porcupine does not judge: readdir listings in the
 // order they were produced, faults (deadlocks, use after free, ...) and,
 // on a row per property, the operations each recorded violation names,
-// in red. timeout bounds porcupine (0: none).
+// in red. timeout bounds the linearizability check and porcupine's
+// search of what is drawn (0: none).
 //
-// When the history is not linearizable, the operation porcupine got stuck
-// at (properties.Culprit) has a row of its own. A long history is then
-// drawn as a window around the culprit (properties.Culprit.Window), and a
-// row of the page says so: thousands of bars show nothing.
+// The history is checked as sysfsim check checks it (properties.Draw):
+// a long one is cut at its quiescent points, not given to porcupine
+// whole. When it is not linearizable, the culprit (properties.Culprit)
+// has a row of its own. A long history is drawn as a window: around the
+// culprit, or its beginning when it has none; a row of the page says
+// which operations of the whole it shows and what the check found of the
+// whole: thousands of bars show nothing.
 //
 // Porcupine's page numbers its rows; a script added to it (viz.js) names
 // them as Show does (setup, T0, T1, ...), outlines the operations the
@@ -50,22 +54,25 @@ const VizAround = 200
 // as HTML, so every such string is escaped here; descriptions and
 // annotations it inserts as text, where escaping would show as &lt;.
 func Visualize(w io.Writer, t *Trace, timeout time.Duration) error {
+	return VisualizeDrawing(w, t, properties.Draw(t.History, properties.Options{LinearizabilityTimeout: timeout}, VizAround))
+}
+
+// VisualizeDrawing is Visualize of the drawing d, which properties.Draw
+// made of t's history.
+func VisualizeDrawing(w io.Writer, t *Trace, d properties.Drawing) error {
 	h := t.History
-	res, info := properties.Linearize(h, timeout)
-	m := model.Porcupine(h.Config)
+	m, info := d.Window.Model, d.Info
 	var notes []vizNote
 	clip := func(a porcupine.Annotation) (porcupine.Annotation, bool) { return a, true }
-	var culprit *properties.Culprit
-	if c, found := culpritOf(h, res, info); found {
-		if ops, _ := h.Operations(); len(ops) > 2*VizAround {
-			var win properties.Window
-			win, info = widen(h, c, timeout)
-			m = win.Model
-			clip = clipper(win)
-			notes = append(notes, vizNote{Annotation: windowNote(h, c, win)})
-		}
-		notes = append(notes, vizNote{Annotation: culpritNote(h, c), err: true})
-		culprit = &c
+	if !d.Window.Whole {
+		clip = clipper(d)
+		notes = append(notes, vizNote{Annotation: windowNote(h, d)})
+	}
+	if !d.Decided {
+		notes = append(notes, vizNote{Annotation: undecidedNote(d), err: true})
+	}
+	if d.Culprit != nil {
+		notes = append(notes, vizNote{Annotation: culpritNote(h, *d.Culprit), err: true})
 	}
 	describe := m.DescribeState
 	m.DescribeState = func(s any) string { return html.EscapeString(describe(s)) }
@@ -76,7 +83,7 @@ func Visualize(w io.Writer, t *Trace, timeout time.Duration) error {
 			notes = append(notes, n)
 		}
 	}
-	page := newVizPage(t, culprit, notes)
+	page := newVizPage(t, d.Culprit, notes)
 	as := make([]porcupine.Annotation, len(notes))
 	for i, n := range notes {
 		as[i] = n.Annotation
@@ -99,30 +106,9 @@ type vizNote struct {
 	err, named bool
 }
 
-// culpritOf finds the culprit of a history porcupine judged.
-func culpritOf(h history.History, res porcupine.CheckResult, info porcupine.LinearizationInfo) (properties.Culprit, bool) {
-	if res != porcupine.Illegal {
-		return properties.Culprit{}, false
-	}
-	return properties.FindCulprit(h, info)
-}
-
-// widen cuts a window around the culprit, widening it until porcupine
-// cannot explain it either (or it is the culprit's whole partition, or
-// the search ran out of time), and returns it with porcupine's verdict.
-func widen(h history.History, c properties.Culprit, timeout time.Duration) (properties.Window, porcupine.LinearizationInfo) {
-	for around := VizAround; ; around *= 2 {
-		win := c.Window(h, around)
-		res, info := porcupine.CheckOperationsVerbose(win.Model, win.Ops, timeout)
-		if res != porcupine.Ok || win.Whole {
-			return win, info
-		}
-	}
-}
-
 // clipper keeps the annotations that overlap the window, cut to its span.
-func clipper(win properties.Window) func(porcupine.Annotation) (porcupine.Annotation, bool) {
-	lo, hi := windowSpan(win)
+func clipper(d properties.Drawing) func(porcupine.Annotation) (porcupine.Annotation, bool) {
+	lo, hi := d.From, d.To
 	return func(a porcupine.Annotation) (porcupine.Annotation, bool) {
 		end := max(a.End, a.Start)
 		if end < lo || a.Start > hi {
@@ -133,28 +119,53 @@ func clipper(win properties.Window) func(porcupine.Annotation) (porcupine.Annota
 	}
 }
 
-func windowSpan(win properties.Window) (lo, hi int64) {
-	for i, o := range win.Ops {
-		if i == 0 || o.Call < lo {
-			lo = o.Call
-		}
-		hi = max(hi, o.Return)
+// windowNote says, on a row of its own, that the page is a window, which
+// operations of the whole it shows, and what the check found of the
+// whole.
+func windowNote(h history.History, d properties.Drawing) porcupine.Annotation {
+	verdict := "no violation of linearizability: the check decided the whole history linearizable"
+	switch {
+	case !d.Decided:
+		verdict = "linearizability UNDECIDED: " + d.Progress
+	case len(d.Violations) > 0:
+		verdict = "not linearizable: " + d.Violations[0].Detail
 	}
-	return lo, hi
+	return porcupine.Annotation{
+		Tag: vizWindow, Start: d.From, End: d.To,
+		Description: fmt.Sprintf("a window: %d of %d operations (records %d-%d, t=%d..%d); %s", len(d.Window.Ops), d.Steps, d.First, d.Last, d.From, d.To, verdictWord(d)),
+		Details: fmt.Sprintf("This page draws a window of the history, not all of it: %d of its %d operations as porcupine sees them "+
+			"(records %d to %d of %d, calls and returns from t=%d to t=%d): %s. "+
+			"The verdict is sysfsim check's on the whole history, cut at its quiescent points: %s.",
+			len(d.Window.Ops), d.Steps, d.First, d.Last, len(h.Records), d.From, d.To, d.How, verdict),
+		BackgroundColor: "#ffe9a8",
+	}
 }
 
-// windowNote says, on a row of its own, that the page is a window.
-func windowNote(h history.History, c properties.Culprit, win properties.Window) porcupine.Annotation {
-	ops, _ := h.Operations()
-	lo, hi := windowSpan(win)
+// verdictWord says in a word or two what the check found.
+func verdictWord(d properties.Drawing) string {
+	switch {
+	case !d.Decided:
+		return "undecided"
+	case len(d.Violations) > 0:
+		return "not linearizable"
+	}
+	return "no violation"
+}
+
+// undecidedNote says, over the window, that the check did not decide
+// linearizability: the page draws porcupine's partial orders of the
+// window, not a verdict.
+func undecidedNote(d properties.Drawing) porcupine.Annotation {
+	detail := d.Progress
+	if detail == "" {
+		detail = "the check ran out of time"
+	}
 	return porcupine.Annotation{
-		Tag: vizWindow, Start: lo, End: hi,
-		Description: fmt.Sprintf("a window: %d of %d operations, around the culprit", len(win.Ops), len(ops)),
-		Details: fmt.Sprintf("This page draws a window of the history, not all of it: the last %d operations of the longest explained prefix (%d of %d), "+
-			"checked from the states its first %d lead to, and the first %d of the operations it does not explain, by call. "+
-			"The history has %d records (%d operations as porcupine sees them); sysfsim check judges it whole.",
-			len(c.Prefix)-win.Skipped, len(c.Prefix), c.Of, win.Skipped, len(win.Ops)-(len(c.Prefix)-win.Skipped), len(h.Records), len(ops)),
-		BackgroundColor: "#ffe9a8",
+		Tag: vizUndecided, Start: d.From, End: d.To,
+		Description: "UNDECIDED linearizability: " + detail,
+		Details: "The linearizability check did not decide the history (" + detail + "); " +
+			"the page draws porcupine's partial orders, not a verdict, and it is not counted as holding.",
+		BackgroundColor: "#ffb3b3",
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/anishathalye/porcupine"
 
@@ -188,5 +189,51 @@ func TestInjectAfterPorcupine(t *testing.T) {
 		if strings.Contains(out, "</script><b>") {
 			t.Errorf("a title closes the script:\n%s", out)
 		}
+	}
+}
+
+// A long history without a violation is drawn as a window from its
+// beginning that says the check found none in the whole; out of time,
+// the page says undecided on a row of its own, never no violation; a
+// long one with a violation says so in its window's row.
+func TestVisualizeLongVerdicts(t *testing.T) {
+	wrong, _ := injectedTrace(t, 600)
+	p := gen.Program(gen.NewRand(1), gen.Options{MinThreads: 4, MaxThreads: 4, MaxOps: 600})
+	x := sim.Run(p, sched.NewRandom(1), sim.Options{MaxSteps: 1 << 24})
+	correct := FromExecution(p, 1, "random", sim.Options{}, x, nil)
+	x.Release()
+	tests := []struct {
+		name    string
+		tr      *Trace
+		timeout time.Duration
+		want    []string
+		not     []string
+	}{
+		{"correct", correct, 0, []string{"a window: ", "; no violation", "no violation of linearizability: the check decided the whole history linearizable"}, []string{`"Tag":"` + vizUndecided + `"`, `"Tag":"` + vizCulprit + `"`}},
+		{"out of time", correct, time.Nanosecond, []string{"a window: ", "; undecided", `"Tag":"` + vizUndecided + `"`, "UNDECIDED linearizability"}, []string{"no violation"}},
+		{"violated", wrong, 0, []string{"a window: ", "; not linearizable", `"Tag":"` + vizCulprit + `"`}, []string{"no violation", `"Tag":"` + vizUndecided + `"`}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var b bytes.Buffer
+			if err := Visualize(&b, tc.tr, tc.timeout); err != nil {
+				t.Fatal(err)
+			}
+			out := b.String()
+			has := func(w string) bool { return strings.Contains(out, w) || strings.Contains(out, jsonText(w)) }
+			for _, w := range tc.want {
+				if !has(w) {
+					t.Errorf("the page lacks %q", w)
+				}
+			}
+			for _, w := range tc.not {
+				if has(w) {
+					t.Errorf("the page says %q", w)
+				}
+			}
+			if bars := strings.Count(out, `"OriginalStart"`); bars > 4*VizAround+2 {
+				t.Errorf("%d operations drawn", bars)
+			}
+		})
 	}
 }

@@ -14,7 +14,7 @@ var help = map[string]struct{ synopsis, example string }{
 	"run": {"[--seed N] [--executions N | --time D] [--bug NAME[,NAME]] [--strategy S] [--out DIR] [--json] [flags]",
 		"run --bug tag-blind-lookup --out /tmp/found"},
 	"replay":  {"FILE [--json]", "replay traces/testdata/bugs/tag-blind-lookup.jsonl"},
-	"check":   {"FILE [--json] [--timeout D]", "check traces/testdata/bugs/tag-blind-lookup.jsonl --json"},
+	"check":   {"FILE [--json] [--timeout D] [--memory MiB]", "check traces/testdata/bugs/tag-blind-lookup.jsonl --json"},
 	"shrink":  {"FILE -o OUT [--property P] [--max-runs N] [--json]", "shrink traces/testdata/bugs/tag-blind-lookup.jsonl -o /tmp/small.jsonl"},
 	"show":    {"FILE [--width N] [--check]", "show traces/testdata/bugs/tag-blind-lookup.jsonl --width 100"},
 	"viz":     {"FILE -o OUT.html [--timeout D]", "viz traces/testdata/bugs/tag-blind-lookup.jsonl -o /tmp/found.html"},

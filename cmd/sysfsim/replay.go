@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"time"
 
 	"github.com/sysfsim/sysfsim/properties"
@@ -99,6 +100,7 @@ func cmdCheck(args []string, stdout, stderr io.Writer) int {
 	asJSON := fs.Bool("json", false, "print the verdict as one JSON object on stdout")
 	var timeout durationValue
 	fs.Var(&timeout, "timeout", "bound on the linearizability search (0: none); out of time, the property is undecided (exit 3)")
+	memory := fs.Int64("memory", 0, "bound, in `MiB`, on the heap the linearizability search may grow to (0: the default, 2048; -1: none); over it, the property is undecided (exit 3)")
 	t, file, code := traceArg(fs, args, stdout, stderr)
 	if code >= 0 {
 		return code
@@ -106,7 +108,7 @@ func cmdCheck(args []string, stdout, stderr io.Writer) int {
 	if err := t.NothingToJudge(); err != nil {
 		return failUsage(stderr, "%v", err)
 	}
-	r := properties.Check(t.History, properties.Options{LinearizabilityTimeout: time.Duration(timeout)})
+	r := properties.Check(t.History, properties.Options{LinearizabilityTimeout: time.Duration(timeout), MemoryLimit: memoryLimit(*memory)})
 	v := checkVerdict{File: file, Operations: len(t.History.Records), Violations: r.Violations, Undecided: r.Unknown, Progress: r.Progress}
 	if v.Violations == nil {
 		v.Violations = []properties.Violation{}
@@ -121,6 +123,14 @@ func cmdCheck(args []string, stdout, stderr io.Writer) int {
 		printCheck(stdout, t, v, time.Duration(timeout))
 	}
 	return verdictExit(len(r.Violations) > 0, len(r.Unknown) > 0)
+}
+
+// memoryLimit is properties.Options.MemoryLimit for --memory MiB.
+func memoryLimit(mib int64) int64 {
+	if mib < 0 {
+		return -1
+	}
+	return mib << 20
 }
 
 // printCheck prints check's verdict: the violations with the operations
@@ -144,7 +154,11 @@ func printCheck(w io.Writer, t *traces.Trace, v checkVerdict, timeout time.Durat
 		fmt.Fprintln(w)
 	}
 	for _, p := range v.Undecided {
-		fmt.Fprintf(w, "UNDECIDED %s: not decided within %v (--timeout); not counted as holding\n", p, timeout)
+		if slices.ContainsFunc(v.Progress, func(g properties.Progress) bool { return g.Property == p && g.Cause == "memory" }) {
+			fmt.Fprintf(w, "UNDECIDED %s: not decided within the memory bound (--memory); not counted as holding\n", p)
+		} else {
+			fmt.Fprintf(w, "UNDECIDED %s: not decided within %v (--timeout); not counted as holding\n", p, timeout)
+		}
 		for _, g := range v.Progress {
 			if g.Property == p {
 				fmt.Fprintf(w, "  %s\n", g.Detail)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -9,11 +10,14 @@ import (
 	"time"
 
 	"github.com/sysfsim/sysfsim/gen"
+	"github.com/sysfsim/sysfsim/history"
 	"github.com/sysfsim/sysfsim/kernel"
+	"github.com/sysfsim/sysfsim/model"
 	"github.com/sysfsim/sysfsim/properties"
 	"github.com/sysfsim/sysfsim/sim"
 	"github.com/sysfsim/sysfsim/sim/sched"
 	"github.com/sysfsim/sysfsim/traces"
+	"github.com/sysfsim/sysfsim/traces/tracefile"
 )
 
 // undecidedTrace writes the trace of a correct execution of a few
@@ -132,6 +136,91 @@ func TestKernelSummaryUndecided(t *testing.T) {
 			if strings.Contains(b.String(), w) {
 				t.Errorf("%+v: summary says %q:\n%s", c.s, w, b.String())
 			}
+		}
+	}
+}
+
+// wideTrace writes a hand-made history too wide for the end search: n
+// threads each creating a device at once, then a lookup that misses the
+// first (found: finds it). Porcupine then searches every order of the
+// creates.
+func wideTrace(t *testing.T, n int, found bool) string {
+	t.Helper()
+	cfg := model.Config{Namespaces: 1, Mounts: []int{1}}
+	tr := &traces.Trace{
+		Header:  tracefile.Header{Format: tracefile.FormatVersion, Sysfsim: tracefile.Version, Source: "hand"},
+		Program: history.Program{Config: cfg, Threads: make([][]model.Op, n)},
+		History: history.History{Config: cfg},
+	}
+	add := func(thread int, op model.Op, res model.Result, call, ret int64) {
+		tr.Program.Threads[thread] = append(tr.Program.Threads[thread], op)
+		tr.History.Records = append(tr.History.Records, history.Record{Thread: thread, Op: op, Result: res, Call: call, Return: ret})
+	}
+	for i := range n {
+		add(i, model.Op{Kind: model.Create, NS: 1, Name: fmt.Sprintf("d%d", i)}, model.Result{}, 10+int64(i), 1000)
+	}
+	res := model.Result{Err: model.ENOENT}
+	if found {
+		res = model.Result{Tag: 1}
+	}
+	add(0, model.Op{Kind: model.Lookup, Mount: 1, Name: "d0"}, res, 2000, 2001)
+	path := filepath.Join(t.TempDir(), "wide.jsonl")
+	if err := traces.WriteFile(path, tr); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// A history too wide for the end search is undecided at the memory
+// bound (--memory, here 1 MiB: below the heap the command starts with),
+// exit 3, saying which part and why, with the cause in the JSON; a
+// narrow one of the same shape is decided under the default bound.
+func TestCheckMemoryBound(t *testing.T) {
+	wide := wideTrace(t, 70, false)
+	cases := []struct {
+		name string
+		args []string
+		code int
+		out  []string
+	}{
+		{"wide", []string{"check", "--memory", "1", wide}, exitUndecided,
+			[]string{"UNDECIDED linearizability: not decided within the memory bound (--memory)", "too wide: 140 steps pending at once", "passed the memory bound"}},
+		{"wide, json", []string{"check", "--json", "--memory", "1", wide}, exitUndecided,
+			[]string{`"undecided":["linearizability"]`, `"cause":"memory"`}},
+		{"narrow, violated", []string{"check", wideTrace(t, 3, false)}, exitViolation, []string{"VIOLATION linearizability"}},
+		{"narrow, linearizable", []string{"check", wideTrace(t, 3, true)}, exitOK, []string{"every property holds"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			code, out, errs := run(t, c.args...)
+			if code != c.code {
+				t.Errorf("sysfsim %s: exit %d, want %d\n%s%s", strings.Join(c.args, " "), code, c.code, out, errs)
+			}
+			for _, want := range c.out {
+				if !strings.Contains(out, want) {
+					t.Errorf("sysfsim %s: stdout lacks %q:\n%s", strings.Join(c.args, " "), want, out)
+				}
+			}
+			if c.name == "wide" {
+				readmeHolds(t, out)
+			}
+		})
+	}
+}
+
+// readmeHolds fails t unless README.md's sample of an undecided check at
+// the memory bound (run there with --memory 64) shows what check printed
+// (out), but for the heap figures.
+func readmeHolds(t *testing.T, out string) {
+	t.Helper()
+	readme, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(strings.TrimSpace(out), "\n")[1:] {
+		line, _, _ = strings.Cut(line, " (heap ")
+		if !bytes.Contains(readme, []byte(line)) {
+			t.Errorf("README.md's sample of the memory bound lacks %q", line)
 		}
 	}
 }

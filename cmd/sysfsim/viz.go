@@ -25,11 +25,14 @@ func cmdViz(args []string, stdout, stderr io.Writer) int {
 	if code >= 0 {
 		return code
 	}
-	// The page shows what the checkers find now, not what was recorded.
-	r := properties.Check(t.History, properties.Options{LinearizabilityTimeout: timeout})
+	// The page shows what the checkers find now, not what was recorded;
+	// linearizability is checked once, as the drawing is cut.
+	o := properties.Options{LinearizabilityTimeout: timeout}
+	d := properties.Draw(t.History, o, traces.VizAround)
+	r := properties.CheckDrawn(t.History, o, d)
 	t.Violations = traces.Violations(r.Violations)
 	var b bytes.Buffer
-	if err := traces.Visualize(&b, t, timeout); err != nil {
+	if err := traces.VisualizeDrawing(&b, t, d); err != nil {
 		return failUsage(stderr, "%v", err)
 	}
 	if err := writeAtomic(*out, b.Bytes()); err != nil {
@@ -37,7 +40,11 @@ func cmdViz(args []string, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintf(stdout, "%s: %d operations, %d violations drawn in %s\n", file, len(t.History.Records), len(t.Violations), *out)
 	for _, p := range r.Unknown {
-		fmt.Fprintf(stdout, "UNDECIDED %s: not decided within %v (--timeout); the page draws porcupine's partial orders, not a verdict\n", p, timeout)
+		within := fmt.Sprintf("within %v (--timeout)", timeout)
+		if d.Cause == "memory" && p == properties.Linearizability {
+			within = "within the memory bound"
+		}
+		fmt.Fprintf(stdout, "UNDECIDED %s: not decided %s; the page draws porcupine's partial orders, not a verdict\n", p, within)
 	}
 	return exitOK
 }
