@@ -146,7 +146,7 @@ func reportFacts(s Summary) [][2]string {
 	fact("violating executions", fmt.Sprintf("%d (%d traces saved)", s.ViolationCount, len(s.Violations)))
 	undecided := "0"
 	if s.Unknown > 0 {
-		undecided = fmt.Sprintf("%d (the linearizability check ran out of its time: not counted as passing)", s.Unknown)
+		undecided = fmt.Sprintf("%d (the linearizability check ran out of its time or memory bound: not counted as passing)", s.Unknown)
 	}
 	fact("undecided executions", undecided)
 	if p := s.PCT; p != nil {

@@ -224,7 +224,7 @@ func printKernelSummary(w io.Writer, s kernel.Summary) {
 		fmt.Fprintf(w, "programs skipped, holding an operation the backend does not drive: %v\n", s.Skipped)
 	}
 	if s.Unknown > 0 {
-		fmt.Fprintf(w, "UNDECIDED %d histories: the linearizability check ran out of its --timeout; not counted as passing\n", s.Unknown)
+		fmt.Fprintf(w, "UNDECIDED %d histories: the linearizability check ran out of its --timeout (or its memory bound); not counted as passing\n", s.Unknown)
 	}
 	if s.Faults > 0 {
 		fmt.Fprintf(w, "%d faults (a namespace not torn down in time)\n", s.Faults)

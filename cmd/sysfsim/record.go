@@ -240,7 +240,7 @@ func printRecordSummary(w io.Writer, s recordSummary, timeout time.Duration) {
 		fmt.Fprintf(w, "%d faults (a namespace not torn down in time)\n", s.Faults)
 	}
 	for _, p := range s.Undecided {
-		fmt.Fprintf(w, "UNDECIDED %s: not decided within %v (--timeout); not counted as holding\n", p, timeout)
+		fmt.Fprintf(w, "UNDECIDED %s: not decided within %v (--timeout) or the memory bound; not counted as holding\n", p, timeout)
 	}
 	if len(s.Violations) == 0 {
 		fmt.Fprintln(w, noViolation(len(s.Undecided)))

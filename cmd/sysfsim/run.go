@@ -285,7 +285,7 @@ func printSummary(w io.Writer, s campaign.Summary) {
 		fmt.Fprintln(w, "interrupted")
 	}
 	if s.Unknown > 0 {
-		fmt.Fprintf(w, "UNDECIDED %d executions: the linearizability check ran out of its --timeout; not counted as passing\n", s.Unknown)
+		fmt.Fprintf(w, "UNDECIDED %d executions: the linearizability check ran out of its --timeout (or its memory bound); not counted as passing\n", s.Unknown)
 	}
 	if len(s.Violations) == 0 && s.ViolationCount == 0 {
 		fmt.Fprintln(w, noViolation(s.Unknown))
