@@ -93,7 +93,7 @@ func wellFormed(p history.Program, noUsers bool) error {
 // on the same device (a name in a namespace, directly or through a mount
 // of it), one of them changing it (measured: 0.109 and 0.035 under
 // seeded choices). That density is what Contended is for (the property
-// tests' reach, docs/bench-rapidreach.md).
+// tests' reach, BENCHMARKS.md, "The property tests' reach").
 func TestContendedContends(t *testing.T) {
 	var contended, program [2]int // contending pairs, pairs
 	for seed := range uint64(2000) {

@@ -50,7 +50,7 @@ func setFlags(t *testing.T, kv map[string]string) {
 // maxShrunkOps bounds the operations (setup and threads) of the
 // counterexample rapid shrinks a seeded bug's violation to. The bugs'
 // scenarios (sim.Bug.Scenario) have at most four; the counterexamples
-// have 2 to 8 (docs/bench-rapidreach.md), and the rest is room for a
+// have 2 to 8 (BENCHMARKS.md, "The property tests' reach"), and the rest is room for a
 // shrink that rapid cuts short on a loaded machine (rapid.shrinktime
 // bounds it by time). Unshrunk programs have up to 18, and neighbours
 // not cut to the drawn program's size (trim) shrank to 9 to 11.

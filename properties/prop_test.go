@@ -23,7 +23,7 @@ var checkOpts = properties.Options{LinearizabilityTimeout: 10 * time.Second}
 // (gen.Contended) takes in a few programs in a hundred at most, so one
 // program per check leaves most bugs unfound in rapid's 100 checks
 // however many schedules it runs; more programs per check is what finds
-// them. Measured (docs/bench-rapidreach.md): with 60 programs of 3
+// them. Measured (BENCHMARKS.md, "The property tests' reach"): with 60 programs of 3
 // schedules each, every seeded bug is found in 20 of 20 rapid seeds.
 const (
 	neighbours = 60

@@ -35,7 +35,7 @@ func foundInSeeds(t *testing.T, b sim.Bug, seeds []int) int {
 // TestRapidSeedsPerBug measures what issue 16 asks of the property tests:
 // per seeded bug, how many of rapid seeds 1-20 the general test finds it
 // in at rapid's default settings; the target, 19 of 20, is required.
-// docs/bench-rapidreach.md has the figures. It takes about a minute, so
+// BENCHMARKS.md, "The property tests' reach" has the figures. It takes about a minute, so
 // it runs only with -rapidseeds; TestGeneralTestReach is its quick part.
 func TestRapidSeedsPerBug(t *testing.T) {
 	if !*rapidSeeds {
@@ -57,7 +57,7 @@ func TestRapidSeedsPerBug(t *testing.T) {
 
 // reachBugs are bugs the general test found in at most 1 of 20 rapid
 // seeds when each check ran one program of gen.Program under one random
-// schedule (docs/bench-rapidreach.md, "before"), and finds in every seed
+// schedule (BENCHMARKS.md, "The property tests' reach", "before"), and finds in every seed
 // now: if the test loses its reach, TestGeneralTestReach fails.
 var reachBugs = []sim.BugName{sim.BugShowTakesRTNL, sim.BugRemoveByNameNoRef, sim.BugReaddirCursorDescent}
 

@@ -29,7 +29,7 @@ package sched
 //
 // Status: a prototype, behind ExploreOptions.ExperimentalBPOR, not the
 // bounded search Explore runs by default. Measured on generated kernfs
-// programs (TestBPORFigures, docs/bench-bpor.md) it reaches every outcome
+// programs (TestBPORFigures, BENCHMARKS.md, "Bounded DPOR") it reaches every outcome
 // the sleep-set search reaches at bounds 0 to 3, in somewhat fewer runs,
 // but the weakened sleep sets let it run many traces more than once,
 // about as many as the one-pass sleep-set search does. Removing those

@@ -71,7 +71,7 @@ type ExploreOptions struct {
 	// ExperimentalBPOR makes a search within a preemption bound (not
 	// Iterative, NoReduction or SleepSets) use bounded DPOR (bounded.go)
 	// instead of the sleep-set search. It is a prototype, there to be
-	// measured (TestBPORFigures, docs/bench-bpor.md): it reaches the
+	// measured (TestBPORFigures, BENCHMARKS.md, "Bounded DPOR"): it reaches the
 	// outcomes the sleep-set search reaches, in one pass, but explores
 	// many traces more than once, so ExploreStats.Duplicates is not zero
 	// and Executions are not a count of traces.
