@@ -125,7 +125,7 @@ func (b *Buffer) newSwarm(c Chooser) Swarm {
 		swarm[i] = w.kind == model.Create || w.kind == model.Readdir || c.IntN(2, "swarm kind") == 0
 	}
 	clear(swarm[len(kinds):])
-	if t := c.IntN(themeOdds, "theme"); t < len(themes) {
+	if t := c.IntN(themeOdds, "theme"); t < len(themes) && !uniform {
 		swarm[len(kinds)+t] = true
 		for i, w := range kinds {
 			swarm[i] = swarm[i] || slices.Contains(themes[t], w.kind)

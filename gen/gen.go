@@ -1,7 +1,10 @@
 // Package gen draws concurrent programs over class/net: a few namespaces
 // with a mount each, a setup that creates some devices, and 2-4 threads of a
 // few operations each, over a small pool of names so that operations
-// collide.
+// collide. Each program is drawn around a focus (a mount and its
+// namespace, a name, a uid) that most of its arguments share, and some
+// around a theme of kinds that touch the same objects, so that its
+// threads contend (see focus and themes).
 //
 // The same drawing code serves two sources of choices: a seeded generator
 // for campaigns (Rand) and rapid for property tests (Rapid), so that rapid

@@ -115,9 +115,13 @@ const (
 	focusHits = 2
 )
 
+// uniform turns the focus and the themes off, so that a test can
+// compare with the generator that drew every argument from its pool.
+var uniform = false
+
 // drawFocus draws the focus of a program of configuration cfg.
 func drawFocus(c Chooser, cfg model.Config) focus {
-	f := focus{on: true, mount: 1 + c.IntN(len(cfg.Mounts), "focus mount")}
+	f := focus{on: !uniform, mount: 1 + c.IntN(len(cfg.Mounts), "focus mount")}
 	f.ns = cfg.Mounts[f.mount-1]
 	i := c.IntN(len(Names), "focus name")
 	f.names = [2]string{Names[i], Names[(i+1+c.IntN(len(Names)-1, "focus new name"))%len(Names)]}
