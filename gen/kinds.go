@@ -65,7 +65,8 @@ var kinds = []struct {
 // themeBoost times its weight, so that its threads mostly contend on
 // those objects: a swarm leaves each kind in with even odds, so three
 // given kinds are in one program of eight, and then drawn among the rest
-// of the program's kinds. One swarm in themeOdds has no theme.
+// of the program's kinds. A swarm has each theme with odds 1 in
+// themeOdds, and none with the odds left.
 var themes = [][]model.Kind{
 	{model.Create, model.Remove, model.Rename, model.Move, model.Lookup, model.Readdir},
 	{model.Open, model.Read, model.Close, model.Remove},
