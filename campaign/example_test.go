@@ -29,6 +29,6 @@ func ExampleRun() {
 	_, err = os.Stat(v.Trace)
 	fmt.Println("trace saved:", err == nil)
 	// Output:
-	// linearizability at execution 4 (random)
+	// tag-isolation at execution 8 (random)
 	// trace saved: true
 }

@@ -75,7 +75,7 @@ var themes = [][]model.Kind{
 }
 
 const (
-	themeOdds  = 8
+	themeOdds  = 6
 	themeBoost = 3
 )
 
