@@ -29,6 +29,6 @@ func ExampleRun() {
 	_, err = os.Stat(v.Trace)
 	fmt.Println("trace saved:", err == nil)
 	// Output:
-	// tag-isolation at execution 1 (pos)
+	// tag-isolation at execution 8 (random)
 	// trace saved: true
 }

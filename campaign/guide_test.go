@@ -8,6 +8,7 @@ import (
 	"os"
 	"reflect"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -138,6 +139,9 @@ func TestGuidedFigures(t *testing.T) {
 	}
 	const seeds, limit = 10, 20000
 	for _, b := range sim.Bugs {
+		if *bugFiguresOnly != "" && !slices.Contains(strings.Split(*bugFiguresOnly, ","), string(b.Name)) {
+			continue
+		}
 		line := fmt.Sprintf("%-26s", b.Name)
 		for _, guided := range []bool{false, true} {
 			var ns []float64

@@ -17,6 +17,6 @@ func ExampleProgram() {
 	}
 	// Output:
 	// namespaces 1..2, mounts [1 2]
-	// T0 [move("eth0", ns2 -> ns1) move("eth1", ns2 -> ns1)]
-	// T1 [del-uid(user2, "1000")]
+	// T0 [del-uid(user1, "0")]
+	// T1 [create(ns1, "veth0")]
 }

@@ -1,0 +1,208 @@
+package gen
+
+import (
+	"slices"
+
+	"github.com/sysfsim/sysfsim/history"
+	"github.com/sysfsim/sysfsim/model"
+)
+
+// Draw is gen.Draw on b's memory: the program and the swarm it returns
+// are valid until the next call.
+func (b *Buffer) Draw(c Chooser, o Options, swarm Swarm) (history.Program, Swarm) {
+	o = o.withDefaults()
+	b.ints, b.ops = b.ints[:0], b.ops[:0]
+	p := history.Program{Config: b.config(c, o)}
+	if swarm == nil {
+		swarm = b.newSwarm(c)
+	}
+	d := &drawer{args: args{c: c, cfg: p.Config, f: drawFocus(c, p.Config), mounts: len(p.Config.Mounts)}, swarm: swarm, noUsers: o.NoUsers}
+	fds := &descriptors{a: &d.args}
+	if setup := b.setup(d, fds); len(setup) > 0 {
+		p.Setup = setup
+	}
+	threads := o.MinThreads + c.IntN(o.MaxThreads-o.MinThreads+1, "threads")
+	p.Threads = b.threads[:0]
+	for range threads {
+		ops := b.carveOps(1 + c.IntN(o.MaxOps, "ops"))
+		fds.open = fds.open[:0] // a thread reads and closes only what it opened
+		for i := range ops {
+			ops[i] = fds.give(d.op())
+		}
+		p.Threads = append(p.Threads, ops)
+	}
+	b.threads = p.Threads[:0]
+	if swarm == nil {
+		swarm = allKinds
+	}
+	return p, swarm
+}
+
+// setup draws the operations run before the threads start: creates
+// mostly, and sometimes the death of a namespace and the birth of the
+// one declared for later.
+func (b *Buffer) setup(d *drawer, fds *descriptors) []model.Op {
+	c, a := d.c, &d.args
+	// At most 5 drawn, then 2 for the lifecycle.
+	setup := b.carveOps(7)[:0]
+	for i := range c.IntN(6, "setup ops") {
+		op := model.Op{Kind: model.Create, NS: a.ns(), Name: a.nameOf(i), Phys: c.IntN(3, "phys") == 0}
+		if c.IntN(2, "setup kind") == 0 {
+			op = d.op()
+		}
+		setup = append(setup, fds.give(op))
+	}
+	if later := a.cfg.Later; len(later) > 0 && c.IntN(2, "lifecycle") == 0 {
+		// A namespace dies while its mount lives on, and a new one is
+		// born: where tags get recycled.
+		setup = append(setup, model.Op{Kind: model.Exit, NS: 1 + c.IntN(2, "ns")}, model.Op{Kind: model.Clone, NS: later[0]})
+	}
+	return setup
+}
+
+// allKinds is the swarm of every kind and no theme, as Draw returns
+// it: nil there asks for a swarm to be drawn.
+var allKinds = func() Swarm {
+	s := make(Swarm, len(kinds)+len(themes))
+	for i := range kinds {
+		s[i] = true
+	}
+	return s
+}()
+
+// descriptors numbers the files a program opens, one number per open
+// across the program, and points reads and closes at files opened before
+// them in the same thread (or in the setup, for the setup's).
+type descriptors struct {
+	a    *args
+	last int   // the last number given
+	open []int // what the current thread (or the setup) opened
+}
+
+// give returns op with its descriptor: a new one for an open, one opened
+// before for a read or close. A read or close with nothing open before it
+// becomes an open, which would otherwise always fail.
+func (f *descriptors) give(op model.Op) model.Op {
+	switch op.Kind {
+	case model.Read, model.Close:
+		if len(f.open) > 0 {
+			op.FD = f.open[f.a.c.IntN(len(f.open), "fd")]
+			return op
+		}
+		op = model.Op{Kind: model.Open, Mount: f.a.mount(), Name: f.a.name()}
+	case model.Open:
+	default:
+		return op
+	}
+	f.last++
+	op.FD = f.last
+	f.open = append(f.open, f.last)
+	return op
+}
+
+// drawer draws operations and numbers the mounts they make.
+type drawer struct {
+	args
+	swarm Swarm // the kinds of operation this program may use
+	// noUsers: Options.NoUsers.
+	noUsers bool
+}
+
+// newSwarm picks the kinds of operation one program uses: each kind with
+// even odds, creates and readdirs always (swarm testing, Groce et al.
+// 2012: a program that leaves most kinds out goes deeper into the rest,
+// and the campaign as a whole still draws every combination), and
+// sometimes a theme (see themes).
+func (b *Buffer) newSwarm(c Chooser) Swarm {
+	if c.IntN(4, "swarm") == 0 {
+		return nil // a quarter of the programs use every kind
+	}
+	if len(b.swarm) != len(kinds)+len(themes) {
+		b.swarm = make(Swarm, len(kinds)+len(themes))
+	}
+	swarm := b.swarm
+	for i, w := range kinds {
+		swarm[i] = w.kind == model.Create || w.kind == model.Readdir || c.IntN(2, "swarm kind") == 0
+	}
+	clear(swarm[len(kinds):])
+	if t := c.IntN(themeOdds, "theme"); t < len(themes) && !uniform {
+		swarm[len(kinds)+t] = true
+		for i, w := range kinds {
+			swarm[i] = swarm[i] || slices.Contains(themes[t], w.kind)
+		}
+	}
+	return swarm
+}
+
+// weight is kind i's weight in a program of swarm (nil: every kind, no
+// theme): 0 if left out, its table weight, times themeBoost if its
+// theme is the program's.
+func weight(swarm Swarm, i int) int {
+	if swarm == nil {
+		return kinds[i].w
+	}
+	if !swarm[i] {
+		return 0
+	}
+	w := kinds[i].w
+	for t := range themes {
+		if len(kinds)+t < len(swarm) && swarm[len(kinds)+t] && slices.Contains(themes[t], kinds[i].kind) {
+			return w * themeBoost
+		}
+	}
+	return w
+}
+
+func (d *drawer) op() model.Op {
+	op := opOf(&d.args, d.swarm, !d.noUsers)
+	if op.Kind == model.Mount {
+		d.mounts++
+		op.Mount = d.mounts
+	}
+	return op
+}
+
+// Op draws one operation for a program of configuration cfg, with a mount
+// made before the start. Descriptors and new mounts are the caller's
+// business: Op leaves FD zero and Mount as drawn.
+func Op(c Chooser, cfg model.Config) model.Op {
+	return opOf(&args{c: c, cfg: cfg, mounts: len(cfg.Mounts)}, nil, true)
+}
+
+// userKind reports whether k belongs to user namespaces.
+func userKind(k model.Kind) bool {
+	return k == model.AddUID || k == model.DelUID || k == model.ExitUser
+}
+
+// opOf draws an operation among the kinds swarm allows (all when nil),
+// user namespaces' only if users.
+func opOf(a *args, swarm Swarm, users bool) model.Op {
+	wt := func(i int) int {
+		if !users && userKind(kinds[i].kind) {
+			return 0
+		}
+		return weight(swarm, i)
+	}
+	total := 0
+	for i := range kinds {
+		total += wt(i)
+	}
+	c := a.c
+	pick := c.IntN(total, "kind")
+	kind := kinds[0]
+	for i, w := range kinds {
+		if pick < wt(i) {
+			kind = w
+			break
+		}
+		pick -= wt(i)
+	}
+	op := kind.draw(a)
+	if users && op.Kind == model.Lookup && op.Dir == model.ClassNet && c.IntN(4, "uids") == 0 {
+		op.Dir, op.Name = model.UIDs, a.uid()
+	}
+	if users && op.Kind == model.Readdir && op.Dir == model.ClassNet && c.IntN(4, "uids") == 0 {
+		op.Dir = model.UIDs
+	}
+	return op
+}

@@ -1,0 +1,214 @@
+package gen
+
+import "github.com/sysfsim/sysfsim/model"
+
+// kinds are the operations a thread is drawn from: each kind's weight and
+// how its arguments are drawn.
+var kinds = []struct {
+	kind model.Kind
+	w    int
+	draw func(a *args) model.Op
+}{
+	{model.Create, 4, func(a *args) model.Op {
+		return model.Op{Kind: model.Create, NS: a.ns(), Name: a.name(), Phys: a.c.IntN(3, "phys") == 0}
+	}},
+	{model.Remove, 2, func(a *args) model.Op {
+		return model.Op{Kind: model.Remove, NS: a.ns(), Name: a.name()}
+	}},
+	{model.Rename, 2, func(a *args) model.Op {
+		return model.Op{Kind: model.Rename, NS: a.ns(), Name: a.name(), NewName: a.newName()}
+	}},
+	{model.Move, 2, func(a *args) model.Op {
+		return model.Op{Kind: model.Move, NS: a.ns(), Name: a.name(), To: a.to()}
+	}},
+	{model.Lookup, 4, func(a *args) model.Op {
+		return model.Op{Kind: model.Lookup, Mount: a.mount(), Dir: dir(a.c), Name: a.name()}
+	}},
+	{model.Readdir, 3, func(a *args) model.Op {
+		return model.Op{Kind: model.Readdir, Mount: a.mount(), Dir: dir(a.c)}
+	}},
+	{model.Exit, 2, func(a *args) model.Op {
+		return model.Op{Kind: model.Exit, NS: a.ns()}
+	}},
+	{model.Readlink, 1, func(a *args) model.Op {
+		return model.Op{Kind: model.Readlink, Mount: a.mount(), Name: a.name()}
+	}},
+	{model.Open, 2, func(a *args) model.Op {
+		return model.Op{Kind: model.Open, Mount: a.mount(), Name: a.name()}
+	}},
+	{model.Read, 2, func(*args) model.Op { return model.Op{Kind: model.Read} }},
+	{model.Close, 1, func(*args) model.Op { return model.Op{Kind: model.Close} }},
+	{model.Clone, 2, drawClone},
+	{model.Setns, 1, func(a *args) model.Op {
+		return model.Op{Kind: model.Setns, Proc: a.proc(), NS: a.ns()}
+	}},
+	{model.Mount, 1, func(a *args) model.Op {
+		return model.Op{Kind: model.Mount, Proc: a.proc()}
+	}},
+	{model.Umount, 1, func(a *args) model.Op {
+		return model.Op{Kind: model.Umount, Mount: a.mount()}
+	}},
+	{model.AddUID, 2, func(a *args) model.Op {
+		return model.Op{Kind: model.AddUID, User: a.user(), Name: a.uid()}
+	}},
+	{model.DelUID, 1, func(a *args) model.Op {
+		return model.Op{Kind: model.DelUID, User: a.user(), Name: a.uid()}
+	}},
+	{model.ExitUser, 1, func(a *args) model.Op {
+		return model.Op{Kind: model.ExitUser, User: a.user()}
+	}},
+}
+
+// themes are groups of kinds that touch the same objects: a device's
+// names, open files and the devices under them, namespaces' lives, user
+// namespaces' uids. A program of a theme has every kind of its theme, at
+// themeBoost times its weight, so that its threads mostly contend on
+// those objects: a swarm leaves each kind in with even odds, so three
+// given kinds are in one program of eight, and then drawn among the rest
+// of the program's kinds. A swarm has each theme with odds 1 in
+// themeOdds, and none with the odds left.
+var themes = [][]model.Kind{
+	{model.Create, model.Remove, model.Rename, model.Move, model.Lookup, model.Readdir},
+	{model.Open, model.Read, model.Close, model.Remove},
+	{model.Exit, model.Clone, model.Setns, model.Mount, model.Umount},
+	{model.AddUID, model.DelUID, model.ExitUser},
+}
+
+const (
+	themeOdds  = 6
+	themeBoost = 3
+)
+
+// drawClone mostly brings to life the namespace declared for later, and
+// sometimes asks for one that cannot be cloned.
+func drawClone(a *args) model.Op {
+	op := model.Op{Kind: model.Clone, NS: a.ns()}
+	if len(a.cfg.Later) > 0 && a.c.IntN(4, "clone later") > 0 {
+		op.NS = a.cfg.Later[0]
+	}
+	return op
+}
+
+// focus is the shared target a program's operations are drawn around:
+// a mount made before the start and the namespace it captured, a name
+// (and another, a rename's new one), a user namespace and a uid. Each
+// argument is the focus's with odds focusHits in focusOdds, else drawn
+// from its whole pool. Drawn uniformly, two operations of a program
+// rarely meet: the same name is 1 in 3, a lookup through the mount of
+// the namespace a create is in about 1 in 2.5, and the slow seeded bugs
+// need three or four such coincidences at once (a create, an open and
+// read through a mount of its namespace, a remove of the same name; a
+// lookup, a move to another namespace and a lookup of the same name
+// through the same mount). Contention is what a concurrent program is
+// tested for, so the generator makes it the rule, and keeps the pools
+// for the rest.
+type focus struct {
+	on    bool
+	mount int // a mount made before the start
+	ns    int // the namespace mount captured
+	names [2]string
+	user  int
+	uid   string
+}
+
+const (
+	focusOdds = 3
+	focusHits = 2
+)
+
+// uniform turns the focus and the themes off, so that a test can
+// compare with the generator that drew every argument from its pool.
+var uniform = false
+
+// drawFocus draws the focus of a program of configuration cfg.
+func drawFocus(c Chooser, cfg model.Config) focus {
+	f := focus{on: !uniform, mount: 1 + c.IntN(len(cfg.Mounts), "focus mount")}
+	f.ns = cfg.Mounts[f.mount-1]
+	i := c.IntN(len(Names), "focus name")
+	f.names = [2]string{Names[i], Names[(i+1+c.IntN(len(Names)-1, "focus new name"))%len(Names)]}
+	f.user = 1 + c.IntN(max(cfg.Users, 1), "focus user")
+	f.uid = UIDs[c.IntN(len(UIDs), "focus uid")]
+	return f
+}
+
+// args draws the arguments of operations: around the focus, if on.
+type args struct {
+	c      Chooser
+	cfg    model.Config
+	f      focus
+	mounts int // mounts so far, made before the start or by Mount
+}
+
+// near reports whether the next argument is the focus's.
+func (a *args) near() bool { return a.f.on && a.c.IntN(focusOdds, "focus") < focusHits }
+
+func (a *args) ns() int {
+	if a.near() {
+		return a.f.ns
+	}
+	return 1 + a.c.IntN(a.cfg.Namespaces, "ns")
+}
+
+// to is a move's destination: near the focus, another namespace than
+// the focus's, which the move's source mostly is.
+func (a *args) to() int {
+	if a.near() && a.cfg.Namespaces > 1 {
+		return 1 + (a.f.ns+a.c.IntN(a.cfg.Namespaces-1, "to"))%a.cfg.Namespaces
+	}
+	return 1 + a.c.IntN(a.cfg.Namespaces, "ns")
+}
+
+// mount is any mount so far, the program's own included.
+func (a *args) mount() int {
+	if a.near() {
+		return a.f.mount
+	}
+	return 1 + a.c.IntN(a.mounts, "mount")
+}
+
+func (a *args) name() string {
+	if a.near() {
+		return a.f.names[0]
+	}
+	return Names[a.c.IntN(len(Names), "name")]
+}
+
+// nameOf is the name of the setup's create number i: near the focus,
+// the focus's names in turn, so that the focus's directory holds more
+// than one entry.
+func (a *args) nameOf(i int) string {
+	if a.near() {
+		return a.f.names[0]
+	}
+	return Names[a.c.IntN(len(Names), "name")]
+}
+
+func (a *args) newName() string {
+	if a.near() {
+		return a.f.names[1]
+	}
+	return Names[a.c.IntN(len(Names), "name")]
+}
+
+func (a *args) proc() int { return 1 + a.c.IntN(max(len(a.cfg.Procs), 1), "proc") }
+
+func (a *args) user() int {
+	if a.near() {
+		return a.f.user
+	}
+	return 1 + a.c.IntN(max(a.cfg.Users, 1), "user")
+}
+
+func (a *args) uid() string {
+	if a.near() {
+		return a.f.uid
+	}
+	return UIDs[a.c.IntN(len(UIDs), "uid")]
+}
+
+func dir(c Chooser) model.Dir {
+	if c.IntN(2, "dir") == 1 {
+		return model.Devices
+	}
+	return model.ClassNet
+}
