@@ -16,7 +16,7 @@ import (
 // removal beside a read, a del_uid beside an exit_user). Every choice's
 // zero is the focus, the sequel or the first antagonist, so that rapid,
 // which favours and shrinks toward the first of each set of choices,
-// keeps the contention while it shrinks the rest away. o bounds threads
+// keeps the contendedFocus while it shrinks the rest away. o bounds threads
 // and operations as for Program (defaults 2-3 threads of 1-3 operations);
 // NoUsers leaves user namespaces out.
 func Contended(c Chooser, o Options) history.Program {
@@ -25,7 +25,7 @@ func Contended(c Chooser, o Options) history.Program {
 	p := history.Program{Config: b.config(c, o)}
 	f := newFocus(c, p.Config, o.NoUsers)
 	p.Setup = f.setup()
-	fds := &descriptors{c: c, mounts: len(p.Config.Mounts)}
+	fds := &descriptors{a: &args{c: c, cfg: p.Config, mounts: len(p.Config.Mounts)}}
 	for i, op := range p.Setup {
 		p.Setup[i] = fds.give(op)
 	}
@@ -63,8 +63,8 @@ func contendedDefaults(o Options) Options {
 	return o
 }
 
-// focus is what a contended program's operations mostly act on.
-type focus struct {
+// contendedFocus is what a contended program's operations mostly act on.
+type contendedFocus struct {
 	c            Chooser
 	cfg          model.Config
 	noUsers      bool
@@ -76,8 +76,8 @@ type focus struct {
 	mounts       int          // mounts so far, made before the start or by Mount
 }
 
-func newFocus(c Chooser, cfg model.Config, noUsers bool) *focus {
-	f := &focus{c: c, cfg: cfg, noUsers: noUsers, mounts: len(cfg.Mounts)}
+func newFocus(c Chooser, cfg model.Config, noUsers bool) *contendedFocus {
+	f := &contendedFocus{c: c, cfg: cfg, noUsers: noUsers, mounts: len(cfg.Mounts)}
 	f.ns = 1 + c.IntN(min(cfg.Namespaces, 2), "focus ns")
 	f.other = 1 + (f.ns+c.IntN(cfg.Namespaces-1, "other ns"))%cfg.Namespaces
 	i := c.IntN(len(Names), "focus name")
@@ -95,7 +95,7 @@ func newFocus(c Chooser, cfg model.Config, noUsers bool) *focus {
 
 // pickNS returns the focus namespace three times in four, the other one
 // or any otherwise.
-func (f *focus) pickNS(label string) int {
+func (f *contendedFocus) pickNS(label string) int {
 	switch f.c.IntN(4, label) {
 	case 0, 1:
 		return f.ns
@@ -106,7 +106,7 @@ func (f *focus) pickNS(label string) int {
 }
 
 // pickName returns the focus name, the second name, or any.
-func (f *focus) pickName(label string) string {
+func (f *contendedFocus) pickName(label string) string {
 	switch f.c.IntN(4, label) {
 	case 0, 1:
 		return f.name
@@ -120,7 +120,7 @@ func (f *focus) pickName(label string) string {
 // when none did (a namespace born later), the focus namespace's: after
 // the setup's lifecycle, a mount of a dead namespace looking at what the
 // later one made.
-func (f *focus) mountOf(ns int) int {
+func (f *contendedFocus) mountOf(ns int) int {
 	for i, m := range f.cfg.Mounts {
 		if m == ns {
 			return i + 1
@@ -134,7 +134,7 @@ func (f *focus) mountOf(ns int) int {
 
 // pickMount returns the focus namespace's mount mostly, another's or any
 // otherwise.
-func (f *focus) pickMount(label string) int {
+func (f *contendedFocus) pickMount(label string) int {
 	switch f.c.IntN(4, label) {
 	case 0, 1:
 		return f.mountOf(f.ns)
@@ -151,7 +151,7 @@ func (f *focus) pickMount(label string) int {
 // then, so that an exit hands it back), in both, or, the zero choice,
 // not at all (the second name mostly not); with user namespaces, it
 // adds the focus uid.
-func (f *focus) setup() []model.Op {
+func (f *contendedFocus) setup() []model.Op {
 	var ops []model.Op
 	if len(f.cfg.Later) > 0 && f.c.IntN(2, "lifecycle") == 0 {
 		// The focus dies while its mount lives on and the later one is
@@ -208,7 +208,7 @@ func indexOf(name string) int {
 // of the first thread's operation at the same place or a sequel of its
 // own before. An antagonist mostly acts on what the operation it
 // contends with acts on, a sequel on what the one before it did.
-func (f *focus) thread(against []model.Op, n int) []model.Op {
+func (f *contendedFocus) thread(against []model.Op, n int) []model.Op {
 	ops := make([]model.Op, n)
 	for i := range ops {
 		switch {
@@ -227,7 +227,7 @@ func (f *focus) thread(against []model.Op, n int) []model.Op {
 // inherit returns op acting, mostly, on what from acted on: its name
 // (or a rename's new name), namespace, mount (the one that captured
 // from's namespace), directory and user namespace, where both take them.
-func (f *focus) inherit(op, from model.Op, label string) model.Op {
+func (f *contendedFocus) inherit(op, from model.Op, label string) model.Op {
 	if f.c.IntN(4, label) == 3 {
 		return op
 	}
@@ -278,7 +278,7 @@ func uidName(op model.Op) bool { return userKind(op.Kind) || op.Dir == model.UID
 
 // among picks one of ks the program may use, the first mostly; a list
 // with none falls back to the pool.
-func (f *focus) among(ks []model.Kind, label string) model.Kind {
+func (f *contendedFocus) among(ks []model.Kind, label string) model.Kind {
 	var ok []model.Kind
 	for _, k := range ks {
 		if !f.noUsers || !userKind(k) {
@@ -292,7 +292,7 @@ func (f *focus) among(ks []model.Kind, label string) model.Kind {
 }
 
 // op draws the arguments of an operation of kind k around the focus.
-func (f *focus) op(k model.Kind) model.Op {
+func (f *contendedFocus) op(k model.Kind) model.Op {
 	op := model.Op{Kind: k}
 	switch k {
 	case model.Create:
@@ -348,7 +348,7 @@ func (f *focus) op(k model.Kind) model.Op {
 
 // pickProc returns a process in the focus namespace mostly, any
 // otherwise.
-func (f *focus) pickProc() int {
+func (f *contendedFocus) pickProc() int {
 	p := proc(f.c, f.cfg)
 	if f.c.IntN(4, "proc") != 3 {
 		return f.procIn(f.ns, p)
@@ -357,7 +357,7 @@ func (f *focus) pickProc() int {
 }
 
 // procIn returns the first process in namespace ns, or otherwise.
-func (f *focus) procIn(ns, otherwise int) int {
+func (f *contendedFocus) procIn(ns, otherwise int) int {
 	for i, in := range f.cfg.Procs {
 		if in == ns {
 			return i + 1
@@ -368,7 +368,7 @@ func (f *focus) procIn(ns, otherwise int) int {
 
 // pickDir returns class/net or devices/virtual/net mostly, or, with
 // user namespaces, kernel/uids.
-func (f *focus) pickDir() model.Dir {
+func (f *contendedFocus) pickDir() model.Dir {
 	n := 5
 	if f.noUsers {
 		n = 4
@@ -430,3 +430,9 @@ var sequels = map[model.Kind][]model.Kind{
 	model.DelUID:   {model.AddUID},
 	model.ExitUser: {model.AddUID},
 }
+
+// name, user and proc draw from their whole pools, as Program's drawing
+// does away from its focus.
+func name(c Chooser) string                { return Names[c.IntN(len(Names), "name")] }
+func user(c Chooser, cfg model.Config) int { return 1 + c.IntN(max(cfg.Users, 1), "user") }
+func proc(c Chooser, cfg model.Config) int { return 1 + c.IntN(max(len(cfg.Procs), 1), "proc") }
