@@ -51,7 +51,7 @@ func shrinkHistory(t *Trace, want properties.Violation, all []properties.Violati
 		return nil, ShrinkStats{}, fmt.Errorf("%s is judged from the faults the implementation reported, not from the records: removing records does not shrink it", want.Property)
 	}
 	s := newHistoryShrinker(t, want, all, opts)
-	for s.cutAfterCulprits() || s.cutIrrelevant() || s.removeKeys() || s.removeThreads() || s.removeChunks() || s.removePairs() {
+	for s.cutLocal() || s.cutAfterCulprits() || s.cutIrrelevant() || s.removeKeys() || s.removeThreads() || s.removeChunks() || s.removePairs() {
 	}
 	st := ShrinkStats{
 		Property: want.Property, Method: MethodHistory, Checks: s.checks,
@@ -86,6 +86,7 @@ type historyShrinker struct {
 	same              func(sub history.History, keep []int) bool
 	checks, maxChecks int
 	cutTried          bool // cutIrrelevant has had its tries
+	localTried        bool // cutLocal has had its tries
 }
 
 // witness decides how a candidate is judged to show the violation want,
@@ -97,9 +98,10 @@ type historyShrinker struct {
 // the property the original did not report (all): a removal that breaks
 // something else makes another violation, which does not count.
 //
-// For linearizability the shrinker finds the culprit itself: the record at
-// whose return the history stops being linearizable (see upTo and
-// culprit), and a result the model allows it there (see rightResult).
+// For linearizability the shrinker takes the culprit the checker named,
+// or finds one itself: the record at whose return the history stops being
+// linearizable (see linCulprit, upTo and culprit), and a result the model
+// allows it there (see rightResult).
 // Every candidate keeps the culprit, is not linearizable up to its return,
 // and is linearizable up to it once the culprit's result is replaced by
 // the right one: that one result is still what is wrong, and for the same
@@ -108,20 +110,18 @@ type historyShrinker struct {
 // nothing, a candidate counts when it violates the property.
 func (s *historyShrinker) witness(want properties.Violation, all []properties.Violation) {
 	if want.Property == properties.Linearizability {
-		if c, ok := s.culprit(); ok {
-			if right, ok := s.rightResult(c); ok {
-				s.pinned = []int{c}
-				s.same = func(sub history.History, keep []int) bool {
-					i, _ := slices.BinarySearch(keep, c)
-					if s.linearizable(upTo(sub, i, true)) != no {
-						return false
-					}
-					sub.Records = slices.Clone(sub.Records)
-					sub.Records[i].Result = right
-					return s.linearizable(upTo(sub, i, true)) == yes
+		if c, right, ok := s.linCulprit(want); ok {
+			s.pinned = []int{c}
+			s.same = func(sub history.History, keep []int) bool {
+				i, _ := slices.BinarySearch(keep, c)
+				if s.linearizable(upTo(sub, i, true)) != no {
+					return false
 				}
-				return
+				sub.Records = slices.Clone(sub.Records)
+				sub.Records[i].Result = right
+				return s.linearizable(upTo(sub, i, true)) == yes
 			}
+			return
 		}
 	}
 	s.pinned = slices.Compact(slices.Sorted(slices.Values(want.Records)))
@@ -134,9 +134,33 @@ func (s *historyShrinker) witness(want properties.Violation, all []properties.Vi
 		if err != nil || len(want.Records) == 0 {
 			return err == nil && len(vs) > 0
 		}
+		if want.Property == properties.Linearizability {
+			// Its detail counts the operations explained: the culprit is what stays.
+			return slices.ContainsFunc(vs, func(v properties.Violation) bool { return len(v.Records) > 0 && keep[v.Records[0]] == want.Records[0] })
+		}
 		return slices.ContainsFunc(vs, func(v properties.Violation) bool { return violationKey(v, keep) == violationKey(want, nil) }) &&
 			!slices.ContainsFunc(vs, func(v properties.Violation) bool { return !known[violationKey(v, keep)] })
 	}
+}
+
+// linCulprit returns the culprit of the linearizability violation want
+// and the right result for it (see rightResult): the record the
+// violation names first, when the checker's culprit of the history up
+// to that record's return is that record, and one of the results the
+// model allows it makes that history linearizable; otherwise the record
+// at whose return the history stops being linearizable (see culprit).
+// Trying the named record first saves the culprit search's checks of
+// long prefixes, each a check of most of the history.
+func (s *historyShrinker) linCulprit(want properties.Violation) (c int, right model.Result, ok bool) {
+	if len(want.Records) > 0 {
+		if right, ok := s.rightResult(want.Records[0]); ok {
+			return want.Records[0], right, true
+		}
+	}
+	if c, ok = s.culprit(); ok {
+		right, ok = s.rightResult(c)
+	}
+	return c, right, ok
 }
 
 // violationKey names a violation by its detail and its records, found in
@@ -157,12 +181,10 @@ func violationKey(v properties.Violation, keep []int) string {
 // history, one with which the history is linearizable up to c's return.
 // It asks the checker for the culprit of the history up to c's return,
 // which is c, and tries the results the model allows it there. A device
-// flow recorded whole is several steps and has no one result to give: not
-// found.
+// flow recorded whole is several steps, the culprit one of them, and its
+// record one result, an error or none (see History.Steps): it tries the
+// flow with the error the model allows the step, or with none.
 func (s *historyShrinker) rightResult(c int) (model.Result, bool) {
-	if s.h.Records[c].Op.Kind.IsFlow() {
-		return model.Result{}, false
-	}
 	ci := 0 // c's index in the history up to its return, whose records are the original's called by then
 	for i := range c {
 		ci += boolInt(s.h.Records[i].Call <= s.h.Records[c].Return)
@@ -172,7 +194,16 @@ func (s *historyShrinker) rightResult(c int) (model.Result, bool) {
 	if !ok || x.Record != ci {
 		return model.Result{}, false
 	}
-	for _, r := range x.Allowed {
+	allowed := x.Allowed
+	if s.h.Records[c].Op.Kind.IsFlow() {
+		allowed = nil
+		for _, r := range x.Allowed {
+			if r := (model.Result{Err: r.Err}); !slices.ContainsFunc(allowed, func(a model.Result) bool { return model.SameResult(a, r) }) {
+				allowed = append(allowed, r)
+			}
+		}
+	}
+	for _, r := range allowed {
 		h := s.h
 		h.Records = slices.Clone(h.Records)
 		h.Records[c].Result = r
