@@ -416,7 +416,7 @@ func (s *historyShrinker) cutLocal() bool {
 		return false
 	}
 	s.localTried = true
-	x := newLocalIndex(s.h)
+	x := s.localIndex()
 	calls := make([]int64, 0, len(s.h.Records))
 	for _, r := range s.h.Records {
 		calls = append(calls, r.Call)

@@ -87,6 +87,7 @@ type historyShrinker struct {
 	checks, maxChecks int
 	cutTried          bool // cutIrrelevant has had its tries
 	localTried        bool // cutLocal has had its tries
+	index             *localIndex
 }
 
 // witness decides how a candidate is judged to show the violation want,
@@ -179,39 +180,70 @@ func violationKey(v properties.Violation, keep []int) string {
 
 // rightResult returns a result the model allows record c of the original
 // history, one with which the history is linearizable up to c's return.
-// It asks the checker for the culprit of the history up to c's return,
-// which is c, and tries the results the model allows it there. A device
-// flow recorded whole is several steps, the culprit one of them, and its
-// record one result, an error or none (see History.Steps): it tries the
-// flow with the error the model allows the step, or with none.
+// It asks the checker for the culprit of a history up to c's return,
+// which is c, and tries the results the model allows it there: first of
+// the locality cut of c (see local), a few records checked at once, then
+// of the whole history. A device flow recorded whole is several steps,
+// the culprit one of them, and its record one result, an error or none
+// (see History.Steps): it tries the flow with the error the model allows
+// the step, or with none.
 func (s *historyShrinker) rightResult(c int) (model.Result, bool) {
-	ci := 0 // c's index in the history up to its return, whose records are the original's called by then
-	for i := range c {
-		ci += boolInt(s.h.Records[i].Call <= s.h.Records[c].Return)
-	}
-	s.checks++
-	x, ok := properties.CulpritOf(upTo(s.h, c, true), s.check.LinearizabilityTimeout)
-	if !ok || x.Record != ci {
-		return model.Result{}, false
-	}
-	allowed := x.Allowed
-	if s.h.Records[c].Op.Kind.IsFlow() {
-		allowed = nil
-		for _, r := range x.Allowed {
-			if r := (model.Result{Err: r.Err}); !slices.ContainsFunc(allowed, func(a model.Result) bool { return model.SameResult(a, r) }) {
-				allowed = append(allowed, r)
+	var tried []model.Result
+	for _, keep := range [][]int{s.localIndex().local([]int{c}, s.h.Records[c].Call, false), nil} {
+		for _, r := range s.allowedAt(keep, c) {
+			if slices.ContainsFunc(tried, func(t model.Result) bool { return model.SameResult(t, r) }) {
+				continue
+			}
+			tried = append(tried, r)
+			h := s.h
+			h.Records = slices.Clone(h.Records)
+			h.Records[c].Result = r
+			if s.linearizable(upTo(h, c, true)) == yes {
+				return r, true
 			}
 		}
 	}
-	for _, r := range allowed {
-		h := s.h
-		h.Records = slices.Clone(h.Records)
-		h.Records[c].Result = r
-		if s.linearizable(upTo(h, c, true)) == yes {
-			return r, true
+	return model.Result{}, false
+}
+
+// allowedAt returns the results the model allows record c in the history
+// of the original's records keep (nil: all of them) up to c's return,
+// after the longest prefix explained, when the checker's culprit of that
+// history is c; for a flow, its errors (see rightResult).
+func (s *historyShrinker) allowedAt(keep []int, c int) []model.Result {
+	h, kc := s.h, c
+	if keep != nil {
+		h = s.sub(keep)
+		kc, _ = slices.BinarySearch(keep, c)
+	}
+	ci := 0 // c's index in the history up to its return, whose records are those called by then
+	for i := range kc {
+		ci += boolInt(h.Records[i].Call <= h.Records[kc].Return)
+	}
+	s.checks++
+	x, ok := properties.CulpritOf(upTo(h, kc, true), s.check.LinearizabilityTimeout)
+	if !ok || x.Record != ci {
+		return nil
+	}
+	if !h.Records[kc].Op.Kind.IsFlow() {
+		return x.Allowed
+	}
+	var errs []model.Result
+	for _, r := range x.Allowed {
+		if r := (model.Result{Err: r.Err}); !slices.ContainsFunc(errs, func(a model.Result) bool { return model.SameResult(a, r) }) {
+			errs = append(errs, r)
 		}
 	}
-	return model.Result{}, false
+	return errs
+}
+
+// localIndex returns the index of the original history for the locality
+// cut, made once.
+func (s *historyShrinker) localIndex() *localIndex {
+	if s.index == nil {
+		s.index = newLocalIndex(s.h)
+	}
+	return s.index
 }
 
 func boolInt(b bool) int {
