@@ -25,6 +25,12 @@ type ShrinkOptions struct {
 	Check properties.Options
 	// MaxRuns bounds the candidate executions; 0 means DefaultShrinkRuns.
 	MaxRuns int
+
+	// original bounds linearizability on the trace's own history and, for
+	// a trace without a schedule, its prefixes up to the culprit: the
+	// caller's LinearizabilityTimeout, 0 (none) unless it set one, as
+	// `sysfsim check` does. The candidates, thousands, are bounded.
+	original time.Duration
 }
 
 // DefaultShrinkRuns bounds a shrink: far more than a program of a few
@@ -89,13 +95,16 @@ var ErrNoViolation = errors.New("the trace violates no property: nothing to shri
 // The result is deterministic, and its schedule is the one its execution
 // took, so Replay confirms it.
 func Shrink(t *Trace, opts ShrinkOptions) (*Trace, ShrinkStats, error) {
+	opts.original = opts.Check.LinearizabilityTimeout
 	if opts.Check.LinearizabilityTimeout == 0 {
 		opts.Check.LinearizabilityTimeout = DefaultShrinkTimeout
 	}
 	if opts.MaxRuns <= 0 {
 		opts.MaxRuns = DefaultShrinkRuns
 	}
-	all, err := keptViolations(t.History, opts)
+	orig := opts
+	orig.Check.LinearizabilityTimeout = opts.original
+	all, err := keptViolations(t.History, orig)
 	if err != nil {
 		return nil, ShrinkStats{}, err
 	}

@@ -64,6 +64,8 @@ func shrinkHistory(t *Trace, want properties.Violation, all []properties.Violati
 // its violations of want's property, with every record in its candidate.
 func newHistoryShrinker(t *Trace, want properties.Violation, all []properties.Violation, opts ShrinkOptions) *historyShrinker {
 	s := &historyShrinker{h: t.History, check: opts.Check, maxChecks: opts.MaxRuns}
+	s.whole = opts.Check
+	s.whole.LinearizabilityTimeout = opts.original
 	s.witness(want, all)
 	for i := range t.History.Records {
 		if _, pinned := slices.BinarySearch(s.pinned, i); !pinned {
@@ -76,8 +78,10 @@ func newHistoryShrinker(t *Trace, want properties.Violation, all []properties.Vi
 // historyShrinker holds the current candidate: the records kept, as
 // indices into the original history.
 type historyShrinker struct {
-	h     history.History // the original
-	check properties.Options
+	h history.History // the original
+	// check is for the candidates, whole for the original's prefixes
+	// (see ShrinkOptions.original).
+	check, whole properties.Options
 	// pinned are the records every candidate keeps, the culprits of the
 	// violation; rest are the candidate's others. Both ascend.
 	pinned, rest []int
@@ -198,7 +202,7 @@ func (s *historyShrinker) rightResult(c int) (model.Result, bool) {
 			h := s.h
 			h.Records = slices.Clone(h.Records)
 			h.Records[c].Result = r
-			if s.linearizable(upTo(h, c, true)) == yes {
+			if s.linearizableWith(upTo(h, c, true), s.whole) == yes {
 				return r, true
 			}
 		}
@@ -221,7 +225,11 @@ func (s *historyShrinker) allowedAt(keep []int, c int) []model.Result {
 		ci += boolInt(h.Records[i].Call <= h.Records[kc].Return)
 	}
 	s.checks++
-	x, ok := properties.CulpritOf(upTo(h, kc, true), s.check.LinearizabilityTimeout)
+	timeout := s.check.LinearizabilityTimeout
+	if keep == nil {
+		timeout = s.whole.LinearizabilityTimeout
+	}
+	x, ok := properties.CulpritOf(upTo(h, kc, true), timeout)
 	if !ok || x.Record != ci {
 		return nil
 	}
@@ -264,13 +272,24 @@ const (
 
 // violations checks h for property p alone, and counts the check.
 func (s *historyShrinker) violations(h history.History, p properties.Property) ([]properties.Violation, error) {
-	s.checks++
-	return properties.CheckProperty(h, p, s.check)
+	return s.checkWith(h, p, s.check)
 }
 
-// linearizable checks h for linearizability alone.
+// checkWith checks h for property p alone with options o, and counts the
+// check.
+func (s *historyShrinker) checkWith(h history.History, p properties.Property, o properties.Options) ([]properties.Violation, error) {
+	s.checks++
+	return properties.CheckProperty(h, p, o)
+}
+
+// linearizable checks h, a candidate, for linearizability alone.
 func (s *historyShrinker) linearizable(h history.History) verdict {
-	vs, err := s.violations(h, properties.Linearizability)
+	return s.linearizableWith(h, s.check)
+}
+
+// linearizableWith checks h for linearizability alone with options o.
+func (s *historyShrinker) linearizableWith(h history.History, o properties.Options) verdict {
+	vs, err := s.checkWith(h, properties.Linearizability, o)
 	switch {
 	case err != nil:
 		return undecided
