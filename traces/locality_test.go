@@ -158,7 +158,7 @@ func wrongResults(c model.Config, r history.Record) []model.Result {
 // from.
 func TestCutLocalInjected(t *testing.T) {
 	hs := injected(t, 4, 1200, 37)
-	if len(hs) < 30 {
+	if len(hs) < 25 {
 		t.Fatalf("only %d histories with an injected wrong result caught", len(hs))
 	}
 	kinds := map[model.Kind]int{}
