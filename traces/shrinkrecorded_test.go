@@ -112,8 +112,14 @@ var recordedCases = []recordedCase{
 	{"recorded-60s/tag-flipped", func(tb testing.TB) (*Trace, int) { return tagFlipped(tb, kernelRecorded60s, -1) }, properties.Linearizability},
 }
 
+// maxRecordedChecks bounds the checks of a shrink of a recording with one
+// wrong result: the locality cut takes a few, and ddmin a few dozen of
+// the small history it leaves (64 for kernel-30k); without it, ddmin
+// checks thousands of long histories.
+const maxRecordedChecks = 100
+
 // A long kernel recording with one wrong result shrinks to at most 10
-// operations, the wrong one among them, and the shrunk history is well
+// operations in at most maxRecordedChecks checks, the wrong one among them, and the shrunk history is well
 // formed (its records the original's, times and results kept) and still
 // violates the property. The whole recordings with -shrink-recorded;
 // otherwise the first 3,000 records of the 60 s one.
@@ -134,6 +140,9 @@ func TestShrinkRecorded(t *testing.T) {
 			t.Log(st)
 			if st.Method != MethodHistory || st.OpsAfter > 10 || st.OpsAfter != len(small.History.Records) {
 				t.Errorf("%v: want at most 10 operations", st)
+			}
+			if st.Checks > maxRecordedChecks {
+				t.Errorf("%v: want at most %d checks", st, maxRecordedChecks)
 			}
 			checkShrunkHistory(t, tr, small, wrong, st.Property)
 		})
