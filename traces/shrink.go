@@ -25,6 +25,12 @@ type ShrinkOptions struct {
 	Check properties.Options
 	// MaxRuns bounds the candidate executions; 0 means DefaultShrinkRuns.
 	MaxRuns int
+
+	// original bounds linearizability on the trace's own history and, for
+	// a trace without a schedule, its prefixes up to the culprit: the
+	// caller's LinearizabilityTimeout, 0 (none) unless it set one, as
+	// `sysfsim check` does. The candidates, thousands, are bounded.
+	original time.Duration
 }
 
 // DefaultShrinkRuns bounds a shrink: far more than a program of a few
@@ -60,7 +66,11 @@ type ShrinkStats struct {
 
 func (s ShrinkStats) String() string {
 	if s.Method == MethodHistory {
-		return fmt.Sprintf("%s: %d -> %d operations (%d histories checked)", s.Property, s.OpsBefore, s.OpsAfter, s.Checks)
+		histories := "histories"
+		if s.Checks == 1 {
+			histories = "history"
+		}
+		return fmt.Sprintf("%s: %d -> %d operations (%d %s checked)", s.Property, s.OpsBefore, s.OpsAfter, s.Checks, histories)
 	}
 	return fmt.Sprintf("%s: %d -> %d operations, %d -> %d preemptions, %d -> %d steps (%d runs)",
 		s.Property, s.OpsBefore, s.OpsAfter, s.PreemptionsBefore, s.PreemptionsAfter, s.StepsBefore, s.StepsAfter, s.Runs)
@@ -89,13 +99,16 @@ var ErrNoViolation = errors.New("the trace violates no property: nothing to shri
 // The result is deterministic, and its schedule is the one its execution
 // took, so Replay confirms it.
 func Shrink(t *Trace, opts ShrinkOptions) (*Trace, ShrinkStats, error) {
+	opts.original = opts.Check.LinearizabilityTimeout
 	if opts.Check.LinearizabilityTimeout == 0 {
 		opts.Check.LinearizabilityTimeout = DefaultShrinkTimeout
 	}
 	if opts.MaxRuns <= 0 {
 		opts.MaxRuns = DefaultShrinkRuns
 	}
-	all, err := keptViolations(t.History, opts)
+	orig := opts
+	orig.Check.LinearizabilityTimeout = opts.original
+	all, err := keptViolations(t.History, orig)
 	if err != nil {
 		return nil, ShrinkStats{}, err
 	}

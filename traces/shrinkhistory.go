@@ -51,7 +51,7 @@ func shrinkHistory(t *Trace, want properties.Violation, all []properties.Violati
 		return nil, ShrinkStats{}, fmt.Errorf("%s is judged from the faults the implementation reported, not from the records: removing records does not shrink it", want.Property)
 	}
 	s := newHistoryShrinker(t, want, all, opts)
-	for s.cutAfterCulprits() || s.cutIrrelevant() || s.removeKeys() || s.removeThreads() || s.removeChunks() || s.removePairs() {
+	for s.cutLocal() || s.cutAfterCulprits() || s.cutIrrelevant() || s.removeKeys() || s.removeThreads() || s.removeChunks() || s.removePairs() {
 	}
 	st := ShrinkStats{
 		Property: want.Property, Method: MethodHistory, Checks: s.checks,
@@ -64,6 +64,8 @@ func shrinkHistory(t *Trace, want properties.Violation, all []properties.Violati
 // its violations of want's property, with every record in its candidate.
 func newHistoryShrinker(t *Trace, want properties.Violation, all []properties.Violation, opts ShrinkOptions) *historyShrinker {
 	s := &historyShrinker{h: t.History, check: opts.Check, maxChecks: opts.MaxRuns}
+	s.whole = opts.Check
+	s.whole.LinearizabilityTimeout = opts.original
 	s.witness(want, all)
 	for i := range t.History.Records {
 		if _, pinned := slices.BinarySearch(s.pinned, i); !pinned {
@@ -76,8 +78,10 @@ func newHistoryShrinker(t *Trace, want properties.Violation, all []properties.Vi
 // historyShrinker holds the current candidate: the records kept, as
 // indices into the original history.
 type historyShrinker struct {
-	h     history.History // the original
-	check properties.Options
+	h history.History // the original
+	// check is for the candidates, whole for the original's prefixes
+	// (see ShrinkOptions.original).
+	check, whole properties.Options
 	// pinned are the records every candidate keeps, the culprits of the
 	// violation; rest are the candidate's others. Both ascend.
 	pinned, rest []int
@@ -86,6 +90,8 @@ type historyShrinker struct {
 	same              func(sub history.History, keep []int) bool
 	checks, maxChecks int
 	cutTried          bool // cutIrrelevant has had its tries
+	localTried        bool // cutLocal has had its tries
+	index             *localIndex
 }
 
 // witness decides how a candidate is judged to show the violation want,
@@ -97,9 +103,10 @@ type historyShrinker struct {
 // the property the original did not report (all): a removal that breaks
 // something else makes another violation, which does not count.
 //
-// For linearizability the shrinker finds the culprit itself: the record at
-// whose return the history stops being linearizable (see upTo and
-// culprit), and a result the model allows it there (see rightResult).
+// For linearizability the shrinker takes the culprit the checker named,
+// or finds one itself: the record at whose return the history stops being
+// linearizable (see linCulprit, upTo and culprit), and a result the model
+// allows it there (see rightResult).
 // Every candidate keeps the culprit, is not linearizable up to its return,
 // and is linearizable up to it once the culprit's result is replaced by
 // the right one: that one result is still what is wrong, and for the same
@@ -108,20 +115,18 @@ type historyShrinker struct {
 // nothing, a candidate counts when it violates the property.
 func (s *historyShrinker) witness(want properties.Violation, all []properties.Violation) {
 	if want.Property == properties.Linearizability {
-		if c, ok := s.culprit(); ok {
-			if right, ok := s.rightResult(c); ok {
-				s.pinned = []int{c}
-				s.same = func(sub history.History, keep []int) bool {
-					i, _ := slices.BinarySearch(keep, c)
-					if s.linearizable(upTo(sub, i, true)) != no {
-						return false
-					}
-					sub.Records = slices.Clone(sub.Records)
-					sub.Records[i].Result = right
-					return s.linearizable(upTo(sub, i, true)) == yes
+		if c, right, ok := s.linCulprit(want); ok {
+			s.pinned = []int{c}
+			s.same = func(sub history.History, keep []int) bool {
+				i, _ := slices.BinarySearch(keep, c)
+				if s.linearizable(upTo(sub, i, true)) != no {
+					return false
 				}
-				return
+				sub.Records = slices.Clone(sub.Records)
+				sub.Records[i].Result = right
+				return s.linearizable(upTo(sub, i, true)) == yes
 			}
+			return
 		}
 	}
 	s.pinned = slices.Compact(slices.Sorted(slices.Values(want.Records)))
@@ -134,9 +139,33 @@ func (s *historyShrinker) witness(want properties.Violation, all []properties.Vi
 		if err != nil || len(want.Records) == 0 {
 			return err == nil && len(vs) > 0
 		}
+		if want.Property == properties.Linearizability {
+			// Its detail counts the operations explained: the culprit is what stays.
+			return slices.ContainsFunc(vs, func(v properties.Violation) bool { return len(v.Records) > 0 && keep[v.Records[0]] == want.Records[0] })
+		}
 		return slices.ContainsFunc(vs, func(v properties.Violation) bool { return violationKey(v, keep) == violationKey(want, nil) }) &&
 			!slices.ContainsFunc(vs, func(v properties.Violation) bool { return !known[violationKey(v, keep)] })
 	}
+}
+
+// linCulprit returns the culprit of the linearizability violation want
+// and the right result for it (see rightResult): the record the
+// violation names first, when the checker's culprit of the history up
+// to that record's return is that record, and one of the results the
+// model allows it makes that history linearizable; otherwise the record
+// at whose return the history stops being linearizable (see culprit).
+// Trying the named record first saves the culprit search's checks of
+// long prefixes, each a check of most of the history.
+func (s *historyShrinker) linCulprit(want properties.Violation) (c int, right model.Result, ok bool) {
+	if len(want.Records) > 0 {
+		if right, ok := s.rightResult(want.Records[0]); ok {
+			return want.Records[0], right, true
+		}
+	}
+	if c, ok = s.culprit(); ok {
+		right, ok = s.rightResult(c)
+	}
+	return c, right, ok
 }
 
 // violationKey names a violation by its detail and its records, found in
@@ -155,32 +184,74 @@ func violationKey(v properties.Violation, keep []int) string {
 
 // rightResult returns a result the model allows record c of the original
 // history, one with which the history is linearizable up to c's return.
-// It asks the checker for the culprit of the history up to c's return,
-// which is c, and tries the results the model allows it there. A device
-// flow recorded whole is several steps and has no one result to give: not
-// found.
+// It asks the checker for the culprit of a history up to c's return,
+// which is c, and tries the results the model allows it there: first of
+// the locality cut of c (see local), a few records checked at once, then
+// of the whole history. A device flow recorded whole is several steps,
+// the culprit one of them, and its record one result, an error or none
+// (see History.Steps): it tries the flow with the error the model allows
+// the step, or with none.
 func (s *historyShrinker) rightResult(c int) (model.Result, bool) {
-	if s.h.Records[c].Op.Kind.IsFlow() {
-		return model.Result{}, false
-	}
-	ci := 0 // c's index in the history up to its return, whose records are the original's called by then
-	for i := range c {
-		ci += boolInt(s.h.Records[i].Call <= s.h.Records[c].Return)
-	}
-	s.checks++
-	x, ok := properties.CulpritOf(upTo(s.h, c, true), s.check.LinearizabilityTimeout)
-	if !ok || x.Record != ci {
-		return model.Result{}, false
-	}
-	for _, r := range x.Allowed {
-		h := s.h
-		h.Records = slices.Clone(h.Records)
-		h.Records[c].Result = r
-		if s.linearizable(upTo(h, c, true)) == yes {
-			return r, true
+	var tried []model.Result
+	for _, keep := range [][]int{s.localIndex().local([]int{c}, s.h.Records[c].Call, false), nil} {
+		for _, r := range s.allowedAt(keep, c) {
+			if slices.ContainsFunc(tried, func(t model.Result) bool { return model.SameResult(t, r) }) {
+				continue
+			}
+			tried = append(tried, r)
+			h := s.h
+			h.Records = slices.Clone(h.Records)
+			h.Records[c].Result = r
+			if s.linearizableWith(upTo(h, c, true), s.whole) == yes {
+				return r, true
+			}
 		}
 	}
 	return model.Result{}, false
+}
+
+// allowedAt returns the results the model allows record c in the history
+// of the original's records keep (nil: all of them) up to c's return,
+// after the longest prefix explained, when the checker's culprit of that
+// history is c; for a flow, its errors (see rightResult).
+func (s *historyShrinker) allowedAt(keep []int, c int) []model.Result {
+	h, kc := s.h, c
+	if keep != nil {
+		h = s.sub(keep)
+		kc, _ = slices.BinarySearch(keep, c)
+	}
+	ci := 0 // c's index in the history up to its return, whose records are those called by then
+	for i := range kc {
+		ci += boolInt(h.Records[i].Call <= h.Records[kc].Return)
+	}
+	s.checks++
+	timeout := s.check.LinearizabilityTimeout
+	if keep == nil {
+		timeout = s.whole.LinearizabilityTimeout
+	}
+	x, ok := properties.CulpritOf(upTo(h, kc, true), timeout)
+	if !ok || x.Record != ci {
+		return nil
+	}
+	if !h.Records[kc].Op.Kind.IsFlow() {
+		return x.Allowed
+	}
+	var errs []model.Result
+	for _, r := range x.Allowed {
+		if r := (model.Result{Err: r.Err}); !slices.ContainsFunc(errs, func(a model.Result) bool { return model.SameResult(a, r) }) {
+			errs = append(errs, r)
+		}
+	}
+	return errs
+}
+
+// localIndex returns the index of the original history for the locality
+// cut, made once.
+func (s *historyShrinker) localIndex() *localIndex {
+	if s.index == nil {
+		s.index = newLocalIndex(s.h)
+	}
+	return s.index
 }
 
 func boolInt(b bool) int {
@@ -201,13 +272,24 @@ const (
 
 // violations checks h for property p alone, and counts the check.
 func (s *historyShrinker) violations(h history.History, p properties.Property) ([]properties.Violation, error) {
-	s.checks++
-	return properties.CheckProperty(h, p, s.check)
+	return s.checkWith(h, p, s.check)
 }
 
-// linearizable checks h for linearizability alone.
+// checkWith checks h for property p alone with options o, and counts the
+// check.
+func (s *historyShrinker) checkWith(h history.History, p properties.Property, o properties.Options) ([]properties.Violation, error) {
+	s.checks++
+	return properties.CheckProperty(h, p, o)
+}
+
+// linearizable checks h, a candidate, for linearizability alone.
 func (s *historyShrinker) linearizable(h history.History) verdict {
-	vs, err := s.violations(h, properties.Linearizability)
+	return s.linearizableWith(h, s.check)
+}
+
+// linearizableWith checks h for linearizability alone with options o.
+func (s *historyShrinker) linearizableWith(h history.History, o properties.Options) verdict {
+	vs, err := s.checkWith(h, properties.Linearizability, o)
 	switch {
 	case err != nil:
 		return undecided

@@ -308,3 +308,27 @@ func TestCutIrrelevant(t *testing.T) {
 		})
 	}
 }
+
+// The witness of a linearizability violation starts from the culprit the
+// checker named: on a kernel recording, its right result is found in a
+// few checks, where the search for the point at which the history stops
+// being linearizable checks a dozen long prefixes (replaying a kernel's
+// records in the order they returned fails early). And a device flow recorded whole, whose
+// culprit is one of its steps, gets the error its step is allowed, or
+// none, as its right result.
+func TestWitnessOfTheNamedCulprit(t *testing.T) {
+	tr, wrong := tagFlipped(t, kernelRecorded60s, 3000)
+	vs, err := properties.CheckProperty(tr.History, properties.Linearizability, properties.Options{})
+	if err != nil || len(vs) == 0 {
+		t.Fatal("the history is linearizable")
+	}
+	s := newHistoryShrinker(tr, vs[0], vs, ShrinkOptions{MaxRuns: DefaultShrinkRuns})
+	if !slices.Equal(s.pinned, []int{wrong}) || s.checks > 4 {
+		t.Errorf("culprit %v in %d checks, want %d in at most 4", s.pinned, s.checks, wrong)
+	}
+	flow := handTrace([]rec{{0, createEth1, ok}, {1, removeEth1, model.Result{Err: model.ENOENT}}})
+	s = &historyShrinker{h: flow.History, maxChecks: DefaultShrinkRuns}
+	if r, found := s.rightResult(1); !found || !model.SameResult(r, ok) {
+		t.Errorf("the remove's right result: %v %v, want ok", r, found)
+	}
+}
