@@ -40,6 +40,8 @@ func (c longShape) IntN(n int, label string) int {
 		return 0
 	case "exit scheme":
 		return 0 // model.ExitKernel
+	case "focus":
+		return n - 1 // every argument from its pool, as properties' longShape
 	}
 	return c.Rand.IntN(n, label)
 }
