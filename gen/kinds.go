@@ -222,8 +222,8 @@ func (a *args) name() string {
 }
 
 // nameOf is the name of the setup's create number i: near the focus,
-// the focus's names in turn, so that the focus's directory holds more
-// than one entry.
+// the focus's first name, or in a theme of both names the two in turn,
+// so that the focus's directory holds more than one entry.
 func (a *args) nameOf(i int) string {
 	if a.near() {
 		if a.th.both {
