@@ -17,6 +17,7 @@ func (b *Buffer) Draw(c Chooser, o Options, swarm Swarm) (history.Program, Swarm
 		swarm = b.newSwarm(c)
 	}
 	d := &drawer{args: args{c: c, cfg: p.Config, f: drawFocus(c, p.Config), mounts: len(p.Config.Mounts)}, swarm: swarm, noUsers: o.NoUsers}
+	d.th = themeOf(swarm)
 	fds := &descriptors{a: &d.args}
 	if setup := b.setup(d, fds); len(setup) > 0 {
 		p.Setup = setup
@@ -44,7 +45,10 @@ func (b *Buffer) Draw(c Chooser, o Options, swarm Swarm) (history.Program, Swarm
 func (b *Buffer) setup(d *drawer, fds *descriptors) []model.Op {
 	c, a := d.c, &d.args
 	// At most 5 drawn, then 2 for the lifecycle.
-	setup := b.carveOps(7)[:0]
+	setup := b.carveOps(7 + len(a.f.names))[:0]
+	for i := range a.th.setup {
+		setup = append(setup, model.Op{Kind: model.Create, NS: a.f.ns, Name: a.f.names[i], Phys: c.IntN(3, "phys") == 0})
+	}
 	for i := range c.IntN(6, "setup ops") {
 		op := model.Op{Kind: model.Create, NS: a.ns(), Name: a.nameOf(i), Phys: c.IntN(3, "phys") == 0}
 		if c.IntN(2, "setup kind") == 0 {
@@ -125,13 +129,41 @@ func (b *Buffer) newSwarm(c Chooser) Swarm {
 		swarm[i] = w.kind == model.Create || w.kind == model.Readdir || c.IntN(2, "swarm kind") == 0
 	}
 	clear(swarm[len(kinds):])
-	if t := c.IntN(themeOdds, "theme"); t < len(themes) && !uniform {
+	if t := drawTheme(c); t >= 0 && !uniform {
 		swarm[len(kinds)+t] = true
 		for i, w := range kinds {
-			swarm[i] = swarm[i] || slices.Contains(themes[t], w.kind)
+			in := slices.Contains(themes[t].kinds, w.kind)
+			swarm[i] = in || swarm[i] && !themes[t].only
 		}
 	}
 	return swarm
+}
+
+// drawTheme draws a swarm's theme, each with its odds in themes, or
+// none (-1) with odds noTheme.
+func drawTheme(c Chooser) int {
+	total := noTheme
+	for _, t := range themes {
+		total += t.odds
+	}
+	pick := c.IntN(total, "theme")
+	for i, t := range themes {
+		if pick < t.odds {
+			return i
+		}
+		pick -= t.odds
+	}
+	return -1
+}
+
+// themeOf is the theme swarm has (nil: none), or the zero theme.
+func themeOf(swarm Swarm) theme {
+	for t := range themes {
+		if len(kinds)+t < len(swarm) && swarm[len(kinds)+t] {
+			return themes[t]
+		}
+	}
+	return theme{}
 }
 
 // weight is kind i's weight in a program of swarm (nil: every kind, no
@@ -146,7 +178,7 @@ func weight(swarm Swarm, i int) int {
 	}
 	w := kinds[i].w
 	for t := range themes {
-		if len(kinds)+t < len(swarm) && swarm[len(kinds)+t] && slices.Contains(themes[t], kinds[i].kind) {
+		if len(kinds)+t < len(swarm) && swarm[len(kinds)+t] && slices.Contains(themes[t].kinds, kinds[i].kind) {
 			return w * themeBoost
 		}
 	}

@@ -198,7 +198,7 @@ func TestInjectAfterPorcupine(t *testing.T) {
 // long one with a violation says so in its window's row.
 func TestVisualizeLongVerdicts(t *testing.T) {
 	wrong, _ := injectedTrace(t, 600)
-	p := gen.Program(gen.NewRand(1), gen.Options{MinThreads: 4, MaxThreads: 4, MaxOps: 600})
+	p := gen.Program(gen.NewRand(3), gen.Options{MinThreads: 4, MaxThreads: 4, MaxOps: 600}) // a program of many kinds, whose check takes time
 	x := sim.Run(p, sched.NewRandom(1), sim.Options{MaxSteps: 1 << 24})
 	correct := FromExecution(p, 1, "random", sim.Options{}, x, nil)
 	x.Release()
