@@ -75,7 +75,7 @@ var kinds = []struct {
 // The last three themes also fix the shape of their arguments: each is
 // the shape of a race that a theme of kinds alone leaves to three or
 // four coincidences (the right names, mount and namespace at once), and
-// each has only its kinds. Measured on 30 seeds (docs/bench-reach2.md),
+// each has only its kinds. Measured on 30 seeds (BENCHMARKS.md, "Shaped themes"),
 // a program of one of them finds its race 6 to 70 times as often as a
 // program of the generator without them.
 var themes = []theme{
