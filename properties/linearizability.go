@@ -52,7 +52,7 @@ func checkLinearizable(h history.History, b bounds) linVerdict {
 		// memory the check holds.
 		return checkPieces(h, h.Steps(nil), b)
 	}
-	if explainedInReturnOrder(h) {
+	if explainedInReturnOrder(h) || explainedInCallOrder(h) {
 		return linVerdict{decided: true}
 	}
 	began := clock()
@@ -119,9 +119,21 @@ func Linearize(h history.History, timeout time.Duration) (porcupine.CheckResult,
 // explainedInReturnOrder reports whether replaying h's steps on the model
 // in the order they returned (those that never returned last) explains
 // every result.
-func explainedInReturnOrder(h history.History) bool {
+func explainedInReturnOrder(h history.History) bool { return explainedInOrder(h, false) }
+
+// explainedInCallOrder is explainedInReturnOrder with the steps in the
+// order they were called: an order that respects real time too (an
+// operation that returned before another was called was called before
+// it), so that explaining every result in it also proves h linearizable.
+// Of the histories of contended programs the return order does not
+// explain, about half are explained in call order (an operation that
+// takes effect early and returns late), and then the end search is not
+// needed.
+func explainedInCallOrder(h history.History) bool { return explainedInOrder(h, true) }
+
+func explainedInOrder(h history.History, byCall bool) bool {
 	buf := stepBufs.Get().(*stepBuf)
-	buf.order, buf.events = returnOrderEvents(h, buf.order[:0], buf.events[:0])
+	buf.order, buf.events = orderedEvents(h, byCall, buf.order[:0], buf.events[:0])
 	ok := model.Explains(h.Config, buf.events)
 	clear(buf.events) // let go of the history's strings
 	buf.events = buf.events[:0]
@@ -129,14 +141,15 @@ func explainedInReturnOrder(h history.History) bool {
 	return ok
 }
 
-// returnOrderEvents appends to events h's steps (h.Steps) as events, in
-// the order they returned, ties in call order, as a stable sort of h.Steps
-// by Return gives them; order is the buffer of record indices it sorts.
+// orderedEvents appends to events h's steps (h.Steps) as events, in the
+// order they returned (byCall, were called), ties in record order, as a
+// stable sort of h.Steps by Return (Call) gives them; order is the buffer
+// of record indices it sorts.
 // It builds them straight from the records: a flow's steps share its
 // record's times, so sorting the records and expanding each in place is
 // the same order, without the copies of the Steps it would sort (a few
 // hundred bytes each) (TestReturnOrderEventsAreStepsSorted).
-func returnOrderEvents(h history.History, order []int, events []model.Event) ([]int, []model.Event) {
+func orderedEvents(h history.History, byCall bool, order []int, events []model.Event) ([]int, []model.Event) {
 	var last int64
 	for i, r := range h.Records {
 		last = max(last, r.Return, r.Call)
@@ -145,7 +158,9 @@ func returnOrderEvents(h history.History, order []int, events []model.Event) ([]
 		}
 	}
 	ret := func(i int) int64 {
-		if r := &h.Records[i]; !r.Pending {
+		if r := &h.Records[i]; byCall {
+			return r.Call
+		} else if !r.Pending {
 			return r.Return
 		}
 		return last + 1
