@@ -68,9 +68,8 @@ func surwCounts(p history.Program, s uint64, opt sim.Options) []int {
 	w := sched.NewSURW(s^0x5a3c0de5a3c0de, nil)
 	opt.Probe = true // only the counts are read: no history, no coverage
 	x := sim.Run(p, w, opt)
-	counts := slices.Clone(w.Counts())
 	x.Release()
-	return counts
+	return w.Counts() // w's own: NewSURW copies the estimates it is given
 }
 
 // searchMethod names the exhaustive search of a preemption bound

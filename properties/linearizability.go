@@ -201,11 +201,12 @@ func appendEvents(events []model.Event, r *history.Record) []model.Event {
 	return events
 }
 
-// stepBufs holds the buffers of explainedInReturnOrder, which runs on
-// every history of a campaign.
+// stepBufs holds the buffers of explainedInOrder, which runs on every
+// history of a campaign, and of explainedBySearch.
 var stepBufs = sync.Pool{New: func() any { return new(stepBuf) }}
 
 type stepBuf struct {
+	steps  []history.Step
 	events []model.Event
 	order  []int
 }
@@ -219,8 +220,18 @@ type stepBuf struct {
 // places one device after the other; the shrinker checks thousands of
 // such short histories cut from a long recording.
 func explainedBySearch(h history.History) bool {
-	steps := h.Steps(nil)
-	search := newEndSearch(h.Config)
+	buf := stepBufs.Get().(*stepBuf)
+	steps := h.Steps(buf.steps[:0])
+	ok := explainedSegments(h.Config, steps)
+	clear(steps) // let go of the history's strings
+	buf.steps = steps[:0]
+	stepBufs.Put(buf)
+	return ok
+}
+
+// explainedSegments is explainedBySearch on h's steps.
+func explainedSegments(c model.Config, steps []history.Step) bool {
+	search := newEndSearch(c)
 	start := []model.State{model.Init()}
 	for _, seg := range segments(steps) {
 		end, ok := search.ends(steps, seg, start)
