@@ -211,12 +211,16 @@ type coverer struct {
 	// or observer being recorded, else the program's operation, 0
 	// between operations.
 	running []model.Kind
+	// off records nothing (Options.Probe): running stays empty, which
+	// coverTouch already takes for "nothing to count".
+	off bool
 }
 
 // reset empties c for a new execution, keeping its buffers.
 func (c *coverer) reset() {
 	c.points = Coverage{}
 	c.running = c.running[:0]
+	c.off = false
 }
 
 // grow makes room for thread id.
@@ -230,6 +234,9 @@ func (c *coverer) grow(id int) {
 // in flight on the other threads, and names its namespace at some stage.
 func (k *Kernel) coverBegin(t *sched.Thread, op model.Op) {
 	c, id := &k.cov, t.ID()
+	if c.off {
+		return
+	}
 	c.grow(id)
 	if programKindOf[op.Kind] >= 0 {
 		for j, other := range c.running {
@@ -246,8 +253,9 @@ func (k *Kernel) coverBegin(t *sched.Thread, op model.Op) {
 
 // coverEnd marks the end of t's program operation.
 func (k *Kernel) coverEnd(t *sched.Thread) {
-	c, id := &k.cov, t.ID()
-	c.running[id] = 0
+	if c, id := &k.cov, t.ID(); !c.off {
+		c.running[id] = 0
+	}
 }
 
 // coverStep starts a recorded step or observer of kind on t, which the
@@ -255,6 +263,9 @@ func (k *Kernel) coverEnd(t *sched.Thread) {
 // coverStepEnd to restore.
 func (k *Kernel) coverStep(t *sched.Thread, kind model.Kind) model.Kind {
 	c, id := &k.cov, t.ID()
+	if c.off {
+		return 0
+	}
 	c.grow(id)
 	was := c.running[id]
 	c.running[id] = kind
@@ -262,7 +273,11 @@ func (k *Kernel) coverStep(t *sched.Thread, kind model.Kind) model.Kind {
 }
 
 // coverStepEnd ends the step coverStep started.
-func (k *Kernel) coverStepEnd(t *sched.Thread, was model.Kind) { k.cov.running[t.ID()] = was }
+func (k *Kernel) coverStepEnd(t *sched.Thread, was model.Kind) {
+	if !k.cov.off {
+		k.cov.running[t.ID()] = was
+	}
+}
 
 // nsStage is the life stage of namespace id now.
 func (k *Kernel) nsStage(id int) int {
@@ -316,7 +331,7 @@ func (k *Kernel) dirIndex(parent *node) int {
 
 // coverList counts a getdents call on parent.
 func (k *Kernel) coverList(parent *node) {
-	if d := k.dirIndex(parent); d >= 0 {
+	if d := k.dirIndex(parent); d >= 0 && !k.cov.off {
 		k.cov.points.set(listBase + d*listBuckets + min(len(parent.children), listBuckets-1))
 	}
 }
@@ -326,7 +341,7 @@ func (k *Kernel) coverList(parent *node) {
 // A listing's first call has no cursor (pos nil) and counts nothing.
 func (k *Kernel) coverCursor(parent *node, hash uint32, pos *node) {
 	d := k.dirIndex(parent)
-	if d < 0 || pos == nil || pos.freed {
+	if d < 0 || k.cov.off || pos == nil || pos.freed {
 		return
 	}
 	c := 0

@@ -38,6 +38,7 @@ type Kernel struct {
 	hist      history.History
 	faults    []history.Fault
 	cov       coverer // what the execution reached (Coverage)
+	probe     bool    // Options.Probe: records nothing
 	// sched runs the concurrent part; nil during setup. See now.
 	sched *sched.Scheduler
 
@@ -160,6 +161,12 @@ func (k *Kernel) fault(t *sched.Thread, kind history.FaultKind, detail string) {
 // and records its call and return. thread is the number recorded, which
 // for setup differs from t.ID().
 func (k *Kernel) record(t *sched.Thread, thread int, op model.Op, run func() model.Result) model.Result {
+	if k.probe { // the same clock and scheduler ticks, no record
+		k.now()
+		r := run()
+		k.now()
+		return r
+	}
 	i := len(k.hist.Records)
 	k.hist.Records = append(k.hist.Records, history.Record{Thread: thread, Op: op, Call: k.now(), Pending: true})
 	was := k.coverStep(t, op.Kind)

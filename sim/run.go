@@ -17,6 +17,12 @@ type Options struct {
 	// coroutines replaced: the same execution, only slower. It is there
 	// for benchmarks to compare against, and is not part of a trace.
 	GoroutineBaseline bool `json:"-"`
+	// Probe runs the execution only for what its strategy learns of it
+	// (SURW's counts of interesting steps, campaign's surwCounts): the
+	// same steps and schedule, but no history records and no coverage,
+	// which no one reads. The Execution's History has no records and its
+	// Coverage no points; its faults are kept. Not part of a trace.
+	Probe bool `json:"-"`
 }
 
 // DefaultMaxSteps is far above what a terminating program of a few dozen
@@ -112,6 +118,7 @@ func maxSteps(opt Options) int {
 // choice, nothing to record in the schedule.
 func prepare(p history.Program, opt Options, a *arena) *Kernel {
 	k := newKernel(p.Config, opt.Bugs, a)
+	k.probe, k.cov.off = opt.Probe, opt.Probe
 	// A flow records up to three steps: room for them all at once.
 	k.hist.Records = growRecords(k.hist.Records, 3*p.Ops())
 	if len(p.Setup) > 0 {
