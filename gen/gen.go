@@ -79,17 +79,22 @@ type Options struct {
 }
 
 func (o Options) withDefaults() Options {
+	return o.or(Options{MinThreads: 2, MaxThreads: 4, MaxOps: 4, MaxNamespaces: 3})
+}
+
+// or fills in o's unset bounds from d.
+func (o Options) or(d Options) Options {
 	if o.MinThreads == 0 {
-		o.MinThreads = 2
+		o.MinThreads = d.MinThreads
 	}
 	if o.MaxThreads == 0 {
-		o.MaxThreads = 4
+		o.MaxThreads = d.MaxThreads
 	}
 	if o.MaxOps == 0 {
-		o.MaxOps = 4
+		o.MaxOps = d.MaxOps
 	}
 	if o.MaxNamespaces == 0 {
-		o.MaxNamespaces = 3
+		o.MaxNamespaces = d.MaxNamespaces
 	}
 	return o
 }

@@ -48,19 +48,7 @@ func Contended(c Chooser, o Options) history.Program {
 // operations than Program's, so that each schedule of a program is more
 // likely to interleave the few that contend.
 func contendedDefaults(o Options) Options {
-	if o.MinThreads == 0 {
-		o.MinThreads = 2
-	}
-	if o.MaxThreads == 0 {
-		o.MaxThreads = 3
-	}
-	if o.MaxOps == 0 {
-		o.MaxOps = 3
-	}
-	if o.MaxNamespaces == 0 {
-		o.MaxNamespaces = 3
-	}
-	return o
+	return o.or(Options{MinThreads: 2, MaxThreads: 3, MaxOps: 3, MaxNamespaces: 3})
 }
 
 // contendedFocus is what a contended program's operations mostly act on.
