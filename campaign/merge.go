@@ -180,6 +180,7 @@ func (m *merger) addExhaustive(s Summary) {
 	y.Programs += x.Programs
 	y.ProgramsExhausted += x.ProgramsExhausted
 	y.ProgramsBoundHit += x.ProgramsBoundHit
+	y.ProgramsViolated += x.ProgramsViolated
 	y.Schedules += x.Schedules
 	y.Reruns += x.Reruns
 	y.Traces += x.Traces

@@ -306,6 +306,9 @@ func (r *runner) commit(u unit) error {
 		if u.boundHit {
 			x.ProgramsBoundHit++
 		}
+		if u.found != nil {
+			x.ProgramsViolated++
+		}
 		x.Exhausted = x.ProgramsExhausted == x.Programs
 		x.Traces += u.traces
 		x.Certificates = append(x.Certificates, Certificate{Program: s.Shard.Global(u.j), Seed: u.seed,

@@ -282,6 +282,11 @@ func TestExhaustiveFindsSeededBugAndRespectsBudget(t *testing.T) {
 	if len(s.Violations) != 1 || s.Exhaustive.Exhausted && s.Exhaustive.Programs > 1 {
 		t.Fatalf("%+v %+v", s.Violations, s.Exhaustive)
 	}
+	// The program that found the violation stopped there, neither
+	// exhausted nor at its budget: the summary says so.
+	if x := s.Exhaustive; x.ProgramsViolated != 1 || x.ProgramsExhausted+x.ProgramsViolated > x.Programs {
+		t.Fatalf("programs %d, exhausted %d, stopped at a violation %d; want 1 at a violation", x.Programs, x.ProgramsExhausted, x.ProgramsViolated)
+	}
 	v := s.Violations[0]
 	if !strings.HasPrefix(v.Strategy, "exhaustive:2") || v.Schedule < 1 || v.Schedule > 50 {
 		t.Fatalf("%+v", v)

@@ -96,6 +96,10 @@ type ExhaustiveSummary struct {
 	ProgramsExhausted int64 `json:"programs_exhausted"`
 	// ProgramsBoundHit counts programs with schedules beyond the bound.
 	ProgramsBoundHit int64 `json:"programs_bound_hit"`
+	// ProgramsViolated counts programs whose search stopped at a
+	// violation, before its space or its budget ran out (absent from
+	// summaries written before it was recorded).
+	ProgramsViolated int64 `json:"programs_violated"`
 	Schedules        int64 `json:"schedules"`
 	// Reruns counts executions run again (unchecked) by the iterative
 	// deepening of the bound, or abandoned part way.

@@ -278,8 +278,12 @@ func printSummary(w io.Writer, s campaign.Summary) {
 		if x.Preemptions < 0 {
 			bound = "none"
 		}
-		fmt.Fprintf(w, "exhaustive, preemption bound %s: %d programs, %d schedules covered (%d reruns); %d programs exhausted their space, %d stopped at %d schedules; space exhausted: %v\n",
-			bound, x.Programs, x.Schedules, x.Reruns, x.ProgramsExhausted, x.Programs-x.ProgramsExhausted, x.SchedulesPerProgram, yesNo(x.Exhausted))
+		stopped := ""
+		if x.ProgramsViolated > 0 {
+			stopped = fmt.Sprintf(", %d at a violation", x.ProgramsViolated)
+		}
+		fmt.Fprintf(w, "exhaustive, preemption bound %s: %d programs, %d schedules covered (%d reruns); %d programs exhausted their space%s, %d stopped at %d schedules; space exhausted: %v\n",
+			bound, x.Programs, x.Schedules, x.Reruns, x.ProgramsExhausted, stopped, x.Programs-x.ProgramsExhausted-x.ProgramsViolated, x.SchedulesPerProgram, yesNo(x.Exhausted))
 	}
 	if s.Interrupted {
 		fmt.Fprintln(w, "interrupted")
