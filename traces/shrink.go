@@ -1,7 +1,6 @@
 package traces
 
 import (
-	"cmp"
 	"errors"
 	"fmt"
 	"slices"
@@ -76,6 +75,23 @@ func (s ShrinkStats) String() string {
 		s.Property, s.OpsBefore, s.OpsAfter, s.PreemptionsBefore, s.PreemptionsAfter, s.StepsBefore, s.StepsAfter, s.Runs)
 }
 
+// ErrUndecided is returned when the property to keep could not be
+// decided on the trace itself: a shrink keeps a violation it has seen.
+var ErrUndecided = errors.New("undecided")
+
+// undecidedNames names the property a shrink could not decide: prop, or, when
+// none was named or violated, the properties left undecided.
+func undecidedNames(prop properties.Property, unknown []properties.Property) string {
+	if prop != "" {
+		return string(prop)
+	}
+	names := make([]string, len(unknown))
+	for i, p := range unknown {
+		names[i] = string(p)
+	}
+	return strings.Join(names, ", ")
+}
+
 // ErrNoViolation is returned when asked to shrink a trace that violates
 // nothing: there is nothing to keep.
 var ErrNoViolation = errors.New("the trace violates no property: nothing to shrink")
@@ -129,10 +145,16 @@ func keptViolations(h history.History, opts ShrinkOptions) ([]properties.Violati
 		}
 	}
 	r := properties.Check(h, opts.Check)
-	if len(r.Violations) == 0 {
+	if len(r.Violations) == 0 && len(r.Unknown) == 0 {
 		return nil, ErrNoViolation
 	}
-	prop := cmp.Or(opts.Property, r.Violations[0].Property)
+	prop := opts.Property
+	if prop == "" && len(r.Violations) > 0 {
+		prop = r.Violations[0].Property
+	}
+	if prop == "" || slices.Contains(r.Unknown, prop) && !slices.ContainsFunc(r.Violations, func(v properties.Violation) bool { return v.Property == prop }) {
+		return nil, fmt.Errorf("%w: %s not decided within the check's time or memory bound, so there is nothing to keep while shrinking", ErrUndecided, undecidedNames(prop, r.Unknown))
+	}
 	var found []string
 	for _, v := range r.Violations {
 		if !slices.Contains(found, string(v.Property)) {
@@ -141,6 +163,9 @@ func keptViolations(h history.History, opts ShrinkOptions) ([]properties.Violati
 	}
 	if vs := slices.DeleteFunc(r.Violations, func(v properties.Violation) bool { return v.Property != prop }); len(vs) > 0 {
 		return vs, nil
+	}
+	if len(found) == 0 {
+		return nil, ErrNoViolation
 	}
 	return nil, fmt.Errorf("the trace violates %s, not %s", strings.Join(found, ", "), prop)
 }

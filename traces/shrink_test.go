@@ -8,6 +8,7 @@ import (
 	"github.com/sysfsim/sysfsim/history"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/sysfsim/sysfsim/gen"
 	"github.com/sysfsim/sysfsim/properties"
@@ -125,4 +126,25 @@ func TestShrinkRefuses(t *testing.T) {
 	if _, _, err := Shrink(tr, ShrinkOptions{Property: "no-such-property"}); err == nil {
 		t.Error("shrinking for a property the trace does not violate succeeded")
 	}
+}
+
+// A trace whose property cannot be decided within the caller's bound is
+// not a trace without a violation: Shrink says it is undecided.
+func TestShrinkUndecided(t *testing.T) {
+	bound := properties.Options{LinearizabilityTimeout: time.Nanosecond}
+	for seed := uint64(1); seed <= 50; seed++ {
+		p := gen.Program(gen.NewRand(seed), gen.Options{MinThreads: 4, MaxThreads: 4, MaxOps: 1000})
+		x := sim.Run(p, sched.NewRandom(seed), sim.Options{MaxSteps: 1 << 20})
+		if r := properties.Check(x.History, bound); len(r.Violations) > 0 || len(r.Unknown) == 0 {
+			continue
+		}
+		tr := FromExecution(p, seed, "random", sim.Options{}, x, nil)
+		tr.Schedule = nil
+		_, _, err := Shrink(tr, ShrinkOptions{Check: bound})
+		if !errors.Is(err, ErrUndecided) || !strings.Contains(err.Error(), "linearizability") {
+			t.Fatalf("an undecided trace: %v, want ErrUndecided naming linearizability", err)
+		}
+		return
+	}
+	t.Fatal("no history undecided at 1ns in 50 seeds")
 }
