@@ -77,15 +77,7 @@ func TestUndecided(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			code, out, errs := run(t, c.args...)
-			if code != c.code {
-				t.Errorf("sysfsim %s: exit %d, want %d\n%s%s", strings.Join(c.args, " "), code, c.code, out, errs)
-			}
-			for _, want := range c.out {
-				if !strings.Contains(out, want) {
-					t.Errorf("sysfsim %s: stdout lacks %q:\n%s", strings.Join(c.args, " "), want, out)
-				}
-			}
+			expectRun(t, c.args, c.code, c.out)
 		})
 	}
 	page, err := os.ReadFile(filepath.Join(camp, "report.html"))
@@ -192,15 +184,7 @@ func TestCheckMemoryBound(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			code, out, errs := run(t, c.args...)
-			if code != c.code {
-				t.Errorf("sysfsim %s: exit %d, want %d\n%s%s", strings.Join(c.args, " "), code, c.code, out, errs)
-			}
-			for _, want := range c.out {
-				if !strings.Contains(out, want) {
-					t.Errorf("sysfsim %s: stdout lacks %q:\n%s", strings.Join(c.args, " "), want, out)
-				}
-			}
+			out := expectRun(t, c.args, c.code, c.out)
 			if c.name == "wide" {
 				readmeHolds(t, out)
 			}
@@ -223,4 +207,20 @@ func readmeHolds(t *testing.T, out string) {
 			t.Errorf("README.md's sample of the memory bound lacks %q", line)
 		}
 	}
+}
+
+// expectRun runs sysfsim with args and requires exit code and every
+// string of wants in its stdout, which it returns.
+func expectRun(t *testing.T, args []string, code int, wants []string) string {
+	t.Helper()
+	got, out, errs := run(t, args...)
+	if got != code {
+		t.Errorf("sysfsim %s: exit %d, want %d\n%s%s", strings.Join(args, " "), got, code, out, errs)
+	}
+	for _, want := range wants {
+		if !strings.Contains(out, want) {
+			t.Errorf("sysfsim %s: stdout lacks %q:\n%s", strings.Join(args, " "), want, out)
+		}
+	}
+	return out
 }
