@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"slices"
@@ -100,7 +101,7 @@ func cmdCheck(args []string, stdout, stderr io.Writer) int {
 	asJSON := fs.Bool("json", false, "print the verdict as one JSON object on stdout")
 	var timeout durationValue
 	fs.Var(&timeout, "timeout", "bound on the linearizability search (0: none); out of time, the property is undecided (exit 3)")
-	memory := fs.Int64("memory", 0, "bound, in `MiB`, on the heap the linearizability search may grow to (0: the default, 2048; -1: none); over it, the property is undecided (exit 3)")
+	memory := memoryFlag(fs)
 	t, file, code := traceArg(fs, args, stdout, stderr)
 	if code >= 0 {
 		return code
@@ -123,6 +124,12 @@ func cmdCheck(args []string, stdout, stderr io.Writer) int {
 		printCheck(stdout, t, v, time.Duration(timeout))
 	}
 	return verdictExit(len(r.Violations) > 0, len(r.Unknown) > 0)
+}
+
+// memoryFlag declares --memory, the bound on porcupine's heap, for the
+// commands that check a history.
+func memoryFlag(fs *flag.FlagSet) *int64 {
+	return fs.Int64("memory", 0, "bound, in `MiB`, on the heap the linearizability search may grow to (0: the default, 2048; -1: none); over it, the property is undecided")
 }
 
 // memoryLimit is properties.Options.MemoryLimit for --memory MiB.

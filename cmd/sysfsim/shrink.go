@@ -2,9 +2,11 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"path/filepath"
+	"time"
 
 	"github.com/sysfsim/sysfsim/properties"
 	"github.com/sysfsim/sysfsim/traces"
@@ -30,6 +32,9 @@ func cmdShrink(args []string, stdout, stderr io.Writer) int {
 	prop := fs.String("property", "", "the property to keep violated (default: the trace's first violation)")
 	runs := fs.Int("max-runs", 0, fmt.Sprintf("bound on candidate executions, or histories checked for a trace without a schedule (default %d)", traces.DefaultShrinkRuns))
 	asJSON := fs.Bool("json", false, "print the figures as one JSON object on stdout")
+	var timeout durationValue
+	fs.Var(&timeout, "timeout", "bound on the linearizability search of the trace itself (0: none) and of each candidate (0: 5s); the trace's undecided: exit 3")
+	memory := memoryFlag(fs)
 	t, file, code := traceArg(fs, args, stdout, stderr, "o")
 	if code >= 0 {
 		return code
@@ -41,7 +46,14 @@ func cmdShrink(args []string, stdout, stderr io.Writer) int {
 			return failUsage(stderr, "--property: %v", err)
 		}
 	}
-	small, st, err := traces.Shrink(t, traces.ShrinkOptions{Property: p, MaxRuns: *runs})
+	small, st, err := traces.Shrink(t, traces.ShrinkOptions{Property: p, MaxRuns: *runs,
+		Check: properties.Options{LinearizabilityTimeout: time.Duration(timeout), MemoryLimit: memoryLimit(*memory)}})
+	if errors.Is(err, traces.ErrUndecided) {
+		// Not bad input: the trace may violate the property, but the
+		// check could not say so, as `check` exits 3 for it.
+		fmt.Fprintf(stderr, "sysfsim shrink: %s: %v\n", file, err)
+		return exitUndecided
+	}
 	if err != nil {
 		return failUsage(stderr, "%s: %v", file, err)
 	}

@@ -67,6 +67,7 @@ func TestUndecided(t *testing.T) {
 		{"check a violation, out of time", []string{"check", "--timeout", "1ns", bugTrace}, exitViolation, []string{"VIOLATION uniqueness"}},
 		{"viz, out of time", []string{"viz", "--timeout", "1ns", undecided, "-o", filepath.Join(dir, "u.html")}, exitOK,
 			[]string{"0 violations drawn", "UNDECIDED linearizability: not decided within 1ns"}},
+		{"shrink, out of time", []string{"shrink", "--timeout", "1ns", undecided, "-o", filepath.Join(dir, "s.jsonl")}, exitUndecided, nil},
 		{"run, out of time", []string{"run", "--timeout", "1ns", "--executions", "500", "--workers", "1", "--out", camp}, exitUndecided,
 			[]string{"UNDECIDED ", "executions: the linearizability check ran out of its --timeout", "no violation found, "}},
 		{"run, in time", []string{"run", "--executions", "500", "--workers", "1"}, exitOK, []string{"\nno violation\n"}},
@@ -179,6 +180,8 @@ func TestCheckMemoryBound(t *testing.T) {
 			[]string{"UNDECIDED linearizability: not decided within the memory bound (--memory)", "too wide: 140 steps pending at once", "passed the memory bound"}},
 		{"wide, json", []string{"check", "--json", "--memory", "1", wide}, exitUndecided,
 			[]string{`"undecided":["linearizability"]`, `"cause":"memory"`}},
+		{"viz, wide", []string{"viz", "--memory", "1", wide, "-o", filepath.Join(t.TempDir(), "w.html")}, exitOK,
+			[]string{"UNDECIDED linearizability: not decided within the memory bound (--memory)"}},
 		{"narrow, violated", []string{"check", wideTrace(t, 3, false)}, exitViolation, []string{"VIOLATION linearizability"}},
 		{"narrow, linearizable", []string{"check", wideTrace(t, 3, true)}, exitOK, []string{"every property holds"}},
 	}

@@ -21,13 +21,14 @@ func cmdViz(args []string, stdout, stderr io.Writer) int {
 	out := fs.String("o", "", "write the HTML page to this file (required)")
 	var timeout time.Duration
 	durationVar(fs, &timeout, "timeout", time.Minute, "bound on the linearizability search, a `duration` (0: none)")
+	memory := memoryFlag(fs)
 	t, file, code := traceArg(fs, args, stdout, stderr, "o")
 	if code >= 0 {
 		return code
 	}
 	// The page shows what the checkers find now, not what was recorded;
 	// linearizability is checked once, as the drawing is cut.
-	o := properties.Options{LinearizabilityTimeout: timeout}
+	o := properties.Options{LinearizabilityTimeout: timeout, MemoryLimit: memoryLimit(*memory)}
 	d := properties.Draw(t.History, o, traces.VizAround)
 	r := properties.CheckDrawn(t.History, o, d)
 	t.Violations = traces.Violations(r.Violations)
@@ -42,7 +43,7 @@ func cmdViz(args []string, stdout, stderr io.Writer) int {
 	for _, p := range r.Unknown {
 		within := fmt.Sprintf("within %v (--timeout)", timeout)
 		if d.Cause == "memory" && p == properties.Linearizability {
-			within = "within the memory bound"
+			within = "within the memory bound (--memory)"
 		}
 		fmt.Fprintf(stdout, "UNDECIDED %s: not decided %s; the page draws porcupine's partial orders, not a verdict\n", p, within)
 	}
