@@ -16,9 +16,12 @@ func (b *Buffer) Draw(c Chooser, o Options, swarm Swarm) (history.Program, Swarm
 	if swarm == nil {
 		swarm = b.newSwarm(c)
 	}
-	d := &drawer{args: args{c: c, cfg: p.Config, f: drawFocus(c, p.Config), mounts: len(p.Config.Mounts)}, swarm: swarm, noUsers: o.NoUsers}
+	d := &b.d
+	*d = drawer{args: args{c: c, cfg: p.Config, f: drawFocus(c, p.Config), mounts: len(p.Config.Mounts)}, swarm: swarm}
+	d.weights = weightsOf(swarm, !o.NoUsers)
 	d.th = themeOf(swarm)
-	fds := &descriptors{a: &d.args}
+	fds := &b.fds
+	*fds = descriptors{a: &d.args, open: fds.open[:0]}
 	if setup := b.setup(d, fds); len(setup) > 0 {
 		p.Setup = setup
 	}
@@ -33,6 +36,7 @@ func (b *Buffer) Draw(c Chooser, o Options, swarm Swarm) (history.Program, Swarm
 		p.Threads = append(p.Threads, ops)
 	}
 	b.threads = p.Threads[:0]
+	d.c = nil // the buffer keeps no caller's chooser alive
 	if swarm == nil {
 		swarm = allKinds
 	}
@@ -107,9 +111,8 @@ func (f *descriptors) give(op model.Op) model.Op {
 // drawer draws operations and numbers the mounts they make.
 type drawer struct {
 	args
-	swarm Swarm // the kinds of operation this program may use
-	// noUsers: Options.NoUsers.
-	noUsers bool
+	swarm   Swarm       // the kinds of operation this program may use
+	weights kindWeights // the kinds' weights in this program
 }
 
 // newSwarm picks the kinds of operation one program uses: each kind with
@@ -166,27 +169,71 @@ func themeOf(swarm Swarm) theme {
 	return theme{}
 }
 
-// weight is kind i's weight in a program of swarm (nil: every kind, no
-// theme): 0 if left out, its table weight, times themeBoost if its
-// theme is the program's.
-func weight(swarm Swarm, i int) int {
-	if swarm == nil {
-		return kinds[i].w
-	}
-	if !swarm[i] {
-		return 0
-	}
-	w := kinds[i].w
-	for t := range themes {
-		if len(kinds)+t < len(swarm) && swarm[len(kinds)+t] && slices.Contains(themes[t].kinds, kinds[i].kind) {
-			return w * themeBoost
+// kindWeights are the weights of the kinds a program draws from, in the
+// order of kinds, as running sums: cum[i] is the weight of kinds 0..i.
+// A program computes them once (weightsOf), not at every operation.
+type kindWeights struct {
+	cum [len(kinds)]int
+	// users: the program has user namespaces, their operations and
+	// kernel/uids.
+	users bool
+}
+
+// themeKinds are, by theme, its kinds as a set of indices in kinds.
+var themeKinds = func() (sets [len(themes)]uint32) {
+	for t, th := range themes {
+		for i, k := range kinds {
+			if slices.Contains(th.kinds, k.kind) {
+				sets[t] |= 1 << i
+			}
 		}
+	}
+	return sets
+}()
+
+// everyKind are the weights of a program of every kind and no theme (a
+// nil swarm), with user namespaces' kinds ([1]) and without ([0]).
+var everyKind = [2]kindWeights{weightsOf(nil, false), weightsOf(nil, true)}
+
+// weightsOf returns the weights of the kinds of a program of swarm (nil:
+// every kind, no theme), user namespaces' only if users: a kind's is 0 if
+// left out, else its table weight, times themeBoost if one of the
+// swarm's themes has it.
+func weightsOf(swarm Swarm, users bool) kindWeights {
+	boosted := uint32(0)
+	for t := range themes {
+		if len(kinds)+t < len(swarm) && swarm[len(kinds)+t] {
+			boosted |= themeKinds[t]
+		}
+	}
+	w := kindWeights{users: users}
+	total := 0
+	for i, k := range kinds {
+		if (swarm == nil || swarm[i]) && (users || !userKind(k.kind)) {
+			if boosted&(1<<i) != 0 {
+				total += k.w * themeBoost
+			} else {
+				total += k.w
+			}
+		}
+		w.cum[i] = total
 	}
 	return w
 }
 
+// pick draws a kind's index by its weight.
+func (w *kindWeights) pick(c Chooser) int {
+	pick := c.IntN(w.cum[len(w.cum)-1], "kind")
+	for i, sum := range w.cum {
+		if pick < sum {
+			return i
+		}
+	}
+	return 0 // not reached: pick is below the total
+}
+
 func (d *drawer) op() model.Op {
-	op := opOf(&d.args, d.swarm, !d.noUsers)
+	op := opOf(&d.args, &d.weights)
 	if op.Kind == model.Mount {
 		d.mounts++
 		op.Mount = d.mounts
@@ -198,7 +245,7 @@ func (d *drawer) op() model.Op {
 // made before the start. Descriptors and new mounts are the caller's
 // business: Op leaves FD zero and Mount as drawn.
 func Op(c Chooser, cfg model.Config) model.Op {
-	return opOf(&args{c: c, cfg: cfg, mounts: len(cfg.Mounts)}, nil, true)
+	return opOf(&args{c: c, cfg: cfg, mounts: len(cfg.Mounts)}, &everyKind[1])
 }
 
 // userKind reports whether k belongs to user namespaces.
@@ -206,34 +253,15 @@ func userKind(k model.Kind) bool {
 	return k == model.AddUID || k == model.DelUID || k == model.ExitUser
 }
 
-// opOf draws an operation among the kinds swarm allows (all when nil),
-// user namespaces' only if users.
-func opOf(a *args, swarm Swarm, users bool) model.Op {
-	wt := func(i int) int {
-		if !users && userKind(kinds[i].kind) {
-			return 0
-		}
-		return weight(swarm, i)
-	}
-	total := 0
-	for i := range kinds {
-		total += wt(i)
-	}
+// opOf draws an operation among the kinds of weights w, and in
+// kernel/uids too if the program has user namespaces.
+func opOf(a *args, w *kindWeights) model.Op {
 	c := a.c
-	pick := c.IntN(total, "kind")
-	kind := kinds[0]
-	for i, w := range kinds {
-		if pick < wt(i) {
-			kind = w
-			break
-		}
-		pick -= wt(i)
-	}
-	op := kind.draw(a)
-	if users && op.Kind == model.Lookup && op.Dir == model.ClassNet && c.IntN(4, "uids") == 0 {
+	op := kinds[w.pick(c)].draw(a)
+	if w.users && op.Kind == model.Lookup && op.Dir == model.ClassNet && c.IntN(4, "uids") == 0 {
 		op.Dir, op.Name = model.UIDs, a.uid()
 	}
-	if users && op.Kind == model.Readdir && op.Dir == model.ClassNet && c.IntN(4, "uids") == 0 {
+	if w.users && op.Kind == model.Readdir && op.Dir == model.ClassNet && c.IntN(4, "uids") == 0 {
 		op.Dir = model.UIDs
 	}
 	return op

@@ -12,6 +12,7 @@
 package gen
 
 import (
+	"math/bits"
 	"math/rand/v2"
 	"slices"
 	"sync"
@@ -28,20 +29,17 @@ type Chooser interface {
 	IntN(n int, label string) int
 }
 
-// Rand is a Chooser from a seeded PCG generator.
-type Rand struct {
-	r   *rand.Rand
-	pcg *rand.PCG
-}
+// Rand is a Chooser from a seeded PCG generator. It draws from the PCG
+// itself, as math/rand/v2's Rand.IntN would from it (the same numbers on
+// every machine), without that Rand's indirection through an interface
+// per draw; and, one pointer, it is a Chooser without an allocation.
+type Rand struct{ pcg *rand.PCG }
 
 // pcgStream is the second word of every Rand's PCG state.
 const pcgStream = 0x9e3779b97f4a7c15
 
 // NewRand returns the chooser for seed.
-func NewRand(seed uint64) Rand {
-	pcg := rand.NewPCG(seed, pcgStream)
-	return Rand{rand.New(pcg), pcg}
-}
+func NewRand(seed uint64) Rand { return Rand{rand.NewPCG(seed, pcgStream)} }
 
 // Reseed makes r the chooser NewRand(seed) returns, on r's memory: a
 // worker that draws one program after another allocates no generator.
@@ -53,8 +51,26 @@ func (r *Rand) Reseed(seed uint64) {
 	r.pcg.Seed(seed, pcgStream)
 }
 
-// IntN implements Chooser.
-func (r Rand) IntN(n int, _ string) int { return r.r.IntN(n) }
+// IntN implements Chooser: math/rand/v2's Rand.IntN on r's PCG, Lemire's
+// multiply-and-reject, whose 32-bit variant draws the same numbers.
+func (r Rand) IntN(n int, _ string) int {
+	if n <= 0 {
+		panic("gen: IntN of a bound not positive")
+	}
+	u := uint64(n)
+	x := r.pcg.Uint64()
+	if u&(u-1) == 0 {
+		return int(x & (u - 1))
+	}
+	hi, lo := bits.Mul64(x, u)
+	if lo < u {
+		thresh := -u % u
+		for lo < thresh {
+			hi, lo = bits.Mul64(r.pcg.Uint64(), u)
+		}
+	}
+	return int(hi)
+}
 
 // Rapid is a Chooser that draws from a rapid test, so that rapid shrinks
 // programs toward fewer threads, fewer operations and earlier names.
@@ -141,6 +157,8 @@ type Buffer struct {
 	ops     []model.Op   // the setup's and the threads' operations
 	threads [][]model.Op // the threads
 	swarm   Swarm        // the last swarm drawn
+	d       drawer       // the program's drawer, here so as not to allocate one
+	fds     descriptors  // its descriptors, their list kept from one program to the next
 }
 
 // carve returns a slice of n ints of b's, growing b if needed; what was

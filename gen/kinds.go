@@ -4,7 +4,7 @@ import "github.com/sysfsim/sysfsim/model"
 
 // kinds are the operations a thread is drawn from: each kind's weight and
 // how its arguments are drawn.
-var kinds = []struct {
+var kinds = [...]struct {
 	kind model.Kind
 	w    int
 	draw func(a *args) model.Op
@@ -78,7 +78,7 @@ var kinds = []struct {
 // each has only its kinds. Measured on 30 seeds (BENCHMARKS.md, "Shaped themes"),
 // a program of one of them finds its race 6 to 70 times as often as a
 // program of the generator without them.
-var themes = []theme{
+var themes = [...]theme{
 	{kinds: []model.Kind{model.Create, model.Remove, model.Rename, model.Move, model.Lookup, model.Readdir}, odds: 2},
 	{kinds: []model.Kind{model.Open, model.Read, model.Close, model.Remove}, odds: 2},
 	{kinds: []model.Kind{model.Exit, model.Clone, model.Setns, model.Mount, model.Umount}, odds: 2},
