@@ -263,19 +263,37 @@ func (m *Mutant) IntN(n int, label string) int {
 
 // Clone returns a copy of p that shares no memory with it: what a caller
 // keeps of a program a Buffer drew, since the buffer's next Draw
-// overwrites it.
+// overwrites it. The copy's lists are carved from one array of ints and
+// one of operations, each capped at its length so that an append to one
+// cannot reach the next.
 func Clone(p history.Program) history.Program {
 	c := p
 	cfg := &c.Config
-	cfg.Mounts, cfg.Later, cfg.Procs = slices.Clone(cfg.Mounts), slices.Clone(cfg.Later), slices.Clone(cfg.Procs)
-	cfg.Owners, cfg.MountUsers, cfg.ProcUsers = slices.Clone(cfg.Owners), slices.Clone(cfg.MountUsers), slices.Clone(cfg.ProcUsers)
-	c.Setup = slices.Clone(p.Setup)
-	c.Threads = make([][]model.Op, len(p.Threads))
-	for i, th := range p.Threads {
-		c.Threads[i] = slices.Clone(th)
+	ints := make([]int, 0, len(cfg.Mounts)+len(cfg.Later)+len(cfg.Procs)+len(cfg.Owners)+len(cfg.MountUsers)+len(cfg.ProcUsers))
+	for _, l := range []*[]int{&cfg.Mounts, &cfg.Later, &cfg.Procs, &cfg.Owners, &cfg.MountUsers, &cfg.ProcUsers} {
+		*l, ints = cloneInto(ints, *l)
 	}
-	if p.Threads == nil {
-		c.Threads = nil
+	n := len(p.Setup)
+	for _, th := range p.Threads {
+		n += len(th)
+	}
+	ops := make([]model.Op, 0, n)
+	c.Setup, ops = cloneInto(ops, p.Setup)
+	if p.Threads != nil {
+		c.Threads = make([][]model.Op, len(p.Threads))
+	}
+	for i, th := range p.Threads {
+		c.Threads[i], ops = cloneInto(ops, th)
 	}
 	return c
+}
+
+// cloneInto copies s to the end of pool's free capacity and returns the
+// copy (nil if s is, capped at its length) and pool grown by it.
+func cloneInto[T any](pool, s []T) (clone, rest []T) {
+	if s == nil {
+		return nil, pool
+	}
+	rest = append(pool, s...)
+	return rest[len(pool):len(rest):len(rest)], rest
 }
