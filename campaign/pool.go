@@ -19,10 +19,13 @@ const executionBatch = 16
 type pool struct {
 	results chan []unit   // batches of consecutive indices, in any order
 	tokens  chan struct{} // the window of batches taken, not yet committed
-	done    chan struct{} // closed to stop the workers
-	next    atomic.Int64  // the first local index no worker has taken
-	limit   int64         // the first local index this run does not run
-	batch   int64
+	// free holds batches committed, for workers to fill again: a run's
+	// steady state allocates no batch.
+	free  chan []unit
+	done  chan struct{} // closed to stop the workers
+	next  atomic.Int64  // the first local index no worker has taken
+	limit int64         // the first local index this run does not run
+	size  int64         // indices per batch
 }
 
 // newPool makes the pool of a run of the local indices [start, limit).
@@ -36,9 +39,10 @@ func newPool(workers int, start, limit int64, exhaustive bool) *pool {
 	p := &pool{
 		results: make(chan []unit, workers*windowPerWorker),
 		tokens:  make(chan struct{}, workers*windowPerWorker),
+		free:    make(chan []unit, workers*windowPerWorker),
 		done:    make(chan struct{}),
 		limit:   limit,
-		batch:   batch,
+		size:    batch,
 	}
 	p.next.Store(start)
 	return p
@@ -62,12 +66,12 @@ func (r *runner) startWorkers(p *pool) {
 func (r *runner) work(p *pool) {
 	w := new(worker)
 	for p.acquire() {
-		j0 := p.next.Add(p.batch) - p.batch
+		j0 := p.next.Add(p.size) - p.size
 		if j0 >= p.limit {
 			<-p.tokens
 			return
 		}
-		us := r.runBatch(w, j0, min(p.batch, p.limit-j0))
+		us := r.runBatch(p, w, j0, min(p.size, p.limit-j0))
 		if len(us) == 0 { // the run stopped before the batch could start
 			<-p.tokens
 			return
@@ -94,12 +98,37 @@ func (p *pool) acquire() bool {
 	}
 }
 
-// runBatch runs the n local indices from j0 on, on w. A guided run that
-// stops meanwhile cuts the batch short: what it leaves out is never
-// committed.
-func (r *runner) runBatch(w *worker, j0, n int64) []unit {
+// batch returns an empty batch with room for n units: one committed
+// before, if there is one.
+func (p *pool) batch(n int64) []unit {
+	select {
+	case us := <-p.free:
+		if int64(cap(us)) >= n {
+			return us
+		}
+	default:
+	}
+	return make([]unit, 0, n)
+}
+
+// recycle hands us, committed, back to the workers, emptied: what its
+// units pointed to (findings, hashes) is the summary's now, or garbage.
+// There is room for every batch in the window, but a batch too many is
+// left to the collector rather than waited for.
+func (p *pool) recycle(us []unit) {
+	clear(us)
+	select {
+	case p.free <- us[:0]:
+	default:
+	}
+}
+
+// runBatch runs the n local indices from j0 on, on w, into a batch of p.
+// A guided run that stops meanwhile cuts the batch short: what it leaves
+// out is never committed.
+func (r *runner) runBatch(p *pool, w *worker, j0, n int64) []unit {
 	c := &r.c
-	us := make([]unit, 0, n)
+	us := p.batch(n)
 	for j := j0; j < j0+n; j++ {
 		i := r.sum.Shard.Global(j)
 		var u unit

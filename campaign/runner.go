@@ -233,6 +233,7 @@ func (cm *committer) receive(us []unit) {
 			}
 			cm.frontier++
 		}
+		cm.p.recycle(us)
 		if g := cm.r.guide; g != nil {
 			g.advance(cm.frontier)
 		}

@@ -1,0 +1,49 @@
+package campaign
+
+import (
+	"testing"
+
+	"github.com/sysfsim/sysfsim/sim"
+	"github.com/sysfsim/sysfsim/sim/sched"
+)
+
+// The bookkeeping between executions allocates nothing once a run is
+// under way: a worker fills a batch the committer recycled, and the
+// committer folds it into the summary, the sketch and the coverage
+// counts. Only what an execution itself allocates (the simulator's, the
+// check's) is then left to the collector.
+func TestBookkeepingAllocatesNothing(t *testing.T) {
+	r := newRunner(Config{Seed: 1, Workers: 1, Strategy: sched.StrategyPortfolio, Executions: 1 << 30})
+	if _, err := r.start(); err != nil {
+		t.Fatal(err)
+	}
+	p := newPool(1, r.startJ, r.limit(), false)
+	cm := newCommitter(r, p)
+	var cov sim.Coverage
+	for i := range 40 {
+		point := i * 7 % sim.CoveragePoints()
+		cov[point/64] |= 1 << (point % 64)
+	}
+	members := []sched.StrategyName{sched.StrategyRandom, sched.StrategyPOS, sched.StrategySURW}
+	j := r.startJ
+	batch := func() {
+		if !p.acquire() {
+			t.Fatal("the pool refused a batch")
+		}
+		us := p.batch(executionBatch)
+		for range executionBatch {
+			us = append(us, unit{j: j, execs: 1, steps: 40, hash: ExecSeed(7, j), member: members[j%3], maxSteps: 40, threads: 3, cov: cov})
+			j++
+		}
+		cm.receive(us)
+	}
+	for range 4 {
+		batch() // the first batches, the rows and the map grow (AllocsPerRun warms up once more)
+	}
+	if n := testing.AllocsPerRun(100, batch); n != 0 {
+		t.Errorf("a batch's bookkeeping allocates %.1f times, want 0", n)
+	}
+	if want := int64((4 + 1 + 100) * executionBatch); r.sum.Executions != want || cm.frontier != r.startJ+want {
+		t.Errorf("%d executions committed, frontier %d; want %d", r.sum.Executions, cm.frontier, want)
+	}
+}
