@@ -5,13 +5,10 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"os"
 	"reflect"
-	"runtime/debug"
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/sysfsim/sysfsim/gen"
 	"github.com/sysfsim/sysfsim/sim"
@@ -96,34 +93,6 @@ func TestGuidedCampaignFindsBug(t *testing.T) {
 func TestGuidedExhaustiveRefused(t *testing.T) {
 	if _, err := Run(context.Background(), Config{Executions: 1, Guided: true, Strategy: Exhaustive}); err == nil {
 		t.Fatal("a guided exhaustive campaign ran")
-	}
-}
-
-// A campaign raises the collector's setting while it runs, unless the
-// program chose one, and puts it back.
-func TestCampaignTunesGC(t *testing.T) {
-	if os.Getenv("GOGC") != "" {
-		t.Skip("GOGC is set: the campaign leaves the setting alone")
-	}
-	defer debug.SetGCPercent(debug.SetGCPercent(100))
-	seen := 0
-	mustRun(t, Config{Seed: 1, Executions: 20, Progress: func(Stats) {
-		seen = debug.SetGCPercent(-1)
-		debug.SetGCPercent(seen)
-	}, ProgressEvery: time.Millisecond})
-	if seen != campaignGCPercent {
-		t.Fatalf("while running: GC percent %d, want %d", seen, campaignGCPercent)
-	}
-	if now := debug.SetGCPercent(100); now != 100 {
-		t.Fatalf("after the run: GC percent %d, want 100 back", now)
-	}
-	debug.SetGCPercent(250)
-	mustRun(t, Config{Seed: 1, Executions: 20, Progress: func(Stats) {
-		seen = debug.SetGCPercent(-1)
-		debug.SetGCPercent(seen)
-	}, ProgressEvery: time.Millisecond})
-	if seen != 250 {
-		t.Fatalf("the program's own setting 250 became %d", seen)
 	}
 }
 
