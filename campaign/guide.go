@@ -33,8 +33,9 @@ import (
 // j waits. A shard guides itself by its own corpus.
 
 // guideLag is how far behind an execution the corpus it draws from may
-// be, in local indices: at least a batch, so that the oldest batch under
-// way never waits, and a few windows of workers, so that others rarely do.
+// be, in local indices: at least a batch (guidedBatch), so that the
+// oldest batch under way never waits, and a few windows of workers, so
+// that others rarely do.
 const guideLag = 256
 
 // Odds of a guided execution's kind, out of guideOdds: fresh (a new

@@ -13,8 +13,14 @@ const windowPerWorker = 8
 // handing their results over. Each handover wakes the committer, and its
 // thread spins and sleeps again, which a batch of 16 paid about 10% of a
 // campaign's CPU for (BenchmarkCampaign, workers=1) and a batch of 64
-// pays a quarter of. A guided run needs it at most guideLag.
+// pays a quarter of.
 const executionBatch = 64
+
+// guidedBatch is executionBatch for a guided run, whose executions wait
+// for the commits guideLag before them: small enough that guideLag spans
+// the batches of many workers at once, so that they rarely wait for one
+// another.
+const guidedBatch = 16
 
 // pool is the workers of one run and what they share with the committer.
 // A worker holds a token for each batch it has taken and the committer
@@ -31,14 +37,11 @@ type pool struct {
 	size  int64         // indices per batch
 }
 
-// newPool makes the pool of a run of the local indices [start, limit).
-func newPool(workers int, start, limit int64, exhaustive bool) *pool {
-	// Workers take indices in batches: a channel send and a wakeup of
-	// the committer per execution cost more than a small execution.
-	batch := int64(executionBatch)
-	if exhaustive {
-		batch = 1 // a unit is a whole search
-	}
+// newPool makes the pool of a run of the local indices [start, limit),
+// taken batch indices at a time. Workers take indices in batches: a
+// channel send and a wakeup of the committer per execution cost more
+// than a small execution.
+func newPool(workers int, start, limit, batch int64) *pool {
 	p := &pool{
 		results: make(chan []unit, workers*windowPerWorker),
 		tokens:  make(chan struct{}, workers*windowPerWorker),

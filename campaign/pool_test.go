@@ -17,7 +17,7 @@ func TestBookkeepingAllocatesNothing(t *testing.T) {
 	if _, err := r.start(); err != nil {
 		t.Fatal(err)
 	}
-	p := newPool(1, r.startJ, r.limit(), false)
+	p := newPool(1, r.startJ, r.limit(), r.batchSize())
 	cm := newCommitter(r, p)
 	var cov sim.Coverage
 	for i := range 40 {
@@ -30,8 +30,8 @@ func TestBookkeepingAllocatesNothing(t *testing.T) {
 		if !p.acquire() {
 			t.Fatal("the pool refused a batch")
 		}
-		us := p.batch(executionBatch)
-		for range executionBatch {
+		us := p.batch(p.size)
+		for range p.size {
 			us = append(us, unit{j: j, execs: 1, steps: 40, hash: ExecSeed(7, j), member: members[j%3], maxSteps: 40, threads: 3, cov: cov})
 			j++
 		}
@@ -43,7 +43,7 @@ func TestBookkeepingAllocatesNothing(t *testing.T) {
 	if n := testing.AllocsPerRun(100, batch); n != 0 {
 		t.Errorf("a batch's bookkeeping allocates %.1f times, want 0", n)
 	}
-	if want := int64((4 + 1 + 100) * executionBatch); r.sum.Executions != want || cm.frontier != r.startJ+want {
+	if want := (4 + 1 + 100) * p.size; r.sum.Executions != want || cm.frontier != r.startJ+want {
 		t.Errorf("%d executions committed, frontier %d; want %d", r.sum.Executions, cm.frontier, want)
 	}
 }

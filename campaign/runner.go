@@ -103,7 +103,7 @@ func (r *runner) run(ctx context.Context) (Summary, error) {
 		// Interrupted before it began: no worker takes an index.
 		limit = r.startJ
 	}
-	p := newPool(r.c.Workers, r.startJ, limit, r.c.Strategy == Exhaustive)
+	p := newPool(r.c.Workers, r.startJ, limit, r.batchSize())
 	r.startWorkers(p)
 
 	// Workers run ahead; the committer folds their batches in index order,
@@ -128,6 +128,18 @@ func (r *runner) limit() int64 {
 		return r.startJ + int64(r.c.Executions)
 	}
 	return math.MaxInt64
+}
+
+// batchSize is how many indices a worker takes at once: a unit of
+// "exhaustive" is a whole search, so one.
+func (r *runner) batchSize() int64 {
+	switch {
+	case r.c.Strategy == Exhaustive:
+		return 1
+	case r.guide != nil:
+		return guidedBatch
+	}
+	return executionBatch
 }
 
 // finish records the run's end in the summary and saves it.
