@@ -17,8 +17,7 @@ func (b *Buffer) Draw(c Chooser, o Options, swarm Swarm) (history.Program, Swarm
 		swarm = b.newSwarm(c)
 	}
 	d := &b.d
-	*d = drawer{args: args{c: c, cfg: p.Config, f: drawFocus(c, p.Config), mounts: len(p.Config.Mounts)}, swarm: swarm}
-	d.weights = weightsOf(swarm, !o.NoUsers)
+	*d = drawer{args: args{c: c, cfg: p.Config, f: drawFocus(c, p.Config), mounts: len(p.Config.Mounts)}, weights: weightsOf(swarm, !o.NoUsers)}
 	d.th = themeOf(swarm)
 	fds := &b.fds
 	*fds = descriptors{a: &d.args, open: fds.open[:0]}
@@ -111,8 +110,7 @@ func (f *descriptors) give(op model.Op) model.Op {
 // drawer draws operations and numbers the mounts they make.
 type drawer struct {
 	args
-	swarm   Swarm       // the kinds of operation this program may use
-	weights kindWeights // the kinds' weights in this program
+	weights kindWeights // the kinds of operation this program may use, weighed
 }
 
 // newSwarm picks the kinds of operation one program uses: each kind with
