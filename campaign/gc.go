@@ -6,11 +6,11 @@ import (
 	"sync"
 )
 
-// campaignGCPercent is the collector's setting while campaigns run, as
-// the command line sets it for itself: campaigns make short-lived garbage
-// at a steady rate from a small live heap, and collecting four times less
+// GCPercent is the collector's setting while campaigns run, and the one
+// the command line sets for itself: campaigns make short-lived garbage at
+// a steady rate from a small live heap, and collecting four times less
 // often is about 10% more executions per second for a few megabytes.
-const campaignGCPercent = 400
+const GCPercent = 400
 
 // gcTuning counts the campaigns running with the setting raised, so that
 // the last to end puts back what was there before the first began.
@@ -30,7 +30,7 @@ func tuneGC() (undo func()) {
 	g.Lock()
 	defer g.Unlock()
 	if g.running == 0 && os.Getenv("GOGC") == "" {
-		if prev := debug.SetGCPercent(campaignGCPercent); prev == 100 {
+		if prev := debug.SetGCPercent(GCPercent); prev == 100 {
 			g.raised, g.before = true, prev
 		} else {
 			debug.SetGCPercent(prev) // the program chose its own

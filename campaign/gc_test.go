@@ -19,8 +19,8 @@ func TestCampaignTunesGC(t *testing.T) {
 		seen = debug.SetGCPercent(-1)
 		debug.SetGCPercent(seen)
 	}, ProgressEvery: time.Millisecond})
-	if seen != campaignGCPercent {
-		t.Fatalf("while running: GC percent %d, want %d", seen, campaignGCPercent)
+	if seen != GCPercent {
+		t.Fatalf("while running: GC percent %d, want %d", seen, GCPercent)
 	}
 	if now := debug.SetGCPercent(100); now != 100 {
 		t.Fatalf("after the run: GC percent %d, want 100 back", now)
