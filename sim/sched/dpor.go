@@ -68,6 +68,14 @@ type dnode struct {
 	// backtrack lists the threads to take from here: the first one tried
 	// and those races asked for, in order.
 	backtrack []int
+	// In the cheapest-first search (frontier.go) the states form a tree:
+	// parent is the state before, via the thread whose step led here,
+	// kids the states after this one still in the tree, pending the
+	// branches waiting in the frontier to be taken from here, and queued
+	// how many of backtrack have gone to the frontier (or run).
+	parent                *dnode
+	via                   int
+	kids, pending, queued int
 }
 
 func (n *dnode) asleep(tid int) bool {
@@ -94,9 +102,20 @@ type dpor struct {
 	// pred[j] holds the steps that happen before step j, as a bitset.
 	pred  [][]uint64
 	vbits []uint64
-	// from is the first step of the current execution that differs from
-	// the last one's: races before it were analysed then.
-	from int
+	// from is the step of the current execution where it branches off
+	// the schedule that reached that state: races before it were analysed
+	// then. The happens-before of steps before valid (at most from) is
+	// the last execution's, which shared them.
+	from, valid int
+	// fr, when not nil, holds the backtrack points to take, cheapest
+	// first (frontier.go); the search is depth first otherwise. lastTids
+	// lists the threads of the last execution's steps, and spare is a
+	// stack to reuse.
+	fr       *frontier
+	lastTids []int
+	spare    []*dnode
+	// branches, if not nil, logs the branches taken (logBranch).
+	branches *[]takenBranch
 	// blocked lists the threads that, as the execution ended, could not
 	// run for waiting on a mutex, with the acquisition each would take,
 	// and, in a run the bound cut, the threads that could run but were
@@ -167,14 +186,17 @@ func (d *dpor) blockedRaces() {
 	for _, b := range d.blocked {
 		d.events = append(d.events, dporEvent{tid: b.tid, lo: lo, hi: lo + b.hi - b.lo, acq: b.acq, shared: b.shared, cond: b.cond})
 		d.accs = append(d.accs, d.nextAccs[b.lo:b.hi]...)
-		d.races(n)
+		d.races(n, n)
 		d.events, d.accs = d.events[:n], d.accs[:lo]
 	}
 }
 
 // exploreDPOR is Explore without a bound.
 func exploreDPOR(setup func(*Scheduler), opts ExploreOptions, visit func(Result) bool) (st ExploreStats) {
-	d := &dpor{noSleep: opts.noSleep, noConservative: opts.noConservative, bound: opts.dporBound()}
+	d := &dpor{noSleep: opts.noSleep, noConservative: opts.noConservative, bound: opts.dporBound(), branches: opts.branches}
+	if d.bound < 0 && !opts.DepthFirst {
+		d.fr = &frontier{}
+	}
 	st.DPOR = d.bound < 0 // bounded DPOR explores some traces twice: no certificate
 	defer func() { st.BoundHit = d.boundHit }()
 	var traces traceSet
@@ -201,8 +223,9 @@ func exploreDPOR(setup func(*Scheduler), opts ExploreOptions, visit func(Result)
 			st.Err = d.err
 			return st
 		}
-		d.races(d.from)
+		d.races(d.valid, d.from)
 		d.blockedRaces()
+		d.noteSchedule()
 		if r.Outcome == abandoned {
 			st.Pruned++
 		} else {
@@ -213,7 +236,7 @@ func exploreDPOR(setup func(*Scheduler), opts ExploreOptions, visit func(Result)
 				return st
 			}
 		}
-		if !d.backtrack() {
+		if !d.next() {
 			st.Exhausted = true
 			return st
 		}
@@ -249,7 +272,12 @@ func (d *dpor) Pick(i int, enabled []int) int {
 		d.free = append(d.free, n)
 		return -1
 	}
-	n.chosen, n.backtrack = c, append(n.backtrack, c)
+	n.chosen, n.backtrack, n.queued = c, append(n.backtrack, c), 1
+	if i > 0 {
+		n.parent = d.stack[i-1]
+		n.via = n.parent.chosen
+		n.parent.kids++
+	}
 	d.stack = append(d.stack, n)
 	d.start(c)
 	return c
@@ -354,6 +382,40 @@ func (d *dpor) independent(st step, ran []access) bool {
 	return ok && !conflict(acc, ran)
 }
 
+// next makes the next branch to explore the next execution's, cheapest
+// first or depth first; it reports false when none is left.
+func (d *dpor) next() bool {
+	if d.fr != nil {
+		return d.nextCheapest()
+	}
+	return d.backtrack()
+}
+
+// noteSchedule keeps the threads of the execution's steps, for the next
+// one to know which of them it shares (see path).
+func (d *dpor) noteSchedule() {
+	d.lastTids = d.lastTids[:0]
+	for _, ev := range d.events {
+		d.lastTids = append(d.lastTids, ev.tid)
+	}
+}
+
+// leastWaiting returns the least cost of the branches left to take from
+// the states of the current schedule, for logBranch.
+func (d *dpor) leastWaiting() int {
+	least := -1
+	for _, n := range d.stack {
+		for _, tid := range n.backtrack {
+			if !n.explored(tid) && !n.asleep(tid) {
+				if c := n.cost(slices.Index(n.enabled, tid), false); least < 0 || c < least {
+					least = c
+				}
+			}
+		}
+	}
+	return least
+}
+
 // backtrack moves to the deepest state with a thread left to take that
 // neither was taken there nor sleeps, and makes it the next execution's
 // branch; it reports false when none is left.
@@ -368,7 +430,12 @@ func (d *dpor) backtrack() bool {
 				d.boundHit = true
 				continue
 			}
-			n.chosen, d.from = tid, i
+			if d.branches != nil {
+				least := d.leastWaiting()
+				n.chosen, d.from = tid, i
+				d.logBranch(n.cost(slices.Index(n.enabled, tid), false), least)
+			}
+			n.chosen, d.from, d.valid = tid, i, i
 			d.free = append(d.free, d.stack[i+1:]...)
 			clear(d.stack[i+1:])
 			d.stack = d.stack[:i+1]
@@ -381,16 +448,17 @@ func (d *dpor) backtrack() bool {
 // races finds the races of the steps from step from on (the earlier ones
 // were analysed in an earlier execution with the same prefix) and, for
 // each, asks the state before its first step for a thread that starts
-// the reversed order. It computes pred on the way: looking back from step
+// the reversed order. It computes pred on the way, from step valid on
+// (the earlier steps' is the last execution's): looking back from step
 // j, a step already known to happen before j happens before some step j
 // depends on, so it is no race and its own past is there already; a step
 // j depends on that is not yet known is a race, when another thread's.
-func (d *dpor) races(from int) {
+func (d *dpor) races(valid, from int) {
 	n := len(d.events)
 	for len(d.pred) < n {
 		d.pred = append(d.pred, nil)
 	}
-	for j := from; j < n; j++ {
+	for j := valid; j < n; j++ {
 		pj := clearBits(d.pred[j], j/64+1)
 		for i := j - 1; i >= 0; i-- {
 			if has(pj, i) || !d.dependent(i, j) {
@@ -400,7 +468,7 @@ func (d *dpor) races(from int) {
 			for w, x := range d.pred[i] {
 				pj[w] |= x
 			}
-			if d.events[i].tid != d.events[j].tid {
+			if j >= from && d.events[i].tid != d.events[j].tid {
 				d.race(i, j)
 			}
 		}

@@ -61,6 +61,12 @@ type ExploreOptions struct {
 	// that bounded ones use, instead of source-DPOR: the method before
 	// DPOR, there to compare them. It overrides ExperimentalBPOR too.
 	SleepSets bool
+	// DepthFirst makes a search without a bound take DPOR's backtrack
+	// points depth first, as it did before they were taken cheapest first
+	// (frontier.go): the same traces, in another order, with the states
+	// of one schedule kept instead of a tree of them. It is there to
+	// compare the two.
+	DepthFirst bool
 	// CheckTraces makes a DPOR search compute the Mazurkiewicz trace of
 	// every complete execution, in canonical form, and count the distinct
 	// ones (ExploreStats.Traces) and the executions equivalent to an
@@ -83,6 +89,9 @@ type ExploreOptions struct {
 	// noSleep turns sleep sets off in DPOR, to show that the trace check
 	// catches a weakened reduction.
 	noSleep bool
+	// branches, if not nil, gets the branches DPOR takes, in order
+	// (TestDPORCheapestFirst).
+	branches *[]takenBranch
 }
 
 // usesDPOR reports whether Explore searches with source-DPOR: without a
