@@ -2,6 +2,7 @@ package sched
 
 import (
 	"fmt"
+	"math/bits"
 	"slices"
 )
 
@@ -60,30 +61,53 @@ type dporEvent struct {
 }
 
 // dnode is one state along the current schedule of the DPOR search.
-// Its node part is the sleep-set search's: the threads that can run, the
-// step taken, the steps done from here (the current one included once it
-// has run), those asleep on arrival, and the preemptions spent before.
+// Its sets of threads are bitmasks (tset), so that a state is one small
+// object: the cheapest-first search keeps a tree of them (frontier.go).
 type dnode struct {
-	node
-	// backtrack lists the threads to take from here: the first one tried
-	// and those races asked for, in order.
-	backtrack []int
-	// In the cheapest-first search (frontier.go) the states form a tree:
-	// parent is the state before, via the thread whose step led here,
-	// kids the states after this one still in the tree, pending the
-	// branches waiting in the frontier to be taken from here, and queued
-	// how many of backtrack have gone to the frontier (or run).
-	parent                *dnode
-	via                   int
-	kids, pending, queued int
+	// enabled holds the threads that can run here; done those whose
+	// step was taken from here (the current one once it has run); sleep
+	// those asleep on arrival: taking them only leads to schedules
+	// equivalent to ones covered from an ancestor. doneClock and
+	// sleepClock say which of their steps used the clock.
+	enabled, done, doneClock, sleep, sleepClock tset
+	// backtrack holds the threads to take from here: the first one tried
+	// and those races asked for; queued those of them that went to the
+	// frontier (or ran) in the cheapest-first search.
+	backtrack, queued tset
+	// last took the previous step (-1: none), spent preemptions before
+	// this state, chosen takes the step from here.
+	last, spent, chosen int32
+	// In the cheapest-first search the states form a tree: parent is the
+	// state before, via the thread whose step led here, kids the states
+	// after this one still in the tree, pending the branches waiting in
+	// the frontier to be taken from here.
+	parent        *dnode
+	via           int32
+	kids, pending int32
+	// bounded holds, under a bound only, the done and sleeping steps in
+	// order, with what the bound needs of them (see nocheaper and wakes).
+	bounded *boundedSteps
 }
 
-func (n *dnode) asleep(tid int) bool {
-	return slices.ContainsFunc(n.sleep, func(s step) bool { return s.tid == tid })
+// boundedSteps are a state's done and sleeping steps under a bound.
+type boundedSteps struct{ done, sleep []step }
+
+func (n *dnode) asleep(tid int) bool   { return n.sleep.has(tid) }
+func (n *dnode) explored(tid int) bool { return n.done.has(tid) }
+
+// cost returns the preemptions spent up to and including taking tid from
+// n: one more when the thread that ran last could go on and tid is not it.
+func (n *dnode) cost(tid int) int {
+	if n.last >= 0 && int(n.last) != tid && n.enabled.has(int(n.last)) {
+		return int(n.spent) + 1
+	}
+	return int(n.spent)
 }
 
-func (n *dnode) explored(tid int) bool {
-	return slices.ContainsFunc(n.done, func(s step) bool { return s.tid == tid })
+// asNode returns n as the sleep-set search's node, with its enabled
+// threads listed in buf, for the bounded checks it shares (nocheaper).
+func (n *dnode) asNode(buf []int) node {
+	return node{enabled: n.enabled.appendTids(buf[:0]), last: int(n.last), spent: int(n.spent), chosen: int(n.chosen)}
 }
 
 // dpor is the Strategy Explore runs each execution with, without a bound.
@@ -127,7 +151,9 @@ type dpor struct {
 	// the current execution, whose last state's sleep set is cutSleep.
 	bound         int
 	boundHit, cut bool
-	cutSleep      []step
+	cutSleep      tset
+	// tids is a buffer for lists of threads.
+	tids []int
 }
 
 // blockedAcq is the next step of a thread that did not take it as the
@@ -149,7 +175,7 @@ func (d *dpor) ending() {
 		case t.done:
 		case t.wait == onMutex && !t.enabled():
 			d.noteNext(t, []access{t.pending})
-		case d.cut && t.enabled() && !slices.ContainsFunc(d.cutSleep, func(s step) bool { return s.tid == t.id }):
+		case d.cut && t.enabled() && !d.cutSleep.has(t.id):
 			acc, ok := touchesOf(d.s, step{tid: t.id}, d.buf)
 			d.buf = acc
 			if !ok {
@@ -250,16 +276,21 @@ func (d *dpor) Pick(i int, enabled []int) int {
 	if i > 0 {
 		d.record(enabled)
 	}
+	set, ok := tsetOf(enabled)
+	if !ok {
+		d.err = errManyThreads
+		return -1
+	}
 	if i < len(d.stack) {
 		n := d.stack[i]
-		if !slices.Equal(n.enabled, enabled) {
-			d.err = fmt.Errorf("sched: explore: nondeterministic program: at step %d threads %v can run, earlier %v", i, enabled, n.enabled)
+		if n.enabled != set {
+			d.err = fmt.Errorf("sched: explore: nondeterministic program: at step %d threads %v can run, earlier %v", i, enabled, n.enabled.appendTids(nil))
 			return -1
 		}
-		d.start(n.chosen)
-		return n.chosen
+		d.start(int(n.chosen))
+		return int(n.chosen)
 	}
-	n := d.newNode(enabled)
+	n := d.newNode(set)
 	if i > 0 {
 		d.inherit(n, d.stack[i-1], enabled)
 	}
@@ -267,12 +298,14 @@ func (d *dpor) Pick(i int, enabled []int) int {
 	if c < 0 {
 		// Every thread sleeps, or would break the bound: blocked.
 		if d.cut {
-			d.cutSleep = append(d.cutSleep[:0], n.sleep...)
+			d.cutSleep = n.sleep
 		}
 		d.free = append(d.free, n)
 		return -1
 	}
-	n.chosen, n.backtrack, n.queued = c, append(n.backtrack, c), 1
+	n.chosen = int32(c)
+	n.backtrack.add(c)
+	n.queued.add(c)
 	if i > 0 {
 		n.parent = d.stack[i-1]
 		n.via = n.parent.chosen
@@ -290,21 +323,51 @@ func (d *dpor) Pick(i int, enabled []int) int {
 // wakes): the bound makes steps that commute dependent.
 func (d *dpor) inherit(n, p *dnode, enabled []int) {
 	n.last = p.chosen
-	n.spent = p.cost(slices.Index(p.enabled, p.chosen), false)
+	n.spent = int32(p.cost(int(p.chosen)))
 	if d.noSleep {
 		return
 	}
+	if d.bound >= 0 {
+		d.inheritBounded(n, p, enabled)
+		return
+	}
 	ran := d.s.stepAcc
-	for _, s := range p.sleep {
+	keep := func(set, clock tset) {
+		set.each(func(tid int) {
+			if d.independent(step{tid: tid, clock: clock.has(tid)}, ran) {
+				n.sleep.add(tid)
+				if clock.has(tid) {
+					n.sleepClock.add(tid)
+				}
+			}
+		})
+	}
+	keep(p.sleep, p.sleepClock)
+	keep(p.done.without(int(p.chosen)), p.doneClock)
+}
+
+// inheritBounded is inherit under a bound, where a sleeping step needs
+// more than its thread and clock (see nocheaper and wakes).
+func (d *dpor) inheritBounded(n, p *dnode, enabled []int) {
+	ran := d.s.stepAcc
+	pn := p.asNode(d.tids)
+	d.tids = pn.enabled
+	for _, s := range p.bounded.sleep {
 		if d.independent(s, ran) && !d.wakes(s, enabled) {
-			n.sleep = append(n.sleep, s)
+			n.sleepStep(s)
 		}
 	}
-	for _, s := range p.done[:len(p.done)-1] {
-		if d.independent(s, ran) && !d.wakes(s, enabled) && (d.bound < 0 || nocheaper(&p.node, s, false)) {
-			n.sleep = append(n.sleep, s)
+	for _, s := range p.bounded.done[:len(p.bounded.done)-1] {
+		if d.independent(s, ran) && !d.wakes(s, enabled) && nocheaper(&pn, s, false) {
+			n.sleepStep(s)
 		}
 	}
+}
+
+// sleepStep puts s to sleep at n, under a bound.
+func (n *dnode) sleepStep(s step) {
+	n.sleep.add(s.tid)
+	n.bounded.sleep = append(n.bounded.sleep, s)
 }
 
 // wakes reports whether, under a bound, taking s could change which
@@ -318,40 +381,51 @@ func (d *dpor) wakes(s step, enabled []int) bool {
 	return w
 }
 
-// first returns the first thread in round-robin order that neither sleeps
-// nor breaks the bound, or -1.
+// first returns the first thread in round-robin order (the one that ran
+// last, if it can go on, else the next by id, cyclically) that neither
+// sleeps nor breaks the bound, or -1.
 func (d *dpor) first(n *dnode) int {
-	r := n.rr()
-	for j := range n.enabled {
-		k := (r + j) % len(n.enabled)
-		tid := n.enabled[k]
-		if n.asleep(tid) {
-			continue
+	from := tset(0)
+	if n.last >= 0 {
+		from = ^tset(0) << n.last // the threads from the last on
+	}
+	for _, cands := range [2]tset{n.enabled & from &^ n.sleep, n.enabled &^ from &^ n.sleep} {
+		for ; cands != 0; cands &= cands - 1 {
+			tid := bits.TrailingZeros64(uint64(cands))
+			if !d.affordable(n, tid) {
+				d.boundHit, d.cut = true, true
+				continue
+			}
+			return tid
 		}
-		if !d.affordable(n, k) {
-			d.boundHit, d.cut = true, true
-			continue
-		}
-		return tid
 	}
 	return -1
 }
 
-// affordable reports whether taking n.enabled[k] from n keeps within the
-// bound.
-func (d *dpor) affordable(n *dnode, k int) bool {
-	return d.bound < 0 || n.cost(k, false) <= d.bound
+// affordable reports whether taking tid from n keeps within the bound.
+func (d *dpor) affordable(n *dnode, tid int) bool {
+	return d.bound < 0 || n.cost(tid) <= d.bound
 }
 
-func (d *dpor) newNode(enabled []int) *dnode {
-	k := len(d.free)
-	if k == 0 {
-		return &dnode{node: node{enabled: slices.Clone(enabled), last: -1}}
+// newNode returns a state where the threads of enabled can run, reusing
+// one the search let go of.
+func (d *dpor) newNode(enabled tset) *dnode {
+	var n *dnode
+	if k := len(d.free); k > 0 {
+		n = d.free[k-1]
+		d.free = d.free[:k-1]
+	} else {
+		n = &dnode{}
 	}
-	n := d.free[k-1]
-	d.free = d.free[:k-1]
-	*n = dnode{node: node{enabled: append(n.enabled[:0], enabled...), last: -1, done: n.done[:0], sleep: n.sleep[:0]},
-		backtrack: n.backtrack[:0]}
+	b := n.bounded
+	*n = dnode{enabled: enabled, last: -1}
+	if d.bound >= 0 {
+		if b == nil {
+			b = &boundedSteps{}
+		}
+		b.done, b.sleep = b.done[:0], b.sleep[:0]
+		n.bounded = b
+	}
 	return n
 }
 
@@ -364,14 +438,19 @@ func (d *dpor) start(tid int) { d.stepLog.start(d.s, tid) }
 func (d *dpor) record(after []int) {
 	d.stepLog.record(d.s)
 	n := d.stack[len(d.events)-1]
-	if n.explored(n.chosen) {
+	c := int(n.chosen)
+	if n.explored(c) {
 		return
 	}
-	s := doneStep(d.s, n.chosen)
+	s := doneStep(d.s, c)
+	n.done.add(c)
+	if s.clock {
+		n.doneClock.add(c)
+	}
 	if d.bound >= 0 {
 		s.after = slices.Clone(after)
+		n.bounded.done = append(n.bounded.done, s)
 	}
-	n.done = append(n.done, s)
 }
 
 // independent reports whether the next step of the sleeping st commutes
@@ -405,13 +484,11 @@ func (d *dpor) noteSchedule() {
 func (d *dpor) leastWaiting() int {
 	least := -1
 	for _, n := range d.stack {
-		for _, tid := range n.backtrack {
-			if !n.explored(tid) && !n.asleep(tid) {
-				if c := n.cost(slices.Index(n.enabled, tid), false); least < 0 || c < least {
-					least = c
-				}
+		(n.backtrack &^ n.done &^ n.sleep).each(func(tid int) {
+			if c := n.cost(tid); least < 0 || c < least {
+				least = c
 			}
-		}
+		})
 	}
 	return least
 }
@@ -422,20 +499,18 @@ func (d *dpor) leastWaiting() int {
 func (d *dpor) backtrack() bool {
 	for i := len(d.stack) - 1; i >= 0; i-- {
 		n := d.stack[i]
-		for _, tid := range n.backtrack {
-			if n.explored(tid) || n.asleep(tid) {
-				continue
-			}
-			if !d.affordable(n, slices.Index(n.enabled, tid)) {
+		for left := n.backtrack &^ n.done &^ n.sleep; left != 0; left &= left - 1 {
+			tid := bits.TrailingZeros64(uint64(left))
+			if !d.affordable(n, tid) {
 				d.boundHit = true
 				continue
 			}
 			if d.branches != nil {
 				least := d.leastWaiting()
-				n.chosen, d.from = tid, i
-				d.logBranch(n.cost(slices.Index(n.enabled, tid), false), least)
+				n.chosen, d.from = int32(tid), i
+				d.logBranch(n.cost(tid), least)
 			}
-			n.chosen, d.from, d.valid = tid, i, i
+			n.chosen, d.from, d.valid = int32(tid), i, i
 			d.free = append(d.free, d.stack[i+1:]...)
 			clear(d.stack[i+1:])
 			d.stack = d.stack[:i+1]
@@ -505,7 +580,7 @@ func (d *dpor) race(i, j int) {
 func (d *dpor) enabledBefore(i, j int) int {
 	tid := d.events[j].tid
 	for k := i; k >= 0 && d.events[k].tid != tid; k-- {
-		if slices.Contains(d.stack[k].enabled, tid) {
+		if d.stack[k].enabled.has(tid) {
 			return k
 		}
 	}
@@ -569,12 +644,11 @@ func (d *dpor) reverse(i, j int) {
 		}
 		tid := d.events[k].tid
 		if d.initialIn(v, i, k, j) {
-			x := slices.Index(n.enabled, tid)
-			if n.asleep(tid) || slices.Contains(n.backtrack, tid) && d.affordable(n, x) {
+			if n.asleep(tid) || n.backtrack.has(tid) && d.affordable(n, tid) {
 				d.vbits = v
 				return
 			}
-			if pick < 0 && x >= 0 && d.affordable(n, x) {
+			if pick < 0 && n.enabled.has(tid) && d.affordable(n, tid) {
 				pick = tid
 			}
 		}
@@ -582,7 +656,7 @@ func (d *dpor) reverse(i, j int) {
 	}
 	d.vbits = v
 	if pick >= 0 {
-		n.backtrack = append(n.backtrack, pick)
+		n.backtrack.add(pick)
 	} else if d.bound >= 0 {
 		d.boundHit = true // maybe: no initial could run within it
 	}

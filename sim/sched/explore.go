@@ -164,7 +164,8 @@ func (st ExploreStats) String() string {
 // NoReduction or SleepSets) it does so with source-DPOR (dpor.go): it
 // tries a thread at a state only when a race asks for it, and almost never
 // abandons a run (TestDPORExploresEachTraceOnce). Otherwise it uses sleep
-// sets alone (Godefroid, 1996), trying every thread at every state:
+// sets alone (Godefroid, 1996; also for programs of more threads than
+// DPOR's sets hold, maxDPORThreads), trying every thread at every state:
 // schedules that would only reach classes already covered are abandoned
 // and counted in Pruned.
 //
@@ -180,7 +181,12 @@ func (st ExploreStats) String() string {
 // keeps the outcomes but not yet one run per trace.
 func Explore(setup func(*Scheduler), opts ExploreOptions, visit func(Result) bool) ExploreStats {
 	if opts.usesDPOR() {
-		return exploreDPOR(setup, opts, visit)
+		st := exploreDPOR(setup, opts, visit)
+		if st.Err == errManyThreads && st.Executions+st.Pruned == 0 {
+			opts.SleepSets = true // met in the first execution: start over
+			return Explore(setup, opts, visit)
+		}
+		return st
 	}
 	bound := opts.Bound
 	var st ExploreStats

@@ -63,7 +63,7 @@ func (d *dpor) logBranch(cost, least int) {
 	}
 	b := takenBranch{cost: cost, least: least}
 	for _, n := range d.stack[:d.from+1] {
-		b.prefix = append(b.prefix, n.chosen)
+		b.prefix = append(b.prefix, int(n.chosen))
 	}
 	*d.branches = append(*d.branches, b)
 }
@@ -88,13 +88,12 @@ func (f *frontier) Pop() any {
 func (d *dpor) queueRaces() {
 	f := d.fr
 	for _, n := range d.stack {
-		for _, tid := range n.backtrack[n.queued:] {
-			k := slices.Index(n.enabled, tid)
+		(n.backtrack &^ n.queued).each(func(tid int) {
 			f.seq++
-			heap.Push(f, branch{n: n, tid: int32(tid), cost: int32(n.cost(k, false)), seq: f.seq})
+			heap.Push(f, branch{n: n, tid: int32(tid), cost: int32(n.cost(tid)), seq: f.seq})
 			n.pending++
-		}
-		n.queued = len(n.backtrack)
+		})
+		n.queued = n.backtrack
 	}
 }
 
@@ -135,7 +134,7 @@ func (d *dpor) nextCheapest() bool {
 			continue // cannot happen: a thread enters a backtrack set once
 		}
 		d.keepPrefix(d.path(n))
-		n.chosen = int(b.tid)
+		n.chosen = b.tid
 		d.logBranch(int(b.cost), least)
 		return true
 	}
@@ -161,7 +160,7 @@ func (d *dpor) path(n *dnode) int {
 		d.stack[i-1] = x.parent
 	}
 	same := 0
-	for same < depth && same < len(d.lastTids) && d.stack[same].chosen == d.lastTids[same] {
+	for same < depth && same < len(d.lastTids) && int(d.stack[same].chosen) == d.lastTids[same] {
 		same++
 	}
 	return same

@@ -86,3 +86,18 @@ func TestDPORCheapestFirst(t *testing.T) {
 	t.Logf("%d branches taken cheapest first, %d cheaper than the one before (a race found late); depth first, %d taken while a cheaper one waited",
 		taken, drops, depthFirstOutOfOrder)
 }
+
+// A program with more threads than a tset holds is searched with sleep
+// sets instead of DPOR, rather than failing.
+func TestDPORManyThreads(t *testing.T) {
+	var xs [maxDPORThreads + 1]int
+	setup := func(s *Scheduler) {
+		for i := range xs {
+			s.Go("t", func(t *Thread) { t.Access(&xs[i], true); xs[i]++ })
+		}
+	}
+	st := Explore(setup, ExploreOptions{Bound: Unbounded, MaxExecutions: 3}, func(Result) bool { return true })
+	if st.Err != nil || st.DPOR || st.Executions == 0 {
+		t.Fatalf("%d threads: %+v", len(xs), st)
+	}
+}
