@@ -64,6 +64,9 @@ type dporEvent struct {
 // Its sets of threads are bitmasks (tset), so that a state is one small
 // object: the cheapest-first search keeps a tree of them (frontier.go).
 type dnode struct {
+	// In the cheapest-first search the states form a tree: parent is the
+	// state before (see also via, kids and pending).
+	parent *dnode
 	// enabled holds the threads that can run here; done those whose
 	// step was taken from here (the current one once it has run); sleep
 	// those asleep on arrival: taking them only leads to schedules
@@ -71,25 +74,21 @@ type dnode struct {
 	// sleepClock say which of their steps used the clock.
 	enabled, done, doneClock, sleep, sleepClock tset
 	// backtrack holds the threads to take from here: the first one tried
-	// and those races asked for; queued those of them that went to the
-	// frontier (or ran) in the cheapest-first search.
-	backtrack, queued tset
-	// last took the previous step (-1: none), spent preemptions before
-	// this state, chosen takes the step from here.
-	last, spent, chosen int32
-	// In the cheapest-first search the states form a tree: parent is the
-	// state before, via the thread whose step led here, kids the states
-	// after this one still in the tree, pending the branches waiting in
-	// the frontier to be taken from here.
-	parent        *dnode
-	via           int32
-	kids, pending int32
-	// bounded holds, under a bound only, the done and sleeping steps in
-	// order, with what the bound needs of them (see nocheaper and wakes).
-	bounded *boundedSteps
+	// and those races asked for.
+	backtrack tset
+	// spent counts the preemptions before this state.
+	spent int32
+	// last took the previous step (-1: none), chosen takes the step from
+	// here, via took the step that led here from parent.
+	last, chosen, via int8
+	// kids counts the states after this one still in the tree, pending
+	// the branches waiting in the frontier to be taken from here.
+	kids, pending uint8
 }
 
-// boundedSteps are a state's done and sleeping steps under a bound.
+// boundedSteps are a state's done and sleeping steps in order, with what
+// a bound needs of them (see nocheaper and wakes); bounded DPOR, always
+// depth first, keeps them per state of its stack (dpor.bsteps).
 type boundedSteps struct{ done, sleep []step }
 
 func (n *dnode) asleep(tid int) bool   { return n.sleep.has(tid) }
@@ -154,6 +153,9 @@ type dpor struct {
 	cutSleep      tset
 	// tids is a buffer for lists of threads.
 	tids []int
+	// bsteps[i] are the done and sleeping steps of state i of the stack,
+	// under a bound.
+	bsteps []boundedSteps
 }
 
 // blockedAcq is the next step of a thread that did not take it as the
@@ -290,9 +292,9 @@ func (d *dpor) Pick(i int, enabled []int) int {
 		d.start(int(n.chosen))
 		return int(n.chosen)
 	}
-	n := d.newNode(set)
+	n := d.newNode(set, i)
 	if i > 0 {
-		d.inherit(n, d.stack[i-1], enabled)
+		d.inherit(n, i, enabled)
 	}
 	c := d.first(n)
 	if c < 0 {
@@ -303,9 +305,8 @@ func (d *dpor) Pick(i int, enabled []int) int {
 		d.free = append(d.free, n)
 		return -1
 	}
-	n.chosen = int32(c)
+	n.chosen = int8(c)
 	n.backtrack.add(c)
-	n.queued.add(c)
 	if i > 0 {
 		n.parent = d.stack[i-1]
 		n.via = n.parent.chosen
@@ -321,14 +322,15 @@ func (d *dpor) Pick(i int, enabled []int) int {
 // steps asleep or done at p that commute with p's step. Under a bound a
 // step sleeps on only where the sleep-set search lets it (nocheaper,
 // wakes): the bound makes steps that commute dependent.
-func (d *dpor) inherit(n, p *dnode, enabled []int) {
+func (d *dpor) inherit(n *dnode, i int, enabled []int) {
+	p := d.stack[i-1]
 	n.last = p.chosen
 	n.spent = int32(p.cost(int(p.chosen)))
 	if d.noSleep {
 		return
 	}
 	if d.bound >= 0 {
-		d.inheritBounded(n, p, enabled)
+		d.inheritBounded(n, i, enabled)
 		return
 	}
 	ran := d.s.stepAcc
@@ -348,26 +350,23 @@ func (d *dpor) inherit(n, p *dnode, enabled []int) {
 
 // inheritBounded is inherit under a bound, where a sleeping step needs
 // more than its thread and clock (see nocheaper and wakes).
-func (d *dpor) inheritBounded(n, p *dnode, enabled []int) {
+func (d *dpor) inheritBounded(n *dnode, i int, enabled []int) {
 	ran := d.s.stepAcc
-	pn := p.asNode(d.tids)
+	pn := d.stack[i-1].asNode(d.tids)
 	d.tids = pn.enabled
-	for _, s := range p.bounded.sleep {
+	ps, ns := &d.bsteps[i-1], &d.bsteps[i]
+	for _, s := range ps.sleep {
 		if d.independent(s, ran) && !d.wakes(s, enabled) {
-			n.sleepStep(s)
+			n.sleep.add(s.tid)
+			ns.sleep = append(ns.sleep, s)
 		}
 	}
-	for _, s := range p.bounded.done[:len(p.bounded.done)-1] {
+	for _, s := range ps.done[:len(ps.done)-1] {
 		if d.independent(s, ran) && !d.wakes(s, enabled) && nocheaper(&pn, s, false) {
-			n.sleepStep(s)
+			n.sleep.add(s.tid)
+			ns.sleep = append(ns.sleep, s)
 		}
 	}
-}
-
-// sleepStep puts s to sleep at n, under a bound.
-func (n *dnode) sleepStep(s step) {
-	n.sleep.add(s.tid)
-	n.bounded.sleep = append(n.bounded.sleep, s)
 }
 
 // wakes reports whether, under a bound, taking s could change which
@@ -391,7 +390,7 @@ func (d *dpor) first(n *dnode) int {
 	}
 	for _, cands := range [2]tset{n.enabled & from &^ n.sleep, n.enabled &^ from &^ n.sleep} {
 		for ; cands != 0; cands &= cands - 1 {
-			tid := bits.TrailingZeros64(uint64(cands))
+			tid := bits.TrailingZeros32(uint32(cands))
 			if !d.affordable(n, tid) {
 				d.boundHit, d.cut = true, true
 				continue
@@ -407,9 +406,9 @@ func (d *dpor) affordable(n *dnode, tid int) bool {
 	return d.bound < 0 || n.cost(tid) <= d.bound
 }
 
-// newNode returns a state where the threads of enabled can run, reusing
-// one the search let go of.
-func (d *dpor) newNode(enabled tset) *dnode {
+// newNode returns state i of the schedule, where the threads of enabled
+// can run, reusing one the search let go of.
+func (d *dpor) newNode(enabled tset, i int) *dnode {
 	var n *dnode
 	if k := len(d.free); k > 0 {
 		n = d.free[k-1]
@@ -417,14 +416,13 @@ func (d *dpor) newNode(enabled tset) *dnode {
 	} else {
 		n = &dnode{}
 	}
-	b := n.bounded
 	*n = dnode{enabled: enabled, last: -1}
 	if d.bound >= 0 {
-		if b == nil {
-			b = &boundedSteps{}
+		for len(d.bsteps) <= i {
+			d.bsteps = append(d.bsteps, boundedSteps{})
 		}
+		b := &d.bsteps[i]
 		b.done, b.sleep = b.done[:0], b.sleep[:0]
-		n.bounded = b
 	}
 	return n
 }
@@ -437,7 +435,8 @@ func (d *dpor) start(tid int) { d.stepLog.start(d.s, tid) }
 // threads that could run after it (after, nil if the execution ended).
 func (d *dpor) record(after []int) {
 	d.stepLog.record(d.s)
-	n := d.stack[len(d.events)-1]
+	i := len(d.events) - 1
+	n := d.stack[i]
 	c := int(n.chosen)
 	if n.explored(c) {
 		return
@@ -449,7 +448,7 @@ func (d *dpor) record(after []int) {
 	}
 	if d.bound >= 0 {
 		s.after = slices.Clone(after)
-		n.bounded.done = append(n.bounded.done, s)
+		d.bsteps[i].done = append(d.bsteps[i].done, s)
 	}
 }
 
@@ -500,17 +499,17 @@ func (d *dpor) backtrack() bool {
 	for i := len(d.stack) - 1; i >= 0; i-- {
 		n := d.stack[i]
 		for left := n.backtrack &^ n.done &^ n.sleep; left != 0; left &= left - 1 {
-			tid := bits.TrailingZeros64(uint64(left))
+			tid := bits.TrailingZeros32(uint32(left))
 			if !d.affordable(n, tid) {
 				d.boundHit = true
 				continue
 			}
 			if d.branches != nil {
 				least := d.leastWaiting()
-				n.chosen, d.from = int32(tid), i
+				n.chosen, d.from = int8(tid), i
 				d.logBranch(n.cost(tid), least)
 			}
-			n.chosen, d.from, d.valid = int32(tid), i, i
+			n.chosen, d.from, d.valid = int8(tid), i, i
 			d.free = append(d.free, d.stack[i+1:]...)
 			clear(d.stack[i+1:])
 			d.stack = d.stack[:i+1]
@@ -656,7 +655,7 @@ func (d *dpor) reverse(i, j int) {
 	}
 	d.vbits = v
 	if pick >= 0 {
-		n.backtrack.add(pick)
+		d.addBacktrack(i, pick)
 	} else if d.bound >= 0 {
 		d.boundHit = true // maybe: no initial could run within it
 	}

@@ -30,14 +30,13 @@ import (
 // frontier allows it (TestDPORCheapestFirst).
 
 // branch is a backtrack point waiting in the frontier: thread tid, to be
-// taken from state n, whose schedule then has spent cost preemptions.
+// taken from state n, at depth depth, whose schedule then has spent cost
+// preemptions.
 type branch struct {
-	n    *dnode
-	tid  int32
-	cost int32
-	// seq breaks ties between equal costs, the later pushed first: within
-	// a cost the search is depth first, which keeps the tree small.
-	seq uint64
+	n           *dnode
+	seq         uint64
+	cost, depth int32
+	tid         int8
 }
 
 // frontier is the heap of waiting branches, cheapest first.
@@ -70,8 +69,16 @@ func (d *dpor) logBranch(cost, least int) {
 
 func (f *frontier) Len() int { return len(f.q) }
 func (f *frontier) Less(i, j int) bool {
+	// Between equal costs, the deeper first, then the later pushed: within
+	// a cost the search is depth first, which keeps the tree small.
 	a, b := &f.q[i], &f.q[j]
-	return a.cost < b.cost || a.cost == b.cost && a.seq > b.seq
+	if a.cost != b.cost {
+		return a.cost < b.cost
+	}
+	if a.depth != b.depth {
+		return a.depth > b.depth
+	}
+	return a.seq > b.seq
 }
 func (f *frontier) Swap(i, j int) { f.q[i], f.q[j] = f.q[j], f.q[i] }
 func (f *frontier) Push(x any)    { f.q = append(f.q, x.(branch)) }
@@ -81,19 +88,16 @@ func (f *frontier) Pop() any {
 	return b
 }
 
-// queueRaces pushes, for every state of the current schedule, the
-// threads races added to its backtrack set since it was last queued.
-// States are visited root first, so that within a cost the deepest
-// state's branches are taken first, as depth-first DPOR takes them.
-func (d *dpor) queueRaces() {
-	f := d.fr
-	for _, n := range d.stack {
-		(n.backtrack &^ n.queued).each(func(tid int) {
-			f.seq++
-			heap.Push(f, branch{n: n, tid: int32(tid), cost: int32(n.cost(tid)), seq: f.seq})
-			n.pending++
-		})
-		n.queued = n.backtrack
+// addBacktrack adds tid to the threads to take from state i of the
+// schedule, as a race asks, and in the cheapest-first search queues the
+// branch.
+func (d *dpor) addBacktrack(i, tid int) {
+	n := d.stack[i]
+	n.backtrack.add(tid)
+	if f := d.fr; f != nil {
+		f.seq++
+		heap.Push(f, branch{n: n, tid: int8(tid), cost: int32(n.cost(tid)), depth: int32(i), seq: f.seq})
+		n.pending++
 	}
 }
 
@@ -117,7 +121,6 @@ func (d *dpor) release() {
 // the schedule becomes the path to its state, and the branch's thread
 // the step taken there. It reports false when the frontier is empty.
 func (d *dpor) nextCheapest() bool {
-	d.queueRaces()
 	d.release()
 	f := d.fr
 	for f.Len() > 0 {

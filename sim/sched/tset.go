@@ -8,15 +8,15 @@ import (
 // tset is a set of thread ids below maxDPORThreads, as a bitmask: DPOR
 // keeps several per state, and the cheapest-first search keeps a tree of
 // states, so they are kept to a word each.
-type tset uint64
+type tset uint32
 
 // maxDPORThreads is the number of threads DPOR handles; Explore falls
 // back to the sleep-set search for programs with more.
-const maxDPORThreads = 64
+const maxDPORThreads = 32
 
 // errManyThreads is the error of a DPOR search that met a thread it
 // cannot keep in a tset.
-var errManyThreads = errors.New("sched: explore: DPOR takes at most 64 threads")
+var errManyThreads = errors.New("sched: explore: DPOR takes at most 32 threads")
 
 func (s tset) has(tid int) bool     { return s&(1<<tid) != 0 }
 func (s *tset) add(tid int)         { *s |= 1 << tid }
@@ -25,7 +25,7 @@ func (s tset) without(tid int) tset { return s &^ (1 << tid) }
 // each calls f with the threads of s, ascending.
 func (s tset) each(f func(tid int)) {
 	for s != 0 {
-		tid := bits.TrailingZeros64(uint64(s))
+		tid := bits.TrailingZeros32(uint32(s))
 		f(tid)
 		s &= s - 1
 	}
