@@ -20,6 +20,9 @@ import (
 // sleep sets make every complete execution explored a different
 // Mazurkiewicz trace; the source sets keep the runs that sleep sets would
 // block, and so abandon, few (TestDPORExploresEachTraceOnce counts them).
+// The backtrack points are taken cheapest first, by the preemptions of
+// their schedules (frontier.go), or depth first (ExploreOptions.
+// DepthFirst, and always within a bound).
 //
 // Wakeup trees (the paper's Algorithm 2) would remove the blocked runs
 // altogether, but they compare steps of earlier executions with steps of

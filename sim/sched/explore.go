@@ -152,20 +152,21 @@ func (st ExploreStats) String() string {
 
 // Explore runs the program that setup creates (setup calls Go on the
 // scheduler it is given, once per execution, on fresh state) under every
-// schedule within the bound (see ExploreOptions), depth first,
-// and calls visit with each execution's result; visit returns false to stop
-// the search. It is a stateless model checker in the manner of CHESS
-// (Musuvathi et al., OSDI 2008): each execution replays a prefix of the
-// previous one and then branches.
+// schedule within the bound (see ExploreOptions), depth first within a
+// bound and cheapest first without one (fewer preemptions first, see
+// frontier.go), and calls visit with each execution's result; visit
+// returns false to stop the search. It is a stateless model checker in
+// the manner of CHESS (Musuvathi et al., OSDI 2008): each execution
+// replays a prefix of an earlier one and then branches.
 //
 // Two schedules that differ only in the order of adjacent independent steps
 // (see Thread.Access) end in the same state; Explore covers only one of each
 // such class (a Mazurkiewicz trace). Without a bound (and not Iterative,
 // NoReduction or SleepSets) it does so with source-DPOR (dpor.go): it
 // tries a thread at a state only when a race asks for it, and almost never
-// abandons a run (TestDPORExploresEachTraceOnce). Otherwise it uses sleep
-// sets alone (Godefroid, 1996; also for programs of more threads than
-// DPOR's sets hold, maxDPORThreads), trying every thread at every state:
+// abandons a run (TestDPORExploresEachTraceOnce). Otherwise, and for
+// programs of more threads than DPOR's sets hold (maxDPORThreads), it
+// uses sleep sets alone (Godefroid, 1996), trying every thread at every state:
 // schedules that would only reach classes already covered are abandoned
 // and counted in Pruned.
 //

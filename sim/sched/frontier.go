@@ -1,9 +1,6 @@
 package sched
 
-import (
-	"container/heap"
-	"slices"
-)
+import "slices"
 
 // This file orders source-DPOR's backtrack points (dpor.go) cheapest
 // first. Depth first, DPOR tries the alternatives of the deepest state
@@ -67,10 +64,10 @@ func (d *dpor) logBranch(cost, least int) {
 	*d.branches = append(*d.branches, b)
 }
 
-func (f *frontier) Len() int { return len(f.q) }
-func (f *frontier) Less(i, j int) bool {
-	// Between equal costs, the deeper first, then the later pushed: within
-	// a cost the search is depth first, which keeps the tree small.
+// before orders the frontier: the cheaper first; between equal costs
+// the deeper, then the later pushed, so that within a cost the search is
+// depth first, which keeps the tree small.
+func (f *frontier) before(i, j int) bool {
 	a, b := &f.q[i], &f.q[j]
 	if a.cost != b.cost {
 		return a.cost < b.cost
@@ -80,11 +77,39 @@ func (f *frontier) Less(i, j int) bool {
 	}
 	return a.seq > b.seq
 }
-func (f *frontier) Swap(i, j int) { f.q[i], f.q[j] = f.q[j], f.q[i] }
-func (f *frontier) Push(x any)    { f.q = append(f.q, x.(branch)) }
-func (f *frontier) Pop() any {
-	b := f.q[len(f.q)-1]
-	f.q = f.q[:len(f.q)-1]
+
+// push adds b to the heap (container/heap would box every branch).
+func (f *frontier) push(b branch) {
+	f.q = append(f.q, b)
+	for i := len(f.q) - 1; i > 0; {
+		up := (i - 1) / 2
+		if !f.before(i, up) {
+			break
+		}
+		f.q[i], f.q[up] = f.q[up], f.q[i]
+		i = up
+	}
+}
+
+// pop removes and returns the first branch of the heap.
+func (f *frontier) pop() branch {
+	b, last := f.q[0], len(f.q)-1
+	f.q[0] = f.q[last]
+	f.q = f.q[:last]
+	for i := 0; ; {
+		k := 2*i + 1
+		if k >= last {
+			break
+		}
+		if k+1 < last && f.before(k+1, k) {
+			k++
+		}
+		if !f.before(k, i) {
+			break
+		}
+		f.q[i], f.q[k] = f.q[k], f.q[i]
+		i = k
+	}
 	return b
 }
 
@@ -96,7 +121,7 @@ func (d *dpor) addBacktrack(i, tid int) {
 	n.backtrack.add(tid)
 	if f := d.fr; f != nil {
 		f.seq++
-		heap.Push(f, branch{n: n, tid: int8(tid), cost: int32(n.cost(tid)), depth: int32(i), seq: f.seq})
+		f.push(branch{n: n, tid: int8(tid), cost: int32(n.cost(tid)), depth: int32(i), seq: f.seq})
 		n.pending++
 	}
 }
@@ -123,14 +148,14 @@ func (d *dpor) release() {
 func (d *dpor) nextCheapest() bool {
 	d.release()
 	f := d.fr
-	for f.Len() > 0 {
+	for len(f.q) > 0 {
 		least := int(f.q[0].cost)
 		if d.branches != nil {
 			for _, w := range f.q {
 				least = min(least, int(w.cost))
 			}
 		}
-		b := heap.Pop(f).(branch)
+		b := f.pop()
 		n := b.n
 		n.pending--
 		if n.explored(int(b.tid)) || n.asleep(int(b.tid)) {
