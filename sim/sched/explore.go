@@ -5,8 +5,9 @@ import (
 	"slices"
 )
 
-// DefaultPreemptionBound is the preemption bound Explore uses unless told
-// otherwise. Empirically (Musuvathi and Qadeer, PLDI 2007; Thomson et al.,
+// DefaultPreemptionBound is the usual bound of a bounded search (the
+// command line's default until session 7; it now searches without a
+// bound, cheapest first, see Explore). Empirically (Musuvathi and Qadeer, PLDI 2007; Thomson et al.,
 // "Concurrency testing using controlled schedulers", TOPC 2016) most
 // concurrency bugs need at most two preemptions, while the number of
 // schedules grows polynomially in the program length for a fixed bound and
