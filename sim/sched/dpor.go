@@ -159,6 +159,9 @@ type dpor struct {
 	// bsteps[i] are the done and sleeping steps of state i of the stack,
 	// under a bound.
 	bsteps []boundedSteps
+	// chunk holds states not used yet, allocated together: the
+	// cheapest-first search keeps many.
+	chunk []dnode
 }
 
 // blockedAcq is the next step of a thread that did not take it as the
@@ -417,7 +420,10 @@ func (d *dpor) newNode(enabled tset, i int) *dnode {
 		n = d.free[k-1]
 		d.free = d.free[:k-1]
 	} else {
-		n = &dnode{}
+		if len(d.chunk) == 0 {
+			d.chunk = make([]dnode, 64)
+		}
+		n, d.chunk = &d.chunk[0], d.chunk[1:]
 	}
 	*n = dnode{enabled: enabled, last: -1}
 	if d.bound >= 0 {
