@@ -98,9 +98,10 @@ func BenchmarkExhaustive(b *testing.B) {
 }
 
 // BenchmarkExhaustiveUnbounded is BenchmarkExhaustive without a bound, by
-// both methods sched.Explore has: the sleep-set search (sub-benchmark
-// sleep-sets, the method before DPOR) and source-DPOR (dpor, what
-// explore runs). Each checks up to DefaultSchedules schedules of one
+// the methods sched.Explore has: the sleep-set search (sub-benchmark
+// sleep-sets, the method before DPOR), source-DPOR depth first
+// (dpor-depth-first, before its branches were taken cheapest first) and
+// source-DPOR cheapest first (dpor, what explore runs). Each checks up to DefaultSchedules schedules of one
 // program per op, as the campaign does: schedules/s are checked ones,
 // each a distinct Mazurkiewicz trace under either method (so traces/s is
 // the same figure), and runs/s adds the runs the search abandoned.
@@ -110,6 +111,7 @@ func BenchmarkExhaustiveUnbounded(b *testing.B) {
 		eo   sched.ExploreOptions
 	}{
 		{"sleep-sets", sched.ExploreOptions{Bound: sched.Unbounded, SleepSets: true, MaxExecutions: DefaultSchedules}},
+		{"dpor-depth-first", sched.ExploreOptions{Bound: sched.Unbounded, DepthFirst: true, MaxExecutions: DefaultSchedules}},
 		{"dpor", sched.ExploreOptions{Bound: sched.Unbounded, MaxExecutions: DefaultSchedules}},
 	} {
 		b.Run(m.name, func(b *testing.B) {

@@ -61,7 +61,7 @@ type Config struct {
 	Strategy sched.StrategyName
 	// Preemptions is the preemption bound of "exhaustive": 0 allows only
 	// schedules without preemption, a negative value lifts the bound. The
-	// command line defaults it to sched.DefaultPreemptionBound.
+	// command line defaults it to DefaultPreemptions.
 	Preemptions int
 	// Schedules is the budget of checked schedules per program of
 	// "exhaustive"; 0 means DefaultSchedules.
@@ -119,6 +119,14 @@ const Exhaustive = sched.StrategyExhaustive
 // DefaultSchedules is the budget of checked schedules per program of an
 // exhaustive campaign.
 const DefaultSchedules = 1000
+
+// DefaultPreemptions is the command line's preemption bound for
+// "exhaustive": none. Without a bound the search is source-DPOR with its
+// branches taken cheapest first (sched.Explore): each Mazurkiewicz trace
+// checked once, the schedules with fewer preemptions first, as the
+// bounded search deepened level by level (the default until session 7,
+// bound 2) had them, without its reruns.
+const DefaultPreemptions = sched.Unbounded
 
 // DefaultMaxViolations bounds the traces a --keep-going campaign saves.
 const DefaultMaxViolations = 100

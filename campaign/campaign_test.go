@@ -203,7 +203,7 @@ var (
 	bugFiguresOnly   = flag.String("bugfigures.bugs", "", "comma-separated bugs to measure (default: all)")
 	bugFiguresStrats = flag.String("bugfigures.strategies", "", "comma-separated strategies to measure (default: random, pct:2, pct:3, pos, surw, portfolio; none: only -bugfigures.mix)")
 	bugFiguresExh    = flag.Bool("bugfigures.exhaustive", false, "measure the exhaustive strategy too (slow: up to 1000 schedules per program)")
-	bugFiguresBound  = flag.Int("bugfigures.preemptions", 2, "the exhaustive strategy's preemption bound (-1: none, DPOR)")
+	bugFiguresBound  = flag.Int("bugfigures.preemptions", DefaultPreemptions, "the exhaustive strategy's preemption bound (-1, the default: none, DPOR cheapest first)")
 	bugFiguresMix    = flag.String("bugfigures.mix", "", "comma-separated strategies a candidate portfolio cycles through, execution by execution (row \"mix\")")
 )
 
@@ -217,8 +217,8 @@ var (
 //
 //	go test ./campaign -run TestBugFigures -bugfigures -timeout 1h
 //
-// -bugfigures.exhaustive adds the exhaustive strategy (preemption bound
-// 2, or -bugfigures.preemptions; 1000 schedules per program), which is not
+// -bugfigures.exhaustive adds the exhaustive strategy (no preemption
+// bound, or -bugfigures.preemptions; 1000 schedules per program), which is not
 // cheap. -bugfigures.mix measures a candidate portfolio, as row "mix".
 func TestBugFigures(t *testing.T) {
 	if !*bugFigures {

@@ -239,10 +239,12 @@ func runProgram(c *Config, i int64, k int, s uint64, p history.Program, gd guide
 // explore checks the schedules of program i, up to c.Schedules of them,
 // stopping at the first violating one.
 //
-// Without a bound (c.Preemptions < 0) the search is source-DPOR
-// (sched.Explore): every schedule it checks is a different Mazurkiewicz
-// trace of the program, and none is run twice; an exhausted search has
-// checked every trace, which its certificate says.
+// Without a bound (c.Preemptions < 0, the command line's default) the
+// search is source-DPOR (sched.Explore): every schedule it checks is a
+// different Mazurkiewicz trace of the program, and none is run twice; an
+// exhausted search has checked every trace, which its certificate says.
+// It takes its branches cheapest first, so that a budget too small for the
+// program still goes to the schedules with fewer preemptions first.
 //
 // Within a bound, the search deepens it: first every schedule without
 // preemption, then those with one, and so on, so that a budget too small

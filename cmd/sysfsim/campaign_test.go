@@ -182,7 +182,7 @@ func TestResumeTakesSettingsFromDirectory(t *testing.T) {
 		Schedules     int
 	}
 	dflt := settings{MaxViolations: campaign.DefaultMaxViolations, Strategy: campaign.DefaultStrategy,
-		Preemptions: sched.DefaultPreemptionBound, Schedules: campaign.DefaultSchedules}
+		Preemptions: campaign.DefaultPreemptions, Schedules: campaign.DefaultSchedules}
 	with := func(f func(*settings)) settings { s := dflt; f(&s); return s }
 	for _, c := range []struct {
 		name  string

@@ -90,7 +90,7 @@ func (f *runFlags) flagSet() *flag.FlagSet {
 	fs.StringVar(&f.out, "out", "", "campaign directory: summary.json, traces, visualizations; a later run resumes it (default: a new temporary directory at the first violation)")
 	fs.BoolVar(&f.asJSON, "json", false, "print the summary as one JSON object on stdout")
 	fs.StringVar(&f.strategy, "strategy", string(campaign.DefaultStrategy), "random, pct (depth "+strconv.Itoa(sched.DefaultPCTDepth)+"), pct:D, pos, surw, portfolio, or exhaustive")
-	fs.IntVar(&f.preempt, "preemptions", sched.DefaultPreemptionBound, "exhaustive: preemption bound (-1: none)")
+	fs.IntVar(&f.preempt, "preemptions", campaign.DefaultPreemptions, "exhaustive: preemption bound; -1, none: DPOR, each trace once, fewer preemptions first; N: the sleep-set search within N, deepened from 0")
 	fs.IntVar(&f.schedules, "schedules", campaign.DefaultSchedules, "exhaustive: checked schedules per program at most")
 	fs.IntVar(&f.workers, "workers", runtime.GOMAXPROCS(0), "parallel workers (results do not depend on it)")
 	fs.StringVar(&f.shard, "shard", "", "run only shard i of N of the execution indices (i/N, i from 0)")

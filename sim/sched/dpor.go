@@ -2,6 +2,7 @@ package sched
 
 import (
 	"fmt"
+	"math/bits"
 	"slices"
 )
 
@@ -19,6 +20,9 @@ import (
 // sleep sets make every complete execution explored a different
 // Mazurkiewicz trace; the source sets keep the runs that sleep sets would
 // block, and so abandon, few (TestDPORExploresEachTraceOnce counts them).
+// The backtrack points are taken cheapest first, by the preemptions of
+// their schedules (frontier.go), or depth first (ExploreOptions.
+// DepthFirst, and always within a bound).
 //
 // Wakeup trees (the paper's Algorithm 2) would remove the blocked runs
 // altogether, but they compare steps of earlier executions with steps of
@@ -60,22 +64,52 @@ type dporEvent struct {
 }
 
 // dnode is one state along the current schedule of the DPOR search.
-// Its node part is the sleep-set search's: the threads that can run, the
-// step taken, the steps done from here (the current one included once it
-// has run), those asleep on arrival, and the preemptions spent before.
+// Its sets of threads are bitmasks (tset), so that a state is one small
+// object: the cheapest-first search keeps a tree of them (frontier.go).
 type dnode struct {
-	node
-	// backtrack lists the threads to take from here: the first one tried
-	// and those races asked for, in order.
-	backtrack []int
+	// In the cheapest-first search the states form a tree: parent is the
+	// state before (see also via, kids and pending).
+	parent *dnode
+	// enabled holds the threads that can run here; done those whose
+	// step was taken from here (the current one once it has run); sleep
+	// those asleep on arrival: taking them only leads to schedules
+	// equivalent to ones covered from an ancestor. doneClock and
+	// sleepClock say which of their steps used the clock.
+	enabled, done, doneClock, sleep, sleepClock tset
+	// backtrack holds the threads to take from here: the first one tried
+	// and those races asked for.
+	backtrack tset
+	// spent counts the preemptions before this state.
+	spent int32
+	// last took the previous step (-1: none), chosen takes the step from
+	// here, via took the step that led here from parent.
+	last, chosen, via int8
+	// kids counts the states after this one still in the tree, pending
+	// the branches waiting in the frontier to be taken from here.
+	kids, pending uint8
 }
 
-func (n *dnode) asleep(tid int) bool {
-	return slices.ContainsFunc(n.sleep, func(s step) bool { return s.tid == tid })
+// boundedSteps are a state's done and sleeping steps in order, with what
+// a bound needs of them (see nocheaper and wakes); bounded DPOR, always
+// depth first, keeps them per state of its stack (dpor.bsteps).
+type boundedSteps struct{ done, sleep []step }
+
+func (n *dnode) asleep(tid int) bool   { return n.sleep.has(tid) }
+func (n *dnode) explored(tid int) bool { return n.done.has(tid) }
+
+// cost returns the preemptions spent up to and including taking tid from
+// n: one more when the thread that ran last could go on and tid is not it.
+func (n *dnode) cost(tid int) int {
+	if n.last >= 0 && int(n.last) != tid && n.enabled.has(int(n.last)) {
+		return int(n.spent) + 1
+	}
+	return int(n.spent)
 }
 
-func (n *dnode) explored(tid int) bool {
-	return slices.ContainsFunc(n.done, func(s step) bool { return s.tid == tid })
+// asNode returns n as the sleep-set search's node, with its enabled
+// threads listed in buf, for the bounded checks it shares (nocheaper).
+func (n *dnode) asNode(buf []int) node {
+	return node{enabled: n.enabled.appendTids(buf[:0]), last: int(n.last), spent: int(n.spent), chosen: int(n.chosen)}
 }
 
 // dpor is the Strategy Explore runs each execution with, without a bound.
@@ -94,9 +128,20 @@ type dpor struct {
 	// pred[j] holds the steps that happen before step j, as a bitset.
 	pred  [][]uint64
 	vbits []uint64
-	// from is the first step of the current execution that differs from
-	// the last one's: races before it were analysed then.
-	from int
+	// from is the step of the current execution where it branches off
+	// the schedule that reached that state: races before it were analysed
+	// then. The happens-before of steps before valid (at most from) is
+	// the last execution's, which shared them.
+	from, valid int
+	// fr, when not nil, holds the backtrack points to take, cheapest
+	// first (frontier.go); the search is depth first otherwise. lastTids
+	// lists the threads of the last execution's steps, and spare is a
+	// stack to reuse.
+	fr       *frontier
+	lastTids []int
+	spare    []*dnode
+	// branches, if not nil, logs the branches taken (logBranch).
+	branches *[]takenBranch
 	// blocked lists the threads that, as the execution ended, could not
 	// run for waiting on a mutex, with the acquisition each would take,
 	// and, in a run the bound cut, the threads that could run but were
@@ -108,7 +153,15 @@ type dpor struct {
 	// the current execution, whose last state's sleep set is cutSleep.
 	bound         int
 	boundHit, cut bool
-	cutSleep      []step
+	cutSleep      tset
+	// tids is a buffer for lists of threads.
+	tids []int
+	// bsteps[i] are the done and sleeping steps of state i of the stack,
+	// under a bound.
+	bsteps []boundedSteps
+	// chunk holds states not used yet, allocated together: the
+	// cheapest-first search keeps many.
+	chunk []dnode
 }
 
 // blockedAcq is the next step of a thread that did not take it as the
@@ -130,7 +183,7 @@ func (d *dpor) ending() {
 		case t.done:
 		case t.wait == onMutex && !t.enabled():
 			d.noteNext(t, []access{t.pending})
-		case d.cut && t.enabled() && !slices.ContainsFunc(d.cutSleep, func(s step) bool { return s.tid == t.id }):
+		case d.cut && t.enabled() && !d.cutSleep.has(t.id):
 			acc, ok := touchesOf(d.s, step{tid: t.id}, d.buf)
 			d.buf = acc
 			if !ok {
@@ -167,14 +220,17 @@ func (d *dpor) blockedRaces() {
 	for _, b := range d.blocked {
 		d.events = append(d.events, dporEvent{tid: b.tid, lo: lo, hi: lo + b.hi - b.lo, acq: b.acq, shared: b.shared, cond: b.cond})
 		d.accs = append(d.accs, d.nextAccs[b.lo:b.hi]...)
-		d.races(n)
+		d.races(n, n)
 		d.events, d.accs = d.events[:n], d.accs[:lo]
 	}
 }
 
 // exploreDPOR is Explore without a bound.
 func exploreDPOR(setup func(*Scheduler), opts ExploreOptions, visit func(Result) bool) (st ExploreStats) {
-	d := &dpor{noSleep: opts.noSleep, noConservative: opts.noConservative, bound: opts.dporBound()}
+	d := &dpor{noSleep: opts.noSleep, noConservative: opts.noConservative, bound: opts.dporBound(), branches: opts.branches}
+	if d.bound < 0 && !opts.DepthFirst {
+		d.fr = &frontier{}
+	}
 	st.DPOR = d.bound < 0 // bounded DPOR explores some traces twice: no certificate
 	defer func() { st.BoundHit = d.boundHit }()
 	var traces traceSet
@@ -201,8 +257,9 @@ func exploreDPOR(setup func(*Scheduler), opts ExploreOptions, visit func(Result)
 			st.Err = d.err
 			return st
 		}
-		d.races(d.from)
+		d.races(d.valid, d.from)
 		d.blockedRaces()
+		d.noteSchedule()
 		if r.Outcome == abandoned {
 			st.Pruned++
 		} else {
@@ -213,7 +270,7 @@ func exploreDPOR(setup func(*Scheduler), opts ExploreOptions, visit func(Result)
 				return st
 			}
 		}
-		if !d.backtrack() {
+		if !d.next() {
 			st.Exhausted = true
 			return st
 		}
@@ -227,29 +284,40 @@ func (d *dpor) Pick(i int, enabled []int) int {
 	if i > 0 {
 		d.record(enabled)
 	}
+	set, ok := tsetOf(enabled)
+	if !ok {
+		d.err = errManyThreads
+		return -1
+	}
 	if i < len(d.stack) {
 		n := d.stack[i]
-		if !slices.Equal(n.enabled, enabled) {
-			d.err = fmt.Errorf("sched: explore: nondeterministic program: at step %d threads %v can run, earlier %v", i, enabled, n.enabled)
+		if n.enabled != set {
+			d.err = fmt.Errorf("sched: explore: nondeterministic program: at step %d threads %v can run, earlier %v", i, enabled, n.enabled.appendTids(nil))
 			return -1
 		}
-		d.start(n.chosen)
-		return n.chosen
+		d.start(int(n.chosen))
+		return int(n.chosen)
 	}
-	n := d.newNode(enabled)
+	n := d.newNode(set, i)
 	if i > 0 {
-		d.inherit(n, d.stack[i-1], enabled)
+		d.inherit(n, i, enabled)
 	}
 	c := d.first(n)
 	if c < 0 {
 		// Every thread sleeps, or would break the bound: blocked.
 		if d.cut {
-			d.cutSleep = append(d.cutSleep[:0], n.sleep...)
+			d.cutSleep = n.sleep
 		}
 		d.free = append(d.free, n)
 		return -1
 	}
-	n.chosen, n.backtrack = c, append(n.backtrack, c)
+	n.chosen = int8(c)
+	n.backtrack.add(c)
+	if i > 0 {
+		n.parent = d.stack[i-1]
+		n.via = n.parent.chosen
+		n.parent.kids++
+	}
 	d.stack = append(d.stack, n)
 	d.start(c)
 	return c
@@ -260,21 +328,49 @@ func (d *dpor) Pick(i int, enabled []int) int {
 // steps asleep or done at p that commute with p's step. Under a bound a
 // step sleeps on only where the sleep-set search lets it (nocheaper,
 // wakes): the bound makes steps that commute dependent.
-func (d *dpor) inherit(n, p *dnode, enabled []int) {
+func (d *dpor) inherit(n *dnode, i int, enabled []int) {
+	p := d.stack[i-1]
 	n.last = p.chosen
-	n.spent = p.cost(slices.Index(p.enabled, p.chosen), false)
+	n.spent = int32(p.cost(int(p.chosen)))
 	if d.noSleep {
 		return
 	}
+	if d.bound >= 0 {
+		d.inheritBounded(n, i, enabled)
+		return
+	}
 	ran := d.s.stepAcc
-	for _, s := range p.sleep {
+	keep := func(set, clock tset) {
+		set.each(func(tid int) {
+			if d.independent(step{tid: tid, clock: clock.has(tid)}, ran) {
+				n.sleep.add(tid)
+				if clock.has(tid) {
+					n.sleepClock.add(tid)
+				}
+			}
+		})
+	}
+	keep(p.sleep, p.sleepClock)
+	keep(p.done.without(int(p.chosen)), p.doneClock)
+}
+
+// inheritBounded is inherit under a bound, where a sleeping step needs
+// more than its thread and clock (see nocheaper and wakes).
+func (d *dpor) inheritBounded(n *dnode, i int, enabled []int) {
+	ran := d.s.stepAcc
+	pn := d.stack[i-1].asNode(d.tids)
+	d.tids = pn.enabled
+	ps, ns := &d.bsteps[i-1], &d.bsteps[i]
+	for _, s := range ps.sleep {
 		if d.independent(s, ran) && !d.wakes(s, enabled) {
-			n.sleep = append(n.sleep, s)
+			n.sleep.add(s.tid)
+			ns.sleep = append(ns.sleep, s)
 		}
 	}
-	for _, s := range p.done[:len(p.done)-1] {
-		if d.independent(s, ran) && !d.wakes(s, enabled) && (d.bound < 0 || nocheaper(&p.node, s, false)) {
-			n.sleep = append(n.sleep, s)
+	for _, s := range ps.done[:len(ps.done)-1] {
+		if d.independent(s, ran) && !d.wakes(s, enabled) && nocheaper(&pn, s, false) {
+			n.sleep.add(s.tid)
+			ns.sleep = append(ns.sleep, s)
 		}
 	}
 }
@@ -290,40 +386,53 @@ func (d *dpor) wakes(s step, enabled []int) bool {
 	return w
 }
 
-// first returns the first thread in round-robin order that neither sleeps
-// nor breaks the bound, or -1.
+// first returns the first thread in round-robin order (the one that ran
+// last, if it can go on, else the next by id, cyclically) that neither
+// sleeps nor breaks the bound, or -1.
 func (d *dpor) first(n *dnode) int {
-	r := n.rr()
-	for j := range n.enabled {
-		k := (r + j) % len(n.enabled)
-		tid := n.enabled[k]
-		if n.asleep(tid) {
-			continue
+	from := tset(0)
+	if n.last >= 0 {
+		from = ^tset(0) << n.last // the threads from the last on
+	}
+	for _, cands := range [2]tset{n.enabled & from &^ n.sleep, n.enabled &^ from &^ n.sleep} {
+		for ; cands != 0; cands &= cands - 1 {
+			tid := bits.TrailingZeros32(uint32(cands))
+			if !d.affordable(n, tid) {
+				d.boundHit, d.cut = true, true
+				continue
+			}
+			return tid
 		}
-		if !d.affordable(n, k) {
-			d.boundHit, d.cut = true, true
-			continue
-		}
-		return tid
 	}
 	return -1
 }
 
-// affordable reports whether taking n.enabled[k] from n keeps within the
-// bound.
-func (d *dpor) affordable(n *dnode, k int) bool {
-	return d.bound < 0 || n.cost(k, false) <= d.bound
+// affordable reports whether taking tid from n keeps within the bound.
+func (d *dpor) affordable(n *dnode, tid int) bool {
+	return d.bound < 0 || n.cost(tid) <= d.bound
 }
 
-func (d *dpor) newNode(enabled []int) *dnode {
-	k := len(d.free)
-	if k == 0 {
-		return &dnode{node: node{enabled: slices.Clone(enabled), last: -1}}
+// newNode returns state i of the schedule, where the threads of enabled
+// can run, reusing one the search let go of.
+func (d *dpor) newNode(enabled tset, i int) *dnode {
+	var n *dnode
+	if k := len(d.free); k > 0 {
+		n = d.free[k-1]
+		d.free = d.free[:k-1]
+	} else {
+		if len(d.chunk) == 0 {
+			d.chunk = make([]dnode, 64)
+		}
+		n, d.chunk = &d.chunk[0], d.chunk[1:]
 	}
-	n := d.free[k-1]
-	d.free = d.free[:k-1]
-	*n = dnode{node: node{enabled: append(n.enabled[:0], enabled...), last: -1, done: n.done[:0], sleep: n.sleep[:0]},
-		backtrack: n.backtrack[:0]}
+	*n = dnode{enabled: enabled, last: -1}
+	if d.bound >= 0 {
+		for len(d.bsteps) <= i {
+			d.bsteps = append(d.bsteps, boundedSteps{})
+		}
+		b := &d.bsteps[i]
+		b.done, b.sleep = b.done[:0], b.sleep[:0]
+	}
 	return n
 }
 
@@ -335,15 +444,21 @@ func (d *dpor) start(tid int) { d.stepLog.start(d.s, tid) }
 // threads that could run after it (after, nil if the execution ended).
 func (d *dpor) record(after []int) {
 	d.stepLog.record(d.s)
-	n := d.stack[len(d.events)-1]
-	if n.explored(n.chosen) {
+	i := len(d.events) - 1
+	n := d.stack[i]
+	c := int(n.chosen)
+	if n.explored(c) {
 		return
 	}
-	s := doneStep(d.s, n.chosen)
+	s := doneStep(d.s, c)
+	n.done.add(c)
+	if s.clock {
+		n.doneClock.add(c)
+	}
 	if d.bound >= 0 {
 		s.after = slices.Clone(after)
+		d.bsteps[i].done = append(d.bsteps[i].done, s)
 	}
-	n.done = append(n.done, s)
 }
 
 // independent reports whether the next step of the sleeping st commutes
@@ -354,21 +469,56 @@ func (d *dpor) independent(st step, ran []access) bool {
 	return ok && !conflict(acc, ran)
 }
 
+// next makes the next branch to explore the next execution's, cheapest
+// first or depth first; it reports false when none is left.
+func (d *dpor) next() bool {
+	if d.fr != nil {
+		return d.nextCheapest()
+	}
+	return d.backtrack()
+}
+
+// noteSchedule keeps the threads of the execution's steps, for the next
+// one to know which of them it shares (see path).
+func (d *dpor) noteSchedule() {
+	d.lastTids = d.lastTids[:0]
+	for _, ev := range d.events {
+		d.lastTids = append(d.lastTids, ev.tid)
+	}
+}
+
+// leastWaiting returns the least cost of the branches left to take from
+// the states of the current schedule, for logBranch.
+func (d *dpor) leastWaiting() int {
+	least := -1
+	for _, n := range d.stack {
+		(n.backtrack &^ n.done &^ n.sleep).each(func(tid int) {
+			if c := n.cost(tid); least < 0 || c < least {
+				least = c
+			}
+		})
+	}
+	return least
+}
+
 // backtrack moves to the deepest state with a thread left to take that
 // neither was taken there nor sleeps, and makes it the next execution's
 // branch; it reports false when none is left.
 func (d *dpor) backtrack() bool {
 	for i := len(d.stack) - 1; i >= 0; i-- {
 		n := d.stack[i]
-		for _, tid := range n.backtrack {
-			if n.explored(tid) || n.asleep(tid) {
-				continue
-			}
-			if !d.affordable(n, slices.Index(n.enabled, tid)) {
+		for left := n.backtrack &^ n.done &^ n.sleep; left != 0; left &= left - 1 {
+			tid := bits.TrailingZeros32(uint32(left))
+			if !d.affordable(n, tid) {
 				d.boundHit = true
 				continue
 			}
-			n.chosen, d.from = tid, i
+			if d.branches != nil {
+				least := d.leastWaiting()
+				n.chosen, d.from = int8(tid), i
+				d.logBranch(n.cost(tid), least)
+			}
+			n.chosen, d.from, d.valid = int8(tid), i, i
 			d.free = append(d.free, d.stack[i+1:]...)
 			clear(d.stack[i+1:])
 			d.stack = d.stack[:i+1]
@@ -381,16 +531,17 @@ func (d *dpor) backtrack() bool {
 // races finds the races of the steps from step from on (the earlier ones
 // were analysed in an earlier execution with the same prefix) and, for
 // each, asks the state before its first step for a thread that starts
-// the reversed order. It computes pred on the way: looking back from step
+// the reversed order. It computes pred on the way, from step valid on
+// (the earlier steps' is the last execution's): looking back from step
 // j, a step already known to happen before j happens before some step j
 // depends on, so it is no race and its own past is there already; a step
 // j depends on that is not yet known is a race, when another thread's.
-func (d *dpor) races(from int) {
+func (d *dpor) races(valid, from int) {
 	n := len(d.events)
 	for len(d.pred) < n {
 		d.pred = append(d.pred, nil)
 	}
-	for j := from; j < n; j++ {
+	for j := valid; j < n; j++ {
 		pj := clearBits(d.pred[j], j/64+1)
 		for i := j - 1; i >= 0; i-- {
 			if has(pj, i) || !d.dependent(i, j) {
@@ -400,7 +551,7 @@ func (d *dpor) races(from int) {
 			for w, x := range d.pred[i] {
 				pj[w] |= x
 			}
-			if d.events[i].tid != d.events[j].tid {
+			if j >= from && d.events[i].tid != d.events[j].tid {
 				d.race(i, j)
 			}
 		}
@@ -437,7 +588,7 @@ func (d *dpor) race(i, j int) {
 func (d *dpor) enabledBefore(i, j int) int {
 	tid := d.events[j].tid
 	for k := i; k >= 0 && d.events[k].tid != tid; k-- {
-		if slices.Contains(d.stack[k].enabled, tid) {
+		if d.stack[k].enabled.has(tid) {
 			return k
 		}
 	}
@@ -501,12 +652,11 @@ func (d *dpor) reverse(i, j int) {
 		}
 		tid := d.events[k].tid
 		if d.initialIn(v, i, k, j) {
-			x := slices.Index(n.enabled, tid)
-			if n.asleep(tid) || slices.Contains(n.backtrack, tid) && d.affordable(n, x) {
+			if n.asleep(tid) || n.backtrack.has(tid) && d.affordable(n, tid) {
 				d.vbits = v
 				return
 			}
-			if pick < 0 && x >= 0 && d.affordable(n, x) {
+			if pick < 0 && n.enabled.has(tid) && d.affordable(n, tid) {
 				pick = tid
 			}
 		}
@@ -514,7 +664,7 @@ func (d *dpor) reverse(i, j int) {
 	}
 	d.vbits = v
 	if pick >= 0 {
-		n.backtrack = append(n.backtrack, pick)
+		d.addBacktrack(i, pick)
 	} else if d.bound >= 0 {
 		d.boundHit = true // maybe: no initial could run within it
 	}

@@ -5,8 +5,9 @@ import (
 	"slices"
 )
 
-// DefaultPreemptionBound is the preemption bound Explore uses unless told
-// otherwise. Empirically (Musuvathi and Qadeer, PLDI 2007; Thomson et al.,
+// DefaultPreemptionBound is the usual bound of a bounded search (the
+// command line's default until session 7; it now searches without a
+// bound, cheapest first, see Explore). Empirically (Musuvathi and Qadeer, PLDI 2007; Thomson et al.,
 // "Concurrency testing using controlled schedulers", TOPC 2016) most
 // concurrency bugs need at most two preemptions, while the number of
 // schedules grows polynomially in the program length for a fixed bound and
@@ -61,6 +62,12 @@ type ExploreOptions struct {
 	// that bounded ones use, instead of source-DPOR: the method before
 	// DPOR, there to compare them. It overrides ExperimentalBPOR too.
 	SleepSets bool
+	// DepthFirst makes a search without a bound take DPOR's backtrack
+	// points depth first, as it did before they were taken cheapest first
+	// (frontier.go): the same traces, in another order, with the states
+	// of one schedule kept instead of a tree of them. It is there to
+	// compare the two.
+	DepthFirst bool
 	// CheckTraces makes a DPOR search compute the Mazurkiewicz trace of
 	// every complete execution, in canonical form, and count the distinct
 	// ones (ExploreStats.Traces) and the executions equivalent to an
@@ -83,6 +90,9 @@ type ExploreOptions struct {
 	// noSleep turns sleep sets off in DPOR, to show that the trace check
 	// catches a weakened reduction.
 	noSleep bool
+	// branches, if not nil, gets the branches DPOR takes, in order
+	// (TestDPORCheapestFirst).
+	branches *[]takenBranch
 }
 
 // usesDPOR reports whether Explore searches with source-DPOR: without a
@@ -143,19 +153,21 @@ func (st ExploreStats) String() string {
 
 // Explore runs the program that setup creates (setup calls Go on the
 // scheduler it is given, once per execution, on fresh state) under every
-// schedule within the bound (see ExploreOptions), depth first,
-// and calls visit with each execution's result; visit returns false to stop
-// the search. It is a stateless model checker in the manner of CHESS
-// (Musuvathi et al., OSDI 2008): each execution replays a prefix of the
-// previous one and then branches.
+// schedule within the bound (see ExploreOptions), depth first within a
+// bound and cheapest first without one (fewer preemptions first, see
+// frontier.go), and calls visit with each execution's result; visit
+// returns false to stop the search. It is a stateless model checker in
+// the manner of CHESS (Musuvathi et al., OSDI 2008): each execution
+// replays a prefix of an earlier one and then branches.
 //
 // Two schedules that differ only in the order of adjacent independent steps
 // (see Thread.Access) end in the same state; Explore covers only one of each
 // such class (a Mazurkiewicz trace). Without a bound (and not Iterative,
 // NoReduction or SleepSets) it does so with source-DPOR (dpor.go): it
 // tries a thread at a state only when a race asks for it, and almost never
-// abandons a run (TestDPORExploresEachTraceOnce). Otherwise it uses sleep
-// sets alone (Godefroid, 1996), trying every thread at every state:
+// abandons a run (TestDPORExploresEachTraceOnce). Otherwise, and for
+// programs of more threads than DPOR's sets hold (maxDPORThreads), it
+// uses sleep sets alone (Godefroid, 1996), trying every thread at every state:
 // schedules that would only reach classes already covered are abandoned
 // and counted in Pruned.
 //
@@ -171,7 +183,12 @@ func (st ExploreStats) String() string {
 // keeps the outcomes but not yet one run per trace.
 func Explore(setup func(*Scheduler), opts ExploreOptions, visit func(Result) bool) ExploreStats {
 	if opts.usesDPOR() {
-		return exploreDPOR(setup, opts, visit)
+		st := exploreDPOR(setup, opts, visit)
+		if st.Err == errManyThreads && st.Executions+st.Pruned == 0 {
+			opts.SleepSets = true // met in the first execution: start over
+			return Explore(setup, opts, visit)
+		}
+		return st
 	}
 	bound := opts.Bound
 	var st ExploreStats
