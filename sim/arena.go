@@ -139,8 +139,8 @@ type body struct {
 }
 
 func (b *body) run(t *sched.Thread) {
-	for _, op := range b.ops {
-		b.k.do(t, b.i, op)
+	for i := range b.ops {
+		b.k.do(t, b.i, &b.ops[i])
 	}
 }
 

@@ -232,7 +232,7 @@ func (c *coverer) grow(id int) {
 
 // begin marks the start of a program operation on t: it overlaps those
 // in flight on the other threads, and names its namespace at some stage.
-func (k *Kernel) coverBegin(t *sched.Thread, op model.Op) {
+func (k *Kernel) coverBegin(t *sched.Thread, op *model.Op) {
 	c, id := &k.cov, t.ID()
 	if c.off {
 		return

@@ -20,9 +20,7 @@ type caller struct {
 	thread int
 }
 
-func (c caller) step(op model.Op) model.Result {
-	return c.k.record(c.t, c.thread, op, func() model.Result { return c.k.atomic(c.t, op) })
-}
+func (c caller) step(op model.Op) model.Result { return c.k.record(c.t, c.thread, &op) }
 
 func (c caller) lockRTNL()   { c.t.Lock(&c.k.rtnl) }
 func (c caller) unlockRTNL() { c.t.Unlock(&c.k.rtnl) }
@@ -54,18 +52,14 @@ func (c caller) create(op model.Op) {
 	c.run(programFlow(op))
 }
 
-// remove is unregister_netdevice -> device_del; rename is dev_change_name
-// -> device_rename; move is __dev_change_net_namespace. Each holds rtnl
-// across its steps.
-func (c caller) remove(op model.Op) { c.locked(op) }
-func (c caller) rename(op model.Op) { c.locked(op) }
-func (c caller) move(op model.Op)   { c.locked(op) }
-
-// locked runs a program's flow under rtnl.
-func (c caller) locked(op model.Op) {
+// locked runs a program's flow under rtnl, as remove
+// (unregister_netdevice -> device_del), rename (dev_change_name ->
+// device_rename) and move (__dev_change_net_namespace) hold it across
+// their steps.
+func (c caller) locked(op *model.Op) {
 	c.lockRTNL()
 	defer c.unlockRTNL()
-	c.run(programFlow(op))
+	c.run(programFlow(*op))
 }
 
 // exitKernel is cleanup_net -> default_device_exit_batch, under rtnl: the
@@ -73,10 +67,10 @@ func (c caller) locked(op model.Op) {
 // unregistered and each physical one moved back to the initial namespace,
 // as "dev<ifindex>" when its name is taken there
 // (default_device_exit_net); Gone marks the end.
-func (c caller) exitKernel(op model.Op) {
+func (c caller) exitKernel(op *model.Op) {
 	c.lockRTNL()
 	defer c.unlockRTNL()
-	if c.step(op).Err != model.OK {
+	if c.k.record(c.t, c.thread, op).Err != model.OK {
 		return
 	}
 	k, tr := c.k, &c.k.tree

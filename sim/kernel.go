@@ -160,17 +160,17 @@ func (k *Kernel) fault(t *sched.Thread, kind history.FaultKind, detail string) {
 // record runs one atomic operation (a kernfs step, an observer or an exit)
 // and records its call and return. thread is the number recorded, which
 // for setup differs from t.ID().
-func (k *Kernel) record(t *sched.Thread, thread int, op model.Op, run func() model.Result) model.Result {
+func (k *Kernel) record(t *sched.Thread, thread int, op *model.Op) model.Result {
 	if k.probe { // the same clock and scheduler ticks, no record
 		k.now()
-		r := run()
+		r := k.atomic(t, op)
 		k.now()
 		return r
 	}
 	i := len(k.hist.Records)
-	k.hist.Records = append(k.hist.Records, history.Record{Thread: thread, Op: op, Call: k.now(), Pending: true})
+	k.hist.Records = append(k.hist.Records, history.Record{Thread: thread, Op: *op, Call: k.now(), Pending: true})
 	was := k.coverStep(t, op.Kind)
-	r := run()
+	r := k.atomic(t, op)
 	k.coverStepEnd(t, was)
 	rec := &k.hist.Records[i]
 	rec.Result, rec.Return, rec.Pending = r, k.now(), false
@@ -178,8 +178,8 @@ func (k *Kernel) record(t *sched.Thread, thread int, op model.Op, run func() mod
 }
 
 // do runs one operation of a program: a device flow, an observer or an
-// exit.
-func (k *Kernel) do(t *sched.Thread, thread int, op model.Op) {
+// exit. op is the program's, which do leaves as it is.
+func (k *Kernel) do(t *sched.Thread, thread int, op *model.Op) {
 	// A thread may be preempted before any operation starts. What follows
 	// up to the next preemption point is the operation's first step: a
 	// flow reaches Lock(rtnl) (or, under unlocked-add, its declared
@@ -196,68 +196,89 @@ func (k *Kernel) do(t *sched.Thread, thread int, op model.Op) {
 	c := caller{k, t, thread}
 	k.coverBegin(t, op)
 	defer k.coverEnd(t)
-	if int(op.Kind) < len(flowFuncs) && flowFuncs[op.Kind] != nil {
-		flowFuncs[op.Kind](c, op)
-		return
+	// The operations that are more than one atomic step: the device
+	// flows, and an exit under the kernel's scheme (cleanup_net).
+	switch op.Kind {
+	case model.Create:
+		c.create(*op)
+	case model.Remove, model.Rename, model.Move:
+		c.locked(op)
+	case model.Exit:
+		c.exit(op)
+	default:
+		k.record(t, thread, op)
 	}
-	k.record(t, thread, op, func() model.Result { return k.atomic(t, op) })
-}
-
-// flowFuncs are the operations that are more than one atomic step: the
-// device flows, and an exit under the kernel's scheme (cleanup_net).
-var flowFuncs = [...]func(caller, model.Op){
-	model.Create: caller.create,
-	model.Remove: caller.remove,
-	model.Rename: caller.rename,
-	model.Move:   caller.move,
-	model.Exit:   caller.exit,
 }
 
 // exit is a namespace's exit: one step under the seed's scheme, a flow of
 // its devices' removals under the kernel's.
-func (c caller) exit(op model.Op) {
+func (c caller) exit(op *model.Op) {
 	if c.k.cfg.Exit == model.ExitKernel {
 		c.exitKernel(op)
 		return
 	}
-	c.step(op)
-}
-
-// atomics are the operations that are one atomic step, each the function
-// that runs it, as kernfs and the net core do it.
-var atomics = [...]func(*Kernel, *sched.Thread, model.Op) model.Result{
-	model.Lookup:     (*Kernel).lookup,
-	model.Readdir:    (*Kernel).readdir,
-	model.Readlink:   (*Kernel).readlink,
-	model.Open:       (*Kernel).open,
-	model.Read:       (*Kernel).read,
-	model.Close:      (*Kernel).close,
-	model.Exit:       func(k *Kernel, t *sched.Thread, op model.Op) model.Result { return k.exit(t, op.NS) },
-	model.Clone:      (*Kernel).clone,
-	model.Setns:      (*Kernel).setns,
-	model.Mount:      (*Kernel).mount,
-	model.Umount:     (*Kernel).umount,
-	model.Gone:       (*Kernel).gone,
-	model.AddUID:     (*Kernel).addUID,
-	model.DelUID:     (*Kernel).delUID,
-	model.ExitUser:   (*Kernel).exitUser,
-	model.AddDev:     (*Kernel).addDev,
-	model.AddLink:    (*Kernel).addLink,
-	model.DelLink:    func(k *Kernel, t *sched.Thread, op model.Op) model.Result { return k.remove(t, model.ClassNet, op) },
-	model.DelDev:     func(k *Kernel, t *sched.Thread, op model.Op) model.Result { return k.remove(t, model.Devices, op) },
-	model.Unregister: (*Kernel).unregister,
-	model.RenameLink: (*Kernel).renameLink,
-	model.MoveLink:   (*Kernel).renameLink,
-	model.RenameDev:  (*Kernel).renameDev,
-	model.MoveDev:    (*Kernel).renameDev,
+	c.k.record(c.t, c.thread, op)
 }
 
 // atomic runs an operation that is a single step.
-func (k *Kernel) atomic(t *sched.Thread, op model.Op) model.Result {
-	if int(op.Kind) < len(atomics) && atomics[op.Kind] != nil {
-		return atomics[op.Kind](k, t, op)
+func (k *Kernel) atomic(t *sched.Thread, op *model.Op) model.Result {
+	if r, ok := k.runAtomic(t, op); ok {
+		return r
 	}
 	return errno(model.EINVAL)
+}
+
+// runAtomic runs op by the function of its kind, as kernfs and the net
+// core do it; false if no function runs the kind. A switch, not a table
+// of functions, so that op, passed by pointer, stays on its caller's stack.
+func (k *Kernel) runAtomic(t *sched.Thread, op *model.Op) (model.Result, bool) {
+	switch op.Kind {
+	case model.Lookup:
+		return k.lookup(t, op), true
+	case model.Readdir:
+		return k.readdir(t, op), true
+	case model.Readlink:
+		return k.readlink(t, op), true
+	case model.Open:
+		return k.open(t, op), true
+	case model.Read:
+		return k.read(t, op), true
+	case model.Close:
+		return k.close(t, op), true
+	case model.Exit:
+		return k.exit(t, op.NS), true
+	case model.Clone:
+		return k.clone(t, op), true
+	case model.Setns:
+		return k.setns(t, op), true
+	case model.Mount:
+		return k.mount(t, op), true
+	case model.Umount:
+		return k.umount(t, op), true
+	case model.Gone:
+		return k.gone(t, op), true
+	case model.AddUID:
+		return k.addUID(t, op), true
+	case model.DelUID:
+		return k.delUID(t, op), true
+	case model.ExitUser:
+		return k.exitUser(t, op), true
+	case model.AddDev:
+		return k.addDev(t, op), true
+	case model.AddLink:
+		return k.addLink(t, op), true
+	case model.DelLink:
+		return k.remove(t, model.ClassNet, op), true
+	case model.DelDev:
+		return k.remove(t, model.Devices, op), true
+	case model.Unregister:
+		return k.unregister(t, op), true
+	case model.RenameLink, model.MoveLink:
+		return k.renameLink(t, op), true
+	case model.RenameDev, model.MoveDev:
+		return k.renameDev(t, op), true
+	}
+	return model.Result{}, false
 }
 
 func errno(e model.Errno) model.Result { return model.Result{Err: e} }

@@ -100,7 +100,7 @@ func (x *sysfsMount) done() {
 
 // mount is sysfs_init_fs_context: the mount captures the mounting
 // process's namespace (mount_tag) and takes a passive reference on it.
-func (k *Kernel) mount(t *sched.Thread, op model.Op) model.Result {
+func (k *Kernel) mount(t *sched.Thread, op *model.Op) model.Result {
 	if op.Proc < 1 || op.Proc > len(k.procs) || op.Mount <= 0 || op.Mount >= 64 {
 		return errno(model.EINVAL)
 	}
@@ -138,7 +138,7 @@ func (k *Kernel) mount(t *sched.Thread, op model.Op) model.Result {
 
 // umount is kill_sysfs_super: the passive reference goes, and with it,
 // if the namespace is dead, its struct.
-func (k *Kernel) umount(t *sched.Thread, op model.Op) model.Result {
+func (k *Kernel) umount(t *sched.Thread, op *model.Op) model.Result {
 	// Under the tree lock, so that an exit's critical section, which
 	// marks the namespace dead and deactivates its entries, is atomic
 	// for these too.
@@ -181,7 +181,7 @@ func (k *Kernel) dropNS(t *sched.Thread, ns *netns) {
 }
 
 // clone brings a namespace declared for later to life.
-func (k *Kernel) clone(t *sched.Thread, op model.Op) model.Result {
+func (k *Kernel) clone(t *sched.Thread, op *model.Op) model.Result {
 	if !k.validNS(op.NS) {
 		return errno(model.EINVAL)
 	}
@@ -199,7 +199,7 @@ func (k *Kernel) clone(t *sched.Thread, op model.Op) model.Result {
 }
 
 // setns moves a process to another namespace.
-func (k *Kernel) setns(t *sched.Thread, op model.Op) model.Result {
+func (k *Kernel) setns(t *sched.Thread, op *model.Op) model.Result {
 	if op.Proc < 1 || op.Proc > len(k.procs) || !k.validNS(op.NS) {
 		return errno(model.EINVAL)
 	}
@@ -286,7 +286,7 @@ func (k *Kernel) user(id int) *userns {
 // sees linked but not yet activated, comes before the winner's entry
 // shows. Removals here take no uids_mutex: del_uid is
 // kernfs_remove_by_name, not cleanup_user_struct.
-func (k *Kernel) addUID(t *sched.Thread, op model.Op) model.Result {
+func (k *Kernel) addUID(t *sched.Thread, op *model.Op) model.Result {
 	u := k.user(op.User)
 	if u == nil {
 		return errno(model.EINVAL)
@@ -341,7 +341,7 @@ func (k *Kernel) addUID(t *sched.Thread, op model.Op) model.Result {
 // ENOENT, what the caller could tell: the entry was already gone). Since
 // 4abc99652812 the remover pins the node first; before, a second remover
 // could free it while the first drained its children.
-func (k *Kernel) delUID(t *sched.Thread, op model.Op) model.Result {
+func (k *Kernel) delUID(t *sched.Thread, op *model.Op) model.Result {
 	u := k.user(op.User)
 	tr := &k.tree
 	t.Lock(&tr.lock)
@@ -369,7 +369,7 @@ func (k *Kernel) delUID(t *sched.Thread, op model.Op) model.Result {
 
 // exitUser is sysfs_exit_tag for the user tag type: the namespace's
 // entries go at once; the network namespaces it owns do not exit with it.
-func (k *Kernel) exitUser(t *sched.Thread, op model.Op) model.Result {
+func (k *Kernel) exitUser(t *sched.Thread, op *model.Op) model.Result {
 	u := k.user(op.User)
 	if u == nil {
 		return errno(model.EINVAL)

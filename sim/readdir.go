@@ -23,7 +23,7 @@ const emitSteps = 4
 // readdir lists a directory through a mount as kernfs_fop_readdir does,
 // over as many getdents calls as it takes. The cursor is the hash of the
 // next entry (ctx->pos) and a reference on it (file->private_data).
-func (k *Kernel) readdir(t *sched.Thread, op model.Op) model.Result {
+func (k *Kernel) readdir(t *sched.Thread, op *model.Op) model.Result {
 	tag, mnt := k.useMount(op.Mount, op.Dir)
 	defer mnt.done()
 	if tag == 0 {

@@ -29,7 +29,7 @@ func (k *Kernel) findActive(t *sched.Thread, parent *node, name string, tag int)
 // Under the kernel's exit scheme only cleanup_net's own steps (op.Cleanup)
 // reach an exited namespace's devices: nothing else can find the namespace
 // once its last reference is gone (maybe_get_net fails).
-func (k *Kernel) findIn(t *sched.Thread, dir *node, op model.Op) *node {
+func (k *Kernel) findIn(t *sched.Thread, dir *node, op *model.Op) *node {
 	id := op.NS
 	if dir == nil {
 		return nil // no glue directory: no device at all
@@ -46,7 +46,7 @@ func (k *Kernel) findIn(t *sched.Thread, dir *node, op model.Op) *node {
 // unregister is unregister_netdevice_many's first act: the device leaves
 // NETREG_REGISTERED, so its attributes' show methods answer EINVAL
 // (netdev_show, dev_isalive), while its entries stay until device_del.
-func (k *Kernel) unregister(t *sched.Thread, op model.Op) model.Result {
+func (k *Kernel) unregister(t *sched.Thread, op *model.Op) model.Result {
 	tr := &k.tree
 	t.Lock(&tr.lock)
 	defer t.Unlock(&tr.lock)
@@ -64,7 +64,7 @@ func (k *Kernel) unregister(t *sched.Thread, op model.Op) model.Result {
 // (kernfs_add_one, then kernfs_activate: see activate). A failed add
 // gives its glue reference back (cleanup_glue_dir), which may remove the
 // glue directory it has just made.
-func (k *Kernel) addDev(t *sched.Thread, op model.Op) model.Result {
+func (k *Kernel) addDev(t *sched.Thread, op *model.Op) model.Result {
 	if !k.validNS(op.NS) {
 		return errno(model.EINVAL) // kernfs_add_one: a tagged parent requires a tag
 	}
@@ -88,7 +88,7 @@ func (k *Kernel) addDev(t *sched.Thread, op model.Op) model.Result {
 // parent: kernfs_new_node's reference on the parent (where a freed one
 // shows), kernfs_add_one's checks and kernfs_link_sibling, for the
 // directory and its attribute.
-func (k *Kernel) linkDev(t *sched.Thread, parent *node, op model.Op) (*node, model.Errno) {
+func (k *Kernel) linkDev(t *sched.Thread, parent *node, op *model.Op) (*node, model.Errno) {
 	tr := &k.tree
 	k.treeStep(t)
 	ns := k.alive(op.NS)
@@ -121,7 +121,7 @@ func (k *Kernel) linkDev(t *sched.Thread, parent *node, op model.Op) (*node, mod
 
 // addLink is sysfs_create_link into class/net: the link takes its target's
 // tag and holds a reference on it.
-func (k *Kernel) addLink(t *sched.Thread, op model.Op) model.Result {
+func (k *Kernel) addLink(t *sched.Thread, op *model.Op) model.Result {
 	if !k.validNS(op.NS) {
 		return errno(model.EINVAL)
 	}
@@ -140,7 +140,7 @@ func (k *Kernel) addLink(t *sched.Thread, op model.Op) model.Result {
 }
 
 // linkLink is addLink's first critical section (kernfs_create_link).
-func (k *Kernel) linkLink(t *sched.Thread, op model.Op) (*node, model.Errno) {
+func (k *Kernel) linkLink(t *sched.Thread, op *model.Op) (*node, model.Errno) {
 	tr := &k.tree
 	k.treeStep(t)
 	ns := k.alive(op.NS)
@@ -174,7 +174,7 @@ func (k *Kernel) linkLink(t *sched.Thread, op model.Op) (*node, model.Errno) {
 //
 // A device's directory removed, its glue reference goes, and with the
 // class's last device the glue directory (cleanup_glue_dir).
-func (k *Kernel) remove(t *sched.Thread, d model.Dir, op model.Op) model.Result {
+func (k *Kernel) remove(t *sched.Thread, d model.Dir, op *model.Op) model.Result {
 	tr := &k.tree
 	t.Lock(&tr.lock)
 	n := k.findIn(t, k.dir(d), op)
@@ -288,18 +288,18 @@ func (k *Kernel) drainAndUnlinkFrom(t *sched.Thread, nodes []*node, unpinned *no
 }
 
 // renameLink is sysfs_rename_link_ns: kernfs_rename_ns on the class link.
-func (k *Kernel) renameLink(t *sched.Thread, op model.Op) model.Result {
+func (k *Kernel) renameLink(t *sched.Thread, op *model.Op) model.Result {
 	return k.renameNode(t, model.ClassNet, op)
 }
 
 // renameDev is kobject_rename: kernfs_rename_ns on the device directory.
-func (k *Kernel) renameDev(t *sched.Thread, op model.Op) model.Result {
+func (k *Kernel) renameDev(t *sched.Thread, op *model.Op) model.Result {
 	return k.renameNode(t, model.Devices, op)
 }
 
 // renameNode is kernfs_rename_ns for the rename and move steps in
 // directory d: name and tag change in one step under the tree lock.
-func (k *Kernel) renameNode(t *sched.Thread, d model.Dir, op model.Op) model.Result {
+func (k *Kernel) renameNode(t *sched.Thread, d model.Dir, op *model.Op) model.Result {
 	tr := &k.tree
 	t.Lock(&tr.lock)
 	defer t.Unlock(&tr.lock)
@@ -438,7 +438,7 @@ func (k *Kernel) exit(t *sched.Thread, ns int) model.Result {
 }
 
 // gone checks the end of cleanup_net: nothing of the namespace is left.
-func (k *Kernel) gone(t *sched.Thread, op model.Op) model.Result {
+func (k *Kernel) gone(t *sched.Thread, op *model.Op) model.Result {
 	if k.cfg.Exit != model.ExitKernel || !k.validNS(op.NS) || k.ns[op.NS] == nil || !k.ns[op.NS].dead {
 		return errno(model.EINVAL)
 	}
