@@ -56,9 +56,6 @@ type glueState struct {
 	// made is every glue kobject of the execution, so that a device's
 	// parent kobject (dev->kobj.parent) is found from its node's parent.
 	made []*glueDir
-	// first is the memory of the execution's first glue kobject, most
-	// executions' only one: no allocation for it.
-	first glueDir
 }
 
 // devDir is devices/virtual/net as kernfs has it now: the glue directory
@@ -114,11 +111,7 @@ func (k *Kernel) classDirCreate(t *sched.Thread) *glueDir {
 	tr.get(kn) // pinned until activated
 	t.Unlock(&tr.lock)
 	k.activate(t, kn)
-	d := &k.glue.first
-	if len(k.glue.made) > 0 {
-		d = new(glueDir)
-	}
-	*d = glueDir{kref: 1, sd: kn, kn: kn}
+	d := k.mem.glueDir(glueDir{kref: 1, sd: kn, kn: kn})
 	k.glue.listed = d
 	k.glue.made = append(k.glue.made, d)
 	return d
@@ -160,7 +153,7 @@ func (k *Kernel) kobjectDel(t *sched.Thread, d *glueDir) {
 	d.sd = nil
 	tr := &k.tree
 	t.Lock(&tr.lock)
-	nodes := k.deactivate(t, kn)
+	nodes := k.deactivate(t, kn, k.nodeBufs.take())
 	t.Unlock(&tr.lock)
 	k.drainAndUnlink(t, nodes)
 	tr.put(t, kn) // sysfs_put(sd)

@@ -2,7 +2,6 @@ package sim
 
 import (
 	"fmt"
-	"slices"
 
 	"github.com/sysfsim/sysfsim/history"
 	"github.com/sysfsim/sysfsim/model"
@@ -31,7 +30,7 @@ type Kernel struct {
 	freeAddrs []int
 	procs     []*netns // each process's namespace
 	procUsers []*userns
-	mounts    map[int]*sysfsMount
+	mounts    []*sysfsMount // by id; nil where there is none (mountOf)
 	ifindex   int
 	files     map[int]openFile // open descriptors
 	clock     int64
@@ -51,6 +50,11 @@ type Kernel struct {
 
 	// mem holds the namespaces, user namespaces and mounts (arena.go).
 	mem kmem
+	// nodeBufs and glueBufs lend buffers to the removals in flight,
+	// which hold them across preemption points.
+	nodeBufs  buffers[*node]
+	glueBufs  buffers[*glueDir]
+	entryBufs buffers[model.Entry] // listings being read
 }
 
 // What each preemption point declares the step after it touches (until the
@@ -298,13 +302,8 @@ func (k *Kernel) closeAll() {
 	}
 	// Then the mounts left: kill_sysfs_super drops each one's reference
 	// (they stay readable for View, which shows the final state).
-	ids := make([]int, 0, len(k.mounts))
-	for id := range k.mounts {
-		ids = append(ids, id)
-	}
-	slices.Sort(ids)
-	for _, id := range ids {
-		if x := k.mounts[id]; !x.gone && !x.killed {
+	for _, x := range k.mounts { // by id
+		if x != nil && !x.gone && !x.killed {
 			x.killed = true
 			x.shrink(nil, k)
 			k.dropNS(nil, x.ns)
@@ -312,20 +311,25 @@ func (k *Kernel) closeAll() {
 	}
 	// A symlink still in the tree legitimately holds its target, even a
 	// removed one (a dangling link).
-	held := map[*node]int{}
-	for _, n := range k.tree.nodes {
-		if n.linked && n.target != nil {
-			held[n.target]++
-		}
-	}
 	for _, n := range k.tree.nodes {
 		if n.linked && n.parent != k.tree.root && !n.parent.linked {
 			k.faults = append(k.faults, history.Fault{Kind: history.Leak, Thread: -1, Time: k.now(),
 				Detail: fmt.Sprintf("node %v still linked under the removed %v: never unlinked, never freed", n, n.parent)})
 		}
-		if !n.linked && !n.freed && n != k.tree.root && n.refs > held[n] {
+		if !n.linked && !n.freed && n != k.tree.root && n.refs > 0 && n.refs > k.linksTo(n) {
 			k.faults = append(k.faults, history.Fault{Kind: history.Leak, Thread: -1, Time: k.now(),
 				Detail: fmt.Sprintf("node %v unlinked but still holds %d references", n, n.refs)})
 		}
 	}
+}
+
+// linksTo counts the symlinks in the tree that hold n, their target.
+func (k *Kernel) linksTo(n *node) int {
+	links := 0
+	for _, l := range k.tree.nodes {
+		if l.linked && l.target == n {
+			links++
+		}
+	}
+	return links
 }

@@ -62,6 +62,22 @@ type node struct {
 	// a child is linked or unlinked, which is what invalidates a cached
 	// negative dentry (kernfs_dop_revalidate).
 	rev uint32
+	// drained is isDrained bound to the node's memory, made once for all
+	// the nodes that memory holds (drainedFunc).
+	drained func() bool
+}
+
+// isDrained reports whether n is deactivated with no user in flight: what
+// kernfs_drain waits for.
+func (n *node) isDrained() bool { return n.active == deactivated }
+
+// drainedFunc returns n.isDrained, for a thread to wait on; it allocates
+// only the first time the node's memory is waited on.
+func (n *node) drainedFunc() func() bool {
+	if n.drained == nil {
+		n.drained = n.isDrained
+	}
+	return n.drained
 }
 
 // nameBuf is a node's name as memory: kernfs_rename_ns frees the old one,
@@ -153,10 +169,11 @@ func (tr *tree) alloc(kind nodeKind, name string, tag int) *node {
 	n := &tr.slab[0]
 	tr.slab = tr.slab[1:]
 	// A node of the slab may be one of an earlier execution's: all of it
-	// is overwritten, and only its children's array is kept, emptied.
+	// is overwritten, and only its children's array is kept, emptied,
+	// and its drained, which is bound to the memory, not the node.
 	// Born deactivated, as __kernfs_new_node sets KN_DEACTIVATED_BIAS: a
 	// node is invisible until kernfs_activate (see Kernel.activate).
-	*n = node{id: len(tr.nodes), kind: kind, name: name, tag: tag, hash: nameHash(name, tag), refs: 1, active: deactivated, children: n.children[:0]}
+	*n = node{id: len(tr.nodes), kind: kind, name: name, tag: tag, hash: nameHash(name, tag), refs: 1, active: deactivated, children: n.children[:0], drained: n.drained}
 	n.name0 = nameBuf{s: name}
 	n.nameBuf = &n.name0
 	tr.nodes = append(tr.nodes, n)
@@ -240,6 +257,14 @@ func (tr *tree) unlink(n *node) bool {
 	n.linked = false
 	p.rev++ // kernfs_inc_rev
 	return true
+}
+
+// appendPath appends the path of n from the root, "/a/b", to b.
+func (tr *tree) appendPath(b []byte, n *node) []byte {
+	if n == tr.root {
+		return b
+	}
+	return append(append(tr.appendPath(b, n.parent), '/'), n.name...)
 }
 
 // find is kernfs_find_ns: it ignores whether the node is active, as the

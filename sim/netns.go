@@ -80,8 +80,8 @@ func (k *Kernel) alive(id int) *netns {
 // reference on the mount: it returns the tag the mount captured for dir's
 // tag type (0 for no such mount) and the mount, whose done ends the use.
 func (k *Kernel) useMount(m int, dir model.Dir) (int, *sysfsMount) {
-	x, ok := k.mounts[m]
-	if !ok || x.gone {
+	x := k.mountOf(m)
+	if x == nil || x.gone {
 		return 0, nil
 	}
 	x.users++
@@ -89,6 +89,22 @@ func (k *Kernel) useMount(m int, dir model.Dir) (int, *sysfsMount) {
 		return x.user.addr, x
 	}
 	return x.addr, x
+}
+
+// mountOf is mount id, or nil if there is none.
+func (k *Kernel) mountOf(id int) *sysfsMount {
+	if id < 0 || id >= len(k.mounts) {
+		return nil
+	}
+	return k.mounts[id]
+}
+
+// setMount makes x mount id.
+func (k *Kernel) setMount(id int, x *sysfsMount) {
+	for len(k.mounts) <= id {
+		k.mounts = append(k.mounts, nil)
+	}
+	k.mounts[id] = x
 }
 
 // done ends a use that useMount started; nil, for no mount, is a no-op.
@@ -110,7 +126,7 @@ func (k *Kernel) mount(t *sched.Thread, op *model.Op) model.Result {
 	t.Lock(&k.tree.lock)
 	defer t.Unlock(&k.tree.lock)
 	k.treeStep(t)
-	if _, used := k.mounts[op.Mount]; used || op.Mount <= len(k.cfg.Mounts) {
+	if k.mountOf(op.Mount) != nil || op.Mount <= len(k.cfg.Mounts) {
 		return errno(model.EBUSY)
 	}
 	ns := k.procs[op.Proc-1]
@@ -132,7 +148,7 @@ func (k *Kernel) mount(t *sched.Thread, op *model.Op) model.Result {
 	}
 	ns.passive++
 	user := k.procUsers[op.Proc-1]
-	k.mounts[op.Mount] = k.mem.mount(sysfsMount{addr: ns.addr, ns: ns, user: user})
+	k.setMount(op.Mount, k.mem.mount(sysfsMount{addr: ns.addr, ns: ns, user: user}))
 	return model.Result{Tag: ns.id, User: user.id}
 }
 
@@ -145,8 +161,8 @@ func (k *Kernel) umount(t *sched.Thread, op *model.Op) model.Result {
 	t.Lock(&k.tree.lock)
 	defer t.Unlock(&k.tree.lock)
 	k.treeStep(t)
-	x, ok := k.mounts[op.Mount]
-	if !ok || x.gone {
+	x := k.mountOf(op.Mount)
+	if x == nil || x.gone {
 		return errno(model.EINVAL)
 	}
 	if x.users > 0 {
@@ -236,13 +252,10 @@ func (k *Kernel) initNamespaces() {
 		}
 		return k.users[0]
 	}
-	if k.mounts == nil {
-		k.mounts = map[int]*sysfsMount{}
-	}
 	for i, id := range c.Mounts {
 		if ns := k.alive(id); ns != nil {
 			ns.passive++
-			k.mounts[i+1] = k.mem.mount(sysfsMount{addr: ns.addr, ns: ns, user: user(c.MountUsers, i)})
+			k.setMount(i+1, k.mem.mount(sysfsMount{addr: ns.addr, ns: ns, user: user(c.MountUsers, i)}))
 		}
 	}
 	for _, id := range c.Procs {
@@ -358,7 +371,7 @@ func (k *Kernel) delUID(t *sched.Thread, op *model.Op) model.Result {
 	if k.bugs.Has(BugRemoveByNameNoRef) && len(n.children) > 0 {
 		unpinned = n // no kernfs_get(kn) before __kernfs_remove
 	}
-	nodes := k.deactivateFrom(t, n, unpinned)
+	nodes := k.deactivateFrom(t, n, unpinned, k.nodeBufs.take())
 	t.Unlock(&tr.lock)
 	k.drainAndUnlinkFrom(t, nodes, unpinned)
 	if joined {
@@ -382,12 +395,14 @@ func (k *Kernel) exitUser(t *sched.Thread, op *model.Op) model.Result {
 		return errno(model.ENOENT)
 	}
 	u.dead = true
-	var nodes []*node
-	for _, c := range slices.Clone(k.uids.children) {
+	nodes := k.nodeBufs.take()
+	entries := append(k.nodeBufs.take(), k.uids.children...)
+	for _, c := range entries {
 		if c.tag == u.addr && !c.removing {
-			nodes = append(nodes, k.deactivate(t, c)...)
+			nodes = k.deactivate(t, c, nodes)
 		}
 	}
+	k.nodeBufs.give(entries)
 	t.Unlock(&tr.lock)
 	k.drainAndUnlink(t, nodes)
 	return model.Result{}

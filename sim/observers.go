@@ -43,12 +43,9 @@ func (k *Kernel) readlink(t *sched.Thread, op *model.Op) model.Result {
 	if !target.linked || !target.isActive() { // removed: no longer in the tree
 		return errno(model.ENOENT)
 	}
-	path := ""
-	for n := target; n != tr.root; n = n.parent {
-		path = "/" + n.name + path
-	}
 	// class/net is two levels below the root.
-	return model.Result{Target: "../.." + path}
+	var buf [64]byte
+	return model.Result{Target: string(tr.appendPath(append(buf[:0], "../.."...), target))}
 }
 
 // open is kernfs_fop_open of devices/virtual/net/<name>/ifindex: it takes

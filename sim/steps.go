@@ -186,7 +186,7 @@ func (k *Kernel) remove(t *sched.Thread, d model.Dir, op *model.Op) model.Result
 	if d == model.Devices {
 		glue = k.glueOf(n.parent) // dev->kobj.parent
 	}
-	nodes := k.deactivate(t, n)
+	nodes := k.deactivate(t, n, k.nodeBufs.take())
 	t.Unlock(&tr.lock)
 	k.drainAndUnlink(t, nodes)
 	k.cleanupGlueDir(t, glue)
@@ -197,36 +197,32 @@ func (k *Kernel) remove(t *sched.Thread, d model.Dir, op *model.Op) model.Result
 // becomes invisible at once and takes no new active references (a node
 // already deactivated by another remover keeps its count). The remover
 // holds a reference on each node until it is done. The caller holds the
-// tree lock; the nodes come children first.
-func (k *Kernel) deactivate(t *sched.Thread, n *node) []*node {
-	return k.deactivateFrom(t, n, nil)
+// tree lock; the nodes are appended to nodes, children first (a buffer
+// of k.nodeBufs, which drainAndUnlink gives back).
+func (k *Kernel) deactivate(t *sched.Thread, n *node, nodes []*node) []*node {
+	return k.deactivateFrom(t, n, nil, nodes)
 }
 
 // deactivateFrom is deactivate taking no reference on unpinned.
-func (k *Kernel) deactivateFrom(t *sched.Thread, n *node, unpinned *node) []*node {
-	var nodes []*node
-	var walk func(n *node)
-	walk = func(n *node) {
-		for _, c := range n.children {
-			walk(c)
-		}
-		k.tree.touch(t, n, "kernfs_deactivate")
-		n.removing = true // KERNFS_REMOVING
-		if n.isActive() {
-			n.active += deactivated
-		}
-		if n != unpinned {
-			k.tree.get(n)
-		}
-		nodes = append(nodes, n)
+func (k *Kernel) deactivateFrom(t *sched.Thread, n, unpinned *node, nodes []*node) []*node {
+	for _, c := range n.children {
+		nodes = k.deactivateFrom(t, c, unpinned, nodes)
 	}
-	walk(n)
-	return nodes
+	k.tree.touch(t, n, "kernfs_deactivate")
+	n.removing = true // KERNFS_REMOVING
+	if n.isActive() {
+		n.active += deactivated
+	}
+	if n != unpinned {
+		k.tree.get(n)
+	}
+	return append(nodes, n)
 }
 
 // drainAndUnlink is the rest of __kernfs_remove: wait with the lock
 // released for the active users of each node (kernfs_drain), then unlink
-// each once and drop the tree's and the remover's references.
+// each once and drop the tree's and the remover's references. nodes,
+// deactivate's, go back to k.nodeBufs.
 func (k *Kernel) drainAndUnlink(t *sched.Thread, nodes []*node) {
 	k.drainAndUnlinkFrom(t, nodes, nil)
 }
@@ -263,7 +259,7 @@ func (k *Kernel) drainAndUnlinkFrom(t *sched.Thread, nodes []*node, unpinned *no
 		if n == unpinned || k.undrained(n, nodes) {
 			continue
 		}
-		t.WaitOn(drain{n}, func() bool { return n.active == deactivated })
+		t.WaitOn(drain{n}, n.drainedFunc())
 	}
 	t.Lock(&tr.lock)
 	if unpinned != nil {
@@ -271,7 +267,7 @@ func (k *Kernel) drainAndUnlinkFrom(t *sched.Thread, nodes []*node, unpinned *no
 		tr.get(unpinned) // kernfs_get(pos), pos == kn at last
 		if unpinned.active != deactivated {
 			t.Unlock(&tr.lock)
-			t.WaitOn(drain{unpinned}, func() bool { return unpinned.active == deactivated })
+			t.WaitOn(drain{unpinned}, unpinned.drainedFunc())
 			t.Lock(&tr.lock)
 		}
 	}
@@ -285,6 +281,7 @@ func (k *Kernel) drainAndUnlinkFrom(t *sched.Thread, nodes []*node, unpinned *no
 	for _, n := range nodes {
 		tr.put(t, n) // the remover's reference
 	}
+	k.nodeBufs.give(nodes)
 }
 
 // renameLink is sysfs_rename_link_ns: kernfs_rename_ns on the class link.
@@ -355,7 +352,7 @@ func (k *Kernel) renameNode(t *sched.Thread, d model.Dir, op *model.Op) model.Re
 	old := n.nameBuf
 	n.name, n.tag, n.owner, n.hash = name, tag, owner, nameHash(name, tag)
 	if name != old.s {
-		n.nameBuf = &nameBuf{s: name}
+		n.nameBuf = k.mem.nameBuf(name)
 		old.freed = true // kfree_const(old_name)
 	}
 	tr.link(parent, n)
@@ -377,22 +374,6 @@ func (k *Kernel) exit(t *sched.Thread, ns int) model.Result {
 		t.Unlock(&tr.lock)
 		return errno(model.ENOENT)
 	}
-	collect := func() []*node {
-		var doomed []*node
-		for _, dir := range []*node{k.class, k.devDir()} {
-			if dir == nil {
-				continue
-			}
-			for _, c := range dir.children {
-				// Not yet activated ones too: the removal claims
-				// them (KERNFS_REMOVING) so they never show.
-				if c.tag == nsp.addr && !c.removing {
-					doomed = append(doomed, c)
-				}
-			}
-		}
-		return doomed
-	}
 	if k.cfg.Exit == model.ExitKernel {
 		// cleanup_net: the namespace takes no new devices; its own are
 		// dealt with flow by flow (caller.exitKernel).
@@ -400,7 +381,7 @@ func (k *Kernel) exit(t *sched.Thread, ns int) model.Result {
 		t.Unlock(&tr.lock)
 		return model.Result{}
 	}
-	doomed := collect()
+	doomed := k.doomed(nsp, k.nodeBufs.take())
 	if k.bugs.Has(BugExitUnlockedDeactivate) {
 		// The victims are collected under the lock, but deactivated in a
 		// second critical section: what is created in between survives.
@@ -419,22 +400,41 @@ func (k *Kernel) exit(t *sched.Thread, ns int) model.Result {
 	// earlier (its last mount gone meanwhile), the struct's address could
 	// tag a new namespace's entry that then collides with a dying one.
 	nsp.cleaning = true
-	var nodes []*node
-	var glues []*glueDir // each removed device's (cleanup_glue_dir)
+	nodes := k.nodeBufs.take()
+	glues := k.glueBufs.take() // each removed device's (cleanup_glue_dir)
 	for _, n := range doomed {
 		if g := k.glueOf(n.parent); g != nil {
 			glues = append(glues, g)
 		}
-		nodes = append(nodes, k.deactivate(t, n)...)
+		nodes = k.deactivate(t, n, nodes)
 	}
+	k.nodeBufs.give(doomed)
 	t.Unlock(&tr.lock)
 	k.drainAndUnlink(t, nodes)
 	for _, g := range glues {
 		k.cleanupGlueDir(t, g)
 	}
+	k.glueBufs.give(glues)
 	nsp.cleaning = false
 	k.freeNS(nsp)
 	return model.Result{}
+}
+
+// doomed appends to buf the entries an exit of namespace ns removes, in
+// both directories: not yet activated ones too, which the removal claims
+// (KERNFS_REMOVING) so that they never show.
+func (k *Kernel) doomed(ns *netns, buf []*node) []*node {
+	for _, dir := range [...]*node{k.class, k.devDir()} {
+		if dir == nil {
+			continue
+		}
+		for _, c := range dir.children {
+			if c.tag == ns.addr && !c.removing {
+				buf = append(buf, c)
+			}
+		}
+	}
+	return buf
 }
 
 // gone checks the end of cleanup_net: nothing of the namespace is left.
@@ -446,7 +446,7 @@ func (k *Kernel) gone(t *sched.Thread, op *model.Op) model.Result {
 	t.RLock(&tr.lock)
 	defer t.RUnlock(&tr.lock)
 	addr := k.ns[op.NS].addr
-	for _, dir := range []*node{k.class, k.devDir()} {
+	for _, dir := range [...]*node{k.class, k.devDir()} {
 		if dir == nil {
 			continue
 		}
