@@ -61,7 +61,7 @@ type glueState struct {
 // devDir is devices/virtual/net as kernfs has it now: the glue directory
 // linked under devices/virtual, or nil. Its node changes each time the
 // directory is made anew.
-func (k *Kernel) devDir() *node { return k.tree.child(k.virtual, "net", 0) }
+func (k *Kernel) devDir() *node { return k.tree.childHashed(k.virtual, "net", 0, glueHash) }
 
 // glueOf is the glue kobject whose directory is n, or nil: a device's
 // parent kobject, from its node's parent.
@@ -105,7 +105,7 @@ func (k *Kernel) getDeviceParent(t *sched.Thread) (*glueDir, *node) {
 func (k *Kernel) classDirCreate(t *sched.Thread) *glueDir {
 	tr := &k.tree
 	t.Lock(&tr.lock)
-	kn := tr.alloc(dirNode, "net", 0)
+	kn := tr.allocHashed(dirNode, "net", 0, glueHash)
 	tr.link(k.virtual, kn)
 	tr.get(kn) // kobj->sd
 	tr.get(kn) // pinned until activated

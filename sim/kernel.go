@@ -109,23 +109,55 @@ func newKernel(cfg model.Config, bugs BugSet, a *arena) *Kernel {
 	k.tree.lock.Name = "kernfs_rwsem"
 	k.rtnl.Name = "rtnl"
 	k.uidsMutex.Name = "uids_mutex"
-	tr := &k.tree
-	tr.root = tr.alloc(dirNode, "", 0)
-	tr.root.active, tr.root.activated = 0, true
-	mkdir := func(parent *node, name string) *node {
-		n := tr.alloc(dirNode, name, 0)
-		tr.link(parent, n)
-		n.active, n.activated = 0, true
-		return n
-	}
-	k.class = mkdir(mkdir(tr.root, "class"), "net")
-	k.virtual = mkdir(mkdir(tr.root, "devices"), "virtual")
 	k.glue.mutex.Name = "gdp_mutex"
-	k.uids = mkdir(mkdir(tr.root, "kernel"), "uids")
+	k.makeInitialTree()
 	k.types.register(model.NetTag)  // net_ns_init
 	k.types.register(model.UserTag) // the seed's kernel/uids example
 	k.initNamespaces()
 	return k
+}
+
+// initialTree is the tree every kernel boots with, active directories in
+// the order they are made, each with its parent's index (the root has
+// none) and its hash, made once.
+var initialTree = func() [7]initialDir {
+	dirs := [...]initialDir{
+		{name: ""}, {name: "class"}, {name: "net", parent: 1},
+		{name: "devices"}, {name: "virtual", parent: 3},
+		{name: "kernel"}, {name: "uids", parent: 5},
+	}
+	for i := range dirs {
+		dirs[i].hash = nameHash(dirs[i].name, 0)
+	}
+	return dirs
+}()
+
+// The directories of initialTree the kernel holds.
+const (
+	initialClass   = 2 // class/net
+	initialVirtual = 4 // devices/virtual
+	initialUIDs    = 6 // kernel/uids
+)
+
+type initialDir struct {
+	name   string
+	parent int
+	hash   uint32
+}
+
+// makeInitialTree makes the tree of initialTree on k's empty tree.
+func (k *Kernel) makeInitialTree() {
+	tr := &k.tree
+	var made [len(initialTree)]*node
+	for i, d := range initialTree {
+		n := tr.allocHashed(dirNode, d.name, 0, d.hash)
+		n.active, n.activated = 0, true
+		if i > 0 {
+			tr.link(made[d.parent], n)
+		}
+		made[i] = n
+	}
+	tr.root, k.class, k.virtual, k.uids = made[0], made[initialClass], made[initialVirtual], made[initialUIDs]
 }
 
 // dir is directory d as the kernel's own code reaches it: the glue
@@ -172,11 +204,19 @@ func (k *Kernel) record(t *sched.Thread, thread int, op *model.Op) model.Result 
 		return r
 	}
 	i := len(k.hist.Records)
-	k.hist.Records = append(k.hist.Records, history.Record{Thread: thread, Op: *op, Call: k.now(), Pending: true})
+	// Past its length the records' array is zero (growRecords, and
+	// resetKernel's clear): fill the new record in place.
+	if i < cap(k.hist.Records) {
+		k.hist.Records = k.hist.Records[:i+1]
+	} else {
+		k.hist.Records = append(k.hist.Records, history.Record{})
+	}
+	rec := &k.hist.Records[i]
+	rec.Thread, rec.Op, rec.Call, rec.Pending = thread, *op, k.now(), true
 	was := k.coverStep(t, op.Kind)
 	r := k.atomic(t, op)
 	k.coverStepEnd(t, was)
-	rec := &k.hist.Records[i]
+	rec = &k.hist.Records[i] // the array may have grown meanwhile
 	rec.Result, rec.Return, rec.Pending = r, k.now(), false
 	return r
 }

@@ -98,6 +98,14 @@ func (n *node) String() string { return fmt.Sprintf("%s@ns%d#%d", n.name, n.tag,
 // isActive is kernfs_active.
 func (n *node) isActive() bool { return n.active >= 0 }
 
+// The hashes of the names the simulator itself gives untagged nodes, made
+// once: the glue directory's and the attributes'.
+var (
+	glueHash     = nameHash("net", 0)
+	ifindexHash  = nameHash("ifindex", 0)
+	cpuShareHash = nameHash("cpu_share", 0)
+)
+
 // nameHash follows kernfs_name_hash: the tag seeds the hash, so entries of
 // one name under different tags land in different places.
 func nameHash(name string, tag int) uint32 {
@@ -163,6 +171,11 @@ type tree struct {
 }
 
 func (tr *tree) alloc(kind nodeKind, name string, tag int) *node {
+	return tr.allocHashed(kind, name, tag, nameHash(name, tag))
+}
+
+// allocHashed is alloc of a node whose nameHash(name, tag) is known.
+func (tr *tree) allocHashed(kind nodeKind, name string, tag int, hash uint32) *node {
 	if len(tr.slab) == 0 {
 		tr.slab = make([]node, 16)
 	}
@@ -173,7 +186,7 @@ func (tr *tree) alloc(kind nodeKind, name string, tag int) *node {
 	// and its drained, which is bound to the memory, not the node.
 	// Born deactivated, as __kernfs_new_node sets KN_DEACTIVATED_BIAS: a
 	// node is invisible until kernfs_activate (see Kernel.activate).
-	*n = node{id: len(tr.nodes), kind: kind, name: name, tag: tag, hash: nameHash(name, tag), refs: 1, active: deactivated, children: n.children[:0], drained: n.drained}
+	*n = node{id: len(tr.nodes), kind: kind, name: name, tag: tag, hash: hash, refs: 1, active: deactivated, children: n.children[:0], drained: n.drained}
 	n.name0 = nameBuf{s: name}
 	n.nameBuf = &n.name0
 	tr.nodes = append(tr.nodes, n)
@@ -276,7 +289,11 @@ func (tr *tree) find(t *sched.Thread, parent *node, name string, tag int) *node 
 
 // child is find within a step that has already touched parent.
 func (tr *tree) child(parent *node, name string, tag int) *node {
-	hash := nameHash(name, tag)
+	return tr.childHashed(parent, name, tag, nameHash(name, tag))
+}
+
+// childHashed is child of a name whose nameHash(name, tag) is known.
+func (tr *tree) childHashed(parent *node, name string, tag int, hash uint32) *node {
 	i, ok := slices.BinarySearchFunc(parent.children, hash, func(c *node, h uint32) int {
 		return -compare(h, tag, name, c)
 	})

@@ -334,7 +334,7 @@ func (k *Kernel) addUID(t *sched.Thread, op *model.Op) model.Result {
 	// (KERNFS_REMOVING since c25491747b21, KERNFS_ACTIVATED before).
 	var a *node
 	if !n.removing || k.bugs.Has(BugAddUnderRemoved) {
-		a = tr.alloc(fileNode, "cpu_share", 0)
+		a = tr.allocHashed(fileNode, "cpu_share", 0, cpuShareHash)
 		a.owner = u.id
 		tr.link(n, a)
 		tr.get(a) // pinned until activated

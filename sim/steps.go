@@ -99,7 +99,8 @@ func (k *Kernel) linkDev(t *sched.Thread, parent *node, op *model.Op) (*node, mo
 	if parent.removing {
 		return nil, model.ENOENT // kernfs_add_one: the parent is being removed
 	}
-	if tr.child(parent, op.Name, ns.addr) != nil {
+	hash := nameHash(op.Name, ns.addr)
+	if tr.childHashed(parent, op.Name, ns.addr, hash) != nil {
 		return nil, model.EEXIST
 	}
 	if k.bugs.Has(BugUnlockedAdd) {
@@ -108,9 +109,9 @@ func (k *Kernel) linkDev(t *sched.Thread, parent *node, op *model.Op) (*node, mo
 		t.Lock(&tr.lock)
 		k.treeStep(t)
 	}
-	dir := tr.alloc(dirNode, op.Name, ns.addr)
+	dir := tr.allocHashed(dirNode, op.Name, ns.addr, hash)
 	dir.owner, dir.phys = ns.id, op.Phys
-	attr := tr.alloc(fileNode, "ifindex", 0)
+	attr := tr.allocHashed(fileNode, "ifindex", 0, ifindexHash)
 	attr.value = op.Index
 	tr.link(dir, attr)
 	tr.touch(t, parent, "kernfs_link_sibling")
