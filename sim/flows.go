@@ -28,7 +28,7 @@ func (c caller) unlockRTNL() { c.t.Unlock(&c.k.rtnl) }
 // run takes the steps of f, undo included, as its description says
 // (model.Flow.Run), each recorded on its own, and returns the flow's
 // result.
-func (c caller) run(f model.Flow) model.Result { return f.Run(c.step) }
+func (c caller) run(f *model.Flow) model.Result { return f.Run(c.step) }
 
 // programFlow is the description of a program's flow. Only cleanup_net's
 // own steps are marked Cleanup (exitKernel): a program's thread cannot
@@ -49,7 +49,8 @@ func (c caller) create(op model.Op) {
 	c.t.Access(&c.k.ifindex, true)
 	c.k.ifindex++
 	op.Index = c.k.ifindex
-	c.run(programFlow(op))
+	f := programFlow(op)
+	c.run(&f)
 }
 
 // locked runs a program's flow under rtnl, as remove
@@ -59,7 +60,8 @@ func (c caller) create(op model.Op) {
 func (c caller) locked(op *model.Op) {
 	c.lockRTNL()
 	defer c.unlockRTNL()
-	c.run(programFlow(*op))
+	f := programFlow(*op)
+	c.run(&f)
 }
 
 // exitKernel is cleanup_net -> default_device_exit_batch, under rtnl: the
@@ -102,11 +104,13 @@ func (c caller) exitKernel(op *model.Op) {
 	}
 	for _, d := range devs {
 		if !d.phys {
-			c.run(model.FlowOf(model.Op{Kind: model.Remove, NS: op.NS, Name: d.name, Cleanup: true}))
+			f := model.FlowOf(model.Op{Kind: model.Remove, NS: op.NS, Name: d.name, Cleanup: true})
+			c.run(&f)
 			continue
 		}
 		newName := c.handbackName(d.name, d.ifindex)
-		if r := c.run(model.Handback(op.NS, d.name, newName)); r.Err != model.OK {
+		f := model.Handback(op.NS, d.name, newName)
+		if r := c.run(&f); r.Err != model.OK {
 			// default_device_exit_net: "device_rename: unable to move
 			// %s to init_net (%d)" and BUG(); cleanup_net never ends.
 			k.fault(c.t, history.Crash, fmt.Sprintf("default_device_exit_net: cannot move %s of ns%d back to init_net as %q: %v; BUG()", d.name, op.NS, cmp.Or(newName, d.name), r.Err))
