@@ -50,11 +50,11 @@ type Kernel struct {
 
 	// mem holds the namespaces, user namespaces and mounts (arena.go).
 	mem kmem
-	// nodeBufs and glueBufs lend buffers to the removals in flight,
-	// which hold them across preemption points.
+	// nodeBufs, glueBufs and entryBufs lend buffers to the removals and
+	// listings in flight, which hold them across preemption points.
 	nodeBufs  buffers[*node]
 	glueBufs  buffers[*glueDir]
-	entryBufs buffers[model.Entry] // listings being read
+	entryBufs buffers[model.Entry]
 }
 
 // What each preemption point declares the step after it touches (until the
