@@ -106,17 +106,38 @@ var (
 	cpuShareHash = nameHash("cpu_share", 0)
 )
 
+const fnvOffset, fnvPrime = 2166136261, 16777619
+
+// tagSeed is nameHash's state after the tag's bytes. tagSeeds holds it for
+// the small tags, the network namespaces' addresses and untagged nodes'
+// 0, so that a hash goes over the name alone.
+func tagSeed(tag int) uint32 {
+	h := uint32(fnvOffset)
+	for i := range 4 {
+		h = (h ^ uint32(byte(tag>>(8*i)))) * fnvPrime
+	}
+	return h
+}
+
+var tagSeeds = func() (seeds [64]uint32) {
+	for tag := range seeds {
+		seeds[tag] = tagSeed(tag)
+	}
+	return seeds
+}()
+
 // nameHash follows kernfs_name_hash: the tag seeds the hash, so entries of
 // one name under different tags land in different places.
 func nameHash(name string, tag int) uint32 {
 	// FNV-1a over the tag's four low bytes, then the name.
-	const offset, prime = 2166136261, 16777619
-	h := uint32(offset)
-	for i := range 4 {
-		h = (h ^ uint32(byte(tag>>(8*i)))) * prime
+	var h uint32
+	if tag >= 0 && tag < len(tagSeeds) {
+		h = tagSeeds[tag]
+	} else {
+		h = tagSeed(tag)
 	}
 	for i := range len(name) {
-		h = (h ^ uint32(name[i])) * prime
+		h = (h ^ uint32(name[i])) * fnvPrime
 	}
 	v := h & 0x7fffffff
 	if v < 2 {
@@ -251,9 +272,7 @@ func (tr *tree) release(n *node) {
 // link is kernfs_link_sibling: it inserts n in order; the caller has
 // checked uniqueness.
 func (tr *tree) link(parent, n *node) {
-	i, _ := slices.BinarySearchFunc(parent.children, n, func(c, n *node) int {
-		return -compare(n.hash, n.tag, n.name, c)
-	})
+	i, _ := position(parent.children, n.hash, n.tag, n.name)
 	parent.children = slices.Insert(parent.children, i, n)
 	n.parent, n.linked = parent, true
 	parent.rev++ // kernfs_inc_rev
@@ -294,13 +313,29 @@ func (tr *tree) child(parent *node, name string, tag int) *node {
 
 // childHashed is child of a name whose nameHash(name, tag) is known.
 func (tr *tree) childHashed(parent *node, name string, tag int, hash uint32) *node {
-	i, ok := slices.BinarySearchFunc(parent.children, hash, func(c *node, h uint32) int {
-		return -compare(h, tag, name, c)
-	})
+	i, ok := position(parent.children, hash, tag, name)
 	if !ok {
 		return nil
 	}
 	return parent.children[i]
+}
+
+// position is where (hash, tag, name) is or would be among siblings, in
+// their order (kernfs_name_compare), and whether it is there: the binary
+// search of slices.BinarySearchFunc, with the hashes, which decide
+// nearly every comparison, compared inline.
+func position(siblings []*node, hash uint32, tag int, name string) (int, bool) {
+	lo, hi := 0, len(siblings)
+	for lo < hi {
+		m := int(uint(lo+hi) >> 1)
+		c := siblings[m]
+		if c.hash < hash || c.hash == hash && compare(hash, tag, name, c) > 0 {
+			lo = m + 1
+		} else {
+			hi = m
+		}
+	}
+	return lo, lo < len(siblings) && compare(hash, tag, name, siblings[lo]) == 0
 }
 
 // findAnyTag is the early kernfs_find_ns that compared names but not tags
