@@ -211,13 +211,20 @@ func (k *Kernel) record(t *sched.Thread, thread int, op *model.Op) model.Result 
 	} else {
 		k.hist.Records = append(k.hist.Records, history.Record{})
 	}
+	// One field at a time: a tuple assignment would copy the operation
+	// and the result to temporaries first.
 	rec := &k.hist.Records[i]
-	rec.Thread, rec.Op, rec.Call, rec.Pending = thread, *op, k.now(), true
+	rec.Op = *op
+	rec.Thread = thread
+	rec.Call = k.now()
+	rec.Pending = true
 	was := k.coverStep(t, op.Kind)
 	r := k.atomic(t, op)
 	k.coverStepEnd(t, was)
 	rec = &k.hist.Records[i] // the array may have grown meanwhile
-	rec.Result, rec.Return, rec.Pending = r, k.now(), false
+	rec.Result = r
+	rec.Return = k.now()
+	rec.Pending = false
 	return r
 }
 
