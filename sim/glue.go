@@ -60,8 +60,14 @@ type glueState struct {
 
 // devDir is devices/virtual/net as kernfs has it now: the glue directory
 // linked under devices/virtual, or nil. Its node changes each time the
-// directory is made anew.
-func (k *Kernel) devDir() *node { return k.tree.childHashed(k.virtual, "net", 0, glueHash) }
+// directory is made anew. Nearly always it is devices/virtual's only
+// child, which the search would find: that is taken without one.
+func (k *Kernel) devDir() *node {
+	if c := k.virtual.children; len(c) == 1 && c[0].hash == glueHash && c[0].tag == 0 && c[0].name == "net" {
+		return c[0]
+	}
+	return k.tree.childHashed(k.virtual, "net", 0, glueHash)
+}
 
 // glueOf is the glue kobject whose directory is n, or nil: a device's
 // parent kobject, from its node's parent.
