@@ -66,14 +66,16 @@ func (a *arena) resetKernel() *Kernel {
 	glues := k.glue.made[:0]
 	mem := k.mem
 	mem.reset()
+	nodeBufs, glueBufs, entryBufs, freeAddrs := k.nodeBufs, k.glueBufs, k.entryBufs, k.freeAddrs[:0]
 	ns, users, procs, procUsers := emptied(k.ns), emptied(k.users), emptied(k.procs), emptied(k.procUsers)
 	readers := emptied(k.tree.lock.Readers())
 	clear(files)
-	clear(mounts)
+	mounts = emptied(mounts)
 	clear(used) // let go of the last execution's strings and entries
 	clear(glues[:cap(glues)])
 	*k = Kernel{files: files, mounts: mounts, faults: faults, cov: cov, mem: mem,
-		ns: ns, users: users, procs: procs, procUsers: procUsers}
+		ns: ns, users: users, procs: procs, procUsers: procUsers,
+		nodeBufs: nodeBufs, glueBufs: glueBufs, entryBufs: entryBufs, freeAddrs: freeAddrs}
 	k.tree.lock.KeepReaders(readers)
 	k.glue.made = glues
 	k.hist.Records = records
@@ -121,7 +123,10 @@ type kmem struct {
 	nss                []netns
 	users              []userns
 	mounts             []sysfsMount
+	names              []nameBuf // the names renames make
+	glues              []glueDir
 	nsN, userN, mountN int // handed out in this execution
+	nameN, glueN       int
 	// bodies are the functions of the program's threads, by thread;
 	// setup's is the setup thread's.
 	bodies []*body
@@ -139,8 +144,8 @@ type body struct {
 }
 
 func (b *body) run(t *sched.Thread) {
-	for _, op := range b.ops {
-		b.k.do(t, b.i, op)
+	for i := range b.ops {
+		b.k.do(t, b.i, &b.ops[i])
 	}
 }
 
@@ -183,8 +188,10 @@ func slabItem[T any](slab []T, n *int, x T) *T {
 	return p
 }
 
-func (m *kmem) netns(x netns) *netns    { return slabItem(m.nss, &m.nsN, x) }
-func (m *kmem) userns(x userns) *userns { return slabItem(m.users, &m.userN, x) }
+func (m *kmem) netns(x netns) *netns       { return slabItem(m.nss, &m.nsN, x) }
+func (m *kmem) userns(x userns) *userns    { return slabItem(m.users, &m.userN, x) }
+func (m *kmem) glueDir(x glueDir) *glueDir { return slabItem(m.glues, &m.glueN, x) }
+func (m *kmem) nameBuf(s string) *nameBuf  { return slabItem(m.names, &m.nameN, nameBuf{s: s}) }
 
 func (m *kmem) mount(x sysfsMount) *sysfsMount {
 	if m.mountN < len(m.mounts) {
@@ -201,7 +208,10 @@ func (m *kmem) reset() {
 	m.nss = regrow(m.nss, m.nsN)
 	m.users = regrow(m.users, m.userN)
 	m.mounts = regrow(m.mounts, m.mountN)
-	m.nsN, m.userN, m.mountN = 0, 0, 0
+	m.names = regrow(m.names, m.nameN)
+	m.glues = regrow(m.glues, m.glueN)
+	clear(m.names) // the strings of the last execution
+	m.nsN, m.userN, m.mountN, m.nameN, m.glueN = 0, 0, 0, 0, 0
 }
 
 func regrow[T any](slab []T, n int) []T {
@@ -209,4 +219,27 @@ func regrow[T any](slab []T, n int) []T {
 		return make([]T, n+n/2)
 	}
 	return slab
+}
+
+// buffers is a free list of slices, for the steps of an execution that
+// hold one across preemption points: several threads may hold one each.
+// A buffer taken and never given back (its thread cut short) is only
+// collected.
+type buffers[T any] struct{ free [][]T }
+
+// take returns an empty buffer.
+func (b *buffers[T]) take() []T {
+	n := len(b.free)
+	if n == 0 {
+		return nil
+	}
+	s := b.free[n-1]
+	b.free = b.free[:n-1]
+	return s
+}
+
+// give takes back a buffer take returned, as its holder grew it.
+func (b *buffers[T]) give(s []T) {
+	clear(s)
+	b.free = append(b.free, s[:0])
 }

@@ -69,7 +69,7 @@ func fromSlabs(k *Kernel) error {
 		}
 	}
 	for id, x := range k.mounts {
-		if m.mountN <= len(m.mounts) && !containsPtr(m.mounts, x) {
+		if x != nil && m.mountN <= len(m.mounts) && !containsPtr(m.mounts, x) {
 			return fmt.Errorf("mount %d is not from the arena's slab", id)
 		}
 	}

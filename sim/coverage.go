@@ -72,8 +72,10 @@ var (
 	// programKinds numbers the program kinds 0..programKindCount-1;
 	// programKindOf is its inverse, -1 for the others.
 	programKinds, programKindOf = numberProgramKinds()
-	// touchesNode is touchesNodes by kind, for the hot path.
+	// touchesNode and namesNSKind are touchesNodes and namesNS by kind,
+	// for the hot path.
 	touchesNode   = tableOf(touchesNodes)
+	namesNSKind   = tableOf(namesNS)
 	coverageNames = makeCoverageNames()
 )
 
@@ -223,21 +225,23 @@ func (c *coverer) reset() {
 	c.off = false
 }
 
-// grow makes room for thread id.
-func (c *coverer) grow(id int) {
-	for len(c.running) <= id {
+// start makes room for the threads of an execution, unless c is off.
+func (c *coverer) start(threads int) {
+	if c.off {
+		return
+	}
+	for len(c.running) < threads {
 		c.running = append(c.running, 0)
 	}
 }
 
 // begin marks the start of a program operation on t: it overlaps those
 // in flight on the other threads, and names its namespace at some stage.
-func (k *Kernel) coverBegin(t *sched.Thread, op model.Op) {
+func (k *Kernel) coverBegin(t *sched.Thread, op *model.Op) {
 	c, id := &k.cov, t.ID()
 	if c.off {
 		return
 	}
-	c.grow(id)
 	if programKindOf[op.Kind] >= 0 {
 		for j, other := range c.running {
 			if j != id && other != 0 {
@@ -246,7 +250,7 @@ func (k *Kernel) coverBegin(t *sched.Thread, op model.Op) {
 		}
 	}
 	c.running[id] = op.Kind
-	if namesNS(op.Kind) {
+	if namesNSKind[op.Kind] {
 		c.points.set(nsBase + int(op.Kind)*nsStages + k.nsStage(op.NS))
 	}
 }
@@ -266,7 +270,6 @@ func (k *Kernel) coverStep(t *sched.Thread, kind model.Kind) model.Kind {
 	if c.off {
 		return 0
 	}
-	c.grow(id)
 	was := c.running[id]
 	c.running[id] = kind
 	return was

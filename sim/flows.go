@@ -20,9 +20,7 @@ type caller struct {
 	thread int
 }
 
-func (c caller) step(op model.Op) model.Result {
-	return c.k.record(c.t, c.thread, op, func() model.Result { return c.k.atomic(c.t, op) })
-}
+func (c caller) step(op model.Op) model.Result { return c.k.record(c.t, c.thread, &op) }
 
 func (c caller) lockRTNL()   { c.t.Lock(&c.k.rtnl) }
 func (c caller) unlockRTNL() { c.t.Unlock(&c.k.rtnl) }
@@ -30,7 +28,7 @@ func (c caller) unlockRTNL() { c.t.Unlock(&c.k.rtnl) }
 // run takes the steps of f, undo included, as its description says
 // (model.Flow.Run), each recorded on its own, and returns the flow's
 // result.
-func (c caller) run(f model.Flow) model.Result { return f.Run(c.step) }
+func (c caller) run(f *model.Flow) model.Result { return f.Run(c.step) }
 
 // programFlow is the description of a program's flow. Only cleanup_net's
 // own steps are marked Cleanup (exitKernel): a program's thread cannot
@@ -51,21 +49,19 @@ func (c caller) create(op model.Op) {
 	c.t.Access(&c.k.ifindex, true)
 	c.k.ifindex++
 	op.Index = c.k.ifindex
-	c.run(programFlow(op))
+	f := programFlow(op)
+	c.run(&f)
 }
 
-// remove is unregister_netdevice -> device_del; rename is dev_change_name
-// -> device_rename; move is __dev_change_net_namespace. Each holds rtnl
-// across its steps.
-func (c caller) remove(op model.Op) { c.locked(op) }
-func (c caller) rename(op model.Op) { c.locked(op) }
-func (c caller) move(op model.Op)   { c.locked(op) }
-
-// locked runs a program's flow under rtnl.
-func (c caller) locked(op model.Op) {
+// locked runs a program's flow under rtnl, as remove
+// (unregister_netdevice -> device_del), rename (dev_change_name ->
+// device_rename) and move (__dev_change_net_namespace) hold it across
+// their steps.
+func (c caller) locked(op *model.Op) {
 	c.lockRTNL()
 	defer c.unlockRTNL()
-	c.run(programFlow(op))
+	f := programFlow(*op)
+	c.run(&f)
 }
 
 // exitKernel is cleanup_net -> default_device_exit_batch, under rtnl: the
@@ -73,10 +69,10 @@ func (c caller) locked(op model.Op) {
 // unregistered and each physical one moved back to the initial namespace,
 // as "dev<ifindex>" when its name is taken there
 // (default_device_exit_net); Gone marks the end.
-func (c caller) exitKernel(op model.Op) {
+func (c caller) exitKernel(op *model.Op) {
 	c.lockRTNL()
 	defer c.unlockRTNL()
-	if c.step(op).Err != model.OK {
+	if c.k.record(c.t, c.thread, op).Err != model.OK {
 		return
 	}
 	k, tr := c.k, &c.k.tree
@@ -108,11 +104,13 @@ func (c caller) exitKernel(op model.Op) {
 	}
 	for _, d := range devs {
 		if !d.phys {
-			c.run(model.FlowOf(model.Op{Kind: model.Remove, NS: op.NS, Name: d.name, Cleanup: true}))
+			f := model.FlowOf(model.Op{Kind: model.Remove, NS: op.NS, Name: d.name, Cleanup: true})
+			c.run(&f)
 			continue
 		}
 		newName := c.handbackName(d.name, d.ifindex)
-		if r := c.run(model.Handback(op.NS, d.name, newName)); r.Err != model.OK {
+		f := model.Handback(op.NS, d.name, newName)
+		if r := c.run(&f); r.Err != model.OK {
 			// default_device_exit_net: "device_rename: unable to move
 			// %s to init_net (%d)" and BUG(); cleanup_net never ends.
 			k.fault(c.t, history.Crash, fmt.Sprintf("default_device_exit_net: cannot move %s of ns%d back to init_net as %q: %v; BUG()", d.name, op.NS, cmp.Or(newName, d.name), r.Err))

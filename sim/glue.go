@@ -56,15 +56,18 @@ type glueState struct {
 	// made is every glue kobject of the execution, so that a device's
 	// parent kobject (dev->kobj.parent) is found from its node's parent.
 	made []*glueDir
-	// first is the memory of the execution's first glue kobject, most
-	// executions' only one: no allocation for it.
-	first glueDir
 }
 
 // devDir is devices/virtual/net as kernfs has it now: the glue directory
 // linked under devices/virtual, or nil. Its node changes each time the
-// directory is made anew.
-func (k *Kernel) devDir() *node { return k.tree.child(k.virtual, "net", 0) }
+// directory is made anew. Nearly always it is devices/virtual's only
+// child, which the search would find: that is taken without one.
+func (k *Kernel) devDir() *node {
+	if c := k.virtual.children; len(c) == 1 && c[0].hash == glueHash && c[0].tag == 0 && c[0].name == "net" {
+		return c[0]
+	}
+	return k.tree.childHashed(k.virtual, "net", 0, glueHash)
+}
 
 // glueOf is the glue kobject whose directory is n, or nil: a device's
 // parent kobject, from its node's parent.
@@ -108,17 +111,13 @@ func (k *Kernel) getDeviceParent(t *sched.Thread) (*glueDir, *node) {
 func (k *Kernel) classDirCreate(t *sched.Thread) *glueDir {
 	tr := &k.tree
 	t.Lock(&tr.lock)
-	kn := tr.alloc(dirNode, "net", 0)
+	kn := tr.allocHashed(dirNode, "net", 0, glueHash)
 	tr.link(k.virtual, kn)
 	tr.get(kn) // kobj->sd
 	tr.get(kn) // pinned until activated
 	t.Unlock(&tr.lock)
 	k.activate(t, kn)
-	d := &k.glue.first
-	if len(k.glue.made) > 0 {
-		d = new(glueDir)
-	}
-	*d = glueDir{kref: 1, sd: kn, kn: kn}
+	d := k.mem.glueDir(glueDir{kref: 1, sd: kn, kn: kn})
 	k.glue.listed = d
 	k.glue.made = append(k.glue.made, d)
 	return d
@@ -160,7 +159,7 @@ func (k *Kernel) kobjectDel(t *sched.Thread, d *glueDir) {
 	d.sd = nil
 	tr := &k.tree
 	t.Lock(&tr.lock)
-	nodes := k.deactivate(t, kn)
+	nodes := k.deactivate(t, kn, k.nodeBufs.take())
 	t.Unlock(&tr.lock)
 	k.drainAndUnlink(t, nodes)
 	tr.put(t, kn) // sysfs_put(sd)

@@ -2,7 +2,6 @@ package sim
 
 import (
 	"fmt"
-	"slices"
 
 	"github.com/sysfsim/sysfsim/history"
 	"github.com/sysfsim/sysfsim/model"
@@ -31,7 +30,7 @@ type Kernel struct {
 	freeAddrs []int
 	procs     []*netns // each process's namespace
 	procUsers []*userns
-	mounts    map[int]*sysfsMount
+	mounts    []*sysfsMount // by id; nil where there is none (mountOf)
 	ifindex   int
 	files     map[int]openFile // open descriptors
 	clock     int64
@@ -51,6 +50,11 @@ type Kernel struct {
 
 	// mem holds the namespaces, user namespaces and mounts (arena.go).
 	mem kmem
+	// nodeBufs, glueBufs and entryBufs lend buffers to the removals and
+	// listings in flight, which hold them across preemption points.
+	nodeBufs  buffers[*node]
+	glueBufs  buffers[*glueDir]
+	entryBufs buffers[model.Entry]
 }
 
 // What each preemption point declares the step after it touches (until the
@@ -105,23 +109,55 @@ func newKernel(cfg model.Config, bugs BugSet, a *arena) *Kernel {
 	k.tree.lock.Name = "kernfs_rwsem"
 	k.rtnl.Name = "rtnl"
 	k.uidsMutex.Name = "uids_mutex"
-	tr := &k.tree
-	tr.root = tr.alloc(dirNode, "", 0)
-	tr.root.active, tr.root.activated = 0, true
-	mkdir := func(parent *node, name string) *node {
-		n := tr.alloc(dirNode, name, 0)
-		tr.link(parent, n)
-		n.active, n.activated = 0, true
-		return n
-	}
-	k.class = mkdir(mkdir(tr.root, "class"), "net")
-	k.virtual = mkdir(mkdir(tr.root, "devices"), "virtual")
 	k.glue.mutex.Name = "gdp_mutex"
-	k.uids = mkdir(mkdir(tr.root, "kernel"), "uids")
+	k.makeInitialTree()
 	k.types.register(model.NetTag)  // net_ns_init
 	k.types.register(model.UserTag) // the seed's kernel/uids example
 	k.initNamespaces()
 	return k
+}
+
+// initialTree is the tree every kernel boots with, active directories in
+// the order they are made, each with its parent's index (the root has
+// none) and its hash, made once.
+var initialTree = func() [7]initialDir {
+	dirs := [...]initialDir{
+		{name: ""}, {name: "class"}, {name: "net", parent: 1},
+		{name: "devices"}, {name: "virtual", parent: 3},
+		{name: "kernel"}, {name: "uids", parent: 5},
+	}
+	for i := range dirs {
+		dirs[i].hash = nameHash(dirs[i].name, 0)
+	}
+	return dirs
+}()
+
+// The directories of initialTree the kernel holds.
+const (
+	initialClass   = 2 // class/net
+	initialVirtual = 4 // devices/virtual
+	initialUIDs    = 6 // kernel/uids
+)
+
+type initialDir struct {
+	name   string
+	parent int
+	hash   uint32
+}
+
+// makeInitialTree makes the tree of initialTree on k's empty tree.
+func (k *Kernel) makeInitialTree() {
+	tr := &k.tree
+	var made [len(initialTree)]*node
+	for i, d := range initialTree {
+		n := tr.allocHashed(dirNode, d.name, 0, d.hash)
+		n.active, n.activated = 0, true
+		if i > 0 {
+			tr.link(made[d.parent], n)
+		}
+		made[i] = n
+	}
+	tr.root, k.class, k.virtual, k.uids = made[0], made[initialClass], made[initialVirtual], made[initialUIDs]
 }
 
 // dir is directory d as the kernel's own code reaches it: the glue
@@ -160,26 +196,41 @@ func (k *Kernel) fault(t *sched.Thread, kind history.FaultKind, detail string) {
 // record runs one atomic operation (a kernfs step, an observer or an exit)
 // and records its call and return. thread is the number recorded, which
 // for setup differs from t.ID().
-func (k *Kernel) record(t *sched.Thread, thread int, op model.Op, run func() model.Result) model.Result {
+func (k *Kernel) record(t *sched.Thread, thread int, op *model.Op) model.Result {
 	if k.probe { // the same clock and scheduler ticks, no record
 		k.now()
-		r := run()
+		r := k.atomic(t, op)
 		k.now()
 		return r
 	}
 	i := len(k.hist.Records)
-	k.hist.Records = append(k.hist.Records, history.Record{Thread: thread, Op: op, Call: k.now(), Pending: true})
-	was := k.coverStep(t, op.Kind)
-	r := run()
-	k.coverStepEnd(t, was)
+	// Past its length the records' array is zero (growRecords, and
+	// resetKernel's clear): fill the new record in place.
+	if i < cap(k.hist.Records) {
+		k.hist.Records = k.hist.Records[:i+1]
+	} else {
+		k.hist.Records = append(k.hist.Records, history.Record{})
+	}
+	// One field at a time: a tuple assignment would copy the operation
+	// and the result to temporaries first.
 	rec := &k.hist.Records[i]
-	rec.Result, rec.Return, rec.Pending = r, k.now(), false
+	rec.Op = *op
+	rec.Thread = thread
+	rec.Call = k.now()
+	rec.Pending = true
+	was := k.coverStep(t, op.Kind)
+	r := k.atomic(t, op)
+	k.coverStepEnd(t, was)
+	rec = &k.hist.Records[i] // the array may have grown meanwhile
+	rec.Result = r
+	rec.Return = k.now()
+	rec.Pending = false
 	return r
 }
 
 // do runs one operation of a program: a device flow, an observer or an
-// exit.
-func (k *Kernel) do(t *sched.Thread, thread int, op model.Op) {
+// exit. op is the program's, which do leaves as it is.
+func (k *Kernel) do(t *sched.Thread, thread int, op *model.Op) {
 	// A thread may be preempted before any operation starts. What follows
 	// up to the next preemption point is the operation's first step: a
 	// flow reaches Lock(rtnl) (or, under unlocked-add, its declared
@@ -196,68 +247,89 @@ func (k *Kernel) do(t *sched.Thread, thread int, op model.Op) {
 	c := caller{k, t, thread}
 	k.coverBegin(t, op)
 	defer k.coverEnd(t)
-	if int(op.Kind) < len(flowFuncs) && flowFuncs[op.Kind] != nil {
-		flowFuncs[op.Kind](c, op)
-		return
+	// The operations that are more than one atomic step: the device
+	// flows, and an exit under the kernel's scheme (cleanup_net).
+	switch op.Kind {
+	case model.Create:
+		c.create(*op)
+	case model.Remove, model.Rename, model.Move:
+		c.locked(op)
+	case model.Exit:
+		c.exit(op)
+	default:
+		k.record(t, thread, op)
 	}
-	k.record(t, thread, op, func() model.Result { return k.atomic(t, op) })
-}
-
-// flowFuncs are the operations that are more than one atomic step: the
-// device flows, and an exit under the kernel's scheme (cleanup_net).
-var flowFuncs = [...]func(caller, model.Op){
-	model.Create: caller.create,
-	model.Remove: caller.remove,
-	model.Rename: caller.rename,
-	model.Move:   caller.move,
-	model.Exit:   caller.exit,
 }
 
 // exit is a namespace's exit: one step under the seed's scheme, a flow of
 // its devices' removals under the kernel's.
-func (c caller) exit(op model.Op) {
+func (c caller) exit(op *model.Op) {
 	if c.k.cfg.Exit == model.ExitKernel {
 		c.exitKernel(op)
 		return
 	}
-	c.step(op)
-}
-
-// atomics are the operations that are one atomic step, each the function
-// that runs it, as kernfs and the net core do it.
-var atomics = [...]func(*Kernel, *sched.Thread, model.Op) model.Result{
-	model.Lookup:     (*Kernel).lookup,
-	model.Readdir:    (*Kernel).readdir,
-	model.Readlink:   (*Kernel).readlink,
-	model.Open:       (*Kernel).open,
-	model.Read:       (*Kernel).read,
-	model.Close:      (*Kernel).close,
-	model.Exit:       func(k *Kernel, t *sched.Thread, op model.Op) model.Result { return k.exit(t, op.NS) },
-	model.Clone:      (*Kernel).clone,
-	model.Setns:      (*Kernel).setns,
-	model.Mount:      (*Kernel).mount,
-	model.Umount:     (*Kernel).umount,
-	model.Gone:       (*Kernel).gone,
-	model.AddUID:     (*Kernel).addUID,
-	model.DelUID:     (*Kernel).delUID,
-	model.ExitUser:   (*Kernel).exitUser,
-	model.AddDev:     (*Kernel).addDev,
-	model.AddLink:    (*Kernel).addLink,
-	model.DelLink:    func(k *Kernel, t *sched.Thread, op model.Op) model.Result { return k.remove(t, model.ClassNet, op) },
-	model.DelDev:     func(k *Kernel, t *sched.Thread, op model.Op) model.Result { return k.remove(t, model.Devices, op) },
-	model.Unregister: (*Kernel).unregister,
-	model.RenameLink: (*Kernel).renameLink,
-	model.MoveLink:   (*Kernel).renameLink,
-	model.RenameDev:  (*Kernel).renameDev,
-	model.MoveDev:    (*Kernel).renameDev,
+	c.k.record(c.t, c.thread, op)
 }
 
 // atomic runs an operation that is a single step.
-func (k *Kernel) atomic(t *sched.Thread, op model.Op) model.Result {
-	if int(op.Kind) < len(atomics) && atomics[op.Kind] != nil {
-		return atomics[op.Kind](k, t, op)
+func (k *Kernel) atomic(t *sched.Thread, op *model.Op) model.Result {
+	if r, ok := k.runAtomic(t, op); ok {
+		return r
 	}
 	return errno(model.EINVAL)
+}
+
+// runAtomic runs op by the function of its kind, as kernfs and the net
+// core do it; false if no function runs the kind. A switch, not a table
+// of functions, so that op, passed by pointer, stays on its caller's stack.
+func (k *Kernel) runAtomic(t *sched.Thread, op *model.Op) (model.Result, bool) {
+	switch op.Kind {
+	case model.Lookup:
+		return k.lookup(t, op), true
+	case model.Readdir:
+		return k.readdir(t, op), true
+	case model.Readlink:
+		return k.readlink(t, op), true
+	case model.Open:
+		return k.open(t, op), true
+	case model.Read:
+		return k.read(t, op), true
+	case model.Close:
+		return k.close(t, op), true
+	case model.Exit:
+		return k.exit(t, op.NS), true
+	case model.Clone:
+		return k.clone(t, op), true
+	case model.Setns:
+		return k.setns(t, op), true
+	case model.Mount:
+		return k.mount(t, op), true
+	case model.Umount:
+		return k.umount(t, op), true
+	case model.Gone:
+		return k.gone(t, op), true
+	case model.AddUID:
+		return k.addUID(t, op), true
+	case model.DelUID:
+		return k.delUID(t, op), true
+	case model.ExitUser:
+		return k.exitUser(t, op), true
+	case model.AddDev:
+		return k.addDev(t, op), true
+	case model.AddLink:
+		return k.addLink(t, op), true
+	case model.DelLink:
+		return k.remove(t, model.ClassNet, op), true
+	case model.DelDev:
+		return k.remove(t, model.Devices, op), true
+	case model.Unregister:
+		return k.unregister(t, op), true
+	case model.RenameLink, model.MoveLink:
+		return k.renameLink(t, op), true
+	case model.RenameDev, model.MoveDev:
+		return k.renameDev(t, op), true
+	}
+	return model.Result{}, false
 }
 
 func errno(e model.Errno) model.Result { return model.Result{Err: e} }
@@ -277,13 +349,8 @@ func (k *Kernel) closeAll() {
 	}
 	// Then the mounts left: kill_sysfs_super drops each one's reference
 	// (they stay readable for View, which shows the final state).
-	ids := make([]int, 0, len(k.mounts))
-	for id := range k.mounts {
-		ids = append(ids, id)
-	}
-	slices.Sort(ids)
-	for _, id := range ids {
-		if x := k.mounts[id]; !x.gone && !x.killed {
+	for _, x := range k.mounts { // by id
+		if x != nil && !x.gone && !x.killed {
 			x.killed = true
 			x.shrink(nil, k)
 			k.dropNS(nil, x.ns)
@@ -291,20 +358,25 @@ func (k *Kernel) closeAll() {
 	}
 	// A symlink still in the tree legitimately holds its target, even a
 	// removed one (a dangling link).
-	held := map[*node]int{}
-	for _, n := range k.tree.nodes {
-		if n.linked && n.target != nil {
-			held[n.target]++
-		}
-	}
 	for _, n := range k.tree.nodes {
 		if n.linked && n.parent != k.tree.root && !n.parent.linked {
 			k.faults = append(k.faults, history.Fault{Kind: history.Leak, Thread: -1, Time: k.now(),
 				Detail: fmt.Sprintf("node %v still linked under the removed %v: never unlinked, never freed", n, n.parent)})
 		}
-		if !n.linked && !n.freed && n != k.tree.root && n.refs > held[n] {
+		if !n.linked && !n.freed && n != k.tree.root && n.refs > 0 && n.refs > k.linksTo(n) {
 			k.faults = append(k.faults, history.Fault{Kind: history.Leak, Thread: -1, Time: k.now(),
 				Detail: fmt.Sprintf("node %v unlinked but still holds %d references", n, n.refs)})
 		}
 	}
+}
+
+// linksTo counts the symlinks in the tree that hold n, their target.
+func (k *Kernel) linksTo(n *node) int {
+	links := 0
+	for _, l := range k.tree.nodes {
+		if l.linked && l.target == n {
+			links++
+		}
+	}
+	return links
 }

@@ -62,6 +62,22 @@ type node struct {
 	// a child is linked or unlinked, which is what invalidates a cached
 	// negative dentry (kernfs_dop_revalidate).
 	rev uint32
+	// drained is isDrained bound to the node's memory, made once for all
+	// the nodes that memory holds (drainedFunc).
+	drained func() bool
+}
+
+// isDrained reports whether n is deactivated with no user in flight: what
+// kernfs_drain waits for.
+func (n *node) isDrained() bool { return n.active == deactivated }
+
+// drainedFunc returns n.isDrained, for a thread to wait on; it allocates
+// only the first time the node's memory is waited on.
+func (n *node) drainedFunc() func() bool {
+	if n.drained == nil {
+		n.drained = n.isDrained
+	}
+	return n.drained
 }
 
 // nameBuf is a node's name as memory: kernfs_rename_ns frees the old one,
@@ -82,17 +98,46 @@ func (n *node) String() string { return fmt.Sprintf("%s@ns%d#%d", n.name, n.tag,
 // isActive is kernfs_active.
 func (n *node) isActive() bool { return n.active >= 0 }
 
+// The hashes of the names the simulator itself gives untagged nodes, made
+// once: the glue directory's and the attributes'.
+var (
+	glueHash     = nameHash("net", 0)
+	ifindexHash  = nameHash("ifindex", 0)
+	cpuShareHash = nameHash("cpu_share", 0)
+)
+
+const fnvOffset, fnvPrime = 2166136261, 16777619
+
+// tagSeed is nameHash's state after the tag's bytes. tagSeeds holds it for
+// the small tags, the network namespaces' addresses and untagged nodes'
+// 0, so that a hash goes over the name alone.
+func tagSeed(tag int) uint32 {
+	h := uint32(fnvOffset)
+	for i := range 4 {
+		h = (h ^ uint32(byte(tag>>(8*i)))) * fnvPrime
+	}
+	return h
+}
+
+var tagSeeds = func() (seeds [64]uint32) {
+	for tag := range seeds {
+		seeds[tag] = tagSeed(tag)
+	}
+	return seeds
+}()
+
 // nameHash follows kernfs_name_hash: the tag seeds the hash, so entries of
 // one name under different tags land in different places.
 func nameHash(name string, tag int) uint32 {
 	// FNV-1a over the tag's four low bytes, then the name.
-	const offset, prime = 2166136261, 16777619
-	h := uint32(offset)
-	for i := range 4 {
-		h = (h ^ uint32(byte(tag>>(8*i)))) * prime
+	var h uint32
+	if tag >= 0 && tag < len(tagSeeds) {
+		h = tagSeeds[tag]
+	} else {
+		h = tagSeed(tag)
 	}
 	for i := range len(name) {
-		h = (h ^ uint32(name[i])) * prime
+		h = (h ^ uint32(name[i])) * fnvPrime
 	}
 	v := h & 0x7fffffff
 	if v < 2 {
@@ -147,16 +192,22 @@ type tree struct {
 }
 
 func (tr *tree) alloc(kind nodeKind, name string, tag int) *node {
+	return tr.allocHashed(kind, name, tag, nameHash(name, tag))
+}
+
+// allocHashed is alloc of a node whose nameHash(name, tag) is known.
+func (tr *tree) allocHashed(kind nodeKind, name string, tag int, hash uint32) *node {
 	if len(tr.slab) == 0 {
 		tr.slab = make([]node, 16)
 	}
 	n := &tr.slab[0]
 	tr.slab = tr.slab[1:]
 	// A node of the slab may be one of an earlier execution's: all of it
-	// is overwritten, and only its children's array is kept, emptied.
+	// is overwritten, and only its children's array is kept, emptied,
+	// and its drained, which is bound to the memory, not the node.
 	// Born deactivated, as __kernfs_new_node sets KN_DEACTIVATED_BIAS: a
 	// node is invisible until kernfs_activate (see Kernel.activate).
-	*n = node{id: len(tr.nodes), kind: kind, name: name, tag: tag, hash: nameHash(name, tag), refs: 1, active: deactivated, children: n.children[:0]}
+	*n = node{id: len(tr.nodes), kind: kind, name: name, tag: tag, hash: hash, refs: 1, active: deactivated, children: n.children[:0], drained: n.drained}
 	n.name0 = nameBuf{s: name}
 	n.nameBuf = &n.name0
 	tr.nodes = append(tr.nodes, n)
@@ -221,9 +272,7 @@ func (tr *tree) release(n *node) {
 // link is kernfs_link_sibling: it inserts n in order; the caller has
 // checked uniqueness.
 func (tr *tree) link(parent, n *node) {
-	i, _ := slices.BinarySearchFunc(parent.children, n, func(c, n *node) int {
-		return -compare(n.hash, n.tag, n.name, c)
-	})
+	i, _ := position(parent.children, n.hash, n.tag, n.name)
 	parent.children = slices.Insert(parent.children, i, n)
 	n.parent, n.linked = parent, true
 	parent.rev++ // kernfs_inc_rev
@@ -242,6 +291,14 @@ func (tr *tree) unlink(n *node) bool {
 	return true
 }
 
+// appendPath appends the path of n from the root, "/a/b", to b.
+func (tr *tree) appendPath(b []byte, n *node) []byte {
+	if n == tr.root {
+		return b
+	}
+	return append(append(tr.appendPath(b, n.parent), '/'), n.name...)
+}
+
 // find is kernfs_find_ns: it ignores whether the node is active, as the
 // kernel does, so a deactivated node still collides with a new one.
 func (tr *tree) find(t *sched.Thread, parent *node, name string, tag int) *node {
@@ -251,14 +308,34 @@ func (tr *tree) find(t *sched.Thread, parent *node, name string, tag int) *node 
 
 // child is find within a step that has already touched parent.
 func (tr *tree) child(parent *node, name string, tag int) *node {
-	hash := nameHash(name, tag)
-	i, ok := slices.BinarySearchFunc(parent.children, hash, func(c *node, h uint32) int {
-		return -compare(h, tag, name, c)
-	})
+	return tr.childHashed(parent, name, tag, nameHash(name, tag))
+}
+
+// childHashed is child of a name whose nameHash(name, tag) is known.
+func (tr *tree) childHashed(parent *node, name string, tag int, hash uint32) *node {
+	i, ok := position(parent.children, hash, tag, name)
 	if !ok {
 		return nil
 	}
 	return parent.children[i]
+}
+
+// position is where (hash, tag, name) is or would be among siblings, in
+// their order (kernfs_name_compare), and whether it is there: the binary
+// search of slices.BinarySearchFunc, with the hashes, which decide
+// nearly every comparison, compared inline.
+func position(siblings []*node, hash uint32, tag int, name string) (int, bool) {
+	lo, hi := 0, len(siblings)
+	for lo < hi {
+		m := int(uint(lo+hi) >> 1)
+		c := siblings[m]
+		if c.hash < hash || c.hash == hash && compare(hash, tag, name, c) > 0 {
+			lo = m + 1
+		} else {
+			hi = m
+		}
+	}
+	return lo, lo < len(siblings) && compare(hash, tag, name, siblings[lo]) == 0
 }
 
 // findAnyTag is the early kernfs_find_ns that compared names but not tags

@@ -80,8 +80,8 @@ func (k *Kernel) alive(id int) *netns {
 // reference on the mount: it returns the tag the mount captured for dir's
 // tag type (0 for no such mount) and the mount, whose done ends the use.
 func (k *Kernel) useMount(m int, dir model.Dir) (int, *sysfsMount) {
-	x, ok := k.mounts[m]
-	if !ok || x.gone {
+	x := k.mountOf(m)
+	if x == nil || x.gone {
 		return 0, nil
 	}
 	x.users++
@@ -89,6 +89,22 @@ func (k *Kernel) useMount(m int, dir model.Dir) (int, *sysfsMount) {
 		return x.user.addr, x
 	}
 	return x.addr, x
+}
+
+// mountOf is mount id, or nil if there is none.
+func (k *Kernel) mountOf(id int) *sysfsMount {
+	if id < 0 || id >= len(k.mounts) {
+		return nil
+	}
+	return k.mounts[id]
+}
+
+// setMount makes x mount id.
+func (k *Kernel) setMount(id int, x *sysfsMount) {
+	for len(k.mounts) <= id {
+		k.mounts = append(k.mounts, nil)
+	}
+	k.mounts[id] = x
 }
 
 // done ends a use that useMount started; nil, for no mount, is a no-op.
@@ -100,7 +116,7 @@ func (x *sysfsMount) done() {
 
 // mount is sysfs_init_fs_context: the mount captures the mounting
 // process's namespace (mount_tag) and takes a passive reference on it.
-func (k *Kernel) mount(t *sched.Thread, op model.Op) model.Result {
+func (k *Kernel) mount(t *sched.Thread, op *model.Op) model.Result {
 	if op.Proc < 1 || op.Proc > len(k.procs) || op.Mount <= 0 || op.Mount >= 64 {
 		return errno(model.EINVAL)
 	}
@@ -110,7 +126,7 @@ func (k *Kernel) mount(t *sched.Thread, op model.Op) model.Result {
 	t.Lock(&k.tree.lock)
 	defer t.Unlock(&k.tree.lock)
 	k.treeStep(t)
-	if _, used := k.mounts[op.Mount]; used || op.Mount <= len(k.cfg.Mounts) {
+	if k.mountOf(op.Mount) != nil || op.Mount <= len(k.cfg.Mounts) {
 		return errno(model.EBUSY)
 	}
 	ns := k.procs[op.Proc-1]
@@ -132,21 +148,21 @@ func (k *Kernel) mount(t *sched.Thread, op model.Op) model.Result {
 	}
 	ns.passive++
 	user := k.procUsers[op.Proc-1]
-	k.mounts[op.Mount] = k.mem.mount(sysfsMount{addr: ns.addr, ns: ns, user: user})
+	k.setMount(op.Mount, k.mem.mount(sysfsMount{addr: ns.addr, ns: ns, user: user}))
 	return model.Result{Tag: ns.id, User: user.id}
 }
 
 // umount is kill_sysfs_super: the passive reference goes, and with it,
 // if the namespace is dead, its struct.
-func (k *Kernel) umount(t *sched.Thread, op model.Op) model.Result {
+func (k *Kernel) umount(t *sched.Thread, op *model.Op) model.Result {
 	// Under the tree lock, so that an exit's critical section, which
 	// marks the namespace dead and deactivates its entries, is atomic
 	// for these too.
 	t.Lock(&k.tree.lock)
 	defer t.Unlock(&k.tree.lock)
 	k.treeStep(t)
-	x, ok := k.mounts[op.Mount]
-	if !ok || x.gone {
+	x := k.mountOf(op.Mount)
+	if x == nil || x.gone {
 		return errno(model.EINVAL)
 	}
 	if x.users > 0 {
@@ -181,7 +197,7 @@ func (k *Kernel) dropNS(t *sched.Thread, ns *netns) {
 }
 
 // clone brings a namespace declared for later to life.
-func (k *Kernel) clone(t *sched.Thread, op model.Op) model.Result {
+func (k *Kernel) clone(t *sched.Thread, op *model.Op) model.Result {
 	if !k.validNS(op.NS) {
 		return errno(model.EINVAL)
 	}
@@ -199,7 +215,7 @@ func (k *Kernel) clone(t *sched.Thread, op model.Op) model.Result {
 }
 
 // setns moves a process to another namespace.
-func (k *Kernel) setns(t *sched.Thread, op model.Op) model.Result {
+func (k *Kernel) setns(t *sched.Thread, op *model.Op) model.Result {
 	if op.Proc < 1 || op.Proc > len(k.procs) || !k.validNS(op.NS) {
 		return errno(model.EINVAL)
 	}
@@ -236,13 +252,10 @@ func (k *Kernel) initNamespaces() {
 		}
 		return k.users[0]
 	}
-	if k.mounts == nil {
-		k.mounts = map[int]*sysfsMount{}
-	}
 	for i, id := range c.Mounts {
 		if ns := k.alive(id); ns != nil {
 			ns.passive++
-			k.mounts[i+1] = k.mem.mount(sysfsMount{addr: ns.addr, ns: ns, user: user(c.MountUsers, i)})
+			k.setMount(i+1, k.mem.mount(sysfsMount{addr: ns.addr, ns: ns, user: user(c.MountUsers, i)}))
 		}
 	}
 	for _, id := range c.Procs {
@@ -286,7 +299,7 @@ func (k *Kernel) user(id int) *userns {
 // sees linked but not yet activated, comes before the winner's entry
 // shows. Removals here take no uids_mutex: del_uid is
 // kernfs_remove_by_name, not cleanup_user_struct.
-func (k *Kernel) addUID(t *sched.Thread, op model.Op) model.Result {
+func (k *Kernel) addUID(t *sched.Thread, op *model.Op) model.Result {
 	u := k.user(op.User)
 	if u == nil {
 		return errno(model.EINVAL)
@@ -321,7 +334,7 @@ func (k *Kernel) addUID(t *sched.Thread, op model.Op) model.Result {
 	// (KERNFS_REMOVING since c25491747b21, KERNFS_ACTIVATED before).
 	var a *node
 	if !n.removing || k.bugs.Has(BugAddUnderRemoved) {
-		a = tr.alloc(fileNode, "cpu_share", 0)
+		a = tr.allocHashed(fileNode, "cpu_share", 0, cpuShareHash)
 		a.owner = u.id
 		tr.link(n, a)
 		tr.get(a) // pinned until activated
@@ -341,7 +354,7 @@ func (k *Kernel) addUID(t *sched.Thread, op model.Op) model.Result {
 // ENOENT, what the caller could tell: the entry was already gone). Since
 // 4abc99652812 the remover pins the node first; before, a second remover
 // could free it while the first drained its children.
-func (k *Kernel) delUID(t *sched.Thread, op model.Op) model.Result {
+func (k *Kernel) delUID(t *sched.Thread, op *model.Op) model.Result {
 	u := k.user(op.User)
 	tr := &k.tree
 	t.Lock(&tr.lock)
@@ -358,7 +371,7 @@ func (k *Kernel) delUID(t *sched.Thread, op model.Op) model.Result {
 	if k.bugs.Has(BugRemoveByNameNoRef) && len(n.children) > 0 {
 		unpinned = n // no kernfs_get(kn) before __kernfs_remove
 	}
-	nodes := k.deactivateFrom(t, n, unpinned)
+	nodes := k.deactivateFrom(t, n, unpinned, k.nodeBufs.take())
 	t.Unlock(&tr.lock)
 	k.drainAndUnlinkFrom(t, nodes, unpinned)
 	if joined {
@@ -369,7 +382,7 @@ func (k *Kernel) delUID(t *sched.Thread, op model.Op) model.Result {
 
 // exitUser is sysfs_exit_tag for the user tag type: the namespace's
 // entries go at once; the network namespaces it owns do not exit with it.
-func (k *Kernel) exitUser(t *sched.Thread, op model.Op) model.Result {
+func (k *Kernel) exitUser(t *sched.Thread, op *model.Op) model.Result {
 	u := k.user(op.User)
 	if u == nil {
 		return errno(model.EINVAL)
@@ -382,12 +395,14 @@ func (k *Kernel) exitUser(t *sched.Thread, op model.Op) model.Result {
 		return errno(model.ENOENT)
 	}
 	u.dead = true
-	var nodes []*node
-	for _, c := range slices.Clone(k.uids.children) {
+	nodes := k.nodeBufs.take()
+	entries := append(k.nodeBufs.take(), k.uids.children...)
+	for _, c := range entries {
 		if c.tag == u.addr && !c.removing {
-			nodes = append(nodes, k.deactivate(t, c)...)
+			nodes = k.deactivate(t, c, nodes)
 		}
 	}
+	k.nodeBufs.give(entries)
 	t.Unlock(&tr.lock)
 	k.drainAndUnlink(t, nodes)
 	return model.Result{}

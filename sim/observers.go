@@ -7,7 +7,7 @@ import (
 
 // lookup is one path component looked up through a mount, through its
 // dentry cache (walk).
-func (k *Kernel) lookup(t *sched.Thread, op model.Op) model.Result {
+func (k *Kernel) lookup(t *sched.Thread, op *model.Op) model.Result {
 	tag, mnt := k.useMount(op.Mount, op.Dir) // never the caller's namespace (kernfs_iop_lookup)
 	defer mnt.done()
 	if tag == 0 {
@@ -25,7 +25,7 @@ func (k *Kernel) lookup(t *sched.Thread, op model.Op) model.Result {
 
 // readlink is kernfs_iop_get_link: the target path is computed from the
 // current tree (kernfs_get_target_path).
-func (k *Kernel) readlink(t *sched.Thread, op model.Op) model.Result {
+func (k *Kernel) readlink(t *sched.Thread, op *model.Op) model.Result {
 	tag, mnt := k.useMount(op.Mount, op.Dir) // never the caller's namespace (kernfs_iop_lookup)
 	defer mnt.done()
 	if tag == 0 {
@@ -43,17 +43,14 @@ func (k *Kernel) readlink(t *sched.Thread, op model.Op) model.Result {
 	if !target.linked || !target.isActive() { // removed: no longer in the tree
 		return errno(model.ENOENT)
 	}
-	path := ""
-	for n := target; n != tr.root; n = n.parent {
-		path = "/" + n.name + path
-	}
 	// class/net is two levels below the root.
-	return model.Result{Target: "../.." + path}
+	var buf [64]byte
+	return model.Result{Target: string(tr.appendPath(append(buf[:0], "../.."...), target))}
 }
 
 // open is kernfs_fop_open of devices/virtual/net/<name>/ifindex: it takes
 // a plain reference on the attribute, so the file follows its device.
-func (k *Kernel) open(t *sched.Thread, op model.Op) model.Result {
+func (k *Kernel) open(t *sched.Thread, op *model.Op) model.Result {
 	tag, mnt := k.useMount(op.Mount, op.Dir)
 	if tag == 0 {
 		return errno(model.EINVAL)
@@ -82,7 +79,7 @@ func (k *Kernel) open(t *sched.Thread, op model.Op) model.Result {
 
 // read is kernfs_fop_read_iter: an active reference for the length of
 // the show, which fails once the attribute is deactivated.
-func (k *Kernel) read(t *sched.Thread, op model.Op) model.Result {
+func (k *Kernel) read(t *sched.Thread, op *model.Op) model.Result {
 	f, ok := k.files[op.FD]
 	if !ok {
 		return errno(model.EBADF)
@@ -124,7 +121,7 @@ type openFile struct {
 }
 
 // close is kernfs_fop_release: the plain reference goes.
-func (k *Kernel) close(t *sched.Thread, op model.Op) model.Result {
+func (k *Kernel) close(t *sched.Thread, op *model.Op) model.Result {
 	f, ok := k.files[op.FD]
 	if !ok {
 		return errno(model.EBADF)

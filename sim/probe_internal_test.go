@@ -30,7 +30,9 @@ func BenchmarkRecording(b *testing.B) {
 				a := arenas.Get().(*arena)
 				p, opt := progs[i%n], Options{Probe: c.probe}
 				k := prepare(p, opt, a)
-				k.cov.off = !c.cov
+				if !c.cov { // as Probe turns it off: no thread to count for
+					k.cov.off, k.cov.running = true, k.cov.running[:0]
+				}
 				s := a.scheduler(sched.NewSURW(uint64(i), nil), maxSteps(opt), opt)
 				spawn(s, k, p)
 				x := finish(k, s.Run())

@@ -23,7 +23,7 @@ const emitSteps = 4
 // readdir lists a directory through a mount as kernfs_fop_readdir does,
 // over as many getdents calls as it takes. The cursor is the hash of the
 // next entry (ctx->pos) and a reference on it (file->private_data).
-func (k *Kernel) readdir(t *sched.Thread, op model.Op) model.Result {
+func (k *Kernel) readdir(t *sched.Thread, op *model.Op) model.Result {
 	tag, mnt := k.useMount(op.Mount, op.Dir)
 	defer mnt.done()
 	if tag == 0 {
@@ -31,7 +31,7 @@ func (k *Kernel) readdir(t *sched.Thread, op model.Op) model.Result {
 	}
 	tr := &k.tree
 	var parent *node // opened at the first getdents call (openDir)
-	entries := []model.Entry{}
+	entries := k.entryBufs.take()
 	hash := uint32(2) // ctx->pos after "." and ".."
 	var saved *node
 	for {
@@ -39,6 +39,7 @@ func (k *Kernel) readdir(t *sched.Thread, op model.Op) model.Result {
 		if parent == nil {
 			if parent = k.openDir(t, op.Dir); parent == nil {
 				t.RUnlock(&tr.lock)
+				k.entryBufs.give(entries)
 				return errno(model.ENOENT)
 			}
 		}
@@ -90,7 +91,11 @@ func (k *Kernel) readdir(t *sched.Thread, op model.Op) model.Result {
 			t.Access(private{}, false)
 		}
 	}
-	return model.Result{Entries: entries}
+	// The history keeps the listing beyond the execution's memory (a
+	// History.Clone shares it): its own array, sized once.
+	list := append(make([]model.Entry, 0, len(entries)), entries...)
+	k.entryBufs.give(entries)
+	return model.Result{Entries: list}
 }
 
 // openDir is open(2) of directory d, which the listing's getdents calls

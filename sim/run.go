@@ -119,6 +119,7 @@ func maxSteps(opt Options) int {
 func prepare(p history.Program, opt Options, a *arena) *Kernel {
 	k := newKernel(p.Config, opt.Bugs, a)
 	k.probe, k.cov.off = opt.Probe, opt.Probe
+	k.cov.start(max(len(p.Threads), 1)) // setup runs as thread 0
 	// A flow records up to three steps: room for them all at once.
 	k.hist.Records = growRecords(k.hist.Records, 3*p.Ops())
 	if len(p.Setup) > 0 {

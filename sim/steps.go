@@ -29,7 +29,7 @@ func (k *Kernel) findActive(t *sched.Thread, parent *node, name string, tag int)
 // Under the kernel's exit scheme only cleanup_net's own steps (op.Cleanup)
 // reach an exited namespace's devices: nothing else can find the namespace
 // once its last reference is gone (maybe_get_net fails).
-func (k *Kernel) findIn(t *sched.Thread, dir *node, op model.Op) *node {
+func (k *Kernel) findIn(t *sched.Thread, dir *node, op *model.Op) *node {
 	id := op.NS
 	if dir == nil {
 		return nil // no glue directory: no device at all
@@ -46,7 +46,7 @@ func (k *Kernel) findIn(t *sched.Thread, dir *node, op model.Op) *node {
 // unregister is unregister_netdevice_many's first act: the device leaves
 // NETREG_REGISTERED, so its attributes' show methods answer EINVAL
 // (netdev_show, dev_isalive), while its entries stay until device_del.
-func (k *Kernel) unregister(t *sched.Thread, op model.Op) model.Result {
+func (k *Kernel) unregister(t *sched.Thread, op *model.Op) model.Result {
 	tr := &k.tree
 	t.Lock(&tr.lock)
 	defer t.Unlock(&tr.lock)
@@ -64,7 +64,7 @@ func (k *Kernel) unregister(t *sched.Thread, op model.Op) model.Result {
 // (kernfs_add_one, then kernfs_activate: see activate). A failed add
 // gives its glue reference back (cleanup_glue_dir), which may remove the
 // glue directory it has just made.
-func (k *Kernel) addDev(t *sched.Thread, op model.Op) model.Result {
+func (k *Kernel) addDev(t *sched.Thread, op *model.Op) model.Result {
 	if !k.validNS(op.NS) {
 		return errno(model.EINVAL) // kernfs_add_one: a tagged parent requires a tag
 	}
@@ -88,7 +88,7 @@ func (k *Kernel) addDev(t *sched.Thread, op model.Op) model.Result {
 // parent: kernfs_new_node's reference on the parent (where a freed one
 // shows), kernfs_add_one's checks and kernfs_link_sibling, for the
 // directory and its attribute.
-func (k *Kernel) linkDev(t *sched.Thread, parent *node, op model.Op) (*node, model.Errno) {
+func (k *Kernel) linkDev(t *sched.Thread, parent *node, op *model.Op) (*node, model.Errno) {
 	tr := &k.tree
 	k.treeStep(t)
 	ns := k.alive(op.NS)
@@ -99,7 +99,8 @@ func (k *Kernel) linkDev(t *sched.Thread, parent *node, op model.Op) (*node, mod
 	if parent.removing {
 		return nil, model.ENOENT // kernfs_add_one: the parent is being removed
 	}
-	if tr.child(parent, op.Name, ns.addr) != nil {
+	hash := nameHash(op.Name, ns.addr)
+	if tr.childHashed(parent, op.Name, ns.addr, hash) != nil {
 		return nil, model.EEXIST
 	}
 	if k.bugs.Has(BugUnlockedAdd) {
@@ -108,9 +109,9 @@ func (k *Kernel) linkDev(t *sched.Thread, parent *node, op model.Op) (*node, mod
 		t.Lock(&tr.lock)
 		k.treeStep(t)
 	}
-	dir := tr.alloc(dirNode, op.Name, ns.addr)
+	dir := tr.allocHashed(dirNode, op.Name, ns.addr, hash)
 	dir.owner, dir.phys = ns.id, op.Phys
-	attr := tr.alloc(fileNode, "ifindex", 0)
+	attr := tr.allocHashed(fileNode, "ifindex", 0, ifindexHash)
 	attr.value = op.Index
 	tr.link(dir, attr)
 	tr.touch(t, parent, "kernfs_link_sibling")
@@ -121,7 +122,7 @@ func (k *Kernel) linkDev(t *sched.Thread, parent *node, op model.Op) (*node, mod
 
 // addLink is sysfs_create_link into class/net: the link takes its target's
 // tag and holds a reference on it.
-func (k *Kernel) addLink(t *sched.Thread, op model.Op) model.Result {
+func (k *Kernel) addLink(t *sched.Thread, op *model.Op) model.Result {
 	if !k.validNS(op.NS) {
 		return errno(model.EINVAL)
 	}
@@ -140,7 +141,7 @@ func (k *Kernel) addLink(t *sched.Thread, op model.Op) model.Result {
 }
 
 // linkLink is addLink's first critical section (kernfs_create_link).
-func (k *Kernel) linkLink(t *sched.Thread, op model.Op) (*node, model.Errno) {
+func (k *Kernel) linkLink(t *sched.Thread, op *model.Op) (*node, model.Errno) {
 	tr := &k.tree
 	k.treeStep(t)
 	ns := k.alive(op.NS)
@@ -174,7 +175,7 @@ func (k *Kernel) linkLink(t *sched.Thread, op model.Op) (*node, model.Errno) {
 //
 // A device's directory removed, its glue reference goes, and with the
 // class's last device the glue directory (cleanup_glue_dir).
-func (k *Kernel) remove(t *sched.Thread, d model.Dir, op model.Op) model.Result {
+func (k *Kernel) remove(t *sched.Thread, d model.Dir, op *model.Op) model.Result {
 	tr := &k.tree
 	t.Lock(&tr.lock)
 	n := k.findIn(t, k.dir(d), op)
@@ -186,7 +187,7 @@ func (k *Kernel) remove(t *sched.Thread, d model.Dir, op model.Op) model.Result 
 	if d == model.Devices {
 		glue = k.glueOf(n.parent) // dev->kobj.parent
 	}
-	nodes := k.deactivate(t, n)
+	nodes := k.deactivate(t, n, k.nodeBufs.take())
 	t.Unlock(&tr.lock)
 	k.drainAndUnlink(t, nodes)
 	k.cleanupGlueDir(t, glue)
@@ -197,36 +198,32 @@ func (k *Kernel) remove(t *sched.Thread, d model.Dir, op model.Op) model.Result 
 // becomes invisible at once and takes no new active references (a node
 // already deactivated by another remover keeps its count). The remover
 // holds a reference on each node until it is done. The caller holds the
-// tree lock; the nodes come children first.
-func (k *Kernel) deactivate(t *sched.Thread, n *node) []*node {
-	return k.deactivateFrom(t, n, nil)
+// tree lock; the nodes are appended to nodes, children first (a buffer
+// of k.nodeBufs, which drainAndUnlink gives back).
+func (k *Kernel) deactivate(t *sched.Thread, n *node, nodes []*node) []*node {
+	return k.deactivateFrom(t, n, nil, nodes)
 }
 
 // deactivateFrom is deactivate taking no reference on unpinned.
-func (k *Kernel) deactivateFrom(t *sched.Thread, n *node, unpinned *node) []*node {
-	var nodes []*node
-	var walk func(n *node)
-	walk = func(n *node) {
-		for _, c := range n.children {
-			walk(c)
-		}
-		k.tree.touch(t, n, "kernfs_deactivate")
-		n.removing = true // KERNFS_REMOVING
-		if n.isActive() {
-			n.active += deactivated
-		}
-		if n != unpinned {
-			k.tree.get(n)
-		}
-		nodes = append(nodes, n)
+func (k *Kernel) deactivateFrom(t *sched.Thread, n, unpinned *node, nodes []*node) []*node {
+	for _, c := range n.children {
+		nodes = k.deactivateFrom(t, c, unpinned, nodes)
 	}
-	walk(n)
-	return nodes
+	k.tree.touch(t, n, "kernfs_deactivate")
+	n.removing = true // KERNFS_REMOVING
+	if n.isActive() {
+		n.active += deactivated
+	}
+	if n != unpinned {
+		k.tree.get(n)
+	}
+	return append(nodes, n)
 }
 
 // drainAndUnlink is the rest of __kernfs_remove: wait with the lock
 // released for the active users of each node (kernfs_drain), then unlink
-// each once and drop the tree's and the remover's references.
+// each once and drop the tree's and the remover's references. nodes,
+// deactivate's, go back to k.nodeBufs.
 func (k *Kernel) drainAndUnlink(t *sched.Thread, nodes []*node) {
 	k.drainAndUnlinkFrom(t, nodes, nil)
 }
@@ -263,7 +260,7 @@ func (k *Kernel) drainAndUnlinkFrom(t *sched.Thread, nodes []*node, unpinned *no
 		if n == unpinned || k.undrained(n, nodes) {
 			continue
 		}
-		t.WaitOn(drain{n}, func() bool { return n.active == deactivated })
+		t.WaitOn(drain{n}, n.drainedFunc())
 	}
 	t.Lock(&tr.lock)
 	if unpinned != nil {
@@ -271,7 +268,7 @@ func (k *Kernel) drainAndUnlinkFrom(t *sched.Thread, nodes []*node, unpinned *no
 		tr.get(unpinned) // kernfs_get(pos), pos == kn at last
 		if unpinned.active != deactivated {
 			t.Unlock(&tr.lock)
-			t.WaitOn(drain{unpinned}, func() bool { return unpinned.active == deactivated })
+			t.WaitOn(drain{unpinned}, unpinned.drainedFunc())
 			t.Lock(&tr.lock)
 		}
 	}
@@ -285,21 +282,22 @@ func (k *Kernel) drainAndUnlinkFrom(t *sched.Thread, nodes []*node, unpinned *no
 	for _, n := range nodes {
 		tr.put(t, n) // the remover's reference
 	}
+	k.nodeBufs.give(nodes)
 }
 
 // renameLink is sysfs_rename_link_ns: kernfs_rename_ns on the class link.
-func (k *Kernel) renameLink(t *sched.Thread, op model.Op) model.Result {
+func (k *Kernel) renameLink(t *sched.Thread, op *model.Op) model.Result {
 	return k.renameNode(t, model.ClassNet, op)
 }
 
 // renameDev is kobject_rename: kernfs_rename_ns on the device directory.
-func (k *Kernel) renameDev(t *sched.Thread, op model.Op) model.Result {
+func (k *Kernel) renameDev(t *sched.Thread, op *model.Op) model.Result {
 	return k.renameNode(t, model.Devices, op)
 }
 
 // renameNode is kernfs_rename_ns for the rename and move steps in
 // directory d: name and tag change in one step under the tree lock.
-func (k *Kernel) renameNode(t *sched.Thread, d model.Dir, op model.Op) model.Result {
+func (k *Kernel) renameNode(t *sched.Thread, d model.Dir, op *model.Op) model.Result {
 	tr := &k.tree
 	t.Lock(&tr.lock)
 	defer t.Unlock(&tr.lock)
@@ -355,7 +353,7 @@ func (k *Kernel) renameNode(t *sched.Thread, d model.Dir, op model.Op) model.Res
 	old := n.nameBuf
 	n.name, n.tag, n.owner, n.hash = name, tag, owner, nameHash(name, tag)
 	if name != old.s {
-		n.nameBuf = &nameBuf{s: name}
+		n.nameBuf = k.mem.nameBuf(name)
 		old.freed = true // kfree_const(old_name)
 	}
 	tr.link(parent, n)
@@ -377,22 +375,6 @@ func (k *Kernel) exit(t *sched.Thread, ns int) model.Result {
 		t.Unlock(&tr.lock)
 		return errno(model.ENOENT)
 	}
-	collect := func() []*node {
-		var doomed []*node
-		for _, dir := range []*node{k.class, k.devDir()} {
-			if dir == nil {
-				continue
-			}
-			for _, c := range dir.children {
-				// Not yet activated ones too: the removal claims
-				// them (KERNFS_REMOVING) so they never show.
-				if c.tag == nsp.addr && !c.removing {
-					doomed = append(doomed, c)
-				}
-			}
-		}
-		return doomed
-	}
 	if k.cfg.Exit == model.ExitKernel {
 		// cleanup_net: the namespace takes no new devices; its own are
 		// dealt with flow by flow (caller.exitKernel).
@@ -400,7 +382,7 @@ func (k *Kernel) exit(t *sched.Thread, ns int) model.Result {
 		t.Unlock(&tr.lock)
 		return model.Result{}
 	}
-	doomed := collect()
+	doomed := k.doomed(nsp, k.nodeBufs.take())
 	if k.bugs.Has(BugExitUnlockedDeactivate) {
 		// The victims are collected under the lock, but deactivated in a
 		// second critical section: what is created in between survives.
@@ -419,26 +401,45 @@ func (k *Kernel) exit(t *sched.Thread, ns int) model.Result {
 	// earlier (its last mount gone meanwhile), the struct's address could
 	// tag a new namespace's entry that then collides with a dying one.
 	nsp.cleaning = true
-	var nodes []*node
-	var glues []*glueDir // each removed device's (cleanup_glue_dir)
+	nodes := k.nodeBufs.take()
+	glues := k.glueBufs.take() // each removed device's (cleanup_glue_dir)
 	for _, n := range doomed {
 		if g := k.glueOf(n.parent); g != nil {
 			glues = append(glues, g)
 		}
-		nodes = append(nodes, k.deactivate(t, n)...)
+		nodes = k.deactivate(t, n, nodes)
 	}
+	k.nodeBufs.give(doomed)
 	t.Unlock(&tr.lock)
 	k.drainAndUnlink(t, nodes)
 	for _, g := range glues {
 		k.cleanupGlueDir(t, g)
 	}
+	k.glueBufs.give(glues)
 	nsp.cleaning = false
 	k.freeNS(nsp)
 	return model.Result{}
 }
 
+// doomed appends to buf the entries an exit of namespace ns removes, in
+// both directories: not yet activated ones too, which the removal claims
+// (KERNFS_REMOVING) so that they never show.
+func (k *Kernel) doomed(ns *netns, buf []*node) []*node {
+	for _, dir := range [...]*node{k.class, k.devDir()} {
+		if dir == nil {
+			continue
+		}
+		for _, c := range dir.children {
+			if c.tag == ns.addr && !c.removing {
+				buf = append(buf, c)
+			}
+		}
+	}
+	return buf
+}
+
 // gone checks the end of cleanup_net: nothing of the namespace is left.
-func (k *Kernel) gone(t *sched.Thread, op model.Op) model.Result {
+func (k *Kernel) gone(t *sched.Thread, op *model.Op) model.Result {
 	if k.cfg.Exit != model.ExitKernel || !k.validNS(op.NS) || k.ns[op.NS] == nil || !k.ns[op.NS].dead {
 		return errno(model.EINVAL)
 	}
@@ -446,7 +447,7 @@ func (k *Kernel) gone(t *sched.Thread, op model.Op) model.Result {
 	t.RLock(&tr.lock)
 	defer t.RUnlock(&tr.lock)
 	addr := k.ns[op.NS].addr
-	for _, dir := range []*node{k.class, k.devDir()} {
+	for _, dir := range [...]*node{k.class, k.devDir()} {
 		if dir == nil {
 			continue
 		}
