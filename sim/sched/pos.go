@@ -1,7 +1,5 @@
 package sched
 
-import "math/rand/v2"
-
 // POS is partial order sampling, after Yuan, Yang and Gu ("Partial Order
 // Aware Concurrency Sampling", CAV 2018).
 //
@@ -30,7 +28,7 @@ import "math/rand/v2"
 // only once it has run, and does not count. One POS value drives one
 // execution.
 type POS struct {
-	rng  *rand.Rand
+	rng  pcg
 	prio []uint64 // by thread id
 	s    *Scheduler
 }
@@ -38,7 +36,7 @@ type POS struct {
 // NewPOS returns a POS strategy; one seed gives one schedule for a given
 // program.
 func NewPOS(seed uint64) *POS {
-	return &POS{rng: rand.New(rand.NewPCG(seed, 0x905a3b1e))}
+	return &POS{rng: newPCG(seed, 0x905a3b1e)}
 }
 
 func (p *POS) bind(s *Scheduler) { p.s = s }
