@@ -25,10 +25,8 @@ package sched
 import (
 	"errors"
 	"fmt"
-	"iter"
 	"slices"
 	"strings"
-	"sync"
 )
 
 // Mutex is a lock between simulated threads: taken exclusively (Lock) it
@@ -126,15 +124,16 @@ var errAbort = errors.New("sched: thread aborted")
 // park ends the thread's step. The thread decides the next step itself
 // (see Scheduler.decide): when that is its own, it goes on without a
 // switch, which a strategy that lets a thread run on (PCT, mostly) makes
-// the common case; otherwise it hands the decision to Run and suspends.
+// the common case; otherwise it resumes the thread that runs it, or Run
+// when the execution is over, and suspends (coroutine.go).
 func (t *Thread) park() {
 	s := t.s
 	next := s.decide()
 	if next == t {
 		return
 	}
-	s.handoff = next
-	if !t.co.yield(struct{}{}) || t.aborting {
+	t.co.pass(s, next)
+	if t.aborting {
 		panic(errAbort)
 	}
 }
@@ -324,11 +323,18 @@ type Scheduler struct {
 	live           int
 	// spare: threads of an earlier execution, for Go to reuse (Reset).
 	spare []*Thread
-	// handoff is the thread a parking thread decided runs next; ended
-	// and end say that a decision ended the execution instead.
+	// home is the goroutine that called Run, as the coroutines see it.
+	home fiber
+	// handoff is the thread a parking thread decided runs next, when
+	// Run must resume it (a goroutine stand-in); ended and end say that
+	// a decision ended the execution instead.
 	handoff *Thread
 	ended   bool
 	end     Result
+	// panicked is what a thread raised, and goexited says it called
+	// runtime.Goexit, for Run to raise again on its goroutine.
+	panicked any
+	goexited bool
 	// goroutines: Go makes goroutine threads (UseGoroutines).
 	goroutines bool
 
@@ -403,98 +409,6 @@ func (s *Scheduler) Go(name string, fn func(t *Thread)) *Thread {
 		s.ready |= 1 << t.id
 	}
 	return t
-}
-
-// coroutine runs thread functions one after another. Coroutines are
-// pooled across executions: a new one starts with a small stack that
-// grows, by copying, as the thread runs, and that cost would otherwise be
-// paid again by every thread of every execution.
-type coroutine struct {
-	next  func() (struct{}, bool)
-	stop  func()
-	yield func(struct{}) bool
-	t     *Thread
-	fn    func(*Thread)
-	// unpooled: a stand-in kept out of the pool (the goroutine baseline).
-	unpooled bool
-	// dead: the thread panicked through the coroutine, which is finished.
-	dead bool
-}
-
-// idle holds coroutines between executions. A sync.Pool would not do: it
-// drops what it holds at each garbage collection without stopping it, and
-// a dropped coroutine's goroutine and stack live on, parked forever.
-var idle struct {
-	sync.Mutex
-	list []*coroutine
-}
-
-// maxIdle bounds the idle coroutines: enough for every thread of a few
-// executions on every worker.
-const maxIdle = 256
-
-func getCoroutine() *coroutine {
-	idle.Lock()
-	defer idle.Unlock()
-	if n := len(idle.list); n > 0 {
-		c := idle.list[n-1]
-		idle.list = idle.list[:n-1]
-		return c
-	}
-	return newCoroutine()
-}
-
-func putCoroutine(c *coroutine) {
-	idle.Lock()
-	if len(idle.list) < maxIdle {
-		idle.list = append(idle.list, c)
-		c = nil
-	}
-	idle.Unlock()
-	if c != nil {
-		c.stop() // its idle yield returns false and the goroutine ends
-	}
-}
-
-func newCoroutine() *coroutine {
-	c := &coroutine{}
-	c.next, c.stop = iter.Pull(func(yield func(struct{}) bool) {
-		c.yield = yield
-		for yield(struct{}{}) { // idle until given a thread and resumed
-			c.run()
-		}
-	})
-	c.next() // to the first idle yield
-	return c
-}
-
-// run runs the thread given to the coroutine to its end or its abort.
-func (c *coroutine) run() {
-	t := c.t
-	defer func() {
-		t.done = true
-		t.s.retire(t)
-		if r := recover(); r != nil && r != errAbort {
-			c.dead = true
-			panic(r)
-		}
-	}()
-	if !t.aborting {
-		c.fn(t)
-	}
-}
-
-// release unwinds the thread if it has not finished and returns the
-// coroutine to the pool.
-func (c *coroutine) release() {
-	if t := c.t; !t.done {
-		t.aborting = true
-		c.next() // its park panics errAbort, which run recovers
-	}
-	c.t, c.fn = nil, nil
-	if !c.unpooled && !c.dead {
-		putCoroutine(c)
-	}
 }
 
 // Now returns the next tick of the logical clock. Every call returns a
@@ -577,7 +491,8 @@ func WaitForString(ws []Wait) string {
 	return b.String()
 }
 
-// Run executes the threads to the end, a deadlock, or the step bound.
+// Run executes the threads to the end, a deadlock, or the step bound. A
+// panic in a thread is raised again here, as is runtime.Goexit.
 func (s *Scheduler) Run() Result {
 	defer s.stopAll()
 	for {
@@ -589,7 +504,10 @@ func (s *Scheduler) Run() Result {
 		if s.ended {
 			return s.end
 		}
-		t.co.next() // runs until the thread parks for another's step or ends (t.done)
+		// The threads pass control among themselves until the
+		// execution is over, or a goroutine stand-in's turn comes.
+		t.co.resume(s)
+		s.reraise()
 	}
 }
 
@@ -666,15 +584,6 @@ func (s *Scheduler) waitFor() []Wait {
 		ws = append(ws, w)
 	}
 	return ws
-}
-
-func (s *Scheduler) stopAll() {
-	for _, t := range s.threads {
-		if t.co != nil {
-			t.co.release()
-			t.co = nil
-		}
-	}
 }
 
 // access is one thing a step touches; all means it may touch anything.
