@@ -239,7 +239,7 @@ func (t *Thread) RUnlock(m *Mutex) {
 		panic(fmt.Sprintf("sched: thread %s unlocks %s, which it does not hold shared", t.name, m.Name))
 	}
 	m.readers = remove(m.readers, i)
-	t.s.stepAcc = append(t.s.stepAcc, access{obj: m})
+	t.s.note(access{obj: m})
 	t.release(m)
 }
 
@@ -340,8 +340,10 @@ type Scheduler struct {
 
 	// stepAcc lists what the running (or last) step touched: the
 	// declaration it started with plus the mutexes it released and the
-	// clock ticks it took. Exhaustive search reads it after each step.
-	stepAcc []access
+	// clock ticks it took, recorded only when logSteps says the
+	// strategy reads it (a stepReader).
+	stepAcc  []access
+	logSteps bool
 }
 
 // New returns a scheduler that asks strategy for every step and gives up
@@ -378,10 +380,17 @@ func (s *Scheduler) Reset(strategy Strategy, maxSteps int) {
 // scheduler it runs in.
 type binder interface{ bind(s *Scheduler) }
 
+// stepReader is a Strategy that reads what each step touched
+// (Scheduler.stepAcc) once it has run: exhaustive search, whose race
+// analysis and sleep sets are made of it. The scheduler records it for
+// such a strategy only, which spares every other execution the work.
+type stepReader interface{ readsSteps() }
+
 func bindTo(s *Scheduler, strategy Strategy) {
 	if b, ok := strategy.(binder); ok {
 		b.bind(s)
 	}
+	_, s.logSteps = strategy.(stepReader)
 }
 
 // Go adds a thread running fn. Threads start when Run is called.
@@ -532,7 +541,9 @@ func (s *Scheduler) decide() *Thread {
 	s.picks = append(s.picks, id)
 	s.steps++
 	t := s.threads[id]
-	s.stepAcc = append(s.stepAcc[:0], t.pending)
+	if s.logSteps {
+		s.stepAcc = append(s.stepAcc[:0], t.pending)
+	}
 	return t
 }
 
@@ -597,6 +608,11 @@ type access struct {
 type clockKey struct{}
 
 // touch records that the running step writes obj.
-func (s *Scheduler) touch(obj any) {
-	s.stepAcc = append(s.stepAcc, access{obj: obj, write: true})
+func (s *Scheduler) touch(obj any) { s.note(access{obj: obj, write: true}) }
+
+// note records what the running step touched beyond its declaration.
+func (s *Scheduler) note(a access) {
+	if s.logSteps {
+		s.stepAcc = append(s.stepAcc, a)
+	}
 }
