@@ -33,10 +33,13 @@ type slot struct {
 	next  func() (struct{}, bool)
 	yield func(struct{}) bool
 	stop  func()
-	// occupant is who waits in the slot; viaNext says it entered
-	// through next, so that yield lets it out (and otherwise next).
+	// viaNext says the one waiting in the slot entered through next,
+	// so that yield lets it out (and otherwise next).
+	viaNext bool
+	// occupant is who waits in the slot, as Scheduler.settle finds it:
+	// switchTo does not keep it, to spare a pointer write (a write
+	// barrier while the GC marks) at every switch.
 	occupant *fiber
-	viaNext  bool
 }
 
 // enter resumes the slot's occupant and waits in the slot in its place,
@@ -54,7 +57,7 @@ func (sl *slot) enter() {
 // fiber is a party that waits in slots: a coroutine, or the goroutine
 // that called Run.
 type fiber struct {
-	at *slot // where it waits; nil while it runs
+	at *slot // where it waits, or last waited while it runs
 	// settle asks a coroutine resumed at its idle point to go back to
 	// its own slot (Scheduler.settle).
 	settle bool
@@ -63,7 +66,7 @@ type fiber struct {
 // switchTo suspends from, which runs, and resumes to.
 func switchTo(from, to *fiber) {
 	sl := to.at
-	to.at, from.at, sl.occupant = nil, sl, from
+	from.at = sl
 	sl.enter()
 }
 
@@ -128,7 +131,7 @@ func newCoroutine() *coroutine {
 		c.serve()
 	})
 	c.own.next() // to the first wait, in its own slot
-	c.at, c.own.occupant = c.own, &c.fiber
+	c.at = c.own
 	return c
 }
 
@@ -242,7 +245,13 @@ func (s *Scheduler) settle() {
 		}
 	}
 	for _, t := range s.threads {
+		if c := t.co; c != nil && c.baton == nil {
+			c.at.occupant = &c.fiber
+		}
+	}
+	for _, t := range s.threads {
 		if c := t.co; c != nil && c.baton == nil && c.at != c.own {
+			c.at.occupant = &s.home // Run's goroutine takes c's place
 			c.settle = true
 			switchTo(&s.home, &c.fiber)
 		}

@@ -31,12 +31,21 @@ type POS struct {
 	rng  pcg
 	prio []uint64 // by thread id
 	s    *Scheduler
+	// room holds prio for a program of few threads, which is most of
+	// them: one allocation per execution, the POS itself.
+	room [smallThreads]uint64
 }
+
+// smallThreads is how many threads the per-thread slices of a strategy
+// made for one execution hold without allocating.
+const smallThreads = 4
 
 // NewPOS returns a POS strategy; one seed gives one schedule for a given
 // program.
 func NewPOS(seed uint64) *POS {
-	return &POS{rng: newPCG(seed, 0x905a3b1e)}
+	p := &POS{rng: newPCG(seed, 0x905a3b1e)}
+	p.prio = p.room[:0]
+	return p
 }
 
 func (p *POS) bind(s *Scheduler) { p.s = s }

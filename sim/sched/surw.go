@@ -35,6 +35,12 @@ type SURW struct {
 	held     []bool // by thread: its interesting step waits for intended's
 	intended int    // the thread whose interesting step is next, or -1
 	s        *Scheduler
+	// room holds the per-thread slices for a program of few threads
+	// (see POS.room).
+	room struct {
+		left, taken [smallThreads]int
+		held        [smallThreads]bool
+	}
 }
 
 // NewSURW returns a SURW strategy; counts[i] estimates the interesting
@@ -42,8 +48,9 @@ type SURW struct {
 // needed), and nil makes every thread weigh the same.
 func NewSURW(seed uint64, counts []int) *SURW {
 	w := &SURW{rng: newPCG(seed, 0x5a3c0de), intended: -1}
+	w.taken, w.held = w.room.taken[:0], w.room.held[:0]
 	if counts != nil {
-		w.left = append([]int{}, counts...)
+		w.left = append(w.room.left[:0], counts...)
 	}
 	return w
 }
