@@ -205,9 +205,10 @@ const goldenFile = "testdata/schedules.golden"
 // TestSchedulesGolden pins the picks of every strategy on small programs
 // of every kind of step (locks, shared locks, conditions, the clock, a
 // deadlock, the step bound, more threads than the bitsets hold), for the
-// coroutine and the goroutine threads, new or reused schedulers: a change
-// that makes the scheduler cheaper must not change a single pick. Run
-// with -update to rewrite the file after an intended change.
+// coroutine and the goroutine threads and a mix of the two, new or reused
+// schedulers: a change that makes the scheduler cheaper must not change a
+// single pick. Run with -update to rewrite the file after an intended
+// change.
 func TestSchedulesGolden(t *testing.T) {
 	got := goldenSchedules(spawners[0].spawn, true)
 	if *update {
@@ -219,7 +220,7 @@ func TestSchedulesGolden(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, sp := range spawners {
+	for _, sp := range append(spawners[:len(spawners):len(spawners)], mixedSpawner) {
 		for _, reuse := range []bool{true, false} {
 			if got := goldenSchedules(sp.spawn, reuse); got != string(want) {
 				t.Errorf("%s threads, reuse=%v: schedules differ from %s:\n%s", sp.name, reuse, goldenFile, firstDiff(got, string(want)))
@@ -227,6 +228,17 @@ func TestSchedulesGolden(t *testing.T) {
 		}
 	}
 }
+
+// mixedSpawner makes a scheduler's first thread a coroutine and the
+// others goroutines, so that control passes between the two kinds.
+var mixedSpawner = struct {
+	name  string
+	spawn spawner
+}{"mixed", func(s *Scheduler, name string, fn func(*Thread)) *Thread {
+	t := s.Go(name, fn)
+	s.UseGoroutines()
+	return t
+}}
 
 // firstDiff shows the first line where got and want differ.
 func firstDiff(got, want string) string {
