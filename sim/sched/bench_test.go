@@ -83,6 +83,8 @@ func BenchmarkStrategies(b *testing.B) {
 	}{
 		{"random", func(seed uint64) Strategy { return NewRandom(seed) }},
 		{"pct3", func(seed uint64) Strategy { return NewPCT(seed, 3, 4, 1000) }},
+		{"pos", func(seed uint64) Strategy { return NewPOS(seed) }},
+		{"surw", func(seed uint64) Strategy { return NewSURW(seed, nil) }},
 	} {
 		b.Run(st.name, func(b *testing.B) {
 			steps, seed := 0, uint64(0)

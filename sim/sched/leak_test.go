@@ -7,11 +7,18 @@ import (
 
 // Coroutines kept between executions are bounded and never dropped while
 // alive: executions of many threads, with garbage collections between
-// them, leave no more goroutines behind than one of them uses.
+// them, leave no more goroutines behind than one of them uses, or than
+// the pool keeps when they use more.
 func TestCoroutinesDoNotLeak(t *testing.T) {
+	for _, threads := range []int{50, maxIdle + 20} {
+		coroutinesDoNotLeak(t, threads)
+	}
+}
+
+func coroutinesDoNotLeak(t *testing.T, threads int) {
 	wide := func() {
 		s := New(NewRandom(1), 0)
-		for range 50 {
+		for range threads {
 			s.Go("t", func(t *Thread) { t.Yield() })
 		}
 		s.Run()
@@ -24,6 +31,6 @@ func TestCoroutinesDoNotLeak(t *testing.T) {
 		wide()
 	}
 	if after := runtime.NumGoroutine(); after > before+5 {
-		t.Fatalf("goroutines: %d after one execution of 50 threads, %d after ten more", before, after)
+		t.Fatalf("goroutines: %d after one execution of %d threads, %d after ten more", before, threads, after)
 	}
 }

@@ -1,9 +1,6 @@
 package sched
 
-import (
-	"math"
-	"math/rand/v2"
-)
+import "math"
 
 // PCT is the probabilistic concurrency testing strategy of Burckhardt,
 // Kothari, Musuvathi and Nagarakatte ("A randomized scheduler with
@@ -31,12 +28,17 @@ type PCT struct {
 // the lowest priorities, in order of appearance.
 func NewPCT(seed uint64, depth, n, k int) *PCT {
 	depth, n, k = max(depth, 1), max(n, 1), max(k, 1)
-	rng := rand.New(rand.NewPCG(seed, 0x9c7c0de))
+	rng := newPCG(seed, 0x9c7c0de)
 	p := &PCT{prio: make([]int, n)}
-	// Priorities depth .. depth+n-1 in random order; 1 .. depth-1 are left
-	// for the threads demoted at change points.
-	for i, j := range rng.Perm(n) {
-		p.prio[i] = depth + j
+	// Priorities depth .. depth+n-1 in random order (rand.Rand.Perm's,
+	// drawn in place); 1 .. depth-1 are left for the threads demoted at
+	// change points.
+	for i := range p.prio {
+		p.prio[i] = i
+	}
+	rng.shuffle(p.prio)
+	for i := range p.prio {
+		p.prio[i] += depth
 	}
 	p.change = make([]int, depth-1)
 	for i := range p.change {

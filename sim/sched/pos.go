@@ -1,7 +1,5 @@
 package sched
 
-import "math/rand/v2"
-
 // POS is partial order sampling, after Yuan, Yang and Gu ("Partial Order
 // Aware Concurrency Sampling", CAV 2018).
 //
@@ -30,15 +28,24 @@ import "math/rand/v2"
 // only once it has run, and does not count. One POS value drives one
 // execution.
 type POS struct {
-	rng  *rand.Rand
+	rng  pcg
 	prio []uint64 // by thread id
 	s    *Scheduler
+	// room holds prio for a program of few threads, which is most of
+	// them: one allocation per execution, the POS itself.
+	room [smallThreads]uint64
 }
+
+// smallThreads is how many threads the per-thread slices of a strategy
+// made for one execution hold without allocating.
+const smallThreads = 4
 
 // NewPOS returns a POS strategy; one seed gives one schedule for a given
 // program.
 func NewPOS(seed uint64) *POS {
-	return &POS{rng: rand.New(rand.NewPCG(seed, 0x905a3b1e))}
+	p := &POS{rng: newPCG(seed, 0x905a3b1e)}
+	p.prio = p.room[:0]
+	return p
 }
 
 func (p *POS) bind(s *Scheduler) { p.s = s }

@@ -25,10 +25,8 @@ package sched
 import (
 	"errors"
 	"fmt"
-	"iter"
 	"slices"
 	"strings"
-	"sync"
 )
 
 // Mutex is a lock between simulated threads: taken exclusively (Lock) it
@@ -126,15 +124,16 @@ var errAbort = errors.New("sched: thread aborted")
 // park ends the thread's step. The thread decides the next step itself
 // (see Scheduler.decide): when that is its own, it goes on without a
 // switch, which a strategy that lets a thread run on (PCT, mostly) makes
-// the common case; otherwise it hands the decision to Run and suspends.
+// the common case; otherwise it resumes the thread that runs it, or Run
+// when the execution is over, and suspends (coroutine.go).
 func (t *Thread) park() {
 	s := t.s
 	next := s.decide()
 	if next == t {
 		return
 	}
-	s.handoff = next
-	if !t.co.yield(struct{}{}) || t.aborting {
+	t.co.pass(s, next)
+	if t.aborting {
 		panic(errAbort)
 	}
 }
@@ -240,7 +239,7 @@ func (t *Thread) RUnlock(m *Mutex) {
 		panic(fmt.Sprintf("sched: thread %s unlocks %s, which it does not hold shared", t.name, m.Name))
 	}
 	m.readers = remove(m.readers, i)
-	t.s.stepAcc = append(t.s.stepAcc, access{obj: m})
+	t.s.note(access{obj: m})
 	t.release(m)
 }
 
@@ -324,18 +323,27 @@ type Scheduler struct {
 	live           int
 	// spare: threads of an earlier execution, for Go to reuse (Reset).
 	spare []*Thread
-	// handoff is the thread a parking thread decided runs next; ended
-	// and end say that a decision ended the execution instead.
+	// home is the goroutine that called Run, as the coroutines see it.
+	home fiber
+	// handoff is the thread a parking thread decided runs next, when
+	// Run must resume it (a goroutine stand-in); ended and end say that
+	// a decision ended the execution instead.
 	handoff *Thread
 	ended   bool
 	end     Result
+	// panicked is what a thread raised, and goexited says it called
+	// runtime.Goexit, for Run to raise again on its goroutine.
+	panicked any
+	goexited bool
 	// goroutines: Go makes goroutine threads (UseGoroutines).
 	goroutines bool
 
 	// stepAcc lists what the running (or last) step touched: the
 	// declaration it started with plus the mutexes it released and the
-	// clock ticks it took. Exhaustive search reads it after each step.
-	stepAcc []access
+	// clock ticks it took, recorded only when logSteps says the
+	// strategy reads it (a stepReader).
+	stepAcc  []access
+	logSteps bool
 }
 
 // New returns a scheduler that asks strategy for every step and gives up
@@ -372,10 +380,17 @@ func (s *Scheduler) Reset(strategy Strategy, maxSteps int) {
 // scheduler it runs in.
 type binder interface{ bind(s *Scheduler) }
 
+// stepReader is a Strategy that reads what each step touched
+// (Scheduler.stepAcc) once it has run: exhaustive search, whose race
+// analysis and sleep sets are made of it. The scheduler records it for
+// such a strategy only, which spares every other execution the work.
+type stepReader interface{ readsSteps() }
+
 func bindTo(s *Scheduler, strategy Strategy) {
 	if b, ok := strategy.(binder); ok {
 		b.bind(s)
 	}
+	_, s.logSteps = strategy.(stepReader)
 }
 
 // Go adds a thread running fn. Threads start when Run is called.
@@ -403,98 +418,6 @@ func (s *Scheduler) Go(name string, fn func(t *Thread)) *Thread {
 		s.ready |= 1 << t.id
 	}
 	return t
-}
-
-// coroutine runs thread functions one after another. Coroutines are
-// pooled across executions: a new one starts with a small stack that
-// grows, by copying, as the thread runs, and that cost would otherwise be
-// paid again by every thread of every execution.
-type coroutine struct {
-	next  func() (struct{}, bool)
-	stop  func()
-	yield func(struct{}) bool
-	t     *Thread
-	fn    func(*Thread)
-	// unpooled: a stand-in kept out of the pool (the goroutine baseline).
-	unpooled bool
-	// dead: the thread panicked through the coroutine, which is finished.
-	dead bool
-}
-
-// idle holds coroutines between executions. A sync.Pool would not do: it
-// drops what it holds at each garbage collection without stopping it, and
-// a dropped coroutine's goroutine and stack live on, parked forever.
-var idle struct {
-	sync.Mutex
-	list []*coroutine
-}
-
-// maxIdle bounds the idle coroutines: enough for every thread of a few
-// executions on every worker.
-const maxIdle = 256
-
-func getCoroutine() *coroutine {
-	idle.Lock()
-	defer idle.Unlock()
-	if n := len(idle.list); n > 0 {
-		c := idle.list[n-1]
-		idle.list = idle.list[:n-1]
-		return c
-	}
-	return newCoroutine()
-}
-
-func putCoroutine(c *coroutine) {
-	idle.Lock()
-	if len(idle.list) < maxIdle {
-		idle.list = append(idle.list, c)
-		c = nil
-	}
-	idle.Unlock()
-	if c != nil {
-		c.stop() // its idle yield returns false and the goroutine ends
-	}
-}
-
-func newCoroutine() *coroutine {
-	c := &coroutine{}
-	c.next, c.stop = iter.Pull(func(yield func(struct{}) bool) {
-		c.yield = yield
-		for yield(struct{}{}) { // idle until given a thread and resumed
-			c.run()
-		}
-	})
-	c.next() // to the first idle yield
-	return c
-}
-
-// run runs the thread given to the coroutine to its end or its abort.
-func (c *coroutine) run() {
-	t := c.t
-	defer func() {
-		t.done = true
-		t.s.retire(t)
-		if r := recover(); r != nil && r != errAbort {
-			c.dead = true
-			panic(r)
-		}
-	}()
-	if !t.aborting {
-		c.fn(t)
-	}
-}
-
-// release unwinds the thread if it has not finished and returns the
-// coroutine to the pool.
-func (c *coroutine) release() {
-	if t := c.t; !t.done {
-		t.aborting = true
-		c.next() // its park panics errAbort, which run recovers
-	}
-	c.t, c.fn = nil, nil
-	if !c.unpooled && !c.dead {
-		putCoroutine(c)
-	}
 }
 
 // Now returns the next tick of the logical clock. Every call returns a
@@ -577,7 +500,8 @@ func WaitForString(ws []Wait) string {
 	return b.String()
 }
 
-// Run executes the threads to the end, a deadlock, or the step bound.
+// Run executes the threads to the end, a deadlock, or the step bound. A
+// panic in a thread is raised again here, as is runtime.Goexit.
 func (s *Scheduler) Run() Result {
 	defer s.stopAll()
 	for {
@@ -589,7 +513,10 @@ func (s *Scheduler) Run() Result {
 		if s.ended {
 			return s.end
 		}
-		t.co.next() // runs until the thread parks for another's step or ends (t.done)
+		// The threads pass control among themselves until the
+		// execution is over, or a goroutine stand-in's turn comes.
+		t.co.resume(s)
+		s.reraise()
 	}
 }
 
@@ -614,7 +541,9 @@ func (s *Scheduler) decide() *Thread {
 	s.picks = append(s.picks, id)
 	s.steps++
 	t := s.threads[id]
-	s.stepAcc = append(s.stepAcc[:0], t.pending)
+	if s.logSteps {
+		s.stepAcc = append(s.stepAcc[:0], t.pending)
+	}
 	return t
 }
 
@@ -668,15 +597,6 @@ func (s *Scheduler) waitFor() []Wait {
 	return ws
 }
 
-func (s *Scheduler) stopAll() {
-	for _, t := range s.threads {
-		if t.co != nil {
-			t.co.release()
-			t.co = nil
-		}
-	}
-}
-
 // access is one thing a step touches; all means it may touch anything.
 type access struct {
 	obj   any
@@ -688,6 +608,11 @@ type access struct {
 type clockKey struct{}
 
 // touch records that the running step writes obj.
-func (s *Scheduler) touch(obj any) {
-	s.stepAcc = append(s.stepAcc, access{obj: obj, write: true})
+func (s *Scheduler) touch(obj any) { s.note(access{obj: obj, write: true}) }
+
+// note records what the running step touched beyond its declaration.
+func (s *Scheduler) note(a access) {
+	if s.logSteps {
+		s.stepAcc = append(s.stepAcc, a)
+	}
 }

@@ -2,17 +2,16 @@ package sched
 
 import (
 	"fmt"
-	"math/rand/v2"
 	"slices"
 )
 
 // Random picks uniformly among enabled threads with a seeded PCG generator.
-type Random struct{ rng *rand.Rand }
+type Random struct{ rng pcg }
 
 // NewRandom returns a random-walk strategy; one seed gives one schedule for
 // a given program.
 func NewRandom(seed uint64) *Random {
-	return &Random{rng: rand.New(rand.NewPCG(seed, 0x5eed5c4ed))}
+	return &Random{rng: newPCG(seed, 0x5eed5c4ed)}
 }
 
 // Pick implements Strategy.

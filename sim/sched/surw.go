@@ -1,9 +1,6 @@
 package sched
 
-import (
-	"math/rand/v2"
-	"slices"
-)
+import "slices"
 
 // SURW is the selectively uniform random walk of Zhao, Wolff, Mathur and
 // Roychoudhury ("Selectively Uniform Concurrency Testing", ASPLOS 2025).
@@ -29,7 +26,7 @@ import (
 // that runs out early is raised to 1 while its thread still has
 // interesting steps. One SURW value drives one execution.
 type SURW struct {
-	rng *rand.Rand
+	rng pcg
 	// left: estimated interesting steps still to come, by thread;
 	// nil means unknown, and every thread weighs the same.
 	left []int
@@ -38,15 +35,22 @@ type SURW struct {
 	held     []bool // by thread: its interesting step waits for intended's
 	intended int    // the thread whose interesting step is next, or -1
 	s        *Scheduler
+	// room holds the per-thread slices for a program of few threads
+	// (see POS.room).
+	room struct {
+		left, taken [smallThreads]int
+		held        [smallThreads]bool
+	}
 }
 
 // NewSURW returns a SURW strategy; counts[i] estimates the interesting
 // steps thread i takes (threads beyond the slice count 0, raised to 1 as
 // needed), and nil makes every thread weigh the same.
 func NewSURW(seed uint64, counts []int) *SURW {
-	w := &SURW{rng: rand.New(rand.NewPCG(seed, 0x5a3c0de)), intended: -1}
+	w := &SURW{rng: newPCG(seed, 0x5a3c0de), intended: -1}
+	w.taken, w.held = w.room.taken[:0], w.room.held[:0]
 	if counts != nil {
-		w.left = append([]int{}, counts...)
+		w.left = append(w.room.left[:0], counts...)
 	}
 	return w
 }
