@@ -18,26 +18,74 @@ type Event struct {
 // which operations returned, which respects real time: most histories are
 // explained by it, and then no search is needed. It runs on typed states,
 // without the boxing into interfaces that the porcupine model pays for.
+// A caller that explains one history after another keeps a Replay.
 func Explains(c Config, events []Event) bool {
-	var first [1]State // the usual case: one state all along, on the stack
-	first[0] = Init()
-	cur := first[:]
-	var next []State
+	var r Replay
+	return r.Explains(c, events)
+}
+
+// Replay is Explains with memory kept from one history to the next: a
+// campaign explains every history it checks, and a replay that owns its
+// state (see State) changes it in place, step after step, where a Step
+// copies what it changes. The zero value is ready to use.
+type Replay struct {
+	s         State   // the state while it is one, owned
+	cur, next []State // the states once a step went more than one way
+}
+
+// Explains is the package's Explains, on r's memory.
+func (r *Replay) Explains(c Config, events []Event) bool {
+	r.reset()
+	for i := range events {
+		e := &events[i]
+		if res, ok := singleOn(&c, &r.s, &e.Op); ok {
+			if !e.Pending && !SameResult(res, e.Result) {
+				return false
+			}
+			continue
+		}
+		// A step that may go more than one way: the states from here on
+		// are Step's, which share r.s's arrays without owning them.
+		r.cur = append(r.cur[:0], r.s)
+		r.cur[0].owned = false
+		return r.explainsFrom(&c, events[i:])
+	}
+	return true
+}
+
+// reset makes r.s the initial state, keeping its arrays.
+func (r *Replay) reset() {
+	s := &r.s
+	clear(s.devs) // let go of the last history's names
+	clear(s.links)
+	clear(s.uids)
+	clear(s.uidsDying)
+	*s = State{next: 1, owned: true,
+		devs: s.devs[:0], links: s.links[:0], files: s.files[:0], uids: s.uids[:0], uidsDying: s.uidsDying[:0]}
+}
+
+// explainsFrom is Explains from the states r.cur, following every way
+// each step may go that fits its result.
+func (r *Replay) explainsFrom(c *Config, events []Event) bool {
+	cur, next := r.cur, r.next
+	defer func() {
+		clear(cur[:cap(cur)]) // let go of the states' arrays
+		clear(next[:cap(next)])
+		r.cur, r.next = cur[:0], next[:0]
+	}()
 	for i := range events {
 		e := &events[i]
 		if len(cur) == 1 {
-			if r, ok := singleOn(&c, &cur[0], &e.Op); ok {
-				if !e.Pending && !SameResult(r, e.Result) {
+			if res, ok := singleOn(c, &cur[0], &e.Op); ok {
+				if !e.Pending && !SameResult(res, e.Result) {
 					return false
 				}
 				continue
 			}
 		}
-		// A step that may go more than one way (a dying entry in the
-		// way), or a state that already did: follow every way that fits.
 		next = next[:0]
 		for _, s := range cur {
-			for _, o := range Step(c, s, e.Op) {
+			for _, o := range Step(*c, s, e.Op) {
 				if (e.Pending || SameResult(o.Result, e.Result)) && !hasState(next, o.State) {
 					next = append(next, o.State)
 				}
@@ -60,11 +108,11 @@ func hasState(ss []State, s State) bool {
 	return false
 }
 
-// singleOn is single on *s, which becomes the state after op: Explains
-// runs a step per event of every checked history, and passing the
-// configuration, the state and the operation down by value, three calls
-// deep, cost as much as the transitions themselves. It reports false,
-// leaving *s as it was, when op may race.
+// singleOn is single on *s, which becomes the state after op, changed in
+// place where s is owned: Explains runs a step per event of every checked
+// history, and passing the configuration, the state and the operation
+// down by value, three calls deep, cost as much as the transitions
+// themselves. It reports false, leaving *s as it was, when op may race.
 func singleOn(c *Config, s *State, op *Op) (Result, bool) {
 	o := op
 	if op.Index != 0 && kindSpecs[op.Kind].ByIndex {
@@ -74,15 +122,11 @@ func singleOn(c *Config, s *State, op *Op) (Result, bool) {
 		}
 		o = &named
 	}
-	if mayRace(o.Kind) && races[o.Kind].on(*c, *s, *o) {
+	if raceOf(o.Kind).on(c, s, o) {
 		return Result{}, false
 	}
-	if int(o.Kind) < len(transitions) {
-		if t := transitions[o.Kind]; t != nil {
-			var r Result
-			r, *s = t(*c, *s, *o)
-			return r, true
-		}
+	if r, ok := transition(c, s, o); ok {
+		return r, true
 	}
 	return Result{Err: EINVAL}, true
 }

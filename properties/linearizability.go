@@ -134,7 +134,7 @@ func explainedInCallOrder(h history.History) bool { return explainedInOrder(h, t
 func explainedInOrder(h history.History, byCall bool) bool {
 	buf := stepBufs.Get().(*stepBuf)
 	buf.order, buf.events = orderedEvents(h, byCall, buf.order[:0], buf.events[:0])
-	ok := model.Explains(h.Config, buf.events)
+	ok := buf.replay.Explains(h.Config, buf.events)
 	clear(buf.events) // let go of the history's strings
 	buf.events = buf.events[:0]
 	stepBufs.Put(buf)
@@ -209,6 +209,7 @@ type stepBuf struct {
 	steps  []history.Step
 	events []model.Event
 	order  []int
+	replay model.Replay
 }
 
 // explainedBySearch reports whether the end search (see checkPieces)
