@@ -29,8 +29,9 @@ func Explains(c Config, events []Event) bool {
 // state (see State) changes it in place, step after step, where a Step
 // copies what it changes. The zero value is ready to use.
 type Replay struct {
-	s         State   // the state while it is one, owned
-	cur, next []State // the states once a step went more than one way
+	s         State     // the state while it is one, owned
+	cur, next []State   // the states once a step went more than one way
+	outs      []Outcome // of one step from one of them
 }
 
 // Explains is the package's Explains, on r's memory.
@@ -71,6 +72,7 @@ func (r *Replay) explainsFrom(c *Config, events []Event) bool {
 	defer func() {
 		clear(cur[:cap(cur)]) // let go of the states' arrays
 		clear(next[:cap(next)])
+		clear(r.outs)
 		r.cur, r.next = cur[:0], next[:0]
 	}()
 	for i := range events {
@@ -85,7 +87,8 @@ func (r *Replay) explainsFrom(c *Config, events []Event) bool {
 		}
 		next = next[:0]
 		for _, s := range cur {
-			for _, o := range Step(*c, s, e.Op) {
+			r.outs = AppendStep(r.outs[:0], *c, s, e.Op)
+			for _, o := range r.outs {
 				if (e.Pending || SameResult(o.Result, e.Result)) && !hasState(next, o.State) {
 					next = append(next, o.State)
 				}
@@ -108,7 +111,8 @@ func hasState(ss []State, s State) bool {
 	return false
 }
 
-// singleOn is single on *s, which becomes the state after op, changed in
+// singleOn returns op's outcome in *s when Step allows only one, as it
+// does unless op may race, and makes *s the state after op, changed in
 // place where s is owned: Explains runs a step per event of every checked
 // history, and passing the configuration, the state and the operation
 // down by value, three calls deep, cost as much as the transitions

@@ -25,6 +25,22 @@ func randomStepOp(rng *rand.Rand) Op {
 	return op
 }
 
+// single returns the outcome of op in s when Step allows only one, as it
+// does unless op may race: the reference singleOn, which changes its state
+// in place, is compared with.
+func single(c Config, s State, op Op) (Result, State, bool) {
+	s.owned = false // the caller's arrays stay the caller's
+	op, ok := s.byIndex(op)
+	if !ok {
+		return Result{Err: ENOENT}, s, true
+	}
+	if _, racing := raceIn(&c, &s, &op); racing {
+		return Result{}, State{}, false
+	}
+	r, next := apply(c, s, op)
+	return r, next, true
+}
+
 // TestSingleOnIsSingle walks random operation sequences and compares, at
 // every state, singleOn (which Explains runs, in place) with single and
 // Step: the same answer, the same result, the same next state, and the

@@ -16,40 +16,29 @@ type Outcome struct {
 // races (see races): something still under way, which the state does not
 // show, may make op fail where it would otherwise succeed. Then op has two
 // outcomes: its outcome once the race is over, and the race's failure.
-func Step(c Config, s State, op Op) []Outcome {
+func Step(c Config, s State, op Op) []Outcome { return AppendStep(nil, c, s, op) }
+
+// AppendStep appends to dst the outcomes Step returns, allocating
+// nothing when dst has room: for searches that step one state at a time,
+// as the checkers' end-state search does.
+func AppendStep(dst []Outcome, c Config, s State, op Op) []Outcome {
 	s.owned = false // the caller's arrays stay the caller's
 	op, ok := s.byIndex(op)
 	if !ok {
-		return []Outcome{{Result{Err: ENOENT}, s}}
+		return append(dst, Outcome{Result{Err: ENOENT}, s})
 	}
 	rc, racing := raceIn(&c, &s, &op)
 	if !racing {
 		r, next := apply(c, s, op)
-		return []Outcome{{r, next}}
+		return append(dst, Outcome{r, next})
 	}
 	r, next := apply(c, rc.over(s, op), op)
 	if r.Err != OK {
 		// It failed on a check that comes before the race matters, and
 		// whatever races is still there.
-		return []Outcome{{r, s}}
+		return append(dst, Outcome{r, s})
 	}
-	return []Outcome{{r, next}, {Result{Err: rc.err()}, s}}
-}
-
-// single returns the outcome of op in s when Step allows only one, as it
-// does unless op may race. It does not allocate a slice of outcomes: the
-// common case of a sequential check.
-func single(c Config, s State, op Op) (Result, State, bool) {
-	s.owned = false // the caller's arrays stay the caller's
-	op, ok := s.byIndex(op)
-	if !ok {
-		return Result{Err: ENOENT}, s, true
-	}
-	if _, racing := raceIn(&c, &s, &op); racing {
-		return Result{}, State{}, false
-	}
-	r, next := apply(c, s, op)
-	return r, next, true
+	return append(dst, Outcome{r, next}, Outcome{Result{Err: rc.err()}, s})
 }
 
 // A race is something the specification cannot see, still under way, that

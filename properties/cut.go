@@ -184,6 +184,18 @@ func newEndSearch(c model.Config) *endSearch {
 	return &endSearch{c: c, index: map[pairKey]int{}, keepFrom: -1}
 }
 
+// reuse readies e, made by newEndSearch and used on an earlier history,
+// for a history of configuration c, keeping its memory: a campaign
+// searches the segments of most histories its return and call orders do
+// not explain.
+func (e *endSearch) reuse(c model.Config) {
+	e.c = c
+	clear(e.layers[0]) // let go of the earlier history's states
+	clear(e.layers[1])
+	clear(e.next)
+	e.stuck, e.placedN = nil, 0
+}
+
 // ends returns the states seg (indices into steps) can end in from
 // start; none when no order of it fits from any of them (it is not
 // linearizable from there). ok is false when it is too concurrent to

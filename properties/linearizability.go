@@ -210,6 +210,7 @@ type stepBuf struct {
 	events []model.Event
 	order  []int
 	replay model.Replay
+	search *endSearch // the end search's memory, kept between histories
 }
 
 // explainedBySearch reports whether the end search (see checkPieces)
@@ -223,16 +224,21 @@ type stepBuf struct {
 func explainedBySearch(h history.History) bool {
 	buf := stepBufs.Get().(*stepBuf)
 	steps := h.Steps(buf.steps[:0])
-	ok := explainedSegments(h.Config, steps)
-	clear(steps) // let go of the history's strings
+	if buf.search == nil {
+		buf.search = newEndSearch(h.Config)
+	}
+	buf.search.reuse(h.Config)
+	ok := explainedSegments(buf.search, steps)
+	buf.search.reuse(model.Config{}) // let go of the history's states
+	clear(steps)                     // let go of the history's strings
 	buf.steps = steps[:0]
 	stepBufs.Put(buf)
 	return ok
 }
 
-// explainedSegments is explainedBySearch on h's steps.
-func explainedSegments(c model.Config, steps []history.Step) bool {
-	search := newEndSearch(c)
+// explainedSegments is explainedBySearch on h's steps, with search,
+// ready for h's configuration.
+func explainedSegments(search *endSearch, steps []history.Step) bool {
 	start := []model.State{model.Init()}
 	for _, seg := range segments(steps) {
 		end, ok := search.ends(steps, seg, start)
