@@ -24,38 +24,35 @@ func Explains(c Config, events []Event) bool {
 	return r.Explains(c, events)
 }
 
-// Replay is Explains with memory kept from one history to the next: a
-// campaign explains every history it checks, and a replay that owns its
-// state (see State) changes it in place, step after step, where a Step
-// copies what it changes. The zero value is ready to use.
+// Replay is Explains one event at a time, with memory kept from one
+// history to the next: a campaign explains every history it checks, its
+// events straight from its records, and a replay that owns its state
+// (see State) changes it in place, step after step, where a Step copies
+// what it changes. The zero value is ready to Start.
 type Replay struct {
+	c         Config
 	s         State     // the state while it is one, owned
-	cur, next []State   // the states once a step went more than one way
+	forked    bool      // a step went more than one way: the states are cur
+	cur, next []State   // the states once forked
 	outs      []Outcome // of one step from one of them
+	failed    bool      // an event was not explained
 }
 
 // Explains is the package's Explains, on r's memory.
 func (r *Replay) Explains(c Config, events []Event) bool {
-	r.reset()
+	r.Start(c)
 	for i := range events {
 		e := &events[i]
-		if res, ok := singleOn(&c, &r.s, &e.Op); ok {
-			if !e.Pending && !SameResult(res, e.Result) {
-				return false
-			}
-			continue
+		if !r.Next(&e.Op, &e.Result, e.Pending) {
+			return false
 		}
-		// A step that may go more than one way: the states from here on
-		// are Step's, which share r.s's arrays without owning them.
-		r.cur = append(r.cur[:0], r.s)
-		r.cur[0].owned = false
-		return r.explainsFrom(&c, events[i:])
 	}
 	return true
 }
 
-// reset makes r.s the initial state, keeping its arrays.
-func (r *Replay) reset() {
+// Start readies r to explain a history of configuration c from the
+// initial state, keeping the arrays of the last one's.
+func (r *Replay) Start(c Config) {
 	s := &r.s
 	clear(s.devs) // let go of the last history's names
 	clear(s.links)
@@ -63,43 +60,57 @@ func (r *Replay) reset() {
 	clear(s.uidsDying)
 	*s = State{next: 1, owned: true,
 		devs: s.devs[:0], links: s.links[:0], files: s.files[:0], uids: s.uids[:0], uidsDying: s.uidsDying[:0]}
+	if r.forked {
+		clear(r.cur[:cap(r.cur)]) // let go of the states' arrays
+		clear(r.next[:cap(r.next)])
+		clear(r.outs)
+		r.cur, r.next = r.cur[:0], r.next[:0]
+	}
+	r.c, r.forked, r.failed = c, false, false
 }
 
-// explainsFrom is Explains from the states r.cur, following every way
-// each step may go that fits its result.
-func (r *Replay) explainsFrom(c *Config, events []Event) bool {
-	cur, next := r.cur, r.next
-	defer func() {
-		clear(cur[:cap(cur)]) // let go of the states' arrays
-		clear(next[:cap(next)])
-		clear(r.outs)
-		r.cur, r.next = cur[:0], next[:0]
-	}()
-	for i := range events {
-		e := &events[i]
-		if len(cur) == 1 {
-			if res, ok := singleOn(c, &cur[0], &e.Op); ok {
-				if !e.Pending && !SameResult(res, e.Result) {
-					return false
-				}
-				continue
-			}
-		}
-		next = next[:0]
-		for _, s := range cur {
-			r.outs = AppendStep(r.outs[:0], *c, s, e.Op)
-			for _, o := range r.outs {
-				if (e.Pending || SameResult(o.Result, e.Result)) && !hasState(next, o.State) {
-					next = append(next, o.State)
-				}
-			}
-		}
-		if len(next) == 0 {
-			return false
-		}
-		cur, next = next, cur
+// Next runs the event op, which returned res (pending: never returned,
+// any result fits), after those since Start, and reports whether the
+// specification can give each of them its result in that order. Once it
+// reports false, it does for every later event too.
+func (r *Replay) Next(op *Op, res *Result, pending bool) bool {
+	if r.failed {
+		return false
 	}
-	return true
+	if !r.forked {
+		if got, ok := singleOn(&r.c, &r.s, op); ok {
+			r.failed = !pending && !SameResult(got, *res)
+			return !r.failed
+		}
+		// A step that may go more than one way: the states from here on
+		// are Step's, which share r.s's arrays without owning them.
+		r.cur = append(r.cur[:0], r.s)
+		r.cur[0].owned = false
+		r.forked = true
+	}
+	r.failed = !r.nextForked(op, res, pending)
+	return !r.failed
+}
+
+// nextForked is Next once forked: every way each state may go that
+// fits the result is followed.
+func (r *Replay) nextForked(op *Op, res *Result, pending bool) bool {
+	if len(r.cur) == 1 {
+		if got, ok := singleOn(&r.c, &r.cur[0], op); ok {
+			return pending || SameResult(got, *res)
+		}
+	}
+	next := r.next[:0]
+	for _, s := range r.cur {
+		r.outs = AppendStep(r.outs[:0], r.c, s, *op)
+		for _, o := range r.outs {
+			if (pending || SameResult(o.Result, *res)) && !hasState(next, o.State) {
+				next = append(next, o.State)
+			}
+		}
+	}
+	r.cur, r.next = next, r.cur
+	return len(next) > 0
 }
 
 func hasState(ss []State, s State) bool {
