@@ -38,12 +38,18 @@ import (
 // A pending operation (it returns after everything, see History.Steps)
 // leaves no quiescent point after its call.
 func segments(ops []history.Step) [][]int {
-	byCall := make([]int, len(ops))
-	for i := range byCall {
-		byCall[i] = i
+	_, segs := appendSegments(ops, nil, nil)
+	return segs
+}
+
+// appendSegments is segments in the memory of byCall, the array of the
+// segments' indices, and segs, of their slices; it returns both.
+func appendSegments(ops []history.Step, byCall []int, segs [][]int) ([]int, [][]int) {
+	byCall, segs = byCall[:0], segs[:0]
+	for i := range ops {
+		byCall = append(byCall, i)
 	}
 	slices.SortStableFunc(byCall, func(a, b int) int { return cmp.Compare(ops[a].Call, ops[b].Call) })
-	var segs [][]int
 	start := 0
 	var latest int64 // the latest return of the operations since start
 	for k, i := range byCall {
@@ -61,7 +67,7 @@ func segments(ops []history.Step) [][]int {
 	for _, s := range segs {
 		slices.Sort(s)
 	}
-	return segs
+	return byCall, segs
 }
 
 // maxPending bounds the operations a search may leave unplaced behind

@@ -222,6 +222,8 @@ type stepBuf struct {
 	event  model.Event // eachEvent's
 	replay model.Replay
 	search *endSearch // the end search's memory, kept between histories
+	byCall []int      // the segments' (appendSegments)
+	segs   [][]int
 }
 
 // explainedBySearch reports whether the end search (see checkPieces)
@@ -239,7 +241,8 @@ func explainedBySearch(h history.History) bool {
 		buf.search = newEndSearch(h.Config)
 	}
 	buf.search.reuse(h.Config)
-	ok := explainedSegments(buf.search, steps)
+	var ok bool
+	buf.byCall, buf.segs, ok = explainedSegments(buf.search, steps, buf.byCall, buf.segs)
 	buf.search.reuse(model.Config{}) // let go of the history's states
 	clear(steps)                     // let go of the history's strings
 	buf.steps = steps[:0]
@@ -248,15 +251,17 @@ func explainedBySearch(h history.History) bool {
 }
 
 // explainedSegments is explainedBySearch on h's steps, with search,
-// ready for h's configuration.
-func explainedSegments(search *endSearch, steps []history.Step) bool {
+// ready for h's configuration, and the memory of the segments
+// (appendSegments), which it returns.
+func explainedSegments(search *endSearch, steps []history.Step, byCall []int, segs [][]int) ([]int, [][]int, bool) {
+	byCall, segs = appendSegments(steps, byCall, segs)
 	start := []model.State{model.Init()}
-	for _, seg := range segments(steps) {
+	for _, seg := range segs {
 		end, ok := search.ends(steps, seg, start)
 		if !ok || len(end) == 0 {
-			return false
+			return byCall, segs, false
 		}
 		start = end
 	}
-	return true
+	return byCall, segs, true
 }
