@@ -283,3 +283,37 @@ func TestStepLeavesItsStateAlone(t *testing.T) {
 		})
 	}
 }
+
+// explainedWalks returns n random walks of 15 events that Step explains,
+// for the benchmarks.
+func explainedWalks(c Config, n int) [][]Event {
+	rng := rand.New(rand.NewPCG(16, 9))
+	var walks [][]Event
+	for len(walks) < n {
+		if w := randomWalk(rng, c, 15, 1<<30); Explains(c, w) {
+			walks = append(walks, w)
+		}
+	}
+	return walks
+}
+
+// BenchmarkExplains replays short explained walks, as the return-order
+// check does for every history of a campaign: with Explains, whose state
+// starts afresh each time, and with one Replay kept across them.
+func BenchmarkExplains(b *testing.B) {
+	c := Config{Namespaces: 3, Mounts: []int{1, 2}, Later: []int{3}, Procs: []int{1, 2}, Exit: ExitKernel, Users: 2}
+	walks := explainedWalks(c, 256)
+	b.Run("fresh", func(b *testing.B) {
+		b.ReportAllocs()
+		for i := 0; b.Loop(); i++ {
+			Explains(c, walks[i%len(walks)])
+		}
+	})
+	b.Run("replay", func(b *testing.B) {
+		b.ReportAllocs()
+		var r Replay
+		for i := 0; b.Loop(); i++ {
+			r.Explains(c, walks[i%len(walks)])
+		}
+	})
+}
