@@ -45,7 +45,7 @@ func segments(ops []history.Step) [][]int {
 // appendSegments is segments in the memory of byCall, the array of the
 // segments' indices, and segs, of their slices; it returns both.
 func appendSegments(ops []history.Step, byCall []int, segs [][]int) ([]int, [][]int) {
-	byCall, segs = byCall[:0], segs[:0]
+	byCall, segs = slices.Grow(byCall[:0], len(ops)), segs[:0]
 	for i := range ops {
 		byCall = append(byCall, i)
 	}

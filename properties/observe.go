@@ -61,7 +61,9 @@ func checkUniqueness(f *facts) []Violation {
 	var pairs []pair
 	for s := range int32(len(x.subjects)) {
 		lo, hi := x.made.group(s)
-		for a := lo; a < hi; a++ {
+		// The last row has no later one to pair with: its removal
+		// is not looked for.
+		for a := lo; a < hi-1; a++ {
 			p := x.made.rows[a]
 			end := x.firstRemoval(s, p.x)
 			if p.y > end {
