@@ -165,6 +165,9 @@ type endSearch struct {
 	keepFrom, stopAt int
 	kept             [][]pair
 	from             int32 // the pair of cur being expanded
+	// startBuf and endBuf are the arrays explainedSegments alternates
+	// between for the states a segment starts and ends in.
+	startBuf, endBuf []model.State
 }
 
 // pair is one placed set with one state placing it can lead to; more is
@@ -199,6 +202,8 @@ func (e *endSearch) reuse(c model.Config) {
 	clear(e.layers[0]) // let go of the earlier history's states
 	clear(e.layers[1])
 	clear(e.next)
+	clear(e.startBuf[:cap(e.startBuf)])
+	clear(e.endBuf[:cap(e.endBuf)])
 	e.stuck, e.placedN = nil, 0
 }
 
@@ -207,6 +212,13 @@ func (e *endSearch) reuse(c model.Config) {
 // linearizable from there). ok is false when it is too concurrent to
 // search (maxPending, maxNext, maxFrontier).
 func (e *endSearch) ends(steps []history.Step, seg []int, start []model.State) (end []model.State, ok bool) {
+	return e.appendEnds(nil, steps, seg, start)
+}
+
+// appendEnds is ends with the states appended to dst, which must not
+// share start's array: a caller that searches one segment after another
+// alternates two.
+func (e *endSearch) appendEnds(dst []model.State, steps []history.Step, seg []int, start []model.State) (end []model.State, ok bool) {
 	e.byCall = append(e.byCall[:0], seg...)
 	slices.SortStableFunc(e.byCall, func(a, b int) int { return cmp.Compare(steps[a].Call, steps[b].Call) })
 	e.call, e.ret, e.fp, e.mount = e.call[:0], e.ret[:0], e.fp[:0], e.mount[:0]
@@ -260,6 +272,7 @@ func (e *endSearch) ends(steps []history.Step, seg []int, start []model.State) (
 	if e.keepFrom >= 0 && k == len(seg) && k >= e.keepFrom {
 		e.kept = append(e.kept, cur) // the last layer: every step placed
 	}
+	end = dst
 	for _, p := range cur {
 		end = append(end, p.state)
 	}

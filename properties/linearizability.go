@@ -255,13 +255,15 @@ func explainedBySearch(h history.History) bool {
 // (appendSegments), which it returns.
 func explainedSegments(search *endSearch, steps []history.Step, byCall []int, segs [][]int) ([]int, [][]int, bool) {
 	byCall, segs = appendSegments(steps, byCall, segs)
-	start := []model.State{model.Init()}
+	start := append(search.startBuf[:0], model.Init())
+	end := search.endBuf[:0]
+	defer func() { search.startBuf, search.endBuf = start[:0], end[:0] }()
 	for _, seg := range segs {
-		end, ok := search.ends(steps, seg, start)
-		if !ok || len(end) == 0 {
+		var ok bool
+		if end, ok = search.appendEnds(end[:0], steps, seg, start); !ok || len(end) == 0 {
 			return byCall, segs, false
 		}
-		start = end
+		start, end = end, start
 	}
 	return byCall, segs, true
 }
