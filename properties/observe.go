@@ -174,11 +174,17 @@ func (f *facts) seenAfterRemoval(vs []Violation, i int) []Violation {
 	var js []int32
 	for _, gone := range f.observed[i] {
 		s := x.lookup(entryOf(gone))
-		end := x.producedSpans().leastYAbove(s, d.Call, true)
 		seen := x.seenCalls()
 		lo, hi := seen.group(s)
+		from := seen.search(lo, hi, d.Return, false)
+		if from == hi {
+			// Nothing observed it after: what may have re-created it
+			// does not matter (nor is its table made, on most histories).
+			continue
+		}
+		end := x.producedSpans().leastYAbove(s, d.Call, true)
 		js = js[:0]
-		seen.each(seen.search(lo, hi, d.Return, false), hi, end, func(o row) { js = append(js, o.rec) })
+		seen.each(from, hi, end, func(o row) { js = append(js, o.rec) })
 		slices.Sort(js)
 		for _, j := range js {
 			vs = append(vs, Violation{NoResurrection, fmt.Sprintf("%v observed %v after %v returned, and nothing re-created it", h.Records[j].Op, gone, d.Op), []int{i, int(j)}})
