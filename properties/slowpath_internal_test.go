@@ -9,6 +9,7 @@ import (
 
 	"github.com/sysfsim/sysfsim/gen"
 	"github.com/sysfsim/sysfsim/history"
+	"github.com/sysfsim/sysfsim/model"
 	"github.com/sysfsim/sysfsim/sim"
 	"github.com/sysfsim/sysfsim/sim/sched"
 )
@@ -77,5 +78,57 @@ func TestCheckAgreesWithTheSlowPath(t *testing.T) {
 	t.Logf("%d histories: %d linearizability violations, %d of other properties", n, nonlinear, others)
 	if nonlinear == 0 || others == 0 {
 		t.Fatalf("one-sided: %d linearizability violations, %d others", nonlinear, others)
+	}
+}
+
+// TestIndexMakesOnlyTheTablesAsked checks every property of a few
+// histories and compares the lazily made tables of the index that were
+// made with those the checkers need: a history without a listing or an
+// entry made twice needs no removals, one without a removal observed
+// afterwards (or a listing) no produced spans, one without a removal no
+// observers' calls.
+func TestIndexMakesOnlyTheTablesAsked(t *testing.T) {
+	c := model.Config{Namespaces: 2, Mounts: []int{1, 2}}
+	create := model.Op{Kind: model.Create, NS: 1, Name: "eth0"}
+	remove := model.Op{Kind: model.Remove, NS: 1, Name: "eth0"}
+	lookup := model.Op{Kind: model.Lookup, Mount: 1, Name: "eth0"}
+	listing := model.Op{Kind: model.Readdir, Mount: 1}
+	for _, tt := range []struct {
+		name    string
+		records []history.Record
+		want    uint8 // the bits of index.built
+	}{
+		{"a create and a lookup", []history.Record{
+			at(0, 1, 2, create, model.Result{}),
+			at(0, 3, 4, lookup, model.Result{Tag: 1}),
+		}, 0},
+		{"a removal nothing observed after", []history.Record{
+			at(0, 1, 2, create, model.Result{}),
+			at(0, 3, 4, remove, model.Result{}),
+		}, seenBuilt},
+		{"a lookup after a removal", []history.Record{
+			at(0, 1, 2, create, model.Result{}),
+			at(0, 3, 4, remove, model.Result{}),
+			at(0, 5, 6, lookup, model.Result{Tag: 1}),
+		}, seenBuilt | producedBuilt},
+		{"an entry made twice", []history.Record{
+			at(0, 1, 2, create, model.Result{}),
+			at(0, 3, 4, remove, model.Result{}),
+			at(0, 5, 6, create, model.Result{}),
+		}, seenBuilt | removedBuilt},
+		{"a listing", []history.Record{
+			at(0, 1, 2, create, model.Result{}),
+			at(0, 3, 4, listing, model.Result{Entries: []model.Entry{{Name: "eth0", Tag: 1}}}),
+		}, producedBuilt | removedBuilt | presentBuilt},
+	} {
+		f := new(facts).of(history.History{Config: c, Records: tt.records})
+		for _, ch := range checkers {
+			if !slices.Contains(ch.judges, Linearizability) {
+				ch.check(f, Options{})
+			}
+		}
+		if got := f.index.built; got != tt.want {
+			t.Errorf("%s: tables made %05b, want %05b", tt.name, got, tt.want)
+		}
 	}
 }
