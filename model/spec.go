@@ -18,9 +18,10 @@ type Outcome struct {
 // outcomes: its outcome once the race is over, and the race's failure.
 func Step(c Config, s State, op Op) []Outcome { return AppendStep(nil, c, s, op) }
 
-// AppendStep appends to dst the outcomes Step returns, allocating
-// nothing when dst has room: for searches that step one state at a time,
-// as the checkers' end-state search does.
+// AppendStep appends to dst the outcomes Step returns, making no slice
+// of outcomes when dst has room (a changed state still has arrays of its
+// own): for searches that step one state at a time, as the checkers'
+// end-state search and a forked Replay do.
 func AppendStep(dst []Outcome, c Config, s State, op Op) []Outcome {
 	s.owned = false // the caller's arrays stay the caller's
 	op, ok := s.byIndex(op)
