@@ -41,16 +41,18 @@
 // [ParseOp] reads back, so `create(ns1, "eth0")` is both what a timeline
 // shows and what a scenario can say. [Op.Check] and [Kind.CheckResult]
 // judge an operation and its result by the row; the specification has one
-// function per kind (spec.go's transitions), and [FlowOf] cuts a flow into
+// function per kind (spec.go's transition), and [FlowOf] cuts a flow into
 // its steps.
 //
 // # Using it
 //
 // [Step] gives every outcome an operation may have; [Apply] gives the one
 // when nothing else runs, and applies a device flow step by step.
-// [Explains] checks that one order of a history fits the specification;
-// [Porcupine] hands it to porcupine's linearizability checker. [View] shows
-// a [State] through a mount as an [io/fs.FS].
+// [Explains] checks that one order of a history fits the specification
+// ([Replay] does it event by event, history after history, in memory it
+// keeps); [Porcupine] hands it to porcupine's linearizability checker.
+// [View] shows a [State] through a mount as an [io/fs.FS].
 //
-// The model is pure: no function changes a State it is given.
+// The model is pure: no function changes a State it is given. Only a
+// Replay changes a State in place, its own, which nothing else shares.
 package model

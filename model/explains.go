@@ -18,37 +18,99 @@ type Event struct {
 // which operations returned, which respects real time: most histories are
 // explained by it, and then no search is needed. It runs on typed states,
 // without the boxing into interfaces that the porcupine model pays for.
+// A caller that explains one history after another keeps a Replay.
 func Explains(c Config, events []Event) bool {
-	var first [1]State // the usual case: one state all along, on the stack
-	first[0] = Init()
-	cur := first[:]
-	var next []State
+	var r Replay
+	return r.Explains(c, events)
+}
+
+// Replay is Explains one event at a time, with memory kept from one
+// history to the next: a campaign explains every history it checks, its
+// events straight from its records, and a replay that owns its state
+// (see State) changes it in place, step after step, where a Step copies
+// what it changes. The zero value is ready to Start.
+type Replay struct {
+	c         Config
+	s         State     // the state while it is one, owned
+	forked    bool      // a step went more than one way: the states are cur
+	cur, next []State   // the states once forked
+	outs      []Outcome // of one step from one of them
+	failed    bool      // an event was not explained
+}
+
+// Explains is the package's Explains, on r's memory.
+func (r *Replay) Explains(c Config, events []Event) bool {
+	r.Start(c)
 	for i := range events {
 		e := &events[i]
-		if len(cur) == 1 {
-			if r, ok := singleOn(&c, &cur[0], &e.Op); ok {
-				if !e.Pending && !SameResult(r, e.Result) {
-					return false
-				}
-				continue
-			}
-		}
-		// A step that may go more than one way (a dying entry in the
-		// way), or a state that already did: follow every way that fits.
-		next = next[:0]
-		for _, s := range cur {
-			for _, o := range Step(c, s, e.Op) {
-				if (e.Pending || SameResult(o.Result, e.Result)) && !hasState(next, o.State) {
-					next = append(next, o.State)
-				}
-			}
-		}
-		if len(next) == 0 {
+		if !r.Next(&e.Op, &e.Result, e.Pending) {
 			return false
 		}
-		cur, next = next, cur
 	}
 	return true
+}
+
+// Start readies r to explain a history of configuration c from the
+// initial state, keeping the arrays of the last one's.
+func (r *Replay) Start(c Config) {
+	s := &r.s
+	clear(s.devs) // let go of the last history's names
+	clear(s.links)
+	clear(s.uids)
+	clear(s.uidsDying)
+	*s = State{next: 1, owned: true,
+		devs: s.devs[:0], links: s.links[:0], files: s.files[:0], uids: s.uids[:0], uidsDying: s.uidsDying[:0]}
+	if r.forked {
+		clear(r.cur[:cap(r.cur)]) // let go of the states' arrays
+		clear(r.next[:cap(r.next)])
+		clear(r.outs)
+		r.cur, r.next = r.cur[:0], r.next[:0]
+	}
+	r.c, r.forked, r.failed = c, false, false
+}
+
+// Next runs the event op, which returned res (pending: never returned,
+// any result fits), after those since Start, and reports whether the
+// specification can give each of them its result in that order. Once it
+// reports false, it does for every later event too.
+func (r *Replay) Next(op *Op, res *Result, pending bool) bool {
+	if r.failed {
+		return false
+	}
+	if !r.forked {
+		if got, ok := singleOn(&r.c, &r.s, op); ok {
+			r.failed = !pending && !SameResult(got, *res)
+			return !r.failed
+		}
+		// A step that may go more than one way: the states from here on
+		// are Step's, which share r.s's arrays without owning them.
+		r.cur = append(r.cur[:0], r.s)
+		r.cur[0].owned = false
+		r.forked = true
+	}
+	r.failed = !r.nextForked(op, res, pending)
+	return !r.failed
+}
+
+// nextForked is Next once forked: every way each state may go that
+// fits the result is followed.
+func (r *Replay) nextForked(op *Op, res *Result, pending bool) bool {
+	if len(r.cur) == 1 {
+		if got, ok := singleOn(&r.c, &r.cur[0], op); ok {
+			return pending || SameResult(got, *res)
+		}
+	}
+	next := r.next[:0]
+	for _, s := range r.cur {
+		r.outs = AppendStep(r.outs[:0], r.c, s, *op)
+		for _, o := range r.outs {
+			if (pending || SameResult(o.Result, *res)) && !hasState(next, o.State) {
+				next = append(next, o.State)
+			}
+		}
+	}
+	r.cur, r.next = next, r.cur
+	return len(next) > 0
 }
 
 func hasState(ss []State, s State) bool {
@@ -60,11 +122,12 @@ func hasState(ss []State, s State) bool {
 	return false
 }
 
-// singleOn is single on *s, which becomes the state after op: Explains
-// runs a step per event of every checked history, and passing the
-// configuration, the state and the operation down by value, three calls
-// deep, cost as much as the transitions themselves. It reports false,
-// leaving *s as it was, when op may race.
+// singleOn returns op's outcome in *s when Step allows only one, as it
+// does unless op may race, and makes *s the state after op, changed in
+// place where s is owned: Explains runs a step per event of every checked
+// history, and passing the configuration, the state and the operation
+// down by value, three calls deep, cost as much as the transitions
+// themselves. It reports false, leaving *s as it was, when op may race.
 func singleOn(c *Config, s *State, op *Op) (Result, bool) {
 	o := op
 	if op.Index != 0 && kindSpecs[op.Kind].ByIndex {
@@ -74,15 +137,11 @@ func singleOn(c *Config, s *State, op *Op) (Result, bool) {
 		}
 		o = &named
 	}
-	if mayRace(o.Kind) && races[o.Kind].on(*c, *s, *o) {
+	if raceOf(o.Kind).on(c, s, o) {
 		return Result{}, false
 	}
-	if int(o.Kind) < len(transitions) {
-		if t := transitions[o.Kind]; t != nil {
-			var r Result
-			r, *s = t(*c, *s, *o)
-			return r, true
-		}
+	if r, ok := transition(c, s, o); ok {
+		return r, true
 	}
 	return Result{Err: EINVAL}, true
 }

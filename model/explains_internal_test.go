@@ -2,6 +2,7 @@ package model
 
 import (
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -22,6 +23,22 @@ func randomStepOp(rng *rand.Rand) Op {
 	}
 	op.keep(kindSpecs[op.Kind].takes)
 	return op
+}
+
+// single returns the outcome of op in s when Step allows only one, as it
+// does unless op may race: the reference singleOn, which changes its state
+// in place, is compared with.
+func single(c Config, s State, op Op) (Result, State, bool) {
+	s.owned = false // the caller's arrays stay the caller's
+	op, ok := s.byIndex(op)
+	if !ok {
+		return Result{Err: ENOENT}, s, true
+	}
+	if _, racing := raceIn(&c, &s, &op); racing {
+		return Result{}, State{}, false
+	}
+	r, next := apply(c, s, op)
+	return r, next, true
 }
 
 // TestSingleOnIsSingle walks random operation sequences and compares, at
@@ -113,4 +130,190 @@ func TestValidNameTable(t *testing.T) {
 	if differ() == 0 {
 		t.Fatal("a table without ':' went unnoticed")
 	}
+}
+
+// randomWalk returns n events: random operations, each with a result
+// Step allows after the ones before (a random one where there are
+// several), except that with odds 1 in wrong a result is replaced by
+// one the operation could not have returned there, so that some walks
+// are not explained.
+func randomWalk(rng *rand.Rand, c Config, n, wrong int) []Event {
+	s := Init()
+	events := make([]Event, 0, n)
+	for range n {
+		op := randomStepOp(rng)
+		outs := Step(c, s, op)
+		o := outs[rng.IntN(len(outs))]
+		e := Event{Op: op, Result: o.Result, Pending: rng.IntN(10) == 0}
+		if rng.IntN(wrong) == 0 {
+			e.Result, e.Pending = Result{Err: "EROFS"}, false // no transition returns it
+		}
+		events = append(events, e)
+		s = o.State
+	}
+	return events
+}
+
+// explainsByStep is Explains as the definition says it, on Step alone:
+// every state the events may lead to, none changed in place.
+func explainsByStep(c Config, events []Event) []State {
+	cur := []State{Init()}
+	for _, e := range events {
+		var next []State
+		for _, s := range cur {
+			for _, o := range Step(c, s, e.Op) {
+				if (e.Pending || SameResult(o.Result, e.Result)) && !hasState(next, o.State) {
+					next = append(next, o.State)
+				}
+			}
+		}
+		cur = next
+	}
+	return cur
+}
+
+// forks reports whether some event of an explained walk may go more than
+// one way, where Replay leaves its own state for Step's.
+func forks(c Config, events []Event) bool {
+	s := Init()
+	for _, e := range events {
+		_, next, ok := single(c, s, e.Op)
+		if !ok {
+			return true
+		}
+		s = next
+	}
+	return false
+}
+
+// TestReplayAgreesWithStep replays thousands of random walks, one Replay
+// for all of them (its arrays reused, history after history), and
+// compares its verdict with explainsByStep's, and its state, where it
+// stayed one, with the one state Step leads to.
+func TestReplayAgreesWithStep(t *testing.T) {
+	rng := rand.New(rand.NewPCG(16, 5))
+	var r Replay
+	explained, raced := 0, 0
+	for _, c := range []Config{
+		{Namespaces: 3, Mounts: []int{1, 2}, Later: []int{3}, Procs: []int{1, 2}, Exit: ExitKernel, Users: 2},
+		{Namespaces: 3, Mounts: []int{1, 2}, Procs: []int{1, 2}, Users: 2},
+	} {
+		for i := range 3000 {
+			events := randomWalk(rng, c, 1+rng.IntN(30), 40)
+			want := explainsByStep(c, events)
+			got := r.Explains(c, events)
+			if got != (len(want) > 0) {
+				t.Fatalf("walk %d: Replay says %v, Step leads to %d states:\n%v", i, got, len(want), events)
+			}
+			if !got {
+				continue
+			}
+			explained++
+			if forks(c, events) {
+				raced++
+				continue
+			}
+			if len(want) == 1 && !r.s.Equal(want[0]) {
+				t.Fatalf("walk %d: Replay ends in %v, Step in %v\n%v", i, r.s, want[0], events)
+			}
+		}
+	}
+	if explained < 1000 || explained > 5000 {
+		t.Errorf("%d of 6000 walks explained: the walks do not test both verdicts", explained)
+	}
+	t.Logf("%d explained, %d left the single state", explained, raced)
+}
+
+// deepCopy returns s with arrays of its own.
+func deepCopy(s State) State {
+	s.devs, s.links, s.files = slices.Clone(s.devs), slices.Clone(s.links), slices.Clone(s.files)
+	s.procs, s.mounts = slices.Clone(s.procs), slices.Clone(s.mounts)
+	s.uids, s.uidsDying = slices.Clone(s.uids), slices.Clone(s.uidsDying)
+	return s
+}
+
+// TestStepLeavesItsStateAlone walks random operations and, at every
+// state, runs each entry point callers rely on to be pure (Step, single,
+// Apply, AppendStep, and singleOn on a copy of the State that does not
+// own its arrays) on it, owned or not: the state, and every array it
+// shares with the one it came from, must be as they were. The broken
+// case changes an owned copy in place, as only a Replay's own state may
+// be, and the comparison must see it.
+func TestStepLeavesItsStateAlone(t *testing.T) {
+	c := Config{Namespaces: 3, Mounts: []int{1, 2}, Later: []int{3}, Procs: []int{1, 2}, Exit: ExitKernel, Users: 2}
+	pure := func(s State, op Op) {
+		Step(c, s, op)
+		single(c, s, op)
+		Apply(c, s, op)
+		AppendStep(nil, c, s, op)
+		in := s
+		in.owned = false
+		singleOn(&c, &in, &op)
+	}
+	inPlace := func(s State, op Op) { transition(&c, &s, &op) }
+	for _, tc := range []struct {
+		name   string
+		run    func(State, Op)
+		broken bool
+	}{{"pure entry points", pure, false}, {"an owned copy changed in place", inPlace, true}} {
+		t.Run(tc.name, func(t *testing.T) {
+			rng := rand.New(rand.NewPCG(16, 7))
+			changed := 0
+			for range 300 {
+				s := Init()
+				for range 30 {
+					op := randomStepOp(rng)
+					before := deepCopy(s)
+					for _, owned := range []bool{false, true} {
+						in := s
+						in.owned = owned
+						tc.run(in, op)
+						if !s.Equal(before) {
+							changed++
+							s = deepCopy(before)
+						}
+					}
+					outs := Step(c, s, op)
+					s = outs[rng.IntN(len(outs))].State
+				}
+			}
+			if tc.broken != (changed > 0) {
+				t.Errorf("%d states changed (broken: %v)", changed, tc.broken)
+			}
+		})
+	}
+}
+
+// explainedWalks returns n random walks of 15 events that Step explains,
+// for the benchmarks.
+func explainedWalks(c Config, n int) [][]Event {
+	rng := rand.New(rand.NewPCG(16, 9))
+	var walks [][]Event
+	for len(walks) < n {
+		if w := randomWalk(rng, c, 15, 1<<30); Explains(c, w) {
+			walks = append(walks, w)
+		}
+	}
+	return walks
+}
+
+// BenchmarkExplains replays short explained walks, as the return-order
+// check does for every history of a campaign: with Explains, whose state
+// starts afresh each time, and with one Replay kept across them.
+func BenchmarkExplains(b *testing.B) {
+	c := Config{Namespaces: 3, Mounts: []int{1, 2}, Later: []int{3}, Procs: []int{1, 2}, Exit: ExitKernel, Users: 2}
+	walks := explainedWalks(c, 256)
+	b.Run("fresh", func(b *testing.B) {
+		b.ReportAllocs()
+		for i := 0; b.Loop(); i++ {
+			Explains(c, walks[i%len(walks)])
+		}
+	})
+	b.Run("replay", func(b *testing.B) {
+		b.ReportAllocs()
+		var r Replay
+		for i := 0; b.Loop(); i++ {
+			r.Explains(c, walks[i%len(walks)])
+		}
+	})
 }

@@ -147,7 +147,7 @@ func applyFlow(c Config, s State, op Op) (Result, State) {
 	// step, so that an undo names the device as the kernel held it.
 	op, ok := s.byIndex(op)
 	if !ok {
-		return fail(s, ENOENT)
+		return Result{Err: ENOENT}, s
 	}
 	f := FlowOf(op)
 	r := f.Run(func(st Op) Result {

@@ -107,16 +107,6 @@ func stepSet(c Config, state any, op Op, out Result, known bool) (bool, any) {
 	return true, next
 }
 
-// AppendStep appends to dst the outcomes Step returns, allocating
-// nothing when op has a single outcome and dst has room: for searches
-// that step one state at a time, as the checkers' end-state search does.
-func AppendStep(dst []Outcome, c Config, s State, op Op) []Outcome {
-	if r, next, ok := single(c, s, op); ok {
-		return append(dst, Outcome{r, next})
-	}
-	return append(dst, Step(c, s, op)...)
-}
-
 // Set is the states the specification may be in after a nondeterministic
 // step.
 type Set []State

@@ -16,48 +16,47 @@ type Outcome struct {
 // races (see races): something still under way, which the state does not
 // show, may make op fail where it would otherwise succeed. Then op has two
 // outcomes: its outcome once the race is over, and the race's failure.
-func Step(c Config, s State, op Op) []Outcome {
+func Step(c Config, s State, op Op) []Outcome { return AppendStep(nil, c, s, op) }
+
+// AppendStep appends to dst the outcomes Step returns, making no slice
+// of outcomes when dst has room (a changed state still has arrays of its
+// own): for searches that step one state at a time, as the checkers'
+// end-state search and a forked Replay do.
+func AppendStep(dst []Outcome, c Config, s State, op Op) []Outcome {
+	s.owned = false // the caller's arrays stay the caller's
 	op, ok := s.byIndex(op)
 	if !ok {
-		return []Outcome{{Result{Err: ENOENT}, s}}
+		return append(dst, Outcome{Result{Err: ENOENT}, s})
 	}
-	rc, racing := raceIn(c, s, op)
+	rc, racing := raceIn(&c, &s, &op)
 	if !racing {
 		r, next := apply(c, s, op)
-		return []Outcome{{r, next}}
+		return append(dst, Outcome{r, next})
 	}
 	r, next := apply(c, rc.over(s, op), op)
 	if r.Err != OK {
 		// It failed on a check that comes before the race matters, and
 		// whatever races is still there.
-		return []Outcome{{r, s}}
+		return append(dst, Outcome{r, s})
 	}
-	return []Outcome{{r, next}, {Result{Err: rc.err}, s}}
-}
-
-// single returns the outcome of op in s when Step allows only one, as it
-// does unless op may race. It does not allocate a slice of outcomes: the
-// common case of a sequential check.
-func single(c Config, s State, op Op) (Result, State, bool) {
-	op, ok := s.byIndex(op)
-	if !ok {
-		return Result{Err: ENOENT}, s, true
-	}
-	if _, racing := raceIn(c, s, op); racing {
-		return Result{}, State{}, false
-	}
-	r, next := apply(c, s, op)
-	return r, next, true
+	return append(dst, Outcome{r, next}, Outcome{Result{Err: rc.err()}, s})
 }
 
 // A race is something the specification cannot see, still under way, that
 // may make an operation fail: a removal that has made an entry invisible
 // but not yet unlinked it, or an operation in flight through a mount.
-type race struct {
-	err  Errno                               // what op may return while it is on
-	on   func(c Config, s State, op Op) bool // whether s leaves room for it
-	over func(s State, op Op) State          // s once it is over
-}
+// Its methods are switches, not fields of functions, so that nothing
+// they are given escapes to the heap.
+type race uint8
+
+// The races, each with its rule beside the transitions it concerns.
+const (
+	noRace    race = iota
+	dyingDev       // dyingDevIn, devices.go
+	dyingUID       // dyingUIDIn, uids.go
+	busyMount      // busyMountIn, lifecycle.go
+	glueGone       // glueGoneIn, observers.go
+)
 
 // races holds the race each kind's operations may meet. Every other kind
 // has exactly one outcome in every state.
@@ -68,15 +67,58 @@ var races = [...]race{
 	Readdir: glueGone,
 }
 
+// raceOf returns the race operations of kind k may meet, or noRace.
+func raceOf(k Kind) race {
+	if int(k) < len(races) {
+		return races[k]
+	}
+	return noRace
+}
+
 // mayRace reports whether operations of kind k may meet a race.
-func mayRace(k Kind) bool { return int(k) < len(races) && races[k].on != nil }
+func mayRace(k Kind) bool { return raceOf(k) != noRace }
+
+// err is what an operation may return while race r is on.
+func (r race) err() Errno {
+	switch r {
+	case busyMount:
+		return EBUSY
+	case glueGone:
+		return ENOENT
+	}
+	return EEXIST
+}
+
+// on reports whether s leaves room for race r to meet op.
+func (r race) on(c *Config, s *State, op *Op) bool {
+	switch r {
+	case dyingDev:
+		return dyingDevIn(c, s, op)
+	case dyingUID:
+		return dyingUIDIn(c, s, op)
+	case busyMount:
+		return busyMountIn(c, s, op)
+	case glueGone:
+		return glueGoneIn(c, s, op)
+	}
+	return false
+}
+
+// over returns s once race r is over: without the dying entry in op's
+// way. The others leave nothing in the state.
+func (r race) over(s State, op Op) State {
+	switch r {
+	case dyingDev:
+		return withoutDyingDev(s, op)
+	case dyingUID:
+		return withoutDyingUID(s, op)
+	}
+	return s
+}
 
 // raceIn returns the race op may meet and whether s leaves room for it.
-func raceIn(c Config, s State, op Op) (race, bool) {
-	if !mayRace(op.Kind) {
-		return race{}, false
-	}
-	r := races[op.Kind]
+func raceIn(c *Config, s *State, op *Op) (race, bool) {
+	r := raceOf(op.Kind)
 	return r, r.on(c, s, op)
 }
 
@@ -100,45 +142,101 @@ func (c Config) validNS(ns int) bool { return inRange(ns) && ns <= c.Namespaces 
 // namespace op.NS, comes from anywhere but cleanup_net after that
 // namespace exited under the kernel's scheme: nothing else has a reference
 // to find it by (maybe_get_net fails), though its entries are still there.
-func (c Config) unreachable(s State, op Op) bool {
+func (c *Config) unreachable(s *State, op *Op) bool {
 	return c.Exit == ExitKernel && !op.Cleanup && s.Exited(op.NS)
 }
 
-// A transition is the effect of one kind of operation when nothing else
-// runs: op's result in s and the state after it. It never changes the
-// slices of the State it is given; it copies what it changes.
-type transition func(c Config, s State, op Op) (Result, State)
-
-// transitions holds each kind's transition. Device flows have none: Steps
-// cuts them into steps first.
-var transitions = [...]transition{
+// transition is the effect of one kind of operation when nothing else
+// runs: op's result in *s, which it changes into the state after op (in
+// place when s is owned, see State) and leaves as it was when op fails.
+// ok is false for a kind without a transition: device flows, which Steps
+// cuts into steps first. It is a switch rather than a table of functions
+// so that the calls are direct: it runs once per step of every checked
+// history, and the configuration, state and operation go by pointer.
+func transition(c *Config, s *State, op *Op) (r Result, ok bool) {
+	switch op.Kind {
 	// devices/virtual/net and class/net (devices.go).
-	AddDev: addDev, AddLink: addLink, DelLink: delLink, Unregister: unregister, DelDev: delDev,
-	RenameLink: renameLink, RenameDev: renameDev, MoveLink: moveLink, MoveDev: moveDev,
+	case AddDev:
+		return addDev(c, s, op), true
+	case AddLink:
+		return addLink(c, s, op), true
+	case DelLink:
+		return delLink(c, s, op), true
+	case Unregister:
+		return unregister(c, s, op), true
+	case DelDev:
+		return delDev(c, s, op), true
+	case RenameLink:
+		return renameLink(c, s, op), true
+	case RenameDev:
+		return renameDev(c, s, op), true
+	case MoveLink:
+		return moveLink(c, s, op), true
+	case MoveDev:
+		return moveDev(c, s, op), true
 	// kernel/uids (uids.go).
-	AddUID: addUID, DelUID: delUID,
+	case AddUID:
+		return addUID(c, s, op), true
+	case DelUID:
+		return delUID(c, s, op), true
+	}
+	return lifeOrObserve(c, s, op)
+}
+
+// lifeOrObserve is transition's second half: namespaces,
+// processes and mounts, and the observers.
+func lifeOrObserve(c *Config, s *State, op *Op) (r Result, ok bool) {
+	switch op.Kind {
 	// Namespaces, processes and mounts (lifecycle.go).
-	Exit: exit, Gone: gone, ExitUser: exitUser,
-	Clone: clone, Setns: setns, Mount: makeMount, Umount: umount,
+	case Exit:
+		return exit(c, s, op), true
+	case Gone:
+		return gone(c, s, op), true
+	case ExitUser:
+		return exitUser(c, s, op), true
+	case Clone:
+		return clone(c, s, op), true
+	case Setns:
+		return setns(c, s, op), true
+	case Mount:
+		return makeMount(c, s, op), true
+	case Umount:
+		return umount(c, s, op), true
 	// Observers (observers.go).
-	Lookup: lookup, Readdir: readdir, Readlink: readlink,
-	Open: open, Read: read, Close: closeFile,
+	case Lookup:
+		return lookup(c, s, op), true
+	case Readdir:
+		return readdir(c, s, op), true
+	case Readlink:
+		return readlink(c, s, op), true
+	case Open:
+		return open(c, s, op), true
+	case Read:
+		return read(c, s, op), true
+	case Close:
+		return closeFile(c, s, op), true
+	}
+	return Result{}, false
+}
+
+// hasTransition reports whether kind k has a transition.
+func hasTransition(k Kind) bool {
+	var s State
+	_, ok := transition(&Config{}, &s, &Op{Kind: k})
+	return ok
 }
 
 // apply returns op's outcome in s by its kind's transition, with dying
 // entries present only where they collide, which Step has dealt with. A
-// kind without a transition is EINVAL.
+// kind without a transition is EINVAL. s is the caller's copy, whose
+// arrays the transition copies before it changes them.
 func apply(c Config, s State, op Op) (Result, State) {
-	if int(op.Kind) < len(transitions) {
-		if t := transitions[op.Kind]; t != nil {
-			return t(c, s, op)
-		}
+	s.owned = false
+	if r, ok := transition(&c, &s, &op); ok {
+		return r, s
 	}
-	return fail(s, EINVAL)
+	return Result{Err: EINVAL}, s
 }
-
-// fail is a failure with e, which leaves the state as it was.
-func fail(s State, e Errno) (Result, State) { return Result{Err: e}, s }
 
 // SameResult reports whether two results are equal, comparing readdir
 // listings as sets (their order is the implementation's hash order) and

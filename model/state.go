@@ -39,6 +39,12 @@ type mount struct{ id, tag, user int }
 // State is the content of the net class's two tagged directories, the open
 // files and the exited namespaces, between two operations. It is a value:
 // Step never changes the State it is given.
+//
+// A transition changes its *State in place (see transition). It writes a
+// slice's array in place only when the State is owned: its arrays are
+// its own alone, as a Replay's are, which no other State shares. Any
+// other State's slices are copied before a change, so that the States
+// they came from keep theirs.
 type State struct {
 	devs  []device // by id
 	links []link   // by (name, tag)
@@ -54,6 +60,39 @@ type State struct {
 	uids      []Entry // kernel/uids: name and user namespace, sorted
 	uidsDying []Entry // removed, not yet unlinked: still colliding
 	userExits nsSet   // the user namespaces that have exited
+
+	owned bool // the arrays are this State's alone: changed in place
+}
+
+// writable returns xs, a slice of s, ready to be changed in place: xs
+// itself when s owns its arrays, a copy otherwise.
+func writable[T any](s *State, xs []T) []T {
+	if s.owned {
+		return xs
+	}
+	return slices.Clone(xs)
+}
+
+// appendTo appends x to xs, a slice of s, in place when s owns its
+// arrays, into a new array otherwise.
+func appendTo[T any](s *State, xs []T, x T) []T {
+	if s.owned {
+		return append(xs, x)
+	}
+	return append(slices.Clip(xs), x)
+}
+
+// insertLink adds l to s's links, which stay sorted by (name, tag).
+func insertLink(s *State, l link) []link {
+	i, _ := slices.BinarySearchFunc(s.links, l, compareLinks)
+	if s.owned {
+		return slices.Insert(s.links, i, l)
+	}
+	out := make([]link, len(s.links)+1)
+	copy(out, s.links[:i])
+	out[i] = l
+	copy(out[i+1:], s.links[i:])
+	return out
 }
 
 // nsSet is a set of numbers 1..maxNum (namespaces, user namespaces or
@@ -86,17 +125,17 @@ func Init() State { return State{next: 1} }
 func (s State) Exited(ns int) bool { return s.exits.Has(ns) }
 
 // alive reports whether namespace ns exists now: valid, born, not exited.
-func (s State) alive(c Config, ns int) bool {
+func (s *State) alive(c *Config, ns int) bool {
 	return c.validNS(ns) && !s.Exited(ns) && (!slices.Contains(c.Later, ns) || s.borns.Has(ns))
 }
 
 // userAlive reports whether user namespace u exists and has not exited.
-func (s State) userAlive(c Config, u int) bool {
+func (s *State) userAlive(c *Config, u int) bool {
 	return inRange(u) && u <= c.users() && !s.userExits.Has(u)
 }
 
 // proc returns process p's current namespace, or 0 for no such process.
-func (s State) proc(c Config, p int) int {
+func (s *State) proc(c *Config, p int) int {
 	if p < 1 || p > len(c.Procs) {
 		return 0
 	}
@@ -108,7 +147,7 @@ func (s State) proc(c Config, p int) int {
 
 // mountTag returns the namespace mount m captured, or 0 when there is no
 // such mount (never made, or unmounted).
-func (s State) mountTag(c Config, m int) int {
+func (s *State) mountTag(c *Config, m int) int {
 	if m <= 0 || s.unmounted.Has(m) {
 		return 0
 	}
@@ -126,10 +165,10 @@ func (s State) mountTag(c Config, m int) int {
 // MountTag returns the namespace mount m captured in s, or 0 (not made,
 // or unmounted): the tag its lookups and listings see. The end search of
 // properties tells operations through different tags apart by it.
-func (s State) MountTag(c Config, m int) int { return s.mountTag(c, m) }
+func (s State) MountTag(c Config, m int) int { return s.mountTag(&c, m) }
 
 // mountUser returns the user namespace mount m captured, or 0.
-func (s State) mountUser(c Config, m int) int {
+func (s *State) mountUser(c *Config, m int) int {
 	if s.mountTag(c, m) == 0 {
 		return 0
 	}
@@ -144,7 +183,7 @@ func (s State) mountUser(c Config, m int) int {
 	return 0
 }
 
-func (s State) dev(id int) (device, bool) {
+func (s *State) dev(id int) (device, bool) {
 	i, ok := slices.BinarySearchFunc(s.devs, id, func(d device, id int) int { return d.id - id })
 	if !ok {
 		return device{}, false
@@ -153,12 +192,12 @@ func (s State) dev(id int) (device, bool) {
 }
 
 // findDev returns the index of the device (name, tag), live or dying.
-func (s State) findDev(name string, tag int) int {
+func (s *State) findDev(name string, tag int) int {
 	return slices.IndexFunc(s.devs, func(d device) bool { return d.name == name && d.tag == tag })
 }
 
 // liveDev returns the index of the visible device (name, tag), or -1.
-func (s State) liveDev(name string, tag int) int {
+func (s *State) liveDev(name string, tag int) int {
 	i := s.findDev(name, tag)
 	if i >= 0 && s.devs[i].dying {
 		return -1
@@ -166,21 +205,22 @@ func (s State) liveDev(name string, tag int) int {
 	return i
 }
 
-func (s State) findLink(name string, tag int) int {
+func (s *State) findLink(name string, tag int) int {
 	return slices.IndexFunc(s.links, func(l link) bool { return l.name == name && l.tag == tag })
 }
 
-func (s State) findFile(fd int) int {
+func (s *State) findFile(fd int) int {
 	return slices.IndexFunc(s.files, func(f file) bool { return f.fd == fd })
 }
 
-func sortLinks(ls []link) {
-	slices.SortFunc(ls, func(a, b link) int {
-		if c := strings.Compare(a.name, b.name); c != 0 {
-			return c
-		}
-		return a.tag - b.tag
-	})
+func sortLinks(ls []link) { slices.SortFunc(ls, compareLinks) }
+
+// compareLinks orders links by (name, tag), as a State keeps them.
+func compareLinks(a, b link) int {
+	if c := strings.Compare(a.name, b.name); c != 0 {
+		return c
+	}
+	return a.tag - b.tag
 }
 
 // Equal compares states.
@@ -289,22 +329,22 @@ func (s State) String() string {
 	return b.String()
 }
 
-// has, with and without treat a sorted slice of entries as a set; with and
-// without copy, so a State's slices are never changed in place.
+// has, with and without treat a sorted slice of entries of s as a set;
+// with and without change it in place only when s owns its arrays.
 func has(set []Entry, e Entry) bool {
 	_, ok := slices.BinarySearchFunc(set, e, Entry.Compare)
 	return ok
 }
 
-func with(set []Entry, e Entry) []Entry {
+func with(s *State, set []Entry, e Entry) []Entry {
 	i, _ := slices.BinarySearchFunc(set, e, Entry.Compare)
-	return slices.Insert(slices.Clone(set), i, e)
+	return slices.Insert(writable(s, set), i, e)
 }
 
-func without(set []Entry, e Entry) []Entry {
+func without(s *State, set []Entry, e Entry) []Entry {
 	i, ok := slices.BinarySearchFunc(set, e, Entry.Compare)
 	if !ok {
 		return set
 	}
-	return slices.Delete(slices.Clone(set), i, i+1)
+	return slices.Delete(writable(s, set), i, i+1)
 }

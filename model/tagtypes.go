@@ -17,7 +17,10 @@ const (
 
 // CurrentTag is the mount_tag operation of a tag type: the tag a process
 // mounting sysfs gives its mount, its current namespace of that type.
-func (c Config) CurrentTag(t TagType, proc int, s State) int {
+func (c Config) CurrentTag(t TagType, proc int, s State) int { return c.currentTag(t, proc, &s) }
+
+// currentTag is CurrentTag on pointers, for the transitions.
+func (c *Config) currentTag(t TagType, proc int, s *State) int {
 	if t == UserTag {
 		return at(c.ProcUsers, proc-1)
 	}

@@ -13,13 +13,13 @@ import (
 // fs.ReadLinkFS, so a link reads as the path kernfs_get_target_path
 // computes.
 func View(c Config, s State, m int) fs.FS {
-	tag := s.mountTag(c, m)
+	tag := s.mountTag(&c, m)
 	v := fstest.MapFS{
 		"class/net":           {Mode: fs.ModeDir | 0o755},
 		"devices/virtual/net": {Mode: fs.ModeDir | 0o755},
 		"kernel/uids":         {Mode: fs.ModeDir | 0o755},
 	}
-	user := s.mountUser(c, m)
+	user := s.mountUser(&c, m)
 	for _, e := range s.uids {
 		if e.Tag == user {
 			v["kernel/uids/"+e.Name] = &fstest.MapFile{Mode: fs.ModeDir | 0o755}

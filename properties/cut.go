@@ -38,12 +38,18 @@ import (
 // A pending operation (it returns after everything, see History.Steps)
 // leaves no quiescent point after its call.
 func segments(ops []history.Step) [][]int {
-	byCall := make([]int, len(ops))
-	for i := range byCall {
-		byCall[i] = i
+	_, segs := appendSegments(ops, nil, nil)
+	return segs
+}
+
+// appendSegments is segments in the memory of byCall, the array of the
+// segments' indices, and segs, of their slices; it returns both.
+func appendSegments(ops []history.Step, byCall []int, segs [][]int) ([]int, [][]int) {
+	byCall, segs = slices.Grow(byCall[:0], len(ops)), segs[:0]
+	for i := range ops {
+		byCall = append(byCall, i)
 	}
 	slices.SortStableFunc(byCall, func(a, b int) int { return cmp.Compare(ops[a].Call, ops[b].Call) })
-	var segs [][]int
 	start := 0
 	var latest int64 // the latest return of the operations since start
 	for k, i := range byCall {
@@ -61,7 +67,7 @@ func segments(ops []history.Step) [][]int {
 	for _, s := range segs {
 		slices.Sort(s)
 	}
-	return segs
+	return byCall, segs
 }
 
 // maxPending bounds the operations a search may leave unplaced behind
@@ -159,6 +165,9 @@ type endSearch struct {
 	keepFrom, stopAt int
 	kept             [][]pair
 	from             int32 // the pair of cur being expanded
+	// startBuf and endBuf are the arrays explainedSegments alternates
+	// between for the states a segment starts and ends in.
+	startBuf, endBuf []model.State
 }
 
 // pair is one placed set with one state placing it can lead to; more is
@@ -184,11 +193,32 @@ func newEndSearch(c model.Config) *endSearch {
 	return &endSearch{c: c, index: map[pairKey]int{}, keepFrom: -1}
 }
 
+// reuse readies e, made by newEndSearch and used on an earlier history,
+// for a history of configuration c, keeping its memory: a campaign
+// searches the segments of most histories its return and call orders do
+// not explain.
+func (e *endSearch) reuse(c model.Config) {
+	e.c = c
+	clear(e.layers[0]) // let go of the earlier history's states
+	clear(e.layers[1])
+	clear(e.next)
+	clear(e.startBuf[:cap(e.startBuf)])
+	clear(e.endBuf[:cap(e.endBuf)])
+	e.stuck, e.placedN = nil, 0
+}
+
 // ends returns the states seg (indices into steps) can end in from
 // start; none when no order of it fits from any of them (it is not
 // linearizable from there). ok is false when it is too concurrent to
 // search (maxPending, maxNext, maxFrontier).
 func (e *endSearch) ends(steps []history.Step, seg []int, start []model.State) (end []model.State, ok bool) {
+	return e.appendEnds(nil, steps, seg, start)
+}
+
+// appendEnds is ends with the states appended to dst, which must not
+// share start's array: a caller that searches one segment after another
+// alternates two.
+func (e *endSearch) appendEnds(dst []model.State, steps []history.Step, seg []int, start []model.State) (end []model.State, ok bool) {
 	e.byCall = append(e.byCall[:0], seg...)
 	slices.SortStableFunc(e.byCall, func(a, b int) int { return cmp.Compare(steps[a].Call, steps[b].Call) })
 	e.call, e.ret, e.fp, e.mount = e.call[:0], e.ret[:0], e.fp[:0], e.mount[:0]
@@ -242,6 +272,7 @@ func (e *endSearch) ends(steps []history.Step, seg []int, start []model.State) (
 	if e.keepFrom >= 0 && k == len(seg) && k >= e.keepFrom {
 		e.kept = append(e.kept, cur) // the last layer: every step placed
 	}
+	end = dst
 	for _, p := range cur {
 		end = append(end, p.state)
 	}

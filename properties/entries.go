@@ -23,6 +23,7 @@ func (k key) String() string { return fmt.Sprintf("%s/%s@ns%d", k.dir.Path(), k.
 // and a map any other a hand-written history names.
 type mountTags struct {
 	net, user [64]int
+	used      int            // the arrays are zero from here on
 	other     map[int][2]int // net, user
 }
 
@@ -35,8 +36,9 @@ func mountTagsOf(h history.History) mountTags {
 // fill sets m to h's mount tags, in place: m is large, and Check works
 // it out for every history of a campaign.
 func (m *mountTags) fill(h history.History) {
-	clear(m.net[:])
-	clear(m.user[:])
+	clear(m.net[:m.used]) // a history's few mounts: not the whole arrays
+	clear(m.user[:m.used])
+	m.used = 0
 	clear(m.other)
 	for i, ns := range h.Config.Mounts {
 		user := 1
@@ -55,6 +57,7 @@ func (m *mountTags) fill(h history.History) {
 func (m *mountTags) set(mount, net, user int) {
 	if mount >= 0 && mount < len(m.net) {
 		m.net[mount], m.user[mount] = net, user
+		m.used = max(m.used, mount+1)
 		return
 	}
 	if m.other == nil {

@@ -23,9 +23,12 @@ type facts struct {
 	progress []Progress
 }
 
-func factsOf(h history.History) *facts {
+// factsOf returns h's facts, in the memory of an earlier history's.
+func factsOf(h history.History) *facts { return factsPool.Get().(*facts).of(h) }
+
+// of makes f h's facts, keeping f's memory.
+func (f *facts) of(h history.History) *facts {
 	n := len(h.Records)
-	f := factsPool.Get().(*facts)
 	f.h = h
 	f.mounts.fill(h)
 	f.produced, f.observed = grow(f.produced[:0], n), grow(f.observed[:0], n)

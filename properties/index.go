@@ -82,14 +82,16 @@ type index struct {
 	// returned it for.
 	listed []int32
 
-	removed, made table
+	made table
 	// The others are made when a checker first asks for them (see
 	// lazily): a history without an exit needs no seenIn, one without a
-	// listing no present, and most of a campaign's histories are short.
-	produced, seen, present, seenIn, madeIn table
-	built                                   uint8 // lazily's bits
-	removedScopes                           uint8 // 1<<scope for each scope fillRemoved saw
-	stage                                   []staged
+	// listing no present, one without a listing or an entry made twice
+	// no removed, and most of a campaign's histories are short.
+	removed, produced, seen, present, seenIn, madeIn table
+	h                                                history.History // for removed
+	built                                            uint8           // lazily's bits
+	removedScopes                                    uint8           // 1<<scope for each scope fillRemoved saw
+	stage                                            []staged
 	// Scratch: what fillRemoved, fillNamespaces (by entry subject, its
 	// namespace's) and certainlyVisible work with.
 	removes   []subject
@@ -120,10 +122,8 @@ func (x *index) lookup(s subject) int32 { return x.ids.lookup(s) }
 // O(n log n) time and O(n) memory in the number of (record, entry)
 // pairs.
 func (x *index) build(f *facts) {
-	x.built = 0
+	x.built, x.h = 0, f.h
 	x.intern(f)
-	x.fillRemoved(f.h)
-	x.fillRemovers()
 	x.fillMade()
 }
 
@@ -132,6 +132,7 @@ func (x *index) reset() {
 	x.ids.reset()
 	x.subjects = x.ids.subjects
 	clear(x.removes)
+	x.h = history.History{}
 }
 
 // producedAt returns where entry subject s is among the entries record i
@@ -181,7 +182,8 @@ func (x *index) fillRemovers() {
 
 // Tables made lazily.
 const (
-	producedBuilt = 1 << iota
+	removedBuilt = 1 << iota
+	producedBuilt
 	seenBuilt
 	presentBuilt
 	namespacesBuilt
@@ -193,6 +195,16 @@ func (x *index) lazily(bit uint8, fill func()) {
 		x.built |= bit
 		fill()
 	}
+}
+
+// removals makes removed and removers, unless made already. Filling a
+// table stages its rows, so a table whose rows ask about removals makes
+// them first (fillPresent).
+func (x *index) removals() {
+	x.lazily(removedBuilt, func() {
+		x.fillRemoved(x.h)
+		x.fillRemovers()
+	})
 }
 
 // producedSpans returns produced.
@@ -296,6 +308,7 @@ func (x *index) fillSeen() {
 // complement of their end, so that the tree, which finds rows of small y,
 // finds those that end late.
 func (x *index) fillPresent() {
+	x.removals() // before any row is staged: firstRemoval's
 	for s := range int32(len(x.subjects)) {
 		lo, hi := x.made.group(s)
 		if lo == hi {
@@ -343,6 +356,7 @@ func (x *index) fillNamespaces() {
 // firstRemoval returns the earliest call of an operation that may have
 // removed entry s and returned after time t; math.MaxInt64 if none did.
 func (x *index) firstRemoval(s int32, t int64) int64 {
+	x.removals()
 	first := int64(math.MaxInt64)
 	for _, r := range x.removers[s] {
 		first = min(first, x.removed.leastYAbove(r, t, true))
@@ -354,6 +368,7 @@ func (x *index) firstRemoval(s int32, t int64) int64 {
 // before time t, from removing entry s; math.MinInt64 if none did.
 // A pending operation's span ends at math.MaxInt64, never before t.
 func (x *index) lastRemoval(s int32, t int64) int64 {
+	x.removals()
 	last := int64(math.MinInt64)
 	for _, r := range x.removers[s] {
 		last = max(last, x.removed.greatestYBelow(r, t))

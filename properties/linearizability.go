@@ -133,25 +133,30 @@ func explainedInCallOrder(h history.History) bool { return explainedInOrder(h, t
 
 func explainedInOrder(h history.History, byCall bool) bool {
 	buf := stepBufs.Get().(*stepBuf)
-	buf.order, buf.events = orderedEvents(h, byCall, buf.order[:0], buf.events[:0])
-	ok := model.Explains(h.Config, buf.events)
-	clear(buf.events) // let go of the history's strings
-	buf.events = buf.events[:0]
+	buf.order = stepOrder(h, byCall, buf.order[:0])
+	rp := &buf.replay
+	rp.Start(h.Config)
+	ok := true
+	for _, i := range buf.order {
+		if ok = eachEvent(&h.Records[i], &buf.event, rp.Next); !ok {
+			break
+		}
+	}
+	buf.event = model.Event{} // let go of the history's strings
 	stepBufs.Put(buf)
 	return ok
 }
 
-// orderedEvents appends to events h's steps (h.Steps) as events, in the
-// order they returned (byCall, were called), ties in record order, as a
-// stable sort of h.Steps by Return (Call) gives them; order is the buffer
-// of record indices it sorts.
-// It builds them straight from the records: a flow's steps share its
-// record's times, so sorting the records and expanding each in place is
-// the same order, without the copies of the Steps it would sort (a few
-// hundred bytes each) (TestReturnOrderEventsAreStepsSorted).
-func orderedEvents(h history.History, byCall bool, order []int, events []model.Event) ([]int, []model.Event) {
+// stepOrder appends to order the indices of h's records but listings,
+// in the order they returned (byCall, were called), ties in record
+// order: a flow's steps share its record's times, so that expanding
+// each record in place (eachEvent) gives h.Steps sorted stably by Return
+// (Call), without the copies of the Steps it would sort (a few hundred
+// bytes each) (TestReturnOrderEventsAreStepsSorted).
+func stepOrder(h history.History, byCall bool, order []int) []int {
 	var last int64
-	for i, r := range h.Records {
+	for i := range h.Records {
+		r := &h.Records[i]
 		last = max(last, r.Return, r.Call)
 		if r.Op.Kind != model.Readdir {
 			order = append(order, i)
@@ -166,20 +171,25 @@ func orderedEvents(h history.History, byCall bool, order []int, events []model.E
 		return last + 1
 	}
 	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(ret(a), ret(b)) })
-	for _, i := range order {
-		events = appendEvents(events, &h.Records[i])
-	}
-	return order, events
+	return order
 }
 
-// appendEvents appends the steps of r as History.Steps expands them.
-func appendEvents(events []model.Event, r *history.Record) []model.Event {
-	e := model.Event{Op: r.Op, Result: r.Result, Pending: r.Pending}
+// eachEvent calls each with the steps of r as History.Steps expands
+// them, op, result and whether it is pending (its result then empty),
+// until each returns false; it reports whether none did. A step recorded
+// as such goes straight from the record: a campaign replays every step
+// of every history. e is where the others are made: each is a function
+// value, whose arguments escape.
+func eachEvent(r *history.Record, e *model.Event, each func(*model.Op, *model.Result, bool) bool) bool {
+	if !r.Op.Kind.IsFlow() && !r.Pending {
+		return each(&r.Op, &r.Result, false)
+	}
+	*e = model.Event{Op: r.Op, Result: r.Result, Pending: r.Pending}
 	if r.Pending {
 		e.Result = model.Result{}
 	}
 	if !r.Op.Kind.IsFlow() {
-		return append(events, e)
+		return each(&e.Op, &e.Result, true)
 	}
 	// model.Steps, without the slice it makes: the flow stays on the stack.
 	f := model.FlowOf(r.Op)
@@ -188,17 +198,18 @@ func appendEvents(events []model.Event, r *history.Record) []model.Event {
 		steps = steps[:1]
 	}
 	for k, st := range steps {
-		op := st.Op
-		e.Op = op
-		if !r.Pending && (len(steps) > 1 || op.Kind != r.Op.Kind) {
+		e.Op = st.Op
+		if !r.Pending && (len(steps) > 1 || e.Op.Kind != r.Op.Kind) {
 			e.Result = model.Result{}
 			if k == len(steps)-1 {
 				e.Result = model.Result{Err: r.Result.Err}
 			}
 		}
-		events = append(events, e)
+		if !each(&e.Op, &e.Result, e.Pending) {
+			return false
+		}
 	}
-	return events
+	return true
 }
 
 // stepBufs holds the buffers of explainedInOrder, which runs on every
@@ -207,8 +218,12 @@ var stepBufs = sync.Pool{New: func() any { return new(stepBuf) }}
 
 type stepBuf struct {
 	steps  []history.Step
-	events []model.Event
 	order  []int
+	event  model.Event // eachEvent's
+	replay model.Replay
+	search *endSearch // the end search's memory, kept between histories
+	byCall []int      // the segments' (appendSegments)
+	segs   [][]int
 }
 
 // explainedBySearch reports whether the end search (see checkPieces)
@@ -222,23 +237,33 @@ type stepBuf struct {
 func explainedBySearch(h history.History) bool {
 	buf := stepBufs.Get().(*stepBuf)
 	steps := h.Steps(buf.steps[:0])
-	ok := explainedSegments(h.Config, steps)
-	clear(steps) // let go of the history's strings
+	if buf.search == nil {
+		buf.search = newEndSearch(h.Config)
+	}
+	buf.search.reuse(h.Config)
+	var ok bool
+	buf.byCall, buf.segs, ok = explainedSegments(buf.search, steps, buf.byCall, buf.segs)
+	buf.search.reuse(model.Config{}) // let go of the history's states
+	clear(steps)                     // let go of the history's strings
 	buf.steps = steps[:0]
 	stepBufs.Put(buf)
 	return ok
 }
 
-// explainedSegments is explainedBySearch on h's steps.
-func explainedSegments(c model.Config, steps []history.Step) bool {
-	search := newEndSearch(c)
-	start := []model.State{model.Init()}
-	for _, seg := range segments(steps) {
-		end, ok := search.ends(steps, seg, start)
-		if !ok || len(end) == 0 {
-			return false
+// explainedSegments is explainedBySearch on h's steps, with search,
+// ready for h's configuration, and the memory of the segments
+// (appendSegments), which it returns.
+func explainedSegments(search *endSearch, steps []history.Step, byCall []int, segs [][]int) ([]int, [][]int, bool) {
+	byCall, segs = appendSegments(steps, byCall, segs)
+	start := append(search.startBuf[:0], model.Init())
+	end := search.endBuf[:0]
+	defer func() { search.startBuf, search.endBuf = start[:0], end[:0] }()
+	for _, seg := range segs {
+		var ok bool
+		if end, ok = search.appendEnds(end[:0], steps, seg, start); !ok || len(end) == 0 {
+			return byCall, segs, false
 		}
-		start = end
+		start, end = end, start
 	}
-	return true
+	return byCall, segs, true
 }

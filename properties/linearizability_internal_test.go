@@ -64,8 +64,21 @@ func TestReturnOrderAgreesWithPorcupine(t *testing.T) {
 	}
 }
 
-// orderedEvents builds the return (and call) order's events straight from the
-// records; it must give what sorting h.Steps by Return (Call) stably gives:
+// orderedEvents is h's events in the order explainedInOrder replays
+// them: its records in stepOrder, each expanded by eachEvent.
+func orderedEvents(h history.History, byCall bool) []model.Event {
+	var events []model.Event
+	for _, i := range stepOrder(h, byCall, nil) {
+		eachEvent(&h.Records[i], new(model.Event), func(op *model.Op, r *model.Result, pending bool) bool {
+			events = append(events, model.Event{Op: *op, Result: *r, Pending: pending})
+			return true
+		})
+	}
+	return events
+}
+
+// stepOrder and eachEvent build the return (and call) order's events
+// straight from the records; they must give what sorting h.Steps by Return (Call) stably gives:
 // on simulator histories (steps, readdirs, pending operations of
 // deadlocks under bugs) and on histories of whole flows (expanded, failed,
 // pending, returning together). Every kind of record must occur, or the
@@ -105,7 +118,7 @@ func TestReturnOrderEventsAreStepsSorted(t *testing.T) {
 			for j, st := range steps {
 				want[j] = st.Event
 			}
-			if _, got := orderedEvents(h, byCall, nil, nil); !reflect.DeepEqual(got, want) {
+			if got := orderedEvents(h, byCall); !reflect.DeepEqual(got, want) {
 				t.Fatalf("history %d, by call %v: events\n%v\nsorted steps\n%v", n, byCall, got, want)
 			}
 		}

@@ -61,7 +61,9 @@ func checkUniqueness(f *facts) []Violation {
 	var pairs []pair
 	for s := range int32(len(x.subjects)) {
 		lo, hi := x.made.group(s)
-		for a := lo; a < hi; a++ {
+		// The last row has no later one to pair with: its removal
+		// is not looked for.
+		for a := lo; a < hi-1; a++ {
 			p := x.made.rows[a]
 			end := x.firstRemoval(s, p.x)
 			if p.y > end {
@@ -172,11 +174,17 @@ func (f *facts) seenAfterRemoval(vs []Violation, i int) []Violation {
 	var js []int32
 	for _, gone := range f.observed[i] {
 		s := x.lookup(entryOf(gone))
-		end := x.producedSpans().leastYAbove(s, d.Call, true)
 		seen := x.seenCalls()
 		lo, hi := seen.group(s)
+		from := seen.search(lo, hi, d.Return, false)
+		if from == hi {
+			// Nothing observed it after: what may have re-created it
+			// does not matter (nor is its table made, on most histories).
+			continue
+		}
+		end := x.producedSpans().leastYAbove(s, d.Call, true)
 		js = js[:0]
-		seen.each(seen.search(lo, hi, d.Return, false), hi, end, func(o row) { js = append(js, o.rec) })
+		seen.each(from, hi, end, func(o row) { js = append(js, o.rec) })
 		slices.Sort(js)
 		for _, j := range js {
 			vs = append(vs, Violation{NoResurrection, fmt.Sprintf("%v observed %v after %v returned, and nothing re-created it", h.Records[j].Op, gone, d.Op), []int{i, int(j)}})

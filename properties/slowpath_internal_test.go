@@ -1,0 +1,134 @@
+package properties
+
+import (
+	"reflect"
+	"slices"
+	"testing"
+
+	"github.com/anishathalye/porcupine"
+
+	"github.com/sysfsim/sysfsim/gen"
+	"github.com/sysfsim/sysfsim/history"
+	"github.com/sysfsim/sysfsim/model"
+	"github.com/sysfsim/sysfsim/sim"
+	"github.com/sysfsim/sysfsim/sim/sched"
+)
+
+// slowCheck is Check without its shortcuts: facts made in fresh memory,
+// and linearizability decided by porcupine on the whole history, never
+// by a replay in return or call order or by the end search, its
+// violation named as checkLinearizable names it.
+func slowCheck(h history.History) Report {
+	var r Report
+	f := new(facts).of(h)
+	for _, c := range checkers {
+		if slices.Contains(c.judges, Linearizability) {
+			switch res, info := Linearize(h, 0); res {
+			case porcupine.Illegal:
+				r.Violations = append(r.Violations, notLinearizable(h, info).violations...)
+			case porcupine.Unknown:
+				r.Unknown = append(r.Unknown, Linearizability)
+			}
+			continue
+		}
+		vs, _ := c.check(f, Options{})
+		r.Violations = append(r.Violations, vs...)
+	}
+	return r
+}
+
+// TestCheckAgreesWithTheSlowPath checks thousands of short simulator
+// histories, of the correct simulator and under seeded bugs, one after
+// the other as a campaign does (each in the memory the last one's check
+// left), and compares every report with slowCheck's: the same violations
+// with the same details and records. Both verdicts of linearizability,
+// and violations of other properties, must occur, or the comparison
+// proves nothing.
+func TestCheckAgreesWithTheSlowPath(t *testing.T) {
+	n := 3000
+	if testing.Short() {
+		n = 600
+	}
+	bugs := sim.BugNames()
+	var nonlinear, others int
+	for i := range n {
+		var opt sim.Options
+		switch i % 3 {
+		case 1:
+			opt.Bugs = sim.BugSet{bugs[(i/3)%len(bugs)]}
+		case 2:
+			opt.Bugs = bugs
+		}
+		seed := uint64(i)
+		p := gen.Program(gen.NewRand(seed), gen.Options{MinThreads: 3, MaxThreads: 3, MaxOps: 4})
+		x := sim.Run(p, sched.NewRandom(seed), opt)
+		got, want := Check(x.History, Options{}), slowCheck(x.History)
+		if !reflect.DeepEqual(got, want) {
+			t.Fatalf("seed %d, bugs %v: Check says\n%+v\nthe slow path\n%+v", seed, opt.Bugs, got, want)
+		}
+		for _, v := range got.Violations {
+			if v.Property == Linearizability {
+				nonlinear++
+			} else {
+				others++
+			}
+		}
+		x.Release()
+	}
+	t.Logf("%d histories: %d linearizability violations, %d of other properties", n, nonlinear, others)
+	if nonlinear == 0 || others == 0 {
+		t.Fatalf("one-sided: %d linearizability violations, %d others", nonlinear, others)
+	}
+}
+
+// TestIndexMakesOnlyTheTablesAsked checks every property of a few
+// histories and compares the lazily made tables of the index that were
+// made with those the checkers need: a history without a listing or an
+// entry made twice needs no removals, one without a removal observed
+// afterwards (or a listing) no produced spans, one without a removal no
+// observers' calls.
+func TestIndexMakesOnlyTheTablesAsked(t *testing.T) {
+	c := model.Config{Namespaces: 2, Mounts: []int{1, 2}}
+	create := model.Op{Kind: model.Create, NS: 1, Name: "eth0"}
+	remove := model.Op{Kind: model.Remove, NS: 1, Name: "eth0"}
+	lookup := model.Op{Kind: model.Lookup, Mount: 1, Name: "eth0"}
+	listing := model.Op{Kind: model.Readdir, Mount: 1}
+	for _, tt := range []struct {
+		name    string
+		records []history.Record
+		want    uint8 // the bits of index.built
+	}{
+		{"a create and a lookup", []history.Record{
+			at(0, 1, 2, create, model.Result{}),
+			at(0, 3, 4, lookup, model.Result{Tag: 1}),
+		}, 0},
+		{"a removal nothing observed after", []history.Record{
+			at(0, 1, 2, create, model.Result{}),
+			at(0, 3, 4, remove, model.Result{}),
+		}, seenBuilt},
+		{"a lookup after a removal", []history.Record{
+			at(0, 1, 2, create, model.Result{}),
+			at(0, 3, 4, remove, model.Result{}),
+			at(0, 5, 6, lookup, model.Result{Tag: 1}),
+		}, seenBuilt | producedBuilt},
+		{"an entry made twice", []history.Record{
+			at(0, 1, 2, create, model.Result{}),
+			at(0, 3, 4, remove, model.Result{}),
+			at(0, 5, 6, create, model.Result{}),
+		}, seenBuilt | removedBuilt},
+		{"a listing", []history.Record{
+			at(0, 1, 2, create, model.Result{}),
+			at(0, 3, 4, listing, model.Result{Entries: []model.Entry{{Name: "eth0", Tag: 1}}}),
+		}, producedBuilt | removedBuilt | presentBuilt},
+	} {
+		f := new(facts).of(history.History{Config: c, Records: tt.records})
+		for _, ch := range checkers {
+			if !slices.Contains(ch.judges, Linearizability) {
+				ch.check(f, Options{})
+			}
+		}
+		if got := f.index.built; got != tt.want {
+			t.Errorf("%s: tables made %05b, want %05b", tt.name, got, tt.want)
+		}
+	}
+}
