@@ -31,23 +31,10 @@ func yielders(spawn spawner, s *Scheduler, threads, steps int) {
 }
 
 // counters is a small program with shared state and a lock: each thread
-// increments a counter under a mutex and another one without.
+// increments a counter under a mutex and another one without
+// (countersState, which reports the counters too).
 func counters(spawn spawner, s *Scheduler, threads, steps int) {
-	mu := &Mutex{Name: "mu"}
-	var locked, racy int
-	for range threads {
-		spawn(s, "c", func(t *Thread) {
-			for range steps / 3 {
-				t.Lock(mu)
-				locked++
-				t.Unlock(mu)
-				t.Access(&racy, false)
-				v := racy
-				t.Access(&racy, true)
-				racy = v + 1
-			}
-		})
-	}
+	countersState(spawn, s, threads, steps)
 }
 
 // BenchmarkSteps measures scheduling throughput: one op is one execution
