@@ -129,7 +129,8 @@ func (f *Flow) Steps() []FlowStep { return f.steps[:f.n] }
 // returns the failed step's result. Otherwise it returns the last step's.
 func (f *Flow) Run(step func(Op) Result) Result {
 	var r Result
-	for _, st := range f.Steps() {
+	for i := range f.n {
+		st := &f.steps[i] // by pointer: a step is two operations, 256 bytes
 		if r = step(st.Op); r.Err != OK {
 			if st.Undo.Kind != 0 {
 				step(st.Undo)
