@@ -9,17 +9,17 @@ import (
 	"github.com/sysfsim/sysfsim/sim/sched"
 )
 
-// A SURW campaign weighs each program's threads by counts of their
-// interesting steps taken from a first run of the same program: its
-// executions are those of sched.NewSURW with surwCounts, and some differ
-// from SURW without counts (so the counts are used, and matter).
+// A SURW campaign weighs each program's threads by estimates of their
+// interesting steps made from the program (surwCounts): its executions
+// are those of sched.NewSURW with those counts, and some differ from SURW
+// without counts (so the counts are used, and matter).
 func TestSURWCampaignUsesCounts(t *testing.T) {
 	c := Config{Seed: 2, Strategy: sched.StrategySURW}
 	differ := 0
 	for i := range int64(40) {
 		s := ExecSeed(c.Seed, i)
 		p := gen.Program(gen.NewRand(s), c.Gen)
-		counts := surwCounts(p, s, sim.Options{})
+		counts := surwCounts(p, nil)
 		if len(counts) != len(p.Threads) || !slices.ContainsFunc(counts, func(n int) bool { return n > 0 }) {
 			t.Fatalf("execution %d: counts %v for %d threads", i, counts, len(p.Threads))
 		}

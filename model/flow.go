@@ -80,6 +80,15 @@ func FlowOf(op Op) Flow {
 	return build(op, kindSpecs[op.Kind].takes, flowSteps[op.Kind])
 }
 
+// StepsOf returns how many kernfs steps op takes when none fails: its
+// flow's steps (FlowOf), or 1 for an operation that is not a flow.
+func StepsOf(op Op) int {
+	if !op.Kind.IsFlow() {
+		return 1
+	}
+	return len(flowSteps[op.Kind])
+}
+
 // Handback returns cleanup_net's move of the physical device name of the
 // exited namespace ns back to the initial namespace (namespace 1), as
 // newName when that is set: dev_change_net_namespace with a pattern

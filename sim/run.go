@@ -18,7 +18,8 @@ type Options struct {
 	// for benchmarks to compare against, and is not part of a trace.
 	GoroutineBaseline bool `json:"-"`
 	// Probe runs the execution only for what its strategy learns of it
-	// (SURW's counts of interesting steps, campaign's surwCounts): the
+	// (SURW's counts of interesting steps from a first run, as Fray takes
+	// them; campaigns count the program's steps instead): the
 	// same steps and schedule, but no history records and no coverage,
 	// which no one reads. The Execution's History has no records and its
 	// Coverage no points; its faults are kept. Not part of a trace.

@@ -93,7 +93,7 @@ func (n StrategyName) New(seed uint64, threads, steps int) Strategy {
 	case StrategySURW:
 		// Without counts SURW weighs threads equally; a campaign,
 		// which knows the program, replaces it with one that has
-		// counts from a first run (campaign's surwCounts).
+		// counts made from the program (campaign's surwCounts).
 		return NewSURW(seed, nil)
 	case StrategyPortfolio:
 		return NewPortfolio(seed, threads, steps)
