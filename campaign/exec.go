@@ -201,14 +201,14 @@ type guided struct {
 func runProgram(c *Config, i int64, k int, s uint64, p history.Program, gd guided) unit {
 	n := len(p.Threads)
 	st, name := strategyFor(c.Strategy, s, n, k)
-	if gd.prefix != nil {
-		st = sched.NewPrefixed(gd.prefix, st)
-	}
-	opt := sim.Options{Bugs: c.Bugs, GoroutineBaseline: c.goroutineBaseline}
 	if name == sched.StrategySURW {
 		var buf [8]int // NewSURW copies the counts
 		st = sched.NewSURW(s, surwCounts(p, buf[:0]))
 	}
+	if gd.prefix != nil { // after SURW's counts, which replace st
+		st = sched.NewPrefixed(gd.prefix, st)
+	}
+	opt := sim.Options{Bugs: c.Bugs, GoroutineBaseline: c.goroutineBaseline}
 	x := sim.Run(p, st, opt)
 	defer x.Release() // after the trace, if any, has copied what it needs
 	r := properties.Check(x.History, c.Check)

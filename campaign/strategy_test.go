@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/sysfsim/sysfsim/gen"
+	"github.com/sysfsim/sysfsim/history"
 	"github.com/sysfsim/sysfsim/sim"
 	"github.com/sysfsim/sysfsim/sim/sched"
 )
@@ -43,6 +44,38 @@ func TestSURWCampaignUsesCounts(t *testing.T) {
 		t.Fatal("no execution differs from SURW without counts")
 	}
 	t.Logf("%d of 40 executions differ from SURW without counts", differ)
+}
+
+// A guided execution follows its schedule prefix whatever its strategy:
+// SURW's, which the campaign remakes with counts, too.
+func TestGuidedPrefixKeptUnderEveryStrategy(t *testing.T) {
+	for _, name := range []sched.StrategyName{sched.StrategyRandom, sched.StrategyPOS, sched.StrategySURW} {
+		c := Config{Seed: 4, Strategy: name}
+		for i := range int64(20) {
+			s := ExecSeed(c.Seed, i)
+			p := gen.Program(gen.NewRand(s), c.Gen)
+			first := sim.Run(p, sched.NewRandom(s^1), sim.Options{})
+			prefix := slices.Clone(first.Schedule[:len(first.Schedule)/2])
+			first.Release()
+			u := runProgram(&c, i, 0, s, p, guided{prefix: prefix})
+			x := sim.Run(p, sched.NewPrefixed(prefix, unprefixed(&c, s, p)), sim.Options{})
+			want := scheduleHash(x.Schedule)
+			x.Release()
+			if u.hash != want {
+				t.Fatalf("%s, execution %d: the guided execution did not follow its prefix", name, i)
+			}
+		}
+	}
+}
+
+// unprefixed is the strategy runProgram gives execution seed s of p
+// before a guided prefix.
+func unprefixed(c *Config, s uint64, p history.Program) sched.Strategy {
+	st, name := strategyFor(c.Strategy, s, len(p.Threads), 0)
+	if name == sched.StrategySURW {
+		st = sched.NewSURW(s, surwCounts(p, nil))
+	}
+	return st
 }
 
 // The portfolio's members are reported by name, SURW's with counts too.
