@@ -12,7 +12,6 @@
 package gen
 
 import (
-	"math/bits"
 	"math/rand/v2"
 	"slices"
 	"sync"
@@ -20,6 +19,7 @@ import (
 	"pgregory.net/rapid"
 
 	"github.com/sysfsim/sysfsim/history"
+	"github.com/sysfsim/sysfsim/internal/pcgdraw"
 	"github.com/sysfsim/sysfsim/model"
 )
 
@@ -51,25 +51,12 @@ func (r *Rand) Reseed(seed uint64) {
 	r.pcg.Seed(seed, pcgStream)
 }
 
-// IntN implements Chooser: math/rand/v2's Rand.IntN on r's PCG, Lemire's
-// multiply-and-reject, whose 32-bit variant draws the same numbers.
+// IntN implements Chooser: math/rand/v2's Rand.IntN on r's PCG.
 func (r Rand) IntN(n int, _ string) int {
 	if n <= 0 {
 		panic("gen: IntN of a bound not positive")
 	}
-	u := uint64(n)
-	x := r.pcg.Uint64()
-	if u&(u-1) == 0 {
-		return int(x & (u - 1))
-	}
-	hi, lo := bits.Mul64(x, u)
-	if lo < u {
-		thresh := -u % u
-		for lo < thresh {
-			hi, lo = bits.Mul64(r.pcg.Uint64(), u)
-		}
-	}
-	return int(hi)
+	return int(pcgdraw.Uint64n(r.pcg, uint64(n)))
 }
 
 // Rapid is a Chooser that draws from a rapid test, so that rapid shrinks

@@ -1,8 +1,9 @@
 package sched
 
 import (
-	"math/bits"
 	"math/rand/v2"
+
+	"github.com/sysfsim/sysfsim/internal/pcgdraw"
 )
 
 // pcg is a PCG generator held by value and drawn from directly. Its draws
@@ -23,8 +24,7 @@ func newPCG(seed, stream uint64) pcg {
 // Uint64 is rand.Rand.Uint64.
 func (p *pcg) Uint64() uint64 { return p.src.Uint64() }
 
-// IntN is rand.Rand.IntN on a 64-bit platform, for n > 0: Lemire's
-// multiply-and-reject, with powers of two masked.
+// IntN is rand.Rand.IntN, for n > 0.
 func (p *pcg) IntN(n int) int {
 	if n <= 0 {
 		panic("sched: IntN of a non-positive bound")
@@ -32,19 +32,7 @@ func (p *pcg) IntN(n int) int {
 	return int(p.uint64n(uint64(n)))
 }
 
-func (p *pcg) uint64n(n uint64) uint64 {
-	if n&(n-1) == 0 {
-		return p.src.Uint64() & (n - 1)
-	}
-	hi, lo := bits.Mul64(p.src.Uint64(), n)
-	if lo < n {
-		thresh := -n % n
-		for lo < thresh {
-			hi, lo = bits.Mul64(p.src.Uint64(), n)
-		}
-	}
-	return hi
-}
+func (p *pcg) uint64n(n uint64) uint64 { return pcgdraw.Uint64n(&p.src, n) }
 
 // shuffle is rand.Rand.Shuffle of xs: rand.Rand.Perm(n) is shuffle of
 // 0..n-1.
