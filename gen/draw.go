@@ -30,7 +30,8 @@ func (b *Buffer) Draw(c Chooser, o Options, swarm Swarm) (history.Program, Swarm
 		ops := b.carveOps(1 + c.IntN(o.MaxOps, "ops"))
 		fds.open = fds.open[:0] // a thread reads and closes only what it opened
 		for i := range ops {
-			ops[i] = fds.give(d.op())
+			d.op(&ops[i])
+			fds.give(&ops[i])
 		}
 		p.Threads = append(p.Threads, ops)
 	}
@@ -55,9 +56,10 @@ func (b *Buffer) setup(d *drawer, fds *descriptors) []model.Op {
 	for i := range c.IntN(6, "setup ops") {
 		op := model.Op{Kind: model.Create, NS: a.ns(), Name: a.nameOf(i), Phys: c.IntN(3, "phys") == 0}
 		if c.IntN(2, "setup kind") == 0 {
-			op = d.op()
+			d.op(&op)
 		}
-		setup = append(setup, fds.give(op))
+		fds.give(&op)
+		setup = append(setup, op)
 	}
 	if later := a.cfg.Later; len(later) > 0 && c.IntN(2, "lifecycle") == 0 {
 		// A namespace dies while its mount lives on, and a new one is
@@ -86,25 +88,25 @@ type descriptors struct {
 	open []int // what the current thread (or the setup) opened
 }
 
-// give returns op with its descriptor: a new one for an open, one opened
-// before for a read or close. A read or close with nothing open before it
-// becomes an open, which would otherwise always fail.
-func (f *descriptors) give(op model.Op) model.Op {
+// give gives op its descriptor, in place (an operation is copied as
+// often as drawn): a new one for an open, one opened before for a read
+// or close. A read or close with nothing open before it becomes an open,
+// which would otherwise always fail.
+func (f *descriptors) give(op *model.Op) {
 	switch op.Kind {
 	case model.Read, model.Close:
 		if len(f.open) > 0 {
 			op.FD = f.open[f.a.c.IntN(len(f.open), "fd")]
-			return op
+			return
 		}
-		op = model.Op{Kind: model.Open, Mount: f.a.mount(), Name: f.a.name()}
+		*op = model.Op{Kind: model.Open, Mount: f.a.mount(), Name: f.a.name()}
 	case model.Open:
 	default:
-		return op
+		return
 	}
 	f.last++
 	op.FD = f.last
 	f.open = append(f.open, f.last)
-	return op
 }
 
 // drawer draws operations and numbers the mounts they make.
@@ -132,8 +134,8 @@ func (b *Buffer) newSwarm(c Chooser) Swarm {
 	clear(swarm[len(kinds):])
 	if t := drawTheme(c); t >= 0 && !uniform {
 		swarm[len(kinds)+t] = true
-		for i, w := range kinds {
-			in := slices.Contains(themes[t].kinds, w.kind)
+		for i := range kinds {
+			in := themeKinds[t]&(1<<i) != 0
 			swarm[i] = in || swarm[i] && !themes[t].only
 		}
 	}
@@ -143,11 +145,7 @@ func (b *Buffer) newSwarm(c Chooser) Swarm {
 // drawTheme draws a swarm's theme, each with its odds in themes, or
 // none (-1) with odds noTheme.
 func drawTheme(c Chooser) int {
-	total := noTheme
-	for _, t := range themes {
-		total += t.odds
-	}
-	pick := c.IntN(total, "theme")
+	pick := c.IntN(themeOdds, "theme")
 	for i, t := range themes {
 		if pick < t.odds {
 			return i
@@ -156,6 +154,15 @@ func drawTheme(c Chooser) int {
 	}
 	return -1
 }
+
+// themeOdds is the sum of the themes' odds and noTheme.
+var themeOdds = func() int {
+	total := noTheme
+	for _, t := range themes {
+		total += t.odds
+	}
+	return total
+}()
 
 // themeOf is the theme swarm has (nil: none), or the zero theme.
 func themeOf(swarm Swarm) theme {
@@ -222,28 +229,36 @@ func weightsOf(swarm Swarm, users bool) kindWeights {
 // pick draws a kind's index by its weight.
 func (w *kindWeights) pick(c Chooser) int {
 	pick := c.IntN(w.cum[len(w.cum)-1], "kind")
-	for i, sum := range w.cum {
-		if pick < sum {
-			return i
+	// The first sum above pick: the sums do not decrease, so a binary
+	// search finds it in five probes, a scan in up to eighteen.
+	lo, hi := 0, len(w.cum)-1 // pick is below the last sum
+	for lo < hi {
+		m := int(uint(lo+hi) >> 1)
+		if pick < w.cum[m] {
+			hi = m
+		} else {
+			lo = m + 1
 		}
 	}
-	return 0 // not reached: pick is below the total
+	return lo
 }
 
-func (d *drawer) op() model.Op {
-	op := opOf(&d.args, &d.weights)
+// op draws an operation into op and numbers the mount it makes.
+func (d *drawer) op(op *model.Op) {
+	opOf(&d.args, &d.weights, op)
 	if op.Kind == model.Mount {
 		d.mounts++
 		op.Mount = d.mounts
 	}
-	return op
 }
 
 // Op draws one operation for a program of configuration cfg, with a mount
 // made before the start. Descriptors and new mounts are the caller's
 // business: Op leaves FD zero and Mount as drawn.
 func Op(c Chooser, cfg model.Config) model.Op {
-	return opOf(&args{c: c, cfg: cfg, mounts: len(cfg.Mounts)}, &everyKind[1])
+	var op model.Op
+	opOf(&args{c: c, cfg: cfg, mounts: len(cfg.Mounts)}, &everyKind[1], &op)
+	return op
 }
 
 // userKind reports whether k belongs to user namespaces.
@@ -251,16 +266,15 @@ func userKind(k model.Kind) bool {
 	return k == model.AddUID || k == model.DelUID || k == model.ExitUser
 }
 
-// opOf draws an operation among the kinds of weights w, and in
+// opOf draws into op an operation among the kinds of weights w, and in
 // kernel/uids too if the program has user namespaces.
-func opOf(a *args, w *kindWeights) model.Op {
+func opOf(a *args, w *kindWeights, op *model.Op) {
 	c := a.c
-	op := kinds[w.pick(c)].draw(a)
+	*op = kinds[w.pick(c)].draw(a)
 	if w.users && op.Kind == model.Lookup && op.Dir == model.ClassNet && c.IntN(4, "uids") == 0 {
 		op.Dir, op.Name = model.UIDs, a.uid()
 	}
 	if w.users && op.Kind == model.Readdir && op.Dir == model.ClassNet && c.IntN(4, "uids") == 0 {
 		op.Dir = model.UIDs
 	}
-	return op
 }

@@ -26,8 +26,8 @@ func Contended(c Chooser, o Options) history.Program {
 	f := newFocus(c, p.Config, o.NoUsers)
 	p.Setup = f.setup()
 	fds := &descriptors{a: &args{c: c, cfg: p.Config, mounts: len(p.Config.Mounts)}}
-	for i, op := range p.Setup {
-		p.Setup[i] = fds.give(op)
+	for i := range p.Setup {
+		fds.give(&p.Setup[i])
 	}
 	threads := o.MinThreads + c.IntN(o.MaxThreads-o.MinThreads+1, "threads")
 	first := f.thread(nil, 1+c.IntN(o.MaxOps, "ops"))
@@ -38,7 +38,7 @@ func Contended(c Chooser, o Options) history.Program {
 	for _, th := range p.Threads {
 		fds.open = fds.open[:0] // a thread reads and closes only what it opened
 		for i := range th {
-			th[i] = fds.give(th[i])
+			fds.give(&th[i])
 		}
 	}
 	return p
