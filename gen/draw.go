@@ -17,8 +17,9 @@ func (b *Buffer) Draw(c Chooser, o Options, swarm Swarm) (history.Program, Swarm
 		swarm = b.newSwarm(c)
 	}
 	d := &b.d
-	*d = drawer{args: args{c: c, cfg: p.Config, f: drawFocus(c, p.Config), mounts: len(p.Config.Mounts)}, weights: weightsOf(swarm, !o.NoUsers)}
-	d.th = themeOf(swarm)
+	// Field by field: a drawer literal is built aside, then copied.
+	d.args = args{c: c, cfg: p.Config, f: drawFocus(c, p.Config), mounts: len(p.Config.Mounts), th: themeOf(swarm)}
+	d.weights = programWeights(swarm, !o.NoUsers)
 	fds := &b.fds
 	*fds = descriptors{a: &d.args, open: fds.open[:0]}
 	if setup := b.setup(d, fds); len(setup) > 0 {
@@ -200,6 +201,29 @@ var themeKinds = func() (sets [len(themes)]uint32) {
 // nil swarm), with user namespaces' kinds ([1]) and without ([0]).
 var everyKind = [2]kindWeights{weightsOf(nil, false), weightsOf(nil, true)}
 
+// programWeights is weightsOf, for a program of every kind (a quarter
+// of them) without the sums.
+func programWeights(swarm Swarm, users bool) kindWeights {
+	if swarm == nil {
+		if users {
+			return everyKind[1]
+		}
+		return everyKind[0]
+	}
+	return weightsOf(swarm, users)
+}
+
+// userKinds are the kinds of user namespaces (userKind), as a set of
+// indices in kinds.
+var userKinds = func() (set uint32) {
+	for i, k := range kinds {
+		if userKind(k.kind) {
+			set |= 1 << i
+		}
+	}
+	return set
+}()
+
 // weightsOf returns the weights of the kinds of a program of swarm (nil:
 // every kind, no theme), user namespaces' only if users: a kind's is 0 if
 // left out, else its table weight, times themeBoost if one of the
@@ -213,12 +237,13 @@ func weightsOf(swarm Swarm, users bool) kindWeights {
 	}
 	w := kindWeights{users: users}
 	total := 0
-	for i, k := range kinds {
-		if (swarm == nil || swarm[i]) && (users || !userKind(k.kind)) {
-			if boosted&(1<<i) != 0 {
-				total += k.w * themeBoost
+	for i := range kinds {
+		in := uint32(1) << i
+		if (swarm == nil || swarm[i]) && (users || userKinds&in == 0) {
+			if boosted&in != 0 {
+				total += kinds[i].w * themeBoost
 			} else {
-				total += k.w
+				total += kinds[i].w
 			}
 		}
 		w.cum[i] = total
