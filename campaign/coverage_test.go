@@ -3,6 +3,7 @@ package campaign
 import (
 	"bytes"
 	"fmt"
+	"math/rand/v2"
 	"strings"
 	"testing"
 
@@ -103,4 +104,72 @@ func TestReportShowsCoverage(t *testing.T) {
 	if err := WriteReport(&b, s, t.TempDir()); err != nil || !strings.Contains(b.String(), "Not recorded") {
 		t.Fatalf("a summary without coverage: %v", err)
 	}
+}
+
+// add answers and counts as counting every point in full does, whatever
+// it has settled: on executions in index order, on an index before the
+// points it settled, and after a summary loaded with points already
+// common.
+func TestCoverCountsAddCountsEveryPoint(t *testing.T) {
+	points := len(sim.CoverageNames())
+	loaded := &CoverageSummary{Hits: []PointHits{{Point: sim.CoverageNames()[3], Executions: 9, First: 40}}}
+	for _, tc := range []struct {
+		name    string
+		indices []int64
+		load    *CoverageSummary
+	}{
+		{"in order", indices(0, 60), nil},
+		{"an index before the settled", append(indices(10, 40), 3, 50, 2, 51), nil},
+		{"loaded", append(indices(50, 40), 20, 90), loaded},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c, want := newCoverCounts(), newCoverCounts()
+			c.load(tc.load)
+			want.load(tc.load)
+			r := rand.New(rand.NewPCG(1, 2))
+			for _, index := range tc.indices {
+				var cov sim.Coverage
+				for range 1 + r.IntN(3) {
+					i := r.IntN(8) // few points, so that they settle
+					if r.IntN(4) == 0 {
+						i = r.IntN(points)
+					}
+					cov[i/64] |= 1 << (i % 64)
+				}
+				if got, rare := c.add(&cov, index), addInFull(want, &cov, index); got != rare {
+					t.Fatalf("index %d: rare %v, counted in full %v", index, got, rare)
+				}
+				for i := range points {
+					if c.hits[i] != want.hits[i] || c.first[i] != want.first[i] {
+						t.Fatalf("index %d, point %d: hits %d first %d, counted in full %d %d", index, i, c.hits[i], c.first[i], want.hits[i], want.first[i])
+					}
+				}
+			}
+			if c.settled == (sim.Coverage{}) {
+				t.Fatal("no point settled: the test tests nothing")
+			}
+		})
+	}
+}
+
+// indices returns the n indices from start on.
+func indices(start, n int64) []int64 {
+	var is []int64
+	for i := range n {
+		is = append(is, start+i)
+	}
+	return is
+}
+
+// addInFull is coverCounts.add without settled points.
+func addInFull(c *coverCounts, cov *sim.Coverage, index int64) bool {
+	rare := false
+	cov.Points(func(i int) {
+		rare = rare || c.hits[i] < rareBelow[i]
+		c.hits[i]++
+		if c.first[i] < 0 || index < c.first[i] {
+			c.first[i] = index
+		}
+	})
+	return rare
 }

@@ -239,9 +239,9 @@ func (cm *committer) receive(us []unit) {
 		}
 		delete(cm.pending, cm.frontier)
 		<-cm.p.tokens
-		for _, u := range us {
+		for i := range us { // by pointer: a unit is 288 bytes
 			if cm.frontier < cm.stopAt {
-				cm.commit(u)
+				cm.commit(&us[i])
 			}
 			cm.frontier++
 		}
@@ -254,7 +254,7 @@ func (cm *committer) receive(us []unit) {
 
 // commit commits u and stops the run if u ends it: an error, a violation
 // without KeepGoing, or the execution bound of an exhaustive campaign.
-func (cm *committer) commit(u unit) {
+func (cm *committer) commit(u *unit) {
 	r := cm.r
 	if e := r.commit(u); e != nil {
 		cm.err = e
@@ -280,7 +280,7 @@ func (cm *committer) save() {
 
 // commit adds the result of the next index to the summary, saving its
 // violation if any.
-func (r *runner) commit(u unit) error {
+func (r *runner) commit(u *unit) error {
 	if u.err != nil {
 		return u.err
 	}
@@ -302,7 +302,7 @@ func (r *runner) commit(u unit) error {
 		r.sk.add(h)
 	}
 	rare := r.cov.add(&u.cov, s.Shard.Global(u.j))
-	if r.guide != nil && r.guide.commit(&u, rare, r.cov.hits) {
+	if r.guide != nil && r.guide.commit(u, rare, r.cov.hits) {
 		s.GuideCorpus = append(s.GuideCorpus, s.Shard.Global(u.j))
 	}
 	if s.PCT != nil {
@@ -337,7 +337,7 @@ func (r *runner) commit(u unit) error {
 	if r.saved >= r.c.MaxViolations {
 		return nil
 	}
-	f, err := r.save(u)
+	f, err := r.save(*u)
 	if err != nil {
 		return err
 	}
