@@ -351,3 +351,25 @@ func TestReportEscapesAndDraws(t *testing.T) {
 		}
 	}
 }
+
+// scheduleHash, four steps at a time, hashes as one step at a time does,
+// whatever the schedule's length past a multiple of four.
+func TestScheduleHashStepByStep(t *testing.T) {
+	for n := range 10 {
+		s := make([]int, n)
+		for i := range s {
+			s[i] = (i*7 + n) % 4
+		}
+		h := uint64(14695981039346656037)
+		for _, step := range s {
+			h ^= uint64(step) + 1
+			h *= 1099511628211
+		}
+		h ^= uint64(len(s))
+		h = (h ^ h>>30) * 0xbf58476d1ce4e5b9
+		h = (h ^ h>>27) * 0x94d049bb133111eb
+		if want := h ^ h>>31; scheduleHash(s) != want {
+			t.Errorf("schedule %v: hash %#x, step by step %#x", s, scheduleHash(s), want)
+		}
+	}
+}
