@@ -10,6 +10,7 @@ import (
 // Draw is gen.Draw on b's memory: the program and the swarm it returns
 // are valid until the next call.
 func (b *Buffer) Draw(c Chooser, o Options, swarm Swarm) (history.Program, Swarm) {
+	c = direct(c)
 	o = o.withDefaults()
 	b.ints, b.ops = b.ints[:0], b.ops[:0]
 	p := history.Program{Config: b.config(c, o)}

@@ -59,6 +59,16 @@ func (r Rand) IntN(n int, _ string) int {
 	return int(pcgdraw.Uint64n(r.pcg, uint64(n)))
 }
 
+// direct returns c, or for a *Rand the Rand it points to: the same
+// choices, each called on Rand's method itself rather than through the
+// wrapper a pointer's method set adds (a program makes some eighty).
+func direct(c Chooser) Chooser {
+	if r, ok := c.(*Rand); ok {
+		return *r
+	}
+	return c
+}
+
 // Rapid is a Chooser that draws from a rapid test, so that rapid shrinks
 // programs toward fewer threads, fewer operations and earlier names.
 type Rapid struct{ T *rapid.T }
