@@ -130,7 +130,8 @@ func (b *Buffer) newSwarm(c Chooser) Swarm {
 		b.swarm = make(Swarm, len(kinds)+len(themes))
 	}
 	swarm := b.swarm
-	for i, w := range kinds {
+	for i := range kinds {
+		w := &kinds[i] // by pointer: a range over the array copies it
 		swarm[i] = w.kind == model.Create || w.kind == model.Readdir || c.IntN(2, "swarm kind") == 0
 	}
 	clear(swarm[len(kinds):])
@@ -148,7 +149,8 @@ func (b *Buffer) newSwarm(c Chooser) Swarm {
 // none (-1) with odds noTheme.
 func drawTheme(c Chooser) int {
 	pick := c.IntN(themeOdds, "theme")
-	for i, t := range themes {
+	for i := range themes {
+		t := &themes[i] // by pointer: a range over the array copies it
 		if pick < t.odds {
 			return i
 		}
@@ -255,18 +257,12 @@ func weightsOf(swarm Swarm, users bool) kindWeights {
 // pick draws a kind's index by its weight.
 func (w *kindWeights) pick(c Chooser) int {
 	pick := c.IntN(w.cum[len(w.cum)-1], "kind")
-	// The first sum above pick: the sums do not decrease, so a binary
-	// search finds it in five probes, a scan in up to eighteen.
-	lo, hi := 0, len(w.cum)-1 // pick is below the last sum
-	for lo < hi {
-		m := int(uint(lo+hi) >> 1)
-		if pick < w.cum[m] {
-			hi = m
-		} else {
-			lo = m + 1
+	for i := range w.cum { // by index: a range over the array copies it
+		if pick < w.cum[i] {
+			return i
 		}
 	}
-	return lo
+	return 0 // not reached: pick is below the total
 }
 
 // op draws an operation into op and numbers the mount it makes.
