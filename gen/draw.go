@@ -90,10 +90,10 @@ type descriptors struct {
 	open []int // what the current thread (or the setup) opened
 }
 
-// give gives op its descriptor, in place (an operation is copied as
-// often as drawn): a new one for an open, one opened before for a read
-// or close. A read or close with nothing open before it becomes an open,
-// which would otherwise always fail.
+// give gives op its descriptor, in place (drawing copied each operation
+// four or five times on its way to the program): a new one for an open,
+// one opened before for a read or close. A read or close with nothing
+// open before it becomes an open, which would otherwise always fail.
 func (f *descriptors) give(op *model.Op) {
 	switch op.Kind {
 	case model.Read, model.Close:

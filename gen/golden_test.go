@@ -30,8 +30,9 @@ const goldenSeeds = 60
 
 // TestDrawnProgramsAreGolden: the generator draws the programs it drew
 // when testdata/programs.golden was written, every choice and argument
-// alike, by each way a campaign draws (Program, a reused Buffer, a given
-// swarm, a mutant of recorded choices, a lone Op). A campaign names an
+// alike, by each way a campaign draws (Program, a reused Buffer, from a
+// Recorder or a *Rand, a given swarm, a mutant of recorded choices, a
+// lone Op). A campaign names an
 // execution by its seed, so a change here changes every campaign's
 // executions; go test -update rewrites the file when that is meant.
 func TestDrawnProgramsAreGolden(t *testing.T) {
@@ -79,6 +80,11 @@ func goldenText() string {
 			given, _ := gen.Draw(gen.NewRand(seed+1000), o, swarm)
 			fmt.Fprintf(&b, "same swarm, seed %d:\n", seed+1000)
 			writeProgram(&b, given)
+			r.Reseed(seed) // a campaign's worker draws from a *Rand
+			if q, _ := buf.Draw(&r, o, nil); programText(q) != programText(kept) {
+				fmt.Fprintf(&b, "a *Rand draws another:\n")
+				writeProgram(&b, q)
+			}
 			m := &gen.Mutant{Base: rec.Choices, R: gen.NewRand(seed + 2000), Rate: 4}
 			mutant, msw := buf.Draw(m, o, nil)
 			fmt.Fprintf(&b, "mutant: swarm %s\n", swarmText(msw))
