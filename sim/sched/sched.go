@@ -128,6 +128,10 @@ var errAbort = errors.New("sched: thread aborted")
 // when the execution is over, and suspends (coroutine.go).
 func (t *Thread) park() {
 	s := t.s
+	if s.alone {
+		t.parkAlone()
+		return
+	}
 	next := s.decide()
 	if next == t {
 		return
@@ -337,6 +341,9 @@ type Scheduler struct {
 	goexited bool
 	// goroutines: Go makes goroutine threads (UseGoroutines).
 	goroutines bool
+	// alone: the one thread runs on Run's goroutine without a strategy
+	// (RunAlone).
+	alone bool
 
 	// stepAcc lists what the running (or last) step touched: the
 	// declaration it started with plus the mutexes it released and the
@@ -395,6 +402,20 @@ func bindTo(s *Scheduler, strategy Strategy) {
 
 // Go adds a thread running fn. Threads start when Run is called.
 func (s *Scheduler) Go(name string, fn func(t *Thread)) *Thread {
+	t := s.newThread(name)
+	// The coroutine waits idle; the thread's first action happens at its
+	// first scheduled step.
+	if s.goroutines {
+		t.co = goBaton(t, fn)
+	} else {
+		t.co = getCoroutine()
+		t.co.t, t.co.fn = t, fn
+	}
+	return t
+}
+
+// newThread adds a thread named name, enabled, with no means to run yet.
+func (s *Scheduler) newThread(name string) *Thread {
 	var t *Thread
 	if n := len(s.spare); n > 0 {
 		t, s.spare = s.spare[n-1], s.spare[:n-1]
@@ -404,20 +425,74 @@ func (s *Scheduler) Go(name string, fn func(t *Thread)) *Thread {
 	}
 	// Nothing is known about the thread's first step.
 	t.id, t.name, t.s, t.pending = len(s.threads), name, s, access{all: true}
-	// The coroutine waits idle; the thread's first action happens at its
-	// first scheduled step.
-	if s.goroutines {
-		t.co = goBaton(t, fn)
-	} else {
-		t.co = getCoroutine()
-		t.co.t, t.co.fn = t, fn
-	}
 	s.threads = append(s.threads, t)
 	s.live++
 	if t.id < maxReady {
 		s.ready |= 1 << t.id
 	}
 	return t
+}
+
+// RunAlone runs fn as the only thread of an execution of a scheduler
+// just made (New, Reset), as Go and Run would, on the calling goroutine
+// and without asking the strategy: a lone thread has no choice to make,
+// so its preemption points only check that it can go on. It suits the
+// part of a program that runs before its threads start, whose every step
+// would otherwise pay for a decision and for a coroutine of its own. The
+// Result is Run's, but for its Schedule, which is left out: it would
+// name thread 0 at every step. UseGoroutines has no effect here. A panic
+// in fn, as runtime.Goexit, goes on through RunAlone.
+func (s *Scheduler) RunAlone(name string, fn func(t *Thread)) Result {
+	if len(s.threads) > 0 {
+		panic("sched: RunAlone after Go")
+	}
+	s.alone = true
+	t := s.newThread(name)
+	s.steps = 1 // the first: from fn's start to its first preemption point
+	s.runAlone(t, fn)
+	t.done = true
+	s.retire(t)
+	if s.ended {
+		return s.end
+	}
+	return Result{Outcome: Finished, Steps: s.steps}
+}
+
+// runAlone runs fn as t, which parkAlone unwinds (errAbort) when the
+// execution ends before fn returns.
+func (s *Scheduler) runAlone(t *Thread, fn func(t *Thread)) {
+	defer func() {
+		if !t.aborting {
+			return
+		}
+		if r := recover(); r != nil && r != errAbort {
+			panic(r) // raised while t unwound
+		}
+	}()
+	fn(t)
+}
+
+// parkAlone is park for the lone thread of RunAlone: the step that
+// follows is its own, unless it waits for what it cannot have (it
+// deadlocked) or the step bound is reached, which end the execution as
+// decide would and unwind the thread.
+func (t *Thread) parkAlone() {
+	s := t.s
+	var o Outcome
+	switch {
+	case t.aborting:
+		panic(errAbort)
+	case t.wait != runnable && !t.enabled():
+		o = Deadlocked
+	case s.maxSteps > 0 && s.steps >= s.maxSteps:
+		o = StepBound
+	default:
+		s.steps++
+		return
+	}
+	s.ended, s.end = true, Result{Outcome: o, Steps: s.steps, WaitFor: s.waitFor()}
+	t.aborting = true
+	panic(errAbort)
 }
 
 // Now returns the next tick of the logical clock. Every call returns a
