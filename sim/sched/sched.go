@@ -45,6 +45,9 @@ type Mutex struct {
 	holder *Thread
 	// readers hold the lock shared, in the order they took it.
 	readers []*Thread
+	// waiters has a bit for each thread parked to take the lock, and
+	// sharers for those of them that want it shared (enabled.go).
+	waiters, sharers uint64
 }
 
 // Holder returns the id of the thread holding m exclusively, or -1.
@@ -179,6 +182,7 @@ func (t *Thread) FirstAccess(obj any, write bool) {
 func (t *Thread) Lock(m *Mutex) {
 	t.acquire(m, false)
 	m.holder = t
+	t.s.taken(m, false)
 }
 
 // RLock acquires m shared, blocking the thread while a writer holds it;
@@ -189,6 +193,7 @@ func (t *Thread) Lock(m *Mutex) {
 func (t *Thread) RLock(m *Mutex) {
 	t.acquire(m, true)
 	m.readers = append(m.readers, t)
+	t.s.taken(m, true)
 }
 
 // acquire waits for m in the mode asked and records the hold.
@@ -198,9 +203,9 @@ func (t *Thread) acquire(m *Mutex, shared bool) {
 	}
 	t.wait, t.mutex, t.shared = onMutex, m, shared
 	t.pending = access{obj: m, write: !shared}
-	t.s.block(t)
+	t.s.blockOnMutex(t, m, shared)
 	t.park()
-	t.s.unblock(t)
+	t.s.unblockMutex(t, m)
 	t.wait, t.mutex, t.shared = runnable, nil, false
 	t.held = append(t.held, m)
 }
@@ -223,6 +228,7 @@ func (t *Thread) Unlock(m *Mutex) {
 		panic(fmt.Sprintf("sched: thread %s unlocks %s, held by %v", t.name, m.Name, m.Holder()))
 	}
 	m.holder = nil
+	t.s.freed(m)
 	t.s.touch(m)
 	t.release(m)
 }
@@ -243,12 +249,19 @@ func (t *Thread) RUnlock(m *Mutex) {
 		panic(fmt.Sprintf("sched: thread %s unlocks %s, which it does not hold shared", t.name, m.Name))
 	}
 	m.readers = remove(m.readers, i)
+	if len(m.readers) == 0 {
+		t.s.freed(m)
+	}
 	t.s.note(access{obj: m})
 	t.release(m)
 }
 
+// release forgets t's hold of m. Locks are mostly released in the
+// reverse order of their taking, so m is most often the last one held.
 func (t *Thread) release(m *Mutex) {
-	if i := slices.Index(t.held, m); i >= 0 {
+	if n := len(t.held) - 1; n >= 0 && t.held[n] == m {
+		t.held = t.held[:n]
+	} else if i := slices.Index(t.held, m); i >= 0 {
 		t.held = remove(t.held, i)
 	}
 }
@@ -284,9 +297,9 @@ func (t *Thread) WaitOn(reason fmt.Stringer, cond func() bool) {
 	// The scheduler resumes the thread only while cond holds, and nothing
 	// runs between that check and the thread's next step.
 	t.wait, t.cond, t.reason = onCond, cond, reason
-	t.s.block(t)
+	t.s.blockOnCond(t)
 	t.park()
-	t.s.unblock(t)
+	t.s.unblockCond(t)
 	t.wait, t.cond, t.reason = runnable, nil, nil
 }
 
@@ -294,14 +307,13 @@ type reasonString string
 
 func (r reasonString) String() string { return string(r) }
 
+// enabled reports whether t can take a step now. Written without a
+// switch, it is small enough to inline in enable's loop.
 func (t *Thread) enabled() bool {
-	switch t.wait {
-	case onMutex:
+	if t.wait == onMutex {
 		return t.mutex.free(t.shared)
-	case onCond:
-		return t.cond()
 	}
-	return true
+	return t.wait == runnable || t.cond()
 }
 
 // Scheduler owns the threads of one execution.
@@ -320,11 +332,12 @@ type Scheduler struct {
 	listed  uint64
 	// ready has a bit for each thread (of the first maxReady) that has
 	// not returned and waits for nothing: enabled, whatever the others
-	// do. waiting has one for each waiting for a mutex or a condition,
-	// whose enabledness changes with the others' steps; live counts the
-	// threads not returned (enabled.go).
-	ready, waiting uint64
-	live           int
+	// do. lockable has one for each waiting for a mutex it may take
+	// now, and conds for each waiting for a condition, which only
+	// asking it tells; live counts the threads not returned
+	// (enabled.go).
+	ready, lockable, conds uint64
+	live                   int
 	// spare: threads of an earlier execution, for Go to reuse (Reset).
 	spare []*Thread
 	// home is the goroutine that called Run, as the coroutines see it.
@@ -427,9 +440,7 @@ func (s *Scheduler) newThread(name string) *Thread {
 	t.id, t.name, t.s, t.pending = len(s.threads), name, s, access{all: true}
 	s.threads = append(s.threads, t)
 	s.live++
-	if t.id < maxReady {
-		s.ready |= 1 << t.id
-	}
+	s.ready |= t.bit()
 	return t
 }
 
