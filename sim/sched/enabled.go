@@ -20,15 +20,9 @@ import "math/bits"
 // maxReady is the most threads the bitsets hold.
 const maxReady = 64
 
-// wide reports whether s has too many threads for the bitsets.
-func (s *Scheduler) wide() bool { return len(s.threads) > maxReady }
-
-// bit is t's bit in the bitsets, 0 if it has none.
-func (t *Thread) bit() uint64 { return 1 << t.id }
-
 // blockOnMutex notes that t waits from now on to take m, shared or not.
 func (s *Scheduler) blockOnMutex(t *Thread, m *Mutex, shared bool) {
-	b := t.bit()
+	b := t.bit
 	s.ready &^= b
 	m.waiters |= b
 	if shared {
@@ -42,7 +36,7 @@ func (s *Scheduler) blockOnMutex(t *Thread, m *Mutex, shared bool) {
 // unblockMutex notes that t, picked, waits no longer for m, which it
 // takes.
 func (s *Scheduler) unblockMutex(t *Thread, m *Mutex) {
-	b := t.bit()
+	b := t.bit
 	s.ready |= b
 	s.lockable &^= b
 	m.waiters &^= b
@@ -66,14 +60,14 @@ func (s *Scheduler) freed(m *Mutex) { s.lockable |= m.waiters }
 
 // blockOnCond notes that t waits from now on for a condition.
 func (s *Scheduler) blockOnCond(t *Thread) {
-	b := t.bit()
+	b := t.bit
 	s.ready &^= b
 	s.conds |= b
 }
 
 // unblockCond notes that t, picked, waits no longer for its condition.
 func (s *Scheduler) unblockCond(t *Thread) {
-	b := t.bit()
+	b := t.bit
 	s.ready |= b
 	s.conds &^= b
 }
@@ -87,7 +81,7 @@ func (s *Scheduler) retire(t *Thread) {
 // leave takes t out of the bitsets, and out of the waiters of the mutex
 // it waited for, which may outlive the execution.
 func (t *Thread) leave() {
-	s, b := t.s, t.bit()
+	s, b := t.s, t.bit
 	s.ready &^= b
 	s.lockable &^= b
 	s.conds &^= b
@@ -98,9 +92,19 @@ func (t *Thread) leave() {
 }
 
 // enable brings s.enabled up to date: the ready threads, the lockable
-// ones and those whose condition holds now.
+// ones and those whose condition holds now. Its common case, nothing
+// changed and no condition to ask, is small enough to inline in decide.
 func (s *Scheduler) enable() {
-	if s.wide() {
+	if s.conds == 0 && s.ready|s.lockable == s.listed && !s.rescans {
+		return
+	}
+	s.relist()
+}
+
+// relist is enable when something changed, threads wait for a
+// condition, or too many threads for the bitsets run.
+func (s *Scheduler) relist() {
+	if s.rescans {
 		s.rescan()
 		return
 	}

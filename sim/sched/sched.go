@@ -25,6 +25,7 @@ package sched
 import (
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 )
@@ -94,7 +95,11 @@ const (
 // Thread is a simulated thread. Its methods may only be called from the
 // thread's own function.
 type Thread struct {
-	id   int
+	id int
+	// bit is the thread's in the scheduler's bitsets, 0 if it has
+	// none (enabled.go); made once, it spares a checked shift at every
+	// use.
+	bit  uint64
 	name string
 	s    *Scheduler
 	co   *coroutine
@@ -128,18 +133,27 @@ var errAbort = errors.New("sched: thread aborted")
 // (see Scheduler.decide): when that is its own, it goes on without a
 // switch, which a strategy that lets a thread run on (PCT, mostly) makes
 // the common case; otherwise it resumes the thread that runs it, or Run
-// when the execution is over, and suspends (coroutine.go).
+// when the execution is over, and suspends (coroutine.go). The lone
+// thread of RunAlone has nothing to decide: it goes on, unless the step
+// cannot be taken (goOnAlone).
 func (t *Thread) park() {
 	s := t.s
 	if s.alone {
-		t.parkAlone()
+		if t.wait != runnable || t.aborting || s.steps >= s.stepLimit {
+			t.goOnAlone()
+		}
+		s.steps++
 		return
 	}
-	next := s.decide()
-	if next == t {
-		return
+	if next := s.decide(); next != t {
+		t.passTo(next)
 	}
-	t.co.pass(s, next)
+}
+
+// passTo suspends t, which parks, until it is picked again; next runs
+// the step decided, or Run resumes if next is nil.
+func (t *Thread) passTo(next *Thread) {
+	t.co.pass(t.s, next)
 	if t.aborting {
 		panic(errAbort)
 	}
@@ -320,10 +334,11 @@ func (t *Thread) enabled() bool {
 type Scheduler struct {
 	threads  []*Thread
 	strategy Strategy
-	maxSteps int
-	steps    int
-	clock    int64
-	picks    []int
+	// stepLimit is the step bound, math.MaxInt for none.
+	stepLimit int
+	steps     int
+	clock     int64
+	picks     []int
 	// enabled lists the threads that may run the next step, ascending:
 	// the set listed, kept up to date by the threads as they start and
 	// stop waiting and return rather than rescanned at every step (see
@@ -338,6 +353,7 @@ type Scheduler struct {
 	// (enabled.go).
 	ready, lockable, conds uint64
 	live                   int
+	rescans                bool // too many threads for the bitsets: ask each
 	// spare: threads of an earlier execution, for Go to reuse (Reset).
 	spare []*Thread
 	// home is the goroutine that called Run, as the coroutines see it.
@@ -354,8 +370,8 @@ type Scheduler struct {
 	goexited bool
 	// goroutines: Go makes goroutine threads (UseGoroutines).
 	goroutines bool
-	// alone: the one thread runs on Run's goroutine without a strategy
-	// (RunAlone).
+	// alone: the one thread runs on RunAlone's goroutine, without a
+	// strategy.
 	alone bool
 
 	// stepAcc lists what the running (or last) step touched: the
@@ -369,7 +385,7 @@ type Scheduler struct {
 // New returns a scheduler that asks strategy for every step and gives up
 // after maxSteps steps (0 means no bound).
 func New(strategy Strategy, maxSteps int) *Scheduler {
-	s := &Scheduler{strategy: strategy, maxSteps: maxSteps}
+	s := &Scheduler{strategy: strategy, stepLimit: stepLimit(maxSteps)}
 	bindTo(s, strategy)
 	return s
 }
@@ -383,15 +399,24 @@ func (s *Scheduler) Reset(strategy Strategy, maxSteps int) {
 	threads := s.threads
 	spare := append(s.spare, threads...)
 	*s = Scheduler{
-		strategy: strategy,
-		maxSteps: maxSteps,
-		threads:  threads[:0],
-		spare:    spare,
-		picks:    s.picks[:0],
-		enabled:  s.enabled[:0],
-		stepAcc:  s.stepAcc[:0],
+		strategy:  strategy,
+		stepLimit: stepLimit(maxSteps),
+		threads:   threads[:0],
+		spare:     spare,
+		picks:     s.picks[:0],
+		enabled:   s.enabled[:0],
+		stepAcc:   s.stepAcc[:0],
 	}
 	bindTo(s, strategy)
+}
+
+// stepLimit is the step bound of maxSteps, one that no execution reaches
+// for none (0, or less), so that decide need not tell the two apart.
+func stepLimit(maxSteps int) int {
+	if maxSteps <= 0 {
+		return math.MaxInt
+	}
+	return maxSteps
 }
 
 // binder is a Strategy that reads what the threads' next steps declare
@@ -440,7 +465,9 @@ func (s *Scheduler) newThread(name string) *Thread {
 	t.id, t.name, t.s, t.pending = len(s.threads), name, s, access{all: true}
 	s.threads = append(s.threads, t)
 	s.live++
-	s.ready |= t.bit()
+	t.bit = 1 << t.id
+	s.ready |= t.bit
+	s.rescans = len(s.threads) > maxReady
 	return t
 }
 
@@ -483,22 +510,22 @@ func (s *Scheduler) runAlone(t *Thread, fn func(t *Thread)) {
 	fn(t)
 }
 
-// parkAlone is park for the lone thread of RunAlone: the step that
-// follows is its own, unless it waits for what it cannot have (it
-// deadlocked) or the step bound is reached, which end the execution as
-// decide would and unwind the thread.
-func (t *Thread) parkAlone() {
+// goOnAlone returns if the lone thread of RunAlone, which parks while
+// it waits, unwinds or reaches the step bound, can take the step that
+// follows. Otherwise it ends the execution as decide would, when the
+// thread waits for what it cannot have (it deadlocked) or the bound is
+// reached, and unwinds the thread.
+func (t *Thread) goOnAlone() {
 	s := t.s
 	var o Outcome
 	switch {
 	case t.aborting:
 		panic(errAbort)
-	case t.wait != runnable && !t.enabled():
+	case !t.enabled():
 		o = Deadlocked
-	case s.maxSteps > 0 && s.steps >= s.maxSteps:
+	case s.steps >= s.stepLimit:
 		o = StepBound
 	default:
-		s.steps++
 		return
 	}
 	s.ended, s.end = true, Result{Outcome: o, Steps: s.steps, WaitFor: s.waitFor()}
@@ -612,13 +639,9 @@ func (s *Scheduler) Run() Result {
 // just finished a step: the state it reads is the same either way.
 func (s *Scheduler) decide() *Thread {
 	s.enable()
-	switch {
-	case s.live == 0:
-		return s.stop(s.result(Finished))
-	case len(s.enabled) == 0:
-		return s.stop(s.result(Deadlocked))
-	case s.maxSteps > 0 && s.steps >= s.maxSteps:
-		return s.stop(s.result(StepBound))
+	// No thread enabled: every one returned, or a deadlock.
+	if len(s.enabled) == 0 || s.steps >= s.stepLimit {
+		return s.stop(s.result(s.outcome()))
 	}
 	id := s.strategy.Pick(s.steps, s.enabled)
 	if id < 0 {
@@ -631,6 +654,17 @@ func (s *Scheduler) decide() *Thread {
 		s.stepAcc = append(s.stepAcc[:0], t.pending)
 	}
 	return t
+}
+
+// outcome says why decide stops the execution.
+func (s *Scheduler) outcome() Outcome {
+	switch {
+	case s.live == 0:
+		return Finished
+	case len(s.enabled) == 0:
+		return Deadlocked
+	}
+	return StepBound
 }
 
 func (s *Scheduler) stop(r Result) *Thread {
