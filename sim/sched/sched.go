@@ -193,24 +193,16 @@ func (t *Thread) FirstAccess(obj any, write bool) {
 // preemption point; the step that follows is taken to touch only m and the
 // data m protects, so code after Lock that reads or writes other shared
 // state must Yield (or Access) first.
-func (t *Thread) Lock(m *Mutex) {
-	t.acquire(m, false)
-	m.holder = t
-	t.s.taken(m, false)
-}
+func (t *Thread) Lock(m *Mutex) { t.acquire(m, false) }
 
 // RLock acquires m shared, blocking the thread while a writer holds it;
 // other readers may hold it too. Like Lock it is a preemption point, and
 // the step that follows is taken to read m and the data m protects; two
 // such steps of two readers are independent, so code after RLock that
 // writes shared state must declare so (Access) first.
-func (t *Thread) RLock(m *Mutex) {
-	t.acquire(m, true)
-	m.readers = append(m.readers, t)
-	t.s.taken(m, true)
-}
+func (t *Thread) RLock(m *Mutex) { t.acquire(m, true) }
 
-// acquire waits for m in the mode asked and records the hold.
+// acquire waits for m in the mode asked, takes it and records the hold.
 func (t *Thread) acquire(m *Mutex, shared bool) {
 	if m.holder == t || m.HeldShared(t) {
 		panic(fmt.Sprintf("sched: thread %s locks %s twice", t.name, m.Name))
@@ -220,6 +212,12 @@ func (t *Thread) acquire(m *Mutex, shared bool) {
 	t.s.blockOnMutex(t, m, shared)
 	t.park()
 	t.s.unblockMutex(t, m)
+	if shared {
+		m.readers = append(m.readers, t)
+	} else {
+		m.holder = t
+	}
+	t.s.taken(m, shared)
 	t.wait, t.mutex, t.shared = runnable, nil, false
 	t.held = append(t.held, m)
 }
