@@ -139,7 +139,10 @@ var errAbort = errors.New("sched: thread aborted")
 func (t *Thread) park() {
 	s := t.s
 	if s.alone {
-		if t.wait != runnable || t.aborting || s.steps >= s.stepLimit {
+		// The common wait of a lone thread, for a free mutex, is
+		// answered here; goOnAlone asks enabled the rest.
+		goesOn := t.wait == runnable || t.wait == onMutex && t.mutex.free(t.shared)
+		if !goesOn || t.aborting || s.steps >= s.stepLimit {
 			t.goOnAlone()
 		}
 		s.steps++
@@ -438,6 +441,9 @@ func bindTo(s *Scheduler, strategy Strategy) {
 
 // Go adds a thread running fn. Threads start when Run is called.
 func (s *Scheduler) Go(name string, fn func(t *Thread)) *Thread {
+	if s.alone {
+		panic("sched: Go after RunAlone")
+	}
 	t := s.newThread(name)
 	// The coroutine waits idle; the thread's first action happens at its
 	// first scheduled step.
