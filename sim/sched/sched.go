@@ -207,7 +207,7 @@ func (t *Thread) RLock(m *Mutex) { t.acquire(m, true) }
 
 // acquire waits for m in the mode asked, takes it and records the hold.
 func (t *Thread) acquire(m *Mutex, shared bool) {
-	if m.holder == t || m.HeldShared(t) {
+	if m.holder == t || len(m.readers) > 0 && m.HeldShared(t) {
 		panic(fmt.Sprintf("sched: thread %s locks %s twice", t.name, m.Name))
 	}
 	t.wait, t.mutex, t.shared = onMutex, m, shared
