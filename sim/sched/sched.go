@@ -500,7 +500,7 @@ func (s *Scheduler) RunAlone(name string, fn func(t *Thread)) Result {
 	return Result{Outcome: Finished, Steps: s.steps}
 }
 
-// runAlone runs fn as t, which parkAlone unwinds (errAbort) when the
+// runAlone runs fn as t, which goOnAlone unwinds (errAbort) when the
 // execution ends before fn returns.
 func (s *Scheduler) runAlone(t *Thread, fn func(t *Thread)) {
 	defer func() {
