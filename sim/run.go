@@ -116,7 +116,8 @@ func maxSteps(opt Options) int {
 }
 
 // prepare makes the kernel of p and runs its setup, alone: one thread, no
-// choice, nothing to record in the schedule.
+// choice, nothing to record in the schedule, and so no strategy and no
+// coroutine (sched.Scheduler.RunAlone), under either kind of threads.
 func prepare(p history.Program, opt Options, a *arena) *Kernel {
 	k := newKernel(p.Config, opt.Bugs, a)
 	k.probe, k.cov.off = opt.Probe, opt.Probe
@@ -124,9 +125,8 @@ func prepare(p history.Program, opt Options, a *arena) *Kernel {
 	// A flow records up to three steps: room for them all at once.
 	k.hist.Records = growRecords(k.hist.Records, 3*p.Ops())
 	if len(p.Setup) > 0 {
-		s := a.scheduler(firstEnabled{}, 0, opt)
-		s.Go("setup", k.mem.body(k, history.SetupThread, p.Setup))
-		if r := s.Run(); r.Outcome != sched.Finished {
+		s := a.scheduler(nil, 0, opt)
+		if r := s.RunAlone("setup", k.mem.body(k, history.SetupThread, p.Setup)); r.Outcome != sched.Finished {
 			k.fault(nil, history.Deadlock, "setup did not finish:\n"+sched.WaitForString(r.WaitFor))
 		}
 	}
@@ -161,6 +161,8 @@ func finish(k *Kernel, r sched.Result) Execution {
 	return Execution{History: h, Schedule: r.Schedule, Steps: r.Steps, Outcome: r.Outcome, Coverage: k.cov.points, kernel: k}
 }
 
+// firstEnabled is the strategy of a thread run alone, for tests that run
+// one under Run.
 type firstEnabled struct{}
 
 func (firstEnabled) Pick(_ int, enabled []int) int { return enabled[0] }

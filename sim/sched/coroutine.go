@@ -282,6 +282,9 @@ func (s *Scheduler) reraise() {
 func (s *Scheduler) stopAll() {
 	if s.goexited { // one coroutine is stuck; drop them all
 		for _, t := range s.threads {
+			if !t.done {
+				t.leave() // the mutexes it waits for outlive it
+			}
 			t.co = nil
 		}
 		return

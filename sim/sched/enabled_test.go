@@ -116,3 +116,41 @@ func TestEnabledSetMatchesRescan(t *testing.T) {
 		}
 	})
 }
+
+// TestMutexForgetsUnwoundWaiters: a mutex outlives the execution that
+// deadlocked with a thread waiting for it, and the next execution that
+// uses it must not take that thread's bit for one of its own. Thread 1
+// waits for m in the first execution; in the second, thread 1 waits for
+// a condition that never holds while thread 0 takes and releases m.
+func TestMutexForgetsUnwoundWaiters(t *testing.T) {
+	m := &Mutex{Name: "m"}
+	c := &enabledChecker{r: NewRandom(1)}
+	s := New(c, 100)
+	s.Go("holder", func(t *Thread) {
+		t.Lock(m)
+		defer t.Unlock(m) // which frees m as the thread unwinds
+		t.Wait("never", func() bool { return false })
+	})
+	s.Go("waiter", func(t *Thread) {
+		t.Wait("m held", func() bool { return m.Holder() == 0 })
+		t.Lock(m)
+	})
+	if r := s.Run(); r.Outcome != Deadlocked {
+		t.Fatalf("first execution: %v, want a deadlock", r.Outcome)
+	}
+	s.Reset(c, 100)
+	s.Go("locker", func(t *Thread) {
+		t.Lock(m)
+		t.Yield()
+		t.Unlock(m)
+		t.Yield()
+	})
+	s.Go("sleeper", func(t *Thread) { t.Wait("never", func() bool { return false }) })
+	r := s.Run()
+	if c.err != nil {
+		t.Fatal(c.err)
+	}
+	if r.Outcome != Deadlocked {
+		t.Errorf("second execution: %v, want a deadlock", r.Outcome)
+	}
+}

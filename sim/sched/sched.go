@@ -25,6 +25,7 @@ package sched
 import (
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 )
@@ -45,6 +46,9 @@ type Mutex struct {
 	holder *Thread
 	// readers hold the lock shared, in the order they took it.
 	readers []*Thread
+	// waiters has a bit for each thread parked to take the lock, and
+	// sharers for those of them that want it shared (enabled.go).
+	waiters, sharers uint64
 }
 
 // Holder returns the id of the thread holding m exclusively, or -1.
@@ -91,7 +95,11 @@ const (
 // Thread is a simulated thread. Its methods may only be called from the
 // thread's own function.
 type Thread struct {
-	id   int
+	id int
+	// bit is the thread's in the scheduler's bitsets, 0 if it has
+	// none (enabled.go); made once, it spares a checked shift at every
+	// use.
+	bit  uint64
 	name string
 	s    *Scheduler
 	co   *coroutine
@@ -125,14 +133,30 @@ var errAbort = errors.New("sched: thread aborted")
 // (see Scheduler.decide): when that is its own, it goes on without a
 // switch, which a strategy that lets a thread run on (PCT, mostly) makes
 // the common case; otherwise it resumes the thread that runs it, or Run
-// when the execution is over, and suspends (coroutine.go).
+// when the execution is over, and suspends (coroutine.go). The lone
+// thread of RunAlone has nothing to decide: it goes on, unless the step
+// cannot be taken (goOnAlone).
 func (t *Thread) park() {
 	s := t.s
-	next := s.decide()
-	if next == t {
+	if s.alone {
+		// The common wait of a lone thread, for a free mutex, is
+		// answered here; goOnAlone asks enabled the rest.
+		goesOn := t.wait == runnable || t.wait == onMutex && t.mutex.free(t.shared)
+		if !goesOn || t.aborting || s.steps >= s.stepLimit {
+			t.goOnAlone()
+		}
+		s.steps++
 		return
 	}
-	t.co.pass(s, next)
+	if next := s.decide(); next != t {
+		t.passTo(next)
+	}
+}
+
+// passTo suspends t, which parks, until it is picked again; next runs
+// the step decided, or Run resumes if next is nil.
+func (t *Thread) passTo(next *Thread) {
+	t.co.pass(t.s, next)
 	if t.aborting {
 		panic(errAbort)
 	}
@@ -172,31 +196,31 @@ func (t *Thread) FirstAccess(obj any, write bool) {
 // preemption point; the step that follows is taken to touch only m and the
 // data m protects, so code after Lock that reads or writes other shared
 // state must Yield (or Access) first.
-func (t *Thread) Lock(m *Mutex) {
-	t.acquire(m, false)
-	m.holder = t
-}
+func (t *Thread) Lock(m *Mutex) { t.acquire(m, false) }
 
 // RLock acquires m shared, blocking the thread while a writer holds it;
 // other readers may hold it too. Like Lock it is a preemption point, and
 // the step that follows is taken to read m and the data m protects; two
 // such steps of two readers are independent, so code after RLock that
 // writes shared state must declare so (Access) first.
-func (t *Thread) RLock(m *Mutex) {
-	t.acquire(m, true)
-	m.readers = append(m.readers, t)
-}
+func (t *Thread) RLock(m *Mutex) { t.acquire(m, true) }
 
-// acquire waits for m in the mode asked and records the hold.
+// acquire waits for m in the mode asked, takes it and records the hold.
 func (t *Thread) acquire(m *Mutex, shared bool) {
-	if m.holder == t || m.HeldShared(t) {
+	if m.holder == t || len(m.readers) > 0 && m.HeldShared(t) {
 		panic(fmt.Sprintf("sched: thread %s locks %s twice", t.name, m.Name))
 	}
 	t.wait, t.mutex, t.shared = onMutex, m, shared
 	t.pending = access{obj: m, write: !shared}
-	t.s.block(t)
+	t.s.blockOnMutex(t, m, shared)
 	t.park()
-	t.s.unblock(t)
+	t.s.unblockMutex(t, m)
+	if shared {
+		m.readers = append(m.readers, t)
+	} else {
+		m.holder = t
+	}
+	t.s.taken(m, shared)
 	t.wait, t.mutex, t.shared = runnable, nil, false
 	t.held = append(t.held, m)
 }
@@ -219,6 +243,7 @@ func (t *Thread) Unlock(m *Mutex) {
 		panic(fmt.Sprintf("sched: thread %s unlocks %s, held by %v", t.name, m.Name, m.Holder()))
 	}
 	m.holder = nil
+	t.s.freed(m)
 	t.s.touch(m)
 	t.release(m)
 }
@@ -239,12 +264,19 @@ func (t *Thread) RUnlock(m *Mutex) {
 		panic(fmt.Sprintf("sched: thread %s unlocks %s, which it does not hold shared", t.name, m.Name))
 	}
 	m.readers = remove(m.readers, i)
+	if len(m.readers) == 0 {
+		t.s.freed(m)
+	}
 	t.s.note(access{obj: m})
 	t.release(m)
 }
 
+// release forgets t's hold of m. Locks are mostly released in the
+// reverse order of their taking, so m is most often the last one held.
 func (t *Thread) release(m *Mutex) {
-	if i := slices.Index(t.held, m); i >= 0 {
+	if n := len(t.held) - 1; n >= 0 && t.held[n] == m {
+		t.held = t.held[:n]
+	} else if i := slices.Index(t.held, m); i >= 0 {
 		t.held = remove(t.held, i)
 	}
 }
@@ -280,9 +312,9 @@ func (t *Thread) WaitOn(reason fmt.Stringer, cond func() bool) {
 	// The scheduler resumes the thread only while cond holds, and nothing
 	// runs between that check and the thread's next step.
 	t.wait, t.cond, t.reason = onCond, cond, reason
-	t.s.block(t)
+	t.s.blockOnCond(t)
 	t.park()
-	t.s.unblock(t)
+	t.s.unblockCond(t)
 	t.wait, t.cond, t.reason = runnable, nil, nil
 }
 
@@ -290,24 +322,24 @@ type reasonString string
 
 func (r reasonString) String() string { return string(r) }
 
+// enabled reports whether t can take a step now. Written without a
+// switch, it is small enough to inline in enable's loop.
 func (t *Thread) enabled() bool {
-	switch t.wait {
-	case onMutex:
+	if t.wait == onMutex {
 		return t.mutex.free(t.shared)
-	case onCond:
-		return t.cond()
 	}
-	return true
+	return t.wait == runnable || t.cond()
 }
 
 // Scheduler owns the threads of one execution.
 type Scheduler struct {
 	threads  []*Thread
 	strategy Strategy
-	maxSteps int
-	steps    int
-	clock    int64
-	picks    []int
+	// stepLimit is the step bound, math.MaxInt for none.
+	stepLimit int
+	steps     int
+	clock     int64
+	picks     []int
 	// enabled lists the threads that may run the next step, ascending:
 	// the set listed, kept up to date by the threads as they start and
 	// stop waiting and return rather than rescanned at every step (see
@@ -316,11 +348,13 @@ type Scheduler struct {
 	listed  uint64
 	// ready has a bit for each thread (of the first maxReady) that has
 	// not returned and waits for nothing: enabled, whatever the others
-	// do. waiting has one for each waiting for a mutex or a condition,
-	// whose enabledness changes with the others' steps; live counts the
-	// threads not returned (enabled.go).
-	ready, waiting uint64
-	live           int
+	// do. lockable has one for each waiting for a mutex it may take
+	// now, and conds for each waiting for a condition, which only
+	// asking it tells; live counts the threads not returned
+	// (enabled.go).
+	ready, lockable, conds uint64
+	live                   int
+	rescans                bool // too many threads for the bitsets: ask each
 	// spare: threads of an earlier execution, for Go to reuse (Reset).
 	spare []*Thread
 	// home is the goroutine that called Run, as the coroutines see it.
@@ -337,6 +371,9 @@ type Scheduler struct {
 	goexited bool
 	// goroutines: Go makes goroutine threads (UseGoroutines).
 	goroutines bool
+	// alone: the one thread runs on RunAlone's goroutine, without a
+	// strategy.
+	alone bool
 
 	// stepAcc lists what the running (or last) step touched: the
 	// declaration it started with plus the mutexes it released and the
@@ -349,7 +386,7 @@ type Scheduler struct {
 // New returns a scheduler that asks strategy for every step and gives up
 // after maxSteps steps (0 means no bound).
 func New(strategy Strategy, maxSteps int) *Scheduler {
-	s := &Scheduler{strategy: strategy, maxSteps: maxSteps}
+	s := &Scheduler{strategy: strategy, stepLimit: stepLimit(maxSteps)}
 	bindTo(s, strategy)
 	return s
 }
@@ -363,15 +400,24 @@ func (s *Scheduler) Reset(strategy Strategy, maxSteps int) {
 	threads := s.threads
 	spare := append(s.spare, threads...)
 	*s = Scheduler{
-		strategy: strategy,
-		maxSteps: maxSteps,
-		threads:  threads[:0],
-		spare:    spare,
-		picks:    s.picks[:0],
-		enabled:  s.enabled[:0],
-		stepAcc:  s.stepAcc[:0],
+		strategy:  strategy,
+		stepLimit: stepLimit(maxSteps),
+		threads:   threads[:0],
+		spare:     spare,
+		picks:     s.picks[:0],
+		enabled:   s.enabled[:0],
+		stepAcc:   s.stepAcc[:0],
 	}
 	bindTo(s, strategy)
+}
+
+// stepLimit is the step bound of maxSteps, one that no execution reaches
+// for none (0, or less), so that decide need not tell the two apart.
+func stepLimit(maxSteps int) int {
+	if maxSteps <= 0 {
+		return math.MaxInt
+	}
+	return maxSteps
 }
 
 // binder is a Strategy that reads what the threads' next steps declare
@@ -395,6 +441,23 @@ func bindTo(s *Scheduler, strategy Strategy) {
 
 // Go adds a thread running fn. Threads start when Run is called.
 func (s *Scheduler) Go(name string, fn func(t *Thread)) *Thread {
+	if s.alone {
+		panic("sched: Go after RunAlone")
+	}
+	t := s.newThread(name)
+	// The coroutine waits idle; the thread's first action happens at its
+	// first scheduled step.
+	if s.goroutines {
+		t.co = goBaton(t, fn)
+	} else {
+		t.co = getCoroutine()
+		t.co.t, t.co.fn = t, fn
+	}
+	return t
+}
+
+// newThread adds a thread named name, enabled, with no means to run yet.
+func (s *Scheduler) newThread(name string) *Thread {
 	var t *Thread
 	if n := len(s.spare); n > 0 {
 		t, s.spare = s.spare[n-1], s.spare[:n-1]
@@ -404,20 +467,74 @@ func (s *Scheduler) Go(name string, fn func(t *Thread)) *Thread {
 	}
 	// Nothing is known about the thread's first step.
 	t.id, t.name, t.s, t.pending = len(s.threads), name, s, access{all: true}
-	// The coroutine waits idle; the thread's first action happens at its
-	// first scheduled step.
-	if s.goroutines {
-		t.co = goBaton(t, fn)
-	} else {
-		t.co = getCoroutine()
-		t.co.t, t.co.fn = t, fn
-	}
 	s.threads = append(s.threads, t)
 	s.live++
-	if t.id < maxReady {
-		s.ready |= 1 << t.id
-	}
+	t.bit = 1 << t.id
+	s.ready |= t.bit
+	s.rescans = len(s.threads) > maxReady
 	return t
+}
+
+// RunAlone runs fn as the only thread of an execution of a scheduler
+// just made (New, Reset), as Go and Run would, on the calling goroutine
+// and without asking the strategy: a lone thread has no choice to make,
+// so its preemption points only check that it can go on. It suits the
+// part of a program that runs before its threads start, whose every step
+// would otherwise pay for a decision and for a coroutine of its own. The
+// Result is Run's, but for its Schedule, which is left out: it would
+// name thread 0 at every step. UseGoroutines has no effect here. A panic
+// in fn, as runtime.Goexit, goes on through RunAlone.
+func (s *Scheduler) RunAlone(name string, fn func(t *Thread)) Result {
+	if len(s.threads) > 0 {
+		panic("sched: RunAlone after Go")
+	}
+	s.alone = true
+	t := s.newThread(name)
+	s.steps = 1 // the first: from fn's start to its first preemption point
+	s.runAlone(t, fn)
+	t.done = true
+	s.retire(t)
+	if s.ended {
+		return s.end
+	}
+	return Result{Outcome: Finished, Steps: s.steps}
+}
+
+// runAlone runs fn as t, which goOnAlone unwinds (errAbort) when the
+// execution ends before fn returns.
+func (s *Scheduler) runAlone(t *Thread, fn func(t *Thread)) {
+	defer func() {
+		if !t.aborting {
+			return
+		}
+		if r := recover(); r != nil && r != errAbort {
+			panic(r) // raised while t unwound
+		}
+	}()
+	fn(t)
+}
+
+// goOnAlone returns if the lone thread of RunAlone, which parks while
+// it waits, unwinds or reaches the step bound, can take the step that
+// follows. Otherwise it ends the execution as decide would, when the
+// thread waits for what it cannot have (it deadlocked) or the bound is
+// reached, and unwinds the thread.
+func (t *Thread) goOnAlone() {
+	s := t.s
+	var o Outcome
+	switch {
+	case t.aborting:
+		panic(errAbort)
+	case !t.enabled():
+		o = Deadlocked
+	case s.steps >= s.stepLimit:
+		o = StepBound
+	default:
+		return
+	}
+	s.ended, s.end = true, Result{Outcome: o, Steps: s.steps, WaitFor: s.waitFor()}
+	t.aborting = true
+	panic(errAbort)
 }
 
 // Now returns the next tick of the logical clock. Every call returns a
@@ -526,13 +643,9 @@ func (s *Scheduler) Run() Result {
 // just finished a step: the state it reads is the same either way.
 func (s *Scheduler) decide() *Thread {
 	s.enable()
-	switch {
-	case s.live == 0:
-		return s.stop(s.result(Finished))
-	case len(s.enabled) == 0:
-		return s.stop(s.result(Deadlocked))
-	case s.maxSteps > 0 && s.steps >= s.maxSteps:
-		return s.stop(s.result(StepBound))
+	// No thread enabled: every one returned, or a deadlock.
+	if len(s.enabled) == 0 || s.steps >= s.stepLimit {
+		return s.stop(s.result(s.outcome()))
 	}
 	id := s.strategy.Pick(s.steps, s.enabled)
 	if id < 0 {
@@ -545,6 +658,17 @@ func (s *Scheduler) decide() *Thread {
 		s.stepAcc = append(s.stepAcc[:0], t.pending)
 	}
 	return t
+}
+
+// outcome says why decide stops the execution.
+func (s *Scheduler) outcome() Outcome {
+	switch {
+	case s.live == 0:
+		return Finished
+	case len(s.enabled) == 0:
+		return Deadlocked
+	}
+	return StepBound
 }
 
 func (s *Scheduler) stop(r Result) *Thread {
