@@ -30,16 +30,16 @@ func (c caller) unlockRTNL() { c.t.Unlock(&c.k.rtnl) }
 // result.
 func (c caller) run(f *model.Flow) model.Result { return f.Run(c.step) }
 
-// programFlow is the description of a program's flow. Only cleanup_net's
-// own steps are marked Cleanup (exitKernel): a program's thread cannot
-// claim to be it.
-func programFlow(op model.Op) model.Flow {
+// programFlow makes f the description of a program's flow op. Only
+// cleanup_net's own steps are marked Cleanup (exitKernel): a program's
+// thread cannot claim to be it.
+func programFlow(f *model.Flow, op model.Op) {
 	op.Cleanup = false
-	return model.FlowOf(op)
+	f.Of(op)
 }
 
 // create is register_netdevice: an ifindex, then device_add's steps.
-func (c caller) create(op model.Op) {
+func (c caller) create(op *model.Op) {
 	if !c.k.bugs.Has(BugUnlockedAdd) {
 		c.lockRTNL()
 		defer c.unlockRTNL()
@@ -48,8 +48,10 @@ func (c caller) create(op model.Op) {
 	// bug) and records the add's call.
 	c.t.Access(&c.k.ifindex, true)
 	c.k.ifindex++
-	op.Index = c.k.ifindex
-	f := programFlow(op)
+	o := *op
+	o.Index = c.k.ifindex
+	var f model.Flow
+	programFlow(&f, o)
 	c.run(&f)
 }
 
@@ -60,7 +62,8 @@ func (c caller) create(op model.Op) {
 func (c caller) locked(op *model.Op) {
 	c.lockRTNL()
 	defer c.unlockRTNL()
-	f := programFlow(*op)
+	var f model.Flow
+	programFlow(&f, *op)
 	c.run(&f)
 }
 

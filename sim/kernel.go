@@ -251,7 +251,7 @@ func (k *Kernel) do(t *sched.Thread, thread int, op *model.Op) {
 	// flows, and an exit under the kernel's scheme (cleanup_net).
 	switch op.Kind {
 	case model.Create:
-		c.create(*op)
+		c.create(op)
 	case model.Remove, model.Rename, model.Move:
 		c.locked(op)
 	case model.Exit:
