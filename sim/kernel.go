@@ -132,6 +132,26 @@ var initialTree = func() [7]initialDir {
 	return dirs
 }()
 
+// initialChildren is, for each directory of initialTree, its children's
+// indices in sibling order: linked once, on a tree of its own, so that a
+// kernel boots without a search and an insertion per directory.
+var initialChildren = func() (kids [len(initialTree)][]int) {
+	var tr tree
+	var made [len(initialTree)]*node
+	for i, d := range initialTree {
+		made[i] = tr.allocHashed(dirNode, d.name, 0, d.hash)
+		if i > 0 {
+			tr.link(made[d.parent], made[i])
+		}
+	}
+	for i, n := range made {
+		for _, c := range n.children {
+			kids[i] = append(kids[i], c.id)
+		}
+	}
+	return kids
+}()
+
 // The directories of initialTree the kernel holds.
 const (
 	initialClass   = 2 // class/net
@@ -145,17 +165,24 @@ type initialDir struct {
 	hash   uint32
 }
 
-// makeInitialTree makes the tree of initialTree on k's empty tree.
+// makeInitialTree makes the tree of initialTree on k's empty tree, each
+// directory linked under its parent as tree.link would, in the order of
+// initialChildren.
 func (k *Kernel) makeInitialTree() {
 	tr := &k.tree
 	var made [len(initialTree)]*node
 	for i, d := range initialTree {
 		n := tr.allocHashed(dirNode, d.name, 0, d.hash)
 		n.active, n.activated = 0, true
-		if i > 0 {
-			tr.link(made[d.parent], n)
-		}
 		made[i] = n
+	}
+	for i, kids := range initialChildren {
+		p := made[i]
+		for _, c := range kids {
+			p.children = append(p.children, made[c])
+			made[c].parent, made[c].linked = p, true
+		}
+		p.rev += uint32(len(kids)) // kernfs_inc_rev, once per link
 	}
 	tr.root, k.class, k.virtual, k.uids = made[0], made[initialClass], made[initialVirtual], made[initialUIDs]
 }
