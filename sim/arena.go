@@ -73,9 +73,12 @@ func (a *arena) resetKernel() *Kernel {
 	mounts = emptied(mounts)
 	clear(used) // let go of the last execution's strings and entries
 	clear(glues[:cap(glues)])
-	*k = Kernel{files: files, mounts: mounts, faults: faults, cov: cov, mem: mem,
-		ns: ns, users: users, procs: procs, procUsers: procUsers,
-		nodeBufs: nodeBufs, glueBufs: glueBufs, entryBufs: entryBufs, freeAddrs: freeAddrs}
+	// Cleared in place, then given back what it keeps: a Kernel literal
+	// would be built aside and copied over whole.
+	*k = Kernel{}
+	k.files, k.mounts, k.faults, k.cov, k.mem = files, mounts, faults, cov, mem
+	k.ns, k.users, k.procs, k.procUsers = ns, users, procs, procUsers
+	k.nodeBufs, k.glueBufs, k.entryBufs, k.freeAddrs = nodeBufs, glueBufs, entryBufs, freeAddrs
 	k.tree.lock.KeepReaders(readers)
 	k.glue.made = glues
 	k.hist.Records = records

@@ -200,7 +200,9 @@ func (c *Coverage) Points(f func(i int)) {
 	}
 }
 
-func (c *Coverage) set(i int) { c[i/64] |= 1 << (i % 64) }
+// set adds point i, which is never negative: unsigned, the word and the
+// bit are a shift and a mask.
+func (c *Coverage) set(i int) { c[uint(i)/64] |= 1 << (uint(i) % 64) }
 
 // overlapPoint is the point of program kind a beginning during kind b.
 func overlapPoint(a, b model.Kind) int { return overlapBase + programKindOf[a]*kindCount + int(b) }
@@ -301,10 +303,10 @@ func (k *Kernel) nsStage(id int) int {
 	return 1
 }
 
-// coverTouch counts a touch of n by what t runs.
+// coverTouch counts a touch of n, not freed, by what t runs.
 func (k *Kernel) coverTouch(t *sched.Thread, n *node) {
 	c, id := &k.cov, t.ID()
-	if id >= len(c.running) || !touchesNode[c.running[id]] || n.freed {
+	if id >= len(c.running) || !touchesNode[c.running[id]] {
 		return
 	}
 	s := 0

@@ -171,13 +171,15 @@ type initialDir struct {
 func (k *Kernel) makeInitialTree() {
 	tr := &k.tree
 	var made [len(initialTree)]*node
-	for i, d := range initialTree {
+	// By index: a range over the arrays' values would copy them first.
+	for i := range initialTree {
+		d := &initialTree[i]
 		n := tr.allocHashed(dirNode, d.name, 0, d.hash)
 		n.active, n.activated = 0, true
 		made[i] = n
 	}
-	for i, kids := range initialChildren {
-		p := made[i]
+	for i := range initialChildren {
+		p, kids := made[i], initialChildren[i]
 		for _, c := range kids {
 			p.children = append(p.children, made[c])
 			made[c].parent, made[c].linked = p, true
@@ -273,7 +275,6 @@ func (k *Kernel) do(t *sched.Thread, thread int, op *model.Op) {
 	}
 	c := caller{k, t, thread}
 	k.coverBegin(t, op)
-	defer k.coverEnd(t)
 	// The operations that are more than one atomic step: the device
 	// flows, and an exit under the kernel's scheme (cleanup_net).
 	switch op.Kind {
@@ -286,6 +287,10 @@ func (k *Kernel) do(t *sched.Thread, thread int, op *model.Op) {
 	default:
 		k.record(t, thread, op)
 	}
+	// Not deferred: a thread the scheduler aborts unwinds from here on
+	// and counts nothing more, so its unfinished operation may stay
+	// marked running.
+	k.coverEnd(t)
 }
 
 // exit is a namespace's exit: one step under the seed's scheme, a flow of

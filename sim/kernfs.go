@@ -225,10 +225,17 @@ func (tr *tree) touch(t *sched.Thread, n *node, what string) {
 // check faults if n is freed: the use after free a touch finds. It is
 // also where coverage sees which node state each operation met.
 func (tr *tree) check(t *sched.Thread, n *node, what string) {
-	tr.k.coverTouch(t, n)
 	if n.freed {
-		tr.k.fault(t, history.UseAfterFree, fmt.Sprintf("%s touched freed node %v", what, n))
+		tr.touchedFreed(t, n, what)
+		return
 	}
+	tr.k.coverTouch(t, n)
+}
+
+// touchedFreed is check's fault, apart so that check stays small enough
+// to inline into every touch.
+func (tr *tree) touchedFreed(t *sched.Thread, n *node, what string) {
+	tr.k.fault(t, history.UseAfterFree, fmt.Sprintf("%s touched freed node %v", what, n))
 }
 
 // get and put are kernfs_get and kernfs_put.
@@ -323,7 +330,8 @@ func (tr *tree) childHashed(parent *node, name string, tag int, hash uint32) *no
 // position is where (hash, tag, name) is or would be among siblings, in
 // their order (kernfs_name_compare), and whether it is there: the binary
 // search of slices.BinarySearchFunc, with the hashes, which decide
-// nearly every comparison, compared inline.
+// nearly every comparison, compared inline, and the match tested for
+// equality, which needs no string ordering.
 func position(siblings []*node, hash uint32, tag int, name string) (int, bool) {
 	lo, hi := 0, len(siblings)
 	for lo < hi {
@@ -335,7 +343,11 @@ func position(siblings []*node, hash uint32, tag int, name string) (int, bool) {
 			hi = m
 		}
 	}
-	return lo, lo < len(siblings) && compare(hash, tag, name, siblings[lo]) == 0
+	if lo == len(siblings) {
+		return lo, false
+	}
+	c := siblings[lo]
+	return lo, c.hash == hash && c.tag == tag && c.name == name
 }
 
 // findAnyTag is the early kernfs_find_ns that compared names but not tags
