@@ -28,7 +28,11 @@ func (c caller) unlockRTNL() { c.t.Unlock(&c.k.rtnl) }
 // run takes the steps of f, undo included, as its description says
 // (model.Flow.Run), each recorded on its own, and returns the flow's
 // result.
-func (c caller) run(f *model.Flow) model.Result { return f.Run(c.step) }
+func (c caller) run(f *model.Flow) model.Result {
+	// A closure rather than the method value c.step, whose wrapper would
+	// copy each step's operation once more.
+	return f.Run(func(op model.Op) model.Result { return c.k.record(c.t, c.thread, &op) })
+}
 
 // programFlow makes f the description of a program's flow op. Only
 // cleanup_net's own steps are marked Cleanup (exitKernel): a program's
