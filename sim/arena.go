@@ -144,11 +144,14 @@ type body struct {
 	i   int
 	ops []model.Op
 	fn  func(*sched.Thread)
+	// flow is the device flow the thread runs, made in place for each
+	// (caller.flow): a Flow on the stack would be cleared first.
+	flow model.Flow
 }
 
 func (b *body) run(t *sched.Thread) {
 	for i := range b.ops {
-		b.k.do(t, b.i, &b.ops[i])
+		b.k.do(t, b.i, &b.ops[i], &b.flow)
 	}
 }
 

@@ -18,6 +18,7 @@ type caller struct {
 	k      *Kernel
 	t      *sched.Thread
 	thread int
+	flow   *model.Flow // the thread's, which a program's flow is made in
 }
 
 func (c caller) step(op model.Op) model.Result { return c.k.record(c.t, c.thread, &op) }
@@ -54,9 +55,8 @@ func (c caller) create(op *model.Op) {
 	c.k.ifindex++
 	o := *op
 	o.Index = c.k.ifindex
-	var f model.Flow
-	programFlow(&f, o)
-	c.run(&f)
+	programFlow(c.flow, o)
+	c.run(c.flow)
 }
 
 // locked runs a program's flow under rtnl, as remove
@@ -66,9 +66,8 @@ func (c caller) create(op *model.Op) {
 func (c caller) locked(op *model.Op) {
 	c.lockRTNL()
 	defer c.unlockRTNL()
-	var f model.Flow
-	programFlow(&f, *op)
-	c.run(&f)
+	programFlow(c.flow, *op)
+	c.run(c.flow)
 }
 
 // exitKernel is cleanup_net -> default_device_exit_batch, under rtnl: the

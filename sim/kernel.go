@@ -258,8 +258,9 @@ func (k *Kernel) record(t *sched.Thread, thread int, op *model.Op) model.Result 
 }
 
 // do runs one operation of a program: a device flow, an observer or an
-// exit. op is the program's, which do leaves as it is.
-func (k *Kernel) do(t *sched.Thread, thread int, op *model.Op) {
+// exit. op is the program's, which do leaves as it is; flow is the
+// thread's, for a device flow to be made in.
+func (k *Kernel) do(t *sched.Thread, thread int, op *model.Op, flow *model.Flow) {
 	// A thread may be preempted before any operation starts. What follows
 	// up to the next preemption point is the operation's first step: a
 	// flow reaches Lock(rtnl) (or, under unlocked-add, its declared
@@ -273,7 +274,7 @@ func (k *Kernel) do(t *sched.Thread, thread int, op *model.Op) {
 	} else {
 		t.Access(private{}, false)
 	}
-	c := caller{k, t, thread}
+	c := caller{k, t, thread, flow}
 	k.coverBegin(t, op)
 	// The operations that are more than one atomic step: the device
 	// flows, and an exit under the kernel's scheme (cleanup_net).

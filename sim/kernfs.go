@@ -187,7 +187,8 @@ type tree struct {
 	lock  sched.Mutex
 	root  *node
 	nodes []*node // every node ever allocated, freed ones included
-	slab  []node  // memory for the next nodes
+	slab  []node  // memory for the nodes, handed out in order
+	used  int     // how many of slab are handed out
 	k     *Kernel
 }
 
@@ -197,18 +198,24 @@ func (tr *tree) alloc(kind nodeKind, name string, tag int) *node {
 
 // allocHashed is alloc of a node whose nameHash(name, tag) is known.
 func (tr *tree) allocHashed(kind nodeKind, name string, tag int, hash uint32) *node {
-	if len(tr.slab) == 0 {
-		tr.slab = make([]node, 16)
+	if tr.used == len(tr.slab) {
+		tr.slab, tr.used = make([]node, 16), 0
 	}
-	n := &tr.slab[0]
-	tr.slab = tr.slab[1:]
+	n := &tr.slab[tr.used]
+	tr.used++
 	// A node of the slab may be one of an earlier execution's: all of it
 	// is overwritten, and only its children's array is kept, emptied,
 	// and its drained, which is bound to the memory, not the node.
 	// Born deactivated, as __kernfs_new_node sets KN_DEACTIVATED_BIAS: a
 	// node is invisible until kernfs_activate (see Kernel.activate).
-	*n = node{id: len(tr.nodes), kind: kind, name: name, tag: tag, hash: hash, refs: 1, active: deactivated, children: n.children[:0], drained: n.drained}
-	n.name0 = nameBuf{s: name}
+	// Cleared in place, then filled: a literal would be built aside and
+	// copied over.
+	children, drained := n.children[:0], n.drained
+	*n = node{}
+	n.id, n.kind, n.name, n.tag, n.hash = len(tr.nodes), kind, name, tag, hash
+	n.refs, n.active = 1, deactivated
+	n.children, n.drained = children, drained
+	n.name0.s = name
 	n.nameBuf = &n.name0
 	tr.nodes = append(tr.nodes, n)
 	return n
