@@ -287,9 +287,32 @@ func (tr *tree) release(n *node) {
 // checked uniqueness.
 func (tr *tree) link(parent, n *node) {
 	i, _ := position(parent.children, n.hash, n.tag, n.name)
-	parent.children = slices.Insert(parent.children, i, n)
+	parent.children = insertAt(parent.children, i, n)
 	n.parent, n.linked = parent, true
 	parent.rev++ // kernfs_inc_rev
+}
+
+// insertAt is slices.Insert of one node into a directory's few children:
+// an append and a shift by hand, where slices.Insert's general copy costs
+// a runtime call even when nothing moves.
+func insertAt(sib []*node, i int, n *node) []*node {
+	sib = append(sib, n)
+	for j := len(sib) - 1; j > i; j-- {
+		sib[j] = sib[j-1]
+	}
+	sib[i] = n
+	return sib
+}
+
+// removeNode is slices.Delete of n from a directory's children, by hand
+// as insertAt inserts: the last slot, left behind, is cleared.
+func removeNode(sib []*node, n *node) []*node {
+	i := slices.Index(sib, n)
+	for ; i+1 < len(sib); i++ {
+		sib[i] = sib[i+1]
+	}
+	sib[len(sib)-1] = nil
+	return sib[:len(sib)-1]
 }
 
 // unlink is kernfs_unlink_sibling; it reports whether n was linked.
@@ -298,8 +321,7 @@ func (tr *tree) unlink(n *node) bool {
 		return false
 	}
 	p := n.parent
-	i := slices.Index(p.children, n)
-	p.children = slices.Delete(p.children, i, i+1)
+	p.children = removeNode(p.children, n)
 	n.linked = false
 	p.rev++ // kernfs_inc_rev
 	return true
