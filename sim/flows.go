@@ -21,18 +21,18 @@ type caller struct {
 	flow   *model.Flow // the thread's, which a program's flow is made in
 }
 
-func (c caller) step(op model.Op) model.Result { return c.k.record(c.t, c.thread, &op) }
+func (c caller) step(op model.Op) model.Errno { return c.k.record(c.t, c.thread, &op) }
 
 func (c caller) lockRTNL()   { c.t.Lock(&c.k.rtnl) }
 func (c caller) unlockRTNL() { c.t.Unlock(&c.k.rtnl) }
 
 // run takes the steps of f, undo included, as its description says
 // (model.Flow.Run), each recorded on its own, and returns the flow's
-// result.
+// result: its error, as the records keep the rest.
 func (c caller) run(f *model.Flow) model.Result {
 	// A closure rather than the method value c.step, whose wrapper would
 	// copy each step's operation once more.
-	return f.Run(func(op model.Op) model.Result { return c.k.record(c.t, c.thread, &op) })
+	return f.Run(func(op model.Op) model.Result { return model.Result{Err: c.k.record(c.t, c.thread, &op)} })
 }
 
 // programFlow makes f the description of a program's flow op. Only
@@ -78,7 +78,7 @@ func (c caller) locked(op *model.Op) {
 func (c caller) exitKernel(op *model.Op) {
 	c.lockRTNL()
 	defer c.unlockRTNL()
-	if c.k.record(c.t, c.thread, op).Err != model.OK {
+	if c.k.record(c.t, c.thread, op) != model.OK {
 		return
 	}
 	k, tr := c.k, &c.k.tree

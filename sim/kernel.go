@@ -223,14 +223,16 @@ func (k *Kernel) fault(t *sched.Thread, kind history.FaultKind, detail string) {
 }
 
 // record runs one atomic operation (a kernfs step, an observer or an exit)
-// and records its call and return. thread is the number recorded, which
+// and records its call and return; it returns the error recorded, all its
+// callers read of the result. thread is the number recorded, which
 // for setup differs from t.ID().
-func (k *Kernel) record(t *sched.Thread, thread int, op *model.Op) model.Result {
+func (k *Kernel) record(t *sched.Thread, thread int, op *model.Op) model.Errno {
+	var r model.Result
 	if k.probe { // the same clock and scheduler ticks, no record
 		k.now()
-		r := k.atomic(t, op)
+		k.atomic(t, op, &r)
 		k.now()
-		return r
+		return r.Err
 	}
 	i := len(k.hist.Records)
 	// Past its length the records' array is zero (growRecords, and
@@ -248,13 +250,13 @@ func (k *Kernel) record(t *sched.Thread, thread int, op *model.Op) model.Result 
 	rec.Call = k.now()
 	rec.Pending = true
 	was := k.coverStep(t, op.Kind)
-	r := k.atomic(t, op)
+	k.atomic(t, op, &r)
 	k.coverStepEnd(t, was)
 	rec = &k.hist.Records[i] // the array may have grown meanwhile
 	rec.Result = r
 	rec.Return = k.now()
 	rec.Pending = false
-	return r
+	return r.Err
 }
 
 // do runs one operation of a program: a device flow, an observer or an
@@ -304,65 +306,68 @@ func (c caller) exit(op *model.Op) {
 	c.k.record(c.t, c.thread, op)
 }
 
-// atomic runs an operation that is a single step.
-func (k *Kernel) atomic(t *sched.Thread, op *model.Op) model.Result {
-	if r, ok := k.runAtomic(t, op); ok {
-		return r
+// atomic runs an operation that is a single step, its result in *r.
+func (k *Kernel) atomic(t *sched.Thread, op *model.Op, r *model.Result) {
+	if !k.runAtomic(t, op, r) {
+		*r = errno(model.EINVAL)
 	}
-	return errno(model.EINVAL)
 }
 
 // runAtomic runs op by the function of its kind, as kernfs and the net
-// core do it; false if no function runs the kind. A switch, not a table
-// of functions, so that op, passed by pointer, stays on its caller's stack.
-func (k *Kernel) runAtomic(t *sched.Thread, op *model.Op) (model.Result, bool) {
+// core do it, its result in *r; false if no function runs the kind. A
+// switch, not a table of functions, so that op, passed by pointer, stays
+// on its caller's stack; the result goes to *r rather than back through
+// each caller, a copy at every level.
+func (k *Kernel) runAtomic(t *sched.Thread, op *model.Op, r *model.Result) bool {
 	switch op.Kind {
 	case model.Lookup:
-		return k.lookup(t, op), true
+		*r = k.lookup(t, op)
 	case model.Readdir:
-		return k.readdir(t, op), true
+		*r = k.readdir(t, op)
 	case model.Readlink:
-		return k.readlink(t, op), true
+		*r = k.readlink(t, op)
 	case model.Open:
-		return k.open(t, op), true
+		*r = k.open(t, op)
 	case model.Read:
-		return k.read(t, op), true
+		*r = k.read(t, op)
 	case model.Close:
-		return k.close(t, op), true
+		*r = k.close(t, op)
 	case model.Exit:
-		return k.exit(t, op.NS), true
+		*r = k.exit(t, op.NS)
 	case model.Clone:
-		return k.clone(t, op), true
+		*r = k.clone(t, op)
 	case model.Setns:
-		return k.setns(t, op), true
+		*r = k.setns(t, op)
 	case model.Mount:
-		return k.mount(t, op), true
+		*r = k.mount(t, op)
 	case model.Umount:
-		return k.umount(t, op), true
+		*r = k.umount(t, op)
 	case model.Gone:
-		return k.gone(t, op), true
+		*r = k.gone(t, op)
 	case model.AddUID:
-		return k.addUID(t, op), true
+		*r = k.addUID(t, op)
 	case model.DelUID:
-		return k.delUID(t, op), true
+		*r = k.delUID(t, op)
 	case model.ExitUser:
-		return k.exitUser(t, op), true
+		*r = k.exitUser(t, op)
 	case model.AddDev:
-		return k.addDev(t, op), true
+		*r = k.addDev(t, op)
 	case model.AddLink:
-		return k.addLink(t, op), true
+		*r = k.addLink(t, op)
 	case model.DelLink:
-		return k.remove(t, model.ClassNet, op), true
+		*r = k.remove(t, model.ClassNet, op)
 	case model.DelDev:
-		return k.remove(t, model.Devices, op), true
+		*r = k.remove(t, model.Devices, op)
 	case model.Unregister:
-		return k.unregister(t, op), true
+		*r = k.unregister(t, op)
 	case model.RenameLink, model.MoveLink:
-		return k.renameLink(t, op), true
+		*r = k.renameLink(t, op)
 	case model.RenameDev, model.MoveDev:
-		return k.renameDev(t, op), true
+		*r = k.renameDev(t, op)
+	default:
+		return false
 	}
-	return model.Result{}, false
+	return true
 }
 
 func errno(e model.Errno) model.Result { return model.Result{Err: e} }
