@@ -303,22 +303,28 @@ func (k *Kernel) nsStage(id int) int {
 	return 1
 }
 
-// coverTouch counts a touch of n, not freed, by what t runs.
+// coverTouch counts a touch of n, not freed, by what t runs. Small
+// enough to inline into tree.check, which every touch goes through.
 func (k *Kernel) coverTouch(t *sched.Thread, n *node) {
 	c, id := &k.cov, t.ID()
-	if id >= len(c.running) || !touchesNode[c.running[id]] {
-		return
+	if id < len(c.running) && touchesNode[c.running[id]] {
+		c.points.set(nodeBase + int(c.running[id])*nodeStates + nodeState(n))
 	}
-	s := 0
-	switch {
-	case !n.linked:
-		s = 3
-	case n.active == deactivated:
-		s = 2
-	case !n.isActive():
-		s = 1
+}
+
+// nodeState is the node point of n's state: active, draining,
+// deactivated or unlinked (nodeStateNames).
+func nodeState(n *node) int {
+	if !n.linked {
+		return 3
 	}
-	c.points.set(nodeBase + int(c.running[id])*nodeStates + s)
+	if n.active >= 0 {
+		return 0
+	}
+	if n.active == deactivated {
+		return 2
+	}
+	return 1
 }
 
 // dirIndex is the coverage number of a listed directory, -1 if none.

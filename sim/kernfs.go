@@ -349,11 +349,10 @@ func (tr *tree) child(parent *node, name string, tag int) *node {
 
 // childHashed is child of a name whose nameHash(name, tag) is known.
 func (tr *tree) childHashed(parent *node, name string, tag int, hash uint32) *node {
-	i, ok := position(parent.children, hash, tag, name)
-	if !ok {
-		return nil
+	if i, ok := position(parent.children, hash, tag, name); ok {
+		return parent.children[i]
 	}
-	return parent.children[i]
+	return nil
 }
 
 // position is where (hash, tag, name) is or would be among siblings, in
