@@ -54,15 +54,14 @@ func (x *Execution) Release() {
 // execution leaks into this one; only emptied buffers are kept.
 func (a *arena) resetKernel() *Kernel {
 	k := &a.kernel
-	// The records past the last execution's were cleared when it began
-	// (growRecords' new slices are zero), so clearing its own lets go of
-	// every string and entry: the capacity, grown for the largest
-	// execution seen, need not be cleared whole each time.
-	used := k.hist.Records
-	records, faults := used[:0], k.faults[:0]
+	// The records are not cleared: record writes every field of each
+	// new one, and clearing the last execution's records only let go of
+	// their strings and entries a little sooner, a third of the kernel's
+	// reset. The strings and entries past the next execution's records
+	// stay reachable until a later one overwrites them.
+	records, faults := k.hist.Records[:0], k.faults[:0]
 	nodes, files, mounts := k.tree.nodes[:0], k.files, k.mounts
-	cov := k.cov
-	cov.reset()
+	running := k.cov.running[:0] // the rest of coverage starts zero
 	glues := k.glue.made[:0]
 	mem := k.mem
 	mem.reset()
@@ -71,12 +70,11 @@ func (a *arena) resetKernel() *Kernel {
 	readers := emptied(k.tree.lock.Readers())
 	clear(files)
 	mounts = emptied(mounts)
-	clear(used) // let go of the last execution's strings and entries
 	clear(glues[:cap(glues)])
 	// Cleared in place, then given back what it keeps: a Kernel literal
 	// would be built aside and copied over whole.
 	*k = Kernel{}
-	k.files, k.mounts, k.faults, k.cov, k.mem = files, mounts, faults, cov, mem
+	k.files, k.mounts, k.faults, k.cov.running, k.mem = files, mounts, faults, running, mem
 	k.ns, k.users, k.procs, k.procUsers = ns, users, procs, procUsers
 	k.nodeBufs, k.glueBufs, k.entryBufs, k.freeAddrs = nodeBufs, glueBufs, entryBufs, freeAddrs
 	k.tree.lock.KeepReaders(readers)

@@ -220,13 +220,6 @@ type coverer struct {
 	off bool
 }
 
-// reset empties c for a new execution, keeping its buffers.
-func (c *coverer) reset() {
-	c.points = Coverage{}
-	c.running = c.running[:0]
-	c.off = false
-}
-
 // start makes room for the threads of an execution, unless c is off.
 func (c *coverer) start(threads int) {
 	if c.off {

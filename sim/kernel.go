@@ -132,24 +132,31 @@ var initialTree = func() [7]initialDir {
 	return dirs
 }()
 
-// initialChildren is, for each directory of initialTree, its children's
-// indices in sibling order: linked once, on a tree of its own, so that a
-// kernel boots without a search and an insertion per directory.
-var initialChildren = func() (kids [len(initialTree)][]int) {
+// initialNodes and initialChildren are the tree a kernel boots with, made
+// once by the code that makes any node, on a tree of their own: each
+// directory as allocated, activated and linked, less its pointers, which
+// are each kernel's own (makeInitialTree), and its children's indices in
+// sibling order. A kernel copies them rather than making its tree anew,
+// with a search and an insertion per directory.
+var initialNodes, initialChildren = func() (nodes [len(initialTree)]node, kids [len(initialTree)][]int) {
 	var tr tree
 	var made [len(initialTree)]*node
 	for i, d := range initialTree {
-		made[i] = tr.allocHashed(dirNode, d.name, 0, d.hash)
+		n := tr.allocHashed(dirNode, d.name, 0, d.hash)
+		n.active, n.activated = 0, true
 		if i > 0 {
-			tr.link(made[d.parent], made[i])
+			tr.link(made[d.parent], n)
 		}
+		made[i] = n
 	}
 	for i, n := range made {
 		for _, c := range n.children {
 			kids[i] = append(kids[i], c.id)
 		}
+		nodes[i] = *n
+		nodes[i].parent, nodes[i].children, nodes[i].nameBuf = nil, nil, nil
 	}
-	return kids
+	return nodes, kids
 }()
 
 // The directories of initialTree the kernel holds.
@@ -165,26 +172,25 @@ type initialDir struct {
 	hash   uint32
 }
 
-// makeInitialTree makes the tree of initialTree on k's empty tree, each
-// directory linked under its parent as tree.link would, in the order of
-// initialChildren.
+// makeInitialTree makes the tree of initialNodes on k's empty tree: the
+// first nodes of the slab, with their pointers.
 func (k *Kernel) makeInitialTree() {
 	tr := &k.tree
-	var made [len(initialTree)]*node
+	var made [len(initialNodes)]*node
 	// By index: a range over the arrays' values would copy them first.
-	for i := range initialTree {
-		d := &initialTree[i]
-		n := tr.allocHashed(dirNode, d.name, 0, d.hash)
-		n.active, n.activated = 0, true
+	for i := range initialNodes {
+		n, children, drained := tr.slot()
+		*n = initialNodes[i] // numbered i, as the tree is empty
+		n.children, n.drained, n.nameBuf = children, drained, &n.name0
+		tr.nodes = append(tr.nodes, n)
 		made[i] = n
 	}
 	for i := range initialChildren {
-		p, kids := made[i], initialChildren[i]
-		for _, c := range kids {
+		p := made[i]
+		for _, c := range initialChildren[i] {
 			p.children = append(p.children, made[c])
-			made[c].parent, made[c].linked = p, true
+			made[c].parent = p
 		}
-		p.rev += uint32(len(kids)) // kernfs_inc_rev, once per link
 	}
 	tr.root, k.class, k.virtual, k.uids = made[0], made[initialClass], made[initialVirtual], made[initialUIDs]
 }
@@ -235,8 +241,9 @@ func (k *Kernel) record(t *sched.Thread, thread int, op *model.Op) model.Errno {
 		return r.Err
 	}
 	i := len(k.hist.Records)
-	// Past its length the records' array is zero (growRecords, and
-	// resetKernel's clear): fill the new record in place.
+	// Past its length the records' array may hold an earlier execution's
+	// records (resetKernel keeps them): every field of the new one is
+	// written in place, the result and return zero while it is pending.
 	if i < cap(k.hist.Records) {
 		k.hist.Records = k.hist.Records[:i+1]
 	} else {
@@ -249,6 +256,8 @@ func (k *Kernel) record(t *sched.Thread, thread int, op *model.Op) model.Errno {
 	rec.Thread = thread
 	rec.Call = k.now()
 	rec.Pending = true
+	rec.Result = model.Result{}
+	rec.Return = 0
 	was := k.coverStep(t, op.Kind)
 	k.atomic(t, op, &r)
 	k.coverStepEnd(t, was)

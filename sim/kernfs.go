@@ -198,19 +198,11 @@ func (tr *tree) alloc(kind nodeKind, name string, tag int) *node {
 
 // allocHashed is alloc of a node whose nameHash(name, tag) is known.
 func (tr *tree) allocHashed(kind nodeKind, name string, tag int, hash uint32) *node {
-	if tr.used == len(tr.slab) {
-		tr.slab, tr.used = make([]node, 16), 0
-	}
-	n := &tr.slab[tr.used]
-	tr.used++
-	// A node of the slab may be one of an earlier execution's: all of it
-	// is overwritten, and only its children's array is kept, emptied,
-	// and its drained, which is bound to the memory, not the node.
+	n, children, drained := tr.slot()
 	// Born deactivated, as __kernfs_new_node sets KN_DEACTIVATED_BIAS: a
 	// node is invisible until kernfs_activate (see Kernel.activate).
 	// Cleared in place, then filled: a literal would be built aside and
 	// copied over.
-	children, drained := n.children[:0], n.drained
 	*n = node{}
 	n.id, n.kind, n.name, n.tag, n.hash = len(tr.nodes), kind, name, tag, hash
 	n.refs, n.active = 1, deactivated
@@ -219,6 +211,19 @@ func (tr *tree) allocHashed(kind nodeKind, name string, tag int, hash uint32) *n
 	n.nameBuf = &n.name0
 	tr.nodes = append(tr.nodes, n)
 	return n
+}
+
+// slot returns the slab's next node for a new node to be written over.
+// It may hold one of an earlier execution's: all of that is overwritten
+// but what slot returns with it, to keep: its children's array, emptied,
+// and its drained, which is bound to the memory, not the node.
+func (tr *tree) slot() (n *node, children []*node, drained func() bool) {
+	if tr.used == len(tr.slab) {
+		tr.slab, tr.used = make([]node, 16), 0
+	}
+	n = &tr.slab[tr.used]
+	tr.used++
+	return n, n.children[:0], n.drained
 }
 
 // touch is every access to a node's memory: it is where a use after free
