@@ -197,11 +197,13 @@ func (m *kmem) userns(x userns) *userns    { return slabItem(m.users, &m.userN, 
 func (m *kmem) glueDir(x glueDir) *glueDir { return slabItem(m.glues, &m.glueN, x) }
 func (m *kmem) nameBuf(s string) *nameBuf  { return slabItem(m.names, &m.nameN, nameBuf{s: s}) }
 
+// mount hands out a mount with the dentry cache's memory of the last
+// one in its place. The cache is not cleared: walk appends whole dentries
+// and reads none past the cache's length, and the nodes an earlier
+// execution's hold are the arena's own memory, reachable anyway.
 func (m *kmem) mount(x sysfsMount) *sysfsMount {
 	if m.mountN < len(m.mounts) {
-		dc := m.mounts[m.mountN].dcache
-		clear(dc[:cap(dc)])
-		x.dcache = dc[:0]
+		x.dcache = m.mounts[m.mountN].dcache[:0]
 	}
 	return slabItem(m.mounts, &m.mountN, x)
 }
