@@ -299,9 +299,9 @@ func (k *Kernel) do(t *sched.Thread, thread int, op *model.Op, flow *model.Flow)
 	default:
 		k.record(t, thread, op)
 	}
-	// Not deferred: a thread the scheduler aborts unwinds from here on
-	// and counts nothing more, so its unfinished operation may stay
-	// marked running.
+	// Not deferred: a thread the scheduler aborts unwinds past this and
+	// leaves its operation marked running, but the scheduler aborts
+	// threads only once the execution is over, when nothing counts.
 	k.coverEnd(t)
 }
 
