@@ -74,19 +74,19 @@ type FlowStep struct {
 // single step. Fields op's kind does not take are not passed on: a move
 // keeps the device's name (only a handback renames in a move).
 func FlowOf(op Op) (f Flow) {
-	f.Of(op)
+	f.Of(&op)
 	return f
 }
 
 // Of makes f the description of op, as FlowOf returns it, in place: a
 // Flow holds six operations, which the simulator, making one per device
 // flow, would otherwise copy several times over.
-func (f *Flow) Of(op Op) {
+func (f *Flow) Of(op *Op) {
 	if !op.Kind.IsFlow() {
-		*f = Flow{steps: [maxFlowSteps]FlowStep{{Op: op}}, n: 1}
+		*f = Flow{steps: [maxFlowSteps]FlowStep{{Op: *op}}, n: 1}
 		return
 	}
-	f.build(&op, kindSpecs[op.Kind].takes, flowSteps[op.Kind])
+	f.build(op, kindSpecs[op.Kind].takes, flowSteps[op.Kind])
 }
 
 // StepsOf returns how many kernfs steps op takes when none fails: its

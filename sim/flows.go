@@ -35,10 +35,10 @@ func (c caller) run(f *model.Flow) model.Result {
 	return f.Run(func(op model.Op) model.Result { return model.Result{Err: c.k.record(c.t, c.thread, &op)} })
 }
 
-// programFlow makes f the description of a program's flow op. Only
-// cleanup_net's own steps are marked Cleanup (exitKernel): a program's
-// thread cannot claim to be it.
-func programFlow(f *model.Flow, op model.Op) {
+// programFlow makes f the description of a program's flow op, a copy of
+// the program's that it changes. Only cleanup_net's own steps are marked
+// Cleanup (exitKernel): a program's thread cannot claim to be it.
+func programFlow(f *model.Flow, op *model.Op) {
 	op.Cleanup = false
 	f.Of(op)
 }
@@ -55,7 +55,7 @@ func (c caller) create(op *model.Op) {
 	c.k.ifindex++
 	o := *op
 	o.Index = c.k.ifindex
-	programFlow(c.flow, o)
+	programFlow(c.flow, &o)
 	c.run(c.flow)
 }
 
@@ -66,7 +66,8 @@ func (c caller) create(op *model.Op) {
 func (c caller) locked(op *model.Op) {
 	c.lockRTNL()
 	defer c.unlockRTNL()
-	programFlow(c.flow, *op)
+	o := *op
+	programFlow(c.flow, &o)
 	c.run(c.flow)
 }
 
