@@ -119,9 +119,10 @@ func (f *Flow) build(op *Op, mask Fields, desc []flowStep) {
 		st.Op = *op
 		st.Op.Kind = d.kind
 		st.Op.keep(mask & kindSpecs[d.kind].takes)
-		st.Undo = Op{}
 		if d.onFail == undoPrevious {
 			st.Undo = inverse(f.steps[i-1].Op)
+		} else if st.Undo.Kind != 0 { // f was another flow (Of)
+			st.Undo = Op{}
 		}
 	}
 }
