@@ -73,11 +73,20 @@ type FlowStep struct {
 // arguments taken from op. An operation that is not a flow is its own
 // single step. Fields op's kind does not take are not passed on: a move
 // keeps the device's name (only a handback renames in a move).
-func FlowOf(op Op) Flow {
+func FlowOf(op Op) (f Flow) {
+	f.Of(&op)
+	return f
+}
+
+// Of makes f the description of op, as FlowOf returns it, in place: a
+// Flow holds six operations, which the simulator, making one per device
+// flow, would otherwise copy several times over.
+func (f *Flow) Of(op *Op) {
 	if !op.Kind.IsFlow() {
-		return Flow{steps: [maxFlowSteps]FlowStep{{Op: op}}, n: 1}
+		*f = Flow{steps: [maxFlowSteps]FlowStep{{Op: *op}}, n: 1}
+		return
 	}
-	return build(op, kindSpecs[op.Kind].takes, flowSteps[op.Kind])
+	f.build(op, kindSpecs[op.Kind].takes, flowSteps[op.Kind])
 }
 
 // StepsOf returns how many kernfs steps op takes when none fails: its
@@ -94,26 +103,28 @@ func StepsOf(op Op) int {
 // newName when that is set: dev_change_net_namespace with a pattern
 // changes the name in the same kernfs_rename_ns as the tag. Its steps are
 // marked Cleanup, and a failure is final (see handbackSteps).
-func Handback(ns int, name, newName string) Flow {
-	return build(Op{Kind: Move, NS: ns, Name: name, To: 1, NewName: newName, Cleanup: true}, ^Fields(0), handbackSteps)
+func Handback(ns int, name, newName string) (f Flow) {
+	f.build(&Op{Kind: Move, NS: ns, Name: name, To: 1, NewName: newName, Cleanup: true}, ^Fields(0), handbackSteps)
+	return f
 }
 
-// build makes the flow of op from its description: each step takes the
+// build makes f the flow of op from its description: each step takes the
 // fields of op in mask that its own kind takes (its printed form names
 // them, kindSpecs). Running a flow is on the simulator's hot path, so the
 // steps are filled in place.
-func build(op Op, mask Fields, desc []flowStep) (f Flow) {
+func (f *Flow) build(op *Op, mask Fields, desc []flowStep) {
 	f.n = len(desc)
 	for i, d := range desc {
 		st := &f.steps[i]
-		st.Op = op
+		st.Op = *op
 		st.Op.Kind = d.kind
 		st.Op.keep(mask & kindSpecs[d.kind].takes)
 		if d.onFail == undoPrevious {
 			st.Undo = inverse(f.steps[i-1].Op)
+		} else if st.Undo.Kind != 0 { // f was another flow (Of)
+			st.Undo = Op{}
 		}
 	}
-	return f
 }
 
 // inverse returns the rename or move that takes op back: from the new

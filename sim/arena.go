@@ -54,15 +54,14 @@ func (x *Execution) Release() {
 // execution leaks into this one; only emptied buffers are kept.
 func (a *arena) resetKernel() *Kernel {
 	k := &a.kernel
-	// The records past the last execution's were cleared when it began
-	// (growRecords' new slices are zero), so clearing its own lets go of
-	// every string and entry: the capacity, grown for the largest
-	// execution seen, need not be cleared whole each time.
-	used := k.hist.Records
-	records, faults := used[:0], k.faults[:0]
+	// The records are not cleared: record writes every field of each
+	// new one, and clearing the last execution's records only let go of
+	// their strings and entries a little sooner, a third of the kernel's
+	// reset. The strings and entries past the next execution's records
+	// stay reachable until a later one overwrites them.
+	records, faults := k.hist.Records[:0], k.faults[:0]
 	nodes, files, mounts := k.tree.nodes[:0], k.files, k.mounts
-	cov := k.cov
-	cov.reset()
+	running := k.cov.running[:0] // the rest of coverage starts zero
 	glues := k.glue.made[:0]
 	mem := k.mem
 	mem.reset()
@@ -71,11 +70,13 @@ func (a *arena) resetKernel() *Kernel {
 	readers := emptied(k.tree.lock.Readers())
 	clear(files)
 	mounts = emptied(mounts)
-	clear(used) // let go of the last execution's strings and entries
 	clear(glues[:cap(glues)])
-	*k = Kernel{files: files, mounts: mounts, faults: faults, cov: cov, mem: mem,
-		ns: ns, users: users, procs: procs, procUsers: procUsers,
-		nodeBufs: nodeBufs, glueBufs: glueBufs, entryBufs: entryBufs, freeAddrs: freeAddrs}
+	// Cleared in place, then given back what it keeps: a Kernel literal
+	// would be built aside and copied over whole.
+	*k = Kernel{}
+	k.files, k.mounts, k.faults, k.cov.running, k.mem = files, mounts, faults, running, mem
+	k.ns, k.users, k.procs, k.procUsers = ns, users, procs, procUsers
+	k.nodeBufs, k.glueBufs, k.entryBufs, k.freeAddrs = nodeBufs, glueBufs, entryBufs, freeAddrs
 	k.tree.lock.KeepReaders(readers)
 	k.glue.made = glues
 	k.hist.Records = records
@@ -141,11 +142,14 @@ type body struct {
 	i   int
 	ops []model.Op
 	fn  func(*sched.Thread)
+	// flow is the device flow the thread runs, made in place for each
+	// (caller.flow): a Flow on the stack would be cleared first.
+	flow model.Flow
 }
 
 func (b *body) run(t *sched.Thread) {
 	for i := range b.ops {
-		b.k.do(t, b.i, &b.ops[i])
+		b.k.do(t, b.i, &b.ops[i], &b.flow)
 	}
 }
 
@@ -193,11 +197,13 @@ func (m *kmem) userns(x userns) *userns    { return slabItem(m.users, &m.userN, 
 func (m *kmem) glueDir(x glueDir) *glueDir { return slabItem(m.glues, &m.glueN, x) }
 func (m *kmem) nameBuf(s string) *nameBuf  { return slabItem(m.names, &m.nameN, nameBuf{s: s}) }
 
+// mount hands out a mount with the dentry cache's memory of the last
+// one in its place. The cache is not cleared: walk appends whole dentries
+// and reads none past the cache's length, and the nodes an earlier
+// execution's hold are the arena's own memory, reachable anyway.
 func (m *kmem) mount(x sysfsMount) *sysfsMount {
 	if m.mountN < len(m.mounts) {
-		dc := m.mounts[m.mountN].dcache
-		clear(dc[:cap(dc)])
-		x.dcache = dc[:0]
+		x.dcache = m.mounts[m.mountN].dcache[:0]
 	}
 	return slabItem(m.mounts, &m.mountN, x)
 }

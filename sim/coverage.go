@@ -200,7 +200,9 @@ func (c *Coverage) Points(f func(i int)) {
 	}
 }
 
-func (c *Coverage) set(i int) { c[i/64] |= 1 << (i % 64) }
+// set adds point i, which is never negative: unsigned, the word and the
+// bit are a shift and a mask.
+func (c *Coverage) set(i int) { c[uint(i)/64] |= 1 << (uint(i) % 64) }
 
 // overlapPoint is the point of program kind a beginning during kind b.
 func overlapPoint(a, b model.Kind) int { return overlapBase + programKindOf[a]*kindCount + int(b) }
@@ -216,13 +218,6 @@ type coverer struct {
 	// off records nothing (Options.Probe): running stays empty, which
 	// coverTouch already takes for "nothing to count".
 	off bool
-}
-
-// reset empties c for a new execution, keeping its buffers.
-func (c *coverer) reset() {
-	c.points = Coverage{}
-	c.running = c.running[:0]
-	c.off = false
 }
 
 // start makes room for the threads of an execution, unless c is off.
@@ -301,22 +296,28 @@ func (k *Kernel) nsStage(id int) int {
 	return 1
 }
 
-// coverTouch counts a touch of n by what t runs.
+// coverTouch counts a touch of n, not freed, by what t runs. Small
+// enough to inline into tree.check, which every touch goes through.
 func (k *Kernel) coverTouch(t *sched.Thread, n *node) {
 	c, id := &k.cov, t.ID()
-	if id >= len(c.running) || !touchesNode[c.running[id]] || n.freed {
-		return
+	if id < len(c.running) && touchesNode[c.running[id]] {
+		c.points.set(nodeBase + int(c.running[id])*nodeStates + nodeState(n))
 	}
-	s := 0
-	switch {
-	case !n.linked:
-		s = 3
-	case n.active == deactivated:
-		s = 2
-	case !n.isActive():
-		s = 1
+}
+
+// nodeState is the node point of n's state: active, draining,
+// deactivated or unlinked (nodeStateNames).
+func nodeState(n *node) int {
+	if !n.linked {
+		return 3
 	}
-	c.points.set(nodeBase + int(c.running[id])*nodeStates + s)
+	if n.active >= 0 {
+		return 0
+	}
+	if n.active == deactivated {
+		return 2
+	}
+	return 1
 }
 
 // dirIndex is the coverage number of a listed directory, -1 if none.

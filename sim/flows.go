@@ -18,28 +18,33 @@ type caller struct {
 	k      *Kernel
 	t      *sched.Thread
 	thread int
+	flow   *model.Flow // the thread's, which a program's flow is made in
 }
 
-func (c caller) step(op model.Op) model.Result { return c.k.record(c.t, c.thread, &op) }
+func (c caller) step(op model.Op) model.Errno { return c.k.record(c.t, c.thread, &op) }
 
 func (c caller) lockRTNL()   { c.t.Lock(&c.k.rtnl) }
 func (c caller) unlockRTNL() { c.t.Unlock(&c.k.rtnl) }
 
 // run takes the steps of f, undo included, as its description says
 // (model.Flow.Run), each recorded on its own, and returns the flow's
-// result.
-func (c caller) run(f *model.Flow) model.Result { return f.Run(c.step) }
+// result: its error, as the records keep the rest.
+func (c caller) run(f *model.Flow) model.Result {
+	// A closure rather than the method value c.step, whose wrapper would
+	// copy each step's operation once more.
+	return f.Run(func(op model.Op) model.Result { return model.Result{Err: c.k.record(c.t, c.thread, &op)} })
+}
 
-// programFlow is the description of a program's flow. Only cleanup_net's
-// own steps are marked Cleanup (exitKernel): a program's thread cannot
-// claim to be it.
-func programFlow(op model.Op) model.Flow {
+// programFlow makes f the description of a program's flow op, a copy of
+// the program's that it changes. Only cleanup_net's own steps are marked
+// Cleanup (exitKernel): a program's thread cannot claim to be it.
+func programFlow(f *model.Flow, op *model.Op) {
 	op.Cleanup = false
-	return model.FlowOf(op)
+	f.Of(op)
 }
 
 // create is register_netdevice: an ifindex, then device_add's steps.
-func (c caller) create(op model.Op) {
+func (c caller) create(op *model.Op) {
 	if !c.k.bugs.Has(BugUnlockedAdd) {
 		c.lockRTNL()
 		defer c.unlockRTNL()
@@ -48,9 +53,10 @@ func (c caller) create(op model.Op) {
 	// bug) and records the add's call.
 	c.t.Access(&c.k.ifindex, true)
 	c.k.ifindex++
-	op.Index = c.k.ifindex
-	f := programFlow(op)
-	c.run(&f)
+	o := *op
+	o.Index = c.k.ifindex
+	programFlow(c.flow, &o)
+	c.run(c.flow)
 }
 
 // locked runs a program's flow under rtnl, as remove
@@ -60,8 +66,9 @@ func (c caller) create(op model.Op) {
 func (c caller) locked(op *model.Op) {
 	c.lockRTNL()
 	defer c.unlockRTNL()
-	f := programFlow(*op)
-	c.run(&f)
+	o := *op
+	programFlow(c.flow, &o)
+	c.run(c.flow)
 }
 
 // exitKernel is cleanup_net -> default_device_exit_batch, under rtnl: the
@@ -72,7 +79,7 @@ func (c caller) locked(op *model.Op) {
 func (c caller) exitKernel(op *model.Op) {
 	c.lockRTNL()
 	defer c.unlockRTNL()
-	if c.k.record(c.t, c.thread, op).Err != model.OK {
+	if c.k.record(c.t, c.thread, op) != model.OK {
 		return
 	}
 	k, tr := c.k, &c.k.tree

@@ -132,6 +132,33 @@ var initialTree = func() [7]initialDir {
 	return dirs
 }()
 
+// initialNodes and initialChildren are the tree a kernel boots with, made
+// once by the code that makes any node, on a tree of their own: each
+// directory as allocated, activated and linked, less its pointers, which
+// are each kernel's own (makeInitialTree), and its children's indices in
+// sibling order. A kernel copies them rather than making its tree anew,
+// with a search and an insertion per directory.
+var initialNodes, initialChildren = func() (nodes [len(initialTree)]node, kids [len(initialTree)][]int) {
+	var tr tree
+	var made [len(initialTree)]*node
+	for i, d := range initialTree {
+		n := tr.allocHashed(dirNode, d.name, 0, d.hash)
+		n.active, n.activated = 0, true
+		if i > 0 {
+			tr.link(made[d.parent], n)
+		}
+		made[i] = n
+	}
+	for i, n := range made {
+		for _, c := range n.children {
+			kids[i] = append(kids[i], c.id)
+		}
+		nodes[i] = *n
+		nodes[i].parent, nodes[i].children, nodes[i].nameBuf = nil, nil, nil
+	}
+	return nodes, kids
+}()
+
 // The directories of initialTree the kernel holds.
 const (
 	initialClass   = 2 // class/net
@@ -145,17 +172,25 @@ type initialDir struct {
 	hash   uint32
 }
 
-// makeInitialTree makes the tree of initialTree on k's empty tree.
+// makeInitialTree makes the tree of initialNodes on k's empty tree: the
+// first nodes of the slab, with their pointers.
 func (k *Kernel) makeInitialTree() {
 	tr := &k.tree
-	var made [len(initialTree)]*node
-	for i, d := range initialTree {
-		n := tr.allocHashed(dirNode, d.name, 0, d.hash)
-		n.active, n.activated = 0, true
-		if i > 0 {
-			tr.link(made[d.parent], n)
-		}
+	var made [len(initialNodes)]*node
+	// By index: a range over the arrays' values would copy them first.
+	for i := range initialNodes {
+		n, children, drained := tr.slot()
+		*n = initialNodes[i] // numbered i, as the tree is empty
+		n.children, n.drained, n.nameBuf = children, drained, &n.name0
+		tr.nodes = append(tr.nodes, n)
 		made[i] = n
+	}
+	for i := range initialChildren {
+		p := made[i]
+		for _, c := range initialChildren[i] {
+			p.children = append(p.children, made[c])
+			made[c].parent = p
+		}
 	}
 	tr.root, k.class, k.virtual, k.uids = made[0], made[initialClass], made[initialVirtual], made[initialUIDs]
 }
@@ -194,18 +229,21 @@ func (k *Kernel) fault(t *sched.Thread, kind history.FaultKind, detail string) {
 }
 
 // record runs one atomic operation (a kernfs step, an observer or an exit)
-// and records its call and return. thread is the number recorded, which
+// and records its call and return; it returns the error recorded, all its
+// callers read of the result. thread is the number recorded, which
 // for setup differs from t.ID().
-func (k *Kernel) record(t *sched.Thread, thread int, op *model.Op) model.Result {
+func (k *Kernel) record(t *sched.Thread, thread int, op *model.Op) model.Errno {
+	var r model.Result
 	if k.probe { // the same clock and scheduler ticks, no record
 		k.now()
-		r := k.atomic(t, op)
+		k.atomic(t, op, &r)
 		k.now()
-		return r
+		return r.Err
 	}
 	i := len(k.hist.Records)
-	// Past its length the records' array is zero (growRecords, and
-	// resetKernel's clear): fill the new record in place.
+	// Past its length the records' array may hold an earlier execution's
+	// records (resetKernel keeps them): every field of the new one is
+	// written in place, the result and return zero while it is pending.
 	if i < cap(k.hist.Records) {
 		k.hist.Records = k.hist.Records[:i+1]
 	} else {
@@ -218,19 +256,22 @@ func (k *Kernel) record(t *sched.Thread, thread int, op *model.Op) model.Result 
 	rec.Thread = thread
 	rec.Call = k.now()
 	rec.Pending = true
+	rec.Result = model.Result{}
+	rec.Return = 0
 	was := k.coverStep(t, op.Kind)
-	r := k.atomic(t, op)
+	k.atomic(t, op, &r)
 	k.coverStepEnd(t, was)
 	rec = &k.hist.Records[i] // the array may have grown meanwhile
 	rec.Result = r
 	rec.Return = k.now()
 	rec.Pending = false
-	return r
+	return r.Err
 }
 
 // do runs one operation of a program: a device flow, an observer or an
-// exit. op is the program's, which do leaves as it is.
-func (k *Kernel) do(t *sched.Thread, thread int, op *model.Op) {
+// exit. op is the program's, which do leaves as it is; flow is the
+// thread's, for a device flow to be made in.
+func (k *Kernel) do(t *sched.Thread, thread int, op *model.Op, flow *model.Flow) {
 	// A thread may be preempted before any operation starts. What follows
 	// up to the next preemption point is the operation's first step: a
 	// flow reaches Lock(rtnl) (or, under unlocked-add, its declared
@@ -244,14 +285,13 @@ func (k *Kernel) do(t *sched.Thread, thread int, op *model.Op) {
 	} else {
 		t.Access(private{}, false)
 	}
-	c := caller{k, t, thread}
+	c := caller{k, t, thread, flow}
 	k.coverBegin(t, op)
-	defer k.coverEnd(t)
 	// The operations that are more than one atomic step: the device
 	// flows, and an exit under the kernel's scheme (cleanup_net).
 	switch op.Kind {
 	case model.Create:
-		c.create(*op)
+		c.create(op)
 	case model.Remove, model.Rename, model.Move:
 		c.locked(op)
 	case model.Exit:
@@ -259,6 +299,10 @@ func (k *Kernel) do(t *sched.Thread, thread int, op *model.Op) {
 	default:
 		k.record(t, thread, op)
 	}
+	// Not deferred: a thread the scheduler aborts unwinds past this and
+	// leaves its operation marked running, but the scheduler aborts
+	// threads only once the execution is over, when nothing counts.
+	k.coverEnd(t)
 }
 
 // exit is a namespace's exit: one step under the seed's scheme, a flow of
@@ -271,65 +315,68 @@ func (c caller) exit(op *model.Op) {
 	c.k.record(c.t, c.thread, op)
 }
 
-// atomic runs an operation that is a single step.
-func (k *Kernel) atomic(t *sched.Thread, op *model.Op) model.Result {
-	if r, ok := k.runAtomic(t, op); ok {
-		return r
+// atomic runs an operation that is a single step, its result in *r.
+func (k *Kernel) atomic(t *sched.Thread, op *model.Op, r *model.Result) {
+	if !k.runAtomic(t, op, r) {
+		*r = errno(model.EINVAL)
 	}
-	return errno(model.EINVAL)
 }
 
 // runAtomic runs op by the function of its kind, as kernfs and the net
-// core do it; false if no function runs the kind. A switch, not a table
-// of functions, so that op, passed by pointer, stays on its caller's stack.
-func (k *Kernel) runAtomic(t *sched.Thread, op *model.Op) (model.Result, bool) {
+// core do it, its result in *r; false if no function runs the kind. A
+// switch, not a table of functions, so that op, passed by pointer, stays
+// on its caller's stack; the result goes to *r rather than back through
+// each caller, a copy at every level.
+func (k *Kernel) runAtomic(t *sched.Thread, op *model.Op, r *model.Result) bool {
 	switch op.Kind {
 	case model.Lookup:
-		return k.lookup(t, op), true
+		*r = k.lookup(t, op)
 	case model.Readdir:
-		return k.readdir(t, op), true
+		*r = k.readdir(t, op)
 	case model.Readlink:
-		return k.readlink(t, op), true
+		*r = k.readlink(t, op)
 	case model.Open:
-		return k.open(t, op), true
+		*r = k.open(t, op)
 	case model.Read:
-		return k.read(t, op), true
+		*r = k.read(t, op)
 	case model.Close:
-		return k.close(t, op), true
+		*r = k.close(t, op)
 	case model.Exit:
-		return k.exit(t, op.NS), true
+		*r = k.exit(t, op.NS)
 	case model.Clone:
-		return k.clone(t, op), true
+		*r = k.clone(t, op)
 	case model.Setns:
-		return k.setns(t, op), true
+		*r = k.setns(t, op)
 	case model.Mount:
-		return k.mount(t, op), true
+		*r = k.mount(t, op)
 	case model.Umount:
-		return k.umount(t, op), true
+		*r = k.umount(t, op)
 	case model.Gone:
-		return k.gone(t, op), true
+		*r = k.gone(t, op)
 	case model.AddUID:
-		return k.addUID(t, op), true
+		*r = k.addUID(t, op)
 	case model.DelUID:
-		return k.delUID(t, op), true
+		*r = k.delUID(t, op)
 	case model.ExitUser:
-		return k.exitUser(t, op), true
+		*r = k.exitUser(t, op)
 	case model.AddDev:
-		return k.addDev(t, op), true
+		*r = k.addDev(t, op)
 	case model.AddLink:
-		return k.addLink(t, op), true
+		*r = k.addLink(t, op)
 	case model.DelLink:
-		return k.remove(t, model.ClassNet, op), true
+		*r = k.remove(t, model.ClassNet, op)
 	case model.DelDev:
-		return k.remove(t, model.Devices, op), true
+		*r = k.remove(t, model.Devices, op)
 	case model.Unregister:
-		return k.unregister(t, op), true
+		*r = k.unregister(t, op)
 	case model.RenameLink, model.MoveLink:
-		return k.renameLink(t, op), true
+		*r = k.renameLink(t, op)
 	case model.RenameDev, model.MoveDev:
-		return k.renameDev(t, op), true
+		*r = k.renameDev(t, op)
+	default:
+		return false
 	}
-	return model.Result{}, false
+	return true
 }
 
 func errno(e model.Errno) model.Result { return model.Result{Err: e} }
@@ -339,14 +386,7 @@ func (k *Kernel) validNS(ns int) bool { return ns >= 1 && ns <= k.cfg.Namespaces
 // closeAll closes what the program left open, then checks that every node
 // no longer in the tree has been freed.
 func (k *Kernel) closeAll() {
-	for fd, f := range k.files {
-		f.attr.refs--
-		if f.attr.refs == 0 {
-			f.attr.freed = true
-		}
-		f.mount.done()
-		delete(k.files, fd)
-	}
+	k.closeFiles()
 	// Then the mounts left: kill_sysfs_super drops each one's reference
 	// (they stay readable for View, which shows the final state).
 	for _, x := range k.mounts { // by id
@@ -367,6 +407,21 @@ func (k *Kernel) closeAll() {
 			k.faults = append(k.faults, history.Fault{Kind: history.Leak, Thread: -1, Time: k.now(),
 				Detail: fmt.Sprintf("node %v unlinked but still holds %d references", n, n.refs)})
 		}
+	}
+}
+
+// closeFiles closes the descriptors the program left open.
+func (k *Kernel) closeFiles() {
+	if len(k.files) == 0 {
+		return // most leave none: no map iteration to set up
+	}
+	for fd, f := range k.files {
+		f.attr.refs--
+		if f.attr.refs == 0 {
+			f.attr.freed = true
+		}
+		f.mount.done()
+		delete(k.files, fd)
 	}
 }
 

@@ -187,7 +187,8 @@ type tree struct {
 	lock  sched.Mutex
 	root  *node
 	nodes []*node // every node ever allocated, freed ones included
-	slab  []node  // memory for the next nodes
+	slab  []node  // memory for the nodes, handed out in order
+	used  int     // how many of slab are handed out
 	k     *Kernel
 }
 
@@ -197,21 +198,32 @@ func (tr *tree) alloc(kind nodeKind, name string, tag int) *node {
 
 // allocHashed is alloc of a node whose nameHash(name, tag) is known.
 func (tr *tree) allocHashed(kind nodeKind, name string, tag int, hash uint32) *node {
-	if len(tr.slab) == 0 {
-		tr.slab = make([]node, 16)
-	}
-	n := &tr.slab[0]
-	tr.slab = tr.slab[1:]
-	// A node of the slab may be one of an earlier execution's: all of it
-	// is overwritten, and only its children's array is kept, emptied,
-	// and its drained, which is bound to the memory, not the node.
+	n, children, drained := tr.slot()
 	// Born deactivated, as __kernfs_new_node sets KN_DEACTIVATED_BIAS: a
 	// node is invisible until kernfs_activate (see Kernel.activate).
-	*n = node{id: len(tr.nodes), kind: kind, name: name, tag: tag, hash: hash, refs: 1, active: deactivated, children: n.children[:0], drained: n.drained}
-	n.name0 = nameBuf{s: name}
+	// Cleared in place, then filled: a literal would be built aside and
+	// copied over.
+	*n = node{}
+	n.id, n.kind, n.name, n.tag, n.hash = len(tr.nodes), kind, name, tag, hash
+	n.refs, n.active = 1, deactivated
+	n.children, n.drained = children, drained
+	n.name0.s = name
 	n.nameBuf = &n.name0
 	tr.nodes = append(tr.nodes, n)
 	return n
+}
+
+// slot returns the slab's next node for a new node to be written over.
+// It may hold one of an earlier execution's: all of that is overwritten
+// but what slot returns with it, to keep: its children's array, emptied,
+// and its drained, which is bound to the memory, not the node.
+func (tr *tree) slot() (n *node, children []*node, drained func() bool) {
+	if tr.used == len(tr.slab) {
+		tr.slab, tr.used = make([]node, 16), 0
+	}
+	n = &tr.slab[tr.used]
+	tr.used++
+	return n, n.children[:0], n.drained
 }
 
 // touch is every access to a node's memory: it is where a use after free
@@ -225,10 +237,17 @@ func (tr *tree) touch(t *sched.Thread, n *node, what string) {
 // check faults if n is freed: the use after free a touch finds. It is
 // also where coverage sees which node state each operation met.
 func (tr *tree) check(t *sched.Thread, n *node, what string) {
-	tr.k.coverTouch(t, n)
 	if n.freed {
-		tr.k.fault(t, history.UseAfterFree, fmt.Sprintf("%s touched freed node %v", what, n))
+		tr.touchedFreed(t, n, what)
+		return
 	}
+	tr.k.coverTouch(t, n)
+}
+
+// touchedFreed is check's fault, apart so that check stays small enough
+// to inline into every touch.
+func (tr *tree) touchedFreed(t *sched.Thread, n *node, what string) {
+	tr.k.fault(t, history.UseAfterFree, fmt.Sprintf("%s touched freed node %v", what, n))
 }
 
 // get and put are kernfs_get and kernfs_put.
@@ -273,9 +292,32 @@ func (tr *tree) release(n *node) {
 // checked uniqueness.
 func (tr *tree) link(parent, n *node) {
 	i, _ := position(parent.children, n.hash, n.tag, n.name)
-	parent.children = slices.Insert(parent.children, i, n)
+	parent.children = insertAt(parent.children, i, n)
 	n.parent, n.linked = parent, true
 	parent.rev++ // kernfs_inc_rev
+}
+
+// insertAt is slices.Insert of one node into a directory's few children:
+// an append and a shift by hand, where slices.Insert's general copy costs
+// a runtime call even when nothing moves.
+func insertAt(sib []*node, i int, n *node) []*node {
+	sib = append(sib, n)
+	for j := len(sib) - 1; j > i; j-- {
+		sib[j] = sib[j-1]
+	}
+	sib[i] = n
+	return sib
+}
+
+// removeNode is slices.Delete of n from a directory's children, by hand
+// as insertAt inserts: the last slot, left behind, is cleared.
+func removeNode(sib []*node, n *node) []*node {
+	i := slices.Index(sib, n)
+	for ; i+1 < len(sib); i++ {
+		sib[i] = sib[i+1]
+	}
+	sib[len(sib)-1] = nil
+	return sib[:len(sib)-1]
 }
 
 // unlink is kernfs_unlink_sibling; it reports whether n was linked.
@@ -284,8 +326,7 @@ func (tr *tree) unlink(n *node) bool {
 		return false
 	}
 	p := n.parent
-	i := slices.Index(p.children, n)
-	p.children = slices.Delete(p.children, i, i+1)
+	p.children = removeNode(p.children, n)
 	n.linked = false
 	p.rev++ // kernfs_inc_rev
 	return true
@@ -313,17 +354,17 @@ func (tr *tree) child(parent *node, name string, tag int) *node {
 
 // childHashed is child of a name whose nameHash(name, tag) is known.
 func (tr *tree) childHashed(parent *node, name string, tag int, hash uint32) *node {
-	i, ok := position(parent.children, hash, tag, name)
-	if !ok {
-		return nil
+	if i, ok := position(parent.children, hash, tag, name); ok {
+		return parent.children[i]
 	}
-	return parent.children[i]
+	return nil
 }
 
 // position is where (hash, tag, name) is or would be among siblings, in
 // their order (kernfs_name_compare), and whether it is there: the binary
 // search of slices.BinarySearchFunc, with the hashes, which decide
-// nearly every comparison, compared inline.
+// nearly every comparison, compared inline, and the match tested for
+// equality, which needs no string ordering.
 func position(siblings []*node, hash uint32, tag int, name string) (int, bool) {
 	lo, hi := 0, len(siblings)
 	for lo < hi {
@@ -335,7 +376,11 @@ func position(siblings []*node, hash uint32, tag int, name string) (int, bool) {
 			hi = m
 		}
 	}
-	return lo, lo < len(siblings) && compare(hash, tag, name, siblings[lo]) == 0
+	if lo == len(siblings) {
+		return lo, false
+	}
+	c := siblings[lo]
+	return lo, c.hash == hash && c.tag == tag && c.name == name
 }
 
 // findAnyTag is the early kernfs_find_ns that compared names but not tags

@@ -1,6 +1,9 @@
 package sim
 
-import "testing"
+import (
+	"slices"
+	"testing"
+)
 
 // nameHash is kernfs_name_hash's FNV-1a over the tag's four low bytes,
 // then the name, whether or not the tag's state comes from tagSeeds.
@@ -19,6 +22,44 @@ func TestNameHashIsFNVOverTagThenName(t *testing.T) {
 		for _, name := range []string{"", "eth0", "net", "a fairly long device name"} {
 			if got, want := nameHash(name, tag), fnv(name, tag); got != want {
 				t.Errorf("nameHash(%q, %d) = %d, want %d", name, tag, got, want)
+			}
+		}
+	}
+}
+
+// insertAt puts a node where slices.Insert would, at every position of
+// sibling lists of every length link meets, and keeps the others in order.
+func TestInsertAtIsSlicesInsert(t *testing.T) {
+	nodes := make([]*node, 6)
+	for i := range nodes {
+		nodes[i] = &node{id: i}
+	}
+	n := &node{id: 99}
+	for size := range len(nodes) {
+		for i := 0; i <= size; i++ {
+			got := insertAt(slices.Clone(nodes[:size]), i, n)
+			want := slices.Insert(slices.Clone(nodes[:size]), i, n)
+			if !slices.Equal(got, want) {
+				t.Errorf("insertAt(%d nodes, %d) = %v, want %v", size, i, got, want)
+			}
+		}
+	}
+}
+
+// removeNode takes a node out where slices.Delete would, at every
+// position, and clears the slot left behind.
+func TestRemoveNodeIsSlicesDelete(t *testing.T) {
+	nodes := make([]*node, 6)
+	for i := range nodes {
+		nodes[i] = &node{id: i}
+	}
+	for size := 1; size <= len(nodes); size++ {
+		for i := range size {
+			buf := slices.Clone(nodes[:size])
+			got := removeNode(buf, buf[i])
+			want := slices.Delete(slices.Clone(nodes[:size]), i, i+1)
+			if !slices.Equal(got, want) || buf[size-1] != nil {
+				t.Errorf("removeNode(%d nodes, #%d) = %v, want %v, slot left %v", size, i, got, want, buf[size-1])
 			}
 		}
 	}

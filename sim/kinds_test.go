@@ -19,13 +19,13 @@ func TestEveryKindRuns(t *testing.T) {
 		k := newKernel(model.Config{Namespaces: 1, Procs: []int{1}}, nil, nil)
 		s := sched.New(firstEnabled{}, 0)
 		ran := false
-		s.Go("T0", func(th *sched.Thread) { _, ran = k.runAtomic(th, &model.Op{Kind: kind}) })
+		s.Go("T0", func(th *sched.Thread) { ran = k.runAtomic(th, &model.Op{Kind: kind}, new(model.Result)) })
 		s.Run()
 		if !ran {
 			t.Errorf("%v: no function runs it", kind)
 		}
 	}
-	if _, ran := newKernel(model.Config{}, nil, nil).runAtomic(nil, &model.Op{}); ran {
+	if newKernel(model.Config{}, nil, nil).runAtomic(nil, &model.Op{}, new(model.Result)) {
 		t.Error("the zero kind ran")
 	}
 }
