@@ -155,7 +155,7 @@ func (x *index) intern(f *facts) {
 	x.idBuf = x.idBuf[:0]
 	for i := range f.h.Records {
 		r := &f.h.Records[i]
-		x.times[i] = times{r.Call, ret(*r), succeeded(*r)}
+		x.times[i] = times{r.Call, ret(r), succeeded(r)}
 		x.producedIDs[i], x.observedIDs[i] = ids(f.produced[i]), ids(f.observed[i])
 	}
 }

@@ -20,7 +20,7 @@ func checkTagIsolation(h history.History, mounts *mountTags) []Violation {
 	var vs []Violation
 	for i := range h.Records {
 		r := &h.Records[i]
-		if !succeeded(*r) {
+		if !succeeded(r) {
 			continue
 		}
 		want := mounts.tag(r.Op.Mount, r.Op.Dir)
@@ -100,7 +100,7 @@ func checkNoResurrection(f *facts) []Violation {
 	var vs []Violation
 	for i := range f.h.Records {
 		x := &f.h.Records[i]
-		if !succeeded(*x) {
+		if !succeeded(x) {
 			continue
 		}
 		switch x.Op.Kind {
@@ -124,7 +124,7 @@ func checkNoResurrection(f *facts) []Violation {
 // made after its exit.
 func (f *facts) afterExit(vs []Violation, i int, prop Property, seen, made bool) []Violation {
 	x, h := &f.index, f.h
-	e := h.Records[i]
+	e := &h.Records[i]
 	ns := subject{key{tag: e.Op.NS}, netns}
 	if e.Op.Kind == model.ExitUser {
 		ns = subject{key{tag: e.Op.User}, userns}
@@ -152,7 +152,7 @@ func (f *facts) afterExit(vs []Violation, i int, prop Property, seen, made bool)
 		return cmp.Or(cmp.Compare(a.rec, b.rec), cmp.Compare(btoi(a.made), btoi(b.made)))
 	})
 	for _, t := range hits {
-		o := h.Records[t.rec]
+		o := &h.Records[t.rec]
 		if t.made {
 			vs = append(vs, Violation{prop, fmt.Sprintf("%v succeeded after %v returned", o.Op, e.Op), []int{i, int(t.rec)}})
 			continue
@@ -170,7 +170,7 @@ func (f *facts) afterExit(vs []Violation, i int, prop Property, seen, made bool)
 // removal's call: the others are found by the entry's seen tree.
 func (f *facts) seenAfterRemoval(vs []Violation, i int) []Violation {
 	x, h := &f.index, f.h
-	d := h.Records[i]
+	d := &h.Records[i]
 	var js []int32
 	for _, gone := range f.observed[i] {
 		s := x.lookup(entryOf(gone))

@@ -16,13 +16,13 @@ func oracleUniqueness(f *facts) []Violation {
 	var vs []Violation
 	h := f.h
 	for i, p := range h.Records {
-		if !succeeded(p) {
+		if !succeeded(&p) {
 			continue
 		}
 		for _, k := range f.produced[i] {
 			for j := i + 1; j < len(h.Records); j++ {
 				q := h.Records[j]
-				if !succeeded(q) || !contains(f.produced[j], k) || removedBetween(h, k, p, q) {
+				if !succeeded(&q) || !contains(f.produced[j], k) || removedBetween(h, k, p, q) {
 					continue
 				}
 				vs = append(vs, Violation{Uniqueness, fmt.Sprintf("%v and %v both produced %v, and nothing removed it in between", p.Op, q.Op, k), []int{i, j}})
@@ -37,7 +37,7 @@ func oracleUniqueness(f *facts) []Violation {
 func removedBetween(h history.History, k key, p, q history.Record) bool {
 	from, to := min(p.Call, q.Call), max(p.Return, q.Return)
 	for _, d := range h.Records {
-		if d.Call < to && ret(d) > from && destroys(h.Config, d, k) {
+		if d.Call < to && ret(&d) > from && destroys(h.Config, d, k) {
 			return true
 		}
 	}
@@ -48,7 +48,7 @@ func oracleNoResurrection(f *facts) []Violation {
 	var vs []Violation
 	h := f.h
 	for i, x := range h.Records {
-		if !succeeded(x) {
+		if !succeeded(&x) {
 			continue
 		}
 		switch x.Op.Kind {
@@ -83,7 +83,7 @@ func oracleNoResurrection(f *facts) []Violation {
 					if o.Call < x.Return || !contains(f.observed[j], gone) {
 						continue
 					}
-					if !oracleRecreated(f, gone, x.Call, ret(o)) {
+					if !oracleRecreated(f, gone, x.Call, ret(&o)) {
 						vs = append(vs, Violation{NoResurrection, fmt.Sprintf("%v observed %v after %v returned, and nothing re-created it", o.Op, gone, x.Op), []int{i, j}})
 					}
 				}
@@ -97,7 +97,7 @@ func oracleNoResurrection(f *facts) []Violation {
 // after from and before to.
 func oracleRecreated(f *facts, k key, from, to int64) bool {
 	for i, p := range f.h.Records {
-		if ret(p) > from && p.Call < to && contains(f.produced[i], k) {
+		if ret(&p) > from && p.Call < to && contains(f.produced[i], k) {
 			return true
 		}
 	}
@@ -111,7 +111,7 @@ func oracleReaddir(f *facts) []Violation {
 		if r.Op.Kind != model.Readdir {
 			continue
 		}
-		if !succeeded(r) {
+		if !succeeded(&r) {
 			vs = append(vs, oracleGlueGone(f, r, i)...)
 			continue
 		}
@@ -162,7 +162,7 @@ func oracleMayBeVisible(f *facts, k key, l history.Record) bool {
 		}
 		removed := false
 		for _, d := range h.Records {
-			if !d.Pending && d.Call > ret(p) && d.Return < l.Call && destroys(h.Config, d, k) {
+			if !d.Pending && d.Call > ret(&p) && d.Return < l.Call && destroys(h.Config, d, k) {
 				removed = true
 				break
 			}
@@ -178,7 +178,7 @@ func oracleCertainlyVisible(f *facts, dir model.Dir, tag int, l history.Record) 
 	var ks []key
 	h := f.h
 	for i, p := range h.Records {
-		if !succeeded(p) || p.Return >= l.Call {
+		if !succeeded(&p) || p.Return >= l.Call {
 			continue
 		}
 	next:
@@ -187,7 +187,7 @@ func oracleCertainlyVisible(f *facts, dir model.Dir, tag int, l history.Record) 
 				continue
 			}
 			for _, d := range h.Records {
-				if d.Call < l.Return && ret(d) > p.Call && destroys(h.Config, d, k) {
+				if d.Call < l.Return && ret(&d) > p.Call && destroys(h.Config, d, k) {
 					continue next
 				}
 			}

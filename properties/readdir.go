@@ -38,7 +38,7 @@ func checkReaddir(f *facts) []Violation {
 		if r.Op.Kind != model.Readdir {
 			continue
 		}
-		if !succeeded(*r) {
+		if !succeeded(r) {
 			vs = append(vs, f.glueGone(r, int32(i))...)
 			continue
 		}
