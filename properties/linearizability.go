@@ -155,6 +155,7 @@ func explainedInOrder(h history.History, byCall bool) bool {
 // bytes each) (TestReturnOrderEventsAreStepsSorted).
 func stepOrder(h history.History, byCall bool, order []int) []int {
 	var last int64
+	base := len(order)
 	for i := range h.Records {
 		r := &h.Records[i]
 		last = max(last, r.Return, r.Call)
@@ -162,7 +163,7 @@ func stepOrder(h history.History, byCall bool, order []int) []int {
 			order = append(order, i)
 		}
 	}
-	ret := func(i int) int64 {
+	at := func(i int) int64 {
 		if r := &h.Records[i]; byCall {
 			return r.Call
 		} else if !r.Pending {
@@ -170,8 +171,34 @@ func stepOrder(h history.History, byCall bool, order []int) []int {
 		}
 		return last + 1
 	}
-	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(ret(a), ret(b)) })
+	if xs := order[base:]; len(xs) <= shortOrder {
+		insertionSortByTime(xs, at)
+	} else {
+		slices.SortStableFunc(xs, func(a, b int) int { return cmp.Compare(at(a), at(b)) })
+	}
 	return order
+}
+
+// shortOrder bounds the records stepOrder sorts by insertion: those of a
+// campaign's histories, which come in the order of their calls and
+// almost in that of their returns, so that the sort is about one pass.
+const shortOrder = 64
+
+// insertionSortByTime sorts xs, at most shortOrder of them, stably by
+// at(x), reading each time once.
+func insertionSortByTime(xs []int, at func(int) int64) {
+	var keys [shortOrder]int64
+	for i, x := range xs {
+		keys[i] = at(x)
+	}
+	for i := 1; i < len(xs); i++ {
+		k, x := keys[i], xs[i]
+		j := i
+		for ; j > 0 && keys[j-1] > k; j-- {
+			keys[j], xs[j] = keys[j-1], xs[j-1]
+		}
+		keys[j], xs[j] = k, x
+	}
 }
 
 // eachEvent calls each with the steps of r as History.Steps expands
