@@ -82,22 +82,27 @@ type index struct {
 	// returned it for.
 	listed []int32
 
-	made table
-	// The others are made when a checker first asks for them (see
+	// The tables are made when a checker first asks for them (see
 	// lazily): a history without an exit needs no seenIn, one without a
 	// listing no present, one without a listing or an entry made twice
-	// no removed, and most of a campaign's histories are short.
-	removed, produced, seen, present, seenIn, madeIn table
-	h                                                history.History // for removed
-	built                                            uint8           // lazily's bits
-	removedScopes                                    uint8           // 1<<scope for each scope fillRemoved saw
-	stage                                            []staged
+	// no made and no removed, and most of a campaign's histories are
+	// short.
+	made, removed, produced, seen, present, seenIn, madeIn table
+	h                                                      history.History // for removed
+	built                                                  uint8           // lazily's bits
+	removedScopes                                          uint8           // 1<<scope for each scope fillRemoved saw
+	stage                                                  []staged
+	// madeTwice is whether some entry was made by two rows of made: if
+	// not, no two operations made a duplicate, and made is not needed
+	// for uniqueness.
+	madeTwice bool
 	// Scratch: what fillRemoved, fillNamespaces (by entry subject, its
 	// namespace's) and certainlyVisible work with.
 	removes   []subject
 	namespace []int32
 	makers    []row
 	visible   []int32
+	hasMaker  []bool // by entry subject, whether countMade met a maker
 }
 
 // times are what the index reads of a record, kept apart from the
@@ -117,14 +122,34 @@ func (x *index) id(s subject) int32 {
 // lookup returns s's subject id; -1 if no operation concerns s.
 func (x *index) lookup(s subject) int32 { return x.ids.lookup(s) }
 
-// build indexes f's records: the subjects, and the tables every history
-// needs. Each table is made from the records in one pass, then sorted:
-// O(n log n) time and O(n) memory in the number of (record, entry)
-// pairs.
+// build indexes f's records: the subjects, and whether an entry was
+// made twice; the tables come later, as checkers ask. Each table is made
+// from the records in one pass, then sorted: O(n log n) time and O(n)
+// memory in the number of (record, entry) pairs.
 func (x *index) build(f *facts) {
 	x.built, x.h = 0, f.h
 	x.intern(f)
-	x.fillMade()
+	x.madeTwice = x.countMade()
+}
+
+// countMade reports whether some entry has two rows in made: two
+// entries of successful records' productions with the same subject.
+func (x *index) countMade() bool {
+	seen := grow(x.hasMaker[:0], len(x.subjects))
+	clear(seen)
+	defer func() { x.hasMaker = seen }()
+	for i, ids := range x.producedIDs {
+		if !x.times[i].ok {
+			continue
+		}
+		for _, s := range ids {
+			if seen[s] {
+				return true
+			}
+			seen[s] = true
+		}
+	}
+	return false
 }
 
 // reset lets go of the previous history's subjects, keeping the memory.
@@ -182,7 +207,8 @@ func (x *index) fillRemovers() {
 
 // Tables made lazily.
 const (
-	removedBuilt = 1 << iota
+	madeBuilt = 1 << iota
+	removedBuilt
 	producedBuilt
 	seenBuilt
 	presentBuilt
@@ -205,6 +231,12 @@ func (x *index) removals() {
 		x.fillRemoved(x.h)
 		x.fillRemovers()
 	})
+}
+
+// madeCalls returns made.
+func (x *index) madeCalls() *table {
+	x.lazily(madeBuilt, x.fillMade)
+	return &x.made
 }
 
 // producedSpans returns produced.
@@ -308,15 +340,16 @@ func (x *index) fillSeen() {
 // complement of their end, so that the tree, which finds rows of small y,
 // finds those that end late.
 func (x *index) fillPresent() {
+	made := x.madeCalls()
 	x.removals() // before any row is staged: firstRemoval's
 	for s := range int32(len(x.subjects)) {
-		lo, hi := x.made.group(s)
+		lo, hi := made.group(s)
 		if lo == hi {
 			continue
 		}
 		k := x.subjects[s].key
 		l := x.id(listingOf(k.dir, k.tag))
-		for _, m := range x.made.rows[lo:hi] {
+		for _, m := range made.rows[lo:hi] {
 			x.add(l, row{x: m.y, y: ^x.firstRemoval(s, m.x), rec: m.rec, entry: s})
 		}
 	}

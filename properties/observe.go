@@ -57,19 +57,23 @@ func CheckUniqueness(h history.History) []Violation {
 // a that return by then, which the made tree finds.
 func checkUniqueness(f *facts) []Violation {
 	x := &f.index
+	if !x.madeTwice {
+		return nil // no pair to look at
+	}
+	made := x.madeCalls()
 	type pair struct{ i, j, entry int32 }
 	var pairs []pair
 	for s := range int32(len(x.subjects)) {
-		lo, hi := x.made.group(s)
+		lo, hi := made.group(s)
 		// The last row has no later one to pair with: its removal
 		// is not looked for.
 		for a := lo; a < hi-1; a++ {
-			p := x.made.rows[a]
+			p := made.rows[a]
 			end := x.firstRemoval(s, p.x)
 			if p.y > end {
 				continue
 			}
-			x.made.each(a+1, hi, end, func(q row) {
+			made.each(a+1, hi, end, func(q row) {
 				pairs = append(pairs, pair{min(p.rec, q.rec), max(p.rec, q.rec), s})
 			})
 		}

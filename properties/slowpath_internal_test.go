@@ -86,7 +86,8 @@ func TestCheckAgreesWithTheSlowPath(t *testing.T) {
 // made with those the checkers need: a history without a listing or an
 // entry made twice needs no removals, one without a removal observed
 // afterwards (or a listing) no produced spans, one without a removal no
-// observers' calls.
+// observers' calls, one without a listing or an entry made twice no
+// makers' calls.
 func TestIndexMakesOnlyTheTablesAsked(t *testing.T) {
 	c := model.Config{Namespaces: 2, Mounts: []int{1, 2}}
 	create := model.Op{Kind: model.Create, NS: 1, Name: "eth0"}
@@ -115,11 +116,11 @@ func TestIndexMakesOnlyTheTablesAsked(t *testing.T) {
 			at(0, 1, 2, create, model.Result{}),
 			at(0, 3, 4, remove, model.Result{}),
 			at(0, 5, 6, create, model.Result{}),
-		}, seenBuilt | removedBuilt},
+		}, seenBuilt | madeBuilt | removedBuilt},
 		{"a listing", []history.Record{
 			at(0, 1, 2, create, model.Result{}),
 			at(0, 3, 4, listing, model.Result{Entries: []model.Entry{{Name: "eth0", Tag: 1}}}),
-		}, producedBuilt | removedBuilt | presentBuilt},
+		}, madeBuilt | producedBuilt | removedBuilt | presentBuilt},
 	} {
 		f := new(facts).of(history.History{Config: c, Records: tt.records})
 		for _, ch := range checkers {
