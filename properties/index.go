@@ -70,10 +70,13 @@ type index struct {
 	// times holds each record's call and return (see ret), and whether it
 	// succeeded.
 	times []times
-	// produced and observed hold, by record, the subject ids of the
-	// entries in facts.produced and facts.observed.
-	producedIDs, observedIDs [][]int32
-	idBuf                    []int32 // the array of their ids
+	// producedIDs and observedIDs hold, by record, where in idBuf the
+	// subject ids are of the entries it may have produced and of those
+	// it observed (see producedBy and observedBy): spans rather than
+	// slices, which the garbage collector would scan.
+	producedIDs, observedIDs []idSpan
+	idBuf                    []int32
+	keys                     []key // intern's, for one record
 	// removers holds, by entry subject, the subjects whose removal may
 	// remove the entry: itself, its device and its namespace (-1 for
 	// those nothing may have removed).
@@ -105,6 +108,23 @@ type index struct {
 	hasMaker  []bool // by entry subject, whether countMade met a maker
 }
 
+// idSpan is idBuf[from:to].
+type idSpan struct{ from, to int32 }
+
+// producedBy returns the subject ids of the entries record i may have
+// produced (appendProduced).
+func (x *index) producedBy(i int) []int32 {
+	s := x.producedIDs[i]
+	return x.idBuf[s.from:s.to:s.to]
+}
+
+// observedBy returns the subject ids of the entries record i observed
+// (appendObserved).
+func (x *index) observedBy(i int) []int32 {
+	s := x.observedIDs[i]
+	return x.idBuf[s.from:s.to:s.to]
+}
+
 // times are what the index reads of a record, kept apart from the
 // record, which is much larger.
 type times struct {
@@ -126,9 +146,9 @@ func (x *index) lookup(s subject) int32 { return x.ids.lookup(s) }
 // made twice; the tables come later, as checkers ask. Each table is made
 // from the records in one pass, then sorted: O(n log n) time and O(n)
 // memory in the number of (record, entry) pairs.
-func (x *index) build(f *facts) {
-	x.built, x.h = 0, f.h
-	x.intern(f)
+func (x *index) build(h history.History, mounts *mountTags) {
+	x.built, x.h = 0, h
+	x.intern(h, mounts)
 	x.madeTwice = x.countMade()
 }
 
@@ -138,11 +158,11 @@ func (x *index) countMade() bool {
 	seen := grow(x.hasMaker[:0], len(x.subjects))
 	clear(seen)
 	defer func() { x.hasMaker = seen }()
-	for i, ids := range x.producedIDs {
+	for i := range x.producedIDs {
 		if !x.times[i].ok {
 			continue
 		}
-		for _, s := range ids {
+		for _, s := range x.producedBy(i) {
 			if seen[s] {
 				return true
 			}
@@ -157,32 +177,39 @@ func (x *index) reset() {
 	x.ids.reset()
 	x.subjects = x.ids.subjects
 	clear(x.removes)
+	clear(x.keys) // let go of the history's names
 	x.h = history.History{}
 }
 
 // producedAt returns where entry subject s is among the entries record i
 // produced.
-func (x *index) producedAt(i, s int32) int { return slices.Index(x.producedIDs[i], s) }
+func (x *index) producedAt(i, s int32) int { return slices.Index(x.producedBy(int(i)), s) }
 
-// intern gives every entry a record produced or observed its subject id,
-// and copies the records' times.
-func (x *index) intern(f *facts) {
-	n := len(f.h.Records)
+// intern gives every entry a record of h produced or observed its
+// subject id, and copies the records' times: one pass over the records,
+// whose entries each record's own keys hold only while it is interned.
+func (x *index) intern(h history.History, mounts *mountTags) {
+	n := len(h.Records)
 	x.times = grow(x.times[:0], n)
 	x.producedIDs, x.observedIDs = grow(x.producedIDs[:0], n), grow(x.observedIDs[:0], n)
-	ids := func(ks []key) []int32 {
-		start := len(x.idBuf)
-		for _, k := range ks {
-			x.idBuf = append(x.idBuf, x.id(entryOf(k)))
-		}
-		return x.idBuf[start:len(x.idBuf):len(x.idBuf)]
-	}
 	x.idBuf = x.idBuf[:0]
-	for i := range f.h.Records {
-		r := &f.h.Records[i]
+	for i := range h.Records {
+		r := &h.Records[i]
 		x.times[i] = times{r.Call, ret(r), succeeded(r)}
-		x.producedIDs[i], x.observedIDs[i] = ids(f.produced[i]), ids(f.observed[i])
+		x.keys = appendProduced(x.keys[:0], r)
+		x.producedIDs[i] = x.internKeys(x.keys)
+		x.keys = appendObserved(x.keys[:0], mounts, r)
+		x.observedIDs[i] = x.internKeys(x.keys)
 	}
+}
+
+// internKeys appends the subject ids of entries ks to idBuf.
+func (x *index) internKeys(ks []key) idSpan {
+	from := len(x.idBuf)
+	for _, k := range ks {
+		x.idBuf = append(x.idBuf, x.id(entryOf(k)))
+	}
+	return idSpan{int32(from), int32(len(x.idBuf))}
 }
 
 // fillRemovers works out removers for every entry subject.
@@ -300,8 +327,8 @@ func (x *index) fillRemoved(h history.History) {
 }
 
 func (x *index) fillProduced() {
-	for i, ids := range x.producedIDs {
-		for _, s := range ids {
+	for i := range x.producedIDs {
+		for _, s := range x.producedBy(i) {
 			x.add(s, x.span(i, s))
 		}
 	}
@@ -310,8 +337,8 @@ func (x *index) fillProduced() {
 }
 
 func (x *index) fillMade() {
-	for i, ids := range x.producedIDs {
-		for _, s := range ids {
+	for i := range x.producedIDs {
+		for _, s := range x.producedBy(i) {
 			if x.times[i].ok {
 				x.add(s, x.call(i, s))
 			}
@@ -324,8 +351,8 @@ func (x *index) fillMade() {
 // fillSeen fills seen, each observer once: a listing may show an entry
 // twice.
 func (x *index) fillSeen() {
-	for i, ids := range x.observedIDs {
-		for _, s := range ids {
+	for i := range x.observedIDs {
+		for _, s := range x.observedBy(i) {
 			x.add(s, x.call(i, s))
 		}
 	}
@@ -369,14 +396,14 @@ func (x *index) fillNamespaces() {
 			ns[s] = x.id(namespaceOf(x.subjects[s].key))
 		}
 	}
-	for i, ids := range x.observedIDs {
-		for _, s := range ids {
+	for i := range x.observedIDs {
+		for _, s := range x.observedBy(i) {
 			x.add(ns[s], x.call(i, s))
 		}
 	}
 	x.fill(&x.seenIn, true)
-	for i, ids := range x.producedIDs {
-		for _, s := range ids {
+	for i := range x.producedIDs {
+		for _, s := range x.producedBy(i) {
 			if x.times[i].ok {
 				x.add(ns[s], x.call(i, s))
 			}

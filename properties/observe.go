@@ -176,8 +176,8 @@ func (f *facts) seenAfterRemoval(vs []Violation, i int) []Violation {
 	x, h := &f.index, f.h
 	d := &h.Records[i]
 	var js []int32
-	for _, gone := range f.observed[i] {
-		s := x.lookup(entryOf(gone))
+	for _, s := range x.observedBy(i) {
+		gone := x.subjects[s].key
 		seen := x.seenCalls()
 		lo, hi := seen.group(s)
 		from := seen.search(lo, hi, d.Return, false)
