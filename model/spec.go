@@ -241,7 +241,12 @@ func apply(c Config, s State, op Op) (Result, State) {
 // SameResult reports whether two results are equal, comparing readdir
 // listings as sets (their order is the implementation's hash order) and
 // ifindex only where both sides know it.
-func SameResult(a, b Result) bool {
+func SameResult(a, b Result) bool { return sameResult(&a, &b) }
+
+// sameResult is SameResult by pointer, for Replay, which compares a
+// result per event of every checked history: a Result is ten words,
+// copied at every call.
+func sameResult(a, b *Result) bool {
 	if a.Err != b.Err || a.Tag != b.Tag || a.Target != b.Target || len(a.Entries) != len(b.Entries) {
 		return false
 	}
