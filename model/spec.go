@@ -136,14 +136,14 @@ func Apply(c Config, s State, op Op) (Result, State) {
 
 // validNS reports whether ns names one of the configuration's namespaces:
 // a tagged directory requires a tag, and there is no other.
-func (c Config) validNS(ns int) bool { return inRange(ns) && ns <= c.Namespaces }
+func (c *Config) validNS(ns int) bool { return inRange(ns) && ns <= c.Namespaces }
 
 // unreachable reports whether op, a step on an existing device of
 // namespace op.NS, comes from anywhere but cleanup_net after that
 // namespace exited under the kernel's scheme: nothing else has a reference
 // to find it by (maybe_get_net fails), though its entries are still there.
 func (c *Config) unreachable(s *State, op *Op) bool {
-	return c.Exit == ExitKernel && !op.Cleanup && s.Exited(op.NS)
+	return c.Exit == ExitKernel && !op.Cleanup && s.exited(op.NS)
 }
 
 // transition is the effect of one kind of operation when nothing else
