@@ -105,6 +105,7 @@ type index struct {
 	namespace []int32
 	makers    []row
 	visible   []int32
+	shown     []int32 // checkReaddir's
 	hasMaker  []bool // by entry subject, whether countMade met a maker
 }
 

@@ -31,8 +31,15 @@ func CheckReaddir(h history.History) []Violation {
 
 func checkReaddir(f *facts) []Violation {
 	var vs []Violation
-	h, mounts := f.h, &f.mounts
-	listed := map[key]bool{}
+	h, mounts, x := f.h, &f.mounts, &f.index
+	// shown holds, by entry subject, the last listing that listed it:
+	// the entries of a successful listing are what it observed, each
+	// with its subject.
+	shown := grow(x.shown[:0], len(x.subjects))
+	for s := range shown {
+		shown[s] = -1
+	}
+	x.shown = shown
 	for i := range h.Records {
 		r := &h.Records[i]
 		if r.Op.Kind != model.Readdir {
@@ -43,19 +50,20 @@ func checkReaddir(f *facts) []Violation {
 			continue
 		}
 		tag := mounts.tag(r.Op.Mount, r.Op.Dir)
-		clear(listed)
-		for _, e := range r.Result.Entries {
-			k := key{r.Op.Dir, e.Name, e.Tag}
-			if listed[k] {
+		ids := x.observedBy(i)
+		for j, e := range r.Result.Entries {
+			k, s := key{r.Op.Dir, e.Name, e.Tag}, ids[j]
+			if shown[s] == int32(i) {
 				vs = append(vs, Violation{Regularity, fmt.Sprintf("%v listed %v twice", r.Op, k), []int{i}})
 			}
-			listed[k] = true
-			if e.Tag == tag && !f.mayBeVisible(k, r) {
+			shown[s] = int32(i)
+			if e.Tag == tag && !f.mayBeVisible(s, r) {
 				vs = append(vs, Violation{Regularity, fmt.Sprintf("%v listed %v, which was not there at any time during the call", r.Op, k), []int{i}})
 			}
 		}
 		for _, s := range f.certainlyVisible(r.Op.Dir, tag, int32(i)) {
-			if k := f.index.subjects[s].key; !listed[k] {
+			if shown[s] != int32(i) {
+				k := x.subjects[s].key
 				vs = append(vs, Violation{Regularity, fmt.Sprintf("%v missed %v, which was there and unchanged for the whole call", r.Op, k), []int{i}})
 			}
 		}
@@ -63,17 +71,13 @@ func checkReaddir(f *facts) []Violation {
 	return vs
 }
 
-// mayBeVisible reports whether k may have been there during listing l:
-// some operation called before l returned may have produced it, and no
-// removal certainly ran after that and before l's call. The latest call
-// of a removal that returned before l's call is the bound: a producer
-// that returned at or after it is one.
-func (f *facts) mayBeVisible(k key, l *history.Record) bool {
+// mayBeVisible reports whether entry subject s may have been there
+// during listing l: some operation called before l returned may have
+// produced it, and no removal certainly ran after that and before l's
+// call. The latest call of a removal that returned before l's call is
+// the bound: a producer that returned at or after it is one.
+func (f *facts) mayBeVisible(s int32, l *history.Record) bool {
 	x := &f.index
-	s := x.lookup(entryOf(k))
-	if s < 0 {
-		return false // nothing produced k
-	}
 	return x.producedSpans().leastYAbove(s, x.lastRemoval(s, l.Call), false) < l.Return
 }
 
