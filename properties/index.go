@@ -106,7 +106,7 @@ type index struct {
 	makers    []row
 	visible   []int32
 	shown     []int32 // checkReaddir's
-	hasMaker  []bool // by entry subject, whether countMade met a maker
+	hasMaker  []bool  // by entry subject, whether countMade met a maker
 }
 
 // idSpan is idBuf[from:to].
