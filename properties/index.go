@@ -392,10 +392,24 @@ func (x *index) fillPresent() {
 // fillNamespaces fills seenIn and madeIn.
 func (x *index) fillNamespaces() {
 	ns := grow(x.namespace[:0], len(x.subjects))
+	// The ids of namespaces of small tags, plus one, by tag type and
+	// tag: a history's entries are of a few namespaces, each hashed
+	// once.
+	var small [2][64]int32
 	for s := range int32(len(ns)) {
-		if x.subjects[s].scope == oneEntry {
-			ns[s] = x.id(namespaceOf(x.subjects[s].key))
+		if x.subjects[s].scope != oneEntry {
+			continue
 		}
+		n := namespaceOf(x.subjects[s].key)
+		if n.tag < 0 || n.tag >= len(small[0]) {
+			ns[s] = x.id(n)
+			continue
+		}
+		id := &small[btoi(n.scope == userns)][n.tag]
+		if *id == 0 {
+			*id = x.id(n) + 1
+		}
+		ns[s] = *id - 1
 	}
 	for i := range x.observedIDs {
 		for _, s := range x.observedBy(i) {
