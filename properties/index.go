@@ -135,13 +135,13 @@ type times struct {
 
 // id returns s's subject id, adding s if new.
 func (x *index) id(s subject) int32 {
-	id := x.ids.id(s)
+	id := x.ids.id(&s)
 	x.subjects = x.ids.subjects
 	return id
 }
 
 // lookup returns s's subject id; -1 if no operation concerns s.
-func (x *index) lookup(s subject) int32 { return x.ids.lookup(s) }
+func (x *index) lookup(s subject) int32 { return x.ids.lookup(&s) }
 
 // build indexes f's records: the subjects, and whether an entry was
 // made twice; the tables come later, as checkers ask. Each table is made
@@ -207,9 +207,11 @@ func (x *index) intern(h history.History, mounts *mountTags) {
 // internKeys appends the subject ids of entries ks to idBuf.
 func (x *index) internKeys(ks []key) idSpan {
 	from := len(x.idBuf)
-	for _, k := range ks {
-		x.idBuf = append(x.idBuf, x.id(entryOf(k)))
+	for i := range ks {
+		s := subject{ks[i], oneEntry}
+		x.idBuf = append(x.idBuf, x.ids.id(&s))
 	}
+	x.subjects = x.ids.subjects
 	return idSpan{int32(from), int32(len(x.idBuf))}
 }
 
