@@ -138,7 +138,13 @@ func explainedInOrder(h history.History, byCall bool) bool {
 	rp.Start(h.Config)
 	ok := true
 	for _, i := range buf.order {
-		if ok = eachEvent(&h.Records[i], &buf.event, rp.Next); !ok {
+		r := &h.Records[i]
+		if isStep(r) {
+			ok = rp.Next(&r.Op, &r.Result, false) // eachEvent's first case, without the call through a func value
+		} else {
+			ok = eachEvent(r, &buf.event, rp.Next)
+		}
+		if !ok {
 			break
 		}
 	}
@@ -208,7 +214,7 @@ func insertionSortByTime(xs []int, at func(int) int64) {
 // of every history. e is where the others are made: each is a function
 // value, whose arguments escape.
 func eachEvent(r *history.Record, e *model.Event, each func(*model.Op, *model.Result, bool) bool) bool {
-	if !r.Op.Kind.IsFlow() && !r.Pending {
+	if isStep(r) {
 		return each(&r.Op, &r.Result, false)
 	}
 	*e = model.Event{Op: r.Op, Result: r.Result, Pending: r.Pending}
@@ -238,6 +244,10 @@ func eachEvent(r *history.Record, e *model.Event, each func(*model.Op, *model.Re
 	}
 	return true
 }
+
+// isStep reports whether r is its own single step, which returned: as
+// every record of a simulator's history but its pending ones is.
+func isStep(r *history.Record) bool { return !r.Op.Kind.IsFlow() && !r.Pending }
 
 // stepBufs holds the buffers of explainedInOrder, which runs on every
 // history of a campaign, and of explainedBySearch.
