@@ -243,6 +243,7 @@ const (
 	seenBuilt
 	presentBuilt
 	namespacesBuilt
+	listedBuilt
 )
 
 // lazily makes the table of bit with fill, unless made already.
@@ -363,7 +364,7 @@ func (x *index) fillSeen() {
 	x.seen.fillTree()
 }
 
-// fillPresent fills present, and listed: an entry is certainly there
+// fillPresent fills present: an entry is certainly there
 // from the return of an operation that made it until the first call of
 // an operation that may have removed it and returned after the maker's
 // call. The intervals are sorted by their start; y is the bitwise
@@ -385,10 +386,17 @@ func (x *index) fillPresent() {
 	}
 	x.fill(&x.present, false)
 	x.present.fillTree()
-	x.listed = grow(x.listed[:0], len(x.subjects))
-	for i := range x.listed {
-		x.listed[i] = -1
-	}
+}
+
+// listings returns listed, every entry listed by none at first.
+func (x *index) listings() []int32 {
+	x.lazily(listedBuilt, func() {
+		x.listed = grow(x.listed[:0], len(x.subjects))
+		for i := range x.listed {
+			x.listed[i] = -1
+		}
+	})
+	return x.listed
 }
 
 // fillNamespaces fills seenIn and madeIn.

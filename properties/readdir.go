@@ -85,8 +85,13 @@ func (f *facts) mayBeVisible(s int32, l *history.Record) bool {
 // tag certainly there and unchanged for the whole of listing l (a record
 // index), valid until its next call: the present intervals that
 // start before l's call and end at or after its return. They come in the
-// order of the records that made them, each entry once.
+// order of the records that made them, each entry once. A short history
+// is scanned (visibleByScan), a longer one asks the present intervals'
+// tree, which is worth building only over many records.
 func (f *facts) certainlyVisible(dir model.Dir, tag int, l int32) []int32 {
+	if len(f.h.Records) <= shortHistory {
+		return f.visibleByScan(dir, tag, l)
+	}
 	x, r := &f.index, &f.h.Records[l]
 	t := x.presentIntervals()
 	lo, hi := t.group(x.lookup(listingOf(dir, tag)))
@@ -95,14 +100,43 @@ func (f *facts) certainlyVisible(dir model.Dir, tag int, l int32) []int32 {
 	slices.SortFunc(makers, func(a, b row) int {
 		return cmp.Or(cmp.Compare(a.rec, b.rec), cmp.Compare(x.producedAt(a.rec, a.entry), x.producedAt(b.rec, b.entry)))
 	})
+	listed := x.listings()
 	visible := x.visible[:0]
 	for _, m := range makers {
-		if x.listed[m.entry] != l {
-			x.listed[m.entry] = l // each entry once, after its first maker
+		if listed[m.entry] != l {
+			listed[m.entry] = l // each entry once, after its first maker
 			visible = append(visible, m.entry)
 		}
 	}
 	x.makers, x.visible = makers, visible
+	return visible
+}
+
+// shortHistory is the most records a history may have for the checkers
+// to scan its records where a longer one's ask the index's trees: a
+// campaign's histories have a dozen, and the trees cost more to build
+// than the scans they spare (TestShortPathsAgreeWithTheIndex).
+var shortHistory = 64
+
+// visibleByScan is certainlyVisible by a scan of the records: each
+// entry of dir with tag that a record made, returning before l's call,
+// with no removal from the maker's call until l's return.
+func (f *facts) visibleByScan(dir model.Dir, tag int, l int32) []int32 {
+	x, r := &f.index, &f.h.Records[l]
+	listed := x.listings()
+	visible := x.visible[:0]
+	for i := range x.producedIDs {
+		if t := x.times[i]; t.ok && t.ret < r.Call {
+			for _, s := range x.producedBy(i) {
+				k := &x.subjects[s].key
+				if k.tag == tag && k.dir == dir && listed[s] != l && x.firstRemoval(s, t.call) >= r.Return {
+					listed[s] = l // each entry once, after its first maker
+					visible = append(visible, s)
+				}
+			}
+		}
+	}
+	x.visible = visible
 	return visible
 }
 
