@@ -133,28 +133,12 @@ func (f *facts) afterExit(vs []Violation, i int, prop Property, seen, made bool)
 	if e.Op.Kind == model.ExitUser {
 		ns = subject{key{tag: e.Op.User}, userns}
 	}
-	type hit struct {
-		row
-		made bool
+	var hits []exitHit
+	if len(h.Records) <= shortHistory {
+		hits = x.exitHitsByScan(ns, e.Return, seen, made)
+	} else {
+		hits = x.exitHits(ns, e.Return, seen, made)
 	}
-	seenIn, madeIn := x.namespaceCalls()
-	var hits []hit
-	after := func(t *table, made bool) {
-		lo, hi := t.group(x.lookup(ns))
-		for _, r := range t.rows[t.search(lo, hi, e.Return, false):hi] {
-			hits = append(hits, hit{r, made})
-		}
-	}
-	if seen {
-		after(seenIn, false)
-	}
-	if made {
-		after(madeIn, true)
-	}
-	// In record order, what a record observed before what it made.
-	slices.SortFunc(hits, func(a, b hit) int {
-		return cmp.Or(cmp.Compare(a.rec, b.rec), cmp.Compare(btoi(a.made), btoi(b.made)))
-	})
 	for _, t := range hits {
 		o := &h.Records[t.rec]
 		if t.made {
@@ -164,6 +148,69 @@ func (f *facts) afterExit(vs []Violation, i int, prop Property, seen, made bool)
 		vs = append(vs, Violation{prop, fmt.Sprintf("%v observed %v after %v returned", o.Op, x.subjects[t.entry].key, e.Op), []int{i, int(t.rec)}})
 	}
 	return vs
+}
+
+// exitHit is an operation called after an exit returned that observed
+// entry of the namespace (made false) or made one (made true).
+type exitHit struct {
+	row
+	made bool
+}
+
+// exitHits returns the operations called at or after time t that
+// observed something of namespace ns (when seen is set), with the first
+// such entry, or made something in it (when made is set), by the
+// namespaces' tables: in record order, what a record observed before
+// what it made.
+func (x *index) exitHits(ns subject, t int64, seen, made bool) []exitHit {
+	seenIn, madeIn := x.namespaceCalls()
+	var hits []exitHit
+	after := func(tab *table, made bool) {
+		lo, hi := tab.group(x.lookup(ns))
+		for _, r := range tab.rows[tab.search(lo, hi, t, false):hi] {
+			hits = append(hits, exitHit{r, made})
+		}
+	}
+	if seen {
+		after(seenIn, false)
+	}
+	if made {
+		after(madeIn, true)
+	}
+	slices.SortFunc(hits, func(a, b exitHit) int {
+		return cmp.Or(cmp.Compare(a.rec, b.rec), cmp.Compare(btoi(a.made), btoi(b.made)))
+	})
+	return hits
+}
+
+// exitHitsByScan is exitHits by a scan of the records, for a short
+// history (shortHistory).
+func (x *index) exitHitsByScan(ns subject, t int64, seen, made bool) []exitHit {
+	in := func(s int32) bool {
+		k := &x.subjects[s].key
+		return k.tag == ns.tag && (k.dir == model.UIDs) == (ns.scope == userns)
+	}
+	first := func(ids []int32) int32 {
+		for _, s := range ids {
+			if in(s) {
+				return s
+			}
+		}
+		return -1
+	}
+	var hits []exitHit
+	for i, tm := range x.times {
+		if tm.call < t {
+			continue
+		}
+		if s := first(x.observedBy(i)); seen && s >= 0 {
+			hits = append(hits, exitHit{x.call(i, s), false})
+		}
+		if s := first(x.producedBy(i)); made && tm.ok && s >= 0 {
+			hits = append(hits, exitHit{x.call(i, s), true})
+		}
+	}
+	return hits
 }
 
 // seenAfterRemoval appends the violations of removal i: once it returned,
