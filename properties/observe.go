@@ -3,6 +3,7 @@ package properties
 import (
 	"cmp"
 	"fmt"
+	"math"
 	"slices"
 
 	"github.com/sysfsim/sysfsim/history"
@@ -224,24 +225,56 @@ func (f *facts) seenAfterRemoval(vs []Violation, i int) []Violation {
 	d := &h.Records[i]
 	var js []int32
 	for _, s := range x.observedBy(i) {
-		gone := x.subjects[s].key
-		seen := x.seenCalls()
-		lo, hi := seen.group(s)
-		from := seen.search(lo, hi, d.Return, false)
-		if from == hi {
-			// Nothing observed it after: what may have re-created it
-			// does not matter (nor is its table made, on most histories).
-			continue
+		if len(h.Records) <= shortHistory {
+			js = x.reseenByScan(js[:0], s, d.Call, d.Return)
+		} else {
+			js = x.reseen(js[:0], s, d.Call, d.Return)
 		}
-		end := x.producedSpans().leastYAbove(s, d.Call, true)
-		js = js[:0]
-		seen.each(from, hi, end, func(o row) { js = append(js, o.rec) })
-		slices.Sort(js)
+		gone := x.subjects[s].key
 		for _, j := range js {
 			vs = append(vs, Violation{NoResurrection, fmt.Sprintf("%v observed %v after %v returned, and nothing re-created it", h.Records[j].Op, gone, d.Op), []int{i, int(j)}})
 		}
 	}
 	return vs
+}
+
+// reseen appends to js, in record order, the operations that observed
+// entry s, called at or after ret, the return of a removal called at
+// call, that returned before the first call of an operation that may
+// have produced s and returned after call: by the entry's seen tree.
+func (x *index) reseen(js []int32, s int32, call, ret int64) []int32 {
+	seen := x.seenCalls()
+	lo, hi := seen.group(s)
+	from := seen.search(lo, hi, ret, false)
+	if from == hi {
+		// Nothing observed it after: what may have re-created it
+		// does not matter (nor is its table made, on most histories).
+		return js
+	}
+	end := x.producedSpans().leastYAbove(s, call, true)
+	seen.each(from, hi, end, func(o row) { js = append(js, o.rec) })
+	slices.Sort(js)
+	return js
+}
+
+// reseenByScan is reseen by a scan of the records, for a short history
+// (shortHistory).
+func (x *index) reseenByScan(js []int32, s int32, call, ret int64) []int32 {
+	for j, t := range x.times {
+		if t.call >= ret && slices.Contains(x.observedBy(j), s) {
+			js = append(js, int32(j))
+		}
+	}
+	if len(js) == 0 {
+		return js
+	}
+	end := int64(math.MaxInt64)
+	for p, t := range x.times {
+		if t.ret > call && slices.Contains(x.producedBy(p), s) {
+			end = min(end, t.call)
+		}
+	}
+	return slices.DeleteFunc(js, func(j int32) bool { return x.times[j].ret > end })
 }
 
 func btoi(b bool) int {
