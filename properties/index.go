@@ -202,16 +202,17 @@ func (x *index) intern(h history.History, mounts *mountTags) {
 		x.keys = appendObserved(x.keys[:0], mounts, r)
 		x.observedIDs[i] = x.internKeys(x.keys)
 	}
+	x.subjects = x.ids.subjects
 }
 
-// internKeys appends the subject ids of entries ks to idBuf.
+// internKeys appends the subject ids of entries ks to idBuf, leaving
+// subjects to intern.
 func (x *index) internKeys(ks []key) idSpan {
 	from := len(x.idBuf)
 	for i := range ks {
 		s := subject{ks[i], oneEntry}
 		x.idBuf = append(x.idBuf, x.ids.id(&s))
 	}
-	x.subjects = x.ids.subjects
 	return idSpan{int32(from), int32(len(x.idBuf))}
 }
 

@@ -78,7 +78,17 @@ func checkReaddir(f *facts) []Violation {
 // the bound: a producer that returned at or after it is one.
 func (f *facts) mayBeVisible(s int32, l *history.Record) bool {
 	x := &f.index
-	return x.producedSpans().leastYAbove(s, x.lastRemoval(s, l.Call), false) < l.Return
+	bound := x.lastRemoval(s, l.Call)
+	if len(f.h.Records) > shortHistory {
+		return x.producedSpans().leastYAbove(s, bound, false) < l.Return
+	}
+	// A short history's producers, scanned.
+	for p, t := range x.times {
+		if t.ret >= bound && t.call < l.Return && slices.Contains(x.producedBy(p), s) {
+			return true
+		}
+	}
+	return false
 }
 
 // certainlyVisible returns the entries (their subject ids) of dir with
