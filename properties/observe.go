@@ -152,7 +152,7 @@ func (f *facts) afterExit(vs []Violation, i int, prop Property, seen, made bool)
 }
 
 // exitHit is an operation called after an exit returned that observed
-// entry of the namespace (made false) or made one (made true).
+// an entry of the namespace (made false) or made one (made true).
 type exitHit struct {
 	row
 	made bool
@@ -219,7 +219,7 @@ func (x *index) exitHitsByScan(ns subject, t int64, seen, made bool) []exitHit {
 // have re-created it overlaps the gap. An observer called after the
 // removal returned is innocent only if it returned after the first call
 // of an operation that may have produced the entry and returned after the
-// removal's call: the others are found by the entry's seen tree.
+// removal's call: the others are what reseen finds.
 func (f *facts) seenAfterRemoval(vs []Violation, i int) []Violation {
 	x, h := &f.index, f.h
 	d := &h.Records[i]
