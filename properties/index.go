@@ -143,7 +143,7 @@ func (x *index) id(s subject) int32 {
 // lookup returns s's subject id; -1 if no operation concerns s.
 func (x *index) lookup(s subject) int32 { return x.ids.lookup(&s) }
 
-// build indexes f's records: the subjects, and whether an entry was
+// build indexes h's records: the subjects, and whether an entry was
 // made twice; the tables come later, as checkers ask. Each table is made
 // from the records in one pass, then sorted: O(n log n) time and O(n)
 // memory in the number of (record, entry) pairs.
@@ -210,7 +210,7 @@ func (x *index) intern(h history.History, mounts *mountTags) {
 func (x *index) internKeys(ks []key) idSpan {
 	from := len(x.idBuf)
 	for i := range ks {
-		s := subject{ks[i], oneEntry}
+		s := entryOf(ks[i])
 		x.idBuf = append(x.idBuf, x.ids.id(&s))
 	}
 	return idSpan{int32(from), int32(len(x.idBuf))}
