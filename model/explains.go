@@ -79,7 +79,7 @@ func (r *Replay) Next(op *Op, res *Result, pending bool) bool {
 	}
 	if !r.forked {
 		if got, ok := singleOn(&r.c, &r.s, op); ok {
-			r.failed = !pending && !SameResult(got, *res)
+			r.failed = !pending && !sameResult(&got, res)
 			return !r.failed
 		}
 		// A step that may go more than one way: the states from here on
@@ -97,14 +97,14 @@ func (r *Replay) Next(op *Op, res *Result, pending bool) bool {
 func (r *Replay) nextForked(op *Op, res *Result, pending bool) bool {
 	if len(r.cur) == 1 {
 		if got, ok := singleOn(&r.c, &r.cur[0], op); ok {
-			return pending || SameResult(got, *res)
+			return pending || sameResult(&got, res)
 		}
 	}
 	next := r.next[:0]
 	for _, s := range r.cur {
 		r.outs = AppendStep(r.outs[:0], r.c, s, *op)
 		for _, o := range r.outs {
-			if (pending || SameResult(o.Result, *res)) && !hasState(next, o.State) {
+			if (pending || sameResult(&o.Result, res)) && !hasState(next, o.State) {
 				next = append(next, o.State)
 			}
 		}

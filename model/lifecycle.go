@@ -54,7 +54,7 @@ func exitNet(c *Config, s *State, op *Op) Result {
 // behind answers otherwise (EBUSY, or something seen afterwards), and
 // property teardown reports it.
 func gone(c *Config, s *State, op *Op) Result {
-	if c.Exit != ExitKernel || !c.validNS(op.NS) || !s.Exited(op.NS) {
+	if c.Exit != ExitKernel || !c.validNS(op.NS) || !s.exited(op.NS) {
 		return Result{Err: EINVAL}
 	}
 	s.links = slices.DeleteFunc(writable(s, s.links), func(l link) bool { return l.tag == op.NS })

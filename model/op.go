@@ -161,7 +161,7 @@ type Config struct {
 }
 
 // users returns the number of user namespaces: at least the initial one.
-func (c Config) users() int { return max(c.Users, 1) }
+func (c *Config) users() int { return max(c.Users, 1) }
 
 func at(xs []int, i int) int {
 	if i >= 0 && i < len(xs) && xs[i] > 0 {

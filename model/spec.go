@@ -136,14 +136,14 @@ func Apply(c Config, s State, op Op) (Result, State) {
 
 // validNS reports whether ns names one of the configuration's namespaces:
 // a tagged directory requires a tag, and there is no other.
-func (c Config) validNS(ns int) bool { return inRange(ns) && ns <= c.Namespaces }
+func (c *Config) validNS(ns int) bool { return inRange(ns) && ns <= c.Namespaces }
 
 // unreachable reports whether op, a step on an existing device of
 // namespace op.NS, comes from anywhere but cleanup_net after that
 // namespace exited under the kernel's scheme: nothing else has a reference
 // to find it by (maybe_get_net fails), though its entries are still there.
 func (c *Config) unreachable(s *State, op *Op) bool {
-	return c.Exit == ExitKernel && !op.Cleanup && s.Exited(op.NS)
+	return c.Exit == ExitKernel && !op.Cleanup && s.exited(op.NS)
 }
 
 // transition is the effect of one kind of operation when nothing else
@@ -241,8 +241,18 @@ func apply(c Config, s State, op Op) (Result, State) {
 // SameResult reports whether two results are equal, comparing readdir
 // listings as sets (their order is the implementation's hash order) and
 // ifindex only where both sides know it.
-func SameResult(a, b Result) bool {
-	if a.Err != b.Err || a.Tag != b.Tag || a.Target != b.Target || len(a.Entries) != len(b.Entries) {
+func SameResult(a, b Result) bool { return sameResult(&a, &b) }
+
+// sameResult is SameResult by pointer, for Replay, which compares a
+// result per event of every checked history: a Result is ten words,
+// copied at every call.
+func sameResult(a, b *Result) bool {
+	if a.Tag != b.Tag || len(a.Entries) != len(b.Entries) || len(a.Err) != len(b.Err) || len(a.Target) != len(b.Target) {
+		return false
+	}
+	// Most results have no error and no target: their strings, empty,
+	// need no comparing call.
+	if len(a.Err) > 0 && a.Err != b.Err || len(a.Target) > 0 && a.Target != b.Target {
 		return false
 	}
 	if a.Index != b.Index && a.Index != 0 && b.Index != 0 {

@@ -122,11 +122,15 @@ func (b nsSet) With(n int) nsSet {
 func Init() State { return State{next: 1} }
 
 // Exited reports whether namespace ns has exited.
-func (s State) Exited(ns int) bool { return s.exits.Has(ns) }
+func (s State) Exited(ns int) bool { return s.exited(ns) }
+
+// exited is Exited by pointer, for the transitions: a State is 25
+// words, which an inlined call by value copies.
+func (s *State) exited(ns int) bool { return s.exits.Has(ns) }
 
 // alive reports whether namespace ns exists now: valid, born, not exited.
 func (s *State) alive(c *Config, ns int) bool {
-	return c.validNS(ns) && !s.Exited(ns) && (!slices.Contains(c.Later, ns) || s.borns.Has(ns))
+	return c.validNS(ns) && !s.exited(ns) && (!slices.Contains(c.Later, ns) || s.borns.Has(ns))
 }
 
 // userAlive reports whether user namespace u exists and has not exited.
@@ -301,7 +305,7 @@ func (s State) String() string {
 		fmt.Fprintf(&b, " fd%d->#%d", f.fd, f.dev)
 	}
 	for ns := 1; ns <= maxNum; ns++ {
-		if s.Exited(ns) {
+		if s.exited(ns) {
 			fmt.Fprintf(&b, " ns%d exited", ns)
 		} else if s.borns.Has(ns) {
 			fmt.Fprintf(&b, " ns%d cloned", ns)

@@ -48,7 +48,7 @@ func (m *mountTags) fill(h history.History) {
 		m.set(i+1, ns, user)
 	}
 	for i := range h.Records {
-		if r := &h.Records[i]; r.Op.Kind == model.Mount && succeeded(*r) {
+		if r := &h.Records[i]; r.Op.Kind == model.Mount && succeeded(r) {
 			m.set(r.Op.Mount, r.Result.Tag, r.Result.User)
 		}
 	}
@@ -83,13 +83,13 @@ func (m *mountTags) tag(mount int, d model.Dir) int {
 }
 
 // succeeded reports whether r returned without error.
-func succeeded(r history.Record) bool { return !r.Pending && r.Result.Err == model.OK }
+func succeeded(r *history.Record) bool { return !r.Pending && r.Result.Err == model.OK }
 
 // appendObserved appends the entries a successful operation shows to
 // exist at some point during it: what a lookup, readdir, readlink or open
 // saw, and the entries a step acted on.
 func appendObserved(dst []key, mounts *mountTags, r *history.Record) []key {
-	if !succeeded(*r) {
+	if !succeeded(r) {
 		return dst
 	}
 	op := &r.Op
@@ -214,7 +214,7 @@ func inPlace(op *model.Op) bool {
 	return false
 }
 
-func ret(r history.Record) int64 {
+func ret(r *history.Record) int64 {
 	if r.Pending {
 		return 1<<63 - 1
 	}

@@ -70,10 +70,13 @@ type index struct {
 	// times holds each record's call and return (see ret), and whether it
 	// succeeded.
 	times []times
-	// produced and observed hold, by record, the subject ids of the
-	// entries in facts.produced and facts.observed.
-	producedIDs, observedIDs [][]int32
-	idBuf                    []int32 // the array of their ids
+	// producedIDs and observedIDs hold, by record, where in idBuf the
+	// subject ids are of the entries it may have produced and of those
+	// it observed (see producedBy and observedBy): spans rather than
+	// slices, which the garbage collector would scan.
+	producedIDs, observedIDs []idSpan
+	idBuf                    []int32
+	keys                     []key // intern's, for one record
 	// removers holds, by entry subject, the subjects whose removal may
 	// remove the entry: itself, its device and its namespace (-1 for
 	// those nothing may have removed).
@@ -82,22 +85,45 @@ type index struct {
 	// returned it for.
 	listed []int32
 
-	made table
-	// The others are made when a checker first asks for them (see
+	// The tables are made when a checker first asks for them (see
 	// lazily): a history without an exit needs no seenIn, one without a
 	// listing no present, one without a listing or an entry made twice
-	// no removed, and most of a campaign's histories are short.
-	removed, produced, seen, present, seenIn, madeIn table
-	h                                                history.History // for removed
-	built                                            uint8           // lazily's bits
-	removedScopes                                    uint8           // 1<<scope for each scope fillRemoved saw
-	stage                                            []staged
+	// no made and no removed, and most of a campaign's histories are
+	// short.
+	made, removed, produced, seen, present, seenIn, madeIn table
+	h                                                      history.History // for removed
+	built                                                  uint8           // lazily's bits
+	removedScopes                                          uint8           // 1<<scope for each scope fillRemoved saw
+	stage                                                  []staged
+	// madeTwice is whether some entry was made by two rows of made: if
+	// not, no two operations made a duplicate, and made is not needed
+	// for uniqueness.
+	madeTwice bool
 	// Scratch: what fillRemoved, fillNamespaces (by entry subject, its
 	// namespace's) and certainlyVisible work with.
 	removes   []subject
 	namespace []int32
 	makers    []row
 	visible   []int32
+	shown     []int32 // checkReaddir's
+	hasMaker  []bool  // by entry subject, whether countMade met a maker
+}
+
+// idSpan is idBuf[from:to].
+type idSpan struct{ from, to int32 }
+
+// producedBy returns the subject ids of the entries record i may have
+// produced (appendProduced).
+func (x *index) producedBy(i int) []int32 {
+	s := x.producedIDs[i]
+	return x.idBuf[s.from:s.to:s.to]
+}
+
+// observedBy returns the subject ids of the entries record i observed
+// (appendObserved).
+func (x *index) observedBy(i int) []int32 {
+	s := x.observedIDs[i]
+	return x.idBuf[s.from:s.to:s.to]
 }
 
 // times are what the index reads of a record, kept apart from the
@@ -109,22 +135,42 @@ type times struct {
 
 // id returns s's subject id, adding s if new.
 func (x *index) id(s subject) int32 {
-	id := x.ids.id(s)
+	id := x.ids.id(&s)
 	x.subjects = x.ids.subjects
 	return id
 }
 
 // lookup returns s's subject id; -1 if no operation concerns s.
-func (x *index) lookup(s subject) int32 { return x.ids.lookup(s) }
+func (x *index) lookup(s subject) int32 { return x.ids.lookup(&s) }
 
-// build indexes f's records: the subjects, and the tables every history
-// needs. Each table is made from the records in one pass, then sorted:
-// O(n log n) time and O(n) memory in the number of (record, entry)
-// pairs.
-func (x *index) build(f *facts) {
-	x.built, x.h = 0, f.h
-	x.intern(f)
-	x.fillMade()
+// build indexes h's records: the subjects, and whether an entry was
+// made twice; the tables come later, as checkers ask. Each table is made
+// from the records in one pass, then sorted: O(n log n) time and O(n)
+// memory in the number of (record, entry) pairs.
+func (x *index) build(h history.History, mounts *mountTags) {
+	x.built, x.h = 0, h
+	x.intern(h, mounts)
+	x.madeTwice = x.countMade()
+}
+
+// countMade reports whether some entry has two rows in made: two
+// entries of successful records' productions with the same subject.
+func (x *index) countMade() bool {
+	seen := grow(x.hasMaker[:0], len(x.subjects))
+	clear(seen)
+	defer func() { x.hasMaker = seen }()
+	for i := range x.producedIDs {
+		if !x.times[i].ok {
+			continue
+		}
+		for _, s := range x.producedBy(i) {
+			if seen[s] {
+				return true
+			}
+			seen[s] = true
+		}
+	}
+	return false
 }
 
 // reset lets go of the previous history's subjects, keeping the memory.
@@ -132,32 +178,42 @@ func (x *index) reset() {
 	x.ids.reset()
 	x.subjects = x.ids.subjects
 	clear(x.removes)
+	clear(x.keys) // let go of the history's names
 	x.h = history.History{}
 }
 
 // producedAt returns where entry subject s is among the entries record i
 // produced.
-func (x *index) producedAt(i, s int32) int { return slices.Index(x.producedIDs[i], s) }
+func (x *index) producedAt(i, s int32) int { return slices.Index(x.producedBy(int(i)), s) }
 
-// intern gives every entry a record produced or observed its subject id,
-// and copies the records' times.
-func (x *index) intern(f *facts) {
-	n := len(f.h.Records)
+// intern gives every entry a record of h produced or observed its
+// subject id, and copies the records' times: one pass over the records,
+// whose entries each record's own keys hold only while it is interned.
+func (x *index) intern(h history.History, mounts *mountTags) {
+	n := len(h.Records)
 	x.times = grow(x.times[:0], n)
 	x.producedIDs, x.observedIDs = grow(x.producedIDs[:0], n), grow(x.observedIDs[:0], n)
-	ids := func(ks []key) []int32 {
-		start := len(x.idBuf)
-		for _, k := range ks {
-			x.idBuf = append(x.idBuf, x.id(entryOf(k)))
-		}
-		return x.idBuf[start:len(x.idBuf):len(x.idBuf)]
-	}
 	x.idBuf = x.idBuf[:0]
-	for i := range f.h.Records {
-		r := &f.h.Records[i]
-		x.times[i] = times{r.Call, ret(*r), succeeded(*r)}
-		x.producedIDs[i], x.observedIDs[i] = ids(f.produced[i]), ids(f.observed[i])
+	for i := range h.Records {
+		r := &h.Records[i]
+		x.times[i] = times{r.Call, ret(r), succeeded(r)}
+		x.keys = appendProduced(x.keys[:0], r)
+		x.producedIDs[i] = x.internKeys(x.keys)
+		x.keys = appendObserved(x.keys[:0], mounts, r)
+		x.observedIDs[i] = x.internKeys(x.keys)
 	}
+	x.subjects = x.ids.subjects
+}
+
+// internKeys appends the subject ids of entries ks to idBuf, leaving
+// subjects to intern.
+func (x *index) internKeys(ks []key) idSpan {
+	from := len(x.idBuf)
+	for i := range ks {
+		s := entryOf(ks[i])
+		x.idBuf = append(x.idBuf, x.ids.id(&s))
+	}
+	return idSpan{int32(from), int32(len(x.idBuf))}
 }
 
 // fillRemovers works out removers for every entry subject.
@@ -182,11 +238,13 @@ func (x *index) fillRemovers() {
 
 // Tables made lazily.
 const (
-	removedBuilt = 1 << iota
+	madeBuilt = 1 << iota
+	removedBuilt
 	producedBuilt
 	seenBuilt
 	presentBuilt
 	namespacesBuilt
+	listedBuilt
 )
 
 // lazily makes the table of bit with fill, unless made already.
@@ -205,6 +263,12 @@ func (x *index) removals() {
 		x.fillRemoved(x.h)
 		x.fillRemovers()
 	})
+}
+
+// madeCalls returns made.
+func (x *index) madeCalls() *table {
+	x.lazily(madeBuilt, x.fillMade)
+	return &x.made
 }
 
 // producedSpans returns produced.
@@ -268,8 +332,8 @@ func (x *index) fillRemoved(h history.History) {
 }
 
 func (x *index) fillProduced() {
-	for i, ids := range x.producedIDs {
-		for _, s := range ids {
+	for i := range x.producedIDs {
+		for _, s := range x.producedBy(i) {
 			x.add(s, x.span(i, s))
 		}
 	}
@@ -278,8 +342,8 @@ func (x *index) fillProduced() {
 }
 
 func (x *index) fillMade() {
-	for i, ids := range x.producedIDs {
-		for _, s := range ids {
+	for i := range x.producedIDs {
+		for _, s := range x.producedBy(i) {
 			if x.times[i].ok {
 				x.add(s, x.call(i, s))
 			}
@@ -292,8 +356,8 @@ func (x *index) fillMade() {
 // fillSeen fills seen, each observer once: a listing may show an entry
 // twice.
 func (x *index) fillSeen() {
-	for i, ids := range x.observedIDs {
-		for _, s := range ids {
+	for i := range x.observedIDs {
+		for _, s := range x.observedBy(i) {
 			x.add(s, x.call(i, s))
 		}
 	}
@@ -301,49 +365,71 @@ func (x *index) fillSeen() {
 	x.seen.fillTree()
 }
 
-// fillPresent fills present, and listed: an entry is certainly there
+// fillPresent fills present: an entry is certainly there
 // from the return of an operation that made it until the first call of
 // an operation that may have removed it and returned after the maker's
 // call. The intervals are sorted by their start; y is the bitwise
 // complement of their end, so that the tree, which finds rows of small y,
 // finds those that end late.
 func (x *index) fillPresent() {
+	made := x.madeCalls()
 	x.removals() // before any row is staged: firstRemoval's
 	for s := range int32(len(x.subjects)) {
-		lo, hi := x.made.group(s)
+		lo, hi := made.group(s)
 		if lo == hi {
 			continue
 		}
 		k := x.subjects[s].key
 		l := x.id(listingOf(k.dir, k.tag))
-		for _, m := range x.made.rows[lo:hi] {
+		for _, m := range made.rows[lo:hi] {
 			x.add(l, row{x: m.y, y: ^x.firstRemoval(s, m.x), rec: m.rec, entry: s})
 		}
 	}
 	x.fill(&x.present, false)
 	x.present.fillTree()
-	x.listed = grow(x.listed[:0], len(x.subjects))
-	for i := range x.listed {
-		x.listed[i] = -1
-	}
+}
+
+// listings returns listed, every entry listed by none at first.
+func (x *index) listings() []int32 {
+	x.lazily(listedBuilt, func() {
+		x.listed = grow(x.listed[:0], len(x.subjects))
+		for i := range x.listed {
+			x.listed[i] = -1
+		}
+	})
+	return x.listed
 }
 
 // fillNamespaces fills seenIn and madeIn.
 func (x *index) fillNamespaces() {
 	ns := grow(x.namespace[:0], len(x.subjects))
+	// The ids of namespaces of small tags, plus one, by tag type and
+	// tag: a history's entries are of a few namespaces, each hashed
+	// once.
+	var small [2][64]int32
 	for s := range int32(len(ns)) {
-		if x.subjects[s].scope == oneEntry {
-			ns[s] = x.id(namespaceOf(x.subjects[s].key))
+		if x.subjects[s].scope != oneEntry {
+			continue
 		}
+		n := namespaceOf(x.subjects[s].key)
+		if n.tag < 0 || n.tag >= len(small[0]) {
+			ns[s] = x.id(n)
+			continue
+		}
+		id := &small[btoi(n.scope == userns)][n.tag]
+		if *id == 0 {
+			*id = x.id(n) + 1
+		}
+		ns[s] = *id - 1
 	}
-	for i, ids := range x.observedIDs {
-		for _, s := range ids {
+	for i := range x.observedIDs {
+		for _, s := range x.observedBy(i) {
 			x.add(ns[s], x.call(i, s))
 		}
 	}
 	x.fill(&x.seenIn, true)
-	for i, ids := range x.producedIDs {
-		for _, s := range ids {
+	for i := range x.producedIDs {
+		for _, s := range x.producedBy(i) {
 			if x.times[i].ok {
 				x.add(ns[s], x.call(i, s))
 			}

@@ -138,7 +138,13 @@ func explainedInOrder(h history.History, byCall bool) bool {
 	rp.Start(h.Config)
 	ok := true
 	for _, i := range buf.order {
-		if ok = eachEvent(&h.Records[i], &buf.event, rp.Next); !ok {
+		r := &h.Records[i]
+		if isStep(r) {
+			ok = rp.Next(&r.Op, &r.Result, false) // eachEvent's first case, without the call through a func value
+		} else {
+			ok = eachEvent(r, &buf.event, rp.Next)
+		}
+		if !ok {
 			break
 		}
 	}
@@ -155,6 +161,7 @@ func explainedInOrder(h history.History, byCall bool) bool {
 // bytes each) (TestReturnOrderEventsAreStepsSorted).
 func stepOrder(h history.History, byCall bool, order []int) []int {
 	var last int64
+	base := len(order)
 	for i := range h.Records {
 		r := &h.Records[i]
 		last = max(last, r.Return, r.Call)
@@ -162,7 +169,7 @@ func stepOrder(h history.History, byCall bool, order []int) []int {
 			order = append(order, i)
 		}
 	}
-	ret := func(i int) int64 {
+	at := func(i int) int64 {
 		if r := &h.Records[i]; byCall {
 			return r.Call
 		} else if !r.Pending {
@@ -170,8 +177,34 @@ func stepOrder(h history.History, byCall bool, order []int) []int {
 		}
 		return last + 1
 	}
-	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(ret(a), ret(b)) })
+	if xs := order[base:]; len(xs) <= shortOrder {
+		insertionSortByTime(xs, at)
+	} else {
+		slices.SortStableFunc(xs, func(a, b int) int { return cmp.Compare(at(a), at(b)) })
+	}
 	return order
+}
+
+// shortOrder bounds the records stepOrder sorts by insertion: those of a
+// campaign's histories, which come in the order of their calls and
+// almost in that of their returns, so that the sort is about one pass.
+const shortOrder = 64
+
+// insertionSortByTime sorts xs, at most shortOrder of them, stably by
+// at(x), reading each time once.
+func insertionSortByTime(xs []int, at func(int) int64) {
+	var keys [shortOrder]int64
+	for i, x := range xs {
+		keys[i] = at(x)
+	}
+	for i := 1; i < len(xs); i++ {
+		k, x := keys[i], xs[i]
+		j := i
+		for ; j > 0 && keys[j-1] > k; j-- {
+			keys[j], xs[j] = keys[j-1], xs[j-1]
+		}
+		keys[j], xs[j] = k, x
+	}
 }
 
 // eachEvent calls each with the steps of r as History.Steps expands
@@ -181,7 +214,7 @@ func stepOrder(h history.History, byCall bool, order []int) []int {
 // of every history. e is where the others are made: each is a function
 // value, whose arguments escape.
 func eachEvent(r *history.Record, e *model.Event, each func(*model.Op, *model.Result, bool) bool) bool {
-	if !r.Op.Kind.IsFlow() && !r.Pending {
+	if isStep(r) {
 		return each(&r.Op, &r.Result, false)
 	}
 	*e = model.Event{Op: r.Op, Result: r.Result, Pending: r.Pending}
@@ -211,6 +244,10 @@ func eachEvent(r *history.Record, e *model.Event, each func(*model.Op, *model.Re
 	}
 	return true
 }
+
+// isStep reports whether r is its own single step, which returned: as
+// every record of a simulator's history but its pending ones is.
+func isStep(r *history.Record) bool { return !r.Op.Kind.IsFlow() && !r.Pending }
 
 // stepBufs holds the buffers of explainedInOrder, which runs on every
 // history of a campaign, and of explainedBySearch.

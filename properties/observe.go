@@ -3,6 +3,7 @@ package properties
 import (
 	"cmp"
 	"fmt"
+	"math"
 	"slices"
 
 	"github.com/sysfsim/sysfsim/history"
@@ -20,7 +21,7 @@ func checkTagIsolation(h history.History, mounts *mountTags) []Violation {
 	var vs []Violation
 	for i := range h.Records {
 		r := &h.Records[i]
-		if !succeeded(*r) {
+		if !succeeded(r) {
 			continue
 		}
 		want := mounts.tag(r.Op.Mount, r.Op.Dir)
@@ -57,19 +58,23 @@ func CheckUniqueness(h history.History) []Violation {
 // a that return by then, which the made tree finds.
 func checkUniqueness(f *facts) []Violation {
 	x := &f.index
+	if !x.madeTwice {
+		return nil // no pair to look at
+	}
+	made := x.madeCalls()
 	type pair struct{ i, j, entry int32 }
 	var pairs []pair
 	for s := range int32(len(x.subjects)) {
-		lo, hi := x.made.group(s)
+		lo, hi := made.group(s)
 		// The last row has no later one to pair with: its removal
 		// is not looked for.
 		for a := lo; a < hi-1; a++ {
-			p := x.made.rows[a]
+			p := made.rows[a]
 			end := x.firstRemoval(s, p.x)
 			if p.y > end {
 				continue
 			}
-			x.made.each(a+1, hi, end, func(q row) {
+			made.each(a+1, hi, end, func(q row) {
 				pairs = append(pairs, pair{min(p.rec, q.rec), max(p.rec, q.rec), s})
 			})
 		}
@@ -100,7 +105,7 @@ func checkNoResurrection(f *facts) []Violation {
 	var vs []Violation
 	for i := range f.h.Records {
 		x := &f.h.Records[i]
-		if !succeeded(*x) {
+		if !succeeded(x) {
 			continue
 		}
 		switch x.Op.Kind {
@@ -124,35 +129,19 @@ func checkNoResurrection(f *facts) []Violation {
 // made after its exit.
 func (f *facts) afterExit(vs []Violation, i int, prop Property, seen, made bool) []Violation {
 	x, h := &f.index, f.h
-	e := h.Records[i]
+	e := &h.Records[i]
 	ns := subject{key{tag: e.Op.NS}, netns}
 	if e.Op.Kind == model.ExitUser {
 		ns = subject{key{tag: e.Op.User}, userns}
 	}
-	type hit struct {
-		row
-		made bool
+	var hits []exitHit
+	if len(h.Records) <= shortHistory {
+		hits = x.exitHitsByScan(ns, e.Return, seen, made)
+	} else {
+		hits = x.exitHits(ns, e.Return, seen, made)
 	}
-	seenIn, madeIn := x.namespaceCalls()
-	var hits []hit
-	after := func(t *table, made bool) {
-		lo, hi := t.group(x.lookup(ns))
-		for _, r := range t.rows[t.search(lo, hi, e.Return, false):hi] {
-			hits = append(hits, hit{r, made})
-		}
-	}
-	if seen {
-		after(seenIn, false)
-	}
-	if made {
-		after(madeIn, true)
-	}
-	// In record order, what a record observed before what it made.
-	slices.SortFunc(hits, func(a, b hit) int {
-		return cmp.Or(cmp.Compare(a.rec, b.rec), cmp.Compare(btoi(a.made), btoi(b.made)))
-	})
 	for _, t := range hits {
-		o := h.Records[t.rec]
+		o := &h.Records[t.rec]
 		if t.made {
 			vs = append(vs, Violation{prop, fmt.Sprintf("%v succeeded after %v returned", o.Op, e.Op), []int{i, int(t.rec)}})
 			continue
@@ -162,35 +151,130 @@ func (f *facts) afterExit(vs []Violation, i int, prop Property, seen, made bool)
 	return vs
 }
 
+// exitHit is an operation called after an exit returned that observed
+// an entry of the namespace (made false) or made one (made true).
+type exitHit struct {
+	row
+	made bool
+}
+
+// exitHits returns the operations called at or after time t that
+// observed something of namespace ns (when seen is set), with the first
+// such entry, or made something in it (when made is set), by the
+// namespaces' tables: in record order, what a record observed before
+// what it made.
+func (x *index) exitHits(ns subject, t int64, seen, made bool) []exitHit {
+	seenIn, madeIn := x.namespaceCalls()
+	var hits []exitHit
+	after := func(tab *table, made bool) {
+		lo, hi := tab.group(x.lookup(ns))
+		for _, r := range tab.rows[tab.search(lo, hi, t, false):hi] {
+			hits = append(hits, exitHit{r, made})
+		}
+	}
+	if seen {
+		after(seenIn, false)
+	}
+	if made {
+		after(madeIn, true)
+	}
+	slices.SortFunc(hits, func(a, b exitHit) int {
+		return cmp.Or(cmp.Compare(a.rec, b.rec), cmp.Compare(btoi(a.made), btoi(b.made)))
+	})
+	return hits
+}
+
+// exitHitsByScan is exitHits by a scan of the records, for a short
+// history (shortHistory).
+func (x *index) exitHitsByScan(ns subject, t int64, seen, made bool) []exitHit {
+	in := func(s int32) bool {
+		k := &x.subjects[s].key
+		return k.tag == ns.tag && (k.dir == model.UIDs) == (ns.scope == userns)
+	}
+	first := func(ids []int32) int32 {
+		for _, s := range ids {
+			if in(s) {
+				return s
+			}
+		}
+		return -1
+	}
+	var hits []exitHit
+	for i, tm := range x.times {
+		if tm.call < t {
+			continue
+		}
+		if s := first(x.observedBy(i)); seen && s >= 0 {
+			hits = append(hits, exitHit{x.call(i, s), false})
+		}
+		if s := first(x.producedBy(i)); made && tm.ok && s >= 0 {
+			hits = append(hits, exitHit{x.call(i, s), true})
+		}
+	}
+	return hits
+}
+
 // seenAfterRemoval appends the violations of removal i: once it returned,
 // no operation observes what it removed unless some operation that may
 // have re-created it overlaps the gap. An observer called after the
 // removal returned is innocent only if it returned after the first call
 // of an operation that may have produced the entry and returned after the
-// removal's call: the others are found by the entry's seen tree.
+// removal's call: the others are what reseen finds.
 func (f *facts) seenAfterRemoval(vs []Violation, i int) []Violation {
 	x, h := &f.index, f.h
-	d := h.Records[i]
+	d := &h.Records[i]
 	var js []int32
-	for _, gone := range f.observed[i] {
-		s := x.lookup(entryOf(gone))
-		seen := x.seenCalls()
-		lo, hi := seen.group(s)
-		from := seen.search(lo, hi, d.Return, false)
-		if from == hi {
-			// Nothing observed it after: what may have re-created it
-			// does not matter (nor is its table made, on most histories).
-			continue
+	for _, s := range x.observedBy(i) {
+		if len(h.Records) <= shortHistory {
+			js = x.reseenByScan(js[:0], s, d.Call, d.Return)
+		} else {
+			js = x.reseen(js[:0], s, d.Call, d.Return)
 		}
-		end := x.producedSpans().leastYAbove(s, d.Call, true)
-		js = js[:0]
-		seen.each(from, hi, end, func(o row) { js = append(js, o.rec) })
-		slices.Sort(js)
+		gone := x.subjects[s].key
 		for _, j := range js {
 			vs = append(vs, Violation{NoResurrection, fmt.Sprintf("%v observed %v after %v returned, and nothing re-created it", h.Records[j].Op, gone, d.Op), []int{i, int(j)}})
 		}
 	}
 	return vs
+}
+
+// reseen appends to js, in record order, the operations that observed
+// entry s, called at or after ret, the return of a removal called at
+// call, that returned before the first call of an operation that may
+// have produced s and returned after call: by the entry's seen tree.
+func (x *index) reseen(js []int32, s int32, call, ret int64) []int32 {
+	seen := x.seenCalls()
+	lo, hi := seen.group(s)
+	from := seen.search(lo, hi, ret, false)
+	if from == hi {
+		// Nothing observed it after: what may have re-created it
+		// does not matter (nor is its table made, on most histories).
+		return js
+	}
+	end := x.producedSpans().leastYAbove(s, call, true)
+	seen.each(from, hi, end, func(o row) { js = append(js, o.rec) })
+	slices.Sort(js)
+	return js
+}
+
+// reseenByScan is reseen by a scan of the records, for a short history
+// (shortHistory).
+func (x *index) reseenByScan(js []int32, s int32, call, ret int64) []int32 {
+	for j, t := range x.times {
+		if t.call >= ret && slices.Contains(x.observedBy(j), s) {
+			js = append(js, int32(j))
+		}
+	}
+	if len(js) == 0 {
+		return js
+	}
+	end := int64(math.MaxInt64)
+	for p, t := range x.times {
+		if t.ret > call && slices.Contains(x.producedBy(p), s) {
+			end = min(end, t.call)
+		}
+	}
+	return slices.DeleteFunc(js, func(j int32) bool { return x.times[j].ret > end })
 }
 
 func btoi(b bool) int {

@@ -16,13 +16,13 @@ func oracleUniqueness(f *facts) []Violation {
 	var vs []Violation
 	h := f.h
 	for i, p := range h.Records {
-		if !succeeded(p) {
+		if !succeeded(&p) {
 			continue
 		}
-		for _, k := range f.produced[i] {
+		for _, k := range producedOf(f, i) {
 			for j := i + 1; j < len(h.Records); j++ {
 				q := h.Records[j]
-				if !succeeded(q) || !contains(f.produced[j], k) || removedBetween(h, k, p, q) {
+				if !succeeded(&q) || !contains(producedOf(f, j), k) || removedBetween(h, k, p, q) {
 					continue
 				}
 				vs = append(vs, Violation{Uniqueness, fmt.Sprintf("%v and %v both produced %v, and nothing removed it in between", p.Op, q.Op, k), []int{i, j}})
@@ -37,7 +37,7 @@ func oracleUniqueness(f *facts) []Violation {
 func removedBetween(h history.History, k key, p, q history.Record) bool {
 	from, to := min(p.Call, q.Call), max(p.Return, q.Return)
 	for _, d := range h.Records {
-		if d.Call < to && ret(d) > from && destroys(h.Config, d, k) {
+		if d.Call < to && ret(&d) > from && destroys(h.Config, d, k) {
 			return true
 		}
 	}
@@ -48,7 +48,7 @@ func oracleNoResurrection(f *facts) []Violation {
 	var vs []Violation
 	h := f.h
 	for i, x := range h.Records {
-		if !succeeded(x) {
+		if !succeeded(&x) {
 			continue
 		}
 		switch x.Op.Kind {
@@ -64,13 +64,13 @@ func oracleNoResurrection(f *facts) []Violation {
 				if o.Call < x.Return {
 					continue
 				}
-				for _, k := range f.observed[j] {
+				for _, k := range observedOf(f, j) {
 					if gone && of(k) {
 						vs = append(vs, Violation{NoResurrection, fmt.Sprintf("%v observed %v after %v returned", o.Op, k, x.Op), []int{i, j}})
 						break
 					}
 				}
-				for _, k := range f.produced[j] {
+				for _, k := range producedOf(f, j) {
 					if !o.Pending && of(k) {
 						vs = append(vs, Violation{NoResurrection, fmt.Sprintf("%v succeeded after %v returned", o.Op, x.Op), []int{i, j}})
 						break
@@ -78,12 +78,12 @@ func oracleNoResurrection(f *facts) []Violation {
 				}
 			}
 		case model.DelLink, model.DelDev, model.Remove, model.DelUID:
-			for _, gone := range f.observed[i] {
+			for _, gone := range observedOf(f, i) {
 				for j, o := range h.Records {
-					if o.Call < x.Return || !contains(f.observed[j], gone) {
+					if o.Call < x.Return || !contains(observedOf(f, j), gone) {
 						continue
 					}
-					if !oracleRecreated(f, gone, x.Call, ret(o)) {
+					if !oracleRecreated(f, gone, x.Call, ret(&o)) {
 						vs = append(vs, Violation{NoResurrection, fmt.Sprintf("%v observed %v after %v returned, and nothing re-created it", o.Op, gone, x.Op), []int{i, j}})
 					}
 				}
@@ -97,7 +97,7 @@ func oracleNoResurrection(f *facts) []Violation {
 // after from and before to.
 func oracleRecreated(f *facts, k key, from, to int64) bool {
 	for i, p := range f.h.Records {
-		if ret(p) > from && p.Call < to && contains(f.produced[i], k) {
+		if ret(&p) > from && p.Call < to && contains(producedOf(f, i), k) {
 			return true
 		}
 	}
@@ -111,7 +111,7 @@ func oracleReaddir(f *facts) []Violation {
 		if r.Op.Kind != model.Readdir {
 			continue
 		}
-		if !succeeded(r) {
+		if !succeeded(&r) {
 			vs = append(vs, oracleGlueGone(f, r, i)...)
 			continue
 		}
@@ -157,12 +157,12 @@ func oracleGlueGone(f *facts, l history.Record, i int) []Violation {
 func oracleMayBeVisible(f *facts, k key, l history.Record) bool {
 	h := f.h
 	for i, p := range h.Records {
-		if p.Call >= l.Return || !contains(f.produced[i], k) {
+		if p.Call >= l.Return || !contains(producedOf(f, i), k) {
 			continue
 		}
 		removed := false
 		for _, d := range h.Records {
-			if !d.Pending && d.Call > ret(p) && d.Return < l.Call && destroys(h.Config, d, k) {
+			if !d.Pending && d.Call > ret(&p) && d.Return < l.Call && destroys(h.Config, d, k) {
 				removed = true
 				break
 			}
@@ -178,16 +178,16 @@ func oracleCertainlyVisible(f *facts, dir model.Dir, tag int, l history.Record) 
 	var ks []key
 	h := f.h
 	for i, p := range h.Records {
-		if !succeeded(p) || p.Return >= l.Call {
+		if !succeeded(&p) || p.Return >= l.Call {
 			continue
 		}
 	next:
-		for _, k := range f.produced[i] {
+		for _, k := range producedOf(f, i) {
 			if k.dir != dir || k.tag != tag || contains(ks, k) {
 				continue
 			}
 			for _, d := range h.Records {
-				if d.Call < l.Return && ret(d) > p.Call && destroys(h.Config, d, k) {
+				if d.Call < l.Return && ret(&d) > p.Call && destroys(h.Config, d, k) {
 					continue next
 				}
 			}
@@ -252,4 +252,11 @@ func contains(ks []key, k key) bool {
 		}
 	}
 	return false
+}
+
+// producedOf and observedOf are the entries record i of f's history may
+// have produced and those it observed, worked out afresh.
+func producedOf(f *facts, i int) []key { return appendProduced(nil, &f.h.Records[i]) }
+func observedOf(f *facts, i int) []key {
+	return appendObserved(nil, &f.mounts, &f.h.Records[i])
 }

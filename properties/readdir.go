@@ -31,31 +31,39 @@ func CheckReaddir(h history.History) []Violation {
 
 func checkReaddir(f *facts) []Violation {
 	var vs []Violation
-	h, mounts := f.h, &f.mounts
-	listed := map[key]bool{}
+	h, mounts, x := f.h, &f.mounts, &f.index
+	// shown holds, by entry subject, the last listing that listed it:
+	// the entries of a successful listing are what it observed, each
+	// with its subject.
+	shown := grow(x.shown[:0], len(x.subjects))
+	for s := range shown {
+		shown[s] = -1
+	}
+	x.shown = shown
 	for i := range h.Records {
 		r := &h.Records[i]
 		if r.Op.Kind != model.Readdir {
 			continue
 		}
-		if !succeeded(*r) {
+		if !succeeded(r) {
 			vs = append(vs, f.glueGone(r, int32(i))...)
 			continue
 		}
 		tag := mounts.tag(r.Op.Mount, r.Op.Dir)
-		clear(listed)
-		for _, e := range r.Result.Entries {
-			k := key{r.Op.Dir, e.Name, e.Tag}
-			if listed[k] {
+		ids := x.observedBy(i)
+		for j, e := range r.Result.Entries {
+			k, s := key{r.Op.Dir, e.Name, e.Tag}, ids[j]
+			if shown[s] == int32(i) {
 				vs = append(vs, Violation{Regularity, fmt.Sprintf("%v listed %v twice", r.Op, k), []int{i}})
 			}
-			listed[k] = true
-			if e.Tag == tag && !f.mayBeVisible(k, r) {
+			shown[s] = int32(i)
+			if e.Tag == tag && !f.mayBeVisible(s, r) {
 				vs = append(vs, Violation{Regularity, fmt.Sprintf("%v listed %v, which was not there at any time during the call", r.Op, k), []int{i}})
 			}
 		}
 		for _, s := range f.certainlyVisible(r.Op.Dir, tag, int32(i)) {
-			if k := f.index.subjects[s].key; !listed[k] {
+			if shown[s] != int32(i) {
+				k := x.subjects[s].key
 				vs = append(vs, Violation{Regularity, fmt.Sprintf("%v missed %v, which was there and unchanged for the whole call", r.Op, k), []int{i}})
 			}
 		}
@@ -63,26 +71,37 @@ func checkReaddir(f *facts) []Violation {
 	return vs
 }
 
-// mayBeVisible reports whether k may have been there during listing l:
-// some operation called before l returned may have produced it, and no
-// removal certainly ran after that and before l's call. The latest call
-// of a removal that returned before l's call is the bound: a producer
-// that returned at or after it is one.
-func (f *facts) mayBeVisible(k key, l *history.Record) bool {
+// mayBeVisible reports whether entry subject s may have been there
+// during listing l: some operation called before l returned may have
+// produced it, and no removal certainly ran after that and before l's
+// call. The latest call of a removal that returned before l's call is
+// the bound: a producer that returned at or after it is one.
+func (f *facts) mayBeVisible(s int32, l *history.Record) bool {
 	x := &f.index
-	s := x.lookup(entryOf(k))
-	if s < 0 {
-		return false // nothing produced k
+	bound := x.lastRemoval(s, l.Call)
+	if len(f.h.Records) > shortHistory {
+		return x.producedSpans().leastYAbove(s, bound, false) < l.Return
 	}
-	return x.producedSpans().leastYAbove(s, x.lastRemoval(s, l.Call), false) < l.Return
+	// A short history's producers, scanned.
+	for p, t := range x.times {
+		if t.ret >= bound && t.call < l.Return && slices.Contains(x.producedBy(p), s) {
+			return true
+		}
+	}
+	return false
 }
 
 // certainlyVisible returns the entries (their subject ids) of dir with
 // tag certainly there and unchanged for the whole of listing l (a record
 // index), valid until its next call: the present intervals that
 // start before l's call and end at or after its return. They come in the
-// order of the records that made them, each entry once.
+// order of the records that made them, each entry once. A short history
+// is scanned (visibleByScan), a longer one asks the present intervals'
+// tree, which is worth building only over many records.
 func (f *facts) certainlyVisible(dir model.Dir, tag int, l int32) []int32 {
+	if len(f.h.Records) <= shortHistory {
+		return f.visibleByScan(dir, tag, l)
+	}
 	x, r := &f.index, &f.h.Records[l]
 	t := x.presentIntervals()
 	lo, hi := t.group(x.lookup(listingOf(dir, tag)))
@@ -91,14 +110,43 @@ func (f *facts) certainlyVisible(dir model.Dir, tag int, l int32) []int32 {
 	slices.SortFunc(makers, func(a, b row) int {
 		return cmp.Or(cmp.Compare(a.rec, b.rec), cmp.Compare(x.producedAt(a.rec, a.entry), x.producedAt(b.rec, b.entry)))
 	})
+	listed := x.listings()
 	visible := x.visible[:0]
 	for _, m := range makers {
-		if x.listed[m.entry] != l {
-			x.listed[m.entry] = l // each entry once, after its first maker
+		if listed[m.entry] != l {
+			listed[m.entry] = l // each entry once, after its first maker
 			visible = append(visible, m.entry)
 		}
 	}
 	x.makers, x.visible = makers, visible
+	return visible
+}
+
+// shortHistory is the most records a history may have for the checkers
+// to scan its records where a longer one's ask the index's trees: a
+// campaign's histories have a dozen, and the trees cost more to build
+// than the scans they spare (TestShortPathsAgreeWithTheIndex).
+var shortHistory = 64
+
+// visibleByScan is certainlyVisible by a scan of the records: each
+// entry of dir with tag that a record made, returning before l's call,
+// with no removal from the maker's call until l's return.
+func (f *facts) visibleByScan(dir model.Dir, tag int, l int32) []int32 {
+	x, r := &f.index, &f.h.Records[l]
+	listed := x.listings()
+	visible := x.visible[:0]
+	for i := range x.producedIDs {
+		if t := x.times[i]; t.ok && t.ret < r.Call {
+			for _, s := range x.producedBy(i) {
+				k := &x.subjects[s].key
+				if k.tag == tag && k.dir == dir && listed[s] != l && x.firstRemoval(s, t.call) >= r.Return {
+					listed[s] = l // each entry once, after its first maker
+					visible = append(visible, s)
+				}
+			}
+		}
+	}
+	x.visible = visible
 	return visible
 }
 

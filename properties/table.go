@@ -65,6 +65,28 @@ func (t *table) fill(rows []staged, n int, once bool) {
 	}
 	copy(t.start, t.start[1:])
 	t.start[n] = int32(len(rows))
+	if once || !stagedInOrder(rows) {
+		t.sortGroups(n, once)
+	}
+}
+
+// stagedInOrder reports whether rows come sorted by x, then by record:
+// then so does every group, which keeps their order, and fill has
+// nothing to sort. Rows staged record by record, sorted by their call,
+// are, in a history whose records come in the order of their calls, as
+// a simulator's do.
+func stagedInOrder(rows []staged) bool {
+	for i := 1; i < len(rows); i++ {
+		if a, b := &rows[i-1], &rows[i]; b.x < a.x || b.x == a.x && b.rec < a.rec {
+			return false
+		}
+	}
+	return true
+}
+
+// sortGroups sorts each of the n groups by x, then by record, stably,
+// and, when once is set, drops a record's rows after its first in each.
+func (t *table) sortGroups(n int, once bool) {
 	byXThenRecord := func(a, b row) int { return cmp.Or(cmp.Compare(a.x, b.x), cmp.Compare(a.rec, b.rec)) }
 	kept := int32(0)
 	for s := range n {

@@ -22,7 +22,8 @@ func CheckTeardown(h history.History) []Violation {
 
 func checkTeardown(f *facts) []Violation {
 	var vs []Violation
-	for i, r := range f.h.Records {
+	for i := range f.h.Records {
+		r := &f.h.Records[i]
 		if r.Op.Kind != model.Gone || r.Pending {
 			continue
 		}
