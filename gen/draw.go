@@ -19,6 +19,9 @@ func (b *Buffer) Draw(c Chooser, o Options, swarm Swarm) (history.Program, Swarm
 	d := &b.d
 	*d = drawer{args: args{c: c, cfg: p.Config, f: drawFocus(c, p.Config), mounts: len(p.Config.Mounts)}, weights: weightsOf(swarm, !o.NoUsers)}
 	d.th = themeOf(swarm)
+	if d.th.tagExit {
+		p.Config.Exit = model.ExitTag
+	}
 	fds := &b.fds
 	*fds = descriptors{a: &d.args, open: fds.open[:0]}
 	if setup := b.setup(d, fds); len(setup) > 0 {
