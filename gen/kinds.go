@@ -80,7 +80,12 @@ var kinds = [...]struct {
 // program of the generator without them.
 var themes = [...]theme{
 	{kinds: []model.Kind{model.Create, model.Remove, model.Rename, model.Move, model.Lookup, model.Readdir}, odds: 2},
-	{kinds: []model.Kind{model.Open, model.Read, model.Close, model.Remove}, odds: 2},
+	// An open file's races (a read holding the active reference while
+	// its device goes) need the same mount, name and namespace in two
+	// threads: every argument is the focus's, as in the uids' theme.
+	// The first and third themes stay loose: their races (a recycled
+	// tag, a mount of a dead namespace) need more than one namespace.
+	{kinds: []model.Kind{model.Open, model.Read, model.Close, model.Remove}, odds: 2, tight: true},
 	{kinds: []model.Kind{model.Exit, model.Clone, model.Setns, model.Mount, model.Umount}, odds: 2},
 	// A uid's races (two removals of one entry, an add under one being
 	// removed) need one user namespace and one uid in two threads, of
