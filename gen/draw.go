@@ -21,6 +21,9 @@ func (b *Buffer) Draw(c Chooser, o Options, swarm Swarm) (history.Program, Swarm
 	// Field by field: a drawer literal is built aside, then copied.
 	d.args = args{c: c, cfg: p.Config, f: drawFocus(c, p.Config), mounts: len(p.Config.Mounts), th: themeOf(swarm)}
 	d.weights = programWeights(swarm, !o.NoUsers)
+	if d.th.tagExit {
+		p.Config.Exit = model.ExitTag
+	}
 	fds := &b.fds
 	*fds = descriptors{a: &d.args, open: fds.open[:0]}
 	if setup := b.setup(d, fds); len(setup) > 0 {
@@ -47,7 +50,10 @@ func (b *Buffer) Draw(c Chooser, o Options, swarm Swarm) (history.Program, Swarm
 
 // setup draws the operations run before the threads start: creates
 // mostly, and sometimes the death of a namespace and the birth of the
-// one declared for later.
+// one declared for later. A drawn exit becomes a create: a namespace
+// dead before the threads start leaves them nothing to race on there,
+// and in a program of exits and creates the focus's namespace died in
+// the setup in most programs that could not reach their race.
 func (b *Buffer) setup(d *drawer, fds *descriptors) []model.Op {
 	c, a := d.c, &d.args
 	// At most 5 drawn, then 2 for the lifecycle.
@@ -58,7 +64,10 @@ func (b *Buffer) setup(d *drawer, fds *descriptors) []model.Op {
 	for i := range c.IntN(6, "setup ops") {
 		op := model.Op{Kind: model.Create, NS: a.ns(), Name: a.nameOf(i), Phys: c.IntN(3, "phys") == 0}
 		if c.IntN(2, "setup kind") == 0 {
-			d.op(&op)
+			var drawn model.Op
+			if d.op(&drawn); drawn.Kind != model.Exit {
+				op = drawn
+			}
 		}
 		fds.give(&op)
 		setup = append(setup, op)

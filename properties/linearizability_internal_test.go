@@ -85,7 +85,7 @@ func orderedEvents(h history.History, byCall bool) []model.Event {
 // comparison proves nothing.
 func TestReturnOrderEventsAreStepsSorted(t *testing.T) {
 	var hs []history.History
-	for i := range 400 {
+	for i := range 800 {
 		opt := sim.Options{}
 		if i%2 == 1 {
 			opt.Bugs = sim.BugNames()
