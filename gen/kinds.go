@@ -91,7 +91,7 @@ var themes = [...]theme{
 	// removed) need one user namespace and one uid in two threads, of
 	// only two uids and at most two users: every argument is the focus's,
 	// which halves the executions the default campaign takes to a
-	// double removal (docs/bench-bugs.md). Odds 3: with the two shaped
+	// double removal (BENCHMARKS.md, "Themes that reach the slow races"). Odds 3: with the two shaped
 	// themes below at odds 2, at 2 it was drawn too rarely for the
 	// double removal to keep its pace (TestProgramsContend).
 	{kinds: []model.Kind{model.AddUID, model.DelUID, model.ExitUser}, odds: 3, tight: true},
@@ -99,7 +99,7 @@ var themes = [...]theme{
 	// focus's two names, and removes and creates of both race with
 	// readdirs through the focus's mount, whose cursor rests on one.
 	// Odds 2, like the others, since issue 16's measures
-	// (docs/bench-bugs.md): at odds 1 this theme and the exit's were the
+	// (BENCHMARKS.md, "Themes that reach the slow races"): at odds 1 this theme and the exit's were the
 	// two rarest, and the slowest races the campaign finds came mostly
 	// from them.
 	{kinds: []model.Kind{model.Readdir, model.Remove, model.Create}, odds: 2, only: true, tight: true, both: true, setup: 2},
