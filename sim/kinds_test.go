@@ -17,10 +17,8 @@ func TestEveryKindRuns(t *testing.T) {
 			continue
 		}
 		k := newKernel(model.Config{Namespaces: 1, Procs: []int{1}}, nil, nil)
-		s := sched.New(firstEnabled{}, 0)
 		ran := false
-		s.Go("T0", func(th *sched.Thread) { ran = k.runAtomic(th, &model.Op{Kind: kind}, new(model.Result)) })
-		s.Run()
+		sched.New(nil, 0).RunAlone("T0", func(th *sched.Thread) { ran = k.runAtomic(th, &model.Op{Kind: kind}, new(model.Result)) })
 		if !ran {
 			t.Errorf("%v: no function runs it", kind)
 		}

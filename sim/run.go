@@ -161,12 +161,6 @@ func finish(k *Kernel, r sched.Result) Execution {
 	return Execution{History: h, Schedule: r.Schedule, Steps: r.Steps, Outcome: r.Outcome, Coverage: k.cov.points, kernel: k}
 }
 
-// firstEnabled is the strategy of a thread run alone, for tests that run
-// one under Run.
-type firstEnabled struct{}
-
-func (firstEnabled) Pick(_ int, enabled []int) int { return enabled[0] }
-
 // threadNames are the names of the first threads, made once.
 var threadNames = [...]string{"T0", "T1", "T2", "T3", "T4", "T5", "T6", "T7"}
 
