@@ -213,8 +213,9 @@ var themeKinds = func() (sets [len(themes)]uint32) {
 // nil swarm), with user namespaces' kinds ([1]) and without ([0]).
 var everyKind = [2]kindWeights{weightsOf(nil, false), weightsOf(nil, true)}
 
-// programWeights is weightsOf, for a program of every kind (a quarter
-// of them) without the sums.
+// programWeights is weightsOf, except that a program of every kind (a
+// nil swarm, a quarter of them) takes the weights made once, everyKind,
+// instead of summing them again.
 func programWeights(swarm Swarm, users bool) kindWeights {
 	if swarm == nil {
 		if users {

@@ -91,17 +91,18 @@ var themes = [...]theme{
 	// removed) need one user namespace and one uid in two threads, of
 	// only two uids and at most two users: every argument is the focus's,
 	// which halves the executions the default campaign takes to a
-	// double removal (BENCHMARKS.md, "Themes that reach the slow races"). Odds 3: with the two shaped
-	// themes below at odds 2, at 2 it was drawn too rarely for the
-	// double removal to keep its pace (TestProgramsContend).
+	// double removal (BENCHMARKS.md, "Themes that reach the slow races").
+	// Odds 3: once the listing and rename themes below had odds 2 and the
+	// exit's 3, at 2 it was drawn too rarely for the double removal to
+	// keep its pace (TestProgramsContend).
 	{kinds: []model.Kind{model.AddUID, model.DelUID, model.ExitUser}, odds: 3, tight: true},
 	// A listing while the listed entries change: the setup creates the
 	// focus's two names, and removes and creates of both race with
 	// readdirs through the focus's mount, whose cursor rests on one.
-	// Odds 2, like the others, since issue 16's measures
-	// (BENCHMARKS.md, "Themes that reach the slow races"): at odds 1 this theme and the exit's were the
-	// two rarest, and the slowest races the campaign finds came mostly
-	// from them.
+	// Odds 2, as most themes have, since issue 16's measures
+	// (BENCHMARKS.md, "Themes that reach the slow races"): at odds 1
+	// this theme and the exit's were the two rarest, and the slowest
+	// races the campaign finds came mostly from them.
 	{kinds: []model.Kind{model.Readdir, model.Remove, model.Create}, odds: 2, only: true, tight: true, both: true, setup: 2},
 	// A rename of the focus's name beside lookups of both its names in
 	// class/net, where the rename moves the link.

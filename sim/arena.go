@@ -199,8 +199,10 @@ func (m *kmem) nameBuf(s string) *nameBuf  { return slabItem(m.names, &m.nameN, 
 
 // mount hands out a mount with the dentry cache's memory of the last
 // one in its place. The cache is not cleared: walk appends whole dentries
-// and reads none past the cache's length, and the nodes an earlier
-// execution's hold are the arena's own memory, reachable anyway.
+// and reads none past the cache's length. The dentries past it keep an
+// earlier execution's nodes and names reachable: the arena's own memory,
+// except a slab the arena has since replaced by a larger one, which they
+// then keep alive until overwritten (bounded by the cache's capacity).
 func (m *kmem) mount(x sysfsMount) *sysfsMount {
 	if m.mountN < len(m.mounts) {
 		x.dcache = m.mounts[m.mountN].dcache[:0]

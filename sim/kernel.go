@@ -301,7 +301,9 @@ func (k *Kernel) do(t *sched.Thread, thread int, op *model.Op, flow *model.Flow)
 	}
 	// Not deferred: a thread the scheduler aborts unwinds past this and
 	// leaves its operation marked running, but the scheduler aborts
-	// threads only once the execution is over, when nothing counts.
+	// threads only once the execution is over, when nothing counts, and
+	// a setup that did not finish before the threads start (prepare
+	// clears its mark).
 	k.coverEnd(t)
 }
 

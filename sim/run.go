@@ -128,6 +128,9 @@ func prepare(p history.Program, opt Options, a *arena) *Kernel {
 		s := a.scheduler(nil, 0, opt)
 		if r := s.RunAlone("setup", k.mem.body(k, history.SetupThread, p.Setup)); r.Outcome != sched.Finished {
 			k.fault(nil, history.Deadlock, "setup did not finish:\n"+sched.WaitForString(r.WaitFor))
+			// Unwound, it left its operation marked running (Kernel.do),
+			// which the threads' overlaps would count against.
+			clear(k.cov.running)
 		}
 	}
 	return k

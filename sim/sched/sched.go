@@ -643,7 +643,8 @@ func (s *Scheduler) Run() Result {
 // just finished a step: the state it reads is the same either way.
 func (s *Scheduler) decide() *Thread {
 	s.enable()
-	// No thread enabled: every one returned, or a deadlock.
+	// No thread enabled (every one returned, or a deadlock), or the
+	// step bound reached.
 	if len(s.enabled) == 0 || s.steps >= s.stepLimit {
 		return s.stop(s.result(s.outcome()))
 	}
