@@ -51,22 +51,12 @@ func TestCheckAgreesWithTheSlowPath(t *testing.T) {
 	if testing.Short() {
 		n = 600
 	}
-	bugs := sim.BugNames()
 	var nonlinear, others int
 	for i := range n {
-		var opt sim.Options
-		switch i % 3 {
-		case 1:
-			opt.Bugs = sim.BugSet{bugs[(i/3)%len(bugs)]}
-		case 2:
-			opt.Bugs = bugs
-		}
-		seed := uint64(i)
-		p := gen.Program(gen.NewRand(seed), gen.Options{MinThreads: 3, MaxThreads: 3, MaxOps: 4})
-		x := sim.Run(p, sched.NewRandom(seed), opt)
+		x, bugs := mixedExecution(i)
 		got, want := Check(x.History, Options{}), slowCheck(x.History)
 		if !reflect.DeepEqual(got, want) {
-			t.Fatalf("seed %d, bugs %v: Check says\n%+v\nthe slow path\n%+v", seed, opt.Bugs, got, want)
+			t.Fatalf("seed %d, bugs %v: Check says\n%+v\nthe slow path\n%+v", i, bugs, got, want)
 		}
 		for _, v := range got.Violations {
 			if v.Property == Linearizability {
@@ -213,23 +203,13 @@ func TestShortPathsAgreeWithTheIndex(t *testing.T) {
 		at(0, 5, 6, model.Op{Kind: model.Readdir, Mount: 1}, listed),
 		at(1, 6, 7, create, model.Result{}),
 	}}, "a listing that returned as its entry's maker was called")
-	bugs := sim.BugNames()
 	for i := range n {
-		var opt sim.Options
-		switch i % 3 {
-		case 1:
-			opt.Bugs = sim.BugSet{bugs[(i/3)%len(bugs)]}
-		case 2:
-			opt.Bugs = bugs
-		}
-		seed := uint64(i)
-		p := gen.Program(gen.NewRand(seed), gen.Options{MinThreads: 3, MaxThreads: 3, MaxOps: 4})
-		x := sim.Run(p, sched.NewRandom(seed), opt)
+		x, bugs := mixedExecution(i)
 		// The history as the simulator's clock has it (every tick
 		// apart), and with its times coarsened, which makes records
 		// call and return at the same time: both paths take ties alike.
 		for _, grain := range []int64{1, 3} {
-			agree(coarsened(x.History, grain), fmt.Sprintf("seed %d, bugs %v, grain %d", seed, opt.Bugs, grain))
+			agree(coarsened(x.History, grain), fmt.Sprintf("seed %d, bugs %v, grain %d", i, bugs, grain))
 		}
 		x.Release()
 	}
@@ -237,6 +217,22 @@ func TestShortPathsAgreeWithTheIndex(t *testing.T) {
 	if missed == 0 || reseen == 0 || judged[NoResurrection] == 0 || judged[Teardown] == 0 {
 		t.Fatalf("%d listings missed an entry, %d entries seen after their removal, violations %v: the comparison proves nothing", missed, reseen, judged)
 	}
+}
+
+// mixedExecution runs the i-th of the executions the fast paths are
+// compared on: a 3x4 program of seed i under a random walk, on the
+// correct simulator, with one seeded bug, or with all of them, in turn.
+func mixedExecution(i int) (sim.Execution, sim.BugSet) {
+	var opt sim.Options
+	switch bugs := sim.BugNames(); i % 3 {
+	case 1:
+		opt.Bugs = sim.BugSet{bugs[(i/3)%len(bugs)]}
+	case 2:
+		opt.Bugs = bugs
+	}
+	seed := uint64(i)
+	p := gen.Program(gen.NewRand(seed), gen.Options{MinThreads: 3, MaxThreads: 3, MaxOps: 4})
+	return sim.Run(p, sched.NewRandom(seed), opt), opt.Bugs
 }
 
 // coarsened returns h with its times divided by grain: records a tick
