@@ -32,7 +32,7 @@ func (c caller) unlockRTNL() { c.t.Unlock(&c.k.rtnl) }
 func (c caller) run(f *model.Flow) model.Result {
 	// A closure rather than the method value c.step, whose wrapper would
 	// copy each step's operation once more.
-	return f.Run(func(op model.Op) model.Result { return model.Result{Err: c.k.record(c.t, c.thread, &op)} })
+	return f.Run(func(op model.Op) model.Result { return model.Result{Err: c.step(op)} })
 }
 
 // programFlow makes f the description of a program's flow op, a copy of
