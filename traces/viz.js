@@ -28,8 +28,11 @@
   scrollToFirstError(
     marks.find((m) => m.dataset.sysfsim === 'culprit'),
     [...marks, ...errorNotes(), ...firstInvalidPoint()],
-    column,
+    column.right,
   )
+  // The scroll event comes a frame later: until then the labels would
+  // stand where the page was before it scrolled, off the window's edge.
+  column.follow()
 
   function addStyle() {
     const style = document.createElement('style')
@@ -123,7 +126,8 @@
 
   // freezeLabels keeps the row labels at the left edge of the window as
   // the page scrolls, wide enough for their names, and returns the right
-  // edge of their column in page coordinates.
+  // edge of their column in page coordinates and the function that moves
+  // them to the window's left edge.
   function freezeLabels(labels) {
     const group = document.createElementNS(SVG, 'g')
     group.setAttribute('class', 'sysfsim-labels')
@@ -154,7 +158,7 @@
 
     follow()
     window.addEventListener('scroll', follow, {passive: true})
-    return left + width
+    return {right: left + width, follow}
   }
 
   // widen moves the drawing, all but the labels, right by dx.
