@@ -40,6 +40,9 @@ type Kernel struct {
 	probe     bool    // Options.Probe: records nothing
 	// sched runs the concurrent part; nil during setup. See now.
 	sched *sched.Scheduler
+	// alone: the setup runs without the scheduler's bookkeeping
+	// (alone.go).
+	alone bool
 
 	// uidsMutex is uids_mutex, which alloc_uid held across
 	// uids_user_create (see addUID).
@@ -90,7 +93,7 @@ type private struct{}
 // treeStep is the preemption point before a step that touches the tree
 // (and maybe the history): see above.
 func (k *Kernel) treeStep(t *sched.Thread) {
-	t.Access(&k.tree.lock, !k.tree.lock.HeldShared(t))
+	k.access(t, &k.tree.lock, !k.tree.lock.HeldShared(t))
 }
 
 // newKernel makes the kernel of a program, on a's memory if a is not nil.
@@ -281,9 +284,9 @@ func (k *Kernel) do(t *sched.Thread, thread int, op *model.Op, flow *model.Flow)
 	// using a mount or a file, which only recording steps touch. Gone
 	// alone reads a namespace first.
 	if op.Kind == model.Gone {
-		t.Yield()
+		k.yield(t)
 	} else {
-		t.Access(private{}, false)
+		k.access(t, private{}, false)
 	}
 	c := caller{k, t, thread, flow}
 	k.coverBegin(t, op)

@@ -118,21 +118,41 @@ func maxSteps(opt Options) int {
 // prepare makes the kernel of p and runs its setup, alone: one thread, no
 // choice, nothing to record in the schedule, and so no strategy and no
 // coroutine (sched.Scheduler.RunAlone), under either kind of threads.
+// The setup first runs without the scheduler's bookkeeping (alone.go);
+// one that waits for what it cannot have runs again, from a new kernel,
+// under the scheduler, to end as it ends there.
 func prepare(p history.Program, opt Options, a *arena) *Kernel {
+	k := programKernel(p, opt, a)
+	if len(p.Setup) == 0 {
+		return k
+	}
+	if !slowSetup {
+		if k.runSetupFast(a.scheduler(nil, 0, opt), k.mem.body(k, history.SetupThread, p.Setup)) {
+			return k
+		}
+		k = programKernel(p, opt, a)
+	}
+	s := a.scheduler(nil, 0, opt)
+	if r := s.RunAlone("setup", k.mem.body(k, history.SetupThread, p.Setup)); r.Outcome != sched.Finished {
+		k.fault(nil, history.Deadlock, "setup did not finish:\n"+sched.WaitForString(r.WaitFor))
+		// Unwound, it left its operation marked running (Kernel.do),
+		// which the threads' overlaps would count against.
+		clear(k.cov.running)
+	}
+	return k
+}
+
+// slowSetup runs every setup under the scheduler, as one that cannot run
+// alone does: for the tests that compare the two ways.
+var slowSetup = false
+
+// programKernel is the kernel of p before its setup.
+func programKernel(p history.Program, opt Options, a *arena) *Kernel {
 	k := newKernel(p.Config, opt.Bugs, a)
 	k.probe, k.cov.off = opt.Probe, opt.Probe
 	k.cov.start(max(len(p.Threads), 1)) // setup runs as thread 0
 	// A flow records up to three steps: room for them all at once.
 	k.hist.Records = growRecords(k.hist.Records, 3*p.Ops())
-	if len(p.Setup) > 0 {
-		s := a.scheduler(nil, 0, opt)
-		if r := s.RunAlone("setup", k.mem.body(k, history.SetupThread, p.Setup)); r.Outcome != sched.Finished {
-			k.fault(nil, history.Deadlock, "setup did not finish:\n"+sched.WaitForString(r.WaitFor))
-			// Unwound, it left its operation marked running (Kernel.do),
-			// which the threads' overlaps would count against.
-			clear(k.cov.running)
-		}
-	}
 	return k
 }
 
