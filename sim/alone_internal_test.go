@@ -41,9 +41,9 @@ func TestFastSetupAgrees(t *testing.T) {
 				long.Setup = append(long.Setup, ops...)
 			}
 			for _, q := range []history.Program{p, long} {
-				fast := runOn(new(arena), q, sched.NewRandom(seed), opt)
-				var slow Execution
-				withSlowSetup(func() { slow = runOn(new(arena), q, sched.NewRandom(seed), opt) })
+				var fast, slow Execution
+				runOn(new(arena), &q, sched.NewRandom(seed), opt, &fast)
+				withSlowSetup(func() { runOn(new(arena), &q, sched.NewRandom(seed), opt, &slow) })
 				if d := executionDiff(fast, slow); d != "" {
 					t.Fatalf("bug %q, seed %d, setup %v: the fast setup's execution differs from the slow one's: %s", bug, seed, q.Setup, d)
 				}
@@ -78,7 +78,7 @@ func TestFastSetupGivesUpOnAWait(t *testing.T) {
 	create := []model.Op{{Kind: model.Create, NS: 1, Name: "eth0"}}
 	remove := []model.Op{{Kind: model.Remove, NS: 1, Name: "eth0"}}
 	held := func() *Kernel {
-		k := newKernel(cfg, nil, nil)
+		k := newKernel(&cfg, nil, nil)
 		k.cov.start(1)
 		if !k.runSetupFast(sched.New(nil, 0), k.mem.body(k, history.SetupThread, create)) {
 			t.Fatal("the create gave up")

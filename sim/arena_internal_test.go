@@ -22,7 +22,8 @@ func TestReleasedMemoryIsReused(t *testing.T) {
 		a := x.arena
 		x.Release()
 		y := Run(p, sched.NewRandom(seed), Options{})
-		fresh := runOn(new(arena), p, sched.NewRandom(seed), Options{})
+		var fresh Execution
+		runOn(new(arena), &p, sched.NewRandom(seed), Options{}, &fresh)
 		if !reflect.DeepEqual(y.History, fresh.History) || !reflect.DeepEqual(y.Schedule, fresh.Schedule) {
 			t.Fatalf("seed %d: the execution on reused memory differs from the fresh one", seed)
 		}

@@ -97,14 +97,14 @@ func (k *Kernel) treeStep(t *sched.Thread) {
 }
 
 // newKernel makes the kernel of a program, on a's memory if a is not nil.
-func newKernel(cfg model.Config, bugs BugSet, a *arena) *Kernel {
+func newKernel(cfg *model.Config, bugs BugSet, a *arena) *Kernel {
 	var k *Kernel
 	if a != nil {
 		k = a.resetKernel()
 	} else {
 		k = new(Kernel)
 	}
-	k.cfg, k.bugs = cfg, bugs
+	k.cfg, k.bugs = *cfg, bugs
 	if k.files == nil {
 		k.files = map[int]openFile{}
 	}
@@ -262,13 +262,19 @@ func (k *Kernel) record(t *sched.Thread, thread int, op *model.Op) model.Errno {
 	rec.Result = model.Result{}
 	rec.Return = 0
 	was := k.coverStep(t, op.Kind)
-	k.atomic(t, op, &r)
+	// The result goes straight to the record, rather than through a
+	// copy: each operation writes its result once, when it returns, and
+	// nothing reads a record before the execution is over.
+	k.atomic(t, op, &rec.Result)
 	k.coverStepEnd(t, was)
-	rec = &k.hist.Records[i] // the array may have grown meanwhile
-	rec.Result = r
+	if moved := &k.hist.Records[i]; moved != rec {
+		// The array grew meanwhile, copying the record while pending.
+		moved.Result = rec.Result
+		rec = moved
+	}
 	rec.Return = k.now()
 	rec.Pending = false
-	return r.Err
+	return rec.Result.Err
 }
 
 // do runs one operation of a program: a device flow, an observer or an
