@@ -237,7 +237,8 @@ func (k *Kernel) coverBegin(t *sched.Thread, op *model.Op) {
 	if c.off {
 		return
 	}
-	if programKindOf[op.Kind] >= 0 {
+	// Alone (a setup), no other thread is in the middle of anything.
+	if programKindOf[op.Kind] >= 0 && !k.alone {
 		for j, other := range c.running {
 			if j != id && other != 0 {
 				c.points.set(overlapPoint(op.Kind, other))

@@ -30,9 +30,8 @@ func (c caller) unlockRTNL() { c.k.unlock(c.t, &c.k.rtnl) }
 // (model.Flow.Run), each recorded on its own, and returns the flow's
 // result: its error, as the records keep the rest.
 func (c caller) run(f *model.Flow) model.Result {
-	// A closure rather than the method value c.step, whose wrapper would
-	// copy each step's operation once more.
-	return f.Run(func(op model.Op) model.Result { return model.Result{Err: c.step(op)} })
+	// The steps by pointer: record copies each into its record, once.
+	return f.RunSteps(func(op *model.Op) model.Result { return model.Result{Err: c.k.record(c.t, c.thread, op)} })
 }
 
 // programFlow makes f the description of a program's flow op, a copy of
