@@ -16,7 +16,8 @@ import (
 // devices/virtual/net is the class's glue directory: made with the first
 // device and removed with the last (glue.go); devDir finds it.
 type Kernel struct {
-	cfg       model.Config
+	// cfg is the program's configuration, the history's own: one copy.
+	cfg       *model.Config
 	bugs      BugSet
 	tree      tree
 	rtnl      sched.Mutex
@@ -104,7 +105,8 @@ func newKernel(cfg *model.Config, bugs BugSet, a *arena) *Kernel {
 	} else {
 		k = new(Kernel)
 	}
-	k.cfg, k.bugs = *cfg, bugs
+	k.hist.Config, k.bugs = *cfg, bugs
+	k.cfg = &k.hist.Config
 	if k.files == nil {
 		k.files = map[int]openFile{}
 	}

@@ -236,7 +236,7 @@ func (k *Kernel) setns(t *sched.Thread, op *model.Op) model.Result {
 // initNamespaces creates the namespaces, processes and mounts a program
 // starts with.
 func (k *Kernel) initNamespaces() {
-	c := &k.cfg
+	c := k.cfg
 	k.ns = append(k.ns[:0], make([]*netns, c.Namespaces+1)...)
 	for i := 1; i <= c.Namespaces; i++ {
 		if !slices.Contains(c.Later, i) {
@@ -266,7 +266,6 @@ func (k *Kernel) initNamespaces() {
 		k.procs = append(k.procs, ns)
 		k.procUsers = append(k.procUsers, user(c.ProcUsers, len(k.procUsers)))
 	}
-	k.hist.Config = *c
 }
 
 // userns is a user namespace: it tags kernel/uids. User namespaces are not
