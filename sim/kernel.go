@@ -52,8 +52,9 @@ type Kernel struct {
 	// glue is the driver core's side of the glue directory (glue.go).
 	glue glueState
 
-	// mem holds the namespaces, user namespaces and mounts (arena.go).
-	mem kmem
+	// mem holds the namespaces, user namespaces and mounts (arena.go):
+	// the arena's, by pointer, which a reset need not copy aside and back.
+	mem *kmem
 	// nodeBufs, glueBufs and entryBufs lend buffers to the removals and
 	// listings in flight, which hold them across preemption points.
 	nodeBufs  buffers[*node]
@@ -107,6 +108,9 @@ func newKernel(cfg *model.Config, bugs BugSet, a *arena) *Kernel {
 	}
 	k.hist.Config, k.bugs = *cfg, bugs
 	k.cfg = &k.hist.Config
+	if k.mem == nil {
+		k.mem = new(kmem)
+	}
 	if k.files == nil {
 		k.files = map[int]openFile{}
 	}
@@ -115,7 +119,11 @@ func newKernel(cfg *model.Config, bugs BugSet, a *arena) *Kernel {
 	k.rtnl.Name = "rtnl"
 	k.uidsMutex.Name = "uids_mutex"
 	k.glue.mutex.Name = "gdp_mutex"
-	k.makeInitialTree()
+	if a != nil {
+		a.bootTree(k)
+	} else {
+		k.makeInitialTree()
+	}
 	k.types.register(model.NetTag)  // net_ns_init
 	k.types.register(model.UserTag) // the seed's kernel/uids example
 	k.initNamespaces()
