@@ -238,10 +238,11 @@ func (k *Kernel) coverBegin(t *sched.Thread, op *model.Op) {
 		return
 	}
 	// Alone (a setup), no other thread is in the middle of anything.
-	if programKindOf[op.Kind] >= 0 && !k.alone {
+	if a := programKindOf[op.Kind]; a >= 0 && !k.alone {
+		during := overlapBase + a*kindCount // overlapPoint(op.Kind, 0)
 		for j, other := range c.running {
-			if j != id && other != 0 {
-				c.points.set(overlapPoint(op.Kind, other))
+			if other != 0 && j != id {
+				c.points.set(during + int(other))
 			}
 		}
 	}
