@@ -120,24 +120,25 @@ func (f *Flow) build(op *Op, mask Fields, desc []flowStep) {
 		st.Op.Kind = d.kind
 		st.Op.keep(mask & kindSpecs[d.kind].takes)
 		if d.onFail == undoPrevious {
-			st.Undo = inverse(f.steps[i-1].Op)
+			st.Undo = f.steps[i-1].Op
+			st.Undo.invert()
 		} else if st.Undo.Kind != 0 { // f was another flow (Of)
 			st.Undo = Op{}
 		}
 	}
 }
 
-// inverse returns the rename or move that takes op back: from the new
-// name and namespace to the old ones.
-func inverse(op Op) Op {
+// invert makes op the rename or move that takes it back: from the new
+// name and namespace to the old ones. In place: an operation is 128
+// bytes, which a function of values would copy in and out again.
+func (op *Op) invert() {
 	if op.Kind == MoveLink || op.Kind == MoveDev {
 		op.NS, op.To = op.To, op.NS
 		if op.NewName == "" {
-			return op
+			return
 		}
 	}
 	op.Name, op.NewName = op.NewName, op.Name
-	return op
 }
 
 // Steps returns the flow's steps, in order.

@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/sysfsim/sysfsim/sim/sched"
@@ -22,7 +23,7 @@ import (
 // faults and coverage of the two ways are the same (TestFastSetupAgrees).
 
 // errSlowSetup unwinds a setup that must run under the scheduler.
-var errSlowSetup = fmt.Errorf("sim: the setup waits for what it cannot have: run it under the scheduler")
+var errSlowSetup = errors.New("sim: the setup waits for what it cannot have: run it under the scheduler")
 
 func (k *Kernel) lock(t *sched.Thread, m *sched.Mutex) {
 	if !k.alone {
