@@ -120,24 +120,25 @@ func (f *Flow) build(op *Op, mask Fields, desc []flowStep) {
 		st.Op.Kind = d.kind
 		st.Op.keep(mask & kindSpecs[d.kind].takes)
 		if d.onFail == undoPrevious {
-			st.Undo = inverse(f.steps[i-1].Op)
+			st.Undo = f.steps[i-1].Op
+			st.Undo.invert()
 		} else if st.Undo.Kind != 0 { // f was another flow (Of)
 			st.Undo = Op{}
 		}
 	}
 }
 
-// inverse returns the rename or move that takes op back: from the new
-// name and namespace to the old ones.
-func inverse(op Op) Op {
+// invert makes op the rename or move that takes it back: from the new
+// name and namespace to the old ones. In place: an operation is 128
+// bytes, which a function of values would copy in and out again.
+func (op *Op) invert() {
 	if op.Kind == MoveLink || op.Kind == MoveDev {
 		op.NS, op.To = op.To, op.NS
 		if op.NewName == "" {
-			return op
+			return
 		}
 	}
 	op.Name, op.NewName = op.NewName, op.Name
-	return op
 }
 
 // Steps returns the flow's steps, in order.
@@ -148,12 +149,20 @@ func (f *Flow) Steps() []FlowStep { return f.steps[:f.n] }
 // undo, if it has one, through step too, whatever that returns, and
 // returns the failed step's result. Otherwise it returns the last step's.
 func (f *Flow) Run(step func(Op) Result) Result {
+	return f.RunSteps(func(op *Op) Result { return step(*op) })
+}
+
+// RunSteps is Run with each step's operation passed by pointer, the
+// flow's own, which step must not change: the simulator and the
+// specification run a flow for nearly every device operation, and an
+// operation is 128 bytes to copy.
+func (f *Flow) RunSteps(step func(*Op) Result) Result {
 	var r Result
 	for i := range f.n {
 		st := &f.steps[i] // by pointer: a step is two operations, 256 bytes
-		if r = step(st.Op); r.Err != OK {
+		if r = step(&st.Op); r.Err != OK {
 			if st.Undo.Kind != 0 {
-				step(st.Undo)
+				step(&st.Undo)
 			}
 			return r
 		}
@@ -171,9 +180,9 @@ func applyFlow(c Config, s State, op Op) (Result, State) {
 		return Result{Err: ENOENT}, s
 	}
 	f := FlowOf(op)
-	r := f.Run(func(st Op) Result {
+	r := f.RunSteps(func(st *Op) Result {
 		var r Result
-		r, s = Apply(c, s, st)
+		r, s = Apply(c, s, *st)
 		return r
 	})
 	return r, s

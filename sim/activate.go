@@ -20,10 +20,10 @@ import "github.com/sysfsim/sysfsim/sim/sched"
 // tree, which the step after Lock is declared to touch.
 func (k *Kernel) activate(t *sched.Thread, n *node) {
 	tr := &k.tree
-	t.Lock(&tr.lock)
+	k.lock(t, &tr.lock)
 	k.activateTree(t, n)
 	tr.drop(t, n)
-	t.Unlock(&tr.lock)
+	k.unlock(t, &tr.lock)
 }
 
 // activateTree is kernfs_activate's walk (kernfs_next_descendant_post)

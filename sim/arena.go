@@ -16,8 +16,15 @@ import (
 // came with them.
 type arena struct {
 	kernel Kernel
+	mem    kmem   // the kernel's
 	slab   []node // tree.alloc hands these out in order
-	sched  sched.Scheduler
+	// boot is the initial tree as made on the slab whose first node is
+	// bootSlab (bootTree), which is slab while it has not been replaced.
+	boot     [len(initialNodes)]node
+	bootSlab *node
+	// bootNodes are the nodes of the tree boot makes, in order.
+	bootNodes [len(initialNodes)]*node
+	sched     sched.Scheduler
 	// gen counts the executions released from the arena; an Execution
 	// remembers the count it was made at, so that releasing a copy of one
 	// released before does nothing, whoever uses the arena now.
@@ -63,8 +70,7 @@ func (a *arena) resetKernel() *Kernel {
 	nodes, files, mounts := k.tree.nodes[:0], k.files, k.mounts
 	running := k.cov.running[:0] // the rest of coverage starts zero
 	glues := k.glue.made[:0]
-	mem := k.mem
-	mem.reset()
+	a.mem.reset()
 	nodeBufs, glueBufs, entryBufs, freeAddrs := k.nodeBufs, k.glueBufs, k.entryBufs, k.freeAddrs[:0]
 	ns, users, procs, procUsers := emptied(k.ns), emptied(k.users), emptied(k.procs), emptied(k.procUsers)
 	readers := emptied(k.tree.lock.Readers())
@@ -74,7 +80,7 @@ func (a *arena) resetKernel() *Kernel {
 	// Cleared in place, then given back what it keeps: a Kernel literal
 	// would be built aside and copied over whole.
 	*k = Kernel{}
-	k.files, k.mounts, k.faults, k.cov.running, k.mem = files, mounts, faults, running, mem
+	k.files, k.mounts, k.faults, k.cov.running, k.mem = files, mounts, faults, running, &a.mem
 	k.ns, k.users, k.procs, k.procUsers = ns, users, procs, procUsers
 	k.nodeBufs, k.glueBufs, k.entryBufs, k.freeAddrs = nodeBufs, glueBufs, entryBufs, freeAddrs
 	k.tree.lock.KeepReaders(readers)
@@ -83,6 +89,40 @@ func (a *arena) resetKernel() *Kernel {
 	k.tree.nodes = nodes
 	k.tree.slab = a.slab
 	return k
+}
+
+// bootTree makes k's initial tree, whose nodes are the first of the
+// slab, as makeInitialTree does. Made on the same slab before, the tree
+// is copied from then, pointers and all: they point into the slab
+// already. The copy shares its arrays of children with every execution's
+// tree, which changes those of only the directories that start empty
+// (class/net, devices/virtual, kernel/uids): no operation links or
+// unlinks anything else of the initial tree, and those three keep
+// their own. TestBootTreeAgrees holds the copy to makeInitialTree's
+// tree.
+func (a *arena) bootTree(k *Kernel) {
+	tr := &k.tree
+	if len(a.slab) < len(a.boot) {
+		k.makeInitialTree() // on a slab of slot's
+		return
+	}
+	if a.bootSlab != &a.slab[0] {
+		k.makeInitialTree()
+		a.boot = [len(initialNodes)]node(a.slab[:len(a.boot)])
+		a.bootSlab = &a.slab[0]
+		a.bootNodes = [len(initialNodes)]*node(tr.nodes)
+		return
+	}
+	// The directories that start empty keep the arrays of children the
+	// last execution grew, as slot keeps a node's.
+	kids := [...][]*node{a.slab[initialClass].children, a.slab[initialVirtual].children, a.slab[initialUIDs].children}
+	copy(a.slab, a.boot[:])
+	a.slab[initialClass].children = kids[0][:0]
+	a.slab[initialVirtual].children = kids[1][:0]
+	a.slab[initialUIDs].children = kids[2][:0]
+	tr.nodes = append(tr.nodes, a.bootNodes[:]...)
+	tr.used = len(a.boot)
+	tr.root, k.class, k.virtual, k.uids = &a.slab[0], &a.slab[initialClass], &a.slab[initialVirtual], &a.slab[initialUIDs]
 }
 
 // scheduler returns a's scheduler made new for strategy, or a new one if

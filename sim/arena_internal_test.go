@@ -22,7 +22,8 @@ func TestReleasedMemoryIsReused(t *testing.T) {
 		a := x.arena
 		x.Release()
 		y := Run(p, sched.NewRandom(seed), Options{})
-		fresh := runOn(new(arena), p, sched.NewRandom(seed), Options{})
+		var fresh Execution
+		runOn(new(arena), &p, sched.NewRandom(seed), Options{}, &fresh)
 		if !reflect.DeepEqual(y.History, fresh.History) || !reflect.DeepEqual(y.Schedule, fresh.Schedule) {
 			t.Fatalf("seed %d: the execution on reused memory differs from the fresh one", seed)
 		}
@@ -62,7 +63,7 @@ func TestReleaseTwiceIsHarmless(t *testing.T) {
 // fromSlabs reports a namespace, user namespace or mount of k that is
 // not from its arena's slabs, where they had room for all.
 func fromSlabs(k *Kernel) error {
-	m := &k.mem
+	m := k.mem
 	for _, ns := range k.ns {
 		if ns != nil && m.nsN <= len(m.nss) && !containsPtr(m.nss, ns) {
 			return fmt.Errorf("namespace %d is not from the arena's slab", ns.id)
@@ -88,4 +89,56 @@ func containsPtr[T any](slab []T, p *T) bool {
 		}
 	}
 	return false
+}
+
+// The initial tree an arena copies (bootTree) is the tree makeInitialTree
+// makes, whatever the executions on the arena before did to theirs.
+func TestBootTreeAgrees(t *testing.T) {
+	var fresh Kernel
+	fresh.makeInitialTree()
+	want := treeImage(fresh.tree.nodes)
+	a := &arena{slab: make([]node, 64)} // room for every execution's nodes
+	opt := Options{Bugs: BugNames()}
+	for seed := range uint64(200) {
+		p := gen.Program(gen.NewRand(seed), gen.Options{MaxThreads: 4})
+		k := newKernel(&p.Config, opt.Bugs, a)
+		if got := treeImage(k.tree.nodes[:len(initialNodes)]); !reflect.DeepEqual(got, want) {
+			t.Fatalf("seed %d: the initial tree on the arena is\n%+v\nnot\n%+v", seed, got, want)
+		}
+		if k.class != k.tree.nodes[initialClass] || k.virtual != k.tree.nodes[initialVirtual] || k.uids != k.tree.nodes[initialUIDs] || k.tree.root != k.tree.nodes[0] {
+			t.Fatalf("seed %d: the kernel holds directories not of its tree", seed)
+		}
+		var x Execution
+		runOn(a, &p, sched.NewRandom(seed), opt, &x)
+	}
+	if a.bootSlab == nil {
+		t.Fatal("no execution booted from the arena's copy")
+	}
+}
+
+// nodeImage is a node with its pointers as allocation numbers.
+type nodeImage struct {
+	n                node
+	parent, target   int
+	children         []int
+	ownName, drained bool
+}
+
+func treeImage(nodes []*node) []nodeImage {
+	id := func(n *node) int {
+		if n == nil {
+			return -1
+		}
+		return n.id
+	}
+	var im []nodeImage
+	for _, n := range nodes {
+		x := nodeImage{n: *n, parent: id(n.parent), target: id(n.target), ownName: n.nameBuf == &n.name0, drained: n.drained != nil}
+		for _, c := range n.children {
+			x.children = append(x.children, id(c))
+		}
+		x.n.parent, x.n.target, x.n.children, x.n.nameBuf, x.n.drained = nil, nil, nil, nil, nil
+		im = append(im, x)
+	}
+	return im
 }

@@ -237,10 +237,12 @@ func (k *Kernel) coverBegin(t *sched.Thread, op *model.Op) {
 	if c.off {
 		return
 	}
-	if programKindOf[op.Kind] >= 0 {
+	// Alone (a setup), no other thread is in the middle of anything.
+	if a := programKindOf[op.Kind]; a >= 0 && !k.alone {
+		during := overlapBase + a*kindCount // overlapPoint(op.Kind, 0)
 		for j, other := range c.running {
-			if j != id && other != 0 {
-				c.points.set(overlapPoint(op.Kind, other))
+			if other != 0 && j != id {
+				c.points.set(during + int(other))
 			}
 		}
 	}

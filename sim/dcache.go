@@ -26,7 +26,7 @@ type dentry struct {
 // other, as lookups of one name do in the VFS (d_alloc_parallel), while
 // the listing steps of readdir, which never use the cache, stay reads.
 func (k *Kernel) walk(t *sched.Thread, x *sysfsMount, parent *node, name string, tag int) *node {
-	t.Access(&k.tree.lock, true)
+	k.access(t, &k.tree.lock, true)
 	return k.component(t, x, parent, name, tag)
 }
 
@@ -42,7 +42,7 @@ func (k *Kernel) walkDir(t *sched.Thread, x *sysfsMount, d model.Dir, name strin
 	if d != model.Devices {
 		return k.walk(t, x, k.dir(d), name, tag)
 	}
-	t.Access(&k.tree.lock, true)
+	k.access(t, &k.tree.lock, true)
 	parent := k.component(t, x, k.virtual, "net", 0)
 	if parent == nil {
 		return nil

@@ -23,16 +23,15 @@ type caller struct {
 
 func (c caller) step(op model.Op) model.Errno { return c.k.record(c.t, c.thread, &op) }
 
-func (c caller) lockRTNL()   { c.t.Lock(&c.k.rtnl) }
-func (c caller) unlockRTNL() { c.t.Unlock(&c.k.rtnl) }
+func (c caller) lockRTNL()   { c.k.lock(c.t, &c.k.rtnl) }
+func (c caller) unlockRTNL() { c.k.unlock(c.t, &c.k.rtnl) }
 
 // run takes the steps of f, undo included, as its description says
 // (model.Flow.Run), each recorded on its own, and returns the flow's
 // result: its error, as the records keep the rest.
 func (c caller) run(f *model.Flow) model.Result {
-	// A closure rather than the method value c.step, whose wrapper would
-	// copy each step's operation once more.
-	return f.Run(func(op model.Op) model.Result { return model.Result{Err: c.step(op)} })
+	// The steps by pointer: record copies each into its record, once.
+	return f.RunSteps(func(op *model.Op) model.Result { return model.Result{Err: c.k.record(c.t, c.thread, op)} })
 }
 
 // programFlow makes f the description of a program's flow op, a copy of
@@ -51,7 +50,7 @@ func (c caller) create(op *model.Op) {
 	}
 	// The step that follows takes an ifindex (rtnl's, but not with the
 	// bug) and records the add's call.
-	c.t.Access(&c.k.ifindex, true)
+	c.k.access(c.t, &c.k.ifindex, true)
 	c.k.ifindex++
 	o := *op
 	o.Index = c.k.ifindex
@@ -91,7 +90,7 @@ func (c caller) exitKernel(op *model.Op) {
 		ifindex int
 	}
 	var devs []dev
-	c.t.RLock(&tr.lock)
+	c.k.rlock(c.t, &tr.lock)
 	var devices []*node
 	if dir := k.devDir(); dir != nil {
 		devices = dir.children
@@ -105,7 +104,7 @@ func (c caller) exitKernel(op *model.Op) {
 			devs = append(devs, x)
 		}
 	}
-	c.t.RUnlock(&tr.lock)
+	c.k.runlock(c.t, &tr.lock)
 	if c.k.bugs.Has(BugExitForgetsDevice) {
 		devs = forgetLastVirtual(devs, func(d dev) bool { return !d.phys })
 	}
@@ -160,8 +159,8 @@ func (c caller) handbackName(name string, ifindex int) string {
 // the namespace is the name table.
 func (c caller) nameInUse(id int, name string) bool {
 	tr := &c.k.tree
-	c.t.RLock(&tr.lock)
-	defer c.t.RUnlock(&tr.lock)
+	c.k.rlock(c.t, &tr.lock)
+	defer c.k.runlock(c.t, &tr.lock)
 	ns := c.k.alive(id)
 	devices := c.k.devDir()
 	return ns != nil && devices != nil && tr.find(c.t, devices, name, ns.addr) != nil

@@ -94,8 +94,8 @@ func (k *Kernel) glueOf(n *node) *glueDir {
 // is then freed.
 func (k *Kernel) getDeviceParent(t *sched.Thread) (*glueDir, *node) {
 	g := &k.glue
-	t.Lock(&g.mutex)
-	defer t.Unlock(&g.mutex)
+	k.lock(t, &g.mutex)
+	defer k.unlock(t, &g.mutex)
 	if d := g.listed; d != nil {
 		d.kref++ // kobject_get
 		return d, d.sd
@@ -110,12 +110,12 @@ func (k *Kernel) getDeviceParent(t *sched.Thread) (*glueDir, *node) {
 // in the class's glue_dirs. The caller holds gdp_mutex.
 func (k *Kernel) classDirCreate(t *sched.Thread) *glueDir {
 	tr := &k.tree
-	t.Lock(&tr.lock)
+	k.lock(t, &tr.lock)
 	kn := tr.allocHashed(dirNode, "net", 0, glueHash)
 	tr.link(k.virtual, kn)
 	tr.get(kn) // kobj->sd
 	tr.get(kn) // pinned until activated
-	t.Unlock(&tr.lock)
+	k.unlock(t, &tr.lock)
 	k.activate(t, kn)
 	d := k.mem.glueDir(glueDir{kref: 1, sd: kn, kn: kn})
 	k.glue.listed = d
@@ -135,8 +135,8 @@ func (k *Kernel) cleanupGlueDir(t *sched.Thread, d *glueDir) {
 		return
 	}
 	g := &k.glue
-	t.Lock(&g.mutex)
-	defer t.Unlock(&g.mutex)
+	k.lock(t, &g.mutex)
+	defer k.unlock(t, &g.mutex)
 	// kobject_has_children reads the kernfs directory, without its lock.
 	k.treeStep(t)
 	last := d.kref == 1 || k.bugs.Has(BugGlueDirNoKref)
@@ -158,9 +158,9 @@ func (k *Kernel) kobjectDel(t *sched.Thread, d *glueDir) {
 	kn := d.sd
 	d.sd = nil
 	tr := &k.tree
-	t.Lock(&tr.lock)
+	k.lock(t, &tr.lock)
 	nodes := k.deactivate(t, kn, k.nodeBufs.take())
-	t.Unlock(&tr.lock)
+	k.unlock(t, &tr.lock)
 	k.drainAndUnlink(t, nodes)
 	tr.put(t, kn) // sysfs_put(sd)
 	if k.glue.listed == d {

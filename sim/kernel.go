@@ -16,7 +16,8 @@ import (
 // devices/virtual/net is the class's glue directory: made with the first
 // device and removed with the last (glue.go); devDir finds it.
 type Kernel struct {
-	cfg       model.Config
+	// cfg is the program's configuration, the history's own: one copy.
+	cfg       *model.Config
 	bugs      BugSet
 	tree      tree
 	rtnl      sched.Mutex
@@ -40,6 +41,9 @@ type Kernel struct {
 	probe     bool    // Options.Probe: records nothing
 	// sched runs the concurrent part; nil during setup. See now.
 	sched *sched.Scheduler
+	// alone: the setup runs without the scheduler's bookkeeping
+	// (alone.go).
+	alone bool
 
 	// uidsMutex is uids_mutex, which alloc_uid held across
 	// uids_user_create (see addUID).
@@ -48,8 +52,9 @@ type Kernel struct {
 	// glue is the driver core's side of the glue directory (glue.go).
 	glue glueState
 
-	// mem holds the namespaces, user namespaces and mounts (arena.go).
-	mem kmem
+	// mem holds the namespaces, user namespaces and mounts (arena.go):
+	// the arena's, by pointer, which a reset need not copy aside and back.
+	mem *kmem
 	// nodeBufs, glueBufs and entryBufs lend buffers to the removals and
 	// listings in flight, which hold them across preemption points.
 	nodeBufs  buffers[*node]
@@ -90,18 +95,22 @@ type private struct{}
 // treeStep is the preemption point before a step that touches the tree
 // (and maybe the history): see above.
 func (k *Kernel) treeStep(t *sched.Thread) {
-	t.Access(&k.tree.lock, !k.tree.lock.HeldShared(t))
+	k.access(t, &k.tree.lock, !k.tree.lock.HeldShared(t))
 }
 
 // newKernel makes the kernel of a program, on a's memory if a is not nil.
-func newKernel(cfg model.Config, bugs BugSet, a *arena) *Kernel {
+func newKernel(cfg *model.Config, bugs BugSet, a *arena) *Kernel {
 	var k *Kernel
 	if a != nil {
 		k = a.resetKernel()
 	} else {
 		k = new(Kernel)
 	}
-	k.cfg, k.bugs = cfg, bugs
+	k.hist.Config, k.bugs = *cfg, bugs
+	k.cfg = &k.hist.Config
+	if k.mem == nil {
+		k.mem = new(kmem)
+	}
 	if k.files == nil {
 		k.files = map[int]openFile{}
 	}
@@ -110,7 +119,11 @@ func newKernel(cfg model.Config, bugs BugSet, a *arena) *Kernel {
 	k.rtnl.Name = "rtnl"
 	k.uidsMutex.Name = "uids_mutex"
 	k.glue.mutex.Name = "gdp_mutex"
-	k.makeInitialTree()
+	if a != nil {
+		a.bootTree(k)
+	} else {
+		k.makeInitialTree()
+	}
 	k.types.register(model.NetTag)  // net_ns_init
 	k.types.register(model.UserTag) // the seed's kernel/uids example
 	k.initNamespaces()
@@ -259,13 +272,19 @@ func (k *Kernel) record(t *sched.Thread, thread int, op *model.Op) model.Errno {
 	rec.Result = model.Result{}
 	rec.Return = 0
 	was := k.coverStep(t, op.Kind)
-	k.atomic(t, op, &r)
+	// The result goes straight to the record, rather than through a
+	// copy: each operation writes its result once, when it returns, and
+	// nothing reads a record before the execution is over.
+	k.atomic(t, op, &rec.Result)
 	k.coverStepEnd(t, was)
-	rec = &k.hist.Records[i] // the array may have grown meanwhile
-	rec.Result = r
+	if moved := &k.hist.Records[i]; moved != rec {
+		// The array grew meanwhile, copying the record while pending.
+		moved.Result = rec.Result
+		rec = moved
+	}
 	rec.Return = k.now()
 	rec.Pending = false
-	return r.Err
+	return rec.Result.Err
 }
 
 // do runs one operation of a program: a device flow, an observer or an
@@ -281,9 +300,9 @@ func (k *Kernel) do(t *sched.Thread, thread int, op *model.Op, flow *model.Flow)
 	// using a mount or a file, which only recording steps touch. Gone
 	// alone reads a namespace first.
 	if op.Kind == model.Gone {
-		t.Yield()
+		k.yield(t)
 	} else {
-		t.Access(private{}, false)
+		k.access(t, private{}, false)
 	}
 	c := caller{k, t, thread, flow}
 	k.coverBegin(t, op)

@@ -3,6 +3,9 @@ package sim
 import (
 	"slices"
 	"testing"
+
+	"github.com/sysfsim/sysfsim/model"
+	"github.com/sysfsim/sysfsim/sim/sched"
 )
 
 // nameHash is kernfs_name_hash's FNV-1a over the tag's four low bytes,
@@ -62,5 +65,28 @@ func TestRemoveNodeIsSlicesDelete(t *testing.T) {
 				t.Errorf("removeNode(%d nodes, #%d) = %v, want %v, slot left %v", size, i, got, want, buf[size-1])
 			}
 		}
+	}
+}
+
+// A put of a freed node faults twice, for the touch and for the check
+// of kernfs_put's own (drop's), which put does not repeat otherwise,
+// and once more for the count below zero.
+func TestPutOfFreedNodeFaults(t *testing.T) {
+	k := newKernel(&model.Config{Namespaces: 1}, nil, nil)
+	k.cov.start(1)
+	n := k.tree.alloc(fileNode, "ifindex", 0)
+	n.refs, n.freed = 0, true
+	sched.New(nil, 0).RunAlone("T0", func(th *sched.Thread) { k.tree.put(th, n) })
+	var got []string
+	for _, f := range k.faults {
+		got = append(got, f.Detail)
+	}
+	want := []string{
+		"kernfs_put touched freed node ifindex@ns0#7",
+		"kernfs_put touched freed node ifindex@ns0#7",
+		"reference count of ifindex@ns0#7 dropped below zero",
+	}
+	if !slices.Equal(got, want) {
+		t.Fatalf("faults %q, want %q", got, want)
 	}
 }

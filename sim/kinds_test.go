@@ -16,14 +16,14 @@ func TestEveryKindRuns(t *testing.T) {
 		if kind.IsFlow() {
 			continue
 		}
-		k := newKernel(model.Config{Namespaces: 1, Procs: []int{1}}, nil, nil)
+		k := newKernel(&model.Config{Namespaces: 1, Procs: []int{1}}, nil, nil)
 		ran := false
 		sched.New(nil, 0).RunAlone("T0", func(th *sched.Thread) { ran = k.runAtomic(th, &model.Op{Kind: kind}, new(model.Result)) })
 		if !ran {
 			t.Errorf("%v: no function runs it", kind)
 		}
 	}
-	if newKernel(model.Config{}, nil, nil).runAtomic(nil, &model.Op{}, new(model.Result)) {
+	if newKernel(&model.Config{}, nil, nil).runAtomic(nil, &model.Op{}, new(model.Result)) {
 		t.Error("the zero kind ran")
 	}
 }

@@ -123,8 +123,8 @@ func (k *Kernel) mount(t *sched.Thread, op *model.Op) model.Result {
 	// Under the tree lock, so that an exit's critical section, which
 	// marks the namespace dead and deactivates its entries, is atomic
 	// for these too.
-	t.Lock(&k.tree.lock)
-	defer t.Unlock(&k.tree.lock)
+	k.lock(t, &k.tree.lock)
+	defer k.unlock(t, &k.tree.lock)
 	k.treeStep(t)
 	if k.mountOf(op.Mount) != nil || op.Mount <= len(k.cfg.Mounts) {
 		return errno(model.EBUSY)
@@ -158,8 +158,8 @@ func (k *Kernel) umount(t *sched.Thread, op *model.Op) model.Result {
 	// Under the tree lock, so that an exit's critical section, which
 	// marks the namespace dead and deactivates its entries, is atomic
 	// for these too.
-	t.Lock(&k.tree.lock)
-	defer t.Unlock(&k.tree.lock)
+	k.lock(t, &k.tree.lock)
+	defer k.unlock(t, &k.tree.lock)
 	k.treeStep(t)
 	x := k.mountOf(op.Mount)
 	if x == nil || x.gone {
@@ -204,8 +204,8 @@ func (k *Kernel) clone(t *sched.Thread, op *model.Op) model.Result {
 	// Under the tree lock, so that an exit's critical section, which
 	// marks the namespace dead and deactivates its entries, is atomic
 	// for these too.
-	t.Lock(&k.tree.lock)
-	defer t.Unlock(&k.tree.lock)
+	k.lock(t, &k.tree.lock)
+	defer k.unlock(t, &k.tree.lock)
 	k.treeStep(t)
 	if !slices.Contains(k.cfg.Later, op.NS) || k.ns[op.NS] != nil {
 		return errno(model.EEXIST)
@@ -222,8 +222,8 @@ func (k *Kernel) setns(t *sched.Thread, op *model.Op) model.Result {
 	// Under the tree lock, so that an exit's critical section, which
 	// marks the namespace dead and deactivates its entries, is atomic
 	// for these too.
-	t.Lock(&k.tree.lock)
-	defer t.Unlock(&k.tree.lock)
+	k.lock(t, &k.tree.lock)
+	defer k.unlock(t, &k.tree.lock)
 	k.treeStep(t)
 	ns := k.alive(op.NS)
 	if ns == nil {
@@ -236,7 +236,7 @@ func (k *Kernel) setns(t *sched.Thread, op *model.Op) model.Result {
 // initNamespaces creates the namespaces, processes and mounts a program
 // starts with.
 func (k *Kernel) initNamespaces() {
-	c := &k.cfg
+	c := k.cfg
 	k.ns = append(k.ns[:0], make([]*netns, c.Namespaces+1)...)
 	for i := 1; i <= c.Namespaces; i++ {
 		if !slices.Contains(c.Later, i) {
@@ -266,7 +266,6 @@ func (k *Kernel) initNamespaces() {
 		k.procs = append(k.procs, ns)
 		k.procUsers = append(k.procUsers, user(c.ProcUsers, len(k.procUsers)))
 	}
-	k.hist.Config = *c
 }
 
 // userns is a user namespace: it tags kernel/uids. User namespaces are not
@@ -307,17 +306,17 @@ func (k *Kernel) addUID(t *sched.Thread, op *model.Op) model.Result {
 	if e := model.ValidName(op.Name); e != model.OK {
 		return errno(e)
 	}
-	t.Lock(&k.uidsMutex)
-	defer t.Unlock(&k.uidsMutex)
+	k.lock(t, &k.uidsMutex)
+	defer k.unlock(t, &k.uidsMutex)
 	tr := &k.tree
-	t.Lock(&tr.lock)
+	k.lock(t, &tr.lock)
 	k.treeStep(t)
 	if u.dead {
-		t.Unlock(&tr.lock)
+		k.unlock(t, &tr.lock)
 		return errno(model.ENOENT)
 	}
 	if tr.find(t, k.uids, op.Name, u.addr) != nil {
-		t.Unlock(&tr.lock)
+		k.unlock(t, &tr.lock)
 		return errno(model.EEXIST)
 	}
 	n := tr.alloc(dirNode, op.Name, u.addr)
@@ -325,10 +324,10 @@ func (k *Kernel) addUID(t *sched.Thread, op *model.Op) model.Result {
 	tr.link(k.uids, n)
 	tr.get(n) // the kobject's reference (kobj->sd)
 	tr.get(n) // pinned until activated
-	t.Unlock(&tr.lock)
+	k.unlock(t, &tr.lock)
 	k.activate(t, n)
 
-	t.Lock(&tr.lock)
+	k.lock(t, &tr.lock)
 	tr.touch(t, n, "kernfs_add_one")
 	// kernfs_add_one: -ENOENT when the parent is being removed
 	// (KERNFS_REMOVING since c25491747b21, KERNFS_ACTIVATED before).
@@ -339,7 +338,7 @@ func (k *Kernel) addUID(t *sched.Thread, op *model.Op) model.Result {
 		tr.link(n, a)
 		tr.get(a) // pinned until activated
 	}
-	t.Unlock(&tr.lock)
+	k.unlock(t, &tr.lock)
 	if a != nil {
 		k.activate(t, a)
 	}
@@ -357,13 +356,13 @@ func (k *Kernel) addUID(t *sched.Thread, op *model.Op) model.Result {
 func (k *Kernel) delUID(t *sched.Thread, op *model.Op) model.Result {
 	u := k.user(op.User)
 	tr := &k.tree
-	t.Lock(&tr.lock)
+	k.lock(t, &tr.lock)
 	var n *node
 	if u != nil {
 		n = tr.find(t, k.uids, op.Name, u.addr)
 	}
 	if n == nil {
-		t.Unlock(&tr.lock)
+		k.unlock(t, &tr.lock)
 		return errno(model.ENOENT)
 	}
 	joined := n.removing
@@ -372,7 +371,7 @@ func (k *Kernel) delUID(t *sched.Thread, op *model.Op) model.Result {
 		unpinned = n // no kernfs_get(kn) before __kernfs_remove
 	}
 	nodes := k.deactivateFrom(t, n, unpinned, k.nodeBufs.take())
-	t.Unlock(&tr.lock)
+	k.unlock(t, &tr.lock)
 	k.drainAndUnlinkFrom(t, nodes, unpinned)
 	if joined {
 		return errno(model.ENOENT)
@@ -388,10 +387,10 @@ func (k *Kernel) exitUser(t *sched.Thread, op *model.Op) model.Result {
 		return errno(model.EINVAL)
 	}
 	tr := &k.tree
-	t.Lock(&tr.lock)
+	k.lock(t, &tr.lock)
 	k.treeStep(t)
 	if u.dead {
-		t.Unlock(&tr.lock)
+		k.unlock(t, &tr.lock)
 		return errno(model.ENOENT)
 	}
 	u.dead = true
@@ -403,7 +402,7 @@ func (k *Kernel) exitUser(t *sched.Thread, op *model.Op) model.Result {
 		}
 	}
 	k.nodeBufs.give(entries)
-	t.Unlock(&tr.lock)
+	k.unlock(t, &tr.lock)
 	k.drainAndUnlink(t, nodes)
 	return model.Result{}
 }

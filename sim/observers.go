@@ -14,8 +14,8 @@ func (k *Kernel) lookup(t *sched.Thread, op *model.Op) model.Result {
 		return errno(model.EINVAL)
 	}
 	tr := &k.tree
-	t.RLock(&tr.lock)
-	defer t.RUnlock(&tr.lock)
+	k.rlock(t, &tr.lock)
+	defer k.runlock(t, &tr.lock)
 	n := k.walkDir(t, mnt, op.Dir, op.Name, tag)
 	if n == nil {
 		return errno(model.ENOENT)
@@ -32,8 +32,8 @@ func (k *Kernel) readlink(t *sched.Thread, op *model.Op) model.Result {
 		return errno(model.EINVAL)
 	}
 	tr := &k.tree
-	t.RLock(&tr.lock)
-	defer t.RUnlock(&tr.lock)
+	k.rlock(t, &tr.lock)
+	defer k.runlock(t, &tr.lock)
 	l := k.walk(t, mnt, k.class, op.Name, tag)
 	if l == nil {
 		return errno(model.ENOENT)
@@ -60,8 +60,8 @@ func (k *Kernel) open(t *sched.Thread, op *model.Op) model.Result {
 		return errno(model.EINVAL)
 	}
 	tr := &k.tree
-	t.RLock(&tr.lock)
-	defer t.RUnlock(&tr.lock)
+	k.rlock(t, &tr.lock)
+	defer k.runlock(t, &tr.lock)
 	dir := k.walkDir(t, mnt, model.Devices, op.Name, tag)
 	if dir == nil {
 		mnt.done()
@@ -96,9 +96,9 @@ func (k *Kernel) read(t *sched.Thread, op *model.Op) model.Result {
 		// net-sysfs attributes did before the 2009 rtnl_trylock fix and
 		// as 79c61899b5ee avoids by breaking the active protection
 		// first: an unregistration holding rtnl drains this reference.
-		t.Lock(&k.rtnl)
+		k.lock(t, &k.rtnl)
 		tr.touch(t, n, "show")
-		t.Unlock(&k.rtnl)
+		k.unlock(t, &k.rtnl)
 	} else {
 		tr.touch(t, n, "show")
 	}

@@ -29,13 +29,14 @@ func BenchmarkRecording(b *testing.B) {
 			for i := 0; b.Loop(); i++ {
 				a := arenas.Get().(*arena)
 				p, opt := progs[i%n], Options{Probe: c.probe}
-				k := prepare(p, opt, a)
+				k := prepare(&p, opt, a)
 				if !c.cov { // as Probe turns it off: no thread to count for
 					k.cov.off, k.cov.running = true, k.cov.running[:0]
 				}
 				s := a.scheduler(sched.NewSURW(uint64(i), nil), maxSteps(opt), opt)
-				spawn(s, k, p)
-				x := finish(k, s.Run())
+				spawn(s, k, &p)
+				var x Execution
+				finish(k, s.Run(), &x)
 				x.arena, x.gen = a, a.gen
 				steps += x.Steps
 				x.Release()

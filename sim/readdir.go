@@ -35,10 +35,10 @@ func (k *Kernel) readdir(t *sched.Thread, op *model.Op) model.Result {
 	hash := uint32(2) // ctx->pos after "." and ".."
 	var saved *node
 	for {
-		t.RLock(&tr.lock) // kernfs_fop_readdir: down_read
+		k.rlock(t, &tr.lock) // kernfs_fop_readdir: down_read
 		if parent == nil {
 			if parent = k.openDir(t, op.Dir); parent == nil {
-				t.RUnlock(&tr.lock)
+				k.runlock(t, &tr.lock)
 				k.entryBufs.give(entries)
 				return errno(model.ENOENT)
 			}
@@ -59,18 +59,18 @@ func (k *Kernel) readdir(t *sched.Thread, op *model.Op) model.Result {
 				// Before 9aab10a0249e the lock was dropped around dir_emit,
 				// with the name pointer kept: a rename may free it.
 				name := pos.nameBuf
-				t.RUnlock(&tr.lock)
+				k.runlock(t, &tr.lock)
 				for i := range emitSteps {
 					if i < emitSteps-1 {
-						t.Access(private{}, false) // copy_to_user may fault and sleep
+						k.access(t, private{}, false) // copy_to_user may fault and sleep
 					} else {
 						// Then dir_emit reads the tree (the name) unlocked.
-						t.Access(&tr.lock, false)
+						k.access(t, &tr.lock, false)
 					}
 				}
 				name.use(k, t, "dir_emit")
 				entries = append(entries, model.Entry{Name: name.s, Tag: pos.owner})
-				t.RLock(&tr.lock)
+				k.rlock(t, &tr.lock)
 			} else {
 				tr.touch(t, pos, "dir_emit")
 				entries = append(entries, model.Entry{Name: pos.name, Tag: pos.owner})
@@ -81,14 +81,14 @@ func (k *Kernel) readdir(t *sched.Thread, op *model.Op) model.Result {
 			if op.Dir == model.Devices {
 				tr.drop(t, parent) // the open file's reference (fput)
 			}
-			t.RUnlock(&tr.lock)
+			k.runlock(t, &tr.lock)
 			break
 		}
-		t.RUnlock(&tr.lock)
+		k.runlock(t, &tr.lock)
 		for range userSteps {
 			// Back in user space between two getdents calls: these
 			// steps touch nothing shared, the last up to the Lock.
-			t.Access(private{}, false)
+			k.access(t, private{}, false)
 		}
 	}
 	// The history keeps the listing beyond the execution's memory (a

@@ -49,18 +49,20 @@ type Execution struct {
 // The execution's memory is reused by a later Run once x.Release is
 // called; a caller that runs executions back to back should release each
 // when done with it.
-func Run(p history.Program, strategy sched.Strategy, opt Options) Execution {
-	return runOn(arenas.Get().(*arena), p, strategy, opt)
+func Run(p history.Program, strategy sched.Strategy, opt Options) (x Execution) {
+	runOn(arenas.Get().(*arena), &p, strategy, opt, &x)
+	return x
 }
 
-// runOn is Run on the memory of a.
-func runOn(a *arena, p history.Program, strategy sched.Strategy, opt Options) Execution {
+// runOn is Run on the memory of a, into *x. The program and the
+// execution go by pointer: each is a few hundred bytes, which every level
+// of calls would copy again.
+func runOn(a *arena, p *history.Program, strategy sched.Strategy, opt Options, x *Execution) {
 	k := prepare(p, opt, a)
 	s := a.scheduler(strategy, maxSteps(opt), opt)
 	spawn(s, k, p)
-	x := finish(k, s.Run())
+	finish(k, s.Run(), x)
 	x.arena, x.gen = a, a.gen
-	return x
 }
 
 // Explore runs p under every schedule of its concurrent part that
@@ -95,14 +97,15 @@ func Explore(p history.Program, opt Options, eo sched.ExploreOptions, visit func
 			arenas.Put(a) // the last execution was abandoned: no one saw it
 		}
 		a, visited = arenas.Get().(*arena), false
-		k = prepare(p, opt, a)
+		k = prepare(&p, opt, a)
 		if opt.GoroutineBaseline {
 			s.UseGoroutines()
 		}
-		spawn(s, k, p)
+		spawn(s, k, &p)
 	}
 	return sched.Explore(setup, eo, func(r sched.Result) bool {
-		x := finish(k, r)
+		var x Execution
+		finish(k, r, &x)
 		x.arena, x.gen, visited = a, a.gen, true
 		return visit(x)
 	})
@@ -118,26 +121,46 @@ func maxSteps(opt Options) int {
 // prepare makes the kernel of p and runs its setup, alone: one thread, no
 // choice, nothing to record in the schedule, and so no strategy and no
 // coroutine (sched.Scheduler.RunAlone), under either kind of threads.
-func prepare(p history.Program, opt Options, a *arena) *Kernel {
-	k := newKernel(p.Config, opt.Bugs, a)
-	k.probe, k.cov.off = opt.Probe, opt.Probe
-	k.cov.start(max(len(p.Threads), 1)) // setup runs as thread 0
-	// A flow records up to three steps: room for them all at once.
-	k.hist.Records = growRecords(k.hist.Records, 3*p.Ops())
-	if len(p.Setup) > 0 {
-		s := a.scheduler(nil, 0, opt)
-		if r := s.RunAlone("setup", k.mem.body(k, history.SetupThread, p.Setup)); r.Outcome != sched.Finished {
-			k.fault(nil, history.Deadlock, "setup did not finish:\n"+sched.WaitForString(r.WaitFor))
-			// Unwound, it left its operation marked running (Kernel.do),
-			// which the threads' overlaps would count against.
-			clear(k.cov.running)
+// The setup first runs without the scheduler's bookkeeping (alone.go);
+// one that waits for what it cannot have runs again, from a new kernel,
+// under the scheduler, to end as it ends there.
+func prepare(p *history.Program, opt Options, a *arena) *Kernel {
+	k := programKernel(p, opt, a)
+	if len(p.Setup) == 0 {
+		return k
+	}
+	if !slowSetup {
+		if k.runSetupFast(a.scheduler(nil, 0, opt), k.mem.body(k, history.SetupThread, p.Setup)) {
+			return k
 		}
+		k = programKernel(p, opt, a)
+	}
+	s := a.scheduler(nil, 0, opt)
+	if r := s.RunAlone("setup", k.mem.body(k, history.SetupThread, p.Setup)); r.Outcome != sched.Finished {
+		k.fault(nil, history.Deadlock, "setup did not finish:\n"+sched.WaitForString(r.WaitFor))
+		// Unwound, it left its operation marked running (Kernel.do),
+		// which the threads' overlaps would count against.
+		clear(k.cov.running)
 	}
 	return k
 }
 
+// slowSetup runs every setup under the scheduler, as one that cannot run
+// alone does: for the tests that compare the two ways.
+var slowSetup = false
+
+// programKernel is the kernel of p before its setup.
+func programKernel(p *history.Program, opt Options, a *arena) *Kernel {
+	k := newKernel(&p.Config, opt.Bugs, a)
+	k.probe, k.cov.off = opt.Probe, opt.Probe
+	k.cov.start(max(len(p.Threads), 1)) // setup runs as thread 0
+	// A flow records up to three steps: room for them all at once.
+	k.hist.Records = growRecords(k.hist.Records, 3*p.Ops())
+	return k
+}
+
 // spawn adds p's threads to s.
-func spawn(s *sched.Scheduler, k *Kernel, p history.Program) {
+func spawn(s *sched.Scheduler, k *Kernel, p *history.Program) {
 	k.sched = s
 	for i, ops := range p.Threads {
 		t := s.Go(threadName(i), k.mem.body(k, i, ops))
@@ -147,8 +170,9 @@ func spawn(s *sched.Scheduler, k *Kernel, p history.Program) {
 	}
 }
 
-// finish turns the end of the concurrent part into an execution.
-func finish(k *Kernel, r sched.Result) Execution {
+// finish turns the end of the concurrent part into an execution, *x,
+// which is zero.
+func finish(k *Kernel, r sched.Result, x *Execution) {
 	switch r.Outcome {
 	case sched.Deadlocked:
 		k.fault(nil, history.Deadlock, sched.WaitForString(r.WaitFor))
@@ -157,11 +181,14 @@ func finish(k *Kernel, r sched.Result) Execution {
 	case sched.Finished:
 		k.closeAll()
 	}
-	h := k.hist
+	// Field by field: a literal would be built aside and copied over.
+	x.History = k.hist
 	if len(k.faults) > 0 { // nil otherwise, as on fresh memory
-		h.Faults = k.faults
+		x.History.Faults = k.faults
 	}
-	return Execution{History: h, Schedule: r.Schedule, Steps: r.Steps, Outcome: r.Outcome, Coverage: k.cov.points, kernel: k}
+	x.Schedule, x.Steps, x.Outcome = r.Schedule, r.Steps, r.Outcome
+	x.Coverage = k.cov.points
+	x.kernel = k
 }
 
 // threadNames are the names of the first threads, made once.

@@ -48,8 +48,8 @@ func (k *Kernel) findIn(t *sched.Thread, dir *node, op *model.Op) *node {
 // (netdev_show, dev_isalive), while its entries stay until device_del.
 func (k *Kernel) unregister(t *sched.Thread, op *model.Op) model.Result {
 	tr := &k.tree
-	t.Lock(&tr.lock)
-	defer t.Unlock(&tr.lock)
+	k.lock(t, &tr.lock)
+	defer k.unlock(t, &tr.lock)
 	d := k.findIn(t, k.devDir(), op)
 	if d == nil || d.unreg {
 		return errno(model.ENOENT)
@@ -73,9 +73,9 @@ func (k *Kernel) addDev(t *sched.Thread, op *model.Op) model.Result {
 	}
 	glue, parent := k.getDeviceParent(t)
 	tr := &k.tree
-	t.Lock(&tr.lock)
+	k.lock(t, &tr.lock)
 	dir, e := k.linkDev(t, parent, op)
-	t.Unlock(&tr.lock)
+	k.unlock(t, &tr.lock)
 	if e != model.OK {
 		k.cleanupGlueDir(t, glue) // device_add's error path
 		return errno(e)
@@ -105,8 +105,8 @@ func (k *Kernel) linkDev(t *sched.Thread, parent *node, op *model.Op) (*node, mo
 	}
 	if k.bugs.Has(BugUnlockedAdd) {
 		// The uniqueness check and the link are two critical sections.
-		t.Unlock(&tr.lock)
-		t.Lock(&tr.lock)
+		k.unlock(t, &tr.lock)
+		k.lock(t, &tr.lock)
 		k.treeStep(t)
 	}
 	dir := tr.allocHashed(dirNode, op.Name, ns.addr, hash)
@@ -130,9 +130,9 @@ func (k *Kernel) addLink(t *sched.Thread, op *model.Op) model.Result {
 		return errno(e)
 	}
 	tr := &k.tree
-	t.Lock(&tr.lock)
+	k.lock(t, &tr.lock)
 	l, e := k.linkLink(t, op)
-	t.Unlock(&tr.lock)
+	k.unlock(t, &tr.lock)
 	if e != model.OK {
 		return errno(e)
 	}
@@ -177,10 +177,10 @@ func (k *Kernel) linkLink(t *sched.Thread, op *model.Op) (*node, model.Errno) {
 // class's last device the glue directory (cleanup_glue_dir).
 func (k *Kernel) remove(t *sched.Thread, d model.Dir, op *model.Op) model.Result {
 	tr := &k.tree
-	t.Lock(&tr.lock)
+	k.lock(t, &tr.lock)
 	n := k.findIn(t, k.dir(d), op)
 	if n == nil {
-		t.Unlock(&tr.lock)
+		k.unlock(t, &tr.lock)
 		return errno(model.ENOENT)
 	}
 	var glue *glueDir
@@ -188,7 +188,7 @@ func (k *Kernel) remove(t *sched.Thread, d model.Dir, op *model.Op) model.Result
 		glue = k.glueOf(n.parent) // dev->kobj.parent
 	}
 	nodes := k.deactivate(t, n, k.nodeBufs.take())
-	t.Unlock(&tr.lock)
+	k.unlock(t, &tr.lock)
 	k.drainAndUnlink(t, nodes)
 	k.cleanupGlueDir(t, glue)
 	return model.Result{}
@@ -260,16 +260,16 @@ func (k *Kernel) drainAndUnlinkFrom(t *sched.Thread, nodes []*node, unpinned *no
 		if n == unpinned || k.undrained(n, nodes) {
 			continue
 		}
-		t.WaitOn(drain{n}, n.drainedFunc())
+		k.waitOn(t, drain{n}, n.drainedFunc())
 	}
-	t.Lock(&tr.lock)
+	k.lock(t, &tr.lock)
 	if unpinned != nil {
 		tr.touch(t, unpinned, "kernfs_leftmost_descendant")
 		tr.get(unpinned) // kernfs_get(pos), pos == kn at last
 		if unpinned.active != deactivated {
-			t.Unlock(&tr.lock)
-			t.WaitOn(drain{unpinned}, unpinned.drainedFunc())
-			t.Lock(&tr.lock)
+			k.unlock(t, &tr.lock)
+			k.waitOn(t, drain{unpinned}, unpinned.drainedFunc())
+			k.lock(t, &tr.lock)
 		}
 	}
 	for _, n := range nodes {
@@ -278,7 +278,7 @@ func (k *Kernel) drainAndUnlinkFrom(t *sched.Thread, nodes []*node, unpinned *no
 			tr.put(t, n) // the parent's reference
 		}
 	}
-	t.Unlock(&tr.lock)
+	k.unlock(t, &tr.lock)
 	for _, n := range nodes {
 		tr.put(t, n) // the remover's reference
 	}
@@ -299,8 +299,8 @@ func (k *Kernel) renameDev(t *sched.Thread, op *model.Op) model.Result {
 // directory d: name and tag change in one step under the tree lock.
 func (k *Kernel) renameNode(t *sched.Thread, d model.Dir, op *model.Op) model.Result {
 	tr := &k.tree
-	t.Lock(&tr.lock)
-	defer t.Unlock(&tr.lock)
+	k.lock(t, &tr.lock)
+	defer k.unlock(t, &tr.lock)
 	parent := k.dir(d)
 	n := k.findIn(t, parent, op)
 	if n == nil {
@@ -346,8 +346,8 @@ func (k *Kernel) renameNode(t *sched.Thread, d model.Dir, op *model.Op) model.Re
 	if k.bugs.Has(BugRenameLinkRecreate) && op.Kind == model.RenameLink {
 		// The old link goes in one critical section and the new one
 		// comes in another, as sysfs_remove_link then sysfs_create_link.
-		t.Unlock(&tr.lock)
-		t.Lock(&tr.lock)
+		k.unlock(t, &tr.lock)
+		k.lock(t, &tr.lock)
 		k.treeStep(t)
 	}
 	old := n.nameBuf
@@ -368,26 +368,26 @@ func (k *Kernel) exit(t *sched.Thread, ns int) model.Result {
 		return errno(model.EINVAL)
 	}
 	tr := &k.tree
-	t.Lock(&tr.lock)
+	k.lock(t, &tr.lock)
 	k.treeStep(t)
 	nsp := k.alive(ns)
 	if nsp == nil {
-		t.Unlock(&tr.lock)
+		k.unlock(t, &tr.lock)
 		return errno(model.ENOENT)
 	}
 	if k.cfg.Exit == model.ExitKernel {
 		// cleanup_net: the namespace takes no new devices; its own are
 		// dealt with flow by flow (caller.exitKernel).
 		nsp.dead = true
-		t.Unlock(&tr.lock)
+		k.unlock(t, &tr.lock)
 		return model.Result{}
 	}
 	doomed := k.doomed(nsp, k.nodeBufs.take())
 	if k.bugs.Has(BugExitUnlockedDeactivate) {
 		// The victims are collected under the lock, but deactivated in a
 		// second critical section: what is created in between survives.
-		t.Unlock(&tr.lock)
-		t.Lock(&tr.lock)
+		k.unlock(t, &tr.lock)
+		k.lock(t, &tr.lock)
 		live := doomed[:0]
 		for _, n := range doomed {
 			if !n.removing {
@@ -410,7 +410,7 @@ func (k *Kernel) exit(t *sched.Thread, ns int) model.Result {
 		nodes = k.deactivate(t, n, nodes)
 	}
 	k.nodeBufs.give(doomed)
-	t.Unlock(&tr.lock)
+	k.unlock(t, &tr.lock)
 	k.drainAndUnlink(t, nodes)
 	for _, g := range glues {
 		k.cleanupGlueDir(t, g)
@@ -444,8 +444,8 @@ func (k *Kernel) gone(t *sched.Thread, op *model.Op) model.Result {
 		return errno(model.EINVAL)
 	}
 	tr := &k.tree
-	t.RLock(&tr.lock)
-	defer t.RUnlock(&tr.lock)
+	k.rlock(t, &tr.lock)
+	defer k.runlock(t, &tr.lock)
 	addr := k.ns[op.NS].addr
 	for _, dir := range [...]*node{k.class, k.devDir()} {
 		if dir == nil {
