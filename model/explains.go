@@ -82,7 +82,11 @@ func (r *Replay) Next(op *Op, res *Result, pending bool) bool {
 			r.failed = !pending && !sameResult(&got, res)
 			return !r.failed
 		}
-		// A step that may go more than one way: the states from here on
+		if fits, ok := r.fitsOne(op, res, pending); ok {
+			r.failed = !fits
+			return fits
+		}
+		// A step that went more than one way: the states from here on
 		// are Step's, which share r.s's arrays without owning them.
 		r.cur = append(r.cur[:0], r.s)
 		r.cur[0].owned = false
@@ -90,6 +94,32 @@ func (r *Replay) Next(op *Op, res *Result, pending bool) bool {
 	}
 	r.failed = !r.nextForked(op, res, pending)
 	return !r.failed
+}
+
+// fitsOne follows op, which may race, from r.s: when its result leaves
+// at most one state, as a returned operation's does (the race's failure
+// and the step once the race is over return different errors), r.s
+// becomes that state, in its own arrays, and the replay need not fork:
+// forked, every later step would copy the arrays it changes. It reports
+// whether op fits, and ok false, leaving r.s as it was, when op went
+// more than one way (a pending operation, whose every outcome fits).
+func (r *Replay) fitsOne(op *Op, res *Result, pending bool) (fits, ok bool) {
+	r.outs = AppendStep(r.outs[:0], r.c, r.s, *op)
+	one := -1
+	for i := range r.outs {
+		if !pending && !sameResult(&r.outs[i].Result, res) {
+			continue
+		}
+		if one >= 0 && !r.outs[one].State.Equal(r.outs[i].State) {
+			return false, false
+		}
+		one = i
+	}
+	if one < 0 {
+		return false, true
+	}
+	r.s.adopt(&r.outs[one].State)
+	return true, true
 }
 
 // nextForked is Next once forked: every way each state may go that
