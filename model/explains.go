@@ -122,6 +122,37 @@ func (r *Replay) fitsOne(op *Op, res *Result, pending bool) (fits, ok bool) {
 	return true, true
 }
 
+// Mark is a Replay saved by Save, to go back to with Restore: a search
+// that tries one order of events after another from a common prefix
+// saves the replay where the orders part.
+type Mark struct {
+	s      State // in the Mark's own arrays
+	failed bool
+}
+
+// Save copies r into m, reusing m's arrays, and reports whether it
+// could: a replay that forked (an event went more than one way) is not
+// saved, and m is then left as it was.
+func (r *Replay) Save(m *Mark) bool {
+	if r.forked {
+		return false
+	}
+	m.s.adopt(&r.s)
+	m.failed = r.failed
+	return true
+}
+
+// Restore makes r the replay m saved, as it was then, copying m's state
+// into r's own arrays: m may be restored again.
+func (r *Replay) Restore(m *Mark) {
+	r.s.adopt(&m.s)
+	r.failed, r.forked = m.failed, false
+}
+
+// Forked reports whether an event since Start went more than one way:
+// then Save cannot save r.
+func (r *Replay) Forked() bool { return r.forked }
+
 // nextForked is Next once forked: every way each state may go that
 // fits the result is followed.
 func (r *Replay) nextForked(op *Op, res *Result, pending bool) bool {
