@@ -101,12 +101,14 @@ type index struct {
 	madeTwice bool
 	// Scratch: what fillRemoved, fillNamespaces (by entry subject, its
 	// namespace's) and certainlyVisible work with.
-	removes   []subject
-	namespace []int32
-	makers    []row
-	visible   []int32
-	shown     []int32 // checkReaddir's
-	hasMaker  []bool  // by entry subject, whether countMade met a maker
+	removes []subject
+	// removalRows are a short history's removals (removalList).
+	removalRows []removal
+	namespace   []int32
+	makers      []row
+	visible     []int32
+	shown       []int32 // checkReaddir's
+	hasMaker    []bool  // by entry subject, whether countMade met a maker
 }
 
 // idSpan is idBuf[from:to].
@@ -178,6 +180,7 @@ func (x *index) reset() {
 	x.ids.reset()
 	x.subjects = x.ids.subjects
 	clear(x.removes)
+	clear(x.removalRows)
 	clear(x.keys) // let go of the history's names
 	x.h = history.History{}
 }
@@ -245,6 +248,7 @@ const (
 	presentBuilt
 	namespacesBuilt
 	listedBuilt
+	removalsListed
 )
 
 // lazily makes the table of bit with fill, unless made already.
@@ -442,6 +446,15 @@ func (x *index) fillNamespaces() {
 // firstRemoval returns the earliest call of an operation that may have
 // removed entry s and returned after time t; math.MaxInt64 if none did.
 func (x *index) firstRemoval(s int32, t int64) int64 {
+	if len(x.times) <= shortHistory {
+		first := int64(math.MaxInt64)
+		for _, r := range x.removalList() {
+			if r.ret > t && r.covers(&x.subjects[s]) {
+				first = min(first, r.call)
+			}
+		}
+		return first
+	}
 	x.removals()
 	first := int64(math.MaxInt64)
 	for _, r := range x.removers[s] {
@@ -454,10 +467,57 @@ func (x *index) firstRemoval(s int32, t int64) int64 {
 // before time t, from removing entry s; math.MinInt64 if none did.
 // A pending operation's span ends at math.MaxInt64, never before t.
 func (x *index) lastRemoval(s int32, t int64) int64 {
+	if len(x.times) <= shortHistory {
+		last := int64(math.MinInt64)
+		for _, r := range x.removalList() {
+			if r.ret < t && r.covers(&x.subjects[s]) {
+				last = max(last, r.call)
+			}
+		}
+		return last
+	}
 	x.removals()
 	last := int64(math.MinInt64)
 	for _, r := range x.removers[s] {
 		last = max(last, x.removed.greatestYBelow(r, t))
 	}
 	return last
+}
+
+// removal is a row of removed as a short history's removals list it:
+// its questions (firstRemoval, lastRemoval) scan the few there are,
+// where the table and the removers of every entry cost more to make
+// than the scans they spare, and take no subject id for the devices and
+// namespaces removed.
+type removal struct {
+	subject
+	call, ret int64
+}
+
+// covers reports whether the removal may remove entry e: e itself, the
+// device e is an entry of, or e's namespace (removers).
+func (r *removal) covers(e *subject) bool {
+	switch r.scope {
+	case oneEntry:
+		return r.key == e.key
+	case device:
+		return e.dir != model.UIDs && r.tag == e.tag && r.name == e.name
+	}
+	return r.tag == e.tag && r.subject == namespaceOf(e.key)
+}
+
+// removalList returns the removals of a short history, listed at the
+// first question.
+func (x *index) removalList() []removal {
+	x.lazily(removalsListed, func() {
+		x.removalRows = x.removalRows[:0]
+		for i := range x.h.Records {
+			x.removes = appendRemoved(x.removes[:0], x.h.Config, &x.h.Records[i])
+			for _, s := range x.removes {
+				t := x.times[i]
+				x.removalRows = append(x.removalRows, removal{s, t.call, t.ret})
+			}
+		}
+	})
+	return x.removalRows
 }

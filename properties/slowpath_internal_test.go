@@ -203,6 +203,16 @@ func TestShortPathsAgreeWithTheIndex(t *testing.T) {
 		at(0, 5, 6, model.Op{Kind: model.Readdir, Mount: 1}, listed),
 		at(1, 6, 7, create, model.Result{}),
 	}}, "a listing that returned as its entry's maker was called")
+	// A listing after a device's removal, recorded whole, returned: its
+	// entry listed was not there, and a listing before it must show it.
+	// The simulator records steps, whose removals are of one entry: only
+	// a flow removes a device's entries together.
+	agree(history.History{Config: model.Config{Namespaces: 2, Mounts: []int{1, 2}}, Records: []history.Record{
+		at(0, 1, 2, create, model.Result{}),
+		at(1, 3, 4, model.Op{Kind: model.Readdir, Mount: 1}, model.Result{Entries: []model.Entry{}}),
+		at(1, 5, 6, model.Op{Kind: model.Remove, NS: 1, Name: "eth0"}, model.Result{}),
+		at(0, 7, 8, model.Op{Kind: model.Readdir, Mount: 1}, listed),
+	}}, "a listing after a device's removal")
 	for i := range n {
 		x, bugs := mixedExecution(i)
 		// The history as the simulator's clock has it (every tick
