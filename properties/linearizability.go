@@ -162,6 +162,9 @@ func explainedInOrder(h history.History, byCall bool) bool {
 // (Call), without the copies of the Steps it would sort (a few hundred
 // bytes each) (TestReturnOrderEventsAreStepsSorted).
 func stepOrder(h history.History, byCall bool, order []int) []int {
+	if o, ok := shortStepOrder(h, byCall, order); ok {
+		return o
+	}
 	var last int64
 	base := len(order)
 	for i := range h.Records {
@@ -185,6 +188,42 @@ func stepOrder(h history.History, byCall bool, order []int) []int {
 		slices.SortStableFunc(xs, func(a, b int) int { return cmp.Compare(at(a), at(b)) })
 	}
 	return order
+}
+
+// shortStepOrder is stepOrder for a history of at most shortOrder
+// records, none of them pending unless byCall (a pending record's time,
+// after every other, is known only at the end), which is every history
+// of a campaign but a deadlock's: each record is inserted where its time
+// goes as it is met, in one pass, and most go last. ok is false, order
+// as it was, for any other history.
+func shortStepOrder(h history.History, byCall bool, order []int) (_ []int, ok bool) {
+	if len(h.Records) > shortOrder {
+		return order, false
+	}
+	base := len(order)
+	time := func(r *history.Record) int64 {
+		if byCall {
+			return r.Call
+		}
+		return r.Return
+	}
+	for i := range h.Records {
+		r := &h.Records[i]
+		if r.Op.Kind == model.Readdir {
+			continue
+		}
+		if r.Pending && !byCall {
+			return order[:base], false
+		}
+		k := time(r)
+		order = append(order, i)
+		j := len(order) - 1
+		for ; j > base && time(&h.Records[order[j-1]]) > k; j-- {
+			order[j] = order[j-1]
+		}
+		order[j] = i
+	}
+	return order, true
 }
 
 // shortOrder bounds the records stepOrder sorts by insertion: those of a
