@@ -175,7 +175,7 @@ func appendProduced(dst []key, r *history.Record) []key {
 // entries of a device, or every entry of an exiting namespace (under the
 // seed's scheme; under the kernel's, cleanup_net removes entries by steps
 // of their own).
-func appendRemoved(dst []subject, c model.Config, r *history.Record) []subject {
+func appendRemoved(dst []subject, c *model.Config, r *history.Record) []subject {
 	if !r.Pending && r.Result.Err != model.OK {
 		return dst
 	}

@@ -325,7 +325,7 @@ func (x *index) call(i int, entry int32) row {
 func (x *index) fillRemoved(h history.History) {
 	x.removedScopes = 0
 	for i := range h.Records {
-		x.removes = appendRemoved(x.removes[:0], h.Config, &h.Records[i])
+		x.removes = appendRemoved(x.removes[:0], &h.Config, &h.Records[i])
 		for _, s := range x.removes {
 			x.add(x.id(s), x.span(i, -1))
 			x.removedScopes |= 1 << s.scope
@@ -512,7 +512,7 @@ func (x *index) removalList() []removal {
 	x.lazily(removalsListed, func() {
 		x.removalRows = x.removalRows[:0]
 		for i := range x.h.Records {
-			x.removes = appendRemoved(x.removes[:0], x.h.Config, &x.h.Records[i])
+			x.removes = appendRemoved(x.removes[:0], &x.h.Config, &x.h.Records[i])
 			for _, s := range x.removes {
 				t := x.times[i]
 				x.removalRows = append(x.removalRows, removal{s, t.call, t.ret})

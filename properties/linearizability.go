@@ -53,7 +53,7 @@ func checkLinearizable(h history.History, b bounds) linVerdict {
 		// memory the check holds.
 		return checkPieces(h, h.Steps(nil), b)
 	}
-	if explainedInReturnOrder(h) || explainedByReordering(h) || explainedInCallOrder(h) {
+	if explainedInOrder(&h, false) || explainedByReordering(&h) || explainedInOrder(&h, true) {
 		return linVerdict{decided: true}
 	}
 	began := clock()
@@ -120,7 +120,7 @@ func Linearize(h history.History, timeout time.Duration) (porcupine.CheckResult,
 // explainedInReturnOrder reports whether replaying h's steps on the model
 // in the order they returned (those that never returned last) explains
 // every result.
-func explainedInReturnOrder(h history.History) bool { return explainedInOrder(h, false) }
+func explainedInReturnOrder(h history.History) bool { return explainedInOrder(&h, false) }
 
 // explainedInCallOrder is explainedInReturnOrder with the steps in the
 // order they were called: an order that respects real time too (an
@@ -131,9 +131,12 @@ func explainedInReturnOrder(h history.History) bool { return explainedInOrder(h,
 // not take, a flow recorded whole or a pending operation, of which the
 // call order explains those with an operation that takes effect early
 // and returns late, and then the end search is not needed.
-func explainedInCallOrder(h history.History) bool { return explainedInOrder(h, true) }
+func explainedInCallOrder(h history.History) bool { return explainedInOrder(&h, true) }
 
-func explainedInOrder(h history.History, byCall bool) bool {
+// explainedInOrder is explainedInReturnOrder (explainedInCallOrder when
+// byCall), with h by pointer: a History is 21 words, which every call
+// down the check of every history copied.
+func explainedInOrder(h *history.History, byCall bool) bool {
 	buf := stepBufs.Get().(*stepBuf)
 	buf.order = stepOrder(h, byCall, buf.order[:0])
 	rp := &buf.replay
@@ -161,7 +164,7 @@ func explainedInOrder(h history.History, byCall bool) bool {
 // each record in place (eachEvent) gives h.Steps sorted stably by Return
 // (Call), without the copies of the Steps it would sort (a few hundred
 // bytes each) (TestReturnOrderEventsAreStepsSorted).
-func stepOrder(h history.History, byCall bool, order []int) []int {
+func stepOrder(h *history.History, byCall bool, order []int) []int {
 	if o, ok := shortStepOrder(h, byCall, order); ok {
 		return o
 	}
@@ -196,7 +199,7 @@ func stepOrder(h history.History, byCall bool, order []int) []int {
 // of a campaign but a deadlock's: each record is inserted where its time
 // goes as it is met, in one pass, and most go last. ok is false, order
 // as it was, for any other history.
-func shortStepOrder(h history.History, byCall bool, order []int) (_ []int, ok bool) {
+func shortStepOrder(h *history.History, byCall bool, order []int) (_ []int, ok bool) {
 	if len(h.Records) > shortOrder {
 		return order, false
 	}

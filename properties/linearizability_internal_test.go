@@ -68,7 +68,7 @@ func TestReturnOrderAgreesWithPorcupine(t *testing.T) {
 // them: its records in stepOrder, each expanded by eachEvent.
 func orderedEvents(h history.History, byCall bool) []model.Event {
 	var events []model.Event
-	for _, i := range stepOrder(h, byCall, nil) {
+	for _, i := range stepOrder(&h, byCall, nil) {
 		eachEvent(&h.Records[i], new(model.Event), func(op *model.Op, r *model.Result, pending bool) bool {
 			events = append(events, model.Event{Op: *op, Result: *r, Pending: pending})
 			return true

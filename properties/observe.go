@@ -14,10 +14,10 @@ import (
 // the one the mount captured.
 func CheckTagIsolation(h history.History) []Violation {
 	m := mountTagsOf(h)
-	return checkTagIsolation(h, &m)
+	return checkTagIsolation(&h, &m)
 }
 
-func checkTagIsolation(h history.History, mounts *mountTags) []Violation {
+func checkTagIsolation(h *history.History, mounts *mountTags) []Violation {
 	var vs []Violation
 	for i := range h.Records {
 		r := &h.Records[i]

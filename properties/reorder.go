@@ -27,7 +27,7 @@ import (
 // before this one. It only ever answers true with an order that
 // explains every result, which is a linearization, so what it explains
 // is linearizable whoever decides.
-func explainedByReordering(h history.History) bool {
+func explainedByReordering(h *history.History) bool {
 	if len(h.Records) > 64 {
 		return false
 	}
@@ -55,7 +55,7 @@ func reorderBudget(n int) int { return 4*n + 16 }
 
 // reorder is the memory of explainedByReordering, kept between histories.
 type reorder struct {
-	h     history.History
+	h     *history.History
 	recs  []int32 // the steps' records, in the order they returned
 	byRet []int   // the same, as stepOrder gives them
 	call  []int64 // by step, in return order
@@ -70,7 +70,7 @@ type reorder struct {
 // load readies s for h's steps, in return order, in the memory of order;
 // it reports false when h has a record the search does not take: a flow
 // recorded whole or a pending operation.
-func (s *reorder) load(h history.History, order []int) bool {
+func (s *reorder) load(h *history.History, order []int) bool {
 	s.h = h
 	s.byRet = stepOrder(h, false, order)
 	s.recs, s.call, s.ret = s.recs[:0], s.call[:0], s.ret[:0]

@@ -34,7 +34,7 @@ func TestReorderingAgreesWithPorcupine(t *testing.T) {
 			h := coarsened(x.History, grain)
 			what := fmt.Sprintf("seed %d, bugs %v, grain %d", i, bugs, grain)
 			res, _ := Linearize(h, 0)
-			if explainedByReordering(h) {
+			if explainedByReordering(&h) {
 				explained++
 				if res != porcupine.Ok {
 					t.Fatalf("%s: explained by reordering, but porcupine says %v", what, res)
@@ -47,7 +47,7 @@ func TestReorderingAgreesWithPorcupine(t *testing.T) {
 			}
 			if res == porcupine.Illegal {
 				illegal++
-				if explainedByReordering(timeless(h)) {
+				if th := timeless(h); explainedByReordering(&th) {
 					brokenWrong++
 				}
 			}
