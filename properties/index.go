@@ -108,7 +108,7 @@ type index struct {
 	makers      []row
 	visible     []int32
 	shown       []int32 // checkReaddir's
-	hasMaker    []bool  // by entry subject, whether countMade met a maker
+	hasMaker    []bool  // by entry subject, whether intern met a maker
 }
 
 // idSpan is idBuf[from:to].
@@ -151,28 +151,7 @@ func (x *index) lookup(s subject) int32 { return x.ids.lookup(&s) }
 // memory in the number of (record, entry) pairs.
 func (x *index) build(h history.History, mounts *mountTags) {
 	x.built, x.h = 0, h
-	x.intern(h, mounts)
-	x.madeTwice = x.countMade()
-}
-
-// countMade reports whether some entry has two rows in made: two
-// entries of successful records' productions with the same subject.
-func (x *index) countMade() bool {
-	seen := grow(x.hasMaker[:0], len(x.subjects))
-	clear(seen)
-	defer func() { x.hasMaker = seen }()
-	for i := range x.producedIDs {
-		if !x.times[i].ok {
-			continue
-		}
-		for _, s := range x.producedBy(i) {
-			if seen[s] {
-				return true
-			}
-			seen[s] = true
-		}
-	}
-	return false
+	x.intern(&x.h, mounts)
 }
 
 // reset lets go of the previous history's subjects, keeping the memory.
@@ -190,22 +169,51 @@ func (x *index) reset() {
 func (x *index) producedAt(i, s int32) int { return slices.Index(x.producedBy(int(i)), s) }
 
 // intern gives every entry a record of h produced or observed its
-// subject id, and copies the records' times: one pass over the records,
-// whose entries each record's own keys hold only while it is interned.
-func (x *index) intern(h history.History, mounts *mountTags) {
+// subject id, copies the records' times, and works out madeTwice: one
+// pass over the records, whose entries each record's own keys hold only
+// while it is interned. A failure produced and observed nothing, and
+// most records of a campaign's histories are failures.
+func (x *index) intern(h *history.History, mounts *mountTags) {
 	n := len(h.Records)
 	x.times = grow(x.times[:0], n)
 	x.producedIDs, x.observedIDs = grow(x.producedIDs[:0], n), grow(x.observedIDs[:0], n)
 	x.idBuf = x.idBuf[:0]
+	x.madeTwice = false
+	made := x.hasMaker[:0]
 	for i := range h.Records {
 		r := &h.Records[i]
-		x.times[i] = times{r.Call, ret(r), succeeded(r)}
+		ok := succeeded(r)
+		x.times[i] = times{r.Call, ret(r), ok}
+		none := idSpan{int32(len(x.idBuf)), int32(len(x.idBuf))}
+		x.producedIDs[i], x.observedIDs[i] = none, none
+		if !ok && !r.Pending {
+			continue
+		}
 		x.keys = appendProduced(x.keys[:0], r)
 		x.producedIDs[i] = x.internKeys(x.keys)
+		if !ok {
+			continue // pending: observed nothing, and made nothing for certain
+		}
+		made = x.countMakers(made, i)
 		x.keys = appendObserved(x.keys[:0], mounts, r)
 		x.observedIDs[i] = x.internKeys(x.keys)
 	}
+	x.hasMaker = made
 	x.subjects = x.ids.subjects
+}
+
+// countMakers marks in made, by entry subject, the entries successful
+// record i produced, and sets madeTwice when one was marked already: an
+// entry with two rows in made, which uniqueness looks at.
+func (x *index) countMakers(made []bool, i int) []bool {
+	for _, s := range x.producedBy(i) {
+		for int(s) >= len(made) {
+			made = append(made, false)
+		}
+		x.madeTwice = x.madeTwice || made[s]
+		made[s] = true
+	}
+	return made
 }
 
 // internKeys appends the subject ids of entries ks to idBuf, leaving
