@@ -78,7 +78,8 @@ func (r *Replay) Next(op *Op, res *Result, pending bool) bool {
 		return false
 	}
 	if !r.forked {
-		if got, ok := singleOn(&r.c, &r.s, op); ok {
+		var got Result
+		if singleOn(&r.c, &r.s, op, &got) {
 			r.failed = !pending && !sameResult(&got, res)
 			return !r.failed
 		}
@@ -157,7 +158,8 @@ func (r *Replay) Forked() bool { return r.forked }
 // fits the result is followed.
 func (r *Replay) nextForked(op *Op, res *Result, pending bool) bool {
 	if len(r.cur) == 1 {
-		if got, ok := singleOn(&r.c, &r.cur[0], op); ok {
+		var got Result
+		if singleOn(&r.c, &r.cur[0], op, &got) {
 			return pending || sameResult(&got, res)
 		}
 	}
@@ -183,26 +185,28 @@ func hasState(ss []State, s State) bool {
 	return false
 }
 
-// singleOn returns op's outcome in *s when Step allows only one, as it
-// does unless op may race, and makes *s the state after op, changed in
-// place where s is owned: Explains runs a step per event of every checked
-// history, and passing the configuration, the state and the operation
-// down by value, three calls deep, cost as much as the transitions
-// themselves. It reports false, leaving *s as it was, when op may race.
-func singleOn(c *Config, s *State, op *Op) (Result, bool) {
+// singleOn puts op's outcome in *s into *got when Step allows only one,
+// as it does unless op may race, and makes *s the state after op, changed
+// in place where s is owned: Explains runs a step per event of every
+// checked history, and passing the configuration, the state, the
+// operation and the result by value, three calls deep, cost as much as
+// the transitions themselves. It reports false, leaving *s and *got as
+// they were, when op may race.
+func singleOn(c *Config, s *State, op *Op, got *Result) bool {
 	o := op
 	if op.Index != 0 && kindSpecs[op.Kind].ByIndex {
 		named, ok := s.byIndex(*op)
 		if !ok {
-			return Result{Err: ENOENT}, true
+			*got = Result{Err: ENOENT}
+			return true
 		}
 		o = &named
 	}
 	if raceOf(o.Kind).on(c, s, o) {
-		return Result{}, false
+		return false
 	}
-	if r, ok := transition(c, s, o); ok {
-		return r, true
+	if !transition(c, s, o, got) {
+		*got = Result{Err: EINVAL}
 	}
-	return Result{Err: EINVAL}, true
+	return true
 }

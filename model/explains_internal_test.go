@@ -47,14 +47,14 @@ func single(c Config, s State, op Op) (Result, State, bool) {
 // state left alone where op may race. The broken case is a singleOn that
 // skips the ifindex resolution, which the comparison must catch.
 func TestSingleOnIsSingle(t *testing.T) {
-	broken := func(c *Config, s *State, op *Op) (Result, bool) {
+	broken := func(c *Config, s *State, op *Op, r *Result) bool {
 		o := *op
 		o.Index = 0 // resolution skipped: the device is looked up by name
-		return singleOn(c, s, &o)
+		return singleOn(c, s, &o, r)
 	}
 	for _, tc := range []struct {
 		name   string
-		f      func(*Config, *State, *Op) (Result, bool)
+		f      func(*Config, *State, *Op, *Result) bool
 		broken bool
 	}{{"singleOn", singleOn, false}, {"without ifindex resolution", broken, true}} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -67,7 +67,8 @@ func TestSingleOnIsSingle(t *testing.T) {
 					op := randomStepOp(rng)
 					r, next, ok := single(c, s, op)
 					in := s
-					rOn, okOn := tc.f(&c, &in, &op)
+					var rOn Result
+					okOn := tc.f(&c, &in, &op, &rOn)
 					compared++
 					switch {
 					case ok != okOn:
@@ -254,9 +255,9 @@ func TestStepLeavesItsStateAlone(t *testing.T) {
 		AppendStep(nil, c, s, op)
 		in := s
 		in.owned = false
-		singleOn(&c, &in, &op)
+		singleOn(&c, &in, &op, new(Result))
 	}
-	inPlace := func(s State, op Op) { transition(&c, &s, &op) }
+	inPlace := func(s State, op Op) { transition(&c, &s, &op, new(Result)) }
 	for _, tc := range []struct {
 		name   string
 		run    func(State, Op)
