@@ -76,7 +76,11 @@ type index struct {
 	// slices, which the garbage collector would scan.
 	producedIDs, observedIDs []idSpan
 	idBuf                    []int32
-	keys                     []key // intern's, for one record
+	// active lists the records with a subject produced or observed, in
+	// order: the only ones the scans of a short history need to look
+	// at, and most of a campaign's records, failures, are not.
+	active []int32
+	keys   []key // intern's, for one record
 	// removers holds, by entry subject, the subjects whose removal may
 	// remove the entry: itself, its device and its namespace (-1 for
 	// those nothing may have removed).
@@ -95,6 +99,9 @@ type index struct {
 	built                                                  uint8           // lazily's bits
 	removedScopes                                          uint8           // 1<<scope for each scope fillRemoved saw
 	stage                                                  []staged
+	// kinds has a bit per kind of operation the history's records have
+	// (kindSet): a checker whose kinds it lacks has nothing to look at.
+	kinds uint64
 	// madeTwice is whether some entry was made by two rows of made: if
 	// not, no two operations made a duplicate, and made is not needed
 	// for uniqueness.
@@ -177,26 +184,36 @@ func (x *index) intern(h *history.History, mounts *mountTags) {
 	n := len(h.Records)
 	x.times = grow(x.times[:0], n)
 	x.producedIDs, x.observedIDs = grow(x.producedIDs[:0], n), grow(x.observedIDs[:0], n)
-	x.idBuf = x.idBuf[:0]
-	x.madeTwice = false
+	x.idBuf, x.active = x.idBuf[:0], x.active[:0]
+	x.madeTwice, x.kinds = false, 0
 	made := x.hasMaker[:0]
 	for i := range h.Records {
 		r := &h.Records[i]
+		x.kinds |= 1 << (r.Op.Kind & 63) // kindSet(r.Op.Kind), without the slice
 		ok := succeeded(r)
 		x.times[i] = times{r.Call, ret(r), ok}
 		none := idSpan{int32(len(x.idBuf)), int32(len(x.idBuf))}
-		x.producedIDs[i], x.observedIDs[i] = none, none
 		if !ok && !r.Pending {
+			x.producedIDs[i], x.observedIDs[i] = none, none
 			continue
 		}
 		x.keys = appendProduced(x.keys[:0], r)
 		x.producedIDs[i] = x.internKeys(x.keys)
 		if !ok {
-			continue // pending: observed nothing, and made nothing for certain
+			// Pending: observed nothing, and made nothing for certain.
+			x.observedIDs[i] = x.producedIDs[i]
+			x.observedIDs[i].from = x.observedIDs[i].to
+			if int(none.from) < len(x.idBuf) {
+				x.active = append(x.active, int32(i))
+			}
+			continue
 		}
 		made = x.countMakers(made, i)
 		x.keys = appendObserved(x.keys[:0], mounts, r)
 		x.observedIDs[i] = x.internKeys(x.keys)
+		if int(none.from) < len(x.idBuf) {
+			x.active = append(x.active, int32(i))
+		}
 	}
 	x.hasMaker = made
 	x.subjects = x.ids.subjects
@@ -529,3 +546,15 @@ func (x *index) removalList() []removal {
 	})
 	return x.removalRows
 }
+
+// kindSet returns the set of kinds ks, as index.kinds holds them.
+func kindSet(ks ...model.Kind) uint64 {
+	var set uint64
+	for _, k := range ks {
+		set |= 1 << (k & 63)
+	}
+	return set
+}
+
+// has reports whether some record of the history is of a kind in set.
+func (x *index) has(set uint64) bool { return x.kinds&set != 0 }
