@@ -2,6 +2,7 @@ package properties
 
 import (
 	"cmp"
+	"math"
 	"fmt"
 	"slices"
 	"sync"
@@ -210,6 +211,7 @@ func shortStepOrder(h *history.History, byCall bool, order []int) (_ []int, ok b
 		}
 		return r.Return
 	}
+	latest := int64(math.MinInt64) // the time of the last record inserted
 	for i := range h.Records {
 		r := &h.Records[i]
 		if r.Op.Kind == model.Readdir {
@@ -220,6 +222,10 @@ func shortStepOrder(h *history.History, byCall bool, order []int) (_ []int, ok b
 		}
 		k := time(r)
 		order = append(order, i)
+		if k >= latest {
+			latest = k
+			continue
+		}
 		j := len(order) - 1
 		for ; j > base && time(&h.Records[order[j-1]]) > k; j-- {
 			order[j] = order[j-1]
