@@ -36,11 +36,12 @@ type Replay struct {
 	cur, next []State   // the states once forked
 	outs      []Outcome // of one step from one of them
 	failed    bool      // an event was not explained
+	got       Result    // the result of the last step, a field rather than a variable Next zeroes for every event
 }
 
 // Explains is the package's Explains, on r's memory.
 func (r *Replay) Explains(c Config, events []Event) bool {
-	r.Start(c)
+	r.Start(&c)
 	for i := range events {
 		e := &events[i]
 		if !r.Next(&e.Op, &e.Result, e.Pending) {
@@ -50,9 +51,9 @@ func (r *Replay) Explains(c Config, events []Event) bool {
 	return true
 }
 
-// Start readies r to explain a history of configuration c from the
-// initial state, keeping the arrays of the last one's.
-func (r *Replay) Start(c Config) {
+// Start readies r to explain a history of configuration *c from the
+// initial state, keeping the arrays of the last one's. It copies *c.
+func (r *Replay) Start(c *Config) {
 	s := &r.s
 	clear(s.devs) // let go of the last history's names
 	clear(s.links)
@@ -66,7 +67,7 @@ func (r *Replay) Start(c Config) {
 		clear(r.outs)
 		r.cur, r.next = r.cur[:0], r.next[:0]
 	}
-	r.c, r.forked, r.failed = c, false, false
+	r.c, r.forked, r.failed = *c, false, false
 }
 
 // Next runs the event op, which returned res (pending: never returned,
@@ -78,9 +79,8 @@ func (r *Replay) Next(op *Op, res *Result, pending bool) bool {
 		return false
 	}
 	if !r.forked {
-		var got Result
-		if singleOn(&r.c, &r.s, op, &got) {
-			r.failed = !pending && !sameResult(&got, res)
+		if singleOn(&r.c, &r.s, op, &r.got) {
+			r.failed = !pending && !sameResult(&r.got, res)
 			return !r.failed
 		}
 		if fits, ok := r.fitsOne(op, res, pending); ok {

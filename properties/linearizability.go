@@ -2,8 +2,8 @@ package properties
 
 import (
 	"cmp"
-	"math"
 	"fmt"
+	"math"
 	"slices"
 	"sync"
 	"time"
@@ -26,7 +26,7 @@ import (
 // Only the others go to porcupine: whole when they are short, in pieces
 // cut at quiescent points when they are long (see segments).
 func CheckLinearizable(h history.History, timeout time.Duration) (vs []Violation, decided bool) {
-	v := checkLinearizable(h, bounds{timeout: timeout})
+	v := checkLinearizable(&h, bounds{timeout: timeout})
 	return v.violations, v.decided
 }
 
@@ -44,7 +44,7 @@ type linVerdict struct {
 	stuck *stuckSegment
 }
 
-func checkLinearizable(h history.History, b bounds) linVerdict {
+func checkLinearizable(h *history.History, b bounds) linVerdict {
 	timeout := b.timeout
 	if len(h.Records) > pieceSteps {
 		// Long histories go to the pieces without trying the return
@@ -52,13 +52,13 @@ func checkLinearizable(h history.History, b bounds) linVerdict {
 		// stretch almost always breaks it (every long simulator history
 		// of BenchmarkCheckLong does), and its events would double the
 		// memory the check holds.
-		return checkPieces(h, h.Steps(nil), b)
+		return checkPieces(*h, h.Steps(nil), b)
 	}
-	if explainedInOrder(&h, false) || explainedByReordering(&h) || explainedInOrder(&h, true) {
+	if explainedInOrder(h, false) || explainedByReordering(h) || explainedInOrder(h, true) {
 		return linVerdict{decided: true}
 	}
 	began := clock()
-	if explainedBySearch(h) {
+	if explainedBySearch(*h) {
 		if timeout > 0 && clock().Sub(began) > timeout {
 			return linVerdict{} // explained, but after the time it had
 		}
@@ -72,7 +72,7 @@ func checkLinearizable(h history.History, b bounds) linVerdict {
 		what := wideStretch(len(steps), width(steps, segments(steps)))
 		return linVerdict{progress: fmt.Sprintf("none of the %d steps decided: %s", len(steps), overMemory(what, heap, b.heapLimit())), cause: "memory"}
 	case res == porcupine.Illegal:
-		return notLinearizable(h, info)
+		return notLinearizable(*h, info)
 	case res == porcupine.Unknown:
 		return linVerdict{}
 	}
@@ -103,7 +103,7 @@ func (c Culprit) verdict(h history.History) linVerdict {
 // (the history shrinker). ok is false when h is linearizable, the check
 // ran out of time, or no culprit was found.
 func CulpritOf(h history.History, timeout time.Duration) (c Culprit, ok bool) {
-	if v := checkLinearizable(h, bounds{timeout: timeout}); v.culprit != nil {
+	if v := checkLinearizable(&h, bounds{timeout: timeout}); v.culprit != nil {
 		return *v.culprit, true
 	}
 	return Culprit{}, false
@@ -141,7 +141,7 @@ func explainedInOrder(h *history.History, byCall bool) bool {
 	buf := stepBufs.Get().(*stepBuf)
 	buf.order = stepOrder(h, byCall, buf.order[:0])
 	rp := &buf.replay
-	rp.Start(h.Config)
+	rp.Start(&h.Config)
 	ok := true
 	for _, i := range buf.order {
 		r := &h.Records[i]

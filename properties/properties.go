@@ -132,7 +132,7 @@ var checkers = [...]checker{
 		if o.SkipLinearizability {
 			return nil, false // undecided, never a pass
 		}
-		v := checkLinearizable(f.h, bounds{o.LinearizabilityTimeout, o.MemoryLimit})
+		v := checkLinearizable(&f.h, bounds{o.LinearizabilityTimeout, o.MemoryLimit})
 		if v.progress != "" {
 			f.progress = append(f.progress, Progress{Linearizability, v.progress, v.cause})
 		}

@@ -38,10 +38,10 @@ func explainedByReordering(h *history.History) bool {
 		return false
 	}
 	buf.order = s.byRet
-	s.rp.Start(h.Config)
+	s.rp.Start(&h.Config)
 	s.budget = reorderBudget(len(s.recs))
 	ok := s.place(0, 0)
-	s.rp.Start(model.Config{}) // let go of the history's names
+	s.rp.Start(&model.Config{}) // let go of the history's names
 	return ok
 }
 
