@@ -29,13 +29,13 @@ type mountTags struct {
 
 func mountTagsOf(h history.History) mountTags {
 	var m mountTags
-	m.fill(h)
+	m.fill(&h)
 	return m
 }
 
 // fill sets m to h's mount tags, in place: m is large, and Check works
 // it out for every history of a campaign.
-func (m *mountTags) fill(h history.History) {
+func (m *mountTags) fill(h *history.History) {
 	clear(m.net[:m.used]) // a history's few mounts: not the whole arrays
 	clear(m.user[:m.used])
 	m.used = 0

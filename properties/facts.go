@@ -27,8 +27,8 @@ func factsOf(h history.History) *facts { return factsPool.Get().(*facts).of(h) }
 // of makes f h's facts, keeping f's memory.
 func (f *facts) of(h history.History) *facts {
 	f.h = h
-	f.mounts.fill(h)
-	f.index.build(h, &f.mounts)
+	f.mounts.fill(&f.h)
+	f.index.build(&f.h, &f.mounts)
 	return f
 }
 

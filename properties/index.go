@@ -95,9 +95,9 @@ type index struct {
 	// no made and no removed, and most of a campaign's histories are
 	// short.
 	made, removed, produced, seen, present, seenIn, madeIn table
-	h                                                      history.History // for removed
-	built                                                  uint8           // lazily's bits
-	removedScopes                                          uint8           // 1<<scope for each scope fillRemoved saw
+	h                                                      *history.History // the facts' own, for removed
+	built                                                  uint8            // lazily's bits
+	removedScopes                                          uint8            // 1<<scope for each scope fillRemoved saw
 	stage                                                  []staged
 	// kinds has a bit per kind of operation the history's records have
 	// (kindSet): a checker whose kinds it lacks has nothing to look at.
@@ -156,9 +156,9 @@ func (x *index) lookup(s subject) int32 { return x.ids.lookup(&s) }
 // made twice; the tables come later, as checkers ask. Each table is made
 // from the records in one pass, then sorted: O(n log n) time and O(n)
 // memory in the number of (record, entry) pairs.
-func (x *index) build(h history.History, mounts *mountTags) {
+func (x *index) build(h *history.History, mounts *mountTags) {
 	x.built, x.h = 0, h
-	x.intern(&x.h, mounts)
+	x.intern(h, mounts)
 }
 
 // reset lets go of the previous history's subjects, keeping the memory.
@@ -168,7 +168,7 @@ func (x *index) reset() {
 	clear(x.removes)
 	clear(x.removalRows)
 	clear(x.keys) // let go of the history's names
-	x.h = history.History{}
+	x.h = nil
 }
 
 // producedAt returns where entry subject s is among the entries record i
@@ -289,7 +289,7 @@ func (x *index) lazily(bit uint8, fill func()) {
 // them first (fillPresent).
 func (x *index) removals() {
 	x.lazily(removedBuilt, func() {
-		x.fillRemoved(x.h)
+		x.fillRemoved(*x.h)
 		x.fillRemovers()
 	})
 }
