@@ -59,8 +59,12 @@ func (r *Replay) Start(c *Config) {
 	clear(s.links)
 	clear(s.uids)
 	clear(s.uidsDying)
-	*s = State{next: 1, owned: true,
-		devs: s.devs[:0], links: s.links[:0], files: s.files[:0], uids: s.uids[:0], uidsDying: s.uidsDying[:0]}
+	// Field by field: a State literal assigned whole is built, then
+	// copied with its pointers, for every history.
+	s.devs, s.links, s.files, s.uids, s.uidsDying = s.devs[:0], s.links[:0], s.files[:0], s.uids[:0], s.uidsDying[:0]
+	s.procs, s.mounts = nil, nil
+	s.exits, s.borns, s.unmounted, s.userExits = 0, 0, 0, 0
+	s.next, s.owned = 1, true
 	if r.forked {
 		clear(r.cur[:cap(r.cur)]) // let go of the states' arrays
 		clear(r.next[:cap(r.next)])

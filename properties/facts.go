@@ -19,6 +19,8 @@ type facts struct {
 	// progress is what the checkers of undecided properties say of how
 	// far they got (Report.Progress).
 	progress []Progress
+	// lin is the linearizability checker's memory.
+	lin stepBuf
 }
 
 // factsOf returns h's facts, in the memory of an earlier history's.

@@ -210,7 +210,10 @@ func (x *index) intern(h *history.History, mounts *mountTags) {
 		}
 		made = x.countMakers(made, i)
 		x.keys = appendObserved(x.keys[:0], mounts, r)
-		x.observedIDs[i] = x.internKeys(x.keys)
+		x.observedIDs[i] = none
+		if len(x.keys) > 0 {
+			x.observedIDs[i] = x.internKeys(x.keys)
+		}
 		if int(none.from) < len(x.idBuf) {
 			x.active = append(x.active, int32(i))
 		}

@@ -45,6 +45,15 @@ type linVerdict struct {
 }
 
 func checkLinearizable(h *history.History, b bounds) linVerdict {
+	buf := stepBufs.Get().(*stepBuf)
+	defer stepBufs.Put(buf)
+	return buf.checkLinearizable(h, b)
+}
+
+// checkLinearizable is the package's, with the buffers of its first
+// tries in buf: Check's facts keep one, so that a campaign's check of a
+// history takes none from the pool.
+func (buf *stepBuf) checkLinearizable(h *history.History, b bounds) linVerdict {
 	timeout := b.timeout
 	if len(h.Records) > pieceSteps {
 		// Long histories go to the pieces without trying the return
@@ -54,7 +63,7 @@ func checkLinearizable(h *history.History, b bounds) linVerdict {
 		// memory the check holds.
 		return checkPieces(*h, h.Steps(nil), b)
 	}
-	if explainedInOrder(h, false) || explainedByReordering(h) || explainedInOrder(h, true) {
+	if buf.explainedInOrder(h, false) || buf.explainedByReordering(h) || buf.explainedInOrder(h, true) {
 		return linVerdict{decided: true}
 	}
 	began := clock()
@@ -139,23 +148,30 @@ func explainedInCallOrder(h history.History) bool { return explainedInOrder(&h, 
 // down the check of every history copied.
 func explainedInOrder(h *history.History, byCall bool) bool {
 	buf := stepBufs.Get().(*stepBuf)
+	defer stepBufs.Put(buf)
+	return buf.explainedInOrder(h, byCall)
+}
+
+// explainedInOrder is the package's, in buf.
+func (buf *stepBuf) explainedInOrder(h *history.History, byCall bool) bool {
 	buf.order = stepOrder(h, byCall, buf.order[:0])
 	rp := &buf.replay
 	rp.Start(&h.Config)
-	ok := true
+	ok, expanded := true, false
 	for _, i := range buf.order {
 		r := &h.Records[i]
 		if isStep(r) {
 			ok = rp.Next(&r.Op, &r.Result, false) // eachEvent's first case, without the call through a func value
 		} else {
-			ok = eachEvent(r, &buf.event, rp.Next)
+			ok, expanded = eachEvent(r, &buf.event, rp.Next), true
 		}
 		if !ok {
 			break
 		}
 	}
-	buf.event = model.Event{} // let go of the history's strings
-	stepBufs.Put(buf)
+	if expanded {
+		buf.event = model.Event{} // let go of the history's strings
+	}
 	return ok
 }
 

@@ -132,7 +132,7 @@ var checkers = [...]checker{
 		if o.SkipLinearizability {
 			return nil, false // undecided, never a pass
 		}
-		v := checkLinearizable(&f.h, bounds{o.LinearizabilityTimeout, o.MemoryLimit})
+		v := f.lin.checkLinearizable(&f.h, bounds{o.LinearizabilityTimeout, o.MemoryLimit})
 		if v.progress != "" {
 			f.progress = append(f.progress, Progress{Linearizability, v.progress, v.cause})
 		}
@@ -145,7 +145,8 @@ func Check(h history.History, o Options) Report {
 	var r Report
 	f := factsOf(h)
 	defer f.release()
-	for _, c := range checkers {
+	for i := range checkers {
+		c := &checkers[i]
 		vs, decided := c.check(f, o)
 		if !decided {
 			r.Unknown = append(r.Unknown, c.judges...)

@@ -28,13 +28,19 @@ import (
 // explains every result, which is a linearization, so what it explains
 // is linearizable whoever decides.
 func explainedByReordering(h *history.History) bool {
+	buf := stepBufs.Get().(*stepBuf)
+	defer stepBufs.Put(buf)
+	return buf.explainedByReordering(h)
+}
+
+// explainedByReordering is the package's, in buf.
+func (buf *stepBuf) explainedByReordering(h *history.History) bool {
 	if len(h.Records) > 64 {
 		return false
 	}
-	buf := stepBufs.Get().(*stepBuf)
-	defer stepBufs.Put(buf)
 	s := &buf.reorder
 	if !s.load(h, buf.order[:0]) {
+		s.h = nil
 		return false
 	}
 	buf.order = s.byRet
@@ -42,6 +48,7 @@ func explainedByReordering(h *history.History) bool {
 	s.budget = reorderBudget(len(s.recs))
 	ok := s.place(0, 0)
 	s.rp.Start(&model.Config{}) // let go of the history's names
+	s.h = nil
 	return ok
 }
 
