@@ -197,21 +197,16 @@ func (x *index) intern(h *history.History, mounts *mountTags) {
 			x.producedIDs[i], x.observedIDs[i] = none, none
 			continue
 		}
-		x.keys = appendProduced(x.keys[:0], r)
-		x.producedIDs[i] = x.internKeys(x.keys)
-		if !ok {
-			// Pending: observed nothing, and made nothing for certain.
-			x.observedIDs[i] = x.producedIDs[i]
-			x.observedIDs[i].from = x.observedIDs[i].to
-			if int(none.from) < len(x.idBuf) {
-				x.active = append(x.active, int32(i))
+		// A pending record observed nothing, and made nothing for
+		// certain; most successful ones produce or observe one entry.
+		x.producedIDs[i], x.observedIDs[i] = none, none
+		if x.keys = appendProduced(x.keys[:0], r); len(x.keys) > 0 {
+			x.producedIDs[i] = x.internKeys(x.keys)
+			if ok {
+				made = x.countMakers(made, i)
 			}
-			continue
 		}
-		made = x.countMakers(made, i)
-		x.keys = appendObserved(x.keys[:0], mounts, r)
-		x.observedIDs[i] = none
-		if len(x.keys) > 0 {
+		if x.keys = appendObserved(x.keys[:0], mounts, r); ok && len(x.keys) > 0 {
 			x.observedIDs[i] = x.internKeys(x.keys)
 		}
 		if int(none.from) < len(x.idBuf) {
