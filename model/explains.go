@@ -65,13 +65,19 @@ func (r *Replay) Start(c *Config) {
 	s.procs, s.mounts = nil, nil
 	s.exits, s.borns, s.unmounted, s.userExits = 0, 0, 0, 0
 	s.next, s.owned = 1, true
+	r.unfork()
+	clear(r.outs) // a race followed without forking (fitsOne) leaves them
+	r.c, r.failed = *c, false
+}
+
+// unfork lets go of the states of a forked replay.
+func (r *Replay) unfork() {
 	if r.forked {
 		clear(r.cur[:cap(r.cur)]) // let go of the states' arrays
 		clear(r.next[:cap(r.next)])
-		clear(r.outs)
 		r.cur, r.next = r.cur[:0], r.next[:0]
+		r.forked = false
 	}
-	r.c, r.forked, r.failed = *c, false, false
 }
 
 // Next runs the event op, which returned res (pending: never returned,
@@ -150,8 +156,9 @@ func (r *Replay) Save(m *Mark) bool {
 // Restore makes r the replay m saved, as it was then, copying m's state
 // into r's own arrays: m may be restored again.
 func (r *Replay) Restore(m *Mark) {
+	r.unfork()
 	r.s.adopt(&m.s)
-	r.failed, r.forked = m.failed, false
+	r.failed = m.failed
 }
 
 // Forked reports whether an event since Start went more than one way:
