@@ -36,11 +36,12 @@ type Replay struct {
 	cur, next []State   // the states once forked
 	outs      []Outcome // of one step from one of them
 	failed    bool      // an event was not explained
+	got       Result    // the result of the last step, a field rather than a variable Next zeroes for every event
 }
 
 // Explains is the package's Explains, on r's memory.
 func (r *Replay) Explains(c Config, events []Event) bool {
-	r.Start(c)
+	r.Start(&c)
 	for i := range events {
 		e := &events[i]
 		if !r.Next(&e.Op, &e.Result, e.Pending) {
@@ -50,23 +51,33 @@ func (r *Replay) Explains(c Config, events []Event) bool {
 	return true
 }
 
-// Start readies r to explain a history of configuration c from the
-// initial state, keeping the arrays of the last one's.
-func (r *Replay) Start(c Config) {
+// Start readies r to explain a history of configuration *c from the
+// initial state, keeping the arrays of the last one's. It copies *c.
+func (r *Replay) Start(c *Config) {
 	s := &r.s
 	clear(s.devs) // let go of the last history's names
 	clear(s.links)
 	clear(s.uids)
 	clear(s.uidsDying)
-	*s = State{next: 1, owned: true,
-		devs: s.devs[:0], links: s.links[:0], files: s.files[:0], uids: s.uids[:0], uidsDying: s.uidsDying[:0]}
+	// Field by field: a State literal assigned whole is built, then
+	// copied with its pointers, for every history.
+	s.devs, s.links, s.files, s.uids, s.uidsDying = s.devs[:0], s.links[:0], s.files[:0], s.uids[:0], s.uidsDying[:0]
+	s.procs, s.mounts = nil, nil
+	s.exits, s.borns, s.unmounted, s.userExits = 0, 0, 0, 0
+	s.next, s.owned = 1, true
+	r.unfork()
+	clear(r.outs) // a race followed without forking (fitsOne) leaves them
+	r.c, r.failed = *c, false
+}
+
+// unfork lets go of the states of a forked replay.
+func (r *Replay) unfork() {
 	if r.forked {
 		clear(r.cur[:cap(r.cur)]) // let go of the states' arrays
 		clear(r.next[:cap(r.next)])
-		clear(r.outs)
 		r.cur, r.next = r.cur[:0], r.next[:0]
+		r.forked = false
 	}
-	r.c, r.forked, r.failed = c, false, false
 }
 
 // Next runs the event op, which returned res (pending: never returned,
@@ -78,11 +89,15 @@ func (r *Replay) Next(op *Op, res *Result, pending bool) bool {
 		return false
 	}
 	if !r.forked {
-		if got, ok := singleOn(&r.c, &r.s, op); ok {
-			r.failed = !pending && !sameResult(&got, res)
+		if singleOn(&r.c, &r.s, op, &r.got) {
+			r.failed = !pending && !sameResult(&r.got, res)
 			return !r.failed
 		}
-		// A step that may go more than one way: the states from here on
+		if fits, ok := r.fitsOne(op, res, pending); ok {
+			r.failed = !fits
+			return fits
+		}
+		// A step that went more than one way: the states from here on
 		// are Step's, which share r.s's arrays without owning them.
 		r.cur = append(r.cur[:0], r.s)
 		r.cur[0].owned = false
@@ -92,11 +107,70 @@ func (r *Replay) Next(op *Op, res *Result, pending bool) bool {
 	return !r.failed
 }
 
+// fitsOne follows op, which may race, from r.s: when its result leaves
+// at most one state, as a returned operation's does (the race's failure
+// and the step once the race is over return different errors), r.s
+// becomes that state, in its own arrays, and the replay need not fork:
+// forked, every later step would copy the arrays it changes. It reports
+// whether op fits, and ok false, leaving r.s as it was, when op went
+// more than one way (a pending operation, whose every outcome fits).
+func (r *Replay) fitsOne(op *Op, res *Result, pending bool) (fits, ok bool) {
+	r.outs = AppendStep(r.outs[:0], r.c, r.s, *op)
+	one := -1
+	for i := range r.outs {
+		if !pending && !sameResult(&r.outs[i].Result, res) {
+			continue
+		}
+		if one >= 0 && !r.outs[one].State.Equal(r.outs[i].State) {
+			return false, false
+		}
+		one = i
+	}
+	if one < 0 {
+		return false, true
+	}
+	r.s.adopt(&r.outs[one].State)
+	return true, true
+}
+
+// Mark is a Replay saved by Save, to go back to with Restore: a search
+// that tries one order of events after another from a common prefix
+// saves the replay where the orders part.
+type Mark struct {
+	s      State // in the Mark's own arrays
+	failed bool
+}
+
+// Save copies r into m, reusing m's arrays, and reports whether it
+// could: a replay that forked (an event went more than one way) is not
+// saved, and m is then left as it was.
+func (r *Replay) Save(m *Mark) bool {
+	if r.forked {
+		return false
+	}
+	m.s.adopt(&r.s)
+	m.failed = r.failed
+	return true
+}
+
+// Restore makes r the replay m saved, as it was then, copying m's state
+// into r's own arrays: m may be restored again.
+func (r *Replay) Restore(m *Mark) {
+	r.unfork()
+	r.s.adopt(&m.s)
+	r.failed = m.failed
+}
+
+// Forked reports whether an event since Start went more than one way:
+// then Save cannot save r.
+func (r *Replay) Forked() bool { return r.forked }
+
 // nextForked is Next once forked: every way each state may go that
 // fits the result is followed.
 func (r *Replay) nextForked(op *Op, res *Result, pending bool) bool {
 	if len(r.cur) == 1 {
-		if got, ok := singleOn(&r.c, &r.cur[0], op); ok {
+		var got Result
+		if singleOn(&r.c, &r.cur[0], op, &got) {
 			return pending || sameResult(&got, res)
 		}
 	}
@@ -122,26 +196,28 @@ func hasState(ss []State, s State) bool {
 	return false
 }
 
-// singleOn returns op's outcome in *s when Step allows only one, as it
-// does unless op may race, and makes *s the state after op, changed in
-// place where s is owned: Explains runs a step per event of every checked
-// history, and passing the configuration, the state and the operation
-// down by value, three calls deep, cost as much as the transitions
-// themselves. It reports false, leaving *s as it was, when op may race.
-func singleOn(c *Config, s *State, op *Op) (Result, bool) {
+// singleOn puts op's outcome in *s into *got when Step allows only one,
+// as it does unless op may race, and makes *s the state after op, changed
+// in place where s is owned: Explains runs a step per event of every
+// checked history, and passing the configuration, the state, the
+// operation and the result by value, three calls deep, cost as much as
+// the transitions themselves. It reports false, leaving *s and *got as
+// they were, when op may race.
+func singleOn(c *Config, s *State, op *Op, got *Result) bool {
 	o := op
 	if op.Index != 0 && kindSpecs[op.Kind].ByIndex {
 		named, ok := s.byIndex(*op)
 		if !ok {
-			return Result{Err: ENOENT}, true
+			*got = Result{Err: ENOENT}
+			return true
 		}
 		o = &named
 	}
 	if raceOf(o.Kind).on(c, s, o) {
-		return Result{}, false
+		return false
 	}
-	if r, ok := transition(c, s, o); ok {
-		return r, true
+	if !transition(c, s, o, got) {
+		*got = Result{Err: EINVAL}
 	}
-	return Result{Err: EINVAL}, true
+	return true
 }

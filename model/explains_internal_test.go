@@ -47,14 +47,14 @@ func single(c Config, s State, op Op) (Result, State, bool) {
 // state left alone where op may race. The broken case is a singleOn that
 // skips the ifindex resolution, which the comparison must catch.
 func TestSingleOnIsSingle(t *testing.T) {
-	broken := func(c *Config, s *State, op *Op) (Result, bool) {
+	broken := func(c *Config, s *State, op *Op, r *Result) bool {
 		o := *op
 		o.Index = 0 // resolution skipped: the device is looked up by name
-		return singleOn(c, s, &o)
+		return singleOn(c, s, &o, r)
 	}
 	for _, tc := range []struct {
 		name   string
-		f      func(*Config, *State, *Op) (Result, bool)
+		f      func(*Config, *State, *Op, *Result) bool
 		broken bool
 	}{{"singleOn", singleOn, false}, {"without ifindex resolution", broken, true}} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -67,7 +67,8 @@ func TestSingleOnIsSingle(t *testing.T) {
 					op := randomStepOp(rng)
 					r, next, ok := single(c, s, op)
 					in := s
-					rOn, okOn := tc.f(&c, &in, &op)
+					var rOn Result
+					okOn := tc.f(&c, &in, &op, &rOn)
 					compared++
 					switch {
 					case ok != okOn:
@@ -193,7 +194,7 @@ func forks(c Config, events []Event) bool {
 func TestReplayAgreesWithStep(t *testing.T) {
 	rng := rand.New(rand.NewPCG(16, 5))
 	var r Replay
-	explained, raced := 0, 0
+	explained, raced, forked := 0, 0, 0
 	for _, c := range []Config{
 		{Namespaces: 3, Mounts: []int{1, 2}, Later: []int{3}, Procs: []int{1, 2}, Exit: ExitKernel, Users: 2},
 		{Namespaces: 3, Mounts: []int{1, 2}, Procs: []int{1, 2}, Users: 2},
@@ -211,17 +212,23 @@ func TestReplayAgreesWithStep(t *testing.T) {
 			explained++
 			if forks(c, events) {
 				raced++
+			}
+			if r.forked {
+				forked++
 				continue
 			}
-			if len(want) == 1 && !r.s.Equal(want[0]) {
-				t.Fatalf("walk %d: Replay ends in %v, Step in %v\n%v", i, r.s, want[0], events)
+			if len(want) != 1 || !r.s.Equal(want[0]) {
+				t.Fatalf("walk %d: Replay ends in %v, Step in %v\n%v", i, r.s, want, events)
 			}
 		}
 	}
 	if explained < 1000 || explained > 5000 {
 		t.Errorf("%d of 6000 walks explained: the walks do not test both verdicts", explained)
 	}
-	t.Logf("%d explained, %d left the single state", explained, raced)
+	if raced <= forked || forked == 0 {
+		t.Errorf("of %d walks that raced, %d forked: the walks do not test both the races that leave one state and those that leave more", raced, forked)
+	}
+	t.Logf("%d explained, %d raced, %d of them left the single state", explained, raced, forked)
 }
 
 // deepCopy returns s with arrays of its own.
@@ -248,9 +255,9 @@ func TestStepLeavesItsStateAlone(t *testing.T) {
 		AppendStep(nil, c, s, op)
 		in := s
 		in.owned = false
-		singleOn(&c, &in, &op)
+		singleOn(&c, &in, &op, new(Result))
 	}
-	inPlace := func(s State, op Op) { transition(&c, &s, &op) }
+	inPlace := func(s State, op Op) { transition(&c, &s, &op, new(Result)) }
 	for _, tc := range []struct {
 		name   string
 		run    func(State, Op)
@@ -316,4 +323,39 @@ func BenchmarkExplains(b *testing.B) {
 			r.Explains(c, walks[i%len(walks)])
 		}
 	})
+}
+
+// TestReplayStaysOneStateThroughARace replays an add onto a dying
+// device's name, once with the add's success and once with the race's
+// EEXIST, then an umount, which may always race: each result leaves one
+// state, which the Replay must make its own (not fork) and which must be
+// the state Step leads to. The random walks of TestReplayAgreesWithStep
+// meet a dying device's name again too seldom to catch a state copied
+// wrong.
+func TestReplayStaysOneStateThroughARace(t *testing.T) {
+	c := Config{Namespaces: 2, Mounts: []int{1, 2}, Procs: []int{1}}
+	dev := Op{Kind: AddDev, NS: 1, Name: "eth0"}
+	for _, again := range []Errno{OK, EEXIST} {
+		events := []Event{
+			{Op: dev},
+			{Op: Op{Kind: AddLink, NS: 1, Name: "eth0"}},
+			{Op: Op{Kind: DelLink, NS: 1, Name: "eth0"}},
+			{Op: Op{Kind: DelDev, NS: 1, Name: "eth0"}},
+			{Op: dev, Result: Result{Err: again}},
+			{Op: Op{Kind: AddDev, NS: 2, Name: "eth1"}},
+			{Op: Op{Kind: Umount, Mount: 2}},
+			{Op: Op{Kind: Lookup, Mount: 1, Dir: Devices, Name: "eth0"}, Result: Result{Tag: 1}},
+		}
+		if again != OK {
+			events[len(events)-1].Result = Result{Err: ENOENT}
+		}
+		var r Replay
+		want := explainsByStep(c, events)
+		if !r.Explains(c, events) || len(want) != 1 {
+			t.Fatalf("add again %q: Replay says %v, Step leads to %d states", again, r.Explains(c, events), len(want))
+		}
+		if r.forked || !r.s.owned || !r.s.Equal(want[0]) {
+			t.Errorf("add again %q: Replay forked %v, owns its state %v, ends in %v; Step in %v", again, r.forked, r.s.owned, r.s, want[0])
+		}
+	}
 }

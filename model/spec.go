@@ -152,78 +152,104 @@ func (c *Config) unreachable(s *State, op *Op) bool {
 // ok is false for a kind without a transition: device flows, which Steps
 // cuts into steps first. It is a switch rather than a table of functions
 // so that the calls are direct: it runs once per step of every checked
-// history, and the configuration, state and operation go by pointer.
-func transition(c *Config, s *State, op *Op) (r Result, ok bool) {
+// history, and the configuration, state and operation go by pointer, and
+// the result (ten words) is written where the caller keeps it rather
+// than returned through every call.
+func transition(c *Config, s *State, op *Op, r *Result) (ok bool) {
 	switch op.Kind {
 	// devices/virtual/net and class/net (devices.go).
 	case AddDev:
-		return addDev(c, s, op), true
+		*r = addDev(c, s, op)
+		return true
 	case AddLink:
-		return addLink(c, s, op), true
+		*r = addLink(c, s, op)
+		return true
 	case DelLink:
-		return delLink(c, s, op), true
+		*r = delLink(c, s, op)
+		return true
 	case Unregister:
-		return unregister(c, s, op), true
+		*r = unregister(c, s, op)
+		return true
 	case DelDev:
-		return delDev(c, s, op), true
+		*r = delDev(c, s, op)
+		return true
 	case RenameLink:
-		return renameLink(c, s, op), true
+		*r = renameLink(c, s, op)
+		return true
 	case RenameDev:
-		return renameDev(c, s, op), true
+		*r = renameDev(c, s, op)
+		return true
 	case MoveLink:
-		return moveLink(c, s, op), true
+		*r = moveLink(c, s, op)
+		return true
 	case MoveDev:
-		return moveDev(c, s, op), true
+		*r = moveDev(c, s, op)
+		return true
 	// kernel/uids (uids.go).
 	case AddUID:
-		return addUID(c, s, op), true
+		*r = addUID(c, s, op)
+		return true
 	case DelUID:
-		return delUID(c, s, op), true
+		*r = delUID(c, s, op)
+		return true
 	}
-	return lifeOrObserve(c, s, op)
+	return lifeOrObserve(c, s, op, r)
 }
 
 // lifeOrObserve is transition's second half: namespaces,
 // processes and mounts, and the observers.
-func lifeOrObserve(c *Config, s *State, op *Op) (r Result, ok bool) {
+func lifeOrObserve(c *Config, s *State, op *Op, r *Result) (ok bool) {
 	switch op.Kind {
 	// Namespaces, processes and mounts (lifecycle.go).
 	case Exit:
-		return exit(c, s, op), true
+		*r = exit(c, s, op)
+		return true
 	case Gone:
-		return gone(c, s, op), true
+		*r = gone(c, s, op)
+		return true
 	case ExitUser:
-		return exitUser(c, s, op), true
+		*r = exitUser(c, s, op)
+		return true
 	case Clone:
-		return clone(c, s, op), true
+		*r = clone(c, s, op)
+		return true
 	case Setns:
-		return setns(c, s, op), true
+		*r = setns(c, s, op)
+		return true
 	case Mount:
-		return makeMount(c, s, op), true
+		*r = makeMount(c, s, op)
+		return true
 	case Umount:
-		return umount(c, s, op), true
+		*r = umount(c, s, op)
+		return true
 	// Observers (observers.go).
 	case Lookup:
-		return lookup(c, s, op), true
+		*r = lookup(c, s, op)
+		return true
 	case Readdir:
-		return readdir(c, s, op), true
+		*r = readdir(c, s, op)
+		return true
 	case Readlink:
-		return readlink(c, s, op), true
+		*r = readlink(c, s, op)
+		return true
 	case Open:
-		return open(c, s, op), true
+		*r = open(c, s, op)
+		return true
 	case Read:
-		return read(c, s, op), true
+		*r = read(c, s, op)
+		return true
 	case Close:
-		return closeFile(c, s, op), true
+		*r = closeFile(c, s, op)
+		return true
 	}
-	return Result{}, false
+	return false
 }
 
 // hasTransition reports whether kind k has a transition.
 func hasTransition(k Kind) bool {
 	var s State
-	_, ok := transition(&Config{}, &s, &Op{Kind: k})
-	return ok
+	var r Result
+	return transition(&Config{}, &s, &Op{Kind: k}, &r)
 }
 
 // apply returns op's outcome in s by its kind's transition, with dying
@@ -232,7 +258,8 @@ func hasTransition(k Kind) bool {
 // arrays the transition copies before it changes them.
 func apply(c Config, s State, op Op) (Result, State) {
 	s.owned = false
-	if r, ok := transition(&c, &s, &op); ok {
+	var r Result
+	if transition(&c, &s, &op, &r) {
 		return r, s
 	}
 	return Result{Err: EINVAL}, s

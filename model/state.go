@@ -64,6 +64,28 @@ type State struct {
 	owned bool // the arrays are this State's alone: changed in place
 }
 
+// adopt makes *s, which owns its arrays, equal to t, copying t's
+// slices into s's arrays: t may share them (a Step from s shares what it
+// did not change). A nil procs stands for the configuration's and stays
+// nil.
+func (s *State) adopt(t *State) {
+	x := *t
+	x.devs = append(s.devs[:0], t.devs...)
+	x.links = append(s.links[:0], t.links...)
+	x.files = append(s.files[:0], t.files...)
+	x.mounts = append(s.mounts[:0], t.mounts...)
+	x.uids = append(s.uids[:0], t.uids...)
+	x.uidsDying = append(s.uidsDying[:0], t.uidsDying...)
+	if t.procs != nil {
+		x.procs = append(s.procs[:0], t.procs...)
+		if x.procs == nil {
+			x.procs = []int{}
+		}
+	}
+	x.owned = true
+	*s = x
+}
+
 // writable returns xs, a slice of s, ready to be changed in place: xs
 // itself when s owns its arrays, a copy otherwise.
 func writable[T any](s *State, xs []T) []T {

@@ -68,10 +68,10 @@ func TestTooWideIsUndecidedWithinTheMemoryBound(t *testing.T) {
 			var v linVerdict
 			peak := watchHeap(func() {
 				if tc.pieces == 0 {
-					v = checkLinearizable(h, b)
+					v = checkLinearizable(&h, b)
 					return
 				}
-				withPieces(t, tc.pieces, false, func() { v = checkLinearizable(h, b) })
+				withPieces(t, tc.pieces, false, func() { v = checkLinearizable(&h, b) })
 			})
 			t.Logf("decided %v, %d violations, peak heap %d MiB (bound %d MiB): %s", v.decided, len(v.violations), peak>>20, limit>>20, v.progress)
 			if v.decided != tc.decided {

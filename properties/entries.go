@@ -29,13 +29,13 @@ type mountTags struct {
 
 func mountTagsOf(h history.History) mountTags {
 	var m mountTags
-	m.fill(h)
+	m.fill(&h)
 	return m
 }
 
 // fill sets m to h's mount tags, in place: m is large, and Check works
 // it out for every history of a campaign.
-func (m *mountTags) fill(h history.History) {
+func (m *mountTags) fill(h *history.History) {
 	clear(m.net[:m.used]) // a history's few mounts: not the whole arrays
 	clear(m.user[:m.used])
 	m.used = 0
@@ -175,7 +175,7 @@ func appendProduced(dst []key, r *history.Record) []key {
 // entries of a device, or every entry of an exiting namespace (under the
 // seed's scheme; under the kernel's, cleanup_net removes entries by steps
 // of their own).
-func appendRemoved(dst []subject, c model.Config, r *history.Record) []subject {
+func appendRemoved(dst []subject, c *model.Config, r *history.Record) []subject {
 	if !r.Pending && r.Result.Err != model.OK {
 		return dst
 	}

@@ -19,6 +19,8 @@ type facts struct {
 	// progress is what the checkers of undecided properties say of how
 	// far they got (Report.Progress).
 	progress []Progress
+	// lin is the linearizability checker's memory.
+	lin stepBuf
 }
 
 // factsOf returns h's facts, in the memory of an earlier history's.
@@ -27,8 +29,8 @@ func factsOf(h history.History) *facts { return factsPool.Get().(*facts).of(h) }
 // of makes f h's facts, keeping f's memory.
 func (f *facts) of(h history.History) *facts {
 	f.h = h
-	f.mounts.fill(h)
-	f.index.build(h, &f.mounts)
+	f.mounts.fill(&f.h)
+	f.index.build(&f.h, &f.mounts)
 	return f
 }
 

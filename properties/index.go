@@ -76,7 +76,11 @@ type index struct {
 	// slices, which the garbage collector would scan.
 	producedIDs, observedIDs []idSpan
 	idBuf                    []int32
-	keys                     []key // intern's, for one record
+	// active lists the records with a subject produced or observed, in
+	// order: the only ones the scans of a short history need to look
+	// at, and most of a campaign's records, failures, are not.
+	active []int32
+	keys   []key // intern's, for one record
 	// removers holds, by entry subject, the subjects whose removal may
 	// remove the entry: itself, its device and its namespace (-1 for
 	// those nothing may have removed).
@@ -91,22 +95,27 @@ type index struct {
 	// no made and no removed, and most of a campaign's histories are
 	// short.
 	made, removed, produced, seen, present, seenIn, madeIn table
-	h                                                      history.History // for removed
-	built                                                  uint8           // lazily's bits
-	removedScopes                                          uint8           // 1<<scope for each scope fillRemoved saw
+	h                                                      *history.History // the facts' own, for removed
+	built                                                  uint8            // lazily's bits
+	removedScopes                                          uint8            // 1<<scope for each scope fillRemoved saw
 	stage                                                  []staged
+	// kinds has a bit per kind of operation the history's records have
+	// (kindSet): a checker whose kinds it lacks has nothing to look at.
+	kinds uint64
 	// madeTwice is whether some entry was made by two rows of made: if
 	// not, no two operations made a duplicate, and made is not needed
 	// for uniqueness.
 	madeTwice bool
 	// Scratch: what fillRemoved, fillNamespaces (by entry subject, its
 	// namespace's) and certainlyVisible work with.
-	removes   []subject
-	namespace []int32
-	makers    []row
-	visible   []int32
-	shown     []int32 // checkReaddir's
-	hasMaker  []bool  // by entry subject, whether countMade met a maker
+	removes []subject
+	// removalRows are a short history's removals (removalList).
+	removalRows []removal
+	namespace   []int32
+	makers      []row
+	visible     []int32
+	shown       []int32 // checkReaddir's
+	hasMaker    []bool  // by entry subject, whether intern met a maker
 }
 
 // idSpan is idBuf[from:to].
@@ -147,30 +156,9 @@ func (x *index) lookup(s subject) int32 { return x.ids.lookup(&s) }
 // made twice; the tables come later, as checkers ask. Each table is made
 // from the records in one pass, then sorted: O(n log n) time and O(n)
 // memory in the number of (record, entry) pairs.
-func (x *index) build(h history.History, mounts *mountTags) {
+func (x *index) build(h *history.History, mounts *mountTags) {
 	x.built, x.h = 0, h
 	x.intern(h, mounts)
-	x.madeTwice = x.countMade()
-}
-
-// countMade reports whether some entry has two rows in made: two
-// entries of successful records' productions with the same subject.
-func (x *index) countMade() bool {
-	seen := grow(x.hasMaker[:0], len(x.subjects))
-	clear(seen)
-	defer func() { x.hasMaker = seen }()
-	for i := range x.producedIDs {
-		if !x.times[i].ok {
-			continue
-		}
-		for _, s := range x.producedBy(i) {
-			if seen[s] {
-				return true
-			}
-			seen[s] = true
-		}
-	}
-	return false
 }
 
 // reset lets go of the previous history's subjects, keeping the memory.
@@ -178,8 +166,9 @@ func (x *index) reset() {
 	x.ids.reset()
 	x.subjects = x.ids.subjects
 	clear(x.removes)
+	clear(x.removalRows)
 	clear(x.keys) // let go of the history's names
-	x.h = history.History{}
+	x.h = nil
 }
 
 // producedAt returns where entry subject s is among the entries record i
@@ -187,22 +176,59 @@ func (x *index) reset() {
 func (x *index) producedAt(i, s int32) int { return slices.Index(x.producedBy(int(i)), s) }
 
 // intern gives every entry a record of h produced or observed its
-// subject id, and copies the records' times: one pass over the records,
-// whose entries each record's own keys hold only while it is interned.
-func (x *index) intern(h history.History, mounts *mountTags) {
+// subject id, copies the records' times, and works out madeTwice: one
+// pass over the records, whose entries each record's own keys hold only
+// while it is interned. A failure produced and observed nothing, and
+// most records of a campaign's histories are failures.
+func (x *index) intern(h *history.History, mounts *mountTags) {
 	n := len(h.Records)
 	x.times = grow(x.times[:0], n)
 	x.producedIDs, x.observedIDs = grow(x.producedIDs[:0], n), grow(x.observedIDs[:0], n)
-	x.idBuf = x.idBuf[:0]
+	x.idBuf, x.active = x.idBuf[:0], x.active[:0]
+	x.madeTwice, x.kinds = false, 0
+	made := x.hasMaker[:0]
 	for i := range h.Records {
 		r := &h.Records[i]
-		x.times[i] = times{r.Call, ret(r), succeeded(r)}
-		x.keys = appendProduced(x.keys[:0], r)
-		x.producedIDs[i] = x.internKeys(x.keys)
-		x.keys = appendObserved(x.keys[:0], mounts, r)
-		x.observedIDs[i] = x.internKeys(x.keys)
+		x.kinds |= 1 << (r.Op.Kind & 63) // kindSet(r.Op.Kind), without the slice
+		ok := succeeded(r)
+		x.times[i] = times{r.Call, ret(r), ok}
+		none := idSpan{int32(len(x.idBuf)), int32(len(x.idBuf))}
+		if !ok && !r.Pending {
+			x.producedIDs[i], x.observedIDs[i] = none, none
+			continue
+		}
+		// A pending record observed nothing, and made nothing for
+		// certain; most successful ones produce or observe one entry.
+		x.producedIDs[i], x.observedIDs[i] = none, none
+		if x.keys = appendProduced(x.keys[:0], r); len(x.keys) > 0 {
+			x.producedIDs[i] = x.internKeys(x.keys)
+			if ok {
+				made = x.countMakers(made, i)
+			}
+		}
+		if x.keys = appendObserved(x.keys[:0], mounts, r); ok && len(x.keys) > 0 {
+			x.observedIDs[i] = x.internKeys(x.keys)
+		}
+		if int(none.from) < len(x.idBuf) {
+			x.active = append(x.active, int32(i))
+		}
 	}
+	x.hasMaker = made
 	x.subjects = x.ids.subjects
+}
+
+// countMakers marks in made, by entry subject, the entries successful
+// record i produced, and sets madeTwice when one was marked already: an
+// entry with two rows in made, which uniqueness looks at.
+func (x *index) countMakers(made []bool, i int) []bool {
+	for _, s := range x.producedBy(i) {
+		for int(s) >= len(made) {
+			made = append(made, false)
+		}
+		x.madeTwice = x.madeTwice || made[s]
+		made[s] = true
+	}
+	return made
 }
 
 // internKeys appends the subject ids of entries ks to idBuf, leaving
@@ -245,6 +271,7 @@ const (
 	presentBuilt
 	namespacesBuilt
 	listedBuilt
+	removalsListed
 )
 
 // lazily makes the table of bit with fill, unless made already.
@@ -260,7 +287,7 @@ func (x *index) lazily(bit uint8, fill func()) {
 // them first (fillPresent).
 func (x *index) removals() {
 	x.lazily(removedBuilt, func() {
-		x.fillRemoved(x.h)
+		x.fillRemoved(*x.h)
 		x.fillRemovers()
 	})
 }
@@ -321,7 +348,7 @@ func (x *index) call(i int, entry int32) row {
 func (x *index) fillRemoved(h history.History) {
 	x.removedScopes = 0
 	for i := range h.Records {
-		x.removes = appendRemoved(x.removes[:0], h.Config, &h.Records[i])
+		x.removes = appendRemoved(x.removes[:0], &h.Config, &h.Records[i])
 		for _, s := range x.removes {
 			x.add(x.id(s), x.span(i, -1))
 			x.removedScopes |= 1 << s.scope
@@ -442,6 +469,15 @@ func (x *index) fillNamespaces() {
 // firstRemoval returns the earliest call of an operation that may have
 // removed entry s and returned after time t; math.MaxInt64 if none did.
 func (x *index) firstRemoval(s int32, t int64) int64 {
+	if len(x.times) <= shortHistory {
+		first := int64(math.MaxInt64)
+		for _, r := range x.removalList() {
+			if r.ret > t && r.covers(&x.subjects[s]) {
+				first = min(first, r.call)
+			}
+		}
+		return first
+	}
 	x.removals()
 	first := int64(math.MaxInt64)
 	for _, r := range x.removers[s] {
@@ -454,6 +490,15 @@ func (x *index) firstRemoval(s int32, t int64) int64 {
 // before time t, from removing entry s; math.MinInt64 if none did.
 // A pending operation's span ends at math.MaxInt64, never before t.
 func (x *index) lastRemoval(s int32, t int64) int64 {
+	if len(x.times) <= shortHistory {
+		last := int64(math.MinInt64)
+		for _, r := range x.removalList() {
+			if r.ret < t && r.covers(&x.subjects[s]) {
+				last = max(last, r.call)
+			}
+		}
+		return last
+	}
 	x.removals()
 	last := int64(math.MinInt64)
 	for _, r := range x.removers[s] {
@@ -461,3 +506,53 @@ func (x *index) lastRemoval(s int32, t int64) int64 {
 	}
 	return last
 }
+
+// removal is a row of removed as a short history's removals list it:
+// its questions (firstRemoval, lastRemoval) scan the few there are,
+// where the table and the removers of every entry cost more to make
+// than the scans they spare, and take no subject id for the devices and
+// namespaces removed.
+type removal struct {
+	subject
+	call, ret int64
+}
+
+// covers reports whether the removal may remove entry e: e itself, the
+// device e is an entry of, or e's namespace (removers).
+func (r *removal) covers(e *subject) bool {
+	switch r.scope {
+	case oneEntry:
+		return r.key == e.key
+	case device:
+		return e.dir != model.UIDs && r.tag == e.tag && r.name == e.name
+	}
+	return r.tag == e.tag && r.subject == namespaceOf(e.key)
+}
+
+// removalList returns the removals of a short history, listed at the
+// first question.
+func (x *index) removalList() []removal {
+	x.lazily(removalsListed, func() {
+		x.removalRows = x.removalRows[:0]
+		for i := range x.h.Records {
+			x.removes = appendRemoved(x.removes[:0], &x.h.Config, &x.h.Records[i])
+			for _, s := range x.removes {
+				t := x.times[i]
+				x.removalRows = append(x.removalRows, removal{s, t.call, t.ret})
+			}
+		}
+	})
+	return x.removalRows
+}
+
+// kindSet returns the set of kinds ks, as index.kinds holds them.
+func kindSet(ks ...model.Kind) uint64 {
+	var set uint64
+	for _, k := range ks {
+		set |= 1 << (k & 63)
+	}
+	return set
+}
+
+// has reports whether some record of the history is of a kind in set.
+func (x *index) has(set uint64) bool { return x.kinds&set != 0 }

@@ -3,6 +3,7 @@ package properties
 import (
 	"cmp"
 	"fmt"
+	"math"
 	"slices"
 	"sync"
 	"time"
@@ -20,11 +21,12 @@ import (
 // which respects real time (an operation that returned before another was
 // called comes first); when replaying them in that order on the model
 // explains every result, that order is a linearization and porcupine's
-// search is not needed. Only the others go to porcupine: whole when they
-// are short, in pieces cut at quiescent points when they are long (see
-// segments).
+// search is not needed. Of those it does not explain, a short one is
+// most often explained by a few steps moved (explainedByReordering).
+// Only the others go to porcupine: whole when they are short, in pieces
+// cut at quiescent points when they are long (see segments).
 func CheckLinearizable(h history.History, timeout time.Duration) (vs []Violation, decided bool) {
-	v := checkLinearizable(h, bounds{timeout: timeout})
+	v := checkLinearizable(&h, bounds{timeout: timeout})
 	return v.violations, v.decided
 }
 
@@ -42,7 +44,16 @@ type linVerdict struct {
 	stuck *stuckSegment
 }
 
-func checkLinearizable(h history.History, b bounds) linVerdict {
+func checkLinearizable(h *history.History, b bounds) linVerdict {
+	buf := stepBufs.Get().(*stepBuf)
+	defer stepBufs.Put(buf)
+	return buf.checkLinearizable(h, b)
+}
+
+// checkLinearizable is the package's, with the buffers of its first
+// tries in buf: Check's facts keep one, so that a campaign's check of a
+// history takes none from the pool.
+func (buf *stepBuf) checkLinearizable(h *history.History, b bounds) linVerdict {
 	timeout := b.timeout
 	if len(h.Records) > pieceSteps {
 		// Long histories go to the pieces without trying the return
@@ -50,13 +61,13 @@ func checkLinearizable(h history.History, b bounds) linVerdict {
 		// stretch almost always breaks it (every long simulator history
 		// of BenchmarkCheckLong does), and its events would double the
 		// memory the check holds.
-		return checkPieces(h, h.Steps(nil), b)
+		return checkPieces(*h, h.Steps(nil), b)
 	}
-	if explainedInReturnOrder(h) || explainedInCallOrder(h) {
+	if buf.explainedInOrder(h, false) || buf.explainedByReordering(h) || buf.explainedInOrder(h, true) {
 		return linVerdict{decided: true}
 	}
 	began := clock()
-	if explainedBySearch(h) {
+	if explainedBySearch(*h) {
 		if timeout > 0 && clock().Sub(began) > timeout {
 			return linVerdict{} // explained, but after the time it had
 		}
@@ -70,7 +81,7 @@ func checkLinearizable(h history.History, b bounds) linVerdict {
 		what := wideStretch(len(steps), width(steps, segments(steps)))
 		return linVerdict{progress: fmt.Sprintf("none of the %d steps decided: %s", len(steps), overMemory(what, heap, b.heapLimit())), cause: "memory"}
 	case res == porcupine.Illegal:
-		return notLinearizable(h, info)
+		return notLinearizable(*h, info)
 	case res == porcupine.Unknown:
 		return linVerdict{}
 	}
@@ -101,7 +112,7 @@ func (c Culprit) verdict(h history.History) linVerdict {
 // (the history shrinker). ok is false when h is linearizable, the check
 // ran out of time, or no culprit was found.
 func CulpritOf(h history.History, timeout time.Duration) (c Culprit, ok bool) {
-	if v := checkLinearizable(h, bounds{timeout: timeout}); v.culprit != nil {
+	if v := checkLinearizable(&h, bounds{timeout: timeout}); v.culprit != nil {
 		return *v.culprit, true
 	}
 	return Culprit{}, false
@@ -119,37 +130,48 @@ func Linearize(h history.History, timeout time.Duration) (porcupine.CheckResult,
 // explainedInReturnOrder reports whether replaying h's steps on the model
 // in the order they returned (those that never returned last) explains
 // every result.
-func explainedInReturnOrder(h history.History) bool { return explainedInOrder(h, false) }
+func explainedInReturnOrder(h history.History) bool { return explainedInOrder(&h, false) }
 
 // explainedInCallOrder is explainedInReturnOrder with the steps in the
 // order they were called: an order that respects real time too (an
 // operation that returned before another was called was called before
 // it), so that explaining every result in it also proves h linearizable.
-// Of the histories of contended programs the return order does not
-// explain, about half are explained in call order (an operation that
-// takes effect early and returns late), and then the end search is not
-// needed.
-func explainedInCallOrder(h history.History) bool { return explainedInOrder(h, true) }
+// It comes after explainedByReordering, which explains the histories of
+// a campaign it would, and more: it is for those the reordering does
+// not take, a flow recorded whole or a pending operation, of which the
+// call order explains those with an operation that takes effect early
+// and returns late, and then the end search is not needed.
+func explainedInCallOrder(h history.History) bool { return explainedInOrder(&h, true) }
 
-func explainedInOrder(h history.History, byCall bool) bool {
+// explainedInOrder is explainedInReturnOrder (explainedInCallOrder when
+// byCall), with h by pointer: a History is 21 words, which every call
+// down the check of every history copied.
+func explainedInOrder(h *history.History, byCall bool) bool {
 	buf := stepBufs.Get().(*stepBuf)
+	defer stepBufs.Put(buf)
+	return buf.explainedInOrder(h, byCall)
+}
+
+// explainedInOrder is the package's, in buf.
+func (buf *stepBuf) explainedInOrder(h *history.History, byCall bool) bool {
 	buf.order = stepOrder(h, byCall, buf.order[:0])
 	rp := &buf.replay
-	rp.Start(h.Config)
-	ok := true
+	rp.Start(&h.Config)
+	ok, expanded := true, false
 	for _, i := range buf.order {
 		r := &h.Records[i]
 		if isStep(r) {
 			ok = rp.Next(&r.Op, &r.Result, false) // eachEvent's first case, without the call through a func value
 		} else {
-			ok = eachEvent(r, &buf.event, rp.Next)
+			ok, expanded = eachEvent(r, &buf.event, rp.Next), true
 		}
 		if !ok {
 			break
 		}
 	}
-	buf.event = model.Event{} // let go of the history's strings
-	stepBufs.Put(buf)
+	if expanded {
+		buf.event = model.Event{} // let go of the history's strings
+	}
 	return ok
 }
 
@@ -159,7 +181,10 @@ func explainedInOrder(h history.History, byCall bool) bool {
 // each record in place (eachEvent) gives h.Steps sorted stably by Return
 // (Call), without the copies of the Steps it would sort (a few hundred
 // bytes each) (TestReturnOrderEventsAreStepsSorted).
-func stepOrder(h history.History, byCall bool, order []int) []int {
+func stepOrder(h *history.History, byCall bool, order []int) []int {
+	if o, ok := shortStepOrder(h, byCall, order); ok {
+		return o
+	}
 	var last int64
 	base := len(order)
 	for i := range h.Records {
@@ -183,6 +208,47 @@ func stepOrder(h history.History, byCall bool, order []int) []int {
 		slices.SortStableFunc(xs, func(a, b int) int { return cmp.Compare(at(a), at(b)) })
 	}
 	return order
+}
+
+// shortStepOrder is stepOrder for a history of at most shortOrder
+// records, none of them pending unless byCall (a pending record's time,
+// after every other, is known only at the end), which is every history
+// of a campaign but a deadlock's: each record is inserted where its time
+// goes as it is met, in one pass, and most go last. ok is false, order
+// as it was, for any other history.
+func shortStepOrder(h *history.History, byCall bool, order []int) (_ []int, ok bool) {
+	if len(h.Records) > shortOrder {
+		return order, false
+	}
+	base := len(order)
+	time := func(r *history.Record) int64 {
+		if byCall {
+			return r.Call
+		}
+		return r.Return
+	}
+	latest := int64(math.MinInt64) // the time of the last record inserted
+	for i := range h.Records {
+		r := &h.Records[i]
+		if r.Op.Kind == model.Readdir {
+			continue
+		}
+		if r.Pending && !byCall {
+			return order[:base], false
+		}
+		k := time(r)
+		order = append(order, i)
+		if k >= latest {
+			latest = k
+			continue
+		}
+		j := len(order) - 1
+		for ; j > base && time(&h.Records[order[j-1]]) > k; j-- {
+			order[j] = order[j-1]
+		}
+		order[j] = i
+	}
+	return order, true
 }
 
 // shortOrder bounds the records stepOrder sorts by insertion: those of a
@@ -258,9 +324,12 @@ type stepBuf struct {
 	order  []int
 	event  model.Event // eachEvent's
 	replay model.Replay
-	search *endSearch // the end search's memory, kept between histories
-	byCall []int      // the segments' (appendSegments)
-	segs   [][]int
+	// reorder is explainedByReordering's, which keeps its order in
+	// order.
+	reorder reorder
+	search  *endSearch // the end search's memory, kept between histories
+	byCall  []int      // the segments' (appendSegments)
+	segs    [][]int
 }
 
 // explainedBySearch reports whether the end search (see checkPieces)

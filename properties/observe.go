@@ -14,23 +14,23 @@ import (
 // the one the mount captured.
 func CheckTagIsolation(h history.History) []Violation {
 	m := mountTagsOf(h)
-	return checkTagIsolation(h, &m)
+	return checkTagIsolation(&h, &m)
 }
 
-func checkTagIsolation(h history.History, mounts *mountTags) []Violation {
+func checkTagIsolation(h *history.History, mounts *mountTags) []Violation {
 	var vs []Violation
 	for i := range h.Records {
 		r := &h.Records[i]
 		if !succeeded(r) {
 			continue
 		}
-		want := mounts.tag(r.Op.Mount, r.Op.Dir)
 		switch r.Op.Kind {
 		case model.Lookup, model.Open:
-			if r.Result.Tag != want {
+			if want := mounts.tag(r.Op.Mount, r.Op.Dir); r.Result.Tag != want {
 				vs = append(vs, Violation{TagIsolation, fmt.Sprintf("%v through a mount of ns%d found an entry of ns%d", r.Op, want, r.Result.Tag), []int{i}})
 			}
 		case model.Readdir:
+			want := mounts.tag(r.Op.Mount, r.Op.Dir)
 			for _, e := range r.Result.Entries {
 				if e.Tag != want {
 					vs = append(vs, Violation{TagIsolation, fmt.Sprintf("%v through a mount of ns%d listed %v", r.Op, want, e), []int{i}})
@@ -101,7 +101,13 @@ func CheckNoResurrection(h history.History) []Violation {
 	return checkNoResurrection(f)
 }
 
+// resurrectionKinds are the kinds checkNoResurrection looks after.
+var resurrectionKinds = kindSet(model.Exit, model.ExitUser, model.DelLink, model.DelDev, model.Remove, model.DelUID)
+
 func checkNoResurrection(f *facts) []Violation {
+	if !f.index.has(resurrectionKinds) {
+		return nil
+	}
 	var vs []Violation
 	for i := range f.h.Records {
 		x := &f.h.Records[i]
@@ -200,7 +206,9 @@ func (x *index) exitHitsByScan(ns subject, t int64, seen, made bool) []exitHit {
 		return -1
 	}
 	var hits []exitHit
-	for i, tm := range x.times {
+	for _, a := range x.active {
+		i := int(a)
+		tm := x.times[i]
 		if tm.call < t {
 			continue
 		}
@@ -260,17 +268,17 @@ func (x *index) reseen(js []int32, s int32, call, ret int64) []int32 {
 // reseenByScan is reseen by a scan of the records, for a short history
 // (shortHistory).
 func (x *index) reseenByScan(js []int32, s int32, call, ret int64) []int32 {
-	for j, t := range x.times {
-		if t.call >= ret && slices.Contains(x.observedBy(j), s) {
-			js = append(js, int32(j))
+	for _, j := range x.active {
+		if x.times[j].call >= ret && slices.Contains(x.observedBy(int(j)), s) {
+			js = append(js, j)
 		}
 	}
 	if len(js) == 0 {
 		return js
 	}
 	end := int64(math.MaxInt64)
-	for p, t := range x.times {
-		if t.ret > call && slices.Contains(x.producedBy(p), s) {
+	for _, p := range x.active {
+		if t := x.times[p]; t.ret > call && slices.Contains(x.producedBy(int(p)), s) {
 			end = min(end, t.call)
 		}
 	}

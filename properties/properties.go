@@ -122,17 +122,17 @@ type checker struct {
 // checkers is the one list of checkers, in the order Check runs them and
 // reports their violations; CheckProperty picks from it.
 var checkers = [...]checker{
-	{[]Property{TagIsolation}, func(f *facts, _ Options) ([]Violation, bool) { return checkTagIsolation(f.h, &f.mounts), true }},
+	{[]Property{TagIsolation}, func(f *facts, _ Options) ([]Violation, bool) { return checkTagIsolation(&f.h, &f.mounts), true }},
 	{[]Property{NoResurrection}, func(f *facts, _ Options) ([]Violation, bool) { return checkNoResurrection(f), true }},
 	{[]Property{Uniqueness}, func(f *facts, _ Options) ([]Violation, bool) { return checkUniqueness(f), true }},
-	{[]Property{SafeFree, Liveness}, func(f *facts, _ Options) ([]Violation, bool) { return CheckFaults(f.h), true }},
+	{[]Property{SafeFree, Liveness}, func(f *facts, _ Options) ([]Violation, bool) { return checkFaults(f.h.Faults), true }},
 	{[]Property{Regularity}, func(f *facts, _ Options) ([]Violation, bool) { return checkReaddir(f), true }},
 	{[]Property{Teardown}, func(f *facts, _ Options) ([]Violation, bool) { return checkTeardown(f), true }},
 	{[]Property{Linearizability}, func(f *facts, o Options) ([]Violation, bool) {
 		if o.SkipLinearizability {
 			return nil, false // undecided, never a pass
 		}
-		v := checkLinearizable(f.h, bounds{o.LinearizabilityTimeout, o.MemoryLimit})
+		v := f.lin.checkLinearizable(&f.h, bounds{o.LinearizabilityTimeout, o.MemoryLimit})
 		if v.progress != "" {
 			f.progress = append(f.progress, Progress{Linearizability, v.progress, v.cause})
 		}
@@ -145,14 +145,19 @@ func Check(h history.History, o Options) Report {
 	var r Report
 	f := factsOf(h)
 	defer f.release()
-	for _, c := range checkers {
+	for i := range checkers {
+		c := &checkers[i]
 		vs, decided := c.check(f, o)
 		if !decided {
 			r.Unknown = append(r.Unknown, c.judges...)
 		}
-		r.Violations = append(r.Violations, vs...)
+		if len(vs) > 0 {
+			r.Violations = append(r.Violations, vs...)
+		}
 	}
-	r.Progress = slices.Clone(f.progress)
+	if len(f.progress) > 0 {
+		r.Progress = slices.Clone(f.progress)
+	}
 	return r
 }
 
@@ -176,9 +181,11 @@ func CheckProperty(h history.History, property Property, o Options) ([]Violation
 // CheckFaults turns what the implementation noticed about itself into
 // violations: touching freed memory or leaking it breaks safe deferred free;
 // a deadlock, a crash or an execution that never ends breaks liveness.
-func CheckFaults(h history.History) []Violation {
+func CheckFaults(h history.History) []Violation { return checkFaults(h.Faults) }
+
+func checkFaults(faults []history.Fault) []Violation {
 	var vs []Violation
-	for _, f := range h.Faults {
+	for _, f := range faults {
 		p := Liveness
 		if f.Kind == history.UseAfterFree || f.Kind == history.Leak {
 			p = SafeFree

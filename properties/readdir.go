@@ -29,7 +29,12 @@ func CheckReaddir(h history.History) []Violation {
 	return checkReaddir(f)
 }
 
+var readdirKinds = kindSet(model.Readdir)
+
 func checkReaddir(f *facts) []Violation {
+	if !f.index.has(readdirKinds) {
+		return nil
+	}
 	var vs []Violation
 	h, mounts, x := f.h, &f.mounts, &f.index
 	// shown holds, by entry subject, the last listing that listed it:
@@ -83,8 +88,8 @@ func (f *facts) mayBeVisible(s int32, l *history.Record) bool {
 		return x.producedSpans().leastYAbove(s, bound, false) < l.Return
 	}
 	// A short history's producers, scanned.
-	for p, t := range x.times {
-		if t.ret >= bound && t.call < l.Return && slices.Contains(x.producedBy(p), s) {
+	for _, p := range x.active {
+		if t := x.times[p]; t.ret >= bound && t.call < l.Return && slices.Contains(x.producedBy(int(p)), s) {
 			return true
 		}
 	}
@@ -135,9 +140,9 @@ func (f *facts) visibleByScan(dir model.Dir, tag int, l int32) []int32 {
 	x, r := &f.index, &f.h.Records[l]
 	listed := x.listings()
 	visible := x.visible[:0]
-	for i := range x.producedIDs {
+	for _, i := range x.active {
 		if t := x.times[i]; t.ok && t.ret < r.Call {
-			for _, s := range x.producedBy(i) {
+			for _, s := range x.producedBy(int(i)) {
 				k := &x.subjects[s].key
 				if k.tag == tag && k.dir == dir && listed[s] != l && x.firstRemoval(s, t.call) >= r.Return {
 					listed[s] = l // each entry once, after its first maker

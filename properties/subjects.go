@@ -6,13 +6,42 @@ package properties
 // fifth of its time. It is an open-addressing table, at most half full,
 // hashed with FNV-1a over every byte of the name, so names alike but for
 // a few characters (ifb10, ifb11, ...) still spread.
+//
+// A table of at most fewSubjects subjects, as most histories of a
+// campaign have, is not hashed: a scan of so few, most told apart by
+// their tag, scope or name's length, costs less than hashing the name.
 type subjectIDs struct {
 	subjects []subject // by id
 	slots    []int32   // id+1 of the subject hashed there; 0 for none
+	hashed   bool      // the subjects are in slots
+}
+
+// fewSubjects is the most subjects a table scans rather than hashes.
+const fewSubjects = 8
+
+// scan returns s's id among the few subjects, or -1.
+func (t *subjectIDs) scan(s *subject) int32 {
+	for i := range t.subjects {
+		if sameSubject(&t.subjects[i], s) {
+			return int32(i)
+		}
+	}
+	return -1
 }
 
 // id returns s's id, numbering s if new.
 func (t *subjectIDs) id(s *subject) int32 {
+	if !t.hashed {
+		if id := t.scan(s); id >= 0 {
+			return id
+		}
+		t.subjects = append(t.subjects, *s)
+		if len(t.subjects) > fewSubjects {
+			t.rehash(64)
+			t.hashed = true
+		}
+		return int32(len(t.subjects) - 1)
+	}
 	i, found := t.find(s)
 	if found {
 		return t.slots[i] - 1
@@ -28,6 +57,9 @@ func (t *subjectIDs) id(s *subject) int32 {
 
 // lookup returns s's id; -1 if s has none.
 func (t *subjectIDs) lookup(s *subject) int32 {
+	if !t.hashed {
+		return t.scan(s)
+	}
 	if i, found := t.find(s); found {
 		return t.slots[i] - 1
 	}
@@ -69,7 +101,10 @@ func (t *subjectIDs) rehash(n int) {
 func (t *subjectIDs) reset() {
 	clear(t.subjects) // let go of the history's names
 	t.subjects = t.subjects[:0]
-	clear(t.slots)
+	if t.hashed {
+		clear(t.slots)
+		t.hashed = false
+	}
 }
 
 // hashSubject hashes s's name byte by byte, and its directory by its

@@ -20,7 +20,12 @@ func CheckTeardown(h history.History) []Violation {
 	return checkTeardown(f)
 }
 
+var teardownKinds = kindSet(model.Gone)
+
 func checkTeardown(f *facts) []Violation {
+	if !f.index.has(teardownKinds) {
+		return nil
+	}
 	var vs []Violation
 	for i := range f.h.Records {
 		r := &f.h.Records[i]

@@ -52,7 +52,7 @@ type Drawing struct {
 func Draw(h history.History, o Options, around int) Drawing {
 	timeout, b := o.LinearizabilityTimeout, bounds{o.LinearizabilityTimeout, o.MemoryLimit}
 	began := clock()
-	v := checkLinearizable(h, b)
+	v := checkLinearizable(&h, b)
 	d := Drawing{Violations: v.violations, Decided: v.decided, Progress: v.progress, Cause: v.cause, Culprit: v.culprit}
 	ops, from := h.Operations()
 	for i := range ops {
