@@ -53,32 +53,46 @@ func (p *POS) bind(s *Scheduler) { p.s = s }
 // Pick implements Strategy.
 func (p *POS) Pick(_ int, enabled []int) int {
 	best := p.highest(enabled)
-	ran := p.s.threads[best].pending
+	threads, prio := p.s.threads, p.prio
+	ran := threads[best].pending
 	for _, id := range enabled {
-		if id == best || ran.conflicts(p.s.threads[id].pending) {
-			p.prio[id] = p.rng.Uint64()
+		if id == best || ran.conflicts(threads[id].pending) {
+			prio[id] = p.rng.Uint64()
 		}
 	}
 	return best
 }
 
-// highest returns the enabled thread of highest priority, drawing
-// priorities for threads seen for the first time.
+// highest returns the enabled thread of highest priority (the first of
+// equals), drawing priorities for threads seen for the first time.
 func (p *POS) highest(enabled []int) int {
-	best := enabled[0]
+	prio := p.prio
+	best, top := -1, uint64(0)
 	for _, id := range enabled {
-		for id >= len(p.prio) {
-			p.prio = append(p.prio, p.rng.Uint64())
+		if id >= len(prio) {
+			prio = p.draw(id)
 		}
-		if p.prio[id] > p.prio[best] {
-			best = id
+		if v := prio[id]; best < 0 || v > top {
+			best, top = id, v
 		}
 	}
 	return best
+}
+
+// draw gives priorities to the threads up to id, in the order of their
+// ids: whatever order highest meets them in, each gets the draw it got
+// when highest drew as it went.
+func (p *POS) draw(id int) []uint64 {
+	for id >= len(p.prio) {
+		p.prio = append(p.prio, p.rng.Uint64())
+	}
+	return p.prio
 }
 
 // conflicts reports whether two declared steps race: one may touch
 // anything, or both touch one object and one of them writes.
 func (a access) conflicts(b access) bool {
-	return a.all || b.all || (a.obj == b.obj && (a.write || b.write))
+	// The writes come first: comparing the objects is an interface
+	// comparison, and most pairs of steps are two reads.
+	return a.all || b.all || ((a.write || b.write) && a.obj == b.obj)
 }

@@ -90,6 +90,9 @@ func (w *SURW) Pick(_ int, enabled []int) int {
 
 // candidate picks uniformly among the enabled threads not held back.
 func (w *SURW) candidate(enabled []int) (int, bool) {
+	if w.intended < 0 { // no round under way, so nobody is held back
+		return enabled[w.rng.IntN(len(enabled))], true
+	}
 	n := 0
 	for _, id := range enabled {
 		if !w.held[id] {
