@@ -54,9 +54,9 @@ func (p *POS) bind(s *Scheduler) { p.s = s }
 func (p *POS) Pick(_ int, enabled []int) int {
 	best := p.highest(enabled)
 	threads, prio := p.s.threads, p.prio
-	ran := threads[best].pending
+	ran := &threads[best].pending
 	for _, id := range enabled {
-		if id == best || ran.conflicts(threads[id].pending) {
+		if id == best || ran.conflicts(&threads[id].pending) {
 			prio[id] = p.rng.Uint64()
 		}
 	}
@@ -90,8 +90,10 @@ func (p *POS) draw(id int) []uint64 {
 }
 
 // conflicts reports whether two declared steps race: one may touch
-// anything, or both touch one object and one of them writes.
-func (a access) conflicts(b access) bool {
+// anything, or both touch one object and one of them writes. It takes
+// pointers because Pick asks it of every enabled thread at every step,
+// and an access is three words to copy.
+func (a *access) conflicts(b *access) bool {
 	// The writes come first: comparing the objects is an interface
 	// comparison, and most pairs of steps are two reads.
 	return a.all || b.all || ((a.write || b.write) && a.obj == b.obj)

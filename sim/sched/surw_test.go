@@ -142,9 +142,9 @@ func TestPOSAndSURWReplay(t *testing.T) {
 	}
 }
 
-// heldChecked is SURW checking, before each pick, what candidate's
-// shortcut takes for granted: while no thread is intended, none is held
-// back.
+// heldChecked is SURW checking, before each pick, what its shortcuts
+// take for granted: while no thread is intended (candidate) or holding
+// is false (release), none is held back.
 type heldChecked struct {
 	*SURW
 	t *testing.T
@@ -153,6 +153,9 @@ type heldChecked struct {
 func (h heldChecked) Pick(step int, enabled []int) int {
 	if h.intended < 0 && slices.Contains(h.held, true) {
 		h.t.Fatalf("step %d: threads held back %v with no thread intended", step, h.held)
+	}
+	if !h.holding && slices.Contains(h.held, true) {
+		h.t.Fatalf("step %d: threads held back %v, holding false", step, h.held)
 	}
 	return h.SURW.Pick(step, enabled)
 }
