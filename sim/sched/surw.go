@@ -64,7 +64,9 @@ func (w *SURW) Counts() []int { return w.taken }
 
 // Pick implements Strategy.
 func (w *SURW) Pick(_ int, enabled []int) int {
-	w.grow(len(w.s.threads))
+	if n := len(w.s.threads); len(w.held) < n {
+		w.grow(n) // and left, which grow keeps at least as long as held
+	}
 	if w.intended >= 0 && !slices.Contains(enabled, w.intended) {
 		w.release() // it cannot take its step now: draw again
 	}
