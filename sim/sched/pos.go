@@ -50,30 +50,24 @@ func NewPOS(seed uint64) *POS {
 
 func (p *POS) bind(s *Scheduler) { p.s = s }
 
-// Pick implements Strategy.
+// Pick implements Strategy. It finds the highest priority itself, not
+// through a call, as it runs at every step.
 func (p *POS) Pick(_ int, enabled []int) int {
-	best := p.highest(enabled)
-	threads, prio := p.s.threads, p.prio
+	prio := p.prio
+	best, top := -1, uint64(0)
+	for _, id := range enabled {
+		if id >= len(prio) { // seen for the first time
+			prio = p.draw(id)
+		}
+		if v := prio[id]; best < 0 || v > top { // the first of equals
+			best, top = id, v
+		}
+	}
+	threads := p.s.threads
 	ran := &threads[best].pending
 	for _, id := range enabled {
 		if id == best || ran.conflicts(&threads[id].pending) {
 			prio[id] = p.rng.Uint64()
-		}
-	}
-	return best
-}
-
-// highest returns the enabled thread of highest priority (the first of
-// equals), drawing priorities for threads seen for the first time.
-func (p *POS) highest(enabled []int) int {
-	prio := p.prio
-	best, top := -1, uint64(0)
-	for _, id := range enabled {
-		if id >= len(prio) {
-			prio = p.draw(id)
-		}
-		if v := prio[id]; best < 0 || v > top {
-			best, top = id, v
 		}
 	}
 	return best
