@@ -50,35 +50,45 @@ func NewPOS(seed uint64) *POS {
 
 func (p *POS) bind(s *Scheduler) { p.s = s }
 
-// Pick implements Strategy.
+// Pick implements Strategy. It finds the highest priority itself, not
+// through a call, as it runs at every step.
 func (p *POS) Pick(_ int, enabled []int) int {
-	best := p.highest(enabled)
-	ran := p.s.threads[best].pending
+	prio := p.prio
+	best, top := -1, uint64(0)
 	for _, id := range enabled {
-		if id == best || ran.conflicts(p.s.threads[id].pending) {
-			p.prio[id] = p.rng.Uint64()
+		if id >= len(prio) { // seen for the first time
+			prio = p.draw(id)
+		}
+		if v := prio[id]; best < 0 || v > top { // the first of equals
+			best, top = id, v
+		}
+	}
+	threads := p.s.threads
+	ran := &threads[best].pending
+	for _, id := range enabled {
+		if id == best || ran.conflicts(&threads[id].pending) {
+			prio[id] = p.rng.Uint64()
 		}
 	}
 	return best
 }
 
-// highest returns the enabled thread of highest priority, drawing
-// priorities for threads seen for the first time.
-func (p *POS) highest(enabled []int) int {
-	best := enabled[0]
-	for _, id := range enabled {
-		for id >= len(p.prio) {
-			p.prio = append(p.prio, p.rng.Uint64())
-		}
-		if p.prio[id] > p.prio[best] {
-			best = id
-		}
+// draw gives priorities to the threads up to id, in the order of their
+// ids: whatever order highest meets them in, each gets the draw it got
+// when highest drew as it went.
+func (p *POS) draw(id int) []uint64 {
+	for id >= len(p.prio) {
+		p.prio = append(p.prio, p.rng.Uint64())
 	}
-	return best
+	return p.prio
 }
 
 // conflicts reports whether two declared steps race: one may touch
-// anything, or both touch one object and one of them writes.
-func (a access) conflicts(b access) bool {
-	return a.all || b.all || (a.obj == b.obj && (a.write || b.write))
+// anything, or both touch one object and one of them writes. It takes
+// pointers because Pick asks it of every enabled thread at every step,
+// and an access is three words to copy.
+func (a *access) conflicts(b *access) bool {
+	// The writes come first: comparing the objects is an interface
+	// comparison, and most pairs of steps are two reads.
+	return a.all || b.all || ((a.write || b.write) && a.obj == b.obj)
 }

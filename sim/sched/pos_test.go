@@ -113,7 +113,7 @@ func TestPOSRedrawsRacingPriorities(t *testing.T) {
 		p := NewPOS(seed)
 		p.bind(s)
 		enabled := []int{0, 1, 2, 3, 4}
-		p.highest(enabled)
+		p.draw(len(decl) - 1) // the priorities Pick starts from
 		before := slices.Clone(p.prio)
 		ran := p.Pick(0, enabled)
 		for id := range decl {

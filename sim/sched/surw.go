@@ -34,6 +34,7 @@ type SURW struct {
 	taken    []int
 	held     []bool // by thread: its interesting step waits for intended's
 	intended int    // the thread whose interesting step is next, or -1
+	holding  bool   // some held is true
 	s        *Scheduler
 	// room holds the per-thread slices for a program of few threads
 	// (see POS.room).
@@ -63,7 +64,9 @@ func (w *SURW) Counts() []int { return w.taken }
 
 // Pick implements Strategy.
 func (w *SURW) Pick(_ int, enabled []int) int {
-	w.grow(len(w.s.threads))
+	if n := len(w.s.threads); len(w.held) < n {
+		w.grow(n) // and left, which grow keeps at least as long as held
+	}
 	if w.intended >= 0 && !slices.Contains(enabled, w.intended) {
 		w.release() // it cannot take its step now: draw again
 	}
@@ -84,12 +87,15 @@ func (w *SURW) Pick(_ int, enabled []int) int {
 			w.release()
 			return t
 		}
-		w.held[t] = true
+		w.held[t], w.holding = true, true
 	}
 }
 
 // candidate picks uniformly among the enabled threads not held back.
 func (w *SURW) candidate(enabled []int) (int, bool) {
+	if w.intended < 0 { // no round under way, so nobody is held back
+		return enabled[w.rng.IntN(len(enabled))], true
+	}
 	n := 0
 	for _, id := range enabled {
 		if !w.held[id] {
@@ -117,24 +123,20 @@ func (w *SURW) draw(enabled []int, t int) int {
 	if w.left != nil && w.left[t] == 0 {
 		w.left[t] = 1 // the estimate ran out early
 	}
+	if w.left == nil { // every thread weighs 1: IntN(total) is an index
+		return enabled[w.rng.IntN(len(enabled))]
+	}
 	total := 0
 	for _, id := range enabled {
-		total += w.weight(id)
+		total += w.left[id]
 	}
 	r := w.rng.IntN(total)
 	for _, id := range enabled {
-		if r -= w.weight(id); r < 0 {
+		if r -= w.left[id]; r < 0 {
 			return id
 		}
 	}
 	panic("unreachable")
-}
-
-func (w *SURW) weight(id int) int {
-	if w.left == nil {
-		return 1
-	}
-	return w.left[id]
 }
 
 func (w *SURW) took(t int) {
@@ -147,7 +149,10 @@ func (w *SURW) took(t int) {
 // release ends a round: no thread is intended or held back.
 func (w *SURW) release() {
 	w.intended = -1
-	clear(w.held)
+	if w.holding { // most rounds end with nobody held back
+		clear(w.held)
+		w.holding = false
+	}
 }
 
 // grow sizes the per-thread slices for n threads.

@@ -141,3 +141,34 @@ func TestPOSAndSURWReplay(t *testing.T) {
 		}
 	}
 }
+
+// heldChecked is SURW checking, before each pick, what its shortcuts
+// take for granted: while no thread is intended (candidate) or holding
+// is false (release), none is held back.
+type heldChecked struct {
+	*SURW
+	t *testing.T
+}
+
+func (h heldChecked) Pick(step int, enabled []int) int {
+	if h.intended < 0 && slices.Contains(h.held, true) {
+		h.t.Fatalf("step %d: threads held back %v with no thread intended", step, h.held)
+	}
+	if !h.holding && slices.Contains(h.held, true) {
+		h.t.Fatalf("step %d: threads held back %v, holding false", step, h.held)
+	}
+	return h.SURW.Pick(step, enabled)
+}
+
+func TestSURWHoldsBackOnlyInARound(t *testing.T) {
+	for _, counts := range [][]int{nil, {3, 1, 2}, {0, 9}} {
+		for seed := range uint64(200) {
+			var log []event
+			s := New(heldChecked{NewSURW(seed, counts), t}, 0)
+			eventProgram{"X.X..X", "..X", "X.x.X"}.setup(s, &log)
+			if r := s.Run(); r.Outcome != Finished {
+				t.Fatalf("counts %v seed %d: %v", counts, seed, r.Outcome)
+			}
+		}
+	}
+}
