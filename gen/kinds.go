@@ -2,65 +2,83 @@ package gen
 
 import "github.com/sysfsim/sysfsim/model"
 
-// kinds are the operations a thread is drawn from: each kind's weight and
-// how its arguments are drawn.
+// kinds are the operations a thread is drawn from, each with its weight;
+// args.draw draws each kind's arguments.
 var kinds = [...]struct {
 	kind model.Kind
 	w    int
-	draw func(a *args) model.Op
 }{
-	{model.Create, 4, func(a *args) model.Op {
-		return model.Op{Kind: model.Create, NS: a.createNS(), Name: a.name(), Phys: a.c.IntN(3, "phys") == 0}
-	}},
-	{model.Remove, 2, func(a *args) model.Op {
-		return model.Op{Kind: model.Remove, NS: a.ns(), Name: a.name()}
-	}},
-	{model.Rename, 2, func(a *args) model.Op {
-		return model.Op{Kind: model.Rename, NS: a.ns(), Name: a.oldName(), NewName: a.newName()}
-	}},
-	{model.Move, 2, func(a *args) model.Op {
-		return model.Op{Kind: model.Move, NS: a.ns(), Name: a.name(), To: a.to()}
-	}},
-	{model.Lookup, 4, func(a *args) model.Op {
-		if a.th.classNet && a.near() {
-			a.turn++ // the focus's names in turn: a lookup of each beside the rename
-			return model.Op{Kind: model.Lookup, Mount: a.f.mount, Dir: model.ClassNet, Name: a.f.names[a.turn%2]}
-		}
-		return model.Op{Kind: model.Lookup, Mount: a.mount(), Dir: dir(a.c), Name: a.name()}
-	}},
-	{model.Readdir, 3, func(a *args) model.Op {
-		return model.Op{Kind: model.Readdir, Mount: a.mount(), Dir: dir(a.c)}
-	}},
-	{model.Exit, 2, func(a *args) model.Op {
-		return model.Op{Kind: model.Exit, NS: a.ns()}
-	}},
-	{model.Readlink, 1, func(a *args) model.Op {
-		return model.Op{Kind: model.Readlink, Mount: a.mount(), Name: a.name()}
-	}},
-	{model.Open, 2, func(a *args) model.Op {
-		return model.Op{Kind: model.Open, Mount: a.mount(), Name: a.name()}
-	}},
-	{model.Read, 2, func(*args) model.Op { return model.Op{Kind: model.Read} }},
-	{model.Close, 1, func(*args) model.Op { return model.Op{Kind: model.Close} }},
-	{model.Clone, 2, drawClone},
-	{model.Setns, 1, func(a *args) model.Op {
-		return model.Op{Kind: model.Setns, Proc: a.proc(), NS: a.ns()}
-	}},
-	{model.Mount, 1, func(a *args) model.Op {
-		return model.Op{Kind: model.Mount, Proc: a.proc()}
-	}},
-	{model.Umount, 1, func(a *args) model.Op {
-		return model.Op{Kind: model.Umount, Mount: a.mount()}
-	}},
-	{model.AddUID, 2, func(a *args) model.Op {
-		return model.Op{Kind: model.AddUID, User: a.user(), Name: a.uid()}
-	}},
-	{model.DelUID, 1, func(a *args) model.Op {
-		return model.Op{Kind: model.DelUID, User: a.user(), Name: a.uid()}
-	}},
-	{model.ExitUser, 1, func(a *args) model.Op {
-		return model.Op{Kind: model.ExitUser, User: a.user()}
-	}},
+	{model.Create, 4}, {model.Remove, 2}, {model.Rename, 2}, {model.Move, 2},
+	{model.Lookup, 4}, {model.Readdir, 3}, {model.Exit, 2}, {model.Readlink, 1},
+	{model.Open, 2}, {model.Read, 2}, {model.Close, 1}, {model.Clone, 2},
+	{model.Setns, 1}, {model.Mount, 1}, {model.Umount, 1},
+	{model.AddUID, 2}, {model.DelUID, 1}, {model.ExitUser, 1},
+}
+
+// draw draws an operation of kind k into op, whole. In place, and by a
+// switch rather than a table of functions: an operation is 128 bytes,
+// and one returned by value was built, returned and copied again, while
+// through a table of functions op escaped to the heap. The arguments are
+// drawn before the literal, in the order its fields had, so that the
+// literal is stored in place rather than built aside and copied; the
+// order of the choices is what names a program.
+func (a *args) draw(k model.Kind, op *model.Op) {
+	switch k {
+	case model.Create:
+		ns, name := a.createNS(), a.name()
+		phys := a.c.IntN(3, "phys") == 0
+		*op = model.Op{Kind: k, NS: ns, Name: name, Phys: phys}
+	case model.Remove:
+		ns, name := a.ns(), a.name()
+		*op = model.Op{Kind: k, NS: ns, Name: name}
+	case model.Rename:
+		ns, name, newName := a.ns(), a.oldName(), a.newName()
+		*op = model.Op{Kind: k, NS: ns, Name: name, NewName: newName}
+	case model.Move:
+		ns, name, to := a.ns(), a.name(), a.to()
+		*op = model.Op{Kind: k, NS: ns, Name: name, To: to}
+	case model.Lookup:
+		a.drawLookup(op)
+	case model.Readdir:
+		mount, d := a.mount(), dir(a.c)
+		*op = model.Op{Kind: k, Mount: mount, Dir: d}
+	case model.Exit:
+		ns := a.ns()
+		*op = model.Op{Kind: k, NS: ns}
+	case model.Readlink, model.Open:
+		mount, name := a.mount(), a.name()
+		*op = model.Op{Kind: k, Mount: mount, Name: name}
+	case model.Read, model.Close:
+		*op = model.Op{Kind: k}
+	case model.Clone:
+		a.drawClone(op)
+	case model.Setns:
+		proc, ns := a.proc(), a.ns()
+		*op = model.Op{Kind: k, Proc: proc, NS: ns}
+	case model.Mount:
+		proc := a.proc()
+		*op = model.Op{Kind: k, Proc: proc}
+	case model.Umount:
+		mount := a.mount()
+		*op = model.Op{Kind: k, Mount: mount}
+	case model.AddUID, model.DelUID:
+		user, uid := a.user(), a.uid()
+		*op = model.Op{Kind: k, User: user, Name: uid}
+	case model.ExitUser:
+		user := a.user()
+		*op = model.Op{Kind: k, User: user}
+	}
+}
+
+// drawLookup draws a lookup into op.
+func (a *args) drawLookup(op *model.Op) {
+	if a.th.classNet && a.near() {
+		a.turn++ // the focus's names in turn: a lookup of each beside the rename
+		*op = model.Op{Kind: model.Lookup, Mount: a.f.mount, Dir: model.ClassNet, Name: a.f.names[a.turn%2]}
+		return
+	}
+	mount, d, name := a.mount(), dir(a.c), a.name()
+	*op = model.Op{Kind: model.Lookup, Mount: mount, Dir: d, Name: name}
 }
 
 // themes are groups of kinds that touch the same objects: a device's
@@ -156,12 +174,12 @@ const (
 
 // drawClone mostly brings to life the namespace declared for later, and
 // sometimes asks for one that cannot be cloned.
-func drawClone(a *args) model.Op {
-	op := model.Op{Kind: model.Clone, NS: a.ns()}
+func (a *args) drawClone(op *model.Op) {
+	ns := a.ns()
+	*op = model.Op{Kind: model.Clone, NS: ns}
 	if len(a.cfg.Later) > 0 && a.c.IntN(4, "clone later") > 0 {
 		op.NS = a.cfg.Later[0]
 	}
-	return op
 }
 
 // focus is the shared target a program's operations are drawn around:
