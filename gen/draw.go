@@ -15,7 +15,8 @@ func (b *Buffer) Draw(c Chooser, o Options, swarm Swarm) (history.Program, Swarm
 	c = direct(c)
 	o = o.withDefaults()
 	b.ints, b.ops = b.ints[:0], b.ops[:0]
-	p := history.Program{Config: b.config(c, o)}
+	cfg := &b.cfg
+	b.config(c, o, cfg)
 	var set swarmSet
 	if swarm == nil {
 		swarm, set = b.newSwarm(c)
@@ -23,9 +24,12 @@ func (b *Buffer) Draw(c Chooser, o Options, swarm Swarm) (history.Program, Swarm
 		set = setOf(swarm)
 	}
 	d := &b.d
-	// Field by field: a drawer literal is built aside, then copied.
-	d.args = args{c: c, cfg: p.Config, f: drawFocus(c, p.Config), mounts: len(p.Config.Mounts), th: set.theme()}
+	// The focus drawn first: a literal with a call in it is built aside,
+	// then copied.
+	f := drawFocus(c, cfg)
+	d.args = args{c: c, cfg: cfg, f: f, mounts: len(cfg.Mounts), th: set.theme()}
 	d.weights.weights(set, !o.NoUsers)
+	p := history.Program{Config: *cfg}
 	if d.th.tagExit {
 		p.Config.Exit = model.ExitTag
 	}
@@ -164,14 +168,22 @@ func (b *Buffer) newSwarm(c Chooser) (Swarm, swarmSet) {
 		}
 		set |= 1<<(len(kinds)+t) | swarmSet(themeKinds[t])
 	}
-	if len(b.swarm) != len(kinds)+len(themes) {
-		b.swarm = make(Swarm, len(kinds)+len(themes))
+	// Eight entries a store: one a store cost more than the draws.
+	for i := 0; i < len(b.swarm); i += 8 {
+		*(*[8]bool)(b.swarm[i:]) = byteBools[uint8(set>>i)]
 	}
-	for i := range b.swarm {
-		b.swarm[i] = set&(1<<i) != 0
-	}
-	return b.swarm, set
+	return Swarm(b.swarm[: len(kinds)+len(themes) : len(kinds)+len(themes)]), set
 }
+
+// byteBools are, by byte, its bits as bools, lowest first.
+var byteBools = func() (t [256][8]bool) {
+	for b := range t {
+		for i := range t[b] {
+			t[b][i] = b&(1<<i) != 0
+		}
+	}
+	return t
+}()
 
 // swarmSet is a swarm as a set of its indices (kinds, then themes), in
 // which a program's weights and theme are found without a scan of the
@@ -350,7 +362,7 @@ func (d *drawer) op(op *model.Op) model.Kind {
 // business: Op leaves FD zero and Mount as drawn.
 func Op(c Chooser, cfg model.Config) model.Op {
 	var op model.Op
-	opOf(&args{c: c, cfg: cfg, mounts: len(cfg.Mounts)}, &everyKind[1], &op)
+	opOf(&args{c: c, cfg: &cfg, mounts: len(cfg.Mounts)}, &everyKind[1], &op)
 	return op
 }
 

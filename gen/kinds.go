@@ -214,7 +214,7 @@ const (
 var uniform = false
 
 // drawFocus draws the focus of a program of configuration cfg.
-func drawFocus(c Chooser, cfg model.Config) focus {
+func drawFocus(c Chooser, cfg *model.Config) focus {
 	f := focus{on: !uniform, mount: 1 + c.IntN(len(cfg.Mounts), "focus mount")}
 	f.ns = cfg.Mounts[f.mount-1]
 	i := c.IntN(len(Names), "focus name")
@@ -227,7 +227,7 @@ func drawFocus(c Chooser, cfg model.Config) focus {
 // args draws the arguments of operations: around the focus, if on.
 type args struct {
 	c      Chooser
-	cfg    model.Config
+	cfg    *model.Config
 	f      focus
 	mounts int   // mounts so far, made before the start or by Mount
 	th     theme // the program's theme's argument shapes (none: zero)
