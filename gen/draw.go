@@ -113,17 +113,21 @@ type descriptors struct {
 // four or five times on its way to the program): a new one for an open,
 // one opened before for a read or close. A read or close with nothing
 // open before it becomes an open, which would otherwise always fail.
+// The other kinds, most of a program, have none, and skip the call.
 func (f *descriptors) give(op *model.Op) {
-	switch op.Kind {
-	case model.Read, model.Close:
+	if k := op.Kind; k == model.Read || k == model.Close || k == model.Open {
+		f.number(op)
+	}
+}
+
+// number is give for an open, read or close.
+func (f *descriptors) number(op *model.Op) {
+	if op.Kind != model.Open {
 		if len(f.open) > 0 {
 			op.FD = f.open[f.a.c.IntN(len(f.open), "fd")]
 			return
 		}
 		*op = model.Op{Kind: model.Open, Mount: f.a.mount(), Name: f.a.name()}
-	case model.Open:
-	default:
-		return
 	}
 	f.last++
 	op.FD = f.last
@@ -349,12 +353,16 @@ func (w *kindWeights) pick(c Chooser) model.Kind {
 // op draws an operation into op and numbers the mount it makes; it
 // returns the operation's kind.
 func (d *drawer) op(op *model.Op) model.Kind {
-	opOf(&d.args, &d.weights, op)
-	if op.Kind == model.Mount {
+	k := d.weights.pick(d.c)
+	d.draw(k, op)
+	if d.weights.users && (k == model.Lookup || k == model.Readdir) && op.Dir == model.ClassNet {
+		d.inUIDs(k, op)
+	}
+	if k == model.Mount {
 		d.mounts++
 		op.Mount = d.mounts
 	}
-	return op.Kind
+	return k
 }
 
 // Op draws one operation for a program of configuration cfg, with a mount
@@ -362,7 +370,12 @@ func (d *drawer) op(op *model.Op) model.Kind {
 // business: Op leaves FD zero and Mount as drawn.
 func Op(c Chooser, cfg model.Config) model.Op {
 	var op model.Op
-	opOf(&args{c: c, cfg: &cfg, mounts: len(cfg.Mounts)}, &everyKind[1], &op)
+	a := &args{c: c, cfg: &cfg, mounts: len(cfg.Mounts)}
+	k := everyKind[1].pick(c)
+	a.draw(k, &op)
+	if (k == model.Lookup || k == model.Readdir) && op.Dir == model.ClassNet {
+		a.inUIDs(k, &op)
+	}
 	return op
 }
 
@@ -371,15 +384,14 @@ func userKind(k model.Kind) bool {
 	return k == model.AddUID || k == model.DelUID || k == model.ExitUser
 }
 
-// opOf draws into op an operation among the kinds of weights w, and in
-// kernel/uids too if the program has user namespaces.
-func opOf(a *args, w *kindWeights, op *model.Op) {
-	c := a.c
-	a.draw(w.pick(c), op)
-	if w.users && op.Kind == model.Lookup && op.Dir == model.ClassNet && c.IntN(4, "uids") == 0 {
-		op.Dir, op.Name = model.UIDs, a.uid()
+// inUIDs moves a lookup or readdir of class/net, with odds a quarter,
+// to kernel/uids, for a program with user namespaces.
+func (a *args) inUIDs(k model.Kind, op *model.Op) {
+	if a.c.IntN(4, "uids") != 0 {
+		return
 	}
-	if w.users && op.Kind == model.Readdir && op.Dir == model.ClassNet && c.IntN(4, "uids") == 0 {
-		op.Dir = model.UIDs
+	op.Dir = model.UIDs
+	if k == model.Lookup {
+		op.Name = a.uid()
 	}
 }
