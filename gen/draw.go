@@ -350,17 +350,68 @@ func (w *kindWeights) pick(c Chooser) model.Kind {
 	return model.Kind(w.of[c.IntN(w.total, "kind")])
 }
 
-// op draws an operation into op and numbers the mount it makes; it
-// returns the operation's kind.
+// op draws an operation into op, whole, and numbers the mount it makes;
+// it returns the operation's kind. In place, and by a switch rather than
+// a table of functions: an operation is 128 bytes, and one returned by
+// value was built, returned and copied again, while through a table of
+// functions op escaped to the heap. The arguments are drawn before each
+// literal, in the order its fields had, so that the literal is stored in
+// place rather than built aside and copied; the order of the choices is
+// what names a program.
 func (d *drawer) op(op *model.Op) model.Kind {
-	k := d.weights.pick(d.c)
-	d.draw(k, op)
+	a := &d.args
+	k := d.weights.pick(a.c)
+	switch k {
+	case model.Create:
+		ns, name := a.createNS(), a.name()
+		phys := a.c.IntN(3, "phys") == 0
+		*op = model.Op{Kind: k, NS: ns, Name: name, Phys: phys}
+	case model.Remove:
+		ns, name := a.ns(), a.name()
+		*op = model.Op{Kind: k, NS: ns, Name: name}
+	case model.Rename:
+		ns, name, newName := a.ns(), a.oldName(), a.newName()
+		*op = model.Op{Kind: k, NS: ns, Name: name, NewName: newName}
+	case model.Move:
+		ns, name, to := a.ns(), a.name(), a.to()
+		*op = model.Op{Kind: k, NS: ns, Name: name, To: to}
+	case model.Lookup:
+		a.drawLookup(op)
+	case model.Readdir:
+		mount, d := a.mount(), dir(a.c)
+		*op = model.Op{Kind: k, Mount: mount, Dir: d}
+	case model.Exit:
+		ns := a.ns()
+		*op = model.Op{Kind: k, NS: ns}
+	case model.Readlink, model.Open:
+		mount, name := a.mount(), a.name()
+		*op = model.Op{Kind: k, Mount: mount, Name: name}
+	case model.Read, model.Close:
+		*op = model.Op{Kind: k}
+	case model.Clone:
+		a.drawClone(op)
+	case model.Setns:
+		proc, ns := a.proc(), a.ns()
+		*op = model.Op{Kind: k, Proc: proc, NS: ns}
+	case model.Mount:
+		proc := a.proc()
+		*op = model.Op{Kind: k, Proc: proc}
+	case model.Umount:
+		mount := a.mount()
+		*op = model.Op{Kind: k, Mount: mount}
+	case model.AddUID, model.DelUID:
+		user, uid := a.user(), a.uid()
+		*op = model.Op{Kind: k, User: user, Name: uid}
+	case model.ExitUser:
+		user := a.user()
+		*op = model.Op{Kind: k, User: user}
+	}
 	if d.weights.users && (k == model.Lookup || k == model.Readdir) && op.Dir == model.ClassNet {
-		d.inUIDs(k, op)
+		a.inUIDs(k, op)
 	}
 	if k == model.Mount {
-		d.mounts++
-		op.Mount = d.mounts
+		a.mounts++
+		op.Mount = a.mounts
 	}
 	return k
 }
@@ -369,12 +420,10 @@ func (d *drawer) op(op *model.Op) model.Kind {
 // made before the start. Descriptors and new mounts are the caller's
 // business: Op leaves FD zero and Mount as drawn.
 func Op(c Chooser, cfg model.Config) model.Op {
+	d := drawer{args: args{c: c, cfg: &cfg, mounts: len(cfg.Mounts)}, weights: everyKind[1]}
 	var op model.Op
-	a := &args{c: c, cfg: &cfg, mounts: len(cfg.Mounts)}
-	k := everyKind[1].pick(c)
-	a.draw(k, &op)
-	if (k == model.Lookup || k == model.Readdir) && op.Dir == model.ClassNet {
-		a.inUIDs(k, &op)
+	if d.op(&op) == model.Mount {
+		op.Mount = 0 // as drawn: the caller numbers new mounts
 	}
 	return op
 }

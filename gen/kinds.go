@@ -3,7 +3,7 @@ package gen
 import "github.com/sysfsim/sysfsim/model"
 
 // kinds are the operations a thread is drawn from, each with its weight;
-// args.draw draws each kind's arguments.
+// drawer.op draws each kind's arguments.
 var kinds = [...]struct {
 	kind model.Kind
 	w    int
@@ -13,61 +13,6 @@ var kinds = [...]struct {
 	{model.Open, 2}, {model.Read, 2}, {model.Close, 1}, {model.Clone, 2},
 	{model.Setns, 1}, {model.Mount, 1}, {model.Umount, 1},
 	{model.AddUID, 2}, {model.DelUID, 1}, {model.ExitUser, 1},
-}
-
-// draw draws an operation of kind k into op, whole. In place, and by a
-// switch rather than a table of functions: an operation is 128 bytes,
-// and one returned by value was built, returned and copied again, while
-// through a table of functions op escaped to the heap. The arguments are
-// drawn before the literal, in the order its fields had, so that the
-// literal is stored in place rather than built aside and copied; the
-// order of the choices is what names a program.
-func (a *args) draw(k model.Kind, op *model.Op) {
-	switch k {
-	case model.Create:
-		ns, name := a.createNS(), a.name()
-		phys := a.c.IntN(3, "phys") == 0
-		*op = model.Op{Kind: k, NS: ns, Name: name, Phys: phys}
-	case model.Remove:
-		ns, name := a.ns(), a.name()
-		*op = model.Op{Kind: k, NS: ns, Name: name}
-	case model.Rename:
-		ns, name, newName := a.ns(), a.oldName(), a.newName()
-		*op = model.Op{Kind: k, NS: ns, Name: name, NewName: newName}
-	case model.Move:
-		ns, name, to := a.ns(), a.name(), a.to()
-		*op = model.Op{Kind: k, NS: ns, Name: name, To: to}
-	case model.Lookup:
-		a.drawLookup(op)
-	case model.Readdir:
-		mount, d := a.mount(), dir(a.c)
-		*op = model.Op{Kind: k, Mount: mount, Dir: d}
-	case model.Exit:
-		ns := a.ns()
-		*op = model.Op{Kind: k, NS: ns}
-	case model.Readlink, model.Open:
-		mount, name := a.mount(), a.name()
-		*op = model.Op{Kind: k, Mount: mount, Name: name}
-	case model.Read, model.Close:
-		*op = model.Op{Kind: k}
-	case model.Clone:
-		a.drawClone(op)
-	case model.Setns:
-		proc, ns := a.proc(), a.ns()
-		*op = model.Op{Kind: k, Proc: proc, NS: ns}
-	case model.Mount:
-		proc := a.proc()
-		*op = model.Op{Kind: k, Proc: proc}
-	case model.Umount:
-		mount := a.mount()
-		*op = model.Op{Kind: k, Mount: mount}
-	case model.AddUID, model.DelUID:
-		user, uid := a.user(), a.uid()
-		*op = model.Op{Kind: k, User: user, Name: uid}
-	case model.ExitUser:
-		user := a.user()
-		*op = model.Op{Kind: k, User: user}
-	}
 }
 
 // drawLookup draws a lookup into op.
