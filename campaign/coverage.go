@@ -105,9 +105,13 @@ func (c *coverCounts) add(cov *sim.Coverage, index int64) bool {
 		if inOrder {
 			// Add one to each settled point of the word: a carry
 			// through the planes, as many as the longest run of ones.
-			carry := x & c.settled[w]
-			for p := 0; carry != 0; p++ {
-				carry, c.pending[p][w] = c.pending[p][w]&carry, c.pending[p][w]^carry
+			if carry := x & c.settled[w]; carry != 0 {
+				for p := range c.pending { // a range, which the compiler checks no bounds of
+					pw := &c.pending[p][w]
+					if carry, *pw = *pw&carry, *pw^carry; carry == 0 {
+						break
+					}
+				}
 			}
 			x &^= c.settled[w]
 		}

@@ -168,8 +168,8 @@ func runOneOn(c *Config, w *worker, i int64, k int, u *unit) {
 		return
 	}
 	w.rand.Reseed(s)
-	p, _ := w.buf.Draw(&w.rand, c.Gen, nil)
-	runProgramInto(c, i, k, s, &p, &guided{}, u)
+	p, _ := w.buf.DrawInPlace(&w.rand, c.Gen, nil)
+	runProgramInto(c, i, k, s, p, &guided{}, u)
 }
 
 // runGuided is runOne for execution i, local index j, of a guided run

@@ -12,10 +12,22 @@ import (
 // Draw is gen.Draw on b's memory: the program and the swarm it returns
 // are valid until the next call.
 func (b *Buffer) Draw(c Chooser, o Options, swarm Swarm) (history.Program, Swarm) {
+	p, sw := b.DrawInPlace(c, o, swarm)
+	return *p, sw
+}
+
+// DrawInPlace is Draw, the program returned where b holds it, valid
+// until the next call: a program is 216 bytes, and a campaign's worker,
+// which runs it from there, copied it on its way out.
+func (b *Buffer) DrawInPlace(c Chooser, o Options, swarm Swarm) (*history.Program, Swarm) {
 	c = direct(c)
 	o = o.withDefaults()
 	b.ints, b.ops = b.ints[:0], b.ops[:0]
-	cfg := &b.cfg
+	p := &b.prog
+	*p = history.Program{}
+	// The drawer points to the program's own configuration, whose Exit
+	// a theme changes below: the drawer never reads it.
+	cfg := &p.Config
 	b.config(c, o, cfg)
 	var set swarmSet
 	if swarm == nil {
@@ -29,9 +41,8 @@ func (b *Buffer) Draw(c Chooser, o Options, swarm Swarm) (history.Program, Swarm
 	f := drawFocus(c, cfg)
 	d.args = args{c: c, cfg: cfg, f: f, mounts: len(cfg.Mounts), th: set.theme()}
 	d.weights.weights(set, !o.NoUsers)
-	p := history.Program{Config: *cfg}
 	if d.th.tagExit {
-		p.Config.Exit = model.ExitTag
+		cfg.Exit = model.ExitTag
 	}
 	fds := &b.fds
 	*fds = descriptors{a: &d.args, open: fds.open[:0]}
@@ -335,11 +346,13 @@ func (w *kindWeights) weigh(set swarmSet, users bool) {
 		if boosted&(1<<i) != 0 {
 			n *= themeBoost
 		}
-		// A kind's run, at most 4*themeBoost long, by two stores of
-		// eight copies each; the next kind's run overwrites the rest.
+		// A kind's run, at most 4*themeBoost long, by stores of eight
+		// copies each; the next kind's run overwrites the rest.
 		run := uint64(kinds[i].kind) * 0x0101010101010101
 		binary.LittleEndian.PutUint64(w.of[total:], run)
-		binary.LittleEndian.PutUint64(w.of[total+8:], run)
+		if n > 8 {
+			binary.LittleEndian.PutUint64(w.of[total+8:], run)
+		}
 		total += n
 	}
 	w.total, w.users = total, users

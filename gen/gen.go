@@ -165,10 +165,10 @@ var buffers = sync.Pool{New: func() any { return new(Buffer) }}
 // Clone) allocates nothing once its buffer has grown to its programs'
 // size. The zero Buffer is empty and ready.
 type Buffer struct {
-	cfg     model.Config // the program's, drawn here so that its drawer can point to it
-	ints    []int        // the Config's lists, carved one after another
-	ops     []model.Op   // the setup's and the threads' operations
-	threads [][]model.Op // the threads
+	prog    history.Program // the program, drawn here so that its drawer can point to its configuration
+	ints    []int           // the Config's lists, carved one after another
+	ops     []model.Op      // the setup's and the threads' operations
+	threads [][]model.Op    // the threads
 	// swarm holds the last swarm drawn, filled eight entries a store
 	// (see newSwarm), so the last eight reach past the swarm's end.
 	swarm [(len(kinds) + len(themes) + 7) &^ 7]bool
