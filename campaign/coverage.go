@@ -46,22 +46,7 @@ type coverCounts struct {
 	// settled after the first few hundred executions.
 	settled      sim.Coverage
 	settledFirst int64 // the latest first index of a settled point
-	// pending are the settled points' counts not yet in hits, as binary
-	// numbers sliced by bit: bit b of word w of pending[p] is bit p of
-	// point w*64+b's count. An execution adds to them a word at a time,
-	// not a point at a time (that cost a tenth of the campaign loop's
-	// CPU); flush moves them into hits, every pendingMax additions and
-	// before a summary. Reading hits without a flush is fine for what
-	// is compared with rareBelow, which a settled point has passed.
-	pending [pendingPlanes]sim.Coverage
-	added   int // additions in pending
 }
-
-// pendingPlanes bounds the counts pending holds: pendingMax each.
-const (
-	pendingPlanes = 8
-	pendingMax    = 1<<pendingPlanes - 1
-)
 
 func newCoverCounts() *coverCounts {
 	n := len(sim.CoverageNames())
@@ -103,15 +88,8 @@ func (c *coverCounts) add(cov *sim.Coverage, index int64) bool {
 			continue // most words: an execution reaches some thirty points
 		}
 		if inOrder {
-			// Add one to each settled point of the word: a carry
-			// through the planes, as many as the longest run of ones.
-			if carry := x & c.settled[w]; carry != 0 {
-				for p := range c.pending { // a range, which the compiler checks no bounds of
-					pw := &c.pending[p][w]
-					if carry, *pw = *pw&carry, *pw^carry; carry == 0 {
-						break
-					}
-				}
+			for counted := x & c.settled[w]; counted != 0; counted &= counted - 1 {
+				c.hits[w*64+bits.TrailingZeros64(counted)]++
 			}
 			x &^= c.settled[w]
 		}
@@ -119,26 +97,7 @@ func (c *coverCounts) add(cov *sim.Coverage, index int64) bool {
 			rare = c.addPoint(w*64+bits.TrailingZeros64(x), index) || rare
 		}
 	}
-	if inOrder {
-		c.added++
-		if c.added == pendingMax {
-			c.flush()
-		}
-	}
 	return rare
-}
-
-// flush adds the pending counts to hits.
-func (c *coverCounts) flush() {
-	for p := range c.pending {
-		for w, x := range &c.pending[p] {
-			for ; x != 0; x &= x - 1 {
-				c.hits[w*64+bits.TrailingZeros64(x)] += 1 << p
-			}
-		}
-		c.pending[p] = sim.Coverage{}
-	}
-	c.added = 0
 }
 
 // addPoint counts point i, reached by execution index, and settles it
@@ -158,7 +117,6 @@ func (c *coverCounts) addPoint(i int, index int64) bool {
 
 // summary returns the counts as summary.json holds them.
 func (c *coverCounts) summary() *CoverageSummary {
-	c.flush()
 	s := &CoverageSummary{Points: sim.CoveragePoints(), Hits: []PointHits{}, Unreached: []string{}}
 	for i, name := range sim.CoverageNames() {
 		switch {
