@@ -208,7 +208,8 @@ func runProgram(c *Config, i int64, k int, s uint64, p history.Program, gd guide
 
 // runProgramInto is runProgram into u, in its place in a batch: a unit is
 // 288 bytes, and one returned by value was copied twice on its way there
-// (and p, 216, once).
+// (and p, 216, once). u is zero, as a batch's units are (pool.recycle
+// clears them), so only the fields an execution sets are stored.
 func runProgramInto(c *Config, i int64, k int, s uint64, p *history.Program, gd *guided, u *unit) {
 	n := len(p.Threads)
 	st, name := strategyFor(c.Strategy, s, n, k)
@@ -223,8 +224,8 @@ func runProgramInto(c *Config, i int64, k int, s uint64, p *history.Program, gd 
 	x := sim.Run(*p, st, opt)
 	defer x.Release() // after the trace, if any, has copied what it needs
 	r := properties.Check(x.History, c.Check)
-	hash := scheduleHash(x.Schedule)
-	*u = unit{execs: 1, steps: int64(x.Steps), hash: hash, member: name, maxSteps: x.Steps, threads: n, cov: x.Coverage}
+	u.execs, u.steps, u.hash, u.member, u.maxSteps, u.threads = 1, int64(x.Steps), scheduleHash(x.Schedule), name, x.Steps, n
+	u.cov = x.Coverage
 	if gd.on && mayBeRare(&x.Coverage, gd.common) {
 		u.entry = &corpusEntry{choices: slices.Clone(gd.choices), swarm: slices.Clone(gd.swarm), given: gd.given, schedule: slices.Clone(x.Schedule)}
 	}
