@@ -66,11 +66,11 @@ func strategyFor(name sched.StrategyName, s uint64, n, k int) (sched.Strategy, s
 // default campaign's CPU, and the counts of the program find the seeded
 // bugs as fast over 100 seeds (BENCHMARKS.md, "SURW's counts from the
 // program").
-func surwCounts(p history.Program, counts []int) []int {
+func surwCounts(p *history.Program, counts []int) []int {
 	for _, ops := range p.Threads {
 		n := 0
-		for _, op := range ops {
-			n += model.StepsOf(op)
+		for i := range ops { // by index: a range copied each operation
+			n += model.StepsOf(ops[i])
 		}
 		counts = append(counts, n)
 	}
@@ -159,31 +159,33 @@ func runOne(c *Config, i int64, k int) unit {
 	return runProgram(c, i, k, s, c.program(s), guided{})
 }
 
-// runOneOn is runOne on w's memory: its program is drawn into w's buffer
-// (a fixed program is used as it is).
-func runOneOn(c *Config, w *worker, i int64, k int) unit {
+// runOneOn is runOne on w's memory, into u: its program is drawn into
+// w's buffer (a fixed program is used as it is).
+func runOneOn(c *Config, w *worker, i int64, k int, u *unit) {
 	s := ExecSeed(c.Seed, i)
 	if c.Program != nil {
-		return runProgram(c, i, k, s, *c.Program, guided{})
+		runProgramInto(c, i, k, s, c.Program, &guided{}, u)
+		return
 	}
 	w.rand.Reseed(s)
-	p, _ := w.buf.Draw(&w.rand, c.Gen, nil)
-	return runProgram(c, i, k, s, p, guided{})
+	p, _ := w.buf.DrawInPlace(&w.rand, c.Gen, nil)
+	runProgramInto(c, i, k, s, p, &guided{}, u)
 }
 
 // runGuided is runOne for execution i, local index j, of a guided run
-// (see guide). It reports false if the run stopped before j could run.
-func runGuided(c *Config, g *guide, w *worker, i, j int64, k int) (unit, bool) {
+// (see guide), into u. It reports false if the run stopped before j
+// could run.
+func runGuided(c *Config, g *guide, w *worker, i, j int64, k int, u *unit) bool {
 	s := ExecSeed(c.Seed, i)
 	p, prefix, common, ok := guidedProgram(c, g, w, j, s)
 	if !ok {
-		return unit{}, false
+		return false
 	}
-	u := runProgram(c, i, k, s, p, guided{on: true, prefix: prefix, common: &common, choices: w.rec.Choices, swarm: w.swarm, given: w.given})
+	runProgramInto(c, i, k, s, &p, &guided{on: true, prefix: prefix, common: &common, choices: w.rec.Choices, swarm: w.swarm, given: w.given}, u)
 	if u.entry != nil {
 		u.entry.j = j
 	}
-	return u, true
+	return true
 }
 
 // guided is how a guided run runs one execution: the schedule prefix to
@@ -199,6 +201,16 @@ type guided struct {
 
 // runProgram runs and checks p, the program of execution i, seed s.
 func runProgram(c *Config, i int64, k int, s uint64, p history.Program, gd guided) unit {
+	var u unit
+	runProgramInto(c, i, k, s, &p, &gd, &u)
+	return u
+}
+
+// runProgramInto is runProgram into u, in its place in a batch: a unit is
+// 288 bytes, and one returned by value was copied twice on its way there
+// (and p, 216, once). u is zero, as a batch's units are (pool.recycle
+// clears them), so only the fields an execution sets are stored.
+func runProgramInto(c *Config, i int64, k int, s uint64, p *history.Program, gd *guided, u *unit) {
 	n := len(p.Threads)
 	st, name := strategyFor(c.Strategy, s, n, k)
 	if name == sched.StrategySURW {
@@ -209,10 +221,11 @@ func runProgram(c *Config, i int64, k int, s uint64, p history.Program, gd guide
 		st = sched.NewPrefixed(gd.prefix, st)
 	}
 	opt := sim.Options{Bugs: c.Bugs, GoroutineBaseline: c.goroutineBaseline}
-	x := sim.Run(p, st, opt)
+	x := sim.Run(*p, st, opt)
 	defer x.Release() // after the trace, if any, has copied what it needs
 	r := properties.Check(x.History, c.Check)
-	u := unit{execs: 1, steps: int64(x.Steps), hash: scheduleHash(x.Schedule), member: name, maxSteps: x.Steps, threads: n, cov: x.Coverage}
+	u.execs, u.steps, u.hash, u.member, u.maxSteps, u.threads = 1, int64(x.Steps), scheduleHash(x.Schedule), name, x.Steps, n
+	u.cov = x.Coverage
 	if gd.on && mayBeRare(&x.Coverage, gd.common) {
 		u.entry = &corpusEntry{choices: slices.Clone(gd.choices), swarm: slices.Clone(gd.swarm), given: gd.given, schedule: slices.Clone(x.Schedule)}
 	}
@@ -223,7 +236,7 @@ func runProgram(c *Config, i int64, k int, s uint64, p history.Program, gd guide
 		u.props = distinctProps(r.Violations)
 		// A clone: p may be a worker's buffer, which its next draw reuses,
 		// and the history's configuration shares p's lists.
-		kept := gen.Clone(p)
+		kept := gen.Clone(*p)
 		t := traces.FromExecution(kept, s, string(name), opt, x, r.Violations)
 		t.History.Config = kept.Config
 		note := fmt.Sprintf("campaign seed %d, execution %d, strategy %s", c.Seed, i, c.Strategy)
@@ -239,7 +252,6 @@ func runProgram(c *Config, i int64, k int, s uint64, p history.Program, gd guide
 		t.Notes = append(t.Notes, note)
 		u.found = &finding{trace: t, v: r.Violations[0], seed: s, strategy: string(name)}
 	}
-	return u
 }
 
 // explore checks the schedules of program i, up to c.Schedules of them,

@@ -145,12 +145,11 @@ func (r *runner) runBatch(p *pool, w *worker, j0, n int64) []unit {
 		case c.Strategy == Exhaustive:
 			*u = explore(c, i)
 		case r.guide != nil:
-			var ok bool
-			if *u, ok = runGuided(c, r.guide, w, i, j, r.k); !ok {
+			if !runGuided(c, r.guide, w, i, j, r.k, u) {
 				return us[:len(us)-1]
 			}
 		default:
-			*u = runOneOn(c, w, i, r.k)
+			runOneOn(c, w, i, r.k, u)
 		}
 		u.j = j
 	}

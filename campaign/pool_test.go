@@ -47,3 +47,23 @@ func TestBookkeepingAllocatesNothing(t *testing.T) {
 		t.Errorf("%d executions committed, frontier %d; want %d", r.sum.Executions, cm.frontier, want)
 	}
 }
+
+// A batch a worker takes holds zero units past its length, fresh or
+// recycled: runProgramInto stores only the fields an execution sets.
+func TestBatchUnitsAreZero(t *testing.T) {
+	p := newPool(1, 0, 1<<30, 4)
+	us := p.batch(4)
+	for i := range 4 {
+		us = append(us, unit{j: int64(i), execs: 1, member: sched.StrategyPOS, hashes: []uint64{1}, found: &finding{}})
+	}
+	p.recycle(us)
+	again := p.batch(4)
+	if &again[:1][0] != &us[0] {
+		t.Fatal("the recycled batch was not handed out again: the test tests nothing")
+	}
+	for i, u := range again[:cap(again)] {
+		if u.j != 0 || u.execs != 0 || u.member != "" || u.hashes != nil || u.found != nil {
+			t.Fatalf("unit %d of a recycled batch: %+v, want zero", i, u)
+		}
+	}
+}

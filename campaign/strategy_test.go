@@ -20,7 +20,7 @@ func TestSURWCampaignUsesCounts(t *testing.T) {
 	for i := range int64(40) {
 		s := ExecSeed(c.Seed, i)
 		p := gen.Program(gen.NewRand(s), c.Gen)
-		counts := surwCounts(p, nil)
+		counts := surwCounts(&p, nil)
 		if len(counts) != len(p.Threads) || !slices.ContainsFunc(counts, func(n int) bool { return n > 0 }) {
 			t.Fatalf("execution %d: counts %v for %d threads", i, counts, len(p.Threads))
 		}
@@ -73,7 +73,7 @@ func TestGuidedPrefixKeptUnderEveryStrategy(t *testing.T) {
 func unprefixed(c *Config, s uint64, p history.Program) sched.Strategy {
 	st, name := strategyFor(c.Strategy, s, len(p.Threads), 0)
 	if name == sched.StrategySURW {
-		st = sched.NewSURW(s, surwCounts(p, nil))
+		st = sched.NewSURW(s, surwCounts(&p, nil))
 	}
 	return st
 }

@@ -12,6 +12,7 @@
 package gen
 
 import (
+	"math/bits"
 	"math/rand/v2"
 	"slices"
 	"sync"
@@ -19,7 +20,6 @@ import (
 	"pgregory.net/rapid"
 
 	"github.com/sysfsim/sysfsim/history"
-	"github.com/sysfsim/sysfsim/internal/pcgdraw"
 	"github.com/sysfsim/sysfsim/model"
 )
 
@@ -51,12 +51,27 @@ func (r *Rand) Reseed(seed uint64) {
 	r.pcg.Seed(seed, pcgStream)
 }
 
-// IntN implements Chooser: math/rand/v2's Rand.IntN on r's PCG.
+// IntN implements Chooser: math/rand/v2's Rand.IntN on r's PCG. It is
+// pcgdraw.Uint64n written out, the PCG's step inlined: a program makes
+// some seventy draws, and the call to Uint64n cost a fifth of each
+// (TestRandDrawsAsMathRand checks the numbers stay rand.Rand's).
 func (r Rand) IntN(n int, _ string) int {
 	if n <= 0 {
 		panic("gen: IntN of a bound not positive")
 	}
-	return int(pcgdraw.Uint64n(r.pcg, uint64(n)))
+	u := uint64(n)
+	x := r.pcg.Uint64()
+	if u&(u-1) == 0 {
+		return int(x & (u - 1))
+	}
+	hi, lo := bits.Mul64(x, u)
+	if lo < u {
+		thresh := -u % u
+		for lo < thresh {
+			hi, lo = bits.Mul64(r.pcg.Uint64(), u)
+		}
+	}
+	return int(hi)
 }
 
 // direct returns c, or for a *Rand the Rand it points to: the same
@@ -150,12 +165,15 @@ var buffers = sync.Pool{New: func() any { return new(Buffer) }}
 // Clone) allocates nothing once its buffer has grown to its programs'
 // size. The zero Buffer is empty and ready.
 type Buffer struct {
-	ints    []int        // the Config's lists, carved one after another
-	ops     []model.Op   // the setup's and the threads' operations
-	threads [][]model.Op // the threads
-	swarm   Swarm        // the last swarm drawn
-	d       drawer       // the program's drawer, here so as not to allocate one
-	fds     descriptors  // its descriptors, their list kept from one program to the next
+	prog    history.Program // the program, drawn here so that its drawer can point to its configuration
+	ints    []int           // the Config's lists, carved one after another
+	ops     []model.Op      // the setup's and the threads' operations
+	threads [][]model.Op    // the threads
+	// swarm holds the last swarm drawn, filled eight entries a store
+	// (see newSwarm), so the last eight reach past the swarm's end.
+	swarm [(len(kinds) + len(themes) + 7) &^ 7]bool
+	d     drawer      // the program's drawer, here so as not to allocate one
+	fds   descriptors // its descriptors, their list kept from one program to the next
 }
 
 // carve returns a slice of n ints of b's, growing b if needed; what was
@@ -179,41 +197,39 @@ func (b *Buffer) carveOps(n int) []model.Op {
 	return s
 }
 
-// config draws a program's configuration: its namespaces, mounts, user
-// namespaces and processes.
-func (b *Buffer) config(c Chooser, o Options) model.Config {
+// config draws a program's configuration into cfg: its namespaces,
+// mounts, user namespaces and processes.
+func (b *Buffer) config(c Chooser, o Options, cfg *model.Config) {
 	nns := 2 + c.IntN(o.MaxNamespaces-1, "namespaces")
-	p := history.Program{Config: model.Config{Namespaces: nns}}
+	*cfg = model.Config{Namespaces: nns}
 	// At most two procs, so each list has room for a namespace each.
-	cfg := &p.Config
 	cfg.Mounts, cfg.Owners, cfg.MountUsers = b.carve(nns), b.carve(nns), b.carve(nns)
 	cfg.Procs, cfg.ProcUsers = b.carve(2), b.carve(2)
 	if nns > 2 && c.IntN(3, "later") == 0 {
 		// The last namespace is born during the run: the tag-recycling cases.
-		p.Config.Later = append(b.carve(1), nns)
+		cfg.Later = append(b.carve(1), nns)
 	}
 	for ns := 1; ns <= nns; ns++ {
-		if len(p.Config.Later) == 0 || ns != nns {
-			p.Config.Mounts = append(p.Config.Mounts, ns)
+		if len(cfg.Later) == 0 || ns != nns {
+			cfg.Mounts = append(cfg.Mounts, ns)
 		}
 	}
 	if c.IntN(2, "exit scheme") == 0 {
-		p.Config.Exit = model.ExitKernel
+		cfg.Exit = model.ExitKernel
 	}
 	// User namespaces: each network namespace has an owner, each mount and
 	// process a user namespace of its own.
-	p.Config.Users = 1 + c.IntN(2, "users")
+	cfg.Users = 1 + c.IntN(2, "users")
 	for range nns {
-		p.Config.Owners = append(p.Config.Owners, 1+c.IntN(p.Config.Users, "owner"))
+		cfg.Owners = append(cfg.Owners, 1+c.IntN(cfg.Users, "owner"))
 	}
-	for range p.Config.Mounts {
-		p.Config.MountUsers = append(p.Config.MountUsers, 1+c.IntN(p.Config.Users, "mount user"))
+	for range cfg.Mounts {
+		cfg.MountUsers = append(cfg.MountUsers, 1+c.IntN(cfg.Users, "mount user"))
 	}
 	for range 1 + c.IntN(2, "procs") {
-		p.Config.Procs = append(p.Config.Procs, 1+c.IntN(2, "proc ns"))
-		p.Config.ProcUsers = append(p.Config.ProcUsers, 1+c.IntN(p.Config.Users, "proc user"))
+		cfg.Procs = append(cfg.Procs, 1+c.IntN(2, "proc ns"))
+		cfg.ProcUsers = append(cfg.ProcUsers, 1+c.IntN(cfg.Users, "proc user"))
 	}
-	return p.Config
 }
 
 // Recorder is a Chooser that passes C's choices on and records them in

@@ -2,65 +2,28 @@ package gen
 
 import "github.com/sysfsim/sysfsim/model"
 
-// kinds are the operations a thread is drawn from: each kind's weight and
-// how its arguments are drawn.
+// kinds are the operations a thread is drawn from, each with its weight;
+// drawer.op draws each kind's arguments.
 var kinds = [...]struct {
 	kind model.Kind
 	w    int
-	draw func(a *args) model.Op
 }{
-	{model.Create, 4, func(a *args) model.Op {
-		return model.Op{Kind: model.Create, NS: a.createNS(), Name: a.name(), Phys: a.c.IntN(3, "phys") == 0}
-	}},
-	{model.Remove, 2, func(a *args) model.Op {
-		return model.Op{Kind: model.Remove, NS: a.ns(), Name: a.name()}
-	}},
-	{model.Rename, 2, func(a *args) model.Op {
-		return model.Op{Kind: model.Rename, NS: a.ns(), Name: a.oldName(), NewName: a.newName()}
-	}},
-	{model.Move, 2, func(a *args) model.Op {
-		return model.Op{Kind: model.Move, NS: a.ns(), Name: a.name(), To: a.to()}
-	}},
-	{model.Lookup, 4, func(a *args) model.Op {
-		if a.th.classNet && a.near() {
-			a.turn++ // the focus's names in turn: a lookup of each beside the rename
-			return model.Op{Kind: model.Lookup, Mount: a.f.mount, Dir: model.ClassNet, Name: a.f.names[a.turn%2]}
-		}
-		return model.Op{Kind: model.Lookup, Mount: a.mount(), Dir: dir(a.c), Name: a.name()}
-	}},
-	{model.Readdir, 3, func(a *args) model.Op {
-		return model.Op{Kind: model.Readdir, Mount: a.mount(), Dir: dir(a.c)}
-	}},
-	{model.Exit, 2, func(a *args) model.Op {
-		return model.Op{Kind: model.Exit, NS: a.ns()}
-	}},
-	{model.Readlink, 1, func(a *args) model.Op {
-		return model.Op{Kind: model.Readlink, Mount: a.mount(), Name: a.name()}
-	}},
-	{model.Open, 2, func(a *args) model.Op {
-		return model.Op{Kind: model.Open, Mount: a.mount(), Name: a.name()}
-	}},
-	{model.Read, 2, func(*args) model.Op { return model.Op{Kind: model.Read} }},
-	{model.Close, 1, func(*args) model.Op { return model.Op{Kind: model.Close} }},
-	{model.Clone, 2, drawClone},
-	{model.Setns, 1, func(a *args) model.Op {
-		return model.Op{Kind: model.Setns, Proc: a.proc(), NS: a.ns()}
-	}},
-	{model.Mount, 1, func(a *args) model.Op {
-		return model.Op{Kind: model.Mount, Proc: a.proc()}
-	}},
-	{model.Umount, 1, func(a *args) model.Op {
-		return model.Op{Kind: model.Umount, Mount: a.mount()}
-	}},
-	{model.AddUID, 2, func(a *args) model.Op {
-		return model.Op{Kind: model.AddUID, User: a.user(), Name: a.uid()}
-	}},
-	{model.DelUID, 1, func(a *args) model.Op {
-		return model.Op{Kind: model.DelUID, User: a.user(), Name: a.uid()}
-	}},
-	{model.ExitUser, 1, func(a *args) model.Op {
-		return model.Op{Kind: model.ExitUser, User: a.user()}
-	}},
+	{model.Create, 4}, {model.Remove, 2}, {model.Rename, 2}, {model.Move, 2},
+	{model.Lookup, 4}, {model.Readdir, 3}, {model.Exit, 2}, {model.Readlink, 1},
+	{model.Open, 2}, {model.Read, 2}, {model.Close, 1}, {model.Clone, 2},
+	{model.Setns, 1}, {model.Mount, 1}, {model.Umount, 1},
+	{model.AddUID, 2}, {model.DelUID, 1}, {model.ExitUser, 1},
+}
+
+// drawLookup draws a lookup into op.
+func (a *args) drawLookup(op *model.Op) {
+	if a.th.classNet && a.near() {
+		a.turn++ // the focus's names in turn: a lookup of each beside the rename
+		*op = model.Op{Kind: model.Lookup, Mount: a.f.mount, Dir: model.ClassNet, Name: a.f.names[a.turn%2]}
+		return
+	}
+	mount, d, name := a.mount(), dir(a.c), a.name()
+	*op = model.Op{Kind: model.Lookup, Mount: mount, Dir: d, Name: name}
 }
 
 // themes are groups of kinds that touch the same objects: a device's
@@ -156,12 +119,12 @@ const (
 
 // drawClone mostly brings to life the namespace declared for later, and
 // sometimes asks for one that cannot be cloned.
-func drawClone(a *args) model.Op {
-	op := model.Op{Kind: model.Clone, NS: a.ns()}
+func (a *args) drawClone(op *model.Op) {
+	ns := a.ns()
+	*op = model.Op{Kind: model.Clone, NS: ns}
 	if len(a.cfg.Later) > 0 && a.c.IntN(4, "clone later") > 0 {
 		op.NS = a.cfg.Later[0]
 	}
-	return op
 }
 
 // focus is the shared target a program's operations are drawn around:
@@ -196,7 +159,7 @@ const (
 var uniform = false
 
 // drawFocus draws the focus of a program of configuration cfg.
-func drawFocus(c Chooser, cfg model.Config) focus {
+func drawFocus(c Chooser, cfg *model.Config) focus {
 	f := focus{on: !uniform, mount: 1 + c.IntN(len(cfg.Mounts), "focus mount")}
 	f.ns = cfg.Mounts[f.mount-1]
 	i := c.IntN(len(Names), "focus name")
@@ -209,7 +172,7 @@ func drawFocus(c Chooser, cfg model.Config) focus {
 // args draws the arguments of operations: around the focus, if on.
 type args struct {
 	c      Chooser
-	cfg    model.Config
+	cfg    *model.Config
 	f      focus
 	mounts int   // mounts so far, made before the start or by Mount
 	th     theme // the program's theme's argument shapes (none: zero)

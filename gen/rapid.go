@@ -22,10 +22,11 @@ import (
 func Contended(c Chooser, o Options) history.Program {
 	o = contendedDefaults(o)
 	b := new(Buffer)
-	p := history.Program{Config: b.config(c, o)}
+	var p history.Program
+	b.config(c, o, &p.Config)
 	f := newFocus(c, p.Config, o.NoUsers)
 	p.Setup = f.setup()
-	fds := &descriptors{a: &args{c: c, cfg: p.Config, mounts: len(p.Config.Mounts)}}
+	fds := &descriptors{a: &args{c: c, cfg: &p.Config, mounts: len(p.Config.Mounts)}}
 	for i := range p.Setup {
 		fds.give(&p.Setup[i])
 	}
