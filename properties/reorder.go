@@ -20,7 +20,7 @@ import (
 //
 // The search replays on one model.Replay, saved at each step and
 // restored to try the next candidate there, and gives up (false) after
-// reorderBudget events, on a history of more than 64 records, on one
+// reorderBudget events, on a history of more than maxReorderSteps records, on one
 // with a flow recorded whole or a pending operation (where the model's
 // outcomes are not pinned down by the results), and when a step goes
 // more than one way: then the checks after it decide, as they did
@@ -35,7 +35,7 @@ func explainedByReordering(h *history.History) bool {
 
 // explainedByReordering is the package's, in buf.
 func (buf *stepBuf) explainedByReordering(h *history.History) bool {
-	if len(h.Records) > 64 {
+	if len(h.Records) > maxReorderSteps {
 		return false
 	}
 	s := &buf.reorder
@@ -51,6 +51,10 @@ func (buf *stepBuf) explainedByReordering(h *history.History) bool {
 	s.h = nil
 	return ok
 }
+
+// maxReorderSteps bounds the steps the search takes: a bit each in a
+// uint64 (the sets placed and all).
+const maxReorderSteps = 64
 
 // reorderBudget is how many events the search of a history of n steps
 // replays before it gives up: a few orders' worth, which explains almost
