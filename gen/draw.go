@@ -205,12 +205,19 @@ var byteBools = func() (t [256][8]bool) {
 // swarm's slice.
 type swarmSet uint32
 
-const (
-	// everyKindSet is the set of a nil swarm: every kind, no theme.
-	everyKindSet = swarmSet(1)<<len(kinds) - 1
-	// alwaysIn are the kinds every swarm has: creates and readdirs.
-	alwaysIn = swarmSet(1)<<0 | swarmSet(1)<<5
-)
+// everyKindSet is the set of a nil swarm: every kind, no theme.
+const everyKindSet = swarmSet(1)<<len(kinds) - 1
+
+// alwaysIn are the kinds every swarm has: creates and readdirs, found in
+// kinds by name rather than by their places in it.
+var alwaysIn = func() (set swarmSet) {
+	for i, k := range kinds {
+		if k.kind == model.Create || k.kind == model.Readdir {
+			set |= 1 << i
+		}
+	}
+	return set
+}()
 
 // setOf returns the set of swarm (nil: every kind, no theme).
 func setOf(swarm Swarm) swarmSet {
