@@ -6,6 +6,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/sysfsim/sysfsim/gen"
@@ -112,8 +113,11 @@ func reductionPrograms() []struct {
 // step touches (Kernel.treeStep, say) fails this.
 func TestReductionKeepsOutcomes(t *testing.T) {
 	const limit = 20000 // schedules without reduction
+	var mu sync.Mutex
 	compared, props := 0, map[string]bool{}
-	for i, r := range reductionPrograms() {
+	programs := reductionPrograms()
+	inParallel(t, len(programs), func(t *testing.T, i int) {
+		r := programs[i]
 		opt := sim.Options{Bugs: r.bugs}
 		for _, bound := range []int{sched.Unbounded, 2} {
 			full, fst := outcomes(t, r.p, opt, sched.ExploreOptions{Bound: bound, NoReduction: true, MaxExecutions: limit})
@@ -136,26 +140,49 @@ func TestReductionKeepsOutcomes(t *testing.T) {
 				t.Errorf("program %d, bugs %v, bound %d: properties violated without reduction %v, with %v", i, r.bugs, bound, fp, rp)
 			}
 			if bound >= 0 {
-				// The campaign's search, the bound deepened level by level.
-				it, ist := outcomes(t, r.p, opt, sched.ExploreOptions{Bound: bound, Iterative: true})
-				if !ist.Exhausted || len(it) != len(full) || !maps.Equal(violated(it), fp) {
-					t.Errorf("program %d, bugs %v, bound %d: iterative search %v reached %d outcomes, the full search %d", i, r.bugs, bound, ist, len(it), len(full))
-				}
-				// The bounded-DPOR prototype, in one pass.
-				bp, bst := outcomes(t, r.p, opt, sched.ExploreOptions{Bound: bound, ExperimentalBPOR: true})
-				if !bst.Exhausted || len(bp) != len(full) || !maps.Equal(violated(bp), fp) {
-					t.Errorf("program %d, bugs %v, bound %d: bounded DPOR %v reached %d outcomes, the full search %d", i, r.bugs, bound, bst, len(bp), len(full))
-				}
+				compareBounded(t, i, r.p, opt, bound, full, fp)
 			}
+			mu.Lock()
 			maps.Copy(props, fp)
 			compared++
+			mu.Unlock()
 		}
-	}
+	})
 	// The comparison must not be vacuous.
 	if compared < 40 || len(props) < 3 {
 		t.Fatalf("%d searches compared, properties violated: %v", compared, props)
 	}
 	t.Logf("%d searches compared; properties violated: %v", compared, slices.Sorted(maps.Keys(props)))
+}
+
+// compareBounded checks the campaign's bounded search (the bound
+// deepened level by level) and the bounded-DPOR prototype against the
+// outcomes of every schedule within the bound, full, and the properties
+// they violate, fp.
+func compareBounded(t *testing.T, i int, p history.Program, opt sim.Options, bound int, full map[string]history.History, fp map[string]bool) {
+	it, ist := outcomes(t, p, opt, sched.ExploreOptions{Bound: bound, Iterative: true})
+	if !ist.Exhausted || len(it) != len(full) || !maps.Equal(violated(it), fp) {
+		t.Errorf("program %d, bugs %v, bound %d: iterative search %v reached %d outcomes, the full search %d", i, opt.Bugs, bound, ist, len(it), len(full))
+	}
+	bp, bst := outcomes(t, p, opt, sched.ExploreOptions{Bound: bound, ExperimentalBPOR: true})
+	if !bst.Exhausted || len(bp) != len(full) || !maps.Equal(violated(bp), fp) {
+		t.Errorf("program %d, bugs %v, bound %d: bounded DPOR %v reached %d outcomes, the full search %d", i, opt.Bugs, bound, bst, len(bp), len(full))
+	}
+}
+
+// inParallel runs f(t, i) for i from 0 to n-1 as parallel subtests, and
+// returns once all have finished, so that what they add up is complete
+// for the checks after it: the searches are independent, and this lets
+// them use every core.
+func inParallel(t *testing.T, n int, f func(t *testing.T, i int)) {
+	t.Run("each", func(t *testing.T) {
+		for i := range n {
+			t.Run(fmt.Sprint(i), func(t *testing.T) {
+				t.Parallel()
+				f(t, i)
+			})
+		}
+	})
 }
 
 // TestReductionFigures measures what sleep sets save on small generated
@@ -246,8 +273,10 @@ func median(xs []float64) float64 {
 // test of the same name.
 func TestDPORExploresEachTraceOnce(t *testing.T) {
 	bugs := []sim.BugSet{nil, {sim.BugUnlockedAdd}, {sim.BugReaddirDropLock}, {sim.BugShowTakesRTNL}, {sim.BugRemoveByNameNoRef}}
+	var mu sync.Mutex
 	programs, runs, traces, compared := 0, 0, 0, 0
-	for seed := range uint64(80) {
+	inParallel(t, 80, func(t *testing.T, i int) {
+		seed := uint64(i)
 		p := gen.Program(gen.NewRand(seed), gen.Options{MinThreads: 2, MaxThreads: 3, MaxOps: 2})
 		opt := sim.Options{Bugs: bugs[seed%uint64(len(bugs))]}
 		st := sim.Explore(p, opt, sched.ExploreOptions{Bound: sched.Unbounded, CheckTraces: true, MaxExecutions: 3000}, func(x sim.Execution) bool { x.Release(); return true })
@@ -255,22 +284,26 @@ func TestDPORExploresEachTraceOnce(t *testing.T) {
 			t.Fatalf("seed %d %v: %+v", seed, p.Threads, st)
 		}
 		if !st.Exhausted {
-			continue
+			return
 		}
+		mu.Lock()
 		programs++
 		runs += st.Executions + st.Pruned
 		traces += st.Traces
+		mu.Unlock()
 		if st.Traces > 300 {
-			continue
+			return
 		}
 		full := sim.Explore(p, opt, sched.ExploreOptions{Bound: sched.Unbounded, NoReduction: true, CheckTraces: true, MaxExecutions: 20000}, func(x sim.Execution) bool { x.Release(); return true })
 		if full.Exhausted {
+			mu.Lock()
 			compared++
+			mu.Unlock()
 			if full.Traces != st.Traces {
 				t.Errorf("seed %d %v: DPOR explored %d traces, every schedule %d", seed, p.Threads, st.Traces, full.Traces)
 			}
 		}
-	}
+	})
 	if programs < 45 || compared < 20 {
 		t.Fatalf("%d programs exhausted, %d compared with every schedule", programs, compared)
 	}
