@@ -22,6 +22,7 @@ func rec(thread int, call, ret int64, op model.Op, res *model.Result) history.Re
 var (
 	ok      = &model.Result{}
 	enoent  = &model.Result{Err: model.ENOENT}
+	einval  = &model.Result{Err: model.EINVAL}
 	found   = func(tag int) *model.Result { return &model.Result{Tag: tag} }
 	listing = func(es ...model.Entry) *model.Result { return &model.Result{Entries: append([]model.Entry{}, es...)} }
 	create  = func(ns int, name string) model.Op { return model.Op{Kind: model.Create, NS: ns, Name: name} }
@@ -31,6 +32,7 @@ var (
 	// listDevices lists devices/virtual/net, the glue directory.
 	listDevices = func(m int) model.Op { return model.Op{Kind: model.Readdir, Mount: m, Dir: model.Devices} }
 	exit        = func(ns int) model.Op { return model.Op{Kind: model.Exit, NS: ns} }
+	umount      = func(m int) model.Op { return model.Op{Kind: model.Umount, Mount: m} }
 	eth0        = func(ns int) model.Entry { return model.Entry{Name: "eth0", Tag: ns} }
 	noFaults    []history.Fault
 )
@@ -110,6 +112,20 @@ func TestCheckers(t *testing.T) {
 		{"class/net is never gone", []history.Record{
 			rec(1, 1, 2, readdir(1), enoent),
 		}, noFaults, []properties.Property{properties.Regularity}},
+		{"a listing fails with an error no listing has", []history.Record{
+			rec(1, 1, 2, readdir(1), &model.Result{Err: model.EBUSY}),
+		}, noFaults, []properties.Property{properties.Regularity}},
+		{"a listing fails with EINVAL though its mount is there", []history.Record{
+			rec(1, 1, 2, listDevices(2), einval),
+		}, noFaults, []properties.Property{properties.Regularity}},
+		{"a listing fails with EINVAL after its mount went", []history.Record{
+			rec(0, 1, 2, umount(2), ok),
+			rec(1, 3, 4, readdir(2), einval),
+		}, noFaults, nil},
+		{"a listing fails with EINVAL while its mount goes", []history.Record{
+			rec(0, 1, 4, umount(2), ok),
+			rec(1, 2, 3, readdir(2), einval),
+		}, noFaults, nil},
 		{"a listing misses an entry there for the whole call", []history.Record{
 			rec(0, 1, 2, create(1, "eth0"), ok),
 			rec(1, 3, 4, readdir(1), listing()),

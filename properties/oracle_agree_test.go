@@ -35,6 +35,8 @@ var checkerPairs = []struct {
 		{"missed", regexp.MustCompile(`, which was there and unchanged for the whole call$`)},
 		{"never gone", regexp.MustCompile(` failed with ENOENT: the directory is never gone$`)},
 		{"glue gone", regexp.MustCompile(`, and with it the glue directory$`)},
+		{"failed otherwise", regexp.MustCompile(` failed with .*: a listing fails only with ENOENT or EINVAL$`)},
+		{"mount there", regexp.MustCompile(` failed with EINVAL, though its mount was there for the whole call$`)},
 	}},
 }
 
@@ -140,8 +142,13 @@ func randomHistory(seed uint64, records, clock int) history.History {
 			Name: names[r.IntN(2)], NewName: names[r.IntN(2)], Dir: dirs[r.IntN(3)],
 		}
 		res := model.Result{Tag: pick(3), User: pick(2)}
-		if r.IntN(4) == 0 {
+		switch r.IntN(16) {
+		case 0, 1, 2, 3:
 			res.Err = model.ENOENT
+		case 4:
+			res.Err = model.EINVAL // a mount not there, or any other error
+		case 5:
+			res.Err = model.EBUSY
 		}
 		for range r.IntN(4) * r.IntN(2) { // half the listings empty
 			res.Entries = append(res.Entries, model.Entry{Name: names[r.IntN(2)], Tag: pick(3)})

@@ -112,7 +112,7 @@ func oracleReaddir(f *facts) []Violation {
 			continue
 		}
 		if !succeeded(&r) {
-			vs = append(vs, oracleGlueGone(f, r, i)...)
+			vs = append(vs, oracleListingFailed(f, r, i)...)
 			continue
 		}
 		tag := mounts.tag(r.Op.Mount, r.Op.Dir)
@@ -134,6 +134,40 @@ func oracleReaddir(f *facts) []Violation {
 		}
 	}
 	return vs
+}
+
+// oracleListingFailed is listingFailed by the definition: a failed
+// listing is judged by glueGone for ENOENT, by whether its mount was
+// certainly there for EINVAL (made before the call by the configuration or
+// a Mount that returned, and no Umount of it called before the return),
+// and is wrong with any other error.
+func oracleListingFailed(f *facts, l history.Record, i int) []Violation {
+	switch {
+	case l.Pending:
+		return nil
+	case l.Result.Err == model.ENOENT:
+		return oracleGlueGone(f, l, i)
+	case l.Result.Err != model.EINVAL:
+		return []Violation{{Regularity, fmt.Sprintf("%v failed with %v: a listing fails only with ENOENT or EINVAL", l.Op, l.Result.Err), []int{i}}}
+	}
+	m := l.Op.Mount
+	there := m >= 1 && m <= len(f.h.Config.Mounts)
+	for _, r := range f.h.Records {
+		switch {
+		case r.Op.Mount != m:
+		case r.Op.Kind == model.Mount && succeeded(&r) && r.Return < l.Call:
+			there = true
+		}
+	}
+	for _, r := range f.h.Records {
+		if r.Op.Kind == model.Umount && r.Op.Mount == m && r.Call < l.Return {
+			there = false
+		}
+	}
+	if !there {
+		return nil
+	}
+	return []Violation{{Regularity, fmt.Sprintf("%v failed with EINVAL, though its mount was there for the whole call", l.Op), []int{i}}}
 }
 
 // oracleGlueGone is glueGone by the definition: a listing's ENOENT is a

@@ -20,9 +20,12 @@ import (
 //   - every entry certainly visible and unchanged for the whole call is
 //     listed: produced before the call began, and nothing that could
 //     remove it overlaps the interval from its producer to the end of the
-//     call.
+//     call;
 //
-//   - no entry is listed twice.
+//   - no entry is listed twice;
+//
+//   - a listing that fails fails with ENOENT, where its directory may
+//     have gone, or EINVAL, where its mount may have (listingFailed).
 func CheckReaddir(h history.History) []Violation {
 	f := factsOf(h)
 	defer f.release()
@@ -51,7 +54,7 @@ func checkReaddir(f *facts) []Violation {
 			continue
 		}
 		if !succeeded(r) {
-			vs = append(vs, f.glueGone(r, int32(i))...)
+			vs = append(vs, f.listingFailed(r, int32(i))...)
 			continue
 		}
 		tag := mounts.tag(r.Op.Mount, r.Op.Dir)
@@ -153,6 +156,73 @@ func (f *facts) visibleByScan(dir model.Dir, tag int, l int32) []int32 {
 	}
 	x.visible = visible
 	return visible
+}
+
+// listingFailed judges a listing l (record i) that failed. A listing
+// fails with ENOENT when its directory is gone (glueGone) and with EINVAL
+// when its mount is (mountGone), and with nothing else (the model's
+// readdir, model/observers.go). Linearizability does not judge listings,
+// so without this a listing that failed for no reason passed every
+// property.
+func (f *facts) listingFailed(l *history.Record, i int32) []Violation {
+	switch {
+	case l.Pending:
+		return nil
+	case l.Result.Err == model.ENOENT:
+		return f.glueGone(l, i)
+	case l.Result.Err == model.EINVAL:
+		return f.mountGone(l, i)
+	}
+	return []Violation{{Regularity, fmt.Sprintf("%v failed with %v: a listing fails only with ENOENT or EINVAL", l.Op, l.Result.Err), []int{int(i)}}}
+}
+
+// mountGone judges a listing l (record i) that failed with EINVAL, which
+// says its mount was not there: wrong when the mount certainly was, for
+// the whole call: made by the configuration, or by a Mount that returned
+// before the call, and no Umount of it called before the return.
+func (f *facts) mountGone(l *history.Record, i int32) []Violation {
+	if !f.livesKnown {
+		// Rare: not worked out for every history.
+		f.lives, f.livesKnown = mountLives(&f.h, f.lives), true
+	}
+	m, life := l.Op.Mount, f.lives[l.Op.Mount]
+	made := m >= 1 && m <= len(f.h.Config.Mounts) || life.wasMade && life.made < l.Call
+	if !made || life.umounting && life.umount < l.Return {
+		return nil
+	}
+	return []Violation{{Regularity, fmt.Sprintf("%v failed with EINVAL, though its mount was there for the whole call", l.Op), []int{int(i)}}}
+}
+
+// mountLife is what a history says of one mount's life: the return of
+// the first Mount that made it, and the call of its first Umount,
+// whatever that returned (a failed or pending one may still have taken
+// the mount away, as far as an overlapping operation can tell).
+type mountLife struct {
+	made, umount       int64
+	wasMade, umounting bool
+}
+
+// mountLives returns the life of each mount h's Mount and Umount
+// operations name, in lives, cleared, or a new map.
+func mountLives(h *history.History, lives map[int]mountLife) map[int]mountLife {
+	if lives == nil {
+		lives = map[int]mountLife{}
+	}
+	clear(lives)
+	for i := range h.Records {
+		r := &h.Records[i]
+		l := lives[r.Op.Mount]
+		switch {
+		case r.Op.Kind == model.Mount && succeeded(r) && (!l.wasMade || r.Return < l.made):
+			l.made, l.wasMade = r.Return, true
+		case r.Op.Kind == model.Umount && (!l.umounting || r.Call < l.umount):
+			l.umount, l.umounting = r.Call, true
+		default:
+			continue
+		}
+		lives[r.Op.Mount] = l
+	}
+	return lives
 }
 
 // glueGone judges a listing l (record i) that failed with ENOENT through
