@@ -126,6 +126,17 @@ func TestCheckers(t *testing.T) {
 			rec(0, 1, 4, umount(2), ok),
 			rec(1, 2, 3, readdir(2), einval),
 		}, noFaults, nil},
+		{"a listing through a mount never made succeeds", []history.Record{
+			rec(1, 1, 2, readdir(3), listing()),
+		}, noFaults, []properties.Property{properties.Regularity}},
+		{"a listing through a mount gone fails with ENOENT", []history.Record{
+			rec(0, 1, 2, umount(2), ok),
+			rec(1, 3, 4, listDevices(2), enoent),
+		}, noFaults, []properties.Property{properties.Regularity}},
+		{"a listing succeeds while its mount goes", []history.Record{
+			rec(0, 1, 4, umount(2), ok),
+			rec(1, 2, 3, readdir(2), listing()),
+		}, noFaults, nil},
 		{"a listing misses an entry there for the whole call", []history.Record{
 			rec(0, 1, 2, create(1, "eth0"), ok),
 			rec(1, 3, 4, readdir(1), listing()),

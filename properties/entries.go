@@ -25,6 +25,9 @@ type mountTags struct {
 	net, user [64]int
 	used      int            // the arrays are zero from here on
 	other     map[int][2]int // net, user
+	// lives is when each mount the history's Mount and Umount operations
+	// name was made and went (mountlife.go).
+	lives mountLives
 }
 
 func mountTagsOf(h history.History) mountTags {
@@ -47,10 +50,16 @@ func (m *mountTags) fill(h *history.History) {
 		}
 		m.set(i+1, ns, user)
 	}
+	m.lives.reset()
 	for i := range h.Records {
-		if r := &h.Records[i]; r.Op.Kind == model.Mount && succeeded(r) {
+		r := &h.Records[i]
+		if r.Op.Kind != model.Mount && r.Op.Kind != model.Umount {
+			continue
+		}
+		if r.Op.Kind == model.Mount && succeeded(r) {
 			m.set(r.Op.Mount, r.Result.Tag, r.Result.User)
 		}
+		m.lives.note(r)
 	}
 }
 

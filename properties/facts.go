@@ -21,10 +21,6 @@ type facts struct {
 	progress []Progress
 	// lin is the linearizability checker's memory.
 	lin stepBuf
-	// lives is what mountGone knows of the mounts, once it needs it
-	// (livesKnown).
-	lives      map[int]mountLife
-	livesKnown bool
 }
 
 // factsOf returns h's facts, in the memory of an earlier history's.
@@ -43,7 +39,7 @@ func (f *facts) of(h history.History) *facts {
 func (f *facts) release() {
 	f.index.reset()
 	f.progress = f.progress[:0]
-	f.h, f.livesKnown = history.History{}, false
+	f.h = history.History{}
 	factsPool.Put(f)
 }
 

@@ -37,6 +37,7 @@ var checkerPairs = []struct {
 		{"glue gone", regexp.MustCompile(`, and with it the glue directory$`)},
 		{"failed otherwise", regexp.MustCompile(` failed with .*: a listing fails only with ENOENT or EINVAL$`)},
 		{"mount there", regexp.MustCompile(` failed with EINVAL, though its mount was there for the whole call$`)},
+		{"mount absent", regexp.MustCompile(`, though its mount was not there at any time during the call( \(EINVAL\))?$`)},
 	}},
 }
 

@@ -115,6 +115,10 @@ func oracleReaddir(f *facts) []Violation {
 			vs = append(vs, oracleListingFailed(f, r, i)...)
 			continue
 		}
+		if oracleMountAbsent(f, r) {
+			vs = append(vs, Violation{Regularity, fmt.Sprintf("%v succeeded, though its mount was not there at any time during the call", r.Op), []int{i}})
+			continue
+		}
 		tag := mounts.tag(r.Op.Mount, r.Op.Dir)
 		listed := map[key]bool{}
 		for _, e := range r.Result.Entries {
@@ -145,6 +149,8 @@ func oracleListingFailed(f *facts, l history.Record, i int) []Violation {
 	switch {
 	case l.Pending:
 		return nil
+	case l.Result.Err == model.ENOENT && oracleMountAbsent(f, l):
+		return []Violation{{Regularity, fmt.Sprintf("%v failed with ENOENT, though its mount was not there at any time during the call (EINVAL)", l.Op), []int{i}}}
 	case l.Result.Err == model.ENOENT:
 		return oracleGlueGone(f, l, i)
 	case l.Result.Err != model.EINVAL:
@@ -168,6 +174,25 @@ func oracleListingFailed(f *facts, l history.Record, i int) []Violation {
 		return nil
 	}
 	return []Violation{{Regularity, fmt.Sprintf("%v failed with EINVAL, though its mount was there for the whole call", l.Op), []int{i}}}
+}
+
+// oracleMountAbsent is mountAbsent by the definition: l's mount is not in
+// the configuration and no Mount of it was called before l returned, or a
+// Umount of it returned successfully before l was called.
+func oracleMountAbsent(f *facts, l history.Record) bool {
+	m := l.Op.Mount
+	made := m >= 1 && m <= len(f.h.Config.Mounts)
+	gone := false
+	for _, r := range f.h.Records {
+		switch {
+		case r.Op.Mount != m:
+		case r.Op.Kind == model.Mount && r.Call < l.Return:
+			made = true
+		case r.Op.Kind == model.Umount && succeeded(&r) && r.Return < l.Call:
+			gone = true
+		}
+	}
+	return !made || gone
 }
 
 // oracleGlueGone is glueGone by the definition: a listing's ENOENT is a

@@ -25,7 +25,9 @@ import (
 //   - no entry is listed twice;
 //
 //   - a listing that fails fails with ENOENT, where its directory may
-//     have gone, or EINVAL, where its mount may have (listingFailed).
+//     have gone, or EINVAL, where its mount may have (listingFailed), and
+//     one through a mount certainly not there fails with EINVAL
+//     (mountAbsent).
 func CheckReaddir(h history.History) []Violation {
 	f := factsOf(h)
 	defer f.release()
@@ -55,6 +57,10 @@ func checkReaddir(f *facts) []Violation {
 		}
 		if !succeeded(r) {
 			vs = append(vs, f.listingFailed(r, int32(i))...)
+			continue
+		}
+		if f.mountAbsent(r) {
+			vs = append(vs, Violation{Regularity, fmt.Sprintf("%v succeeded, though its mount was not there at any time during the call", r.Op), []int{i}})
 			continue
 		}
 		tag := mounts.tag(r.Op.Mount, r.Op.Dir)
@@ -168,6 +174,8 @@ func (f *facts) listingFailed(l *history.Record, i int32) []Violation {
 	switch {
 	case l.Pending:
 		return nil
+	case l.Result.Err == model.ENOENT && f.mountAbsent(l):
+		return []Violation{{Regularity, fmt.Sprintf("%v failed with ENOENT, though its mount was not there at any time during the call (EINVAL)", l.Op), []int{int(i)}}}
 	case l.Result.Err == model.ENOENT:
 		return f.glueGone(l, i)
 	case l.Result.Err == model.EINVAL:
@@ -181,11 +189,7 @@ func (f *facts) listingFailed(l *history.Record, i int32) []Violation {
 // the whole call: made by the configuration, or by a Mount that returned
 // before the call, and no Umount of it called before the return.
 func (f *facts) mountGone(l *history.Record, i int32) []Violation {
-	if !f.livesKnown {
-		// Rare: not worked out for every history.
-		f.lives, f.livesKnown = mountLives(&f.h, f.lives), true
-	}
-	m, life := l.Op.Mount, f.lives[l.Op.Mount]
+	m, life := l.Op.Mount, f.mounts.lives.get(l.Op.Mount)
 	made := m >= 1 && m <= len(f.h.Config.Mounts) || life.wasMade && life.made < l.Call
 	if !made || life.umounting && life.umount < l.Return {
 		return nil
@@ -193,36 +197,19 @@ func (f *facts) mountGone(l *history.Record, i int32) []Violation {
 	return []Violation{{Regularity, fmt.Sprintf("%v failed with EINVAL, though its mount was there for the whole call", l.Op), []int{int(i)}}}
 }
 
-// mountLife is what a history says of one mount's life: the return of
-// the first Mount that made it, and the call of its first Umount,
-// whatever that returned (a failed or pending one may still have taken
-// the mount away, as far as an overlapping operation can tell).
-type mountLife struct {
-	made, umount       int64
-	wasMade, umounting bool
-}
-
-// mountLives returns the life of each mount h's Mount and Umount
-// operations name, in lives, cleared, or a new map.
-func mountLives(h *history.History, lives map[int]mountLife) map[int]mountLife {
-	if lives == nil {
-		lives = map[int]mountLife{}
+// mountAbsent reports whether listing l's mount was certainly not there
+// at any time during the call: never made (not in the configuration, and
+// no Mount of it called before l returned), or gone (a Umount of it
+// returned, successfully, before l was called; a mount number is used
+// once). A listing through it fails with EINVAL.
+func (f *facts) mountAbsent(l *history.Record) bool {
+	m := l.Op.Mount
+	configured := m >= 1 && m <= len(f.h.Config.Mounts)
+	life := f.mounts.lives.get(m)
+	if !configured && !(life.mountCalled && life.mountCall < l.Return) {
+		return true
 	}
-	clear(lives)
-	for i := range h.Records {
-		r := &h.Records[i]
-		l := lives[r.Op.Mount]
-		switch {
-		case r.Op.Kind == model.Mount && succeeded(r) && (!l.wasMade || r.Return < l.made):
-			l.made, l.wasMade = r.Return, true
-		case r.Op.Kind == model.Umount && (!l.umounting || r.Call < l.umount):
-			l.umount, l.umounting = r.Call, true
-		default:
-			continue
-		}
-		lives[r.Op.Mount] = l
-	}
-	return lives
+	return life.umounted && life.umountReturn < l.Call
 }
 
 // glueGone judges a listing l (record i) that failed with ENOENT through
