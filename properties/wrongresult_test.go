@@ -1,6 +1,7 @@
 package properties_test
 
 import (
+	"slices"
 	"testing"
 
 	"github.com/sysfsim/sysfsim/history"
@@ -8,13 +9,13 @@ import (
 	"github.com/sysfsim/sysfsim/properties"
 )
 
-// Every error the specification does not allow is caught: after each of a
-// few short sequential histories, each operation kind (through each mount,
-// in each directory, on each namespace) is recorded with each error it
-// cannot return, or with success where it must fail, and some property
-// must fail. Listings were the gap: linearizability does not judge them,
+// Every result the specification does not allow is caught: after each of
+// a few short sequential histories, each operation kind (through each
+// mount, in each directory, on each namespace) is recorded with each error
+// it cannot return, with success where it must fail, and with each field
+// of its success changed, and some property must fail. Listings were the gap: linearizability does not judge them,
 // and a listing through a mount never made passed every property.
-func TestNoWrongErrorPasses(t *testing.T) {
+func TestNoWrongResultPasses(t *testing.T) {
 	c := model.Config{Namespaces: 3, Mounts: []int{1, 2}, Procs: []int{1, 2}, MountUsers: []int{1, 2}}
 	setups := [][]model.Op{
 		nil,
@@ -31,9 +32,8 @@ func TestNoWrongErrorPasses(t *testing.T) {
 		for _, op := range probeOps() {
 			want, _ := model.Apply(c, s, op)
 			allowed := append(model.Step(c, s, op), model.Outcome{Result: want})
-			for _, e := range errnos {
-				got := model.Result{Err: e}
-				if allows(allowed, got) || e == model.OK && want.Err == model.OK {
+			for _, got := range wrongResults(want, errnos) {
+				if allows(allowed, got) {
 					continue
 				}
 				end := int64(2*len(setup) + 1)
@@ -50,6 +50,50 @@ func TestNoWrongErrorPasses(t *testing.T) {
 		t.Fatalf("only %d wrong results checked", checked)
 	}
 	t.Logf("%d wrong results, each caught", checked)
+}
+
+// wrongResults returns the results to try in place of want: each error,
+// success where want is an error, and, where want is a success, want
+// with each field changed.
+func wrongResults(want model.Result, errnos []model.Errno) []model.Result {
+	var rs []model.Result
+	for _, e := range errnos {
+		if e != model.OK || want.Err != model.OK {
+			rs = append(rs, model.Result{Err: e})
+		}
+	}
+	if want.Err != model.OK {
+		return rs
+	}
+	change := func(f func(r *model.Result)) {
+		r := want
+		r.Entries = slices.Clone(want.Entries)
+		f(&r)
+		rs = append(rs, r)
+	}
+	// Only the fields the result carries: the others mean nothing for
+	// its kind, and a recorder leaves them zero.
+	if want.Tag != 0 {
+		change(func(r *model.Result) { r.Tag++ })
+	}
+	if want.User != 0 {
+		change(func(r *model.Result) { r.User++ })
+	}
+	if want.Index != 0 {
+		change(func(r *model.Result) { r.Index++ })
+	}
+	if want.Target != "" {
+		change(func(r *model.Result) { r.Target += "x" })
+	}
+	if want.Entries != nil {
+		change(func(r *model.Result) { r.Entries = append(r.Entries, model.Entry{Name: "eth9", Tag: 1}) })
+	}
+	if len(want.Entries) > 0 {
+		change(func(r *model.Result) { r.Entries = r.Entries[1:] })
+		change(func(r *model.Result) { r.Entries = append(r.Entries, r.Entries[0]) })
+		change(func(r *model.Result) { r.Entries[0].Tag++ })
+	}
+	return rs
 }
 
 // sequential returns the history of ops run one after another from the
