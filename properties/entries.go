@@ -25,9 +25,11 @@ type mountTags struct {
 	net, user [64]int
 	used      int            // the arrays are zero from here on
 	other     map[int][2]int // net, user
-	// lives is when each mount the history's Mount and Umount operations
-	// name was made and went (mountlife.go).
-	lives mountLives
+	// configured counts the mounts of the configuration (fromStart), and
+	// lives holds when each mount the history's Mount and Umount
+	// operations name was made and went (mountlife.go).
+	configured int
+	lives      mountLives
 }
 
 func mountTagsOf(h history.History) mountTags {
@@ -50,6 +52,7 @@ func (m *mountTags) fill(h *history.History) {
 		}
 		m.set(i+1, ns, user)
 	}
+	m.configured = len(h.Config.Mounts)
 	m.lives.reset()
 	for i := range h.Records {
 		r := &h.Records[i]
@@ -74,6 +77,10 @@ func (m *mountTags) set(mount, net, user int) {
 	}
 	m.other[mount] = [2]int{net, user}
 }
+
+// fromStart reports whether mount is one of the configuration's, there
+// from the start.
+func (m *mountTags) fromStart(mount int) bool { return mount >= 1 && mount <= m.configured }
 
 // tag returns the tag mount m captured for directory d.
 func (m *mountTags) tag(mount int, d model.Dir) int {

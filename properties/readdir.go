@@ -189,8 +189,8 @@ func (f *facts) listingFailed(l *history.Record, i int32) []Violation {
 // the whole call: made by the configuration, or by a Mount that returned
 // before the call, and no Umount of it called before the return.
 func (f *facts) mountGone(l *history.Record, i int32) []Violation {
-	m, life := l.Op.Mount, f.mounts.lives.get(l.Op.Mount)
-	made := m >= 1 && m <= len(f.h.Config.Mounts) || life.wasMade && life.made < l.Call
+	life := f.mounts.lives.get(l.Op.Mount)
+	made := f.mounts.fromStart(l.Op.Mount) || life.wasMade && life.made < l.Call
 	if !made || life.umounting && life.umount < l.Return {
 		return nil
 	}
@@ -203,10 +203,8 @@ func (f *facts) mountGone(l *history.Record, i int32) []Violation {
 // returned, successfully, before l was called; a mount number is used
 // once). A listing through it fails with EINVAL.
 func (f *facts) mountAbsent(l *history.Record) bool {
-	m := l.Op.Mount
-	configured := m >= 1 && m <= len(f.h.Config.Mounts)
-	life := f.mounts.lives.get(m)
-	if !configured && !(life.mountCalled && life.mountCall < l.Return) {
+	life := f.mounts.lives.get(l.Op.Mount)
+	if !f.mounts.fromStart(l.Op.Mount) && !(life.mountCalled && life.mountCall < l.Return) {
 		return true
 	}
 	return life.umounted && life.umountReturn < l.Call
