@@ -90,6 +90,10 @@ type ExploreOptions struct {
 	// noSleep turns sleep sets off in DPOR, to show that the trace check
 	// catches a weakened reduction.
 	noSleep bool
+	// rerunDone makes an iterative search run again, at every level, the
+	// subtrees a lower level finished without cutting anything off
+	// (deepening.go), as it did before it skipped them.
+	rerunDone bool
 	// branches, if not nil, gets the branches DPOR takes, in order
 	// (TestDPORCheapestFirst).
 	branches *[]takenBranch
@@ -198,8 +202,13 @@ func Explore(setup func(*Scheduler), opts ExploreOptions, visit func(Result) boo
 		st.BoundHit = e.boundHit
 		return st
 	}
+	var done doneSet
+	if !opts.rerunDone {
+		done = doneSet{}
+	}
 	for level := 0; bound < 0 || level <= bound; level++ {
 		e := newExplorer(opts, level)
+		e.done = done
 		// A level stopped part way leaves the search not exhausted, even
 		// when the levels below were.
 		st.Exhausted = e.search(setup, opts, visit, &st, level)
@@ -434,6 +443,13 @@ type node struct {
 	// sleep lists the steps that need not be taken from here: taking them
 	// only leads to schedules equivalent to ones covered from an ancestor.
 	sleep []step
+	// key names the schedule that led here, hit records that the bound
+	// cut something off here or below, and skipped lists the threads
+	// whose step from here leads where a lower level of an iterative
+	// search found nothing cut (deepening.go).
+	key     uint64
+	hit     bool
+	skipped []int
 }
 
 // rr returns the index in n.enabled of the thread a round-robin scheduler
@@ -463,7 +479,8 @@ func (n *node) cost(i int, delays bool) int {
 
 func (n *node) tried(tid int) bool {
 	return slices.ContainsFunc(n.done, func(s step) bool { return s.tid == tid }) ||
-		slices.ContainsFunc(n.sleep, func(s step) bool { return s.tid == tid })
+		slices.ContainsFunc(n.sleep, func(s step) bool { return s.tid == tid }) ||
+		slices.Contains(n.skipped, tid)
 }
 
 // explorer is the Strategy Explore runs each execution with.
@@ -481,6 +498,9 @@ type explorer struct {
 	// (ExploreOptions.CheckTraces); nil otherwise.
 	log    *stepLog
 	traces traceSet
+	// done holds, in an iterative search, the schedules below which a
+	// level cut nothing off (deepening.go); nil otherwise.
+	done doneSet
 }
 
 // Pick implements Strategy: it replays the current prefix, then extends it
@@ -514,6 +534,7 @@ func (e *explorer) pick(i int, enabled []int) int {
 	if i > 0 {
 		p := e.stack[i-1]
 		n.last, n.spent = p.chosen, p.cost(slices.Index(p.enabled, p.chosen), e.delays)
+		n.key = childKey(p.key, p.chosen)
 		if e.reduce {
 			ran := e.s.stepAcc
 			for _, s := range p.sleep {
@@ -530,6 +551,9 @@ func (e *explorer) pick(i int, enabled []int) int {
 	}
 	c := e.choose(n)
 	if c < 0 {
+		if n.hit && i > 0 {
+			e.stack[i-1].hit = true // the cut is below the last state kept
+		}
 		e.free = append(e.free, n)
 		return -1
 	}
@@ -548,7 +572,7 @@ func (e *explorer) newNode(enabled []int) *node {
 	}
 	n := e.free[k-1]
 	e.free = e.free[:k-1]
-	*n = node{enabled: append(n.enabled[:0], enabled...), last: -1, done: n.done[:0], sleep: n.sleep[:0]}
+	*n = node{enabled: append(n.enabled[:0], enabled...), last: -1, done: n.done[:0], sleep: n.sleep[:0], skipped: n.skipped[:0]}
 	return n
 }
 
@@ -563,7 +587,11 @@ func (e *explorer) choose(n *node) int {
 			continue
 		}
 		if e.bound >= 0 && n.cost(i, e.delays) > e.bound {
-			e.boundHit = true
+			e.boundHit, n.hit = true, true
+			continue
+		}
+		if e.done.has(childKey(n.key, tid)) {
+			n.skipped = append(n.skipped, tid)
 			continue
 		}
 		return tid
@@ -591,6 +619,7 @@ func (e *explorer) backtrack() bool {
 	for i := len(e.stack) - 1; i >= 0; i-- {
 		n := e.stack[i]
 		if c := e.choose(n); c >= 0 {
+			e.finish(i + 1)
 			n.chosen = c
 			e.free = append(e.free, e.stack[i+1:]...)
 			clear(e.stack[i+1:])
@@ -598,6 +627,7 @@ func (e *explorer) backtrack() bool {
 			return true
 		}
 	}
+	e.finish(0)
 	return false
 }
 

@@ -493,3 +493,43 @@ func TestBPORPrototypeKeepsFinalStates(t *testing.T) {
 		t.Logf("conservative reversals off: %v; searches that lost a final state: %d", weak, lost)
 	}
 }
+
+// An iterative search does not run again, at each level, the subtrees a
+// lower level explored without the bound cutting anything off: on random
+// programs at bound 3, it reruns a small fraction of the schedules it
+// reran when it did (rerunDone), and visits every schedule it visited
+// (a few more: a skipped step is in no sibling's sleep set).
+func TestIterativeSkipsFinishedSubtrees(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	var with, without ExploreStats
+	for i := range 30 {
+		p := randomProgram(rng, 2+i%2, 2+i%3, 2)
+		var out func() string
+		visits := func(rerun bool, st *ExploreStats) []string {
+			var ss []string
+			r := Explore(p.setup(&out, true), ExploreOptions{Bound: 3, Iterative: true, rerunDone: rerun}, func(r Result) bool {
+				ss = append(ss, fmt.Sprint(r.Schedule))
+				return true
+			})
+			if !r.Exhausted {
+				t.Fatalf("program %d: %v", i, r)
+			}
+			st.Executions += r.Executions
+			st.Repeats += r.Repeats
+			st.Pruned += r.Pruned
+			slices.Sort(ss)
+			return ss
+		}
+		a, b := visits(false, &with), visits(true, &without)
+		for _, s := range b {
+			if _, found := slices.BinarySearch(a, s); !found {
+				t.Fatalf("program %d: skipping lost schedule %s (%d visited against %d)", i, s, len(a), len(b))
+			}
+		}
+	}
+	if without.Repeats < 1000 || with.Repeats*10 > without.Repeats {
+		t.Errorf("reruns of lower levels: %d skipping finished subtrees, %d without", with.Repeats, without.Repeats)
+	}
+	t.Logf("runs: %d skipping (%d reruns), %d without (%d reruns); %d visited, %d without",
+		with.Executions+with.Repeats+with.Pruned, with.Repeats, without.Executions+without.Repeats+without.Pruned, without.Repeats, with.Executions, without.Executions)
+}
