@@ -17,9 +17,9 @@ type mountLife struct {
 }
 
 // mountLives holds the life of each mount a history's Mount and Umount
-// operations name: in a slice by mount number for the small numbers the
-// simulator and the kernel backend use (a listing looks its mount up),
-// in a map for any other a hand-written history names.
+// operations name: in a slice by mount number below maxSmallMount (a
+// listing looks its mount up, and a long history numbers thousands of
+// mounts), in a map for any other a hand-written history names.
 type mountLives struct {
 	small []mountLife
 	other map[int]mountLife

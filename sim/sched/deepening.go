@@ -11,14 +11,12 @@ package sched
 // search explores no less.
 //
 // A subtree is named by the schedule that leads to it, hashed (childKey):
-// two schedules with one hash would make a level skip one of them, once
-// in about 2^64 / n² for n subtrees remembered.
+// two schedules with one hash would make a level skip one of them, a
+// chance of about n²/2⁶⁵ for n subtrees remembered.
 
 // doneSet holds the keys of the subtrees a level of an iterative search
 // explored without cutting anything off; nil in other searches.
 type doneSet map[uint64]bool
-
-func (d doneSet) has(key uint64) bool { return d != nil && d[key] }
 
 // childKey names the schedule that takes tid after the one key names
 // (splitmix64 of the two: the root's key is 0).

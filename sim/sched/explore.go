@@ -534,7 +534,9 @@ func (e *explorer) pick(i int, enabled []int) int {
 	if i > 0 {
 		p := e.stack[i-1]
 		n.last, n.spent = p.chosen, p.cost(slices.Index(p.enabled, p.chosen), e.delays)
-		n.key = childKey(p.key, p.chosen)
+		if e.done != nil {
+			n.key = childKey(p.key, p.chosen)
+		}
 		if e.reduce {
 			ran := e.s.stepAcc
 			for _, s := range p.sleep {
@@ -590,7 +592,7 @@ func (e *explorer) choose(n *node) int {
 			e.boundHit, n.hit = true, true
 			continue
 		}
-		if e.done.has(childKey(n.key, tid)) {
+		if e.done != nil && e.done[childKey(n.key, tid)] {
 			n.skipped = append(n.skipped, tid)
 			continue
 		}
