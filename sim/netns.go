@@ -211,7 +211,20 @@ func (k *Kernel) clone(t *sched.Thread, op *model.Op) model.Result {
 		return errno(model.EEXIST)
 	}
 	k.newNS(op.NS)
+	k.bindLaterProcs(op.NS)
 	return model.Result{}
+}
+
+// bindLaterProcs moves the processes a program starts in namespace id,
+// declared for later, from their placeholder (see initNamespaces) into
+// the namespace now born: the specification names a process's namespace
+// by its id, so their mounts capture it from here on.
+func (k *Kernel) bindLaterProcs(id int) {
+	for i, ns := range k.procs {
+		if ns.addr == 0 && ns.id == id {
+			k.procs[i] = k.ns[id]
+		}
+	}
 }
 
 // setns moves a process to another namespace.
@@ -261,7 +274,7 @@ func (k *Kernel) initNamespaces() {
 	for _, id := range c.Procs {
 		ns := k.alive(id)
 		if ns == nil {
-			ns = k.mem.netns(netns{id: id, dead: true}) // a process in no namespace
+			ns = k.mem.netns(netns{id: id, dead: true}) // in no namespace yet: see bindLaterProcs
 		}
 		k.procs = append(k.procs, ns)
 		k.procUsers = append(k.procUsers, user(c.ProcUsers, len(k.procUsers)))

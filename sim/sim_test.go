@@ -14,6 +14,7 @@ import (
 	"github.com/sysfsim/sysfsim/gen"
 	"github.com/sysfsim/sysfsim/history"
 	"github.com/sysfsim/sysfsim/model"
+	"github.com/sysfsim/sysfsim/properties"
 	"github.com/sysfsim/sysfsim/sim"
 	"github.com/sysfsim/sysfsim/sim/sched"
 	"github.com/sysfsim/sysfsim/traces"
@@ -341,5 +342,34 @@ func TestGoroutineBaselineSameExecutions(t *testing.T) {
 	}
 	if n[0] != n[1] || n[0] < 2 {
 		t.Fatalf("the searches visited %d and %d executions", n[0], n[1])
+	}
+}
+
+// A process a program starts in a namespace declared for later mounts
+// nothing before the namespace is cloned, and that namespace after, as
+// the specification says (a recording of the real kernel has such
+// processes; before the fix their mounts failed for ever).
+func TestProcessInLaterNamespace(t *testing.T) {
+	p := history.Program{
+		Config: model.Config{Namespaces: 2, Mounts: []int{1}, Later: []int{2}, Procs: []int{2}},
+		Setup: []model.Op{
+			{Kind: model.Mount, Proc: 1, Mount: 2}, {Kind: model.Clone, NS: 2},
+			{Kind: model.Mount, Proc: 1, Mount: 3}, {Kind: model.Create, NS: 2, Name: "eth0"},
+			{Kind: model.Lookup, Mount: 3, Name: "eth0"},
+		},
+	}
+	x := sim.Run(p, sched.NewRandom(1), sim.Options{})
+	var got []string
+	for _, r := range x.History.Records {
+		if r.Op.Kind == model.Mount || r.Op.Kind == model.Lookup {
+			got = append(got, r.Result.String())
+		}
+	}
+	want := []string{"ENOENT", "ns2", "ns2"}
+	if !slices.Equal(got, want) {
+		t.Fatalf("mount before the clone, mount after, lookup through it: %v, want %v", got, want)
+	}
+	if rep := properties.Check(x.History, properties.Options{}); !rep.OK() {
+		t.Fatalf("the correct simulator breaks a property: %v", rep)
 	}
 }
