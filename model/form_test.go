@@ -157,6 +157,9 @@ func TestCheckResult(t *testing.T) {
 		{Create, Result{Err: EEXIST}, ""},
 		{Create, Result{Tag: 1}, `create returns no "tag"`},
 		{Read, Result{Index: 3, Target: "x"}, `read returns no "target"`},
+		{Lookup, Result{Err: ENOENT, Tag: 2}, `lookup failed with ENOENT, but its result has "tag": a failed call returns nothing else`},
+		{Lookup, Result{Tag: -3}, "tag -3: a namespace's is 1 to 63"},
+		{Readdir, Result{Entries: []Entry{{Name: "eth0", Tag: 99}}}, `entry "eth0": tag 99: a namespace's is 1 to 63`},
 	} {
 		err := tt.k.CheckResult(tt.r)
 		if tt.want == "" && err != nil || tt.want != "" && (err == nil || err.Error() != tt.want) {

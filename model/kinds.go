@@ -350,11 +350,31 @@ func (o Op) Check() error {
 }
 
 // CheckResult reports a result field that an operation of kind k never
-// sets.
+// sets, a field beside an error, and a tag no namespace has.
 func (k Kind) CheckResult(r Result) error {
 	s, _ := k.Spec()
 	if extra := r.set() &^ s.Returns; extra != 0 {
 		return fmt.Errorf("%s returns no %v", k, extra)
+	}
+	if r.Err != OK && r.set() != 0 {
+		return fmt.Errorf("%s failed with %v, but its result has %v: a failed call returns nothing else", k, r.Err, r.set())
+	}
+	if err := checkTag(r.Tag); err != nil {
+		return err
+	}
+	for _, e := range r.Entries {
+		if err := checkTag(e.Tag); err != nil {
+			return fmt.Errorf("entry %q: %w", e.Name, err)
+		}
+	}
+	return nil
+}
+
+// checkTag rejects a tag no namespace can have: 0 is none, and the
+// numbers of namespaces and user namespaces lie in 1 to maxNum.
+func checkTag(tag int) error {
+	if tag != 0 && !inRange(tag) {
+		return fmt.Errorf("tag %d: a namespace's is 1 to %d", tag, maxNum)
 	}
 	return nil
 }

@@ -73,6 +73,16 @@ func TestCheckers(t *testing.T) {
 			rec(0, 3, 4, remove(1, "eth0"), ok),
 			rec(1, 5, 6, readdir(1), listing(eth0(1))),
 		}, noFaults, []properties.Property{properties.NoResurrection, properties.Regularity}},
+		{"a device opened after its removal returned", []history.Record{
+			rec(0, 1, 2, create(1, "eth0"), ok),
+			rec(0, 3, 4, remove(1, "eth0"), ok),
+			rec(1, 5, 6, model.Op{Kind: model.Open, Mount: 1, Name: "eth0"}, found(1)),
+		}, noFaults, []properties.Property{properties.NoResurrection, properties.Linearizability}},
+		{"a link read after its removal returned", []history.Record{
+			rec(0, 1, 2, create(1, "eth0"), ok),
+			rec(0, 3, 4, remove(1, "eth0"), ok),
+			rec(1, 5, 6, model.Op{Kind: model.Readlink, Mount: 1, Name: "eth0"}, &model.Result{Target: "../../devices/virtual/net/eth0"}),
+		}, noFaults, []properties.Property{properties.NoResurrection, properties.Linearizability}},
 		{"an entry seen after removal, but re-created concurrently", []history.Record{
 			rec(0, 1, 2, create(1, "eth0"), ok),
 			rec(0, 3, 4, remove(1, "eth0"), ok),

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/sysfsim/sysfsim/history"
+	"github.com/sysfsim/sysfsim/model"
 	"github.com/sysfsim/sysfsim/sim"
 	"github.com/sysfsim/sysfsim/sim/sched"
 	"github.com/sysfsim/sysfsim/traces/tracefile"
@@ -146,6 +148,50 @@ func TestReplay(t *testing.T) {
 				t.Fatalf("replay: %v", err)
 			case want != "" && (err == nil || !strings.Contains(err.Error(), want)):
 				t.Fatalf("replay error %v, want one saying %q", err, want)
+			}
+		})
+	}
+}
+
+// TestDiff names where two histories part, for every field Diff compares:
+// each edit of the replayed history must be reported, and the history
+// itself must not.
+func TestDiff(t *testing.T) {
+	base, err := Read(strings.NewReader(strings.Join(baseTrace, "\n")+"\n"), "base.jsonl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := sim.Run(base.Program, sched.NewRandom(3), sim.Options{}).History
+	n := len(want.Records)
+	cases := []struct {
+		name string
+		edit func(h *history.History)
+		msg  string // the start of Diff's error, "" for none
+	}{
+		{"the same", func(*history.History) {}, ""},
+		{"another call time", func(h *history.History) { h.Records[1].Call++ }, "operation 2: the trace has"},
+		{"another return time", func(h *history.History) { h.Records[1].Return++ }, "operation 2: the trace has"},
+		{"another thread", func(h *history.History) { h.Records[n-1].Thread = 7 }, fmt.Sprintf("operation %d: the trace has", n)},
+		{"pending", func(h *history.History) { h.Records[n-1].Pending = true }, fmt.Sprintf("operation %d: the trace has", n)},
+		{"another result", func(h *history.History) { h.Records[n-1].Result.Err = model.EBUSY }, fmt.Sprintf("operation %d: the trace has", n)},
+		{"a record more", func(h *history.History) { h.Records = append(h.Records, h.Records[n-1]) }, fmt.Sprintf("operation %d: the replay has", n+1)},
+		{"a record less", func(h *history.History) { h.Records = h.Records[:n-1] }, fmt.Sprintf("operation %d: the trace has", n)},
+		{"a fault more", func(h *history.History) {
+			h.Faults = append(h.Faults, history.Fault{Kind: history.Leak, Thread: 0, Time: 9, Detail: "x"})
+		}, "faults differ"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			got := want
+			got.Records = slices.Clone(want.Records)
+			got.Faults = slices.Clone(want.Faults)
+			c.edit(&got)
+			err := Diff(want, got)
+			switch {
+			case c.msg == "" && err != nil:
+				t.Fatalf("Diff of a history with itself: %v", err)
+			case c.msg != "" && (err == nil || !strings.HasPrefix(err.Error(), c.msg)):
+				t.Fatalf("Diff = %v, want an error starting %q", err, c.msg)
 			}
 		})
 	}

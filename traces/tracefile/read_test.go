@@ -71,6 +71,8 @@ var badInputs = []struct {
 	{"misspelled field", edit(3, `{"kind":"call","time":1,"thread":-1,"opp":{"op":"create","ns":1,"name":"eth1"}}`), 3, `unknown field "opp" in a "call" line (its fields: kind, time, thread, op)`},
 	{"negative time", edit(3, strings.Replace(baseTrace[2], `"time":1`, `"time":-5`, 1)), 3, "time -5 is negative"},
 	{"undeclared mount", edit(2, strings.Replace(baseTrace[1], `"mount":1,`, `"mount":4,`, 1)), 2, `thread 1: lookup(m4, class/net/eth0) goes through mount 4, which the program never has`},
+	{"a failed result with a tag", edit(8, `{"kind":"return","time":6,"thread":1,"result":{"tag":2,"err":"ENOENT"}}`), 8, `lookup failed with ENOENT, but its result has "tag"`},
+	{"a tag no namespace has", edit(8, `{"kind":"return","time":6,"thread":1,"result":{"tag":-3}}`), 8, "tag -3: a namespace's is 1 to 63"},
 	{"unknown errno", edit(4, `{"kind":"return","time":2,"thread":-1,"result":{"err":"ENOTFOUND"}}`), 4, `unknown errno "ENOTFOUND" (the model's: EEXIST, ENOENT,`},
 	{"setup call without a setup", edit(2, strings.Replace(baseTrace[1], `"setup":[{"op":"create","ns":1,"name":"eth1"}],`, "", 1)), 3, "a setup call (thread -1), but the program has no setup"},
 	{"negative step bound", edit(1, strings.Replace(baseTrace[0], `"options":{}`, `"options":{"max_steps":-1}`, 1)), 1, "max_steps -1"},
