@@ -100,6 +100,9 @@ func (p *parser) init(s string, n int) error {
 			if rest := strings.TrimSpace(s[col+end+1:]); rest != "" {
 				return p.errAt(n, col+end+1, "unexpected %q after the initial state", rest)
 			}
+			if err := p.t.Program.Config.Check(); err != nil {
+				return p.errAt(n, col+end, "the initial state: %v", err)
+			}
 			return nil
 		}
 		var ok bool

@@ -134,6 +134,8 @@ func TestParseErrors(t *testing.T) {
 		{"sysfs ok", "litmus ok", `t.litmus:1:1: expected "sysfs NAME"`},
 		{`"A question?"`, `"A question?`, "t.litmus:2:1: expected the question"},
 		{"namespaces 2;", "namespaces 2; mount m3 = ns1;", "t.litmus:3:17: expected mount m1 next"},
+		{"namespaces 2;", "namespaces 0;", "t.litmus:3:68: the initial state: 0 namespaces; a program has 1 to 63"},
+		{"mount m2 = ns2;", "mount m2 = ns9;", "t.litmus:3:68: the initial state: mount 2 captures namespace 9, which the program does not have"},
 		{"device eth1 in ns1 }", "device eth1 in ns1 ", `t.litmus:4:1: unknown operation "T0: create"`},
 		{`T1: create(ns2, "eth0")`, `T1: creat(ns2, "eth0")`, `t.litmus:4:40: unknown operation "creat"`},
 		{`T1: create(ns2, "eth0")`, `T1: create(ns2 "eth0")`, `t.litmus:4:51: expected ","`},

@@ -163,6 +163,30 @@ type Config struct {
 // users returns the number of user namespaces: at least the initial one.
 func (c *Config) users() int { return max(c.Users, 1) }
 
+// Check rejects a configuration no execution can have: the trace reader
+// and the litmus reader apply it to what they read.
+func (c Config) Check() error {
+	if !inRange(c.Namespaces) {
+		return fmt.Errorf("%d namespaces; a program has 1 to %d", c.Namespaces, maxNum)
+	}
+	for i, ns := range c.Mounts {
+		if !c.validNS(ns) {
+			return fmt.Errorf("mount %d captures namespace %d, which the program does not have", i+1, ns)
+		}
+	}
+	for _, ns := range c.Later {
+		if !c.validNS(ns) {
+			return fmt.Errorf("namespace %d comes to life later, but the program does not have it", ns)
+		}
+	}
+	for i, ns := range c.Procs {
+		if !c.validNS(ns) {
+			return fmt.Errorf("process %d starts in namespace %d, which the program does not have", i+1, ns)
+		}
+	}
+	return nil
+}
+
 func at(xs []int, i int) int {
 	if i >= 0 && i < len(xs) && xs[i] > 0 {
 		return xs[i]

@@ -34,7 +34,7 @@ func (p *parser) parseConfig(b []byte) error {
 	if err := requireKeys(b, "config"); err != nil {
 		return err
 	}
-	if err := validConfig(c.Config); err != nil {
+	if err := c.Config.Check(); err != nil {
 		return err
 	}
 	for _, name := range c.Initial {

@@ -106,7 +106,7 @@ func NewRecorder(w io.Writer, h Header, s Setup, clock func() int64) (*Recorder,
 	if h.Sysfsim == "" {
 		h.Sysfsim = Version
 	}
-	if err := validConfig(s.Config); err != nil {
+	if err := s.Config.Check(); err != nil {
 		return nil, err
 	}
 	for _, name := range s.Initial {

@@ -30,33 +30,10 @@ func validProgram(p history.Program) error {
 			}
 		}
 	}
-	if err := validConfig(p.Config); err != nil {
+	if err := p.Config.Check(); err != nil {
 		return err
 	}
 	return undeclaredMount(p, declaredMounts(p))
-}
-
-// validConfig rejects a configuration no execution can have.
-func validConfig(c model.Config) error {
-	if c.Namespaces < 1 || c.Namespaces > 63 {
-		return fmt.Errorf("%d namespaces; a program has 1 to 63", c.Namespaces)
-	}
-	for i, ns := range c.Mounts {
-		if ns < 1 || ns > c.Namespaces {
-			return fmt.Errorf("mount %d captures namespace %d, which the program does not have", i+1, ns)
-		}
-	}
-	for _, ns := range c.Later {
-		if ns < 1 || ns > c.Namespaces {
-			return fmt.Errorf("namespace %d comes to life later, but the program does not have it", ns)
-		}
-	}
-	for i, ns := range c.Procs {
-		if ns < 1 || ns > c.Namespaces {
-			return fmt.Errorf("process %d starts in namespace %d, which the program does not have", i+1, ns)
-		}
-	}
-	return nil
 }
 
 // declaredMounts returns the mounts a program has: those made before the
