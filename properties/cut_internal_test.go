@@ -378,3 +378,33 @@ func TestTooConcurrentGoesToPorcupine(t *testing.T) {
 		})
 	}
 }
+
+// A short history that only the full search explains, found after its
+// time ran out, is undecided, never a pass: the rule that an undecided
+// check is reported as such holds on the path without pieces too.
+func TestExplainedTooLateIsUndecided(t *testing.T) {
+	var h history.History
+	found := false
+	for seed := uint64(0); seed < 300 && !found; seed++ {
+		h = cutCase(t, seed, 20, nil)
+		buf := stepBufs.Get().(*stepBuf)
+		fast := buf.explainedInOrder(&h, false) || buf.explainedByReordering(&h) || buf.explainedInOrder(&h, true)
+		stepBufs.Put(buf)
+		found = len(h.Records) <= pieceSteps && !fast && explainedBySearch(h)
+	}
+	if !found {
+		t.Fatal("no history of seeds 0-299 needs the full search: the test needs another source")
+	}
+	if v := checkLinearizable(&h, bounds{timeout: time.Second}); !v.decided {
+		t.Fatalf("with time: undecided")
+	}
+	var now time.Time
+	clock = func() time.Time { now = now.Add(time.Minute); return now }
+	defer func() { clock = time.Now }()
+	if v := checkLinearizable(&h, bounds{timeout: time.Second}); v.decided {
+		t.Fatalf("explained after its time ran out, and called decided")
+	}
+	if r := Check(h, Options{LinearizabilityTimeout: time.Second}); !slices.Contains(r.Unknown, Linearizability) {
+		t.Fatalf("Check: unknown %v, want linearizability among them", r.Unknown)
+	}
+}
