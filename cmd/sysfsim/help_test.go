@@ -29,6 +29,19 @@ func TestEveryCommandHelp(t *testing.T) {
 	}
 }
 
+// 'help' alone prints the usage and exits 0; 'help' of a command that
+// does not exist is a usage error, as the command itself is.
+func TestHelpOfUnknownCommand(t *testing.T) {
+	if code, out, _ := run(t, "help"); code != exitOK || !strings.Contains(out, "usage") {
+		t.Errorf("help: exit %d, stdout %q", code, out)
+	}
+	for _, args := range [][]string{{"help", "nosuch"}, {"nosuch"}} {
+		if code, _, errs := run(t, args...); code != exitUsage || !strings.Contains(errs, `unknown command "nosuch"`) {
+			t.Errorf("%v: exit %d, stderr %q; want %d and the unknown command named", args, code, errs, exitUsage)
+		}
+	}
+}
+
 // helpStart says what is wrong with the first lines of the help of the
 // command name, or "".
 func helpStart(name string, lines []string) string {

@@ -97,6 +97,11 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		if c, ok := commands[arg(args, 1)]; ok && name == "help" {
 			return c.run([]string{"-h"}, stdout, stderr)
 		}
+		if topic := arg(args, 1); name == "help" && topic != "" {
+			fmt.Fprintf(stderr, "sysfsim help: unknown command %q\n", topic)
+			usage(stderr)
+			return exitUsage
+		}
 		usage(stdout)
 		return exitOK
 	}
