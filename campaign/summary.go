@@ -212,6 +212,9 @@ func LoadSummary(dir string) (Summary, error) {
 		return s, err
 	}
 	if err := json.Unmarshal(b, &s); err != nil {
+		return s, fmt.Errorf("%s%s: %v", filepath.Join(dir, SummaryFile), jsonLine(b, err), err)
+	}
+	if err := s.checkCounts(); err != nil {
 		return s, fmt.Errorf("%s: %v", filepath.Join(dir, SummaryFile), err)
 	}
 	// Every campaign summary names its strategy; one that names none is
@@ -225,6 +228,37 @@ func LoadSummary(dir string) (Summary, error) {
 	}
 	s.normalize()
 	return s, nil
+}
+
+// jsonLine returns ":N", the line of b where the decoding error err
+// lies, or "" when err names no place.
+func jsonLine(b []byte, err error) string {
+	var off int64
+	var syntax *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &syntax):
+		off = syntax.Offset
+	case errors.As(err, &typ):
+		off = typ.Offset
+	default:
+		return ""
+	}
+	return fmt.Sprintf(":%d", 1+bytes.Count(b[:min(off, int64(len(b)))], []byte("\n")))
+}
+
+// checkCounts rejects a summary whose counts no campaign writes: a
+// negative one, which a merge would add to the others.
+func (s *Summary) checkCounts() error {
+	for _, c := range []struct {
+		name string
+		n    int64
+	}{{"executions", s.Executions}, {"next_index", s.NextIndex}, {"run_executions", s.RunExecutions}, {"violation_count", s.ViolationCount}} {
+		if c.n < 0 {
+			return fmt.Errorf("%q is %d: a count is never negative", c.name, c.n)
+		}
+	}
+	return nil
 }
 
 // legacyGen is the gen block as summaries spelled it before its keys were

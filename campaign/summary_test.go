@@ -2,6 +2,7 @@ package campaign
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -46,6 +47,8 @@ func TestLoadSummaryRejectsUnknownNames(t *testing.T) {
 		{"no strategy", func(m map[string]any) { delete(m, "strategy") }, "not a campaign summary: it names no strategy"},
 		{"row strategy", func(m map[string]any) { row(m)["strategy"] = "pct:zero" }, `strategy "pct:zero": depth must be a positive integer`},
 		{"row property", func(m map[string]any) { row(m)["violations"] = map[string]int{"speed": 1} }, `unknown property "speed" (known: linearizability,`},
+		{"negative count", func(m map[string]any) { m["executions"] = -5 }, `"executions" is -5: a count is never negative`},
+		{"mistyped count", func(m map[string]any) { m["steps"] = "many" }, `summary.json:1: json: cannot unmarshal string`},
 		{"found property", func(m map[string]any) {
 			m["violations"].([]any)[0].(map[string]any)["property"] = "speed"
 		}, `unknown property "speed" (known: linearizability,`},
@@ -61,6 +64,24 @@ func TestLoadSummaryRejectsUnknownNames(t *testing.T) {
 		if _, err := LoadSummary(bad); err == nil || !strings.Contains(err.Error(), c.known) || !strings.Contains(err.Error(), SummaryFile) {
 			t.Errorf("%s: %v; want an error naming the file and saying %s", c.name, err, c.known)
 		}
+	}
+}
+
+// A summary.json cut short is refused with the line it breaks at.
+func TestLoadSummaryNamesTheLine(t *testing.T) {
+	dir := t.TempDir()
+	mustRun(t, Config{Seed: 3, Executions: 100, OutDir: dir, NoShrink: true, NoViz: true})
+	b, err := os.ReadFile(filepath.Join(dir, SummaryFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cut := b[:len(b)/2]
+	cut = cut[:strings.LastIndex(string(cut), "\n")+1]
+	line := strings.Count(string(cut), "\n")
+	os.WriteFile(filepath.Join(dir, SummaryFile), append(cut, "}}\n"...), 0o644)
+	want := fmt.Sprintf("%s:%d: ", SummaryFile, line+1)
+	if _, err := LoadSummary(dir); err == nil || !strings.Contains(err.Error(), want) {
+		t.Fatalf("%v; want an error at %s", err, want)
 	}
 }
 
