@@ -90,3 +90,39 @@ func TestPutOfFreedNodeFaults(t *testing.T) {
 		t.Fatalf("faults %q, want %q", got, want)
 	}
 }
+
+// The fault detectors no program of the tests reaches on the correct
+// simulator, each made to fire: a reference a node still holds once it
+// is unlinked (a leak), and a namespace's passive count dropped below
+// zero (an underflow).
+func TestFaultDetectorsFire(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		harm func(k *Kernel, th *sched.Thread)
+		want string
+	}{
+		{"leak", func(k *Kernel, _ *sched.Thread) {
+			n := k.tree.alloc(fileNode, "ifindex", 0)
+			n.refs = 2
+			k.closeAll()
+		}, "node ifindex@ns0#7 unlinked but still holds 2 references"},
+		{"underflow", func(k *Kernel, th *sched.Thread) {
+			ns := k.alive(1)
+			ns.passive = 0
+			k.dropNS(th, ns)
+		}, "refcount_t: underflow; use-after-free: passive count of ns1 below zero"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			k := newKernel(&model.Config{Namespaces: 1}, nil, nil)
+			k.cov.start(1)
+			sched.New(nil, 0).RunAlone("T0", func(th *sched.Thread) { c.harm(k, th) })
+			var got []string
+			for _, f := range k.faults {
+				got = append(got, f.Detail)
+			}
+			if !slices.Contains(got, c.want) {
+				t.Fatalf("faults %q, want %q among them", got, c.want)
+			}
+		})
+	}
+}
