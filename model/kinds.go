@@ -353,11 +353,12 @@ func (o Op) Check() error {
 // sets, a field beside an error, and a tag no namespace has.
 func (k Kind) CheckResult(r Result) error {
 	s, _ := k.Spec()
-	if extra := r.set() &^ s.Returns; extra != 0 {
+	set := r.set()
+	if extra := set &^ s.Returns; extra != 0 {
 		return fmt.Errorf("%s returns no %v", k, extra)
 	}
-	if r.Err != OK && r.set() != 0 {
-		return fmt.Errorf("%s failed with %v, but its result has %v: a failed call returns nothing else", k, r.Err, r.set())
+	if r.Err != OK && set != 0 {
+		return fmt.Errorf("%s failed with %v, but its result has %v: a failed call returns nothing else", k, r.Err, set)
 	}
 	if err := checkTag(r.Tag); err != nil {
 		return err

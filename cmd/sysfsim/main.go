@@ -94,10 +94,10 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	}
 	name := args[0]
 	if name == "help" || name == "-h" || name == "--help" || name == "-help" {
-		if c, ok := commands[arg(args, 1)]; ok && name == "help" {
-			return c.run([]string{"-h"}, stdout, stderr)
-		}
 		if topic := arg(args, 1); name == "help" && topic != "" {
+			if c, ok := commands[topic]; ok {
+				return c.run([]string{"-h"}, stdout, stderr)
+			}
 			fmt.Fprintf(stderr, "sysfsim help: unknown command %q\n", topic)
 			usage(stderr)
 			return exitUsage
